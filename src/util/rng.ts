@@ -1,0 +1,69 @@
+/**
+ * Seeded pseudo-random numbers (xoshiro128** seeded through splitmix32). Every random choice in mtrank
+ * (initialisation, shuffling, dropout, sampling, synthetic data) draws from one of these, so a run is
+ * reproducible from its seed. `fork(label)` derives an independent stream, so adding a consumer does not
+ * shift the numbers another consumer sees.
+ */
+export class Rng {
+  private s0: number; private s1: number; private s2: number; private s3: number;
+  private spare: number | null = null;
+
+  constructor(readonly seed: number) {
+    let x = seed >>> 0;
+    const next = () => {
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = next(); this.s1 = next(); this.s2 = next(); this.s3 = next();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** Uniform 32-bit unsigned integer. */
+  u32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
+    const t = (this.s1 << 9) >>> 0;
+    this.s2 ^= this.s0; this.s3 ^= this.s1; this.s1 ^= this.s2; this.s0 ^= this.s3;
+    this.s2 ^= t; this.s3 = rotl(this.s3, 11);
+    this.s0 >>>= 0; this.s1 >>>= 0; this.s2 >>>= 0; this.s3 >>>= 0;
+    return result;
+  }
+
+  /** Uniform in [0, 1). */
+  float(): number { return this.u32() / 4294967296; }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number { return Math.floor(this.float() * n); }
+
+  /** Standard normal (Box–Muller). */
+  normal(): number {
+    if (this.spare !== null) { const s = this.spare; this.spare = null; return s; }
+    let u = 0;
+    while (u === 0) u = this.float();
+    const v = this.float();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** In-place Fisher–Yates shuffle. */
+  shuffle<T extends { length: number; [i: number]: any }>(a: T): T {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = a[i]; a[i] = a[j]; a[j] = t;
+    }
+    return a;
+  }
+
+  /** An independent stream derived from this seed and a label. */
+  fork(label: string | number): Rng {
+    let h = 2166136261 ^ this.seed;
+    const s = String(label);
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+    return new Rng(h >>> 0);
+  }
+}
+
+function rotl(x: number, k: number): number { return ((x << k) | (x >>> (32 - k))) >>> 0; }
