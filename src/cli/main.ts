@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { MtrankError } from '../util/errors.js';
 
 const program = new Command();
 program.name('mtrank').description('Multi-task ranking models: train, tune, fuse and serve.').version('0.1.0');
@@ -7,4 +8,13 @@ program.name('mtrank').description('Multi-task ranking models: train, tune, fuse
 // Each command lives in its own file under ./commands and registers itself here.
 // (add one import + one call per command)
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // A user-facing error gets its message alone; anything else is a bug and keeps its stack.
+  if (err instanceof MtrankError) {
+    process.stderr.write(`mtrank: ${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+}
