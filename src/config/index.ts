@@ -1,0 +1,2 @@
+export * from './schema.js';
+export { loadConfig, parseConfig, applyOverride, parseOverrideValue, formatConfigIssues } from './load.js';

@@ -1,0 +1,109 @@
+/**
+ * Load an experiment config from YAML/JSON, apply `--set a.b.c=value` overrides, validate, and resolve the
+ * file paths in it relative to the config file, so the resolved config works from any working directory.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import YAML from 'yaml';
+import type { z } from 'zod';
+import { MtrankError } from '../util/errors.js';
+import { experimentConfig, type ExperimentConfig, type SourceConfig } from './schema.js';
+
+export interface LoadOptions {
+  /** Directory that relative paths are resolved against (default: the config file's directory, or cwd). */
+  baseDir?: string;
+  /** Name used in error messages. */
+  file?: string;
+}
+
+/** Read, override, validate and resolve a config file. */
+export function loadConfig(path: string, overrides: string[] = []): ExperimentConfig {
+  let text: string;
+  try { text = readFileSync(path, 'utf8'); } catch (e) {
+    throw new MtrankError(`${path}: cannot read the config file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let raw: unknown;
+  try { raw = path.endsWith('.json') ? JSON.parse(text) : YAML.parse(text); } catch (e) {
+    throw new MtrankError(`${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return parseConfig(raw, overrides, { baseDir: dirname(resolve(path)), file: path });
+}
+
+/** Validate an already-parsed config object (same rules as loadConfig). */
+export function parseConfig(raw: unknown, overrides: string[] = [], opts: LoadOptions = {}): ExperimentConfig {
+  const file = opts.file ?? 'config';
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new MtrankError(`${file}: expected a mapping at the top level`);
+  const obj = structuredClone(raw) as Record<string, unknown>;
+  for (const o of overrides) applyOverride(obj, o);
+  const result = experimentConfig.safeParse(obj);
+  if (!result.success) throw new MtrankError(formatConfigIssues(file, result.error.issues), { issues: result.error.issues });
+  return resolvePaths(result.data, opts.baseDir ?? process.cwd());
+}
+
+/** "a.b.c=value": set a nested key, creating objects on the way; the value is parsed (see parseOverrideValue). */
+export function applyOverride(obj: Record<string, unknown>, override: string): void {
+  const eq = override.indexOf('=');
+  if (eq <= 0) throw new MtrankError(`--set ${override}: expected key.path=value`);
+  const keys = override.slice(0, eq).trim().split('.');
+  if (keys.some((k) => k === '')) throw new MtrankError(`--set ${override}: empty key in '${override.slice(0, eq)}'`);
+  let node: Record<string, unknown> = obj;
+  for (let i = 0; i < keys.length - 1; i++) {
+    const next = node[keys[i]];
+    if (next === undefined || next === null) node[keys[i]] = {};
+    else if (typeof next !== 'object') throw new MtrankError(`--set ${override}: '${keys.slice(0, i + 1).join('.')}' is a ${typeof next}, not a section`);
+    node = node[keys[i]] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = parseOverrideValue(override.slice(eq + 1));
+}
+
+/**
+ * Numbers, booleans, null, `[..]`/`{..}` (YAML flow syntax) are parsed; `a,b,c` becomes a list; anything
+ * else (including `auto`) stays a string.
+ */
+export function parseOverrideValue(text: string): unknown {
+  const t = text.trim();
+  if (t.includes(',') && !/^[[{]/.test(t)) {
+    const parts = t.split(',').map((p) => p.trim());
+    if (parts.every((p) => p !== '')) return parts.map(parseOverrideValue);
+  }
+  if (t === '') return '';
+  try {
+    const v = YAML.parse(t);
+    return v === undefined ? t : v;
+  } catch {
+    return t;
+  }
+}
+
+/** One line per issue: "file: tasks.order.labelWeight: expected ..., got ...". */
+export function formatConfigIssues(file: string, issues: readonly z.core.$ZodIssue[]): string {
+  const lines = issues.map((i) => {
+    let path = i.path.map(String).join('.');
+    let msg = i.message;
+    if (i.code === 'unrecognized_keys') {
+      msg = `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}`;
+    } else if (i.code === 'invalid_union' && 'errors' in i && i.errors.length > 0 && msg === 'Invalid input') {
+      msg = 'expected one of the accepted forms';
+    }
+    msg = msg.replace(/^Invalid input: /, '');
+    return `  ${path || '(top level)'}: ${msg}`;
+  });
+  return `${file}: invalid config\n${lines.join('\n')}`;
+}
+
+function resolvePaths(c: ExperimentConfig, base: string): ExperimentConfig {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const src = (s: SourceConfig | undefined): SourceConfig | undefined => {
+    if (s === undefined) return undefined;
+    if (typeof s === 'string') return abs(s);
+    if (Array.isArray(s)) return s.map(abs);
+    return { ...s, path: Array.isArray(s.path) ? s.path.map(abs) : abs(s.path) };
+  };
+  const data = { ...c.data, train: src(c.data.train), valid: src(c.data.valid), test: src(c.data.test), source: src(c.data.source) };
+  data.cacheDir = abs(c.data.cacheDir ?? '.mtrank-cache');
+  for (const k of ['train', 'valid', 'test', 'source'] as const) if (data[k] === undefined) delete data[k];
+  const features = Object.fromEntries(Object.entries(c.features).map(([n, f]) => [
+    n, f.type === 'categorical' && f.pretrained ? { ...f, pretrained: { ...f.pretrained, path: abs(f.pretrained.path) } } : f,
+  ]));
+  return { ...c, data, features };
+}

@@ -1,0 +1,286 @@
+/**
+ * The experiment config: one zod schema for data, features, tasks, model, training and fusion.
+ * Tasks and features are maps keyed by name so `--set tasks.order.labelWeight=100` addresses them by path.
+ * Sections owned by this project's data layer (data, features, tasks) are strict so a typo is an error;
+ * model/training/fusion accept extra keys so later parts can add options without breaking old configs.
+ */
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+// ---------------------------------------------------------------- data
+
+export const fileFormat = z.enum(['auto', 'csv', 'tsv', 'parquet']);
+
+/** Reader options that a single source may override (e.g. UCI Adult's test file skips its first line). */
+const readerOptions = {
+  format: fileFormat.optional(),
+  header: z.boolean().optional(),
+  columns: z.array(z.string()).min(1).optional(),
+  delimiter: z.string().min(1).max(4).optional(),
+  quote: z.string().max(1).optional(),
+  nullValues: z.array(z.string()).optional(),
+  skipLines: nonNegativeInt.optional(),
+};
+
+export const sourceObject = z.strictObject({
+  path: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  ...readerOptions,
+});
+/** A path, a glob, a list of them, or `{ path, ...reader options }`. */
+export const source = z.union([z.string().min(1), z.array(z.string().min(1)).min(1), sourceObject], {
+  error: 'expected a path, a glob, a list of paths, or { path, ...reader options }',
+});
+
+export const randomSplit = z.strictObject({
+  method: z.literal('random'),
+  ratios: z.array(z.number().nonnegative()).length(3).default([0.8, 0.1, 0.1]),
+  seed: z.number().int().optional(),
+});
+export const timeSplit = z.strictObject({
+  method: z.literal('time'),
+  column: z.string(),
+  /** Rows with column < validFrom are train, < testFrom valid, the rest test. Numbers or ISO timestamps. */
+  validFrom: z.union([z.string(), z.number()]),
+  testFrom: z.union([z.string(), z.number()]),
+});
+export const split = z.discriminatedUnion('method', [randomSplit, timeSplit]);
+
+export const dataSection = z.strictObject({
+  train: source.optional(),
+  valid: source.optional(),
+  test: source.optional(),
+  source: source.optional(),
+  split: split.optional(),
+  format: fileFormat.default('auto'),
+  header: z.boolean().default(true),
+  columns: z.array(z.string()).min(1).optional(),
+  delimiter: z.string().min(1).max(4).optional(),
+  quote: z.string().max(1).optional(),
+  nullValues: z.array(z.string()).default([]),
+  skipLines: nonNegativeInt.default(0),
+  onBadRow: z.enum(['error', 'skip']).default('error'),
+  /** The feature that names the item, for the cold-start report (alternative to `role: item`). */
+  itemFeature: z.string().optional(),
+  /** Where encoded splits are cached (relative to the config file); default `.mtrank-cache` next to it. */
+  cacheDir: z.string().optional(),
+  /** Splits whose encoded size exceeds this many MB are streamed from disk instead of loaded. */
+  memoryLimitMb: z.number().positive().default(2048),
+  /** Streaming: rows read per chunk and rows held in the shuffle buffer. */
+  streamChunkRows: positiveInt.default(65536),
+  shuffleBufferRows: positiveInt.default(262144),
+});
+
+// ---------------------------------------------------------------- features
+
+export const pretrained = z.strictObject({
+  path: z.string(),
+  format: z.enum(['auto', 'word2vec-text', 'word2vec-binary', 'csv']).default('auto'),
+  mode: z.enum(['freeze', 'finetune', 'freeze-then-finetune']).default('finetune'),
+  unfreezeAfter: nonNegativeInt.optional(),
+  lrScale: z.number().positive().optional(),
+  extendVocab: z.boolean().optional(),
+});
+
+const common = {
+  /** Source column; defaults to the feature's name. */
+  column: z.string().optional(),
+  /** false = not a model input (e.g. kept only for GAUC grouping). */
+  input: z.boolean().default(true),
+  /** Grouping key for GAUC (at most one feature). */
+  group: z.boolean().default(false),
+};
+
+export const categoricalFeature = z.strictObject({
+  type: z.literal('categorical'),
+  ...common,
+  minCount: positiveInt.default(1),
+  maxSize: positiveInt.optional(),
+  hashBuckets: positiveInt.optional(),
+  embeddingDim: positiveInt.default(16),
+  role: z.literal('item').optional(),
+  pretrained: pretrained.optional(),
+});
+
+export const multiCategoricalFeature = z.strictObject({
+  type: z.literal('multi-categorical'),
+  ...common,
+  separator: z.string().min(1).default('|'),
+  maxLength: positiveInt.default(10),
+  pooling: z.enum(['mean', 'sum']).default('mean'),
+  minCount: positiveInt.default(1),
+  maxSize: positiveInt.optional(),
+  hashBuckets: positiveInt.optional(),
+  embeddingDim: positiveInt.default(16),
+});
+
+export const numericFeature = z.strictObject({
+  type: z.literal('numeric'),
+  ...common,
+  transform: z.enum(['none', 'standardize', 'log-standardize', 'minmax', 'bucketize']).default('standardize'),
+  /** Value used when the cell is missing (raw units, before the transform). */
+  default: z.number().default(0),
+  missingIndicator: z.boolean().default(false),
+  /** bucketize: number of quantile buckets; the result is a categorical input. */
+  buckets: positiveInt.default(10),
+  embeddingDim: positiveInt.default(4),
+});
+
+export const feature = z.discriminatedUnion('type', [categoricalFeature, multiCategoricalFeature, numericFeature], {
+  error: "expected a feature with type 'categorical', 'multi-categorical' or 'numeric'",
+});
+
+// ---------------------------------------------------------------- tasks
+
+export const labelRule = z.union([
+  z.string().min(1),
+  z.strictObject({
+    column: z.string().min(1),
+    positive: z.array(scalar).min(1),
+    /** When given, any value in neither list is an error (or a skipped row). */
+    negative: z.array(scalar).optional(),
+  }),
+], { error: 'expected a column name or { column, positive: [values] }' });
+
+export const task = z.strictObject({
+  label: labelRule,
+  labelWeight: z.union([z.number().positive(), z.literal('auto')], { error: "expected a positive number or 'auto'" }).default(1),
+  positiveShare: z.number().gt(0).lt(1).default(0.5),
+  lossWeight: z.number().nonnegative().default(1),
+  dependsOn: z.string().optional(),
+});
+
+// ---------------------------------------------------------------- model, training, fusion
+
+export const model = z.looseObject({
+  type: z.enum(['shared-bottom', 'single-task', 'mmoe', 'ple', 'esmm']).default('shared-bottom'),
+  bottom: z.array(positiveInt).default([256, 128]),
+  tower: z.array(positiveInt).default([64]),
+  activation: z.enum(['relu', 'leaky-relu', 'gelu', 'tanh', 'sigmoid']).default('relu'),
+  dropout: z.number().min(0).lt(1).default(0),
+  experts: positiveInt.default(4),
+  expertHidden: z.array(positiveInt).default([128]),
+  levels: positiveInt.default(1),
+  sharedExperts: positiveInt.default(1),
+  taskExperts: positiveInt.default(1),
+});
+
+export const optimizer = z.looseObject({
+  type: z.enum(['sgd', 'adam', 'adagrad']).default('adam'),
+  lr: z.number().positive().default(0.001),
+});
+
+export const schedule = z.looseObject({
+  type: z.enum(['constant', 'warmup-decay']).default('constant'),
+  warmupSteps: nonNegativeInt.optional(),
+  decaySteps: nonNegativeInt.optional(),
+  minLr: z.number().nonnegative().optional(),
+});
+
+export const training = z.looseObject({
+  epochs: positiveInt.default(1),
+  batchSize: positiveInt.default(512),
+  optimizer: optimizer.default({ type: 'adam', lr: 0.001 }),
+  embeddingOptimizer: optimizer.default({ type: 'adam', lr: 0.001 }),
+  schedule: schedule.default({ type: 'constant' }),
+  clipNorm: z.number().nonnegative().default(0),
+  evalEvery: positiveInt.default(200),
+  earlyStopping: z.union([
+    z.literal(false),
+    z.looseObject({ monitor: z.string().default('mean-auc'), patience: positiveInt.default(5) }),
+  ]).default({ monitor: 'mean-auc', patience: 5 }),
+  checkpointEvery: positiveInt.default(500),
+  onNonFinite: z.enum(['stop', 'skip']).default('stop'),
+  threads: z.union([positiveInt, z.literal('auto')]).default(2),
+  lossWeighting: z.looseObject({
+    method: z.enum(['static', 'uncertainty', 'gradnorm', 'dwa', 'mgda', 'pareto', 'pcgrad']).default('static'),
+  }).default({ method: 'static' }),
+});
+
+export const fusion = z.looseObject({
+  form: z.string().default('linear'),
+  search: z.string().default('grid'),
+  step: z.number().positive().default(0.1),
+  objective: z.looseObject({ type: z.string().default('auc'), task: z.string().optional() }).optional(),
+  constraints: z.unknown().optional(),
+});
+
+// ---------------------------------------------------------------- the experiment
+
+const experimentShape = z.looseObject({
+  /** Run name (runs/NAME). */
+  name: z.string().optional(),
+  seed: z.number().int().default(42),
+  data: dataSection,
+  features: z.record(z.string(), feature).refine((f) => Object.keys(f).length > 0, 'expected at least one feature'),
+  tasks: z.record(z.string(), task).refine((t) => Object.keys(t).length > 0, 'expected at least one task'),
+  model: model.default(() => model.parse({})),
+  training: training.default(() => training.parse({})),
+  fusion: fusion.optional(),
+});
+
+/** Cross-field rules: references between sections and the data sources. */
+export const experimentConfig = experimentShape.superRefine((c, ctx) => {
+  const d = c.data;
+  if (!d.train && !d.source) ctx.addIssue({ code: 'custom', path: ['data'], message: "expected 'train' (with 'valid'/'test') or 'source' with 'split'" });
+  if (d.train && d.source) ctx.addIssue({ code: 'custom', path: ['data', 'source'], message: "expected either 'train'/'valid'/'test' or 'source', not both" });
+  if (d.source && !d.split) ctx.addIssue({ code: 'custom', path: ['data', 'split'], message: "expected a split ({ method: random | time }) when 'source' is used" });
+  if (d.header === false && !d.columns && !sourcesHaveColumns(d)) ctx.addIssue({ code: 'custom', path: ['data', 'columns'], message: 'expected column names when header is false' });
+  for (const [name, t] of Object.entries(c.tasks)) {
+    if (t.dependsOn !== undefined && !(t.dependsOn in c.tasks)) ctx.addIssue({ code: 'custom', path: ['tasks', name, 'dependsOn'], message: `expected one of the tasks (${Object.keys(c.tasks).join(', ')}), got '${t.dependsOn}'` });
+    if (t.dependsOn === name) ctx.addIssue({ code: 'custom', path: ['tasks', name, 'dependsOn'], message: 'a task cannot depend on itself' });
+  }
+  const groups = Object.entries(c.features).filter(([, f]) => f.group).map(([n]) => n);
+  if (groups.length > 1) ctx.addIssue({ code: 'custom', path: ['features', groups[1], 'group'], message: `expected at most one group feature, got ${groups.join(', ')}` });
+  const items = Object.entries(c.features).filter(([, f]) => f.type === 'categorical' && f.role === 'item').map(([n]) => n);
+  if (items.length > 1) ctx.addIssue({ code: 'custom', path: ['features', items[1], 'role'], message: `expected at most one item feature, got ${items.join(', ')}` });
+  if (d.itemFeature !== undefined) {
+    const f = c.features[d.itemFeature];
+    if (!f || f.type !== 'categorical') ctx.addIssue({ code: 'custom', path: ['data', 'itemFeature'], message: `expected the name of a categorical feature, got '${d.itemFeature}'` });
+  }
+  for (const [name, f] of Object.entries(c.features)) {
+    if ((f.type === 'categorical' || f.type === 'multi-categorical') && f.hashBuckets !== undefined && f.maxSize !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['features', name, 'hashBuckets'], message: 'expected either hashBuckets or maxSize, not both' });
+    if (!f.input && !f.group) ctx.addIssue({ code: 'custom', path: ['features', name, 'input'], message: 'a feature with input: false must be a group feature (or be removed)' });
+  }
+});
+
+function sourcesHaveColumns(d: z.infer<typeof dataSection>): boolean {
+  const all = [d.train, d.valid, d.test, d.source].filter((s) => s !== undefined);
+  return all.length > 0 && all.every((s) => typeof s === 'object' && !Array.isArray(s) && s.columns !== undefined);
+}
+
+export type ExperimentConfig = z.output<typeof experimentConfig>;
+export type ExperimentConfigInput = z.input<typeof experimentConfig>;
+export type DataConfig = ExperimentConfig['data'];
+export type SourceConfig = z.output<typeof source>;
+export type SplitConfig = z.output<typeof split>;
+export type FeatureConfig = z.output<typeof feature>;
+export type CategoricalFeatureConfig = z.output<typeof categoricalFeature>;
+export type MultiCategoricalFeatureConfig = z.output<typeof multiCategoricalFeature>;
+export type NumericFeatureConfig = z.output<typeof numericFeature>;
+export type PretrainedConfig = z.output<typeof pretrained>;
+export type TaskConfig = z.output<typeof task>;
+export type LabelRule = z.output<typeof labelRule>;
+export type ModelConfig = z.output<typeof model>;
+export type TrainingConfig = z.output<typeof training>;
+export type OptimizerConfig = z.output<typeof optimizer>;
+export type FusionConfig = z.output<typeof fusion>;
+
+/** The item feature for the cold-start report: `role: item` or `data.itemFeature`. */
+export function itemFeatureName(c: ExperimentConfig): string | undefined {
+  if (c.data.itemFeature) return c.data.itemFeature;
+  return Object.entries(c.features).find(([, f]) => f.type === 'categorical' && f.role === 'item')?.[0];
+}
+
+/** The GAUC grouping feature, if any. */
+export function groupFeatureName(c: ExperimentConfig): string | undefined {
+  return Object.entries(c.features).find(([, f]) => f.group)?.[0];
+}
+
+/** JSON Schema of the config (for editors: `mtrank schema > mtrank.schema.json`). */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(experimentShape, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

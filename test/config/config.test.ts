@@ -1,0 +1,71 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, parseConfig, parseOverrideValue, configJsonSchema } from '../../src/config/index.js';
+import { MtrankError } from '../../src/util/errors.js';
+
+const minimal = {
+  data: { train: 'd/train.csv', valid: 'd/valid.csv' },
+  features: { user_id: { type: 'categorical' }, price: { type: 'numeric' } },
+  tasks: { click: { label: 'is_click' }, order: { label: { column: 'status', positive: ['paid'] }, dependsOn: 'click' } },
+};
+
+function errorOf(f: () => unknown): string {
+  try { f(); } catch (e) { expect(e).toBeInstanceOf(MtrankError); return (e as Error).message; }
+  throw new Error('expected an error');
+}
+
+describe('config', () => {
+  it('fills defaults and resolves paths relative to the config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtrank-cfg-'));
+    const file = join(dir, 'exp.yaml');
+    writeFileSync(file, `data: { train: d/train.csv }\nfeatures: { u: { type: categorical } }\ntasks: { click: { label: c } }\n`);
+    const c = loadConfig(file);
+    expect(c.data.train).toBe(join(dir, 'd/train.csv'));
+    expect(c.features.u).toMatchObject({ type: 'categorical', minCount: 1, embeddingDim: 16, input: true, group: false });
+    expect(c.tasks.click).toMatchObject({ labelWeight: 1, positiveShare: 0.5, lossWeight: 1 });
+    expect(c.model.type).toBe('shared-bottom');
+    expect(c.training.batchSize).toBe(512);
+    expect(c.data.cacheDir).toBe(join(dir, '.mtrank-cache'));
+  });
+
+  it('applies --set overrides with value parsing', () => {
+    const c = parseConfig(minimal, [
+      'tasks.order.labelWeight=100', 'tasks.click.labelWeight=auto', 'model.bottom=[64,32]',
+      'model.tower=16,8', 'training.optimizer.lr=0.01', 'data.header=false', 'data.columns=a,b',
+      'features.price.missingIndicator=true',
+    ]);
+    expect(c.tasks.order.labelWeight).toBe(100);
+    expect(c.tasks.click.labelWeight).toBe('auto');
+    expect(c.model.bottom).toEqual([64, 32]);
+    expect(c.model.tower).toEqual([16, 8]);
+    expect(c.training.optimizer.lr).toBe(0.01);
+    expect(c.data.columns).toEqual(['a', 'b']);
+    expect(c.features.price).toMatchObject({ missingIndicator: true });
+    expect(parseOverrideValue(',')).toBe(',');
+    expect(parseOverrideValue('>50K')).toBe('>50K');
+  });
+
+  it('names the bad key path and what was expected', () => {
+    expect(errorOf(() => parseConfig(minimal, ['tasks.order.labelWeight=heavy']))).toMatch(/tasks\.order\.labelWeight: expected a positive number or 'auto'/);
+    expect(errorOf(() => parseConfig(minimal, ['features.price.transform=sqrt']))).toMatch(/features\.price\.transform: .*standardize/);
+    expect(errorOf(() => parseConfig(minimal, ['data.onBadrow=skip']))).toMatch(/data: unknown key 'onBadrow'/);
+    expect(errorOf(() => parseConfig(minimal, ['tasks.order.dependsOn=cart']))).toMatch(/tasks\.order\.dependsOn: expected one of the tasks \(click, order\), got 'cart'/);
+    expect(errorOf(() => parseConfig(minimal, ['features.x.type=vector']))).toMatch(/features\.x/);
+    expect(errorOf(() => parseConfig({ ...minimal, data: { source: 'x.csv' } }))).toMatch(/data\.split/);
+  });
+
+  it('reports unreadable and malformed files with their name', () => {
+    expect(errorOf(() => loadConfig('/nonexistent/exp.yaml'))).toMatch(/\/nonexistent\/exp\.yaml: cannot read/);
+    const dir = mkdtempSync(join(tmpdir(), 'mtrank-cfg-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'data: [1, 2\n');
+    expect(errorOf(() => loadConfig(join(dir, 'bad.yaml')))).toMatch(/bad\.yaml: not valid YAML/);
+  });
+
+  it('publishes a JSON Schema covering every section', () => {
+    const s = configJsonSchema() as { properties: Record<string, unknown> };
+    for (const k of ['data', 'features', 'tasks', 'model', 'training', 'fusion', 'seed']) expect(s.properties).toHaveProperty(k);
+    expect(JSON.stringify(s)).toContain('log-standardize');
+  });
+});
