@@ -1,0 +1,6 @@
+export { auc, hasBothClasses } from './auc.js';
+export { gauc, groupRows } from './gauc.js';
+export { logloss } from './logloss.js';
+export { calibration } from './calibration.js';
+export type { Scores } from './check.js';
+export { countWins, sortRange } from './pair-count.js';
