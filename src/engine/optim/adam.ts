@@ -1,0 +1,33 @@
+import { adamDense, adamSparse, type AdamHyper } from '../kernels.js';
+import type { ParamStore, Parameter, EmbeddingTable, SparseGrad } from '../params.js';
+import { Optimizer, type OptimizerOptions } from './optimizer.js';
+
+export interface AdamOptions extends OptimizerOptions { beta1?: number; beta2?: number; eps?: number }
+
+/**
+ * Adam with bias correction and L2 weight decay added to the gradient (PyTorch `Adam`). Tables use the
+ * lazy variant (PyTorch `SparseAdam`): only the step's rows have their moments and values touched.
+ */
+export class Adam extends Optimizer {
+  readonly type = 'adam';
+  private readonly hyper: AdamHyper;
+
+  constructor(store: ParamStore, options: AdamOptions) {
+    super(store, options, ['m', 'v']);
+    this.hyper = { lr: options.lr, beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999, eps: options.eps ?? 1e-8, step: 0, weightDecay: options.weightDecay ?? 0 };
+  }
+
+  private at(lr: number): AdamHyper {
+    this.hyper.lr = lr;
+    this.hyper.step = this.steps;
+    return this.hyper;
+  }
+
+  protected updateDense(p: Parameter, lr: number): void {
+    adamDense(p.data, p.grad, this.slot('m', p), this.slot('v', p), this.at(lr), p.size);
+  }
+
+  protected updateSparse(t: EmbeddingTable, g: SparseGrad, lr: number): void {
+    adamSparse(t.data, t.dim, g.rows, g.values, this.slot('m', t), this.slot('v', t), this.at(lr));
+  }
+}

@@ -1,0 +1,175 @@
+// Trainable state: dense parameters (with a dense gradient) and embedding tables (with a sparse row
+// gradient: only the rows a step looked up). All arrays live on the kernel heap so the kernels work in place.
+import { heap, scratch } from './kernels.js';
+import type { Init } from './init.js';
+import { Rng } from '../util/rng.js';
+import { MtrankError } from '../util/errors.js';
+
+export class Parameter {
+  readonly data: Float32Array;
+  readonly grad: Float32Array;
+  frozen = false;
+
+  constructor(readonly name: string, readonly rows: number, readonly cols: number, readonly group: string) {
+    this.data = heap.f32(rows * cols);
+    this.grad = heap.f32(rows * cols);
+    this.grad.fill(0);
+  }
+
+  get size(): number { return this.rows * this.cols; }
+}
+
+/**
+ * Where one lookup's output gradient sits: row i of the lookup is at grad[i*stride + offset .. + dim].
+ * For a pooled bag lookup, every id of bag b receives row b (divided by the bag size for mean pooling).
+ */
+export interface SparseContribution {
+  ids: Int32Array;
+  grad: Float32Array;
+  stride: number;
+  offset: number;
+  bagOffsets: Int32Array | null;
+  mean: boolean;
+}
+
+/** The step's gradient of a table: unique rows in ascending order and their rows.length×dim values. */
+export interface SparseGrad {
+  rows: Int32Array;
+  values: Float32Array;
+}
+
+const EMPTY: SparseGrad = { rows: new Int32Array(0), values: new Float32Array(0) };
+
+export class EmbeddingTable {
+  readonly data: Float32Array;
+  frozen = false;
+  private contributions: SparseContribution[] = [];
+  private merged: SparseGrad | null = null;
+  /** row → slot+1 while merging; all zeros in between. */
+  private slotOf: Int32Array | null = null;
+
+  constructor(readonly name: string, readonly vocab: number, readonly dim: number, readonly group: string) {
+    this.data = heap.f32(vocab * dim);
+  }
+
+  /** @internal Called by the tape's backward pass; `c.grad` must stay untouched until zeroGrad(). */
+  addContribution(c: SparseContribution): void {
+    this.contributions.push(c);
+    this.merged = null;
+  }
+
+  get hasGrad(): boolean { return this.contributions.length > 0; }
+
+  /**
+   * The accumulated sparse gradient of the step. Repeated ids are summed in a fixed order (contribution
+   * order, then position), so the result is bit-for-bit repeatable. Cached until the next contribution.
+   */
+  sparseGrad(): SparseGrad {
+    if (this.merged) return this.merged;
+    if (this.contributions.length === 0) return EMPTY;
+    const dim = this.dim;
+    const slotOf = (this.slotOf ??= heap.i32(this.vocab).fill(0));
+    let total = 0;
+    for (const c of this.contributions) total += c.ids.length;
+    const uniq = scratch.i32(total);
+    let n = 0;
+    for (const c of this.contributions) {
+      const ids = c.ids;
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i]!;
+        if (slotOf[id] === 0) { slotOf[id] = -1; uniq[n++] = id; }
+      }
+    }
+    const rows = uniq.subarray(0, n).sort();
+    for (let k = 0; k < n; k++) slotOf[rows[k]!] = k + 1;
+    const values = scratch.f32(n * dim).fill(0);
+    for (const c of this.contributions) {
+      if (c.bagOffsets) addBagRows(c, slotOf, values, dim);
+      else addRows(c, slotOf, values, dim);
+    }
+    for (let k = 0; k < n; k++) slotOf[rows[k]!] = 0;
+    this.merged = { rows, values };
+    return this.merged;
+  }
+
+  zeroGrad(): void {
+    this.contributions.length = 0;
+    this.merged = null;
+  }
+}
+
+function addRows(c: SparseContribution, slotOf: Int32Array, values: Float32Array, dim: number): void {
+  const { ids, grad, stride, offset } = c;
+  for (let i = 0; i < ids.length; i++) {
+    const dst = (slotOf[ids[i]!]! - 1) * dim, src = i * stride + offset;
+    for (let d = 0; d < dim; d++) values[dst + d] = values[dst + d]! + grad[src + d]!;
+  }
+}
+
+function addBagRows(c: SparseContribution, slotOf: Int32Array, values: Float32Array, dim: number): void {
+  const { ids, grad, stride, offset } = c;
+  const bags = c.bagOffsets!;
+  for (let b = 0; b + 1 < bags.length; b++) {
+    const start = bags[b]!, end = bags[b + 1]!;
+    if (end <= start) continue;
+    const scale = c.mean ? 1 / (end - start) : 1;
+    const src = b * stride + offset;
+    for (let k = start; k < end; k++) {
+      const dst = (slotOf[ids[k]!]! - 1) * dim;
+      for (let d = 0; d < dim; d++) values[dst + d] = values[dst + d]! + grad[src + d]! * scale;
+    }
+  }
+}
+
+/** Every trainable array of a model, created with seeded initialisers (one forked stream per name). */
+export class ParamStore {
+  private readonly denseParams: Parameter[] = [];
+  private readonly tableList: EmbeddingTable[] = [];
+  private readonly names = new Set<string>();
+  private readonly rng: Rng;
+
+  constructor(seed: number | Rng = 0) {
+    this.rng = typeof seed === 'number' ? new Rng(seed) : seed;
+  }
+
+  dense(name: string, rows: number, cols: number, init: Init, group = 'default'): Parameter {
+    this.claim(name, rows, cols);
+    const p = new Parameter(name, rows, cols, group);
+    init(p.data, rows, cols, this.rng.fork(name));
+    this.denseParams.push(p);
+    return p;
+  }
+
+  embedding(name: string, vocab: number, dim: number, init: Init, group = 'embedding'): EmbeddingTable {
+    this.claim(name, vocab, dim);
+    const t = new EmbeddingTable(name, vocab, dim, group);
+    init(t.data, vocab, dim, this.rng.fork(name));
+    this.tableList.push(t);
+    return t;
+  }
+
+  params(): readonly Parameter[] { return this.denseParams; }
+  tables(): readonly EmbeddingTable[] { return this.tableList; }
+
+  /** Clear dense grads and the tables' sparse grads (call once per step, before the backward passes). */
+  zeroGrad(): void {
+    for (const p of this.denseParams) p.grad.fill(0);
+    for (const t of this.tableList) t.zeroGrad();
+  }
+
+  /** Total number of scalars (dense + tables). */
+  count(): number {
+    let n = 0;
+    for (const p of this.denseParams) n += p.size;
+    for (const t of this.tableList) n += t.vocab * t.dim;
+    return n;
+  }
+
+  private claim(name: string, rows: number, cols: number): void {
+    if (this.names.has(name)) throw new MtrankError(`parameter '${name}' is defined twice`);
+    if (!(Number.isInteger(rows) && rows > 0 && Number.isInteger(cols) && cols > 0)) {
+      throw new MtrankError(`parameter '${name}': shape ${rows}×${cols} must be positive integers`);
+    }
+    this.names.add(name);
+  }
+}

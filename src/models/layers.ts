@@ -1,0 +1,105 @@
+// Layer primitives models are built from: Dense, MLP, and FeatureInput (all embeddings + dense features
+// in one B×D tensor). Each owns its Parameters in a ParamStore and has a `forward(graph, ...)`.
+import { Graph } from '../engine/graph.js';
+import type { Tensor } from '../engine/tensor.js';
+import { ParamStore, type Parameter, type EmbeddingTable } from '../engine/params.js';
+import { heUniform, xavierUniform, normal, zeros, type Init } from '../engine/init.js';
+import { MtrankError } from '../util/errors.js';
+
+export type Activation = 'relu' | 'sigmoid' | 'none';
+
+export interface DenseOptions { activation?: Activation; init?: Init; bias?: boolean; group?: string }
+
+/** y = act(x·W + b); ReLU is fused into the GEMM. */
+export class Dense {
+  readonly W: Parameter;
+  readonly b: Parameter | null;
+  readonly activation: Activation;
+
+  constructor(store: ParamStore, readonly name: string, readonly inDim: number, readonly outDim: number, opts: DenseOptions = {}) {
+    this.activation = opts.activation ?? 'none';
+    const init = opts.init ?? (this.activation === 'relu' ? heUniform : xavierUniform);
+    this.W = store.dense(`${name}.W`, inDim, outDim, init, opts.group);
+    this.b = opts.bias === false ? null : store.dense(`${name}.b`, 1, outDim, zeros, opts.group);
+  }
+
+  forward(g: Graph, x: Tensor): Tensor {
+    const y = g.linear(x, this.W, this.b, this.activation === 'relu' ? 'relu' : null);
+    return this.activation === 'sigmoid' ? g.sigmoid(y) : y;
+  }
+}
+
+export interface MlpOptions { activation?: Activation; dropout?: number; group?: string }
+
+/** A stack of Dense layers of the given widths, each followed by the activation and dropout. */
+export class MLP {
+  readonly layers: Dense[];
+  readonly outDim: number;
+  private readonly dropout: number;
+
+  constructor(store: ParamStore, name: string, inDim: number, hidden: readonly number[], opts: MlpOptions = {}) {
+    this.dropout = opts.dropout ?? 0;
+    let d = inDim;
+    this.layers = hidden.map((h, i) => {
+      const layer = new Dense(store, `${name}.${i}`, d, h, { activation: opts.activation ?? 'relu', group: opts.group });
+      d = h;
+      return layer;
+    });
+    this.outDim = d;
+  }
+
+  forward(g: Graph, x: Tensor): Tensor {
+    let h = x;
+    for (const layer of this.layers) h = g.dropout(layer.forward(g, h), this.dropout);
+    return h;
+  }
+}
+
+export interface CategoricalField { name: string; vocabSize: number; dim: number }
+export interface MultiField extends CategoricalField { pooling: 'mean' | 'sum' }
+export interface FeatureInputSpec {
+  categorical: readonly CategoricalField[];
+  multi?: readonly MultiField[];
+  denseCount: number;
+}
+
+/** One batch of encoded features, columns in the order of the FeatureInputSpec. */
+export interface FeatureBatch {
+  rows: number;
+  /** Per categorical field: one id per row. */
+  categorical: readonly Int32Array[];
+  /** Per multi-ID field: CSR bags (offsets has rows+1 entries). */
+  multi?: readonly { offsets: Int32Array; ids: Int32Array }[];
+  /** rows × denseCount, row-major. */
+  dense: Float32Array | null;
+}
+
+export interface FeatureInputOptions { init?: Init; group?: string }
+
+/** The bottom input: [embeddings of the ID fields | pooled multi-ID fields | dense features], B×outDim. */
+export class FeatureInput {
+  readonly tables: EmbeddingTable[];
+  readonly bagTables: EmbeddingTable[];
+  readonly outDim: number;
+
+  constructor(store: ParamStore, readonly spec: FeatureInputSpec, opts: FeatureInputOptions = {}) {
+    const init = opts.init ?? normal(0.01);
+    this.tables = spec.categorical.map((f) => store.embedding(`emb.${f.name}`, f.vocabSize, f.dim, init, opts.group));
+    this.bagTables = (spec.multi ?? []).map((f) => store.embedding(`emb.${f.name}`, f.vocabSize, f.dim, init, opts.group));
+    this.outDim = [...this.tables, ...this.bagTables].reduce((s, t) => s + t.dim, spec.denseCount);
+  }
+
+  forward(g: Graph, batch: FeatureBatch): Tensor {
+    const multi = this.spec.multi ?? [];
+    if (batch.categorical.length !== this.tables.length || (batch.multi?.length ?? 0) !== multi.length) {
+      throw new MtrankError(`feature batch has ${batch.categorical.length} categorical and ${batch.multi?.length ?? 0} multi-ID fields, the model expects ${this.tables.length} and ${multi.length}`);
+    }
+    return g.features({
+      rows: batch.rows,
+      fields: this.tables.map((table, i) => ({ table, ids: batch.categorical[i]! })),
+      bags: this.bagTables.map((table, i) => ({ table, offsets: batch.multi![i]!.offsets, ids: batch.multi![i]!.ids, pooling: multi[i]!.pooling })),
+      dense: batch.dense,
+      denseCols: this.spec.denseCount,
+    });
+  }
+}
