@@ -1,0 +1,37 @@
+// `uncertainty` (Kendall, Gal & Cipolla, CVPR 2018): a learned log-variance sᵢ per task and the total
+//   Σ exp(−sᵢ)·Lᵢ + sᵢ
+// (the common "s = log σ²" form, without the paper's ½ factors, which differ between regression and
+// classification). The network sees weights exp(−sᵢ); the strategy steps s itself with a small Adam on
+// ∂/∂sᵢ = 1 − exp(−sᵢ)·Lᵢ, whose fixed point is exp(sᵢ) = Lᵢ: noisy / large-loss tasks get smaller weights.
+import { z } from 'zod';
+import { ScalarAdam } from './adam.js';
+import { byTask, checkLosses, readState, type LossWeighting, type TaskSpec } from './base.js';
+
+export const uncertaintyOptions = z.object({
+  method: z.literal('uncertainty'),
+  lr: z.number().positive().default(0.01),
+  initLogVariance: z.number().finite().default(0),
+}).strict();
+
+export function createUncertainty(options: z.infer<typeof uncertaintyOptions>, tasks: readonly TaskSpec[]): LossWeighting {
+  let logVariance = tasks.map(() => options.initLogVariance);
+  const adam = new ScalarAdam(tasks.length, options.lr);
+  const current = () => logVariance.map((s) => Math.exp(-s));
+  return {
+    method: 'uncertainty',
+    needs: 'losses',
+    weights(input) {
+      checkLosses('uncertainty', tasks, input);
+      const w = current();
+      adam.step(logVariance, input.losses.map((loss, t) => 1 - w[t]! * loss));
+      return w;
+    },
+    state: () => ({ method: 'uncertainty', logVariance: [...logVariance], ...adam.state() }),
+    load(state) {
+      const s = readState('uncertainty', tasks, state, ['logVariance', 'm', 'v']);
+      logVariance = [...s.logVariance];
+      adam.load({ m: s.m, v: s.v, t: Number(s.t) || 0 });
+    },
+    describe: () => byTask(tasks, current()),
+  };
+}
