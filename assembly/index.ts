@@ -1,17 +1,14 @@
-// wasm SIMD kernels. Compiled twice by scripts/build.mjs: RELAXED=1 uses f32x4.relaxed_madd (FMA),
-// RELAXED=0 a separate multiply and add (plain SIMD fallback). ASC_FEATURE_RELAXED_SIMD is the
-// compiler's own constant for `--enable relaxed-simd`; the untaken branch is not compiled.
+// Kernel entry points (AssemblyScript → wasm SIMD). Every pointer is a byte offset into the shared memory
+// the host imports; sizes are element counts. Built twice by scripts/build.mjs: plain SIMD and relaxed SIMD
+// (FMA), see simd.ts. No allocation happens here: the host owns all memory above heapBase().
+export { gemm, gemmWorkBytes, gemmMR } from './gemm';
+export { gatherRows, scatterAddRows, columnSums } from './rows';
+export { adamDense, adamSparse, adagradDense, adagradSparse } from './optim';
+export {
+  sumSquares, axpy, scale, add, mulElementwise, relu, reluBackward, sigmoid, sigmoidBackward, bceWithLogits,
+} from './elementwise';
 
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
-}
-
-export function axpy4(n: i32, alpha: f32, px: usize, py: usize): void {
-  const va = f32x4.splat(alpha);
-  for (let i = 0; i < n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(py + o, madd(va, v128.load(px + o), v128.load(py + o)));
-  }
+/** First byte the host may use (above the module's static data). */
+export function heapBase(): usize {
+  return __heap_base;
 }

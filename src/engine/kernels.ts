@@ -1,136 +1,276 @@
 // The kernel facade: every hot numeric loop of the engine goes through these functions.
-// Arrays are row-major Float32Array/Int32Array views. When they live in the engine's shared wasm
-// memory (allocated through `heap`/`scratch` below) the wasm SIMD kernels run on them in place,
-// split across worker threads for large calls; otherwise a plain TypeScript loop runs.
-//
-// NOTE: this first version holds the plain TypeScript reference for every kernel; the wasm
-// implementations replace the bodies behind the same signatures.
+// Arrays are row-major Float32Array/Int32Array views. When they live in the engine's shared wasm memory
+// (allocated through `heap`/`scratch`) the wasm SIMD kernels run on them in place, large gemm and sparse row
+// calls split across the worker threads; otherwise the plain TypeScript loops of reference-kernels.ts run
+// (a large gemm copies its operands into the engine memory instead). Output arrays must not overlap inputs,
+// except where a function says it works in place.
+import * as ref from './reference-kernels.js';
+import { loadedKernels, switchKernels, variantAvailable, type KernelExports, type KernelVariant } from './wasm.js';
+import { heap, scratch, wasmByteOffset, memoryStats, type Allocator } from './memory.js';
+import { JOB, JOB_ARGS, G } from './kernel-jobs.js';
+import { parallelParts, runJob, setThreads, shutdownThreads, threadCount } from './threads.js';
 
-export interface GemmOptions {
-  /** A is stored K×M (use its transpose). */
-  transA?: boolean;
-  /** B is stored N×K (use its transpose). */
-  transB?: boolean;
-  /** Length-N bias added to every row of the result. */
-  bias?: Float32Array;
-  /** Apply max(0, ·) after bias. */
-  relu?: boolean;
-  /** C += op(A)·op(B) instead of C = op(A)·op(B). */
-  accumulate?: boolean;
+export type { GemmOptions, AdamHyper, AdagradHyper } from './reference-kernels.js';
+import type { GemmOptions, AdamHyper, AdagradHyper } from './reference-kernels.js';
+export type { Allocator, KernelVariant };
+export { heap, scratch, memoryStats, setThreads, shutdownThreads, variantAvailable };
+
+/** Which kernel build runs, and on how many threads. */
+export function kernelInfo(): { variant: KernelVariant; threads: number } {
+  const variant = loadedKernels().variant;
+  return { variant, threads: variant === 'js' ? 1 : threadCount() };
 }
 
-/** C[M×N] = op(A)[M×K] · op(B)[K×N] (+C) (+bias) (relu). */
-export function gemm(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, o: GemmOptions = {}): void {
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) {
-        const a = o.transA ? A[k * M + i]! : A[i * K + k]!;
-        const b = o.transB ? B[j * K + k]! : B[k * N + j]!;
-        s += a * b;
-      }
-      if (o.accumulate) s += C[i * N + j]!;
-      if (o.bias) s += o.bias[j]!;
-      if (o.relu && s < 0) s = 0;
-      C[i * N + j] = s;
-    }
+/** Switch the kernel build (relaxed | simd | js); arrays already allocated stay valid. For tests and benchmarks. */
+export function useKernels(variant: KernelVariant): void {
+  switchKernels(variant);
+}
+
+// Work sizes from which a call is split across threads (measured crossovers, see docs/engine-kernels.md).
+const PARALLEL_GEMM_FLOPS = 1 << 21;
+const PARALLEL_ROW_ELEMENTS = 1 << 14;
+// Below this many multiply-adds a gemm on arrays outside the engine memory runs the reference loop, above it
+// the operands are copied in.
+const STAGE_GEMM_MADDS = 1 << 15;
+
+function wasm(): KernelExports | null {
+  return loadedKernels().exports;
+}
+
+/** Byte offsets of the arrays when the wasm kernels can run on all of them (null entries are skipped), else null. */
+function offsets(...arrays: (ArrayBufferView | null | undefined)[]): number[] | null {
+  const out: number[] = [];
+  for (const a of arrays) {
+    if (!a) { out.push(0); continue; }
+    const o = wasmByteOffset(a);
+    if (o < 0) return null;
+    out.push(o);
+  }
+  return out;
+}
+
+function need(fn: string, name: string, a: { length: number }, n: number): void {
+  if (a.length < n) throw new RangeError(`${fn}: ${name} has ${a.length} elements, needs ${n}`);
+}
+
+function checkIds(fn: string, ids: Int32Array, rows: number): void {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (id < 0 || id >= rows) throw new RangeError(`${fn}: id ${id} at position ${i} is outside the table's ${rows} rows`);
   }
 }
 
-/** dBias[j] (+)= Σ_i dY[i, j] over an M×N matrix. */
+const gemmArgs = new Float64Array(JOB_ARGS);
+
+/**
+ * C[M×N] = op(A)[M×K] · op(B)[K×N] (+C when accumulate) (+bias) (ReLU). A is M×K, or K×M with transA;
+ * B is K×N, or N×K with transB; all row-major and contiguous.
+ */
+export function gemm(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, o: GemmOptions = {}): void {
+  need('gemm', 'A', A, M * K);
+  need('gemm', 'B', B, K * N);
+  need('gemm', 'C', C, M * N);
+  if (o.bias) need('gemm', 'bias', o.bias, N);
+  const k = wasm();
+  if (M === 0 || N === 0) return;
+  if (!k || K === 0) return ref.gemm(M, N, K, A, B, C, o);
+  const p = offsets(A, B, C, o.bias);
+  if (!p) return M * N * K < STAGE_GEMM_MADDS ? ref.gemm(M, N, K, A, B, C, o) : stagedGemm(M, N, K, A, B, C, o);
+  const flags = (o.relu ? 1 : 0) | (o.accumulate ? 2 : 0) | (o.bias ? 4 : 0);
+  const a = gemmArgs;
+  a[G.M] = M; a[G.N] = N; a[G.K] = K;
+  a[G.pA] = p[0]!; a[G.lda] = o.transA ? M : K; a[G.transA] = o.transA ? 1 : 0;
+  a[G.pB] = p[1]!; a[G.ldb] = o.transB ? K : N; a[G.transB] = o.transB ? 1 : 0;
+  a[G.pC] = p[2]!; a[G.ldc] = N; a[G.pBias] = p[3]!; a[G.flags] = flags;
+  const parallel = 2 * M * N * K >= PARALLEL_GEMM_FLOPS && parallelParts() > 1;
+  const parts = parallel ? parallelParts() : 1;
+  // Split output rows; columns when there are too few rows to go round.
+  a[G.splitCols] = M < 16 * parts && N >= 16 * parts ? 1 : 0;
+  a[G.unit] = a[G.splitCols] ? 8 : k.gemmMR();
+  runJob(JOB.gemm, a, parallel);
+}
+
+function stagedGemm(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, o: GemmOptions): void {
+  const a = heap.f32(M * K), b = heap.f32(K * N), c = heap.f32(M * N), bias = o.bias ? heap.f32(N) : undefined;
+  try {
+    a.set(A.subarray(0, M * K));
+    b.set(B.subarray(0, K * N));
+    if (o.accumulate) c.set(C.subarray(0, M * N));
+    if (bias) bias.set(o.bias!.subarray(0, N));
+    gemm(M, N, K, a, b, c, { ...o, bias });
+    C.set(c);
+  } finally {
+    for (const x of [a, b, c, bias]) if (x) heap.free(x);
+  }
+}
+
+/** out[j] (+)= Σ_i dY[i·N + j] over an M×N matrix (bias gradients). */
 export function columnSums(M: number, N: number, dY: Float32Array, out: Float32Array, accumulate = false): void {
-  if (!accumulate) out.fill(0, 0, N);
-  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) out[j] = out[j]! + dY[i * N + j]!;
+  need('columnSums', 'dY', dY, M * N);
+  need('columnSums', 'out', out, N);
+  const k = wasm(), p = k && offsets(dY, out);
+  if (!p) return ref.columnSums(M, N, dY, out, accumulate);
+  k!.columnSums(M, N, p[0]!, p[1]!, accumulate ? 1 : 0);
 }
 
 /**
- * Embedding lookup into a strided destination: out[i*outStride + outOffset + c] = table[ids[i]*dim + c].
+ * Embedding lookup into a strided destination: out[i·outStride + outOffset + c] = table[ids[i]·dim + c].
  * Writing straight into a slice of the concatenated bottom input saves a copy.
  */
 export function gatherRows(table: Float32Array, dim: number, ids: Int32Array, out: Float32Array, outStride: number, outOffset: number): void {
-  for (let i = 0; i < ids.length; i++) {
-    const src = ids[i]! * dim, dst = i * outStride + outOffset;
-    for (let c = 0; c < dim; c++) out[dst + c] = table[src + c]!;
-  }
-}
-
-/** Σ x² over the first n elements (for gradient-norm clipping). */
-export function sumSquares(x: Float32Array, n = x.length): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += x[i]! * x[i]!;
-  return s;
-}
-
-export interface AdamHyper { lr: number; beta1: number; beta2: number; eps: number; step: number; weightDecay: number }
-
-/** Dense Adam (bias-corrected, L2 weight decay added to the gradient) over n elements. */
-export function adamDense(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper, n = p.length): void {
-  const bc1 = 1 - Math.pow(h.beta1, h.step), bc2 = 1 - Math.pow(h.beta2, h.step);
-  const stepSize = h.lr / bc1, sq = Math.sqrt(bc2);
-  for (let i = 0; i < n; i++) {
-    const gi = g[i]! + h.weightDecay * p[i]!;
-    const mi = (m[i] = h.beta1 * m[i]! + (1 - h.beta1) * gi);
-    const vi = (v[i] = h.beta2 * v[i]! + (1 - h.beta2) * gi * gi);
-    p[i] = p[i]! - (stepSize * mi) / (Math.sqrt(vi) / sq + h.eps);
-  }
+  const n = ids.length;
+  if (n === 0) return;
+  checkIds('gatherRows', ids, Math.floor(table.length / dim));
+  need('gatherRows', 'out', out, (n - 1) * outStride + outOffset + dim);
+  const k = wasm(), p = k && offsets(table, ids, out);
+  if (!p) return ref.gatherRows(table, dim, ids, out, outStride, outOffset);
+  runJob(JOB.gatherRows, [p[0]!, dim, p[1]!, n, p[2]!, outStride, outOffset], n * dim >= PARALLEL_ROW_ELEMENTS);
 }
 
 /**
- * Lazy (sparse) Adam over the listed rows only: rows[r] is a table row, grads holds rows.length×dim values.
- * Rows not listed are neither read nor written (PyTorch SparseAdam semantics; global step for bias correction).
+ * The reverse of gatherRows: dst[ids[i]·dim + c] += src[i·srcStride + srcOffset + c], in i order (ids may repeat).
+ * E.g. the embedding gradient of a batch into a compact buffer of its unique rows (ids = index map).
+ */
+export function scatterAddRows(dst: Float32Array, dim: number, ids: Int32Array, src: Float32Array, srcStride: number, srcOffset: number): void {
+  const n = ids.length;
+  if (n === 0) return;
+  checkIds('scatterAddRows', ids, Math.floor(dst.length / dim));
+  need('scatterAddRows', 'src', src, (n - 1) * srcStride + srcOffset + dim);
+  const k = wasm(), p = k && offsets(dst, ids, src);
+  if (!p) return ref.scatterAddRows(dst, dim, ids, src, srcStride, srcOffset);
+  k!.scatterAddRows(p[0]!, dim, p[1]!, n, p[2]!, srcStride, srcOffset);
+}
+
+/** Σ x² over the first n elements, in float64 (gradient-norm clipping). */
+export function sumSquares(x: Float32Array, n = x.length): number {
+  need('sumSquares', 'x', x, n);
+  const k = wasm(), p = k && offsets(x);
+  return p ? k!.sumSquares(p[0]!, n) : ref.sumSquares(x, n);
+}
+
+function adamConstants(h: AdamHyper): number[] {
+  const stepSize = h.lr / (1 - Math.pow(h.beta1, h.step)), sq = Math.sqrt(1 - Math.pow(h.beta2, h.step));
+  return [h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.eps, h.weightDecay, stepSize, sq];
+}
+
+/** Dense Adam (bias-corrected with h.step ≥ 1, L2 weight decay added to the gradient) over n elements, in place. */
+export function adamDense(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper, n = p.length): void {
+  for (const [name, a] of [['p', p], ['g', g], ['m', m], ['v', v]] as const) need('adamDense', name, a, n);
+  const k = wasm(), o = k && offsets(p, g, m, v);
+  if (!o) return ref.adamDense(p, g, m, v, h, n);
+  const c = adamConstants(h);
+  k!.adamDense(o[0]!, o[1]!, o[2]!, o[3]!, n, c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!);
+}
+
+/**
+ * Lazy (sparse) Adam over the listed rows only: rows[r] is a table row (rows must be distinct), grads holds
+ * rows.length×dim values. Rows not listed are neither read nor written (PyTorch SparseAdam semantics; the
+ * global step drives the bias correction). Equals adamDense on the listed rows.
  */
 export function adamSparse(table: Float32Array, dim: number, rows: Int32Array, grads: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper): void {
-  const bc1 = 1 - Math.pow(h.beta1, h.step), bc2 = 1 - Math.pow(h.beta2, h.step);
-  const stepSize = h.lr / bc1, sq = Math.sqrt(bc2);
-  for (let r = 0; r < rows.length; r++) {
-    const base = rows[r]! * dim;
-    for (let c = 0; c < dim; c++) {
-      const i = base + c;
-      const gi = grads[r * dim + c]! + h.weightDecay * table[i]!;
-      const mi = (m[i] = h.beta1 * m[i]! + (1 - h.beta1) * gi);
-      const vi = (v[i] = h.beta2 * v[i]! + (1 - h.beta2) * gi * gi);
-      table[i] = table[i]! - (stepSize * mi) / (Math.sqrt(vi) / sq + h.eps);
-    }
-  }
+  const n = rows.length;
+  if (n === 0) return;
+  checkIds('adamSparse', rows, Math.floor(Math.min(table.length, m.length, v.length) / dim));
+  need('adamSparse', 'grads', grads, n * dim);
+  const k = wasm(), o = k && offsets(table, rows, grads, m, v);
+  if (!o) return ref.adamSparse(table, dim, rows, grads, m, v, h);
+  runJob(JOB.adamSparse, [o[0]!, dim, o[1]!, n, o[2]!, o[3]!, o[4]!, ...adamConstants(h)], n * dim >= PARALLEL_ROW_ELEMENTS);
 }
 
-export interface AdagradHyper { lr: number; eps: number; weightDecay: number }
-
+/** Dense Adagrad over n elements, in place. */
 export function adagradDense(p: Float32Array, g: Float32Array, acc: Float32Array, h: AdagradHyper, n = p.length): void {
-  for (let i = 0; i < n; i++) {
-    const gi = g[i]! + h.weightDecay * p[i]!;
-    const a = (acc[i] = acc[i]! + gi * gi);
-    p[i] = p[i]! - (h.lr * gi) / (Math.sqrt(a) + h.eps);
-  }
+  for (const [name, a] of [['p', p], ['g', g], ['acc', acc]] as const) need('adagradDense', name, a, n);
+  const k = wasm(), o = k && offsets(p, g, acc);
+  if (!o) return ref.adagradDense(p, g, acc, h, n);
+  k!.adagradDense(o[0]!, o[1]!, o[2]!, n, h.lr, h.eps, h.weightDecay);
 }
 
+/** Sparse Adagrad over the listed (distinct) rows only; equals adagradDense on them. */
 export function adagradSparse(table: Float32Array, dim: number, rows: Int32Array, grads: Float32Array, acc: Float32Array, h: AdagradHyper): void {
-  for (let r = 0; r < rows.length; r++) {
-    const base = rows[r]! * dim;
-    for (let c = 0; c < dim; c++) {
-      const i = base + c;
-      const gi = grads[r * dim + c]! + h.weightDecay * table[i]!;
-      const a = (acc[i] = acc[i]! + gi * gi);
-      table[i] = table[i]! - (h.lr * gi) / (Math.sqrt(a) + h.eps);
-    }
-  }
+  const n = rows.length;
+  if (n === 0) return;
+  checkIds('adagradSparse', rows, Math.floor(Math.min(table.length, acc.length) / dim));
+  need('adagradSparse', 'grads', grads, n * dim);
+  const k = wasm(), o = k && offsets(table, rows, grads, acc);
+  if (!o) return ref.adagradSparse(table, dim, rows, grads, acc, h);
+  runJob(JOB.adagradSparse, [o[0]!, dim, o[1]!, n, o[2]!, o[3]!, h.lr, h.eps, h.weightDecay], n * dim >= PARALLEL_ROW_ELEMENTS);
 }
 
-/** Allocation of arrays the kernels can work on in place. */
-export interface Allocator {
-  f32(n: number): Float32Array;
-  i32(n: number): Int32Array;
+// ---- elementwise (n defaults to the output's length; outputs may alias inputs) ----
+
+/** y[i] += a·x[i] for i < n. */
+export function axpy(n: number, a: number, x: Float32Array, y: Float32Array): void {
+  need('axpy', 'x', x, n); need('axpy', 'y', y, n);
+  const k = wasm(), o = k && offsets(x, y);
+  if (!o) return ref.axpy(n, a, x, y);
+  k!.axpy(n, a, o[0]!, o[1]!);
 }
 
-/** Long-lived arrays: parameters, optimizer state. */
-export const heap: Allocator = {
-  f32: (n) => new Float32Array(n),
-  i32: (n) => new Int32Array(n),
-};
+/** x[i] *= a for i < n (in place). */
+export function scale(n: number, a: number, x: Float32Array): void {
+  need('scale', 'x', x, n);
+  const k = wasm(), o = k && offsets(x);
+  if (!o) return ref.scale(n, a, x);
+  k!.scale(n, a, o[0]!);
+}
 
-/** Per-step arrays (activations, gradients); `reset()` recycles all of them at once at the start of a step. */
-export const scratch: Allocator & { reset(): void } = {
-  f32: (n) => new Float32Array(n),
-  i32: (n) => new Int32Array(n),
-  reset: () => {},
-};
+type Binary = 'add' | 'mulElementwise' | 'reluBackward' | 'sigmoidBackward';
+function binary(fn: Binary, a: Float32Array, b: Float32Array, out: Float32Array, n: number): void {
+  need(fn, 'first input', a, n); need(fn, 'second input', b, n); need(fn, 'output', out, n);
+  const k = wasm(), o = k && offsets(a, b, out);
+  if (!o) return ref[fn](a, b, out, n);
+  k![fn](o[0]!, o[1]!, o[2]!, n);
+}
+
+type Unary = 'relu' | 'sigmoid';
+function unary(fn: Unary, x: Float32Array, y: Float32Array, n: number): void {
+  need(fn, 'input', x, n); need(fn, 'output', y, n);
+  const k = wasm(), o = k && offsets(x, y);
+  if (!o) return ref[fn](x, y, n);
+  k![fn](o[0]!, o[1]!, n);
+}
+
+/** out = a + b */
+export function add(a: Float32Array, b: Float32Array, out: Float32Array, n = out.length): void {
+  binary('add', a, b, out, n);
+}
+
+/** out = a ⊙ b */
+export function mulElementwise(a: Float32Array, b: Float32Array, out: Float32Array, n = out.length): void {
+  binary('mulElementwise', a, b, out, n);
+}
+
+/** y = max(x, 0) */
+export function relu(x: Float32Array, y: Float32Array, n = y.length): void {
+  unary('relu', x, y, n);
+}
+
+/** dx = dy where y > 0, else 0 (y = the ReLU output). */
+export function reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, n = dx.length): void {
+  binary('reluBackward', y, dy, dx, n);
+}
+
+/** y = 1 / (1 + e^−x), stable for large |x|. */
+export function sigmoid(x: Float32Array, y: Float32Array, n = y.length): void {
+  unary('sigmoid', x, y, n);
+}
+
+/** dx = dy · y · (1 − y) (y = the sigmoid output). */
+export function sigmoidBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, n = dx.length): void {
+  binary('sigmoidBackward', y, dy, dx, n);
+}
+
+/**
+ * Binary cross-entropy with logits, labels 0/1 as float, optional per-example weights. Returns the weighted
+ * loss sum Σ w·(max(x,0) − x·y + log(1 + e^−|x|)) (stable for any x). When dLogits is given it receives
+ * gradScale·w·(σ(x) − y), e.g. gradScale = 1/n for a mean.
+ */
+export function bceWithLogits(logits: Float32Array, labels: Float32Array, weights: Float32Array | null, dLogits: Float32Array | null,
+  n = logits.length, gradScale = 1): number {
+  need('bceWithLogits', 'logits', logits, n); need('bceWithLogits', 'labels', labels, n);
+  if (weights) need('bceWithLogits', 'weights', weights, n);
+  if (dLogits) need('bceWithLogits', 'dLogits', dLogits, n);
+  const k = wasm(), o = k && offsets(logits, labels, weights, dLogits);
+  if (!o) return ref.bceWithLogits(logits, labels, weights, dLogits, n, gradScale);
+  return k!.bceWithLogits(o[0]!, o[1]!, o[2]!, o[3]!, n, gradScale);
+}

@@ -1,0 +1,143 @@
+// Plain TypeScript versions of every kernel: the fallback for arrays outside the engine memory (and for
+// MTRANK_KERNELS=js), and the independent computation tests compare the wasm kernels against.
+// Same contracts as the facade in kernels.ts; arithmetic in float64, stored as float32.
+
+export interface GemmOptions {
+  /** A is stored K×M (use its transpose). */
+  transA?: boolean;
+  /** B is stored N×K (use its transpose). */
+  transB?: boolean;
+  /** Length-N bias added to every row of the result. */
+  bias?: Float32Array;
+  /** Apply max(0, ·) after bias. */
+  relu?: boolean;
+  /** C += op(A)·op(B) instead of C = op(A)·op(B). */
+  accumulate?: boolean;
+}
+
+export interface AdamHyper { lr: number; beta1: number; beta2: number; eps: number; step: number; weightDecay: number }
+export interface AdagradHyper { lr: number; eps: number; weightDecay: number }
+
+export function gemm(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, o: GemmOptions = {}): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) {
+        const a = o.transA ? A[k * M + i]! : A[i * K + k]!;
+        const b = o.transB ? B[j * K + k]! : B[k * N + j]!;
+        s += a * b;
+      }
+      if (o.accumulate) s += C[i * N + j]!;
+      if (o.bias) s += o.bias[j]!;
+      if (o.relu && s < 0) s = 0;
+      C[i * N + j] = s;
+    }
+  }
+}
+
+export function columnSums(M: number, N: number, dY: Float32Array, out: Float32Array, accumulate = false): void {
+  if (!accumulate) out.fill(0, 0, N);
+  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) out[j] = out[j]! + dY[i * N + j]!;
+}
+
+export function gatherRows(table: Float32Array, dim: number, ids: Int32Array, out: Float32Array, outStride: number, outOffset: number): void {
+  for (let i = 0; i < ids.length; i++) {
+    const src = ids[i]! * dim, dst = i * outStride + outOffset;
+    for (let c = 0; c < dim; c++) out[dst + c] = table[src + c]!;
+  }
+}
+
+export function scatterAddRows(dst: Float32Array, dim: number, ids: Int32Array, src: Float32Array, srcStride: number, srcOffset: number): void {
+  for (let i = 0; i < ids.length; i++) {
+    const d = ids[i]! * dim, s = i * srcStride + srcOffset;
+    for (let c = 0; c < dim; c++) dst[d + c] = dst[d + c]! + src[s + c]!;
+  }
+}
+
+export function sumSquares(x: Float32Array, n = x.length): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += x[i]! * x[i]!;
+  return s;
+}
+
+/** Adam on elements [0, n) of p/g/m/v starting at the given offsets (shared by the dense and sparse forms). */
+function adamSpan(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper, n: number, at: number, gAt: number): void {
+  const stepSize = h.lr / (1 - Math.pow(h.beta1, h.step)), sq = Math.sqrt(1 - Math.pow(h.beta2, h.step));
+  for (let c = 0; c < n; c++) {
+    const i = at + c;
+    const gi = g[gAt + c]! + h.weightDecay * p[i]!;
+    const mi = (m[i] = h.beta1 * m[i]! + (1 - h.beta1) * gi);
+    const vi = (v[i] = h.beta2 * v[i]! + (1 - h.beta2) * gi * gi);
+    p[i] = p[i]! - (stepSize * mi) / (Math.sqrt(vi) / sq + h.eps);
+  }
+}
+
+export function adamDense(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper, n = p.length): void {
+  adamSpan(p, g, m, v, h, n, 0, 0);
+}
+
+export function adamSparse(table: Float32Array, dim: number, rows: Int32Array, grads: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper): void {
+  for (let r = 0; r < rows.length; r++) adamSpan(table, grads, m, v, h, dim, rows[r]! * dim, r * dim);
+}
+
+function adagradSpan(p: Float32Array, g: Float32Array, acc: Float32Array, h: AdagradHyper, n: number, at: number, gAt: number): void {
+  for (let c = 0; c < n; c++) {
+    const i = at + c;
+    const gi = g[gAt + c]! + h.weightDecay * p[i]!;
+    const a = (acc[i] = acc[i]! + gi * gi);
+    p[i] = p[i]! - (h.lr * gi) / (Math.sqrt(a) + h.eps);
+  }
+}
+
+export function adagradDense(p: Float32Array, g: Float32Array, acc: Float32Array, h: AdagradHyper, n = p.length): void {
+  adagradSpan(p, g, acc, h, n, 0, 0);
+}
+
+export function adagradSparse(table: Float32Array, dim: number, rows: Int32Array, grads: Float32Array, acc: Float32Array, h: AdagradHyper): void {
+  for (let r = 0; r < rows.length; r++) adagradSpan(table, grads, acc, h, dim, rows[r]! * dim, r * dim);
+}
+
+export function axpy(n: number, a: number, x: Float32Array, y: Float32Array): void {
+  for (let i = 0; i < n; i++) y[i] = y[i]! + a * x[i]!;
+}
+
+export function scale(n: number, a: number, x: Float32Array): void {
+  for (let i = 0; i < n; i++) x[i] = x[i]! * a;
+}
+
+export function add(a: Float32Array, b: Float32Array, out: Float32Array, n = out.length): void {
+  for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
+}
+
+export function mulElementwise(a: Float32Array, b: Float32Array, out: Float32Array, n = out.length): void {
+  for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
+}
+
+export function relu(x: Float32Array, y: Float32Array, n = y.length): void {
+  for (let i = 0; i < n; i++) y[i] = x[i]! > 0 ? x[i]! : 0;
+}
+
+export function reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, n = dx.length): void {
+  for (let i = 0; i < n; i++) dx[i] = y[i]! > 0 ? dy[i]! : 0;
+}
+
+const sigmoid1 = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+
+export function sigmoid(x: Float32Array, y: Float32Array, n = y.length): void {
+  for (let i = 0; i < n; i++) y[i] = sigmoid1(x[i]!);
+}
+
+export function sigmoidBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, n = dx.length): void {
+  for (let i = 0; i < n; i++) dx[i] = dy[i]! * y[i]! * (1 - y[i]!);
+}
+
+export function bceWithLogits(logits: Float32Array, labels: Float32Array, weights: Float32Array | null, dLogits: Float32Array | null,
+  n = logits.length, gradScale = 1): number {
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const x = logits[i]!, y = labels[i]!, w = weights ? weights[i]! : 1;
+    loss += w * (Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x))));
+    if (dLogits) dLogits[i] = gradScale * w * (sigmoid1(x) - y);
+  }
+  return loss;
+}

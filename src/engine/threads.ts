@@ -1,0 +1,121 @@
+// The kernel worker pool: both cores on one shared wasm memory.
+// A job is posted through the pool's shared control block: the main thread writes the arguments, bumps the
+// generation and notifies; every worker runs its part while the main thread runs part 0, then the main
+// thread waits (spins briefly, then Atomics.wait) until all workers counted themselves done. The API stays
+// synchronous for callers. Workers are unref'd: an idle pool never keeps the process alive.
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { workerUrl } from '../util/worker-url.js';
+import { CONTROL_BYTES, CTRL, JOB, controlViews, runJobPart, type WorkerInit } from './kernel-jobs.js';
+import { loadedKernels, memory } from './wasm.js';
+import { heap } from './memory.js';
+
+const SPIN_MAIN = 200_000;
+const START_TIMEOUT_MS = 30_000;
+
+interface Pool {
+  module: WebAssembly.Module;
+  workers: Worker[];
+  ctrl: Int32Array;
+  args: Float64Array;
+  work: Float32Array;
+  workBytes: number;
+}
+
+let wanted = Math.max(1, Math.min(2, availableParallelism()));
+let pool: Pool | null = null;
+
+/** Threads the kernels use (the main thread counts as one). Default min(2, available cores). */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`threads must be an integer ≥ 1 (got ${n})`);
+  if (n === wanted) return;
+  wanted = n;
+  void shutdownThreads();
+}
+
+export function threadCount(): number {
+  return wanted;
+}
+
+/** Stop and terminate the workers (a later parallel call starts a new pool). */
+export function shutdownThreads(): Promise<void> {
+  const p = pool;
+  if (!p) return Promise.resolve();
+  pool = null;
+  Atomics.store(p.ctrl, CTRL.kind, JOB.stop);
+  Atomics.add(p.ctrl, CTRL.gen, 1);
+  Atomics.notify(p.ctrl, CTRL.gen);
+  heap.free(p.work);
+  return Promise.all(p.workers.map((w) => w.terminate())).then(() => undefined);
+}
+
+function startPool(module: WebAssembly.Module, workBytes: number): Pool {
+  const url = workerUrl(import.meta.url, './kernel-worker.js');
+  if (!existsSync(fileURLToPath(url))) throw new Error(`kernel worker script missing: ${fileURLToPath(url)}; run \`npm run build\``);
+  const control = new SharedArrayBuffer(CONTROL_BYTES);
+  const { ctrl, args } = controlViews(control);
+  const work = heap.f32((workBytes / 4) * wanted);
+  const workers: Worker[] = [];
+  for (let index = 1; index < wanted; index++) {
+    const init: WorkerInit = { module, memory, control, index, startGen: 0, workBase: work.byteOffset, workBytes };
+    const w = new Worker(url, { workerData: init });
+    w.unref();
+    workers.push(w);
+  }
+  return { module, workers, ctrl, args, work, workBytes };
+}
+
+/** The pool for the loaded kernels, or null when kernels run on one thread (threads = 1, or 'js'). */
+function currentPool(): Pool | null {
+  const k = loadedKernels();
+  if (wanted === 1 || !k.exports || !k.module) return null;
+  if (pool && pool.module !== k.module) void shutdownThreads();
+  if (!pool) pool = startPool(k.module, k.exports.gemmWorkBytes());
+  return pool;
+}
+
+/** Threads a parallel job uses now. */
+export function parallelParts(): number {
+  return currentPool() ? wanted : 1;
+}
+
+let single: { k: unknown; work: Float32Array } | null = null;
+function singleThreadWork(): number {
+  const k = loadedKernels().exports!;
+  if (!single) single = { k, work: heap.f32(k.gemmWorkBytes() / 4) };
+  return single.work.byteOffset;
+}
+
+/** Run job `kind` with arguments `a`, split over the pool when `parallel` (else entirely on this thread). */
+export function runJob(kind: number, a: ArrayLike<number>, parallel: boolean): void {
+  const k = loadedKernels().exports!;
+  const p = parallel ? currentPool() : null;
+  if (!p) {
+    localArgs.set(a);
+    runJobPart(k, kind, localArgs, 0, 1, singleThreadWork());
+    return;
+  }
+  const { ctrl, args, workers } = p;
+  const need = workers.length;
+  args.set(a);
+  Atomics.store(ctrl, CTRL.kind, kind);
+  Atomics.store(ctrl, CTRL.parts, need + 1);
+  Atomics.store(ctrl, CTRL.done, 0);
+  Atomics.add(ctrl, CTRL.gen, 1);
+  Atomics.notify(ctrl, CTRL.gen);
+  runJobPart(k, kind, args, 0, need + 1, p.work.byteOffset);
+  let done = Atomics.load(ctrl, CTRL.done);
+  for (let i = 0; i < SPIN_MAIN && done < need; i++) done = Atomics.load(ctrl, CTRL.done);
+  const t0 = Date.now();
+  while (done < need) {
+    Atomics.wait(ctrl, CTRL.done, done, 1000);
+    done = Atomics.load(ctrl, CTRL.done);
+    if (done < need && Atomics.load(ctrl, CTRL.started) < need && Date.now() - t0 > START_TIMEOUT_MS) {
+      throw new Error('kernel workers did not start');
+    }
+  }
+  if (Atomics.exchange(ctrl, CTRL.error, 0)) throw new Error('a kernel worker failed (see its message above)');
+}
+const localArgs = new Float64Array(24);
