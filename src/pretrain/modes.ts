@@ -1,0 +1,50 @@
+// Wiring of pretrained tables into training: the table initialiser, the optimizer group that carries lrScale,
+// and the freeze / finetune / freeze-then-finetune switch (EmbeddingTable.frozen, which the engine's optimizers
+// and tape honour: a frozen table receives no gradient and no update).
+import type { EmbeddingTable } from '../engine/params.js';
+import type { Init } from '../engine/init.js';
+import type { PretrainedConfig } from '../config/schema.js';
+import type { PretrainedInit } from './init.js';
+
+/** ParamStore.embedding(name, init.vocabSize, init.dim, fromPretrained(init), pretrainedGroup(name)). */
+export function fromPretrained(init: PretrainedInit): Init {
+  return (data, rows, cols) => {
+    if (rows !== init.vocabSize || cols !== init.dim) {
+      throw new Error(`pretrained table is ${init.vocabSize}×${init.dim}, the parameter was created ${rows}×${cols}`);
+    }
+    data.set(init.data);
+  };
+}
+
+/** Parameter group of a pretrained feature's table, so its learning rate can differ (lrScale). */
+export const pretrainedGroup = (feature: string): string => `pretrained:${feature}`;
+
+/** Optimizer `groups` entries: embedding lr × lrScale for each pretrained feature that sets lrScale. */
+export function pretrainedLrGroups(features: Record<string, { pretrained?: PretrainedConfig }>, embeddingLr: number): Record<string, { lr: number }> {
+  const groups: Record<string, { lr: number }> = {};
+  for (const [name, f] of Object.entries(features)) {
+    if (f.pretrained) groups[pretrainedGroup(name)] = { lr: embeddingLr * (f.pretrained.lrScale ?? 1) };
+  }
+  return groups;
+}
+
+export interface PretrainedTable { table: EmbeddingTable; mode: PretrainedConfig['mode']; unfreezeAfter?: number }
+
+/**
+ * Sets `frozen` on pretrained tables before every optimizer step: freeze → always; finetune → never;
+ * freeze-then-finetune → while fewer than `unfreezeAfter` steps are done (default: one epoch of steps).
+ */
+export class PretrainedModes {
+  constructor(private readonly tables: readonly PretrainedTable[], private readonly stepsPerEpoch: number) {}
+
+  /** `stepsDone`: optimizer steps completed before the coming one. */
+  beforeStep(stepsDone: number): void {
+    for (const t of this.tables) t.table.frozen = isFrozen(t, stepsDone, this.stepsPerEpoch);
+  }
+}
+
+export function isFrozen(t: Omit<PretrainedTable, 'table'>, stepsDone: number, stepsPerEpoch: number): boolean {
+  if (t.mode === 'freeze') return true;
+  if (t.mode === 'finetune') return false;
+  return stepsDone < (t.unfreezeAfter ?? stepsPerEpoch);
+}
