@@ -97,6 +97,12 @@ export function loadCheckpoint(dir: string, store: ParamStore, optimizer?: Optim
   if (manifest.format !== FORMAT || manifest.version !== VERSION) throw new MtrankError(`${manifestPath}: not an ${FORMAT} v${VERSION} manifest`);
   const optimizers = asList(optimizer);
   const binPath = join(dir, manifest.binary);
+  if (optimizers.length !== manifest.optimizers.length) {
+    throw new MtrankError(`${manifestPath}: checkpoint has ${manifest.optimizers.length} optimizer state(s), ${optimizers.length} given`);
+  }
+  optimizers.forEach((o, k) => {
+    if (o.type !== manifest.optimizers[k]!.type) throw new MtrankError(`${manifestPath}: optimizer ${k} is '${manifest.optimizers[k]!.type}' in the checkpoint, '${o.type}' given`);
+  });
   const want = slots(store, optimizers);
   const byName = new Map(manifest.entries.map((e) => [e.name, e]));
   for (const { entry } of want) {
@@ -106,12 +112,6 @@ export function loadCheckpoint(dir: string, store: ParamStore, optimizer?: Optim
       throw new MtrankError(`${manifestPath}: '${entry.name}' is ${got.shape.join('×')} in the checkpoint but ${entry.shape.join('×')} in the model`);
     }
   }
-  if (optimizers.length !== manifest.optimizers.length) {
-    throw new MtrankError(`${manifestPath}: checkpoint has ${manifest.optimizers.length} optimizer state(s), ${optimizers.length} given`);
-  }
-  optimizers.forEach((o, k) => {
-    if (o.type !== manifest.optimizers[k]!.type) throw new MtrankError(`${manifestPath}: optimizer ${k} is '${manifest.optimizers[k]!.type}' in the checkpoint, '${o.type}' given`);
-  });
   if (!existsSync(binPath)) throw new MtrankError(`${binPath}: binary of the checkpoint is missing`);
   const fd = openSync(binPath, 'r');
   try {

@@ -1,4 +1,4 @@
-import { sumSquares } from './kernels.js';
+import { sumSquares, scale } from './kernels.js';
 import type { ParamStore } from './params.js';
 
 /**
@@ -12,11 +12,7 @@ export function clipGradNorm(store: ParamStore, maxNorm: number): number {
   const norm = Math.sqrt(sq);
   if (!(maxNorm > 0) || !(norm > maxNorm)) return norm;
   const c = maxNorm / (norm + 1e-6);
-  for (const p of store.params()) if (!p.frozen) scaleInPlace(p.grad, c);
-  for (const t of store.tables()) if (!t.frozen && t.hasGrad) scaleInPlace(t.sparseGrad().values, c);
+  for (const p of store.params()) if (!p.frozen) scale(p.size, c, p.grad);
+  for (const t of store.tables()) if (!t.frozen && t.hasGrad) { const v = t.sparseGrad().values; scale(v.length, c, v); }
   return norm;
-}
-
-function scaleInPlace(x: Float32Array, c: number): void {
-  for (let i = 0; i < x.length; i++) x[i] = x[i]! * c;
 }

@@ -1,5 +1,6 @@
 // A reverse-mode tape: every op computes its output now and, when gradients are wanted, records a closure
 // that later pushes the output's gradient into its inputs. Models are plain forward code over a Graph.
+import * as K from './kernels.js';
 import { gemm, columnSums, gatherRows, scratch } from './kernels.js';
 import { Tensor, ensureGrad } from './tensor.js';
 import type { Parameter, EmbeddingTable } from './params.js';
@@ -32,7 +33,10 @@ export interface FeatureSpec {
 /** Pass counter shared by all graphs, so a mark from an old pass never looks current. */
 let passCounter = 0;
 
-const f32 = (n: number): Float32Array => scratch.f32(n);
+/** A per-step array the op overwrites entirely (not zero-filled). */
+const f32 = (n: number): Float32Array => scratch.f32Raw(n);
+/** A zero-filled per-step array. */
+const zeros32 = (n: number): Float32Array => scratch.f32(n);
 
 export class Graph {
   readonly training: boolean;
@@ -72,7 +76,7 @@ export class Graph {
     const trainable = !W.frozen || (b !== null && !b.frozen);
     return this.node(B, outDim, y, [x], trainable, (out) => {
       let dz = out.grad!;
-      if (relu) dz = reluMask(y, dz, f32(dz.length));
+      if (relu) { dz = f32(dz.length); K.reluBackward(y, out.grad!, dz); }
       if (!W.frozen) gemm(inDim, outDim, B, x.data, dz, W.grad, { transA: true, accumulate: true });
       if (b && !b.frozen) columnSums(B, outDim, dz, b.grad, true);
       if (x.requiresGrad) {
@@ -84,8 +88,8 @@ export class Graph {
 
   add(a: Tensor, b: Tensor): Tensor {
     sameShape('add', a, b);
-    const n = a.size, ad = a.data, bd = b.data, y = f32(n);
-    for (let i = 0; i < n; i++) y[i] = ad[i]! + bd[i]!;
+    const y = f32(a.size);
+    K.add(a.data, b.data, y);
     return this.node(a.rows, a.cols, y, [a, b], false, (out) => {
       const g = out.grad!;
       if (a.requiresGrad) passGrad(a, g, 1);
@@ -97,11 +101,10 @@ export class Graph {
   sum(parts: readonly Tensor[], weights?: readonly number[]): Tensor {
     if (parts.length === 0) throw new MtrankError('sum: no tensors');
     if (weights && weights.length !== parts.length) throw new MtrankError(`sum: ${parts.length} tensors but ${weights.length} weights`);
-    const first = parts[0]!, n = first.size, y = f32(n).fill(0);
+    const first = parts[0]!, n = first.size, y = zeros32(n);
     parts.forEach((p, k) => {
       sameShape('sum', first, p);
-      const w = weights ? weights[k]! : 1, d = p.data;
-      for (let i = 0; i < n; i++) y[i] = y[i]! + w * d[i]!;
+      K.axpy(n, weights ? weights[k]! : 1, p.data, y);
     });
     return this.node(first.rows, first.cols, y, parts, false, (out) => {
       parts.forEach((p, k) => { if (p.requiresGrad) passGrad(p, out.grad!, weights ? weights[k]! : 1); });
@@ -111,8 +114,8 @@ export class Graph {
   /** Elementwise product. */
   mul(a: Tensor, b: Tensor): Tensor {
     sameShape('mul', a, b);
-    const n = a.size, ad = a.data, bd = b.data, y = f32(n);
-    for (let i = 0; i < n; i++) y[i] = ad[i]! * bd[i]!;
+    const ad = a.data, bd = b.data, y = f32(a.size);
+    K.mulElementwise(ad, bd, y);
     return this.node(a.rows, a.cols, y, [a, b], false, (out) => {
       const g = out.grad!;
       if (a.requiresGrad) passProduct(a, g, bd);
@@ -121,30 +124,31 @@ export class Graph {
   }
 
   scale(a: Tensor, c: number): Tensor {
-    const n = a.size, ad = a.data, y = f32(n);
-    for (let i = 0; i < n; i++) y[i] = ad[i]! * c;
+    const y = f32(a.size);
+    y.set(a.data.subarray(0, a.size));
+    K.scale(a.size, c, y);
     return this.node(a.rows, a.cols, y, [a], false, (out) => passGrad(a, out.grad!, c));
   }
 
   relu(a: Tensor): Tensor {
-    const n = a.size, ad = a.data, y = f32(n);
-    for (let i = 0; i < n; i++) { const v = ad[i]!; y[i] = v > 0 ? v : 0; }
+    const n = a.size, y = f32(n);
+    K.relu(a.data, y);
     return this.node(a.rows, a.cols, y, [a], false, (out) => {
-      const g = out.grad!;
-      if (ensureGrad(a, f32)) { const ga = a.grad!; for (let i = 0; i < n; i++) if (y[i]! > 0) ga[i] = ga[i]! + g[i]!; }
-      else reluMask(y, g, a.grad!);
+      if (!ensureGrad(a, f32)) return K.reluBackward(y, out.grad!, a.grad!);
+      const d = f32(n);
+      K.reluBackward(y, out.grad!, d);
+      K.axpy(n, 1, d, a.grad!);
     });
   }
 
   sigmoid(a: Tensor): Tensor {
-    const n = a.size, ad = a.data, y = f32(n);
-    for (let i = 0; i < n; i++) y[i] = sigmoid(ad[i]!);
+    const n = a.size, y = f32(n);
+    K.sigmoid(a.data, y);
     return this.node(a.rows, a.cols, y, [a], false, (out) => {
-      const g = out.grad!, acc = ensureGrad(a, f32), ga = a.grad!;
-      for (let i = 0; i < n; i++) {
-        const s = y[i]!, d = g[i]! * s * (1 - s);
-        ga[i] = acc ? ga[i]! + d : d;
-      }
+      if (!ensureGrad(a, f32)) return K.sigmoidBackward(y, out.grad!, a.grad!);
+      const d = f32(n);
+      K.sigmoidBackward(y, out.grad!, d);
+      K.axpy(n, 1, d, a.grad!);
     });
   }
 
@@ -179,8 +183,9 @@ export class Graph {
     if (!(p >= 0 && p < 1)) throw new MtrankError(`dropout: probability ${p} must be in [0, 1)`);
     if (!this.training || p === 0) return a;
     if (!this.rng) throw new MtrankError('dropout in training mode needs a Graph created with an rng');
-    const n = a.size, ad = a.data, y = f32(n), mask = f32(n), keep = 1 / (1 - p), rng = this.rng;
-    for (let i = 0; i < n; i++) { const m = rng.float() < p ? 0 : keep; mask[i] = m; y[i] = ad[i]! * m; }
+    const n = a.size, y = f32(n), mask = f32(n), keep = 1 / (1 - p), rng = this.rng;
+    for (let i = 0; i < n; i++) mask[i] = rng.float() < p ? 0 : keep;
+    K.mulElementwise(a.data, mask, y);
     return this.node(a.rows, a.cols, y, [a], false, (out) => passProduct(a, out.grad!, mask));
   }
 
@@ -236,7 +241,7 @@ export class Graph {
     for (const x of experts) {
       if (x.rows !== B || x.cols !== D) throw new MtrankError(`weightedSum: expert is ${x.rows}×${x.cols}, expected ${B}×${D}`);
     }
-    const gd = gate.data, y = f32(B * D).fill(0);
+    const gd = gate.data, y = zeros32(B * D);
     for (let e = 0; e < E; e++) {
       const xd = experts[e]!.data;
       for (let i = 0; i < B; i++) {
@@ -325,21 +330,17 @@ export class Graph {
     if (logits.cols !== 1) throw new MtrankError(`bceWithLogits: logits must be B×1, got ${B}×${logits.cols}`);
     if (labels.length < B) throw new MtrankError(`bceWithLogits: ${labels.length} labels for ${B} rows`);
     if (weights && weights.length < B) throw new MtrankError(`bceWithLogits: ${weights.length} weights for ${B} rows`);
-    const x = logits.data;
-    let s = 0;
-    for (let i = 0; i < B; i++) {
-      const v = x[i]!, l = Math.max(v, 0) - v * labels[i]! + Math.log1p(Math.exp(-Math.abs(v)));
-      s += weights ? weights[i]! * l : l;
-    }
+    let y32: Float32Array;
+    if (labels instanceof Float32Array) y32 = labels;
+    else { y32 = f32(B); for (let i = 0; i < B; i++) y32[i] = labels[i]!; }
     const y = f32(1);
-    y[0] = s / B;
+    y[0] = K.bceWithLogits(logits.data, y32, weights ?? null, null, B) / B;
     return this.node(1, 1, y, [logits], false, (out) => {
-      const up = out.grad![0]! / B, acc = ensureGrad(logits, f32), gl = logits.grad!;
-      for (let i = 0; i < B; i++) {
-        let d = (sigmoid(x[i]!) - labels[i]!) * up;
-        if (weights) d *= weights[i]!;
-        gl[i] = acc ? gl[i]! + d : d;
-      }
+      const up = out.grad![0]! / B;
+      if (!ensureGrad(logits, f32)) return void K.bceWithLogits(logits.data, y32, weights ?? null, logits.grad!, B, up);
+      const d = f32(B);
+      K.bceWithLogits(logits.data, y32, weights ?? null, d, B, up);
+      K.axpy(B, 1, d, logits.grad!);
     });
   }
 
@@ -392,24 +393,21 @@ export function sigmoid(v: number): number {
   return e / (1 + e);
 }
 
-/** out = dy where y > 0, else 0. */
-function reluMask(y: Float32Array, dy: Float32Array, out: Float32Array): Float32Array {
-  for (let i = 0; i < dy.length; i++) out[i] = y[i]! > 0 ? dy[i]! : 0;
-  return out;
-}
-
 /** t.grad (+)= c·g */
 function passGrad(t: Tensor, g: Float32Array, c: number): void {
   const n = t.size;
-  if (ensureGrad(t, f32)) { const gt = t.grad!; for (let i = 0; i < n; i++) gt[i] = gt[i]! + c * g[i]!; }
-  else if (c === 1) t.grad!.set(g.subarray(0, n));
-  else { const gt = t.grad!; for (let i = 0; i < n; i++) gt[i] = c * g[i]!; }
+  if (ensureGrad(t, f32)) return K.axpy(n, c, g, t.grad!);
+  t.grad!.set(g.subarray(0, n));
+  if (c !== 1) K.scale(n, c, t.grad!);
 }
 
 /** t.grad (+)= g ⊙ other */
 function passProduct(t: Tensor, g: Float32Array, other: Float32Array): void {
-  const n = t.size, acc = ensureGrad(t, f32), gt = t.grad!;
-  for (let i = 0; i < n; i++) { const d = g[i]! * other[i]!; gt[i] = acc ? gt[i]! + d : d; }
+  const n = t.size;
+  if (!ensureGrad(t, f32)) return K.mulElementwise(g, other, t.grad!, n);
+  const d = f32(n);
+  K.mulElementwise(g, other, d, n);
+  K.axpy(n, 1, d, t.grad!);
 }
 
 function copyColumns(src: Float32Array, srcStride: number, srcOff: number, dst: Float32Array, dstStride: number, dstOff: number, width: number, rows: number): void {

@@ -1,6 +1,6 @@
 // Trainable state: dense parameters (with a dense gradient) and embedding tables (with a sparse row
 // gradient: only the rows a step looked up). All arrays live on the kernel heap so the kernels work in place.
-import { heap, scratch } from './kernels.js';
+import { heap, scratch, scatterAddRows } from './kernels.js';
 import type { Init } from './init.js';
 import { Rng } from '../util/rng.js';
 import { MtrankError } from '../util/errors.js';
@@ -12,8 +12,7 @@ export class Parameter {
 
   constructor(readonly name: string, readonly rows: number, readonly cols: number, readonly group: string) {
     this.data = heap.f32(rows * cols);
-    this.grad = heap.f32(rows * cols);
-    this.grad.fill(0);
+    this.grad = heap.f32(rows * cols); // heap arrays start zero-filled
   }
 
   get size(): number { return this.rows * this.cols; }
@@ -68,7 +67,7 @@ export class EmbeddingTable {
     if (this.merged) return this.merged;
     if (this.contributions.length === 0) return EMPTY;
     const dim = this.dim;
-    const slotOf = (this.slotOf ??= heap.i32(this.vocab).fill(0));
+    const slotOf = (this.slotOf ??= heap.i32(this.vocab));
     let total = 0;
     for (const c of this.contributions) total += c.ids.length;
     const uniq = scratch.i32(total);
@@ -99,11 +98,9 @@ export class EmbeddingTable {
 }
 
 function addRows(c: SparseContribution, slotOf: Int32Array, values: Float32Array, dim: number): void {
-  const { ids, grad, stride, offset } = c;
-  for (let i = 0; i < ids.length; i++) {
-    const dst = (slotOf[ids[i]!]! - 1) * dim, src = i * stride + offset;
-    for (let d = 0; d < dim; d++) values[dst + d] = values[dst + d]! + grad[src + d]!;
-  }
+  const { ids } = c, slots = scratch.i32Raw(ids.length);
+  for (let i = 0; i < ids.length; i++) slots[i] = slotOf[ids[i]!]! - 1;
+  scatterAddRows(values, dim, slots, c.grad, c.stride, c.offset);
 }
 
 function addBagRows(c: SparseContribution, slotOf: Int32Array, values: Float32Array, dim: number): void {

@@ -37,8 +37,9 @@ export abstract class Optimizer {
     this.dense = scope === 'embeddings' ? [] : [...store.params()];
     this.tables = scope === 'dense' ? [] : [...store.tables()];
     this.baseLr = this.currentLr = options.lr;
-    for (const p of this.dense) for (const s of slotNames) this.slots.set(`${s}/${p.name}`, heap.f32(p.size).fill(0));
-    for (const t of this.tables) for (const s of slotNames) this.slots.set(`${s}/${t.name}`, heap.f32(t.vocab * t.dim).fill(0));
+    // Heap arrays start zero-filled; untouched pages of a table's state cost no memory until a row is used.
+    for (const p of this.dense) for (const s of slotNames) this.slots.set(`${s}/${p.name}`, heap.f32(p.size));
+    for (const t of this.tables) for (const s of slotNames) this.slots.set(`${s}/${t.name}`, heap.f32(t.vocab * t.dim));
   }
 
   get lr(): number { return this.currentLr; }
