@@ -1,12 +1,18 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { MtrankError } from '../util/errors.js';
+import { registerReportCommand } from './commands/report.js';
+import { registerCompareCommand } from './commands/compare.js';
+import { registerSweepCommand } from './commands/sweep.js';
 
 const program = new Command();
 program.name('mtrank').description('Multi-task ranking models: train, tune, fuse and serve.').version('0.1.0');
 
 // Each command lives in its own file under ./commands and registers itself here.
 // (add one import + one call per command)
+registerReportCommand(program);
+registerCompareCommand(program);
+registerSweepCommand(program);
 
 try {
   await program.parseAsync(process.argv);

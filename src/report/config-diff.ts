@@ -1,0 +1,35 @@
+/**
+ * Names runs by what differs between their configs ("tasks.order.labelWeight=100, model.type=mmoe"):
+ * the label a reader needs in a comparison legend, with everything the runs share left out.
+ */
+
+/** Leaf paths of a config: nested objects become dotted paths; arrays and scalars are leaves (as JSON). */
+export function flattenConfig(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
+  if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length) {
+    for (const [k, v] of Object.entries(value)) flattenConfig(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (prefix) {
+    out.set(prefix, typeof value === 'string' ? value : JSON.stringify(value));
+  }
+  return out;
+}
+
+export const UNSET = '(unset)';
+
+/** Paths whose value is not the same in every config (a path missing from some counts as differing). */
+export function differingPaths(configs: unknown[]): string[] {
+  const flat = configs.map((c) => flattenConfig(c));
+  const paths: string[] = [];
+  for (const f of flat) for (const p of f.keys()) if (!paths.includes(p)) paths.push(p);
+  return paths.filter((p) => new Set(flat.map((f) => f.get(p) ?? UNSET)).size > 1);
+}
+
+/**
+ * One label per config: `path=value` for each differing path, joined by ", ". Configs that do not differ
+ * at all fall back to their names; labels that would coincide get their name appended.
+ */
+export function diffLabels(configs: unknown[], names: string[]): string[] {
+  const paths = differingPaths(configs);
+  const flat = configs.map((c) => flattenConfig(c));
+  const labels = flat.map((f, i) => (paths.length ? paths.map((p) => `${p}=${f.get(p) ?? UNSET}`).join(', ') : names[i]));
+  return labels.map((l, i) => (labels.indexOf(l) !== labels.lastIndexOf(l) && l !== names[i] ? `${l} (${names[i]})` : l));
+}

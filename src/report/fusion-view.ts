@@ -1,0 +1,94 @@
+/**
+ * fusion.json (written by `mtrank fuse --run`) reduced to what the run report shows: best weights, the
+ * top combinations and the heatmap grid. Reading is tolerant of the optional parts; a heatmap whose grid
+ * does not match its axes is an error rather than a silently wrong picture.
+ */
+import { MtrankError } from '../util/errors.js';
+
+export interface FusionCombination {
+  weights: Record<string, number>;
+  objective?: number;
+  /** Per-task AUC of the fused score, when the search recorded them. */
+  aucs?: Record<string, number>;
+}
+
+export interface FusionView {
+  form?: string;
+  objectiveLabel: string;
+  best?: FusionCombination & { test?: number };
+  top: FusionCombination[];
+  heatmap?: {
+    x: { task: string; weights: number[] };
+    y: { task: string; weights: number[] };
+    fixed: Record<string, number>;
+    /** values[i][j] = objective at y.weights[i], x.weights[j]. */
+    values: number[][];
+  };
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const numRecord = (v: unknown): Record<string, number> | undefined => {
+  if (!isObj(v)) return undefined;
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'number') out[k] = x;
+  return out;
+};
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+function objectiveLabel(o: unknown): string {
+  if (typeof o === 'string') return o;
+  if (isObj(o)) {
+    const type = typeof o.type === 'string' ? o.type.toUpperCase() : 'objective';
+    if (typeof o.task === 'string') return `${type}(${o.task})`;
+    if (typeof o.group === 'string') return `${type}(by ${o.group})`;
+    return type;
+  }
+  return 'objective';
+}
+
+function combination(v: unknown): FusionCombination | undefined {
+  if (!isObj(v)) return undefined;
+  const weights = numRecord(v.weights);
+  if (!weights) return undefined;
+  return { weights, objective: num(v.objective) ?? num(v.value) ?? num(v.score), aucs: numRecord(v.aucs) ?? numRecord(v.taskAuc) ?? numRecord(v.auc) };
+}
+
+function linspace01(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => (n === 1 ? 0 : Number((i / (n - 1)).toFixed(6))));
+}
+
+function axis(v: unknown, n: number, file: string, name: string): { task: string; weights: number[] } {
+  if (typeof v === 'string') return { task: v, weights: linspace01(n) };
+  if (isObj(v) && typeof v.task === 'string') {
+    const w = [v.weights, v.values, v.grid].find(Array.isArray) as unknown[] | undefined;
+    return { task: v.task, weights: w ? w.map(Number) : linspace01(n) };
+  }
+  throw new MtrankError(`${file}: heatmap.${name} must be a task name or { task, weights }`);
+}
+
+export function fusionView(json: unknown, file = 'fusion.json'): FusionView | undefined {
+  if (!isObj(json)) return undefined;
+  const topRaw = [json.top, json.top10, json.topCombinations].find(Array.isArray) as unknown[] | undefined;
+  const top = (topRaw ?? []).map(combination).filter((c): c is FusionCombination => !!c).slice(0, 10);
+  const bestRaw = isObj(json.best) ? json.best : numRecord(json.bestWeights) ? { weights: json.bestWeights, objective: json.bestObjective } : undefined;
+  const best0 = combination(bestRaw);
+  const test = isObj(bestRaw) ? num(bestRaw.test) ?? num(bestRaw.testObjective) ?? (isObj(bestRaw.test) ? num(bestRaw.test.objective) : undefined) : undefined;
+  const best = best0 ? { ...best0, test: test ?? num(json.testObjective) } : top[0];
+
+  let heatmap: FusionView['heatmap'];
+  const h = json.heatmap;
+  if (isObj(h) && Array.isArray(h.values)) {
+    const rows = h.values as unknown[];
+    if (!rows.every(Array.isArray)) throw new MtrankError(`${file}: heatmap.values must be a grid (an array of rows)`);
+    const values = (rows as unknown[][]).map((r) => r.map((v) => (typeof v === 'number' ? v : NaN)));
+    const y = axis(h.y, values.length, file, 'y');
+    const x = axis(h.x, values[0]?.length ?? 0, file, 'x');
+    if (values.length !== y.weights.length || values.some((r) => r.length !== x.weights.length)) {
+      throw new MtrankError(`${file}: heatmap.values is ${values.length}×${values[0]?.length ?? 0}, but the axes have ${y.weights.length} (y) × ${x.weights.length} (x) weights`);
+    }
+    heatmap = { x, y, fixed: numRecord(h.fixed) ?? {}, values };
+  }
+  if (!best && !top.length && !heatmap) return undefined;
+  return { form: typeof json.form === 'string' ? json.form : undefined, objectiveLabel: objectiveLabel(json.objective), best, top, heatmap };
+}

@@ -1,0 +1,148 @@
+/**
+ * The run report: one self-contained HTML page (inline CSS and SVG, no script, no network) for a run
+ * directory, plus PNG copies of its charts in RUN_DIR/charts/.
+ */
+import { join } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import { chartFigure, renderChart, writeChartPngs, type ChartSpec, type RenderedChart } from './charts.js';
+import { coldStartFromJson, coldStartFromPredictions, type ColdStartRow } from './cold-start.js';
+import { fusionView, type FusionView } from './fusion-view.js';
+import { fmt, html, page, section, table, type Cell, type Html } from './html.js';
+import { curveChart, fmtWeight, fusionHeatmapChart, lossWeightChart, trainLossChart } from './run-charts.js';
+import { bestSteps, readRun, type RunData } from './run-data.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+
+export interface RunReport {
+  html: string;
+  charts: RenderedChart[];
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const taskConfig = (run: RunData, task: string): Obj => {
+  const tasks = run.config.tasks;
+  return isObj(tasks) && isObj(tasks[task]) ? tasks[task] : {};
+};
+const show = (v: unknown): string => (v === undefined ? '–' : typeof v === 'string' ? v : JSON.stringify(v));
+
+function lastStep(run: RunData): number | undefined {
+  const steps = [...run.train.map((r) => r.step), ...run.evals.map((e) => e.step)];
+  return steps.length ? Math.max(...steps) : undefined;
+}
+
+function headerFigures(run: RunData): { label: string; value: string }[] {
+  const figures = run.tasks.filter((t) => typeof run.test?.[t]?.auc === 'number').map((t) => ({ label: `test AUC · ${t}`, value: fmt(run.test![t].auc) }));
+  const steps = lastStep(run);
+  if (steps !== undefined) figures.push({ label: 'steps', value: String(steps) });
+  const eps = run.metrics?.trainExamplesPerSec;
+  if (typeof eps === 'number') figures.push({ label: 'train examples/s', value: Math.round(eps).toLocaleString('en-US') });
+  const rss = run.metrics?.peakRssMb;
+  if (typeof rss === 'number') figures.push({ label: 'peak RSS', value: `${Math.round(rss)} MB` });
+  return figures;
+}
+
+function subtitle(run: RunData): string {
+  const model = isObj(run.config.model) ? run.config.model.type : undefined;
+  const training = isObj(run.config.training) ? run.config.training : {};
+  const weighting = isObj(training.lossWeighting) ? training.lossWeighting.method : undefined;
+  return [
+    model ? `model ${show(model)}` : '',
+    `tasks ${run.tasks.join(', ')}`,
+    weighting ? `loss weighting ${show(weighting)}` : '',
+    run.config.seed !== undefined ? `seed ${show(run.config.seed)}` : '',
+    run.metrics ? '' : 'unfinished run (no metrics.json yet)',
+  ].filter(Boolean).join(' · ');
+}
+
+function weightsTable(run: RunData): Html {
+  return table(['task', 'label', 'label weight (config)', 'label weight used', 'loss weight (config)'],
+    run.tasks.map((t) => {
+      const c = taskConfig(run, t);
+      const used = run.labelWeights?.[t];
+      return [t, show(c.label), show(c.labelWeight), used === undefined ? '–' : fmtWeight(used), show(c.lossWeight)];
+    }));
+}
+
+function testTable(run: RunData): Html | undefined {
+  if (!run.test) return undefined;
+  const best = bestSteps(run);
+  return table(['task', 'AUC', 'logloss', 'GAUC', 'mean prediction', 'label rate', 'calibration (pred / rate)', 'best valid step'],
+    run.tasks.map((t) => {
+      const m = run.test![t] ?? {};
+      const ratio = typeof m.meanPred === 'number' && typeof m.labelRate === 'number' && m.labelRate > 0 ? m.meanPred / m.labelRate : undefined;
+      return [t, fmt(m.auc), fmt(m.logloss), fmt(m.gauc), fmt(m.meanPred, 5), fmt(m.labelRate, 5), fmt(ratio, 3), best[t] === undefined ? '–' : String(best[t])];
+    }));
+}
+
+function fusionTable(f: FusionView, tasks: string[]): Html {
+  const withAucs = f.top.some((c) => c.aucs);
+  const head = ['rank', ...tasks.map((t) => `w ${t}`), f.objectiveLabel, ...(withAucs ? tasks.map((t) => `AUC ${t}`) : [])];
+  return table(head, f.top.map((c, i) => [String(i + 1), ...tasks.map((t) => (c.weights[t] === undefined ? '–' : fmtWeight(c.weights[t]))),
+    fmt(c.objective), ...(withAucs ? tasks.map((t) => fmt(c.aucs?.[t])) : [])] as Cell[]));
+}
+
+function fusionSummary(f: FusionView, tasks: string[]): string {
+  if (!f.best) return '';
+  const w = tasks.filter((t) => f.best!.weights[t] !== undefined).map((t) => `${t} ${fmtWeight(f.best!.weights[t])}`).join(', ');
+  const parts = [`Best ${f.form ?? ''} weights: ${w}`.replace('  ', ' ')];
+  if (f.best.objective !== undefined) parts.push(`${f.objectiveLabel} ${fmt(f.best.objective)} on validation`);
+  if (f.best.test !== undefined) parts.push(`${fmt(f.best.test)} on test`);
+  return parts.join(' · ') + '.';
+}
+
+function coldStartTable(rows: ColdStartRow[]): Html {
+  const count = (n: number) => (Number.isFinite(n) ? n.toLocaleString('en-US') : '–');
+  return table(['task', 'AUC seen items', 'AUC unseen items', 'difference', 'rows seen', 'rows unseen'],
+    rows.map((r) => [r.task, fmt(r.seen.auc), fmt(r.unseen.auc),
+      r.seen.auc !== undefined && r.unseen.auc !== undefined ? fmt(r.unseen.auc - r.seen.auc) : '–', count(r.seen.rows), count(r.unseen.rows)]));
+}
+
+function coldStart(run: RunData): ColdStartRow[] | undefined {
+  return coldStartFromJson(run.coldStart, run.tasks) ?? coldStartFromPredictions(join(run.dir, 'predictions', 'test.csv'), run.tasks);
+}
+
+export async function buildRunReport(run: RunData): Promise<RunReport> {
+  const fusion = run.fusion === undefined ? undefined : fusionView(run.fusion, join(run.dir, 'fusion.json'));
+  const specs = {
+    auc: curveChart(run, 'auc'), logloss: curveChart(run, 'logloss'),
+    lossWeights: lossWeightChart(run), trainLoss: trainLossChart(run),
+    heatmap: fusion ? fusionHeatmapChart(fusion) : undefined,
+  };
+  const rendered: Partial<Record<keyof typeof specs, RenderedChart>> = {};
+  for (const [k, spec] of Object.entries(specs) as [keyof typeof specs, ChartSpec | undefined][]) {
+    if (spec) rendered[k] = await renderChart(spec);
+  }
+  const fig = (c?: RenderedChart) => (c ? chartFigure(c) : '');
+  const sections: Html[] = [];
+
+  if (rendered.auc || rendered.logloss) {
+    sections.push(section('Validation and training curves', [fig(rendered.auc), fig(rendered.logloss)],
+      'Per task; the dashed line marks the step with the best validation AUC. A sparse task that peaks early and then falls while the others still rise is overfitting.'));
+  } else {
+    sections.push(section('Validation and training curves', html`<p>No evaluation records in metrics.jsonl yet.</p>`));
+  }
+  const testT = testTable(run);
+  if (testT) sections.push(section('Test metrics', testT, 'Calibration is the mean prediction over the label rate: above 1 the model over-predicts (expected after up-weighting positives).'));
+  sections.push(section('Weights', [weightsTable(run), fig(rendered.lossWeights), fig(rendered.trainLoss)],
+    'Label weights multiply the loss of positive examples; loss weights multiply each task loss in the total.'));
+  if (fusion) {
+    sections.push(section('Output weights (fusion)', [html`<p>${fusionSummary(fusion, run.tasks)}</p>`, fig(rendered.heatmap),
+      fusion.top.length ? html`<h3>Top combinations</h3>${fusionTable(fusion, run.tasks)}` : '']));
+  }
+  const cold = coldStart(run);
+  if (cold) sections.push(section('Cold start', coldStartTable(cold), 'Test AUC on rows whose item appeared in training vs rows whose item did not.'));
+  sections.push(section('Resolved config', html`<pre class="config">${toYaml(run.config)}</pre>`));
+
+  const charts = Object.values(rendered).filter((c): c is RenderedChart => !!c);
+  return { html: page({ title: `Run ${run.name}`, subtitle: subtitle(run), figures: headerFigures(run), sections }), charts };
+}
+
+/** Writes RUN_DIR/report.html (and RUN_DIR/charts/*.png unless png is false); returns the report's path. */
+export async function writeRunReport(runDir: string, opts: { png?: boolean } = {}): Promise<string> {
+  const run = readRun(runDir);
+  const report = await buildRunReport(run);
+  const path = join(run.dir, 'report.html');
+  writeFileAtomic(path, report.html);
+  if (opts.png !== false) writeChartPngs(report.charts, join(run.dir, 'charts'));
+  return path;
+}

@@ -1,0 +1,76 @@
+/**
+ * Sweep planning: `--grid path=v1,v2,...` axes → the cartesian product of points → one run directory per
+ * point (and per seed with `--seeds K`). Pure functions; running them is sweep.ts's job.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { MtrankError } from '../util/errors.js';
+
+export interface GridAxis { path: string; values: string[] }
+
+/** Splits on commas outside brackets/braces/quotes, so `model.bottom=[64,32],[128]` gives two values. */
+export function splitValues(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0, quote = '', cur = '';
+  for (const ch of text) {
+    if (quote) { if (ch === quote) quote = ''; }
+    else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '[' || ch === '{') depth++;
+    else if (ch === ']' || ch === '}') depth--;
+    else if (ch === ',' && depth === 0) { out.push(cur.trim()); cur = ''; continue; }
+    cur += ch;
+  }
+  out.push(cur.trim());
+  return out;
+}
+
+export function parseGrid(arg: string): GridAxis {
+  const eq = arg.indexOf('=');
+  const path = eq > 0 ? arg.slice(0, eq).trim() : '';
+  if (!path || !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(path)) {
+    throw new MtrankError(`--grid '${arg}': expected path=v1,v2,... (e.g. tasks.order.labelWeight=1,10,100)`);
+  }
+  const values = splitValues(arg.slice(eq + 1));
+  if (values.some((v) => v === '')) throw new MtrankError(`--grid '${arg}': empty value in the list`);
+  if (new Set(values).size !== values.length) throw new MtrankError(`--grid '${arg}': a value is listed twice`);
+  return { path, values };
+}
+
+export interface SweepPoint {
+  /** `--set` arguments of this point, in grid order. */
+  sets: string[];
+  /** Directory name under the sweep's output directory. */
+  name: string;
+}
+
+/** File-system-safe name of a point; long ones are shortened and made unique by a hash. */
+export function pointName(sets: string[]): string {
+  const name = sets.join('__').replace(/[^A-Za-z0-9._=+-]/g, '_');
+  if (name.length <= 120) return name;
+  return `${name.slice(0, 100)}-${createHash('sha1').update(sets.join('\n')).digest('hex').slice(0, 10)}`;
+}
+
+/** The cartesian product, first axis varying slowest (the order the user wrote). */
+export function sweepPoints(axes: GridAxis[]): SweepPoint[] {
+  const paths = axes.map((a) => a.path);
+  const dup = paths.find((p, i) => paths.indexOf(p) !== i);
+  if (dup) throw new MtrankError(`--grid: '${dup}' is given twice`);
+  let combos: string[][] = [[]];
+  for (const a of axes) combos = combos.flatMap((c) => a.values.map((v) => [...c, `${a.path}=${v}`]));
+  return combos.map((sets) => ({ sets, name: pointName(sets) }));
+}
+
+export interface PlannedRun {
+  point: SweepPoint;
+  /** Passed as `--seed` when the sweep repeats points over seeds. */
+  seed?: number;
+  dir: string;
+  /** Where the trainer's output goes (outside the run directory, which belongs to the trainer). */
+  log: string;
+}
+
+export function planRuns(points: SweepPoint[], outDir: string, seeds: number[] | undefined): PlannedRun[] {
+  return points.flatMap((point) => (seeds
+    ? seeds.map((seed) => ({ point, seed, dir: join(outDir, point.name, `seed-${seed}`), log: join(outDir, 'logs', `${point.name}.seed-${seed}.log`) }))
+    : [{ point, dir: join(outDir, point.name), log: join(outDir, 'logs', `${point.name}.log`) }]));
+}

@@ -1,0 +1,139 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRunReport, writeRunReport, type RunReport } from '../../src/report/run-report.js';
+import { readRun } from '../../src/report/run-data.js';
+import { scopeSvgIds } from '../../src/report/charts.js';
+import { html, raw } from '../../src/report/html.js';
+import { MtrankError } from '../../src/util/errors.js';
+import { writeFixtureRun } from './fixture-run.js';
+
+const root = mkdtempSync(join(tmpdir(), 'mtrank-report-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** The log read back independently of the report code. */
+function logRecords(dir: string): any[] {
+  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+}
+
+const dataOf = (spec: any) => spec.data.values as any[];
+
+describe('run report', () => {
+  const dir = join(root, 'full');
+  writeFixtureRun(dir, { fusion: true, predictions: true, adaptive: true, orderPeak: 400 });
+  let report: RunReport;
+  beforeAll(async () => { report = await buildRunReport(readRun(dir)); });
+
+  it('plots every task × split series of AUC and logloss with the points of the log', async () => {
+    const evals = logRecords(dir).filter((r) => r.type === 'eval');
+    for (const metric of ['auc', 'logloss'] as const) {
+      const chart = report.charts.find((c) => c.name === `${metric}-by-step`)!;
+      const values = dataOf(chart.spec);
+      for (const task of ['click', 'cart', 'order']) {
+        for (const split of ['train', 'valid']) {
+          const expected = evals.filter((e) => e.split === split).map((e) => [e.step, e.tasks[task][metric]]);
+          const got = values.filter((v) => v.task === task && v.split === split).map((v) => [v.step, v.value]);
+          expect(got).toEqual(expected);
+        }
+      }
+      // The facet headers name the tasks in the rendered SVG.
+      for (const task of ['click', 'cart', 'order']) expect(chart.svg).toContain(`>${task}</text>`);
+    }
+  });
+
+  it("marks each task's best validation step (from metrics.json), and only that one", async () => {
+    const bestStep = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')).bestStep;
+    // Independent: the best step is where the logged validation AUC is highest.
+    const evals = logRecords(dir).filter((r) => r.type === 'eval' && r.split === 'valid');
+    for (const task of ['click', 'cart', 'order']) {
+      const argmax = evals.reduce((a, b) => (b.tasks[task].auc > a.tasks[task].auc ? b : a)).step;
+      expect(bestStep[task]).toBe(argmax);
+    }
+    expect(bestStep.order).toBeLessThan(bestStep.click); // the fixture's order task overfits
+    const auc = report.charts.find((c) => c.name === 'auc-by-step')!;
+    const marked = dataOf(auc.spec).filter((v) => v.best).map((v) => [v.task, v.split, v.step]);
+    expect(marked.sort()).toEqual(['click', 'cart', 'order'].map((t) => [t, 'valid', bestStep[t]]).sort());
+    expect(auc.svg).toContain(`best ${bestStep.order}`);
+  });
+
+  it('charts loss weights over time and lists label weights, test metrics with calibration, fusion, cold start, config', async () => {
+    const lw = report.charts.find((c) => c.name === 'loss-weights')!;
+    const evals = logRecords(dir).filter((r) => r.type === 'eval' && r.split === 'valid');
+    expect(dataOf(lw.spec).filter((v) => v.task === 'order').map((v) => [v.step, v.value]))
+      .toEqual(evals.map((e) => [e.step, e.lossWeights.order]));
+    const page = report.html;
+    expect(page).toContain('<td class="num">4.5</td>'); // label weight used for click ('auto' in the config)
+    expect(page).toContain('<td>auto</td>');
+    expect(page).toContain('<td class="num">1.250</td>'); // calibration 0.1 / 0.08
+    const test = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')).test;
+    expect(page).toContain(test.order.auc.toFixed(4));
+    // Fusion: an 11×11 heatmap with the best cell at (0.3, 0.6), and the top table.
+    const heat = report.charts.find((c) => c.name === 'fusion-heatmap')!;
+    expect(dataOf(heat.spec)).toHaveLength(121);
+    expect(dataOf(heat.spec).filter((v) => v.best).map((v) => [v.x, v.y])).toEqual([[0.3, 0.6]]);
+    expect(page).toContain('Top combinations');
+    // Cold start from predictions/test.csv: the fixture ranks seen items perfectly, unseen ones at chance.
+    expect(page).toMatch(/<td>order<\/td><td class="num">1\.0000<\/td><td class="num">0\.5000<\/td>/);
+    expect(page).toContain('labelWeight: auto'); // resolved config as YAML
+  });
+
+  it('is self-contained: no scripts, no external resources, unique SVG ids across charts', async () => {
+    const path = await writeRunReport(dir);
+    const page = readFileSync(path, 'utf8');
+    expect(page).not.toMatch(/<script/i);
+    expect(page).not.toMatch(/(src|href)="(https?:)?\/\//i);
+    expect(page).not.toMatch(/@import|url\(http/i);
+    const ids = [...page.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const m of page.matchAll(/url\(#([^)]+)\)/g)) expect(ids).toContain(m[1]);
+    for (const name of ['auc-by-step', 'logloss-by-step', 'loss-weights', 'train-loss', 'fusion-heatmap']) {
+      const png = readFileSync(join(dir, 'charts', `${name}.png`));
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+    }
+  });
+
+  it('reports an unfinished run (no metrics.json, no fusion) without those sections', async () => {
+    const d = join(root, 'unfinished');
+    writeFixtureRun(d, { unfinished: true, tasks: ['click', 'order'] });
+    const report = await buildRunReport(readRun(d));
+    expect(report.charts.map((c) => c.name)).toEqual(['auc-by-step', 'logloss-by-step', 'loss-weights', 'train-loss']);
+    expect(report.html).toContain('unfinished run');
+    expect(report.html).not.toContain('Output weights');
+    expect(report.html).not.toContain('Cold start');
+  });
+
+  it('names file and line for a malformed metrics.jsonl line, and tolerates a truncated last line', async () => {
+    const d = join(root, 'bad');
+    writeFixtureRun(d);
+    const lines = readFileSync(join(d, 'metrics.jsonl'), 'utf8').split('\n');
+    lines[4] = '{"type":"eval","step":"x"}';
+    writeFileSync(join(d, 'metrics.jsonl'), lines.join('\n'));
+    expect(() => readRun(d)).toThrow(MtrankError);
+    expect(() => readRun(d)).toThrow(/metrics\.jsonl, line 5: unexpected content at step/);
+    writeFixtureRun(d);
+    appendFileSync(join(d, 'metrics.jsonl'), '{"type":"train","st');
+    expect(readRun(d).evals.length).toBeGreaterThan(0);
+    expect(() => readRun(join(root, 'missing'))).toThrow(/no such run directory/);
+  });
+});
+
+describe('html helpers', () => {
+  it('escapes interpolated text but not nested markup', () => {
+    const name = '<b>&"x"</b>';
+    expect(html`<p title="${name}">${name}${html`<i>${name}</i>`}${raw('<br>')}</p>`.value)
+      .toBe('<p title="&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;">&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;<i>&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;</i><br></p>');
+  });
+
+  it('prefixes SVG ids and their references', () => {
+    const svg = '<defs><linearGradient id="gradient_0"/></defs><rect fill="url(#gradient_0)"/><use href="#gradient_0"/>';
+    expect(scopeSvgIds(svg, 'c1')).toBe('<defs><linearGradient id="c1-gradient_0"/></defs><rect fill="url(#c1-gradient_0)"/><use href="#c1-gradient_0"/>');
+  });
+});
+
+it('writes report.html into the run directory and returns its path', async () => {
+  const d = join(root, 'nopng');
+  writeFixtureRun(d);
+  expect(await writeRunReport(d, { png: false })).toBe(join(d, 'report.html'));
+  expect(existsSync(join(d, 'charts'))).toBe(false);
+});
