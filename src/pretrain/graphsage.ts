@@ -13,6 +13,7 @@ import { Rng } from '../util/rng.js';
 import { MtrankError } from '../util/errors.js';
 import type { BipartiteGraph } from './graph.js';
 import { unigramTable } from './sgns.js';
+import { gemm, scratch } from '../engine/kernels.js';
 
 export interface SageLayer { din: number; dout: number; ws: Float32Array; wn: Float32Array; b: Float32Array }
 
@@ -149,41 +150,28 @@ export function samplePlan(model: GraphSageModel, edgeBatch: ArrayLike<number>, 
   return { sets, nbrOff, nbrPos, useId, anchors, positives, negatives };
 }
 
-// ---------------------------------------------------------------- dense helpers
+// ---------------------------------------------------------------- dense helpers (the engine's wasm SIMD gemm)
 
 /** out[n×dout] += A[n×din] · W[din×dout] */
 function mulAdd(n: number, din: number, dout: number, A: Float32Array, W: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < n; i++) {
-    const o = i * dout;
-    for (let k = 0; k < din; k++) {
-      const a = A[i * din + k]!;
-      if (a === 0) continue;
-      const w = k * dout;
-      for (let j = 0; j < dout; j++) out[o + j] += a * W[w + j]!;
-    }
-  }
+  gemm(n, dout, din, A.subarray(0, n * din), W, out.subarray(0, n * dout), { accumulate: true });
 }
 
 /** dW[din×dout] += Aᵀ · dY */
 function mulAtB(n: number, din: number, dout: number, A: Float32Array, dY: Float32Array, dW: Float32Array): void {
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < din; k++) {
-      const a = A[i * din + k]!;
-      if (a === 0) continue;
-      for (let j = 0; j < dout; j++) dW[k * dout + j] += a * dY[i * dout + j]!;
-    }
-  }
+  gemm(din, dout, n, A.subarray(0, n * din), dY.subarray(0, n * dout), dW, { transA: true, accumulate: true });
 }
 
 /** dA[n×din] = dY · Wᵀ */
 function mulBt(n: number, din: number, dout: number, dY: Float32Array, W: Float32Array, dA: Float32Array): void {
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < din; k++) {
-      let s = 0;
-      for (let j = 0; j < dout; j++) s += dY[i * dout + j]! * W[k * dout + j]!;
-      dA[i * din + k] = s;
-    }
-  }
+  gemm(n, din, dout, dY.subarray(0, n * dout), W, dA.subarray(0, n * din), { transB: true });
+}
+
+/** A copy in the engine's scratch memory, where the wasm kernels work in place. */
+function staged(a: Float32Array): Float32Array {
+  const out = scratch.f32Raw(a.length);
+  out.set(a);
+  return out;
 }
 
 /** Row means of the listed neighbour rows (0 for a node without neighbours). */
@@ -200,37 +188,49 @@ function aggregate(n: number, d: number, H: Float32Array, off: Int32Array, list:
 const softplus = (x: number) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-/** The input rows h^0 for the given nodes. */
-function inputRows(model: GraphSageModel, nodes: Int32Array, useId: Uint8Array | null): Float32Array {
-  const d = model.dim, F = model.featureDim, H = new Float32Array(nodes.length * d);
-  for (let i = 0; i < nodes.length; i++) {
-    const v = nodes[i]!;
-    if (model.embedding && (!useId || useId[i])) H.set(model.embedding.subarray(v * d, (v + 1) * d), i * d);
-    if (F) mulAdd(1, F, d, model.features!.subarray(v * F, (v + 1) * F), model.projection!, H.subarray(i * d, (i + 1) * d));
+/** The input rows h^0 for the given nodes (in `alloc`ated memory). */
+function inputRows(model: GraphSageModel, nodes: Int32Array, useId: Uint8Array | null, alloc: (n: number) => Float32Array): Float32Array {
+  const d = model.dim, F = model.featureDim, H = alloc(nodes.length * d);
+  if (model.embedding) {
+    for (let i = 0; i < nodes.length; i++) if (!useId || useId[i]) H.set(model.embedding.subarray(nodes[i]! * d, (nodes[i]! + 1) * d), i * d);
   }
+  if (F) mulAdd(nodes.length, F, d, featureRows(model, nodes, alloc), model.projection!, H);
   return H;
+}
+
+function featureRows(model: GraphSageModel, nodes: Int32Array, alloc: (n: number) => Float32Array): Float32Array {
+  const F = model.featureDim, X = alloc(nodes.length * F);
+  for (let i = 0; i < nodes.length; i++) X.set(model.features!.subarray(nodes[i]! * F, (nodes[i]! + 1) * F), i * F);
+  return X;
 }
 
 // ---------------------------------------------------------------- forward / backward
 
-/** Batch loss; when `grads` is given, adds the gradients to it. */
+/**
+ * Batch loss; when `grads` is given, adds the gradients to it. Works in the engine's scratch memory (reset here),
+ * so it must not run in the middle of an engine Graph step.
+ */
 export function lossAndGrads(model: GraphSageModel, plan: SagePlan, grads: SageGrads | null): number {
+  scratch.reset();
+  const alloc = (n: number) => scratch.f32(n);
   const L = model.layers.length, d = model.dim;
-  const H: Float32Array[] = [inputRows(model, plan.sets[0]!, plan.useId)];
-  const M: Float32Array[] = [new Float32Array(0)];
+  const W = model.layers.map((l) => ({ ws: staged(l.ws), wn: staged(l.wn), b: staged(l.b) }));
+  const P = model.projection ? staged(model.projection) : null;
+  const stagedModel = { ...model, projection: P };
+  const H: Float32Array[] = [inputRows(stagedModel, plan.sets[0]!, plan.useId, alloc)];
+  const M: Float32Array[] = [alloc(0)];
   for (let l = 1; l <= L; l++) {
-    const n = plan.sets[l]!.length, layer = model.layers[l - 1]!;
-    const m = new Float32Array(n * d);
+    const n = plan.sets[l]!.length, w = W[l - 1]!;
+    const m = alloc(n * d);
     aggregate(n, d, H[l - 1]!, plan.nbrOff[l]!, plan.nbrPos[l]!, m);
-    const out = new Float32Array(n * d);
-    for (let i = 0; i < n; i++) out.set(layer.b, i * d);
-    mulAdd(n, d, d, H[l - 1]!, layer.ws, out); // the first n rows of H^{l-1} are the nodes themselves
-    mulAdd(n, d, d, m, layer.wn, out);
-    if (l < L) for (let i = 0; i < out.length; i++) if (out[i]! < 0) out[i] = 0;
+    const out = alloc(n * d);
+    // The first n rows of H^{l-1} are the nodes themselves.
+    gemm(n, d, d, H[l - 1]!.subarray(0, n * d), w.ws, out, { bias: w.b });
+    gemm(n, d, d, m, w.wn, out, { accumulate: true, relu: l < L });
     H.push(out); M.push(m);
   }
   const Z = H[L]!, B = plan.anchors.length, Q = plan.negatives.length;
-  const dZ = grads ? new Float32Array(Z.length) : null;
+  const dZ = grads ? alloc(Z.length) : null;
   const dot = (a: number, b: number) => { let s = 0; for (let c = 0; c < d; c++) s += Z[a * d + c]! * Z[b * d + c]!; return s; };
   const pull = (a: number, b: number, g: number) => { // dZ_a += g z_b, dZ_b += g z_a
     for (let c = 0; c < d; c++) { dZ![a * d + c] += g * Z[b * d + c]!; dZ![b * d + c] += g * Z[a * d + c]!; }
@@ -254,15 +254,17 @@ export function lossAndGrads(model: GraphSageModel, plan: SagePlan, grads: SageG
 
   let dH = dZ;
   for (let l = L; l >= 1; l--) {
-    const n = plan.sets[l]!.length, layer = model.layers[l - 1]!, g = grads.layers[l - 1]!;
+    const n = plan.sets[l]!.length, w = W[l - 1]!, g = grads.layers[l - 1]!;
     if (l < L) for (let i = 0; i < dH.length; i++) if (H[l]![i]! <= 0) dH[i] = 0; // ReLU'
-    mulAtB(n, d, d, H[l - 1]!, dH, g.ws);
-    mulAtB(n, d, d, M[l]!, dH, g.wn);
+    const dWs = alloc(d * d), dWn = alloc(d * d);
+    mulAtB(n, d, d, H[l - 1]!, dH, dWs);
+    mulAtB(n, d, d, M[l]!, dH, dWn);
+    for (let i = 0; i < d * d; i++) { g.ws[i] += dWs[i]!; g.wn[i] += dWn[i]!; }
     for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) g.b[c] += dH[i * d + c]!;
-    const dPrev = new Float32Array(H[l - 1]!.length);
-    mulBt(n, d, d, dH, layer.ws, dPrev); // self rows 0..n-1
-    const dM = new Float32Array(n * d);
-    mulBt(n, d, d, dH, layer.wn, dM);
+    const dPrev = alloc(H[l - 1]!.length);
+    mulBt(n, d, d, dH, w.ws, dPrev); // self rows 0..n-1
+    const dM = alloc(n * d);
+    mulBt(n, d, d, dH, w.wn, dM);
     const off = plan.nbrOff[l]!, list = plan.nbrPos[l]!;
     for (let i = 0; i < n; i++) {
       const a = off[i]!, b = off[i + 1]!;
@@ -273,7 +275,11 @@ export function lossAndGrads(model: GraphSageModel, plan: SagePlan, grads: SageG
     dH = dPrev;
   }
   const nodes = plan.sets[0]!, F = model.featureDim;
-  if (F) for (let i = 0; i < nodes.length; i++) mulAtB(1, F, d, model.features!.subarray(nodes[i]! * F, (nodes[i]! + 1) * F), dH.subarray(i * d, (i + 1) * d), grads.projection!);
+  if (F) {
+    const dP = alloc(F * d);
+    mulAtB(nodes.length, F, d, featureRows(model, nodes, alloc), dH, dP);
+    for (let i = 0; i < dP.length; i++) grads.projection![i] += dP[i]!;
+  }
   if (model.embedding) {
     const rows: number[] = [];
     for (let i = 0; i < nodes.length; i++) if (plan.useId[i]) rows.push(i);
@@ -374,14 +380,13 @@ export function layerOutputs(model: GraphSageModel): Float32Array[] {
   const cached = layerCache.get(model);
   if (cached) return cached;
   const g = model.graph, N = g.nodeCount, d = model.dim, L = model.layers.length;
-  const H = [inputRows(model, Int32Array.from({ length: N }, (_, v) => v), null)];
+  const alloc = (n: number) => new Float32Array(n);
+  const H = [inputRows(model, Int32Array.from({ length: N }, (_, v) => v), null, alloc)];
   for (let l = 1; l <= L; l++) {
-    const layer = model.layers[l - 1]!, m = new Float32Array(N * d), out = new Float32Array(N * d);
+    const layer = model.layers[l - 1]!, m = alloc(N * d), out = alloc(N * d);
     aggregate(N, d, H[l - 1]!, g.offsets, g.neighbours, m);
-    for (let v = 0; v < N; v++) out.set(layer.b, v * d);
-    mulAdd(N, d, d, H[l - 1]!, layer.ws, out);
-    mulAdd(N, d, d, m, layer.wn, out);
-    if (l < L) for (let i = 0; i < out.length; i++) if (out[i]! < 0) out[i] = 0;
+    gemm(N, d, d, H[l - 1]!, layer.ws, out, { bias: layer.b });
+    gemm(N, d, d, m, layer.wn, out, { accumulate: true, relu: l < L });
     H.push(out);
   }
   layerCache.set(model, H);
