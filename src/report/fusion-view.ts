@@ -15,7 +15,9 @@ export interface FusionCombination {
 export interface FusionView {
   form?: string;
   objectiveLabel: string;
-  best?: FusionCombination & { test?: number };
+  best?: FusionCombination & { test?: number; testAucs?: Record<string, number> };
+  /** Each task's own score's AUC (no fusion), on the search split and on test. */
+  base?: { valid?: Record<string, number>; test?: Record<string, number> };
   top: FusionCombination[];
   heatmap?: {
     x: { task: string; weights: number[] };
@@ -39,6 +41,7 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : und
 function objectiveLabel(o: unknown): string {
   if (typeof o === 'string') return o;
   if (isObj(o)) {
+    if (typeof o.label === 'string') return o.label;
     const type = typeof o.type === 'string' ? o.type.toUpperCase() : 'objective';
     if (typeof o.task === 'string') return `${type}(${o.task})`;
     if (typeof o.group === 'string') return `${type}(by ${o.group})`;
@@ -74,7 +77,8 @@ export function fusionView(json: unknown, file = 'fusion.json'): FusionView | un
   const bestRaw = isObj(json.best) ? json.best : numRecord(json.bestWeights) ? { weights: json.bestWeights, objective: json.bestObjective } : undefined;
   const best0 = combination(bestRaw);
   const test = isObj(bestRaw) ? num(bestRaw.test) ?? num(bestRaw.testObjective) ?? (isObj(bestRaw.test) ? num(bestRaw.test.objective) : undefined) : undefined;
-  const best = best0 ? { ...best0, test: test ?? num(json.testObjective) } : top[0];
+  const best = best0 ? { ...best0, test: test ?? num(json.testObjective), testAucs: isObj(bestRaw) ? numRecord(bestRaw.testAucs) : undefined } : top[0];
+  const base = isObj(json.base) ? { valid: numRecord(json.base.valid), test: numRecord(json.base.test) } : undefined;
 
   let heatmap: FusionView['heatmap'];
   const h = json.heatmap;
@@ -90,5 +94,5 @@ export function fusionView(json: unknown, file = 'fusion.json'): FusionView | un
     heatmap = { x, y, fixed: numRecord(h.fixed) ?? {}, values };
   }
   if (!best && !top.length && !heatmap) return undefined;
-  return { form: typeof json.form === 'string' ? json.form : undefined, objectiveLabel: objectiveLabel(json.objective), best, top, heatmap };
+  return { form: typeof json.form === 'string' ? json.form : undefined, objectiveLabel: objectiveLabel(json.objective), best, base, top, heatmap };
 }

@@ -81,6 +81,16 @@ function fusionTable(f: FusionView, tasks: string[]): Html {
     fmt(c.objective), ...(withAucs ? tasks.map((t) => fmt(c.aucs?.[t])) : [])] as Cell[]));
 }
 
+/** Each task's AUC on its own score vs on the fused score: what the fusion costs or buys per task. */
+function fusionAucTable(f: FusionView, tasks: string[]): Html | undefined {
+  const b = f.best;
+  if (!b?.aucs && !b?.testAucs) return undefined;
+  const cols: [string, Record<string, number> | undefined][] = [
+    ['own score, valid', f.base?.valid], ['fused, valid', b.aucs], ['own score, test', f.base?.test], ['fused, test', b.testAucs]];
+  const shown = cols.filter(([, v]) => v);
+  return table(['task AUC', ...shown.map(([h]) => h)], tasks.map((t) => [t, ...shown.map(([, v]) => fmt(v![t]))]));
+}
+
 function fusionSummary(f: FusionView, tasks: string[]): string {
   if (!f.best) return '';
   const w = tasks.filter((t) => f.best!.weights[t] !== undefined).map((t) => `${t} ${fmtWeight(f.best!.weights[t])}`).join(', ');
@@ -126,7 +136,7 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
   sections.push(section('Weights', [weightsTable(run), fig(rendered.lossWeights), fig(rendered.trainLoss)],
     'Label weights multiply the loss of positive examples; loss weights multiply each task loss in the total.'));
   if (fusion) {
-    sections.push(section('Output weights (fusion)', [html`<p>${fusionSummary(fusion, run.tasks)}</p>`, fig(rendered.heatmap),
+    sections.push(section('Output weights (fusion)', [html`<p>${fusionSummary(fusion, run.tasks)}</p>`, fusionAucTable(fusion, run.tasks), fig(rendered.heatmap),
       fusion.top.length ? html`<h3>Top combinations</h3>${fusionTable(fusion, run.tasks)}` : '']));
   }
   const cold = coldStart(run);

@@ -104,9 +104,11 @@ export function fixtureFusion(tasks: string[]) {
   const objective = (x: number, y: number) => 0.8 - (x - 0.3) ** 2 - (y - 0.6) ** 2;
   const values = w.map((y) => w.map((x) => objective(x, y)));
   const top = [{ weights: { [tasks[0]]: 0.3, [tasks[1]]: 0.6, [tasks[2]]: 1 }, objective: 0.8, aucs: Object.fromEntries(tasks.map((t) => [t, 0.7])) }];
+  // The shape `mtrank fuse --run` writes (src/fusion/run.ts fusionFile), trimmed to what reports read.
   return {
-    form: 'linear', objective: { type: 'auc', task: tasks[2] },
-    best: { weights: top[0].weights, objective: 0.8, test: 0.79 },
+    form: 'linear', weights: top[0].weights, search: 'grid', objective: { type: 'auc', task: tasks[2], label: `AUC(${tasks[2]})` },
+    best: { ...top[0], feasible: true, equivalent: [], test: 0.79, testAucs: Object.fromEntries(tasks.map((t) => [t, 0.69])) },
+    base: { valid: Object.fromEntries(tasks.map((t) => [t, 0.68])), test: Object.fromEntries(tasks.map((t) => [t, 0.67])) },
     top,
     heatmap: { x: { task: tasks[0], weights: w }, y: { task: tasks[1], weights: w }, fixed: { [tasks[2]]: 1 }, values },
   };

@@ -73,6 +73,7 @@ describe('run report', () => {
     expect(dataOf(heat.spec)).toHaveLength(121);
     expect(dataOf(heat.spec).filter((v) => v.best).map((v) => [v.x, v.y])).toEqual([[0.3, 0.6]]);
     expect(page).toContain('Top combinations');
+    expect(page).toMatch(/<th>fused, test<\/th>[^]*<td>order<\/td>[^]*<td class="num">0\.6900<\/td>/);
     // Cold start from predictions/test.csv: the fixture ranks seen items perfectly, unseen ones at chance.
     expect(page).toMatch(/<td>order<\/td><td class="num">1\.0000<\/td><td class="num">0\.5000<\/td>/);
     expect(page).toContain('labelWeight: auto'); // resolved config as YAML
