@@ -1,0 +1,95 @@
+/**
+ * Between the searches and the scorer pool: turns weight vectors into scored combinations.
+ * Both forms are invariant to scaling the weights by a positive constant, so a grid-aligned vector (every weight
+ * a multiple of 1/levels) is reduced to its primitive integer direction — (0.2, 0.4, 0.6) and (0.1, 0.2, 0.3)
+ * both become (1, 2, 3) — and each direction is scored once, cached, and reported for all its multiples.
+ */
+import type { Constraint } from './constraints.js';
+import { constraintBound, satisfied } from './constraints.js';
+import type { ScorerPool } from './pool.js';
+import type { ScoreRequest } from './scorer.js';
+import { objectiveValue, type Objective } from './objectives.js';
+
+export interface Scored {
+  /** The weights as visited (e.g. 0.2, 0.4, 0.6). */
+  weights: number[];
+  /** The ranking they induce: 'g:1,2,3' for grid directions, 'f:…' otherwise. */
+  key: string;
+  objective: number;
+  feasible: boolean;
+  /** AUC per task (NaN where not needed), then GAUC (NaN unless the objective is GAUC). */
+  metrics: Float64Array;
+  /** Visit order — the last tie-break, so results are reproducible. */
+  order: number;
+}
+
+export interface EvaluatorSetup {
+  pool: ScorerPool;
+  tasks: string[];
+  objective: Objective;
+  constraints: Constraint[];
+  /** AUC of each task's own score (for base(task) in constraints). */
+  baseAuc: number[];
+  /** Grid levels per unit weight (10 for step 0.1). */
+  levels: number;
+  request: ScoreRequest;
+}
+
+export class Evaluator {
+  private readonly cache = new Map<string, Float64Array>();
+  private visits = 0;
+  readonly taskIndex: (task: string) => number;
+
+  constructor(private readonly s: EvaluatorSetup, private readonly onProgress?: (done: number, total: number) => void) {
+    this.taskIndex = (task) => s.tasks.indexOf(task);
+  }
+
+  /** Distinct rankings scored so far. */
+  get evaluated(): number { return this.cache.size; }
+
+  async evaluate(batch: readonly (readonly number[])[]): Promise<Scored[]> {
+    const canon = batch.map((w) => canonical(w, this.s.levels));
+    const todo = new Map<string, readonly number[]>();
+    for (const c of canon) if (!this.cache.has(c.key) && !todo.has(c.key)) todo.set(c.key, c.vector);
+    const keys = [...todo.keys()];
+    const metrics = await this.s.pool.score([...todo.values()], this.s.request, (d) => this.onProgress?.(d, keys.length));
+    keys.forEach((k, i) => this.cache.set(k, metrics[i]));
+    return canon.map((c, i) => this.scored([...batch[i]], c.key, this.cache.get(c.key)!));
+  }
+
+  /** All tasks' AUCs (and GAUC) for a few combinations — for the report, not cached. */
+  async detail(batch: readonly (readonly number[])[]): Promise<Float64Array[]> {
+    const vectors = batch.map((w) => canonical(w, this.s.levels).vector);
+    return this.s.pool.score(vectors, { taskMask: (1 << this.s.tasks.length) - 1, withGauc: this.s.request.withGauc });
+  }
+
+  scored(weights: number[], key: string, metrics: Float64Array): Scored {
+    const objective = objectiveValue(this.s.objective, metrics, this.taskIndex);
+    const feasible = this.s.constraints.every((c) =>
+      satisfied(c, metrics[this.taskIndex(c.task)], constraintBound(c, (t) => this.s.baseAuc[this.taskIndex(t)])));
+    return { weights, key, objective, feasible, metrics, order: this.visits++ };
+  }
+}
+
+/** a before b: feasible first, then higher objective, then earlier visit. */
+export function better(a: Scored, b: Scored): boolean {
+  if (a.feasible !== b.feasible) return a.feasible;
+  if (a.objective !== b.objective) return a.objective > b.objective;
+  return a.order < b.order;
+}
+
+export function byRank(a: Scored, b: Scored): number { return better(a, b) ? -1 : better(b, a) ? 1 : 0; }
+
+/** Primitive integer direction of a grid-aligned vector, or the vector itself. */
+export function canonical(w: readonly number[], levels: number): { key: string; vector: readonly number[] } {
+  const ints = w.map((x) => x * levels);
+  if (ints.every((x) => Math.abs(x - Math.round(x)) < 1e-9)) {
+    const r = ints.map(Math.round);
+    const g = r.reduce(gcd, 0);
+    const vector = g > 0 ? r.map((x) => x / g) : r;
+    return { key: `g:${vector.join(',')}`, vector };
+  }
+  return { key: `f:${w.join(',')}`, vector: w };
+}
+
+function gcd(a: number, b: number): number { while (b) [a, b] = [b, a % b]; return Math.abs(a); }

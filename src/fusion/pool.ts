@@ -1,0 +1,98 @@
+/**
+ * Runs ComboScorers on worker threads over shared columns. Combinations go out in small chunks from a queue
+ * (so a slow thread does not hold up the batch) and come back into their slots by index, so the results do not
+ * depend on the number of threads. threads = 1 scores on the calling thread.
+ */
+import { Worker } from 'node:worker_threads';
+import { workerUrl } from '../util/worker-url.js';
+import { ComboScorer, metricsWidth, type ScoreRequest, type ScoringData } from './scorer.js';
+
+const CHUNK = 8;
+
+export interface ScorerPool {
+  readonly threads: number;
+  /** Metrics (aucs…, gauc) for each weight vector, in order. `onDone(k)` reports progress. */
+  score(batch: readonly (readonly number[])[], request: ScoreRequest, onDone?: (done: number) => void): Promise<Float64Array[]>;
+  close(): Promise<void>;
+}
+
+export async function createPool(data: ScoringData, threads: number): Promise<ScorerPool> {
+  return threads <= 1 ? inlinePool(data) : workerPool(shareData(data), threads);
+}
+
+function inlinePool(data: ScoringData): ScorerPool {
+  const scorer = new ComboScorer(data);
+  const width = metricsWidth(data.columns.length);
+  return {
+    threads: 1,
+    async score(batch, request, onDone) {
+      return batch.map((w, k) => {
+        const out = new Float64Array(width);
+        scorer.score(w, request, out);
+        onDone?.(k + 1);
+        return out;
+      });
+    },
+    async close() {},
+  };
+}
+
+interface Reply { id: number; start: number; metrics: Float64Array }
+
+function workerPool(data: ScoringData, threads: number): ScorerPool {
+  const T = data.columns.length, width = metricsWidth(T);
+  const workers = Array.from({ length: threads }, () => new Worker(workerUrl(import.meta.url, './worker.js'), { workerData: data }));
+  let nextId = 0;
+  return {
+    threads,
+    score(batch, request, onDone) {
+      const id = nextId++;
+      const results: Float64Array[] = new Array(batch.length);
+      if (batch.length === 0) return Promise.resolve(results);
+      return new Promise((resolve, reject) => {
+        let sent = 0, done = 0;
+        const send = (w: Worker) => {
+          if (sent >= batch.length) return;
+          const start = sent, end = Math.min(batch.length, start + CHUNK);
+          sent = end;
+          const weights = new Float64Array((end - start) * T);
+          for (let k = start; k < end; k++) for (let t = 0; t < T; t++) weights[(k - start) * T + t] = batch[k][t];
+          w.postMessage({ id, start, weights, request });
+        };
+        const cleanup = () => workers.forEach((w) => { w.off('message', handlers.get(w)!); w.off('error', onError); });
+        const onError = (err: Error) => { cleanup(); reject(err); };
+        const handlers = new Map<Worker, (r: Reply) => void>();
+        for (const w of workers) {
+          const onMessage = (r: Reply) => {
+            if (r.id !== id) return;
+            const count = r.metrics.length / width;
+            for (let k = 0; k < count; k++) results[r.start + k] = r.metrics.slice(k * width, (k + 1) * width);
+            done += count;
+            onDone?.(done);
+            if (done === batch.length) { cleanup(); resolve(results); } else send(w);
+          };
+          handlers.set(w, onMessage);
+          w.on('message', onMessage);
+          w.on('error', onError);
+          send(w);
+        }
+      });
+    },
+    async close() { await Promise.all(workers.map((w) => w.terminate())); },
+  };
+}
+
+/** Copies the columns into SharedArrayBuffers so every worker reads the same memory instead of a clone. */
+function shareData(data: ScoringData): ScoringData {
+  const share = <A extends Float64Array | Uint8Array | Uint32Array>(a: A, make: (b: SharedArrayBuffer) => A): A => {
+    const out = make(new SharedArrayBuffer(a.byteLength));
+    out.set(a as never);
+    return out;
+  };
+  return {
+    rows: data.rows,
+    columns: data.columns.map((c) => share(c, (b) => new Float64Array(b))),
+    labels: data.labels.map((l) => share(l, (b) => new Uint8Array(b))),
+    gauc: data.gauc && { task: data.gauc.task, segments: share(data.gauc.segments, (b) => new Uint32Array(b)) },
+  };
+}

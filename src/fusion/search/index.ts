@@ -1,0 +1,18 @@
+import { MtrankError } from '../../util/errors.js';
+import { coordinateSearch } from './coordinate.js';
+import { gridSearch } from './grid.js';
+import { randomSearch } from './random.js';
+import type { SearchStrategy } from './types.js';
+
+export const SEARCHES: Record<string, SearchStrategy> = { grid: gridSearch, coordinate: coordinateSearch, random: randomSearch };
+
+export function searchNamed(name: string): SearchStrategy {
+  const s = SEARCHES[name];
+  if (!s) throw new MtrankError(`fuse: unknown search '${name}' (expected ${Object.keys(SEARCHES).join(', ')})`);
+  return s;
+}
+
+export { coordinateAscent } from './coordinate.js';
+export { gridPoints } from './grid.js';
+export { levelsOf } from './levels.js';
+export type { SearchContext, SearchStrategy } from './types.js';
