@@ -4,6 +4,7 @@ import { MtrankError } from '../util/errors.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerSweepCommand } from './commands/sweep.js';
+import { registerFuseCommand } from './commands/fuse.js';
 
 const program = new Command();
 program.name('mtrank').description('Multi-task ranking models: train, tune, fuse and serve.').version('0.1.0');
@@ -13,6 +14,7 @@ program.name('mtrank').description('Multi-task ranking models: train, tune, fuse
 registerReportCommand(program);
 registerCompareCommand(program);
 registerSweepCommand(program);
+registerFuseCommand(program);
 
 try {
   await program.parseAsync(process.argv);
