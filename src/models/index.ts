@@ -1,0 +1,35 @@
+// Model registry: `model.type` → the class that builds it.
+import { ParamStore } from '../engine/params.js';
+import type { ExperimentConfig } from '../config/schema.js';
+import type { EncodedSplit } from '../data/types.js';
+import type { FeatureInputSpec } from './layers.js';
+import type { ModelContext, ModelType, MultiTaskModel } from './model.js';
+import { SharedBottom } from './shared-bottom.js';
+import { SingleTask } from './single-task.js';
+import { MMoE } from './mmoe.js';
+import { PLE } from './ple.js';
+import { ESMM } from './esmm.js';
+import { Rng } from '../util/rng.js';
+
+export { MultiTaskModel, type ModelOutput, type ModelType, type TaskSpec } from './model.js';
+export { SharedBottom, SingleTask, MMoE, PLE, ESMM };
+
+const MODELS: Record<ModelType, new (ctx: ModelContext) => MultiTaskModel> = {
+  'shared-bottom': SharedBottom, 'single-task': SingleTask, mmoe: MMoE, ple: PLE, esmm: ESMM,
+};
+
+/** The model's input layout from an encoded split (same for every split of a run). */
+export function featureSpec(split: EncodedSplit): FeatureInputSpec {
+  return {
+    categorical: split.categorical.map(({ name, vocabSize, dim }) => ({ name, vocabSize, dim })),
+    multi: split.multi.map(({ name, vocabSize, dim, pooling }) => ({ name, vocabSize, dim, pooling })),
+    denseCount: split.denseNames.length,
+  };
+}
+
+/** A freshly initialised model (seeded: parameters draw from `seed`'s 'init' stream). */
+export function createModel(config: Pick<ExperimentConfig, 'model' | 'tasks' | 'seed'>, features: FeatureInputSpec): MultiTaskModel {
+  const tasks = Object.entries(config.tasks).map(([name, t]) => ({ name, dependsOn: t.dependsOn }));
+  const store = new ParamStore(new Rng(config.seed).fork('init'));
+  return new MODELS[config.model.type]({ features, tasks, config: config.model, store });
+}

@@ -1,0 +1,84 @@
+// What every multi-task model is to the trainer: a shared part that yields one representation H, and task
+// heads that read H and give one logit per task. Splitting them lets the trainer detach H and run one
+// backward per task through the heads (per-task dL/dH for gradient-based loss weighting) without a second
+// forward pass.
+import type { Graph } from '../engine/graph.js';
+import type { Tensor } from '../engine/tensor.js';
+import type { ParamStore } from '../engine/params.js';
+import { Dense, MLP, type Activation, type FeatureBatch, type FeatureInputSpec } from './layers.js';
+import type { ModelConfig } from '../config/schema.js';
+import { MtrankError } from '../util/errors.js';
+
+export type ModelType = ModelConfig['type'];
+
+export interface ModelOutput {
+  /** The shared representation H as computed (absent when nothing is shared, e.g. single-task). */
+  shared?: Tensor;
+  /** The leaf the heads read instead of H when `detachShared` was asked: its `.grad` collects dL/dH. */
+  detached?: Tensor;
+  /** One B×1 logit per task, in task order (conditional rates for ESMM; see `chains`). */
+  logits: Tensor[];
+}
+
+export interface TaskSpec { name: string; dependsOn?: string }
+
+export interface ModelContext {
+  features: FeatureInputSpec;
+  tasks: readonly TaskSpec[];
+  config: ModelConfig;
+  store: ParamStore;
+}
+
+export abstract class MultiTaskModel {
+  abstract readonly type: ModelType;
+  readonly tasks: string[];
+  /**
+   * Per task, the task indices whose sigmoids multiply into its predicted probability, itself last:
+   * [[t]] for every model but ESMM, where order = click·cart|click·order|cart.
+   */
+  readonly chains: number[][];
+  readonly store: ParamStore;
+
+  constructor(ctx: ModelContext, chains?: number[][]) {
+    this.tasks = ctx.tasks.map((t) => t.name);
+    this.chains = chains ?? this.tasks.map((_, i) => [i]);
+    this.store = ctx.store;
+  }
+
+  /** The shared part, run once per step; null when the model shares nothing. */
+  abstract shared(g: Graph, batch: FeatureBatch): Tensor | null;
+  /** The task-specific part on H (possibly a detached copy): one B×1 logit per task. */
+  abstract heads(g: Graph, H: Tensor | null, batch: FeatureBatch): Tensor[];
+
+  forward(g: Graph, batch: FeatureBatch, opts: { detachShared?: boolean } = {}): ModelOutput {
+    const H = this.shared(g, batch);
+    if (!H) return { logits: this.heads(g, null, batch) };
+    const detached = opts.detachShared ? g.detach(H) : undefined;
+    return { shared: H, detached, logits: this.heads(g, detached ?? H, batch) };
+  }
+}
+
+/** The engine's fused activations; the others in the config schema are not implemented by the engine yet. */
+export function activationOf(config: ModelConfig): Activation {
+  const a = config.activation;
+  if (a === 'relu' || a === 'sigmoid') return a;
+  throw new MtrankError(`model.activation '${a}' is not supported by the engine yet; use 'relu' or 'sigmoid'`);
+}
+
+/** A tower: MLP of `config.tower` widths, then a 1-unit linear output (the logit). */
+export class Tower {
+  private readonly mlp: MLP;
+  private readonly out: Dense;
+
+  constructor(store: ParamStore, name: string, inDim: number, config: ModelConfig) {
+    this.mlp = new MLP(store, name, inDim, config.tower, { activation: activationOf(config), dropout: config.dropout });
+    this.out = new Dense(store, `${name}.logit`, this.mlp.outDim, 1);
+  }
+
+  forward(g: Graph, x: Tensor): Tensor { return this.out.forward(g, this.mlp.forward(g, x)); }
+}
+
+/** An MLP with the model's activation and dropout. */
+export function mlp(store: ParamStore, name: string, inDim: number, widths: readonly number[], config: ModelConfig): MLP {
+  return new MLP(store, name, inDim, widths, { activation: activationOf(config), dropout: config.dropout });
+}

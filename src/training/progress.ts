@@ -1,0 +1,44 @@
+import cliProgress from 'cli-progress';
+
+/** What the trainer reports while it runs; the CLI decides how to show it. */
+export interface TrainProgress {
+  start(totalSteps: number, startStep: number): void;
+  step(step: number, loss: number): void;
+  eval(step: number, aucs: Record<string, number>): void;
+  message(text: string): void;
+  stop(): void;
+}
+
+export const silentProgress: TrainProgress = { start() {}, step() {}, eval() {}, message() {}, stop() {} };
+
+/** A live bar on stderr: step, loss and the last per-task valid AUC. */
+export function barProgress(label = 'train'): TrainProgress {
+  const bar = new cliProgress.SingleBar({
+    format: `${label} {bar} {percentage}% | step {value}/{total} | loss {loss} | {aucs} | eta {eta_formatted}`,
+    barsize: 24, hideCursor: true, clearOnComplete: false, fps: 5,
+  }, cliProgress.Presets.shades_classic);
+  let aucs = 'auc –';
+  return {
+    start(total, startStep) { bar.start(total, startStep, { loss: '–', aucs }); },
+    step(step, loss) { bar.update(step, { loss: loss.toFixed(4), aucs }); },
+    eval(step, a) { aucs = formatAucs(a); bar.update(step, { aucs }); },
+    message(text) { bar.stop(); process.stderr.write(text + '\n'); },
+    stop() { bar.stop(); },
+  };
+}
+
+/** `--quiet`: one plain log line per evaluation, nothing else. */
+export function logProgress(write: (line: string) => void = (l) => process.stderr.write(l + '\n')): TrainProgress {
+  let total = 0, loss = NaN;
+  return {
+    start(t) { total = t; },
+    step(_s, l) { loss = l; },
+    eval(step, a) { write(`step ${step}/${total} loss ${loss.toFixed(4)} ${formatAucs(a)}`); },
+    message(text) { write(text); },
+    stop() {},
+  };
+}
+
+function formatAucs(a: Record<string, number>): string {
+  return Object.entries(a).map(([t, v]) => `${t} ${Number.isFinite(v) ? v.toFixed(4) : '–'}`).join(' ');
+}
