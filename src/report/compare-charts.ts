@@ -25,9 +25,9 @@ export function compareCurvePoints(groups: RunGroupData[], tasks: string[]): Com
   return out;
 }
 
-const legend = (labels: string[]) => ({
+const legend = (labels: string[], symbol: 'stroke' | 'circle') => ({
   field: 'run', type: 'nominal', title: 'run', sort: labels,
-  legend: { orient: 'bottom', direction: 'vertical', columns: Math.min(2, labels.length) },
+  legend: { orient: 'bottom', direction: 'vertical', columns: Math.min(2, labels.length), symbolType: symbol, symbolOpacity: 1, symbolStrokeWidth: 2.5 },
 }) as const;
 
 export function compareCurveChart(groups: RunGroupData[], tasks: string[]): ChartSpec | undefined {
@@ -36,7 +36,7 @@ export function compareCurveChart(groups: RunGroupData[], tasks: string[]): Char
   const labels = groups.map((g) => g.label);
   const seeds = groups.some((g) => g.runs.length > 1);
   const x = { field: 'step', type: 'quantitative', title: 'step' } as const;
-  const color = legend(labels);
+  const color = legend(labels, 'stroke');
   const line = { mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y: { aggregate: 'mean', field: 'auc', type: 'quantitative', title: 'validation AUC', scale: { zero: false } }, color } };
   const band = { mark: { type: 'errorband', extent: 'stdev', opacity: 0.18 }, encoding: { x, y: { field: 'auc', type: 'quantitative', title: 'validation AUC' }, color } };
   return {
@@ -82,8 +82,8 @@ export function testAucChart(groups: RunGroupData[], tasks: string[]): ChartSpec
       spec: {
         width: Math.max(120, 34 * labels.length), height: 180,
         layer: [
-          { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'test AUC', scale: { zero: false } }, y2: { field: 'hi' }, color: legend(labels) } },
-          { mark: { type: 'point', filled: true, size: 80 }, encoding: { x, y, color: legend(labels) } },
+          { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'test AUC', scale: { zero: false } }, y2: { field: 'hi' }, color: legend(labels, 'circle') } },
+          { mark: { type: 'point', filled: true, size: 80 }, encoding: { x, y, color: legend(labels, 'circle') } },
         ],
       },
     } as unknown as TopLevelSpec,
