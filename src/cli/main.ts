@@ -4,6 +4,7 @@ import { MtrankError } from '../util/errors.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerSweepCommand } from './commands/sweep.js';
+import { registerPretrainCommand } from './commands/pretrain.js';
 import { registerFuseCommand } from './commands/fuse.js';
 
 const program = new Command();
@@ -14,6 +15,7 @@ program.name('mtrank').description('Multi-task ranking models: train, tune, fuse
 registerReportCommand(program);
 registerCompareCommand(program);
 registerSweepCommand(program);
+registerPretrainCommand(program);
 registerFuseCommand(program);
 
 try {
