@@ -44,8 +44,6 @@ export class EmbeddingTable {
   frozen = false;
   private contributions: SparseContribution[] = [];
   private merged: SparseGrad | null = null;
-  /** row → slot+1 while merging; all zeros in between. */
-  private slotOf: Int32Array | null = null;
 
   constructor(readonly name: string, readonly vocab: number, readonly dim: number, readonly group: string) {
     this.data = heap.f32(vocab * dim);
@@ -66,27 +64,12 @@ export class EmbeddingTable {
   sparseGrad(): SparseGrad {
     if (this.merged) return this.merged;
     if (this.contributions.length === 0) return EMPTY;
-    const dim = this.dim;
-    const slotOf = (this.slotOf ??= heap.i32(this.vocab));
-    let total = 0;
-    for (const c of this.contributions) total += c.ids.length;
-    const uniq = scratch.i32(total);
-    let n = 0;
-    for (const c of this.contributions) {
-      const ids = c.ids;
-      for (let i = 0; i < ids.length; i++) {
-        const id = ids[i]!;
-        if (slotOf[id] === 0) { slotOf[id] = -1; uniq[n++] = id; }
-      }
-    }
-    const rows = uniq.subarray(0, n).sort();
-    for (let k = 0; k < n; k++) slotOf[rows[k]!] = k + 1;
-    const values = scratch.f32(n * dim).fill(0);
-    for (const c of this.contributions) {
-      if (c.bagOffsets) addBagRows(c, slotOf, values, dim);
-      else addRows(c, slotOf, values, dim);
-    }
-    for (let k = 0; k < n; k++) slotOf[rows[k]!] = 0;
+    const dim = this.dim, { rows, slots } = uniqueRows(this.contributions);
+    const values = scratch.f32(rows.length * dim);
+    this.contributions.forEach((c, k) => {
+      if (c.bagOffsets) addBagRows(c, slots[k]!, values, dim);
+      else scatterAddRows(values, dim, slots[k]!, c.grad, c.stride, c.offset);
+    });
     this.merged = { rows, values };
     return this.merged;
   }
@@ -97,14 +80,45 @@ export class EmbeddingTable {
   }
 }
 
-function addRows(c: SparseContribution, slotOf: Int32Array, values: Float32Array, dim: number): void {
-  const { ids } = c, slots = scratch.i32Raw(ids.length);
-  for (let i = 0; i < ids.length; i++) slots[i] = slotOf[ids[i]!]! - 1;
-  scatterAddRows(values, dim, slots, c.grad, c.stride, c.offset);
+/**
+ * The distinct ids of all contributions in ascending order, and for every looked-up position the index of
+ * its id among them. A small open-addressing hash over the step's ids (not a vocab-sized map) keeps every
+ * access in cache.
+ */
+function uniqueRows(contributions: readonly SparseContribution[]): { rows: Int32Array; slots: Int32Array[] } {
+  // A bag lookup uses ids[offsets[0] .. offsets[B]) only.
+  const range = (c: SparseContribution): [number, number] => c.bagOffsets ? [c.bagOffsets[0]!, c.bagOffsets[c.bagOffsets.length - 1]!] : [0, c.ids.length];
+  let total = 0;
+  for (const c of contributions) { const [from, to] = range(c); total += to - from; }
+  let bits = 4;
+  while (1 << bits < 2 * total) bits++;
+  const mask = (1 << bits) - 1, shift = 32 - bits;
+  const keys = scratch.i32Raw(mask + 1).fill(-1), firstSeen = scratch.i32Raw(mask + 1), found = scratch.i32Raw(total);
+  const find = (id: number): number => {
+    let h = Math.imul(id, 0x9e3779b1) >>> shift;
+    while (keys[h] !== id && keys[h] !== -1) h = (h + 1) & mask;
+    return h;
+  };
+  let n = 0;
+  const slots = contributions.map((c) => {
+    const ids = c.ids, out = scratch.i32Raw(ids.length), [from, to] = range(c);
+    for (let i = from; i < to; i++) {
+      const id = ids[i]!, h = find(id);
+      if (keys[h] === -1) { keys[h] = id; firstSeen[h] = n; found[n++] = id; }
+      out[i] = firstSeen[h]!;
+    }
+    return out;
+  });
+  const rows = found.subarray(0, n).sort();
+  const rank = scratch.i32Raw(n);
+  for (let k = 0; k < n; k++) rank[firstSeen[find(rows[k]!)]!] = k;
+  slots.forEach((out, k) => { const [from, to] = range(contributions[k]!); for (let i = from; i < to; i++) out[i] = rank[out[i]!]!; });
+  return { rows, slots };
 }
 
-function addBagRows(c: SparseContribution, slotOf: Int32Array, values: Float32Array, dim: number): void {
-  const { ids, grad, stride, offset } = c;
+/** Bag b's gradient row, divided by the bag size for mean pooling, into the slot of each of its ids. */
+function addBagRows(c: SparseContribution, slots: Int32Array, values: Float32Array, dim: number): void {
+  const { grad, stride, offset } = c;
   const bags = c.bagOffsets!;
   for (let b = 0; b + 1 < bags.length; b++) {
     const start = bags[b]!, end = bags[b + 1]!;
@@ -112,7 +126,7 @@ function addBagRows(c: SparseContribution, slotOf: Int32Array, values: Float32Ar
     const scale = c.mean ? 1 / (end - start) : 1;
     const src = b * stride + offset;
     for (let k = start; k < end; k++) {
-      const dst = (slotOf[ids[k]!]! - 1) * dim;
+      const dst = slots[k]! * dim;
       for (let d = 0; d < dim; d++) values[dst + d] = values[dst + d]! + grad[src + d]! * scale;
     }
   }

@@ -157,6 +157,9 @@ describe('finite-difference gradients of every op', () => {
       const ids = Int32Array.from([2, 5, 2, 0, 5, 3]);
       gradCheck({ leaves: [], tables: [table], forward: (g) => g.embeddingBag(table, offsets, ids, pooling) });
       expect(sparseRows(table, (g) => g.embeddingBag(table, offsets, ids, pooling))).toEqual([0, 2, 3, 5]);
+      // Bags over the middle of a longer id array: ids outside offsets[0]..offsets[B] are not rows of the gradient.
+      const wide = Int32Array.from([9, 2, 5, 2, 0, 5, 3, 99]);
+      expect(sparseRows(table, (g) => g.embeddingBag(table, Int32Array.from([1, 4, 4, 6, 7]), wide, pooling))).toEqual([0, 2, 3, 5]);
     }
   });
   it('features: lookups, bags and dense columns in one buffer, one table shared by two fields', () => {
