@@ -6,10 +6,10 @@
 // the tiling or thread split (results are bit-for-bit identical across thread counts).
 import { madd, at } from './simd';
 
-const MR = 4;
+const MR = 5;
 const NR = 8;
 const KC = 256;
-const MC = 128;
+const MC = 120;
 const NC = 1024;
 
 export const GEMM_RELU: i32 = 1;
@@ -89,6 +89,7 @@ function packA(pA: usize, lda: i32, transA: i32, ic: i32, mc: i32, pc: i32, kc: 
       if (mr == MR) {
         for (let k = 0; k < kc; k++) {
           v128.store(dst, v128.load(src));
+          store<f32>(dst, load<f32>(src, 16), 16);
           src += stride;
           dst += MR * 4;
         }
@@ -99,88 +100,59 @@ function packA(pA: usize, lda: i32, transA: i32, ic: i32, mc: i32, pc: i32, kc: 
           dst += MR * 4;
         }
       }
-    } else if (mr == MR) {
-      // A stored M×K: transpose 4×4 blocks with shuffles.
-      const s0 = at(pA, i0 * lda + pc);
-      const s1 = s0 + (<usize>lda << 2);
-      const s2 = s1 + (<usize>lda << 2);
-      const s3 = s2 + (<usize>lda << 2);
-      let k = 0;
-      for (; k + 4 <= kc; k += 4) {
-        const o = <usize>k << 2;
-        const r0 = v128.load(s0 + o), r1 = v128.load(s1 + o), r2 = v128.load(s2 + o), r3 = v128.load(s3 + o);
-        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // a0 b0 a1 b1
-        const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5); // c0 d0 c1 d1
-        const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // a2 b2 a3 b3
-        const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7); // c2 d2 c3 d3
-        v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-        v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
-        v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
-        v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
-        dst += 64;
-      }
-      for (; k < kc; k++) {
-        const o = <usize>k << 2;
-        store<f32>(dst, load<f32>(s0 + o));
-        store<f32>(dst, load<f32>(s1 + o), 4);
-        store<f32>(dst, load<f32>(s2 + o), 8);
-        store<f32>(dst, load<f32>(s3 + o), 12);
-        dst += MR * 4;
-      }
     } else {
-      for (let k = 0; k < kc; k++) {
-        for (let i = 0; i < MR; i++) store<f32>(at(dst, i), i < mr ? load<f32>(at(pA, (i0 + i) * lda + pc + k)) : 0);
-        dst += MR * 4;
+      // A stored M×K: row i of the block becomes lane i of every k.
+      for (let i = 0; i < MR; i++) {
+        let d = at(dst, i);
+        if (i < mr) {
+          let src = at(pA, (i0 + i) * lda + pc);
+          for (let k = 0; k < kc; k++) {
+            store<f32>(d, load<f32>(src));
+            src += 4;
+            d += MR * 4;
+          }
+        } else {
+          for (let k = 0; k < kc; k++) {
+            store<f32>(d, 0);
+            d += MR * 4;
+          }
+        }
       }
+      dst += <usize>(kc * MR) << 2;
     }
   }
 }
 
-// 4×8 micro-kernel over kc: C tile (row stride ldcB bytes) = (loadC ? C : 0) + Ap·Bp, then the epilogue
-// (bias, relu) when `epi` has those bits.
-function micro4x8(kc: i32, pa: usize, pb: usize, pc: usize, ldcB: usize, loadC: bool, epi: i32, pBias: usize): void {
+// 5×8 micro-kernel over kc (10 v128 accumulators: enough independent FMA chains to hide their latency, few
+// enough to stay in the 16 xmm registers): C tile (row stride ldcB bytes) = (loadC ? C : 0) + Ap·Bp, then the
+// epilogue (bias, relu) when `epi` has those bits.
+function micro(kc: i32, pa: usize, pb: usize, pc: usize, ldcB: usize, loadC: bool, epi: i32, pBias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  const r1 = pc + ldcB, r2 = r1 + ldcB, r3 = r2 + ldcB;
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  const r1 = pc + ldcB, r2 = r1 + ldcB, r3 = r2 + ldcB, r4 = r3 + ldcB;
   if (loadC) {
     c00 = v128.load(pc); c01 = v128.load(pc, 16);
     c10 = v128.load(r1); c11 = v128.load(r1, 16);
     c20 = v128.load(r2); c21 = v128.load(r2, 16);
     c30 = v128.load(r3); c31 = v128.load(r3, 16);
+    c40 = v128.load(r4); c41 = v128.load(r4, 16);
   }
-  let k = 0;
-  for (; k + 2 <= kc; k += 2) {
-    let b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa);
-    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa, 4);
-    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa, 8);
-    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa, 12);
-    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    b0 = v128.load(pb, 32); b1 = v128.load(pb, 48);
-    a = v128.load32_splat(pa, 16);
-    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa, 20);
-    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa, 24);
-    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa, 28);
-    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    pa += 32;
-    pb += 64;
-  }
-  if (k < kc) {
+  for (let k = 0; k < kc; k++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa);
+    const a4 = v128.load(pa);
+    let a = v128.shuffle<f32>(a4, a4, 0, 0, 0, 0);
     c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa, 4);
+    a = v128.shuffle<f32>(a4, a4, 1, 1, 1, 1);
     c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa, 8);
+    a = v128.shuffle<f32>(a4, a4, 2, 2, 2, 2);
     c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa, 12);
+    a = v128.shuffle<f32>(a4, a4, 3, 3, 3, 3);
     c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    a = v128.load32_splat(pa, 16);
+    c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
+    pa += MR * 4;
+    pb += NR * 4;
   }
   if (epi & GEMM_BIAS) {
     const b0 = v128.load(pBias), b1 = v128.load(pBias, 16);
@@ -188,6 +160,7 @@ function micro4x8(kc: i32, pa: usize, pb: usize, pc: usize, ldcB: usize, loadC: 
     c10 = f32x4.add(c10, b0); c11 = f32x4.add(c11, b1);
     c20 = f32x4.add(c20, b0); c21 = f32x4.add(c21, b1);
     c30 = f32x4.add(c30, b0); c31 = f32x4.add(c31, b1);
+    c40 = f32x4.add(c40, b0); c41 = f32x4.add(c41, b1);
   }
   if (epi & GEMM_RELU) {
     const z = f32x4.splat(0);
@@ -195,11 +168,13 @@ function micro4x8(kc: i32, pa: usize, pb: usize, pc: usize, ldcB: usize, loadC: 
     c10 = f32x4.max(c10, z); c11 = f32x4.max(c11, z);
     c20 = f32x4.max(c20, z); c21 = f32x4.max(c21, z);
     c30 = f32x4.max(c30, z); c31 = f32x4.max(c31, z);
+    c40 = f32x4.max(c40, z); c41 = f32x4.max(c41, z);
   }
   v128.store(pc, c00); v128.store(pc, c01, 16);
   v128.store(r1, c10); v128.store(r1, c11, 16);
   v128.store(r2, c20); v128.store(r2, c21, 16);
   v128.store(r3, c30); v128.store(r3, c31, 16);
+  v128.store(r4, c40); v128.store(r4, c41, 16);
 }
 
 /**
@@ -238,7 +213,7 @@ export function gemm(
             const pa = pAp + (<usize>(ir * kc) << 2);
             const c = at(pC, (ic + ir) * ldc + jc + jr);
             if (mr == MR && nr == NR) {
-              micro4x8(kc, pa, pb, c, ldcB, loadC, epi, biasJ);
+              micro(kc, pa, pb, c, ldcB, loadC, epi, biasJ);
             } else {
               // Edge tile: run on a zero-padded copy, write back the valid part.
               for (let i = 0; i < MR; i++) {
@@ -247,7 +222,7 @@ export function gemm(
                   store<f32>(at(pTile, i * NR + j), v);
                 }
               }
-              micro4x8(kc, pa, pb, pTile, NR * 4, true, epi, nr < NR ? pBiasTmp : biasJ);
+              micro(kc, pa, pb, pTile, NR * 4, true, epi, nr < NR ? pBiasTmp : biasJ);
               for (let i = 0; i < mr; i++) {
                 for (let j = 0; j < nr; j++) store<f32>(c + <usize>i * ldcB + (<usize>j << 2), load<f32>(at(pTile, i * NR + j)));
               }
