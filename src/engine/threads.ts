@@ -60,7 +60,9 @@ function startPool(module: WebAssembly.Module, workBytes: number): Pool {
   const workers: Worker[] = [];
   for (let index = 1; index < wanted; index++) {
     const init: WorkerInit = { module, memory, control, index, startGen: 0, workBase: work.byteOffset, workBytes };
-    const w = new Worker(url, { workerData: init });
+    // No inherited execArgv: the parent's (e.g. `-e script`, test-runner loaders) mean nothing to a kernel
+    // worker, and V8 flags such as relaxed SIMD are process-wide anyway.
+    const w = new Worker(url, { workerData: init, execArgv: [] });
     w.unref();
     workers.push(w);
   }
