@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import { evaluateRun } from '../../training/summary.js';
+
+/** `mtrank evaluate DIR`: the run's best model on one split. */
+export function registerEvaluateCommand(program: Command): void {
+  program.command('evaluate')
+    .description('evaluate a trained run on a split: AUC, logloss, GAUC, mean prediction vs label rate per task')
+    .argument('<run-dir>', 'run directory written by `mtrank train`')
+    .option('--split <name>', 'train | valid | test', 'test')
+    .option('--json', 'print the metrics as JSON')
+    .action(async (dir: string, o: { split: string; json?: boolean }) => {
+      process.stdout.write(`${await evaluateRun(dir, o.split, o.json ?? false)}\n`);
+    });
+}

@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { predictFile } from '../../training/predict.js';
+
+/** `mtrank predict DIR --input FILE --output FILE`: per-task scores (and the fused score) for raw rows. */
+export function registerPredictCommand(program: Command): void {
+  program.command('predict')
+    .description('score raw rows with a trained run: p_<task> per task, plus the fused score when DIR/fusion.json exists')
+    .argument('<run-dir>', 'run directory written by `mtrank train`')
+    .requiredOption('--input <file>', 'raw rows (CSV, TSV or Parquet, read with the run\'s data options)')
+    .requiredOption('--output <file>', 'CSV of scores, one line per input row in input order')
+    .action(async (dir: string, o: { input: string; output: string }) => {
+      const r = await predictFile(dir, o.input, o.output);
+      process.stderr.write(`scored ${r.rows} rows (${r.tasks.join(', ')}${r.fused ? ', fused score' : ''}) into ${o.output}\n`);
+    });
+}

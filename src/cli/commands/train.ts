@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { runTraining } from '../../training/run.js';
+import { formatTestTable } from '../../training/summary.js';
+import { MtrankError } from '../../util/errors.js';
+
+const collect = (v: string, all: string[]) => [...all, v];
+
+/** `mtrank train CONFIG`: a complete run directory (model, metrics, predictions). */
+export function registerTrainCommand(program: Command): void {
+  program.command('train')
+    .description('train a multi-task model from an experiment config into a run directory')
+    .argument('<config>', 'experiment config (YAML or JSON)')
+    .option('--out <dir>', 'run directory (default runs/<config name>)')
+    .option('--resume', 'continue from the run directory\'s last checkpoint (same config, same result)')
+    .option('--seed <n>', 'override the config seed', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw new MtrankError(`--seed: expected an integer, got '${v}'`);
+      return n;
+    })
+    .option('--set <key=value>', 'override a config value, e.g. tasks.order.labelWeight=100 (repeatable)', collect, [])
+    .option('--quiet', 'log lines instead of a progress bar')
+    .action(async (config: string, o: { out?: string; resume?: boolean; seed?: number; set: string[]; quiet?: boolean }) => {
+      const r = await runTraining({ configPath: config, out: o.out, resume: o.resume, seed: o.seed, set: o.set, quiet: o.quiet });
+      process.stdout.write(`${formatTestTable(r)}\n`);
+    });
+}

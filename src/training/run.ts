@@ -1,0 +1,108 @@
+// `mtrank train` as a function: config → encoded data → trained model → a complete run directory.
+import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { loadConfig, type ExperimentConfig } from '../config/index.js';
+import { prepareData, type PreparedData } from '../data/index.js';
+import type { EncodedSplit } from '../data/types.js';
+import type { MultiTaskModel } from '../models/model.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { MtrankError } from '../util/errors.js';
+import { train, type TrainResult } from './trainer.js';
+import { evaluateSplit, type SplitMetrics } from './evaluation.js';
+import { MetricsLog } from './metrics-log.js';
+import { runPaths, writePredictions } from './run-dir.js';
+import { barProgress, logProgress, silentProgress, type TrainProgress } from './progress.js';
+
+export interface RunOptions {
+  configPath: string;
+  /** Run directory (default runs/<config name or file name>). */
+  out?: string;
+  resume?: boolean;
+  seed?: number;
+  /** `--set key=value` overrides. */
+  set?: string[];
+  /** Plain log lines instead of a live progress bar; 'silent' prints nothing. */
+  quiet?: boolean | 'silent';
+}
+
+export interface RunSummary {
+  dir: string;
+  config: ExperimentConfig;
+  result: TrainResult;
+  test: SplitMetrics | null;
+  metrics: RunMetricsJson;
+}
+
+/** metrics.json, as docs/architecture.md specifies. */
+export interface RunMetricsJson {
+  test: Record<string, { auc: number | null; logloss: number | null; gauc: number | null }>;
+  bestStep: Record<string, number>;
+  trainExamplesPerSec: number;
+  peakRssMb: number;
+}
+
+export function defaultRunDir(configPath: string, config: ExperimentConfig): string {
+  return join('runs', config.name ?? basename(configPath, extname(configPath)));
+}
+
+export function progressFor(quiet: RunOptions['quiet']): TrainProgress {
+  if (quiet === 'silent') return silentProgress;
+  return quiet || !process.stderr.isTTY ? logProgress() : barProgress();
+}
+
+export async function runTraining(o: RunOptions): Promise<RunSummary> {
+  const overrides = [...(o.set ?? []), ...(o.seed !== undefined ? [`seed=${o.seed}`] : [])];
+  const config = loadConfig(o.configPath, overrides);
+  const dir = o.out ?? defaultRunDir(o.configPath, config);
+  const paths = runPaths(dir);
+  if (o.resume) {
+    if (!existsSync(paths.config)) throw new MtrankError(`${dir}: nothing to resume (no config.json; start without --resume)`);
+    const saved = readFileSync(paths.config, 'utf8');
+    if (saved !== configJson(config)) throw new MtrankError(`${paths.config}: the resolved config differs from the one this run started with; --resume needs the same config, --seed and --set values`);
+  }
+  const say = o.quiet === 'silent' ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
+  const data = await prepareData(config, { onProgress: (e) => { if (e.stage !== 'encode') say(e.message); } });
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(paths.config, configJson(config));
+  data.preprocessor.save(paths.preprocess);
+  say(`training ${config.model.type} on ${data.train.rows} rows (valid ${data.valid.rows}, test ${data.test.rows}) into ${dir}`);
+  const result = await train({ config, data, dir, resume: o.resume, progress: progressFor(o.quiet) });
+  return finishRun(dir, config, data, result);
+}
+
+/** Test metrics, predictions for valid and test, metrics.json, the test line of the log. */
+export function finishRun(dir: string, config: ExperimentConfig, data: Pick<PreparedData, 'valid' | 'test'>, result: TrainResult): RunSummary {
+  const paths = runPaths(dir);
+  const { model } = result;
+  writeSplitPredictions(paths.predictions('valid'), model, data.valid);
+  let test: SplitMetrics | null = null;
+  if (data.test.rows > 0) {
+    const r = evaluateSplit(model, data.test, undefined, 'test');
+    test = r.metrics;
+    writePredictions(paths.predictions('test'), predictionColumns(model, data.test, r.probs));
+    new MetricsLog(paths.metricsLog).write({ type: 'test', step: result.steps, tasks: test });
+  }
+  const metrics: RunMetricsJson = {
+    test: Object.fromEntries(model.tasks.map((t) => [t, { auc: nul(test?.[t]?.auc), logloss: nul(test?.[t]?.logloss), gauc: nul(test?.[t]?.gauc) }])),
+    bestStep: Object.fromEntries(model.tasks.map((t) => [t, result.taskBest[t]?.step ?? result.bestStep])),
+    trainExamplesPerSec: Math.round(result.trainExamplesPerSec),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  writeFileAtomic(paths.metrics, JSON.stringify(metrics, null, 2) + '\n');
+  return { dir, config, result, test, metrics };
+}
+
+function writeSplitPredictions(path: string, model: MultiTaskModel, split: EncodedSplit): void {
+  if (split.rows === 0) return;
+  writePredictions(path, predictionColumns(model, split, evaluateSplit(model, split).probs));
+}
+
+function predictionColumns(model: MultiTaskModel, split: EncodedSplit, probs: Float32Array[]) {
+  return {
+    tasks: model.tasks, scores: probs, labels: model.tasks.map((t) => split.labels[t]!), group: split.group,
+    itemSeen: split.item ? Uint8Array.from(split.item, (id) => (id > 0 ? 1 : 0)) : undefined,
+  };
+}
+
+const configJson = (c: ExperimentConfig) => JSON.stringify(c, null, 2) + '\n';
+const nul = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? null : x);

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeFunnel } from '../../src/data/index.js';
+import { runTraining } from '../../src/training/run.js';
+import { evaluateRun } from '../../src/training/summary.js';
+import { predictFile } from '../../src/training/predict.js';
+import { readMetricsLog } from '../../src/training/metrics-log.js';
+
+describe('mtrank train / evaluate / predict on a run directory', () => {
+  it('writes the documented run directory, and evaluate/predict reproduce its test scores', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mtrank-run-'));
+    const funnel = await writeFunnel(join(root, 'data'), { rows: 6000, seed: 3, days: 6, clickRate: 0.2, cartRate: 0.05, orderRate: 0.02 });
+    const out = join(root, 'run');
+    const r = await runTraining({
+      configPath: funnel.config, out, quiet: 'silent',
+      set: ['model.bottom=[16]', 'model.tower=[8]', 'training.evalEvery=5', 'training.batchSize=256', 'training.threads=1', 'data.cacheDir=' + join(root, 'cache')],
+    });
+    for (const f of ['config.json', 'preprocess.json', 'model/manifest.json', 'checkpoints/last/manifest.json', 'metrics.jsonl', 'metrics.json', 'predictions/valid.csv', 'predictions/test.csv'])
+      expect(existsSync(join(out, f)), f).toBe(true);
+
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(Object.keys(metrics).sort()).toEqual(['bestStep', 'peakRssMb', 'test', 'trainExamplesPerSec']);
+    expect(Object.keys(metrics.test)).toEqual(['click', 'cart', 'order']);
+    for (const t of ['click', 'cart', 'order']) expect(Object.keys(metrics.test[t]).sort()).toEqual(['auc', 'gauc', 'logloss']);
+    expect(metrics.test.click.auc).toBeCloseTo(r.test!.click!.auc, 12);
+
+    const log = readMetricsLog(join(out, 'metrics.jsonl'));
+    expect(log[0]!.type).toBe('config');
+    expect(log[1]).toMatchObject({ type: 'labelWeights' });
+    expect(log.some((l) => l.type === 'eval' && l.split === 'train')).toBe(true);
+    expect(log.at(-1)!.type).toBe('test');
+
+    const csv = readFileSync(join(out, 'predictions/test.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('p_click,p_cart,p_order,y_click,y_cart,y_order,group,item_seen');
+
+    // evaluate: the saved best model on the cached test split gives the same numbers.
+    const ev = JSON.parse(await evaluateRun(out, 'test', true));
+    expect(ev.tasks.click.auc).toBeCloseTo(metrics.test.click.auc, 10);
+
+    // predict: raw test rows through the saved preprocessing give the scores of predictions/test.csv.
+    const raw = readFileSync(funnel.csv, 'utf8').trim().split('\n');
+    const dayCol = raw[0]!.split(',').indexOf('day');
+    const testRows = raw.slice(1).filter((l) => Number(l.split(',')[dayCol]) >= 5);
+    const input = join(root, 'input.csv');
+    writeFileSync(input, [raw[0], ...testRows].join('\n') + '\n');
+    const p = await predictFile(out, input, join(root, 'scores.csv'));
+    expect(p.rows).toBe(csv.length - 1);
+    const scores = readFileSync(join(root, 'scores.csv'), 'utf8').trim().split('\n');
+    expect(scores[0]).toBe('p_click,p_cart,p_order');
+    const a = scores.slice(1).map((l) => l.split(',').map(Number));
+    const b = csv.slice(1).map((l) => l.split(',').slice(0, 3).map(Number));
+    const sorted = (m: number[][]) => m.map((r) => r.join(',')).sort();
+    // Same multiset of score rows (DuckDB may order a split differently from the file).
+    const close = sorted(a).every((row, i) => row.split(',').every((x, k) => Math.abs(Number(x) - Number(sorted(b)[i]!.split(',')[k])) < 1e-5));
+    expect(close).toBe(true);
+  }, 60_000);
+});
