@@ -6,6 +6,10 @@ import { registerCompareCommand } from './commands/compare.js';
 import { registerSweepCommand } from './commands/sweep.js';
 import { registerPretrainCommand } from './commands/pretrain.js';
 import { registerFuseCommand } from './commands/fuse.js';
+import { registerTrainCommand } from './commands/train.js';
+import { registerEvaluateCommand } from './commands/evaluate.js';
+import { registerPredictCommand } from './commands/predict.js';
+import { registerDemoCommand } from './commands/demo.js';
 
 const program = new Command();
 program.name('mtrank').description('Multi-task ranking models: train, tune, fuse and serve.').version('0.1.0');
@@ -17,6 +21,10 @@ registerCompareCommand(program);
 registerSweepCommand(program);
 registerPretrainCommand(program);
 registerFuseCommand(program);
+registerTrainCommand(program);
+registerEvaluateCommand(program);
+registerPredictCommand(program);
+registerDemoCommand(program);
 
 try {
   await program.parseAsync(process.argv);
