@@ -89,74 +89,103 @@ function lookupGrad(table: EmbeddingTable, ids: number[], R: Float32Array): void
 }
 
 describe('lazy (sparse) updates of embedding tables', () => {
-  const V = 30, D = 4;
+  const V = 32, D = 4; // 512-byte tables: the heap places them back to back (64-byte alignment), so updates join
   const steps = [[3, 7, 3, 29, 0], [7, 8, 8, 8], [0, 29, 15, 3]];
 
+  interface Step { rows: number[]; values: number[]; before: Float32Array; after: Float32Array }
+
+  /**
+   * Three tables of one store, all looked up in every step (one features() call): consecutive tables are
+   * updated by one joined kernel call, so a wrong row offset would show in the middle and last table.
+   */
   function run(make: (s: ParamStore) => Optimizer) {
     const s = new ParamStore(21);
-    const table = s.embedding('t', V, D, normal(1));
-    const initial = Float32Array.from(table.data);
+    const tables = ['a', 't', 'c'].map((name) => s.embedding(name, V, D, normal(1)));
+    const initial = tables.map((t) => Float32Array.from(t.data));
     const opt = make(s);
     const rng = new Rng(4);
-    const history: { rows: number[]; values: number[]; before: Float32Array; after: Float32Array }[] = [];
-    for (const ids of steps) {
-      const R = new Float32Array(ids.length * D).map(() => rng.normal());
-      lookupGrad(table, ids, R);
-      const g = table.sparseGrad();
-      const before = Float32Array.from(table.data);
+    const history: Step[][] = tables.map(() => []);
+    for (const list of steps) {
+      const ids = Int32Array.from(list);
+      const g = new Graph({ training: true });
+      s.zeroGrad();
+      const y = g.features({ rows: ids.length, fields: tables.map((table) => ({ table, ids })) });
+      g.backward(y, new Float32Array(y.size).map(() => rng.normal()));
+      const grads = tables.map((t) => t.sparseGrad());
+      const before = tables.map((t) => Float32Array.from(t.data));
       opt.step();
-      history.push({ rows: Array.from(g.rows), values: Array.from(g.values), before, after: Float32Array.from(table.data) });
+      tables.forEach((t, k) => history[k]!.push({ rows: Array.from(grads[k]!.rows), values: Array.from(grads[k]!.values), before: before[k]!, after: Float32Array.from(t.data) }));
     }
-    return { table, initial, history };
+    return tables.map((table, k) => ({ table, initial: initial[k]!, history: history[k]! }));
   }
 
   const bytes = (a: Float32Array, row: number) => Array.from(new Uint8Array(a.buffer, a.byteOffset + row * D * 4, D * 4));
 
   it('sparse Adam equals the Adam formulas on touched rows (float64) and leaves other rows byte-identical', () => {
     const lr = 0.05, b1 = 0.9, b2 = 0.999, eps = 1e-8;
-    const { table, initial, history } = run((s) => new Adam(s, { lr }));
-    // Float64 lazy Adam: a row's moments and value change only in the steps that touch it; global step count.
-    const p = Array.from(initial), m = new Float64Array(V * D), v = new Float64Array(V * D);
-    history.forEach(({ rows, values, before, after }, k) => {
-      const t = k + 1;
-      for (let r = 0; r < V; r++) if (!rows.includes(r)) expect(bytes(after, r), `step ${t} row ${r}`).toEqual(bytes(before, r));
-      rows.forEach((row, j) => {
-        for (let d = 0; d < D; d++) {
-          const i = row * D + d, g = values[j * D + d]!;
-          m[i] = b1 * m[i]! + (1 - b1) * g; v[i] = b2 * v[i]! + (1 - b2) * g * g;
-          p[i] = p[i]! - (lr * (m[i]! / (1 - b1 ** t))) / (Math.sqrt(v[i]! / (1 - b2 ** t)) + eps);
-        }
+    for (const { table, initial, history } of run((s) => new Adam(s, { lr }))) {
+      // Float64 lazy Adam: a row's moments and value change only in the steps that touch it; global step count.
+      const p = Array.from(initial), m = new Float64Array(V * D), v = new Float64Array(V * D);
+      history.forEach(({ rows, values, before, after }, k) => {
+        const t = k + 1;
+        for (let r = 0; r < V; r++) if (!rows.includes(r)) expect(bytes(after, r), `${table.name} step ${t} row ${r}`).toEqual(bytes(before, r));
+        rows.forEach((row, j) => {
+          for (let d = 0; d < D; d++) {
+            const i = row * D + d, g = values[j * D + d]!;
+            m[i] = b1 * m[i]! + (1 - b1) * g; v[i] = b2 * v[i]! + (1 - b2) * g * g;
+            p[i] = p[i]! - (lr * (m[i]! / (1 - b1 ** t))) / (Math.sqrt(v[i]! / (1 - b2 ** t)) + eps);
+          }
+        });
       });
-    });
-    close(table.data, p, 1e-5);
-    // Never-touched rows are bit-for-bit the initial values.
-    const touched = new Set(steps.flat());
-    for (let r = 0; r < V; r++) if (!touched.has(r)) expect(bytes(table.data, r)).toEqual(bytes(initial, r));
+      close(table.data, p, 1e-5);
+      // Never-touched rows are bit-for-bit the initial values.
+      const touched = new Set(steps.flat());
+      for (let r = 0; r < V; r++) if (!touched.has(r)) expect(bytes(table.data, r)).toEqual(bytes(initial, r));
+    }
   });
 
   it('sparse Adagrad equals dense Adagrad on the densified gradient (a zero gradient leaves a row unchanged)', () => {
-    const { table, history } = run((s) => new Adagrad(s, { lr: 0.1 }));
-    const s = new ParamStore(21);
-    const dense = s.dense('t', V, D, normal(1)); // same name + seed → same initial values
-    const opt = new Adagrad(s, { lr: 0.1 });
-    for (const { rows, values } of history) {
-      dense.grad.fill(0);
-      rows.forEach((row, j) => dense.grad.set(values.slice(j * D, j * D + D), row * D));
-      opt.step();
+    for (const { table, initial, history } of run((s) => new Adagrad(s, { lr: 0.1 }))) {
+      const s = new ParamStore(1);
+      const dense = s.dense('t', V, D, zeros);
+      dense.data.set(initial);
+      const opt = new Adagrad(s, { lr: 0.1 });
+      for (const { rows, values } of history) {
+        dense.grad.fill(0);
+        rows.forEach((row, j) => dense.grad.set(values.slice(j * D, j * D + D), row * D));
+        opt.step();
+      }
+      close(table.data, dense.data, 1e-6);
     }
-    close(table.data, dense.data, 1e-6);
+  });
+
+  it('a frozen table between two others is left alone', () => {
+    const s = new ParamStore(2);
+    const tables = ['a', 'b', 'c'].map((name) => s.embedding(name, V, D, normal(1)));
+    tables[1]!.frozen = true;
+    const opt = new Adam(s, { lr: 0.1 });
+    const before = tables.map((t) => Float32Array.from(t.data));
+    const g = new Graph({ training: true });
+    const ids = Int32Array.from([1, 2]);
+    const y = g.features({ rows: 2, fields: tables.map((table) => ({ table, ids })) });
+    g.backward(y, new Float32Array(y.size).fill(1));
+    opt.step();
+    expect(tables[1]!.data).toEqual(before[1]);
+    expect(tables[0]!.data).not.toEqual(before[0]);
+    expect(tables[2]!.data).not.toEqual(before[2]);
   });
 
   it('sparse SGD with lazy momentum equals the formulas on touched rows', () => {
     const lr = 0.1, mu = 0.5;
-    const { table, initial, history } = run((s) => new Sgd(s, { lr, momentum: mu }));
-    const p = Array.from(initial), buf = new Float64Array(V * D);
-    for (const { rows, values } of history) {
-      rows.forEach((row, j) => {
-        for (let d = 0; d < D; d++) { const i = row * D + d; buf[i] = mu * buf[i]! + values[j * D + d]!; p[i] = p[i]! - lr * buf[i]!; }
-      });
+    for (const { table, initial, history } of run((s) => new Sgd(s, { lr, momentum: mu }))) {
+      const p = Array.from(initial), buf = new Float64Array(V * D);
+      for (const { rows, values } of history) {
+        rows.forEach((row, j) => {
+          for (let d = 0; d < D; d++) { const i = row * D + d; buf[i] = mu * buf[i]! + values[j * D + d]!; p[i] = p[i]! - lr * buf[i]!; }
+        });
+      }
+      close(table.data, p, 1e-5);
     }
-    close(table.data, p, 1e-5);
   });
 
   it('repeated ids are summed into one row of the sparse gradient', () => {

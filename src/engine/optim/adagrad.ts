@@ -1,5 +1,5 @@
 import { adagradDense, adagradSparse, type AdagradHyper } from '../kernels.js';
-import type { ParamStore, Parameter, EmbeddingTable, SparseGrad } from '../params.js';
+import type { ParamStore, Parameter, SparseGrad } from '../params.js';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
 export interface AdagradOptions extends OptimizerOptions { eps?: number }
@@ -19,8 +19,8 @@ export class Adagrad extends Optimizer {
     adagradDense(p.data, p.grad, this.slot('sum', p), this.hyper, p.size);
   }
 
-  protected updateSparse(t: EmbeddingTable, g: SparseGrad, lr: number): void {
+  protected updateRows(data: Float32Array, dim: number, g: SparseGrad, [sum]: Float32Array[], lr: number): void {
     this.hyper.lr = lr;
-    adagradSparse(t.data, t.dim, g.rows, g.values, this.slot('sum', t), this.hyper);
+    adagradSparse(data, dim, g.rows, g.values, sum!, this.hyper);
   }
 }

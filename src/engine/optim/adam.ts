@@ -1,5 +1,5 @@
 import { adamDense, adamSparse, type AdamHyper } from '../kernels.js';
-import type { ParamStore, Parameter, EmbeddingTable, SparseGrad } from '../params.js';
+import type { ParamStore, Parameter, SparseGrad } from '../params.js';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
 export interface AdamOptions extends OptimizerOptions { beta1?: number; beta2?: number; eps?: number }
@@ -27,7 +27,7 @@ export class Adam extends Optimizer {
     adamDense(p.data, p.grad, this.slot('m', p), this.slot('v', p), this.at(lr), p.size);
   }
 
-  protected updateSparse(t: EmbeddingTable, g: SparseGrad, lr: number): void {
-    adamSparse(t.data, t.dim, g.rows, g.values, this.slot('m', t), this.slot('v', t), this.at(lr));
+  protected updateRows(data: Float32Array, dim: number, g: SparseGrad, [m, v]: Float32Array[], lr: number): void {
+    adamSparse(data, dim, g.rows, g.values, m!, v!, this.at(lr));
   }
 }

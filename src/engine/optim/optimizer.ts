@@ -1,7 +1,7 @@
 // What every optimizer shares: which parameters it owns, per-group learning rates, the step counter,
 // and state()/load() for checkpoints. Subclasses supply the dense and the sparse (lazy, row-wise) update.
 import type { ParamStore, Parameter, EmbeddingTable, SparseGrad } from '../params.js';
-import { heap } from '../kernels.js';
+import { heap, scratch } from '../kernels.js';
 import { MtrankError } from '../../util/errors.js';
 
 export interface OptimizerOptions {
@@ -30,6 +30,9 @@ export abstract class Optimizer {
   private readonly baseLr: number;
   private currentLr: number;
   private readonly slots = new Map<string, Float32Array>();
+  /** joins[k]: table k+1's values and state arrays continue table k's in memory (one sparse update can cover both). */
+  private readonly joins: boolean[];
+  private readonly spans = new Map<string, { data: Float32Array; state: Float32Array[] }>();
 
   protected constructor(store: ParamStore, protected readonly options: OptimizerOptions, private readonly slotNames: readonly string[]) {
     if (!(options.lr >= 0)) throw new MtrankError(`optimizer: learning rate ${options.lr} must be >= 0`);
@@ -39,7 +42,12 @@ export abstract class Optimizer {
     this.baseLr = this.currentLr = options.lr;
     // Heap arrays start zero-filled; untouched pages of a table's state cost no memory until a row is used.
     for (const p of this.dense) for (const s of slotNames) this.slots.set(`${s}/${p.name}`, heap.f32(p.size));
-    for (const t of this.tables) for (const s of slotNames) this.slots.set(`${s}/${t.name}`, heap.f32(t.vocab * t.dim));
+    // Slot-major order, so that each slot's arrays of consecutive tables lie back to back like the tables.
+    for (const s of slotNames) for (const t of this.tables) this.slots.set(`${s}/${t.name}`, heap.f32(t.vocab * t.dim));
+    this.joins = this.tables.slice(1).map((t, k) => {
+      const prev = this.tables[k]!;
+      return prev.dim === t.dim && continues(prev.data, t.data) && slotNames.every((s) => continues(this.slot(s, prev), this.slot(s, t)));
+    });
   }
 
   get lr(): number { return this.currentLr; }
@@ -61,15 +69,61 @@ export abstract class Optimizer {
   step(): void {
     this.steps++;
     for (const p of this.dense) if (!p.frozen) this.updateDense(p, this.lrFor(p.group));
-    for (const t of this.tables) {
-      if (t.frozen || !t.hasGrad) continue;
-      const g = t.sparseGrad();
-      if (g.rows.length > 0) this.updateSparse(t, g, this.lrFor(t.group));
+    // Consecutive tables that share memory layout, dim and learning rate are updated by one call: the
+    // kernels split one large row update across the threads, but not 26 small ones.
+    const T = this.tables;
+    for (let k = 0; k < T.length;) {
+      if (T[k]!.frozen) { k++; continue; }
+      const lr = this.lrFor(T[k]!.group);
+      let end = k + 1;
+      while (end < T.length && this.joins[end - 1] && !T[end]!.frozen && this.lrFor(T[end]!.group) === lr) end++;
+      this.updateTables(k, end, lr);
+      k = end;
     }
   }
 
+  private updateTables(from: number, to: number, lr: number): void {
+    const T = this.tables, first = T[from]!, dim = first.dim;
+    if (to - from === 1) {
+      const g = first.sparseGrad();
+      if (g.rows.length > 0) this.updateRows(first.data, dim, g, this.slotNames.map((s) => this.slot(s, first)), lr);
+      return;
+    }
+    let n = 0;
+    for (let k = from; k < to; k++) n += T[k]!.sparseGrad().rows.length;
+    if (n === 0) return;
+    const rows = scratch.i32Raw(n), values = scratch.f32Raw(n * dim);
+    let o = 0, base = 0;
+    for (let k = from; k < to; k++) {
+      const t = T[k]!, g = t.sparseGrad();
+      for (let r = 0; r < g.rows.length; r++) rows[o + r] = g.rows[r]! + base;
+      values.set(g.values, o * dim);
+      o += g.rows.length;
+      base += t.vocab;
+    }
+    const span = this.span(from, to);
+    this.updateRows(span.data, dim, { rows, values }, span.state, lr);
+  }
+
+  /** Views covering tables [from, to) and their state arrays as one table (they are contiguous: see joins). */
+  private span(from: number, to: number): { data: Float32Array; state: Float32Array[] } {
+    const key = `${from}:${to}`;
+    let s = this.spans.get(key);
+    if (!s) {
+      const T = this.tables.slice(from, to);
+      const cover = (arrays: Float32Array[]) => {
+        const last = arrays[arrays.length - 1]!;
+        return new Float32Array(last.buffer, arrays[0]!.byteOffset, arrays.reduce((n, a) => n + a.length, 0));
+      };
+      s = { data: cover(T.map((t) => t.data)), state: this.slotNames.map((name) => cover(T.map((t) => this.slot(name, t)))) };
+      this.spans.set(key, s);
+    }
+    return s;
+  }
+
   protected abstract updateDense(p: Parameter, lr: number): void;
-  protected abstract updateSparse(t: EmbeddingTable, g: SparseGrad, lr: number): void;
+  /** Lazy update of the listed rows of a table (state: one array per slot name, same layout as data). */
+  protected abstract updateRows(data: Float32Array, dim: number, g: SparseGrad, state: Float32Array[], lr: number): void;
 
   protected slot(name: string, param: { name: string }): Float32Array { return this.slots.get(`${name}/${param.name}`)!; }
 
@@ -93,4 +147,19 @@ export abstract class Optimizer {
   stateLayout(): { key: string; length: number }[] {
     return [...this.slots].map(([key, a]) => ({ key, length: a.length }));
   }
+}
+
+/**
+ * Whether b starts where a ends in the same memory. Offsets alone are not proof (two buffers can have
+ * matching offsets), so one value is flipped through a view spanning both and watched through a.
+ */
+function continues(a: Float32Array, b: Float32Array): boolean {
+  if (a.byteOffset + a.byteLength !== b.byteOffset || a.length === 0) return false;
+  const span = new Float32Array(b.buffer, a.byteOffset, 1);
+  const saved = span[0]!, old = a[0]!;
+  span[0] = old === 0 ? 1 : 0;
+  const same = a[0] === span[0];
+  span[0] = saved;
+  a[0] = old;
+  return same;
 }

@@ -1,4 +1,4 @@
-import type { ParamStore, Parameter, EmbeddingTable, SparseGrad } from '../params.js';
+import type { ParamStore, Parameter, SparseGrad } from '../params.js';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
 const NONE = new Float32Array(0);
@@ -27,9 +27,9 @@ export class Sgd extends Optimizer {
     sgdRows(p.data, p.grad, this.buffer(p), 0, p.size, 0, lr, this.momentum, this.weightDecay);
   }
 
-  protected updateSparse(t: EmbeddingTable, g: SparseGrad, lr: number): void {
-    const buf = this.buffer(t), dim = t.dim;
-    for (let r = 0; r < g.rows.length; r++) sgdRows(t.data, g.values, buf, g.rows[r]! * dim, dim, r * dim, lr, this.momentum, this.weightDecay);
+  protected updateRows(data: Float32Array, dim: number, g: SparseGrad, state: Float32Array[], lr: number): void {
+    const buf = state[0] ?? NONE;
+    for (let r = 0; r < g.rows.length; r++) sgdRows(data, g.values, buf, g.rows[r]! * dim, dim, r * dim, lr, this.momentum, this.weightDecay);
   }
 }
 
