@@ -62,17 +62,22 @@ export function byTask(tasks: readonly TaskSpec[], weights: ArrayLike<number>): 
   return out;
 }
 
-/** Reads back a state() object: checks the method and that each listed array has one number per task. */
-export function readState<K extends string>(method: string, tasks: readonly TaskSpec[], state: unknown, keys: readonly K[]): Record<K, number[]> & Record<string, unknown> {
+/**
+ * Reads back a state() object: checks the method and that each listed array has one finite number per task
+ * (`nullable` keys may also be null).
+ */
+export function readState<K extends string, N extends string = never>(method: string, tasks: readonly TaskSpec[], state: unknown,
+  keys: readonly K[], nullable: readonly N[] = []): Record<K, number[]> & Record<N, number[] | null> & Record<string, unknown> {
   const s = state as Record<string, unknown> | null;
   if (!s || typeof s !== 'object' || s.method !== method) {
     throw new MtrankError(`lossWeighting '${method}': checkpoint state is for method '${s && typeof s === 'object' ? String(s.method) : typeof s}'`);
   }
-  for (const key of keys) {
+  for (const key of [...keys, ...nullable]) {
     const v = s[key];
+    if ((nullable as readonly string[]).includes(key) && v === null) continue;
     if (!Array.isArray(v) || v.length !== tasks.length || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
       throw new MtrankError(`lossWeighting '${method}': checkpoint state '${key}' must hold ${tasks.length} finite numbers`);
     }
   }
-  return s as Record<K, number[]> & Record<string, unknown>;
+  return s as Record<K, number[]> & Record<N, number[] | null> & Record<string, unknown>;
 }

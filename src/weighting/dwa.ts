@@ -15,6 +15,7 @@ export function createDwa(options: z.infer<typeof dwaOptions>, tasks: readonly T
   const T = tasks.length;
   let sums = new Array<number>(T).fill(0), count = 0;
   let last: number[] | null = null, before: number[] | null = null;
+  let applied = new Array<number>(T).fill(1);
 
   const current = (): number[] => {
     if (!last || !before) return new Array<number>(T).fill(1);
@@ -29,6 +30,7 @@ export function createDwa(options: z.infer<typeof dwaOptions>, tasks: readonly T
     weights(input) {
       checkLosses('dwa', tasks, input);
       const w = current();
+      applied = [...w];
       input.losses.forEach((loss, t) => { sums[t] = sums[t]! + loss; });
       if (++count === options.window) {
         before = last;
@@ -40,11 +42,11 @@ export function createDwa(options: z.infer<typeof dwaOptions>, tasks: readonly T
     },
     state: () => ({ method: 'dwa', sums: [...sums], count, last, before }),
     load(state) {
-      const s = readState('dwa', tasks, state, ['sums']);
-      const windowMeans = (key: 'last' | 'before') => (s[key] === null ? null : readState('dwa', tasks, { method: 'dwa', [key]: s[key] }, [key])[key]);
+      const s = readState('dwa', tasks, state, ['sums'], ['last', 'before']);
       sums = [...s.sums]; count = Number(s.count) || 0;
-      last = windowMeans('last'); before = windowMeans('before');
+      last = s.last; before = s.before;
+      applied = current();
     },
-    describe: () => byTask(tasks, current()),
+    describe: () => byTask(tasks, applied),
   };
 }

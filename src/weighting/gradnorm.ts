@@ -22,6 +22,7 @@ export function createGradnorm(options: z.infer<typeof gradnormOptions>, tasks: 
   const T = tasks.length;
   let w = new Array<number>(T).fill(1);
   let initialLoss: number[] | null = null;
+  let applied = [...w];
   const adam = new ScalarAdam(T, options.lr);
   return {
     method: 'gradnorm',
@@ -29,7 +30,7 @@ export function createGradnorm(options: z.infer<typeof gradnormOptions>, tasks: 
     weights(input) {
       checkLosses('gradnorm', tasks, input);
       const norms = squaredNorms(requireGrads('gradnorm', tasks, input), 'gradnorm').map(Math.sqrt);
-      const applied = [...w];
+      applied = [...w];
       initialLoss ??= input.losses.map((l) => Math.max(l, 1e-12));
       const ratio = input.losses.map((l, i) => l / initialLoss![i]!);
       const meanRatio = ratio.reduce((a, b) => a + b, 0) / T;
@@ -42,15 +43,15 @@ export function createGradnorm(options: z.infer<typeof gradnormOptions>, tasks: 
       w = logW.map(Math.exp);
       const sum = w.reduce((a, b) => a + b, 0);
       w = w.map((x) => (T * x) / sum);
-      return applied;
+      return [...applied];
     },
     state: () => ({ method: 'gradnorm', weights: [...w], initialLoss, ...adam.state() }),
     load(state) {
-      const s = readState('gradnorm', tasks, state, ['weights', 'm', 'v']);
-      w = [...s.weights];
-      initialLoss = s.initialLoss === null ? null : readState('gradnorm', tasks, { method: 'gradnorm', l: s.initialLoss }, ['l']).l;
+      const s = readState('gradnorm', tasks, state, ['weights', 'm', 'v'], ['initialLoss']);
+      w = [...s.weights]; applied = [...w];
+      initialLoss = s.initialLoss;
       adam.load({ m: s.m, v: s.v, t: Number(s.t) || 0 });
     },
-    describe: () => byTask(tasks, w),
+    describe: () => byTask(tasks, applied),
   };
 }

@@ -17,12 +17,14 @@ export function createUncertainty(options: z.infer<typeof uncertaintyOptions>, t
   let logVariance = tasks.map(() => options.initLogVariance);
   const adam = new ScalarAdam(tasks.length, options.lr);
   const current = () => logVariance.map((s) => Math.exp(-s));
+  let applied = current();
   return {
     method: 'uncertainty',
     needs: 'losses',
     weights(input) {
       checkLosses('uncertainty', tasks, input);
       const w = current();
+      applied = [...w];
       adam.step(logVariance, input.losses.map((loss, t) => 1 - w[t]! * loss));
       return w;
     },
@@ -31,7 +33,8 @@ export function createUncertainty(options: z.infer<typeof uncertaintyOptions>, t
       const s = readState('uncertainty', tasks, state, ['logVariance', 'm', 'v']);
       logVariance = [...s.logVariance];
       adam.load({ m: s.m, v: s.v, t: Number(s.t) || 0 });
+      applied = current();
     },
-    describe: () => byTask(tasks, current()),
+    describe: () => byTask(tasks, applied),
   };
 }

@@ -46,6 +46,11 @@ describe('createLossWeighting', () => {
     const logged = whole.describe();
     expect(Object.keys(logged)).toEqual(['click', 'cart', 'order']);
     expect(Object.values(logged).every(Number.isFinite)).toBe(true);
+    // describe() reports what the last step applied (pcgrad: the effective coefficients of its combined gradient).
+    const fresh = createLossWeighting(configs[method], tasks, { seed: 3 });
+    let applied: number[] = [];
+    for (const x of xs) applied = fresh.weights(x);
+    if (method !== 'pcgrad') expect(Object.values(fresh.describe())).toEqual(applied);
   });
 
   it('mgda and pareto return the min-norm weights of the step’s gradients', () => {
