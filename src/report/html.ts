@@ -70,6 +70,7 @@ table.data th, table.data td { padding:5px 12px; border-bottom:1px solid var(--l
 table.data th { color:var(--muted); font-weight:600; font-size:12px; text-transform:uppercase; letter-spacing:.03em; }
 table.data td.num, table.data th.num { text-align:right; }
 td.better { color:var(--good); text-align:right; } td.worse { color:var(--bad); text-align:right; } td.same { color:var(--muted); text-align:right; }
+details summary { cursor:pointer; color:var(--accent); }
 pre.config { background:var(--bg); border:1px solid var(--line); border-radius:8px; padding:12px 16px; overflow:auto; font-size:12.5px; }
 footer { color:var(--muted); font-size:12px; padding:0 32px 24px; }
 `;

@@ -141,7 +141,8 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
   }
   const cold = coldStart(run);
   if (cold) sections.push(section('Cold start', coldStartTable(cold), 'Test AUC on rows whose item appeared in training vs rows whose item did not.'));
-  sections.push(section('Resolved config', html`<pre class="config">${toYaml(run.config)}</pre>`));
+  const yaml = toYaml(run.config);
+  sections.push(section('Resolved config', html`<details><summary>${yaml.split('\n').length - 1} lines of YAML, every default filled in</summary><pre class="config">${yaml}</pre></details>`));
 
   const charts = Object.values(rendered).filter((c): c is RenderedChart => !!c);
   return { html: page({ title: `Run ${run.name}`, subtitle: subtitle(run), figures: headerFigures(run), sections }), charts };
