@@ -1,0 +1,81 @@
+/**
+ * The encoded-data cache: `<cacheDir>/<key>/` holds `manifest.json`, `preprocess.json` and one directory per
+ * split of column files (layout in docs/data.md). The key hashes the config's data/features/tasks sections
+ * and every source file's path, size and mtime, so any change re-encodes and an unchanged run skips parsing.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExperimentConfig } from '../config/schema.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { readColumn } from './columns.js';
+import type { SplitManifest } from './encode.js';
+import type { SourceFile } from './sources.js';
+import type { EncodedSplit, SplitName } from './types.js';
+
+export const CACHE_VERSION = 1;
+
+export interface CacheManifest {
+  version: number;
+  key: string;
+  createdAt: string;
+  sources: { path: string; size: number; mtimeMs: number }[];
+  splits: Partial<Record<SplitName, SplitManifest>>;
+  badRows: { skipped: number; reasons: Record<string, number>; examples: string[] };
+}
+
+/** The part of the config that decides the encoded arrays (not where the cache lives or how it streams). */
+export function cacheKey(config: ExperimentConfig, files: Pick<SourceFile, 'path' | 'size' | 'mtimeMs'>[]): string {
+  const { cacheDir: _c, memoryLimitMb: _m, streamChunkRows: _s, shuffleBufferRows: _b, ...data } = config.data;
+  const random = data.split?.method === 'random' ? { seed: data.split.seed ?? config.seed } : {};
+  const payload = JSON.stringify({
+    version: CACHE_VERSION, data, random, features: config.features, tasks: config.tasks,
+    files: files.map((f) => [f.path, f.size, f.mtimeMs]),
+  });
+  return createHash('sha256').update(payload).digest('hex').slice(0, 20);
+}
+
+export function readManifest(dir: string): CacheManifest | null {
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path)) return null;
+  try {
+    const m = JSON.parse(readFileSync(path, 'utf8')) as CacheManifest;
+    return m.version === CACHE_VERSION ? m : null;
+  } catch { return null; }
+}
+
+/** Publish a fully written temporary directory as the cache entry (the manifest is written last). */
+export function publishCache(tmpDir: string, finalDir: string, manifest: CacheManifest): void {
+  writeFileAtomic(join(tmpDir, 'manifest.json'), JSON.stringify(manifest, null, 1));
+  if (existsSync(finalDir)) rmSync(finalDir, { recursive: true, force: true });
+  renameSync(tmpDir, finalDir);
+}
+
+/** Bytes an in-memory copy of a split takes. */
+export function splitBytes(m: SplitManifest): number {
+  let per = 4 * m.categorical.length + 4 * m.denseNames.length + m.labels.length + (m.group ? 4 : 0) + (m.item ? 4 : 0);
+  let bytes = per * m.rows;
+  for (const x of m.multi) bytes += 4 * (m.rows + 1) + 4 * x.count;
+  return bytes;
+}
+
+/** Load a split directory into memory. */
+export function loadSplit(dir: string, m: SplitManifest): EncodedSplit {
+  const at = (f: string) => join(dir, f);
+  const labels: Record<string, Uint8Array> = {};
+  for (const l of m.labels) labels[l.task] = readColumn(at(l.file), Uint8Array);
+  const split: EncodedSplit = {
+    rows: m.rows,
+    categorical: m.categorical.map((c) => ({ name: c.name, ids: readColumn(at(c.file), Int32Array), vocabSize: c.vocabSize, dim: c.dim })),
+    multi: m.multi.map((x) => ({
+      name: x.name, offsets: readColumn(at(x.offsets), Int32Array), ids: readColumn(at(x.ids), Int32Array),
+      vocabSize: x.vocabSize, dim: x.dim, pooling: x.pooling,
+    })),
+    dense: m.denseNames.length ? readColumn(at(m.dense), Float32Array) : new Float32Array(0),
+    denseNames: m.denseNames,
+    labels,
+  };
+  if (m.group) split.group = readColumn(at(m.group), Int32Array);
+  if (m.item) split.item = readColumn(at(m.item), Int32Array);
+  return split;
+}

@@ -1,0 +1,64 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateFunnel, writeFunnel, funnelSequences } from '../../src/data/synth.js';
+import { loadConfig } from '../../src/config/index.js';
+
+const mean = (a: ArrayLike<number>) => Array.from(a).reduce((s, x) => s + x, 0) / a.length;
+
+describe('synthetic funnel', () => {
+  const d = generateFunnel({ rows: 100_000, seed: 11 });
+
+  it('is reproducible for a seed and differs across seeds', () => {
+    const again = generateFunnel({ rows: 20_000, seed: 3 }), twice = generateFunnel({ rows: 20_000, seed: 3 });
+    const bytes = (x: ArrayBufferView) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+    for (const k of ['ts', 'user', 'item', 'price', 'userAge', 'click', 'cart', 'order', 'itemImpressions'] as const) expect(bytes(twice[k]).equals(bytes(again[k]))).toBe(true);
+    expect(twice.itemTags).toEqual(again.itemTags);
+    expect(Array.from(generateFunnel({ rows: 20_000, seed: 4 }).item)).not.toEqual(Array.from(again.item));
+  });
+
+  it('hits the target rates and nests the funnel (order ⊆ cart ⊆ click)', () => {
+    expect(mean(d.click)).toBeGreaterThan(0.09); expect(mean(d.click)).toBeLessThan(0.11);
+    expect(mean(d.cart)).toBeGreaterThan(0.008); expect(mean(d.cart)).toBeLessThan(0.012);
+    expect(mean(d.order)).toBeGreaterThan(0.0006); expect(mean(d.order)).toBeLessThan(0.0014);
+    let violations = 0;
+    for (let r = 0; r < d.rows; r++) violations += (d.cart[r] > d.click[r] ? 1 : 0) + (d.order[r] > d.cart[r] ? 1 : 0);
+    expect(violations).toBe(0);
+    const custom = generateFunnel({ rows: 50_000, seed: 1, clickRate: 0.2, cartRate: 0.05, orderRate: 0.01 });
+    expect(mean(custom.click)).toBeCloseTo(0.2, 1);
+    expect(mean(custom.order)).toBeGreaterThan(0.007);
+  });
+
+  it('has learnable signal: the item and position change the click rate', () => {
+    // Click rate per item differs far beyond binomial noise (affinity + quality), and position 1 beats 20.
+    const byPos = (p: number) => mean(Array.from(d.click).filter((_, r) => d.position[r] === p));
+    expect(byPos(1)).toBeGreaterThan(byPos(20) * 1.3);
+    const clicks = new Map<number, [number, number]>();
+    for (let r = 0; r < d.rows; r++) { const c = clicks.get(d.item[r]) ?? [0, 0]; c[0] += d.click[r]; c[1]++; clicks.set(d.item[r], c); }
+    const rates = [...clicks.values()].filter(([, n]) => n >= 300).map(([c, n]) => c / n).sort((a, b) => a - b);
+    expect(rates[Math.floor(rates.length * 0.9)] - rates[Math.floor(rates.length * 0.1)]).toBeGreaterThan(0.08);
+  });
+
+  it('brings new items in later days (cold start) and item history grows in time', () => {
+    const firstDay = new Map<number, number>();
+    for (let r = 0; r < d.rows; r++) if (!firstDay.has(d.item[r])) firstDay.set(d.item[r], d.day[r]);
+    const late = [...firstDay.values()].filter((day) => day >= 12).length;
+    expect(late).toBeGreaterThan(20);
+    let backwards = 0;
+    for (let r = 1; r < d.rows; r++) if (d.ts[r] < d.ts[r - 1]) backwards++;
+    expect(backwards).toBe(0);
+    expect(funnelSequences(d).length).toBeGreaterThan(100);
+  });
+
+  it('writes a CSV, sequences and a ready config', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtrank-synth-'));
+    const w = await writeFunnel(dir, { rows: 3000, seed: 2 });
+    const lines = readFileSync(w.csv, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(3001);
+    expect(lines[0].split(',')).toContain('is_order');
+    const cfg = loadConfig(w.config);
+    expect(Object.keys(cfg.tasks)).toEqual(['click', 'cart', 'order']);
+    expect(cfg.data.source).toBe(w.csv);
+  });
+});
