@@ -1,19 +1,24 @@
 /**
- * Exact midrank AUC of a fused score for one task, in O(n) per score — the hot loop of the search.
+ * Exact midrank AUC of a fused score for one task, in one pass over the rows — the hot loop of the search.
  *
- * A comparison sort per combination is too slow at a million rows. Instead the score range [min, max] is cut into
- * B equal buckets (B grows with the task's positive count). The bucket function floor((s − min)·scale) is
- * monotone in s (each rounded floating-point step is), so a negative in a lower bucket is strictly below every
- * positive in a higher one: those pairs come from running counts. Only buckets that hold both a positive and a
- * negative are compared value by value (sorted and merged, ties counting ½), which keeps the result exact —
- * equal to a full sort's midrank AUC — while touching few rows when positives are rare.
+ * A comparison sort per combination is too slow at a million rows. Instead only the positives are sorted (they
+ * are few for the rare tasks that matter) and indexed by a bucket table, and each row finds its place among them
+ * with one table lookup. The bucket of a score is taken from the top bits of its IEEE-754 pattern (mapped so the
+ * integer order is the numeric order), i.e. a logarithmic histogram that stays fine where probabilities crowd
+ * near 0. That map is monotone, so every positive in a higher bucket is strictly above the row — counted from the
+ * table — and only the positives sharing the row's bucket are compared value by value (ties count ½). Rows
+ * below or above every positive land in empty sentinel buckets, so the loop has no data-dependent branch. The result is the exact Mann–Whitney count,
+ * equal to a full sort's midrank AUC.
+ *
+ * All rows are counted as if negative; the positives' own contribution is exactly P²/2 (each positive pair counts
+ * 1 in total, each positive ties itself for ½) and is subtracted, which saves reading the labels.
+ * Scores must not contain −0 (fuseInto writes +0), since −0 and +0 are equal but have different bit patterns.
  */
-import { countWins, sortRange } from '../metrics/pair-count.js';
 
 const MIN_BUCKETS = 1 << 12;
-const MAX_BUCKETS = 1 << 20;
+const MAX_BUCKETS = 1 << 18;
 
-/** Buckets for a task with `positives` positives: about 64 per positive, so a mixed bucket holds few rows. */
+/** Buckets for a task with `positives` positives: about 64 per positive, so few rows share a positive's bucket. */
 function bucketsFor(positives: number): number {
   let b = MIN_BUCKETS;
   while (b < MAX_BUCKETS && b < positives * 64) b <<= 1;
@@ -27,87 +32,75 @@ export interface TaskRows {
   positives: Uint32Array;
 }
 
+/** Order-preserving 32-bit key from the high word of a double: flip all bits of negatives, the sign bit of the rest. */
+const orderedKey = (highWord: number): number => (highWord ^ ((highWord >> 31) | 0x80000000)) >>> 0;
+
 export class FastAuc {
-  private readonly count: Uint32Array;
-  private readonly posCount: Uint32Array;
-  private readonly negCursor: Uint32Array;
-  private readonly posCursor: Uint32Array;
-  private readonly mixed: Uint8Array;
-  private readonly negValues: Float64Array;
+  private readonly start: Uint32Array;
   private readonly posValues: Float64Array;
-  private readonly mixedList: Uint32Array;
+  private readonly word = new Uint32Array(2);
+  private readonly wordValue = new Float64Array(this.word.buffer);
 
   constructor(readonly rows: number, maxPositives: number) {
-    const B = bucketsFor(maxPositives);
-    this.count = new Uint32Array(B); this.posCount = new Uint32Array(B);
-    this.negCursor = new Uint32Array(B); this.posCursor = new Uint32Array(B);
-    this.mixed = new Uint8Array(B);
-    this.negValues = new Float64Array(rows);
-    this.posValues = new Float64Array(maxPositives);
-    this.mixedList = new Uint32Array(Math.max(1, maxPositives));
+    this.start = new Uint32Array(bucketsFor(maxPositives) + 3);
+    this.posValues = new Float64Array(Math.max(1, maxPositives));
   }
 
-  /** AUC of `score` (bounded by min ≤ score ≤ max) for the task's labels; at most `maxPositives` positives, both classes present. */
-  auc(score: Float64Array, min: number, max: number, task: TaskRows): number {
-    const n = this.rows, labels = task.labels, positives = task.positives, P = positives.length;
-    if (!(max > min)) return 0.5; // a constant score ranks nothing
-    const B = bucketsFor(P);
-    let scale = B / (max - min);
-    if (!Number.isFinite(scale)) scale = 1e300; // sub-normal range: stay finite so 0·scale is 0, never NaN
-    const top = B - 1;
-    const { count, posCount, negCursor, posCursor, mixed, negValues, posValues, mixedList } = this;
-    count.fill(0, 0, B);
-    posCount.fill(0, 0, B);
-    // The bucket expression is repeated inline (not a function) to keep the three loops tight; keep them equal.
+  /** AUC of `score` for the task's labels; at most `maxPositives` positives, both classes present. */
+  auc(score: Float64Array, task: TaskRows): number {
+    const n = this.rows, positives = task.positives, P = positives.length;
+    const pos = this.posValues.subarray(0, P);
+    for (let k = 0; k < P; k++) pos[k] = score[positives[k]];
+    pos.sort();
+    const keyLo = this.keyOf(pos[0]), span = this.keyOf(pos[P - 1]) - keyLo;
+    const B = bucketsFor(P), start = this.start;
+    let shift = 0;
+    while (span >>> shift >= B) shift++;
+    const inv = 2 ** -shift; // exact, so floor(d·inv) = d >>> shift for d ≥ 0
+    // Buckets 1..B hold the positives; 0 (below lo) and B+1 (above hi) are empty sentinels, so no row needs a
+    // range branch. start[b] = first positive (in sorted order) of bucket b.
+    start.fill(0, 0, B + 3);
+    for (let k = 0; k < P; k++) start[((this.keyOf(pos[k]) - keyLo) >>> shift) + 2]++;
+    for (let b = 0; b < B + 2; b++) start[b + 1] += start[b];
+    // High words of the scores (little-endian: word 2i+1 of row i).
+    const high = new Uint32Array(score.buffer, score.byteOffset, 2 * n);
+    const last = B + 1;
+    let wins = 0;
     for (let i = 0; i < n; i++) {
-      const x = (score[i] - min) * scale;
-      count[x >= top ? top : x | 0]++;
-    }
-    for (let k = 0; k < P; k++) {
-      const x = (score[positives[k]] - min) * scale;
-      posCount[x >= top ? top : x | 0]++;
-    }
-    let wins = 0, negBelow = 0, mixedCount = 0, negOffset = 0, posOffset = 0;
-    for (let b = 0; b < B; b++) {
-      const c = count[b];
-      if (c === 0) continue;
-      const p = posCount[b], q = c - p;
-      if (p > 0) {
-        wins += p * negBelow;
-        if (q > 0) {
-          mixed[b] = 1; mixedList[mixedCount++] = b;
-          negCursor[b] = negOffset; negOffset += q;
-          posCursor[b] = posOffset; posOffset += p;
-        }
-      }
-      negBelow += q;
-    }
-    if (mixedCount > 0) {
-      for (let i = 0; i < n; i++) {
-        if (labels[i]) continue;
-        const x = (score[i] - min) * scale;
-        const b = x >= top ? top : x | 0;
-        if (mixed[b]) negValues[negCursor[b]++] = score[i];
-      }
-      for (let k = 0; k < P; k++) {
-        const v = score[positives[k]];
-        const x = (v - min) * scale;
-        const b = x >= top ? top : x | 0;
-        if (mixed[b]) posValues[posCursor[b]++] = v;
-      }
-      // After the fills each cursor sits at the end of its segment; segments follow bucket order.
-      let negStart = 0, posStart = 0;
-      for (let m = 0; m < mixedCount; m++) {
-        const b = mixedList[m], negEnd = negCursor[b], posEnd = posCursor[b];
-        sortRange(negValues, negStart, negEnd);
-        sortRange(posValues, posStart, posEnd);
-        wins += countWins(posValues, posStart, posEnd, negValues, negStart, negEnd);
-        negStart = negEnd; posStart = posEnd;
-        mixed[b] = 0;
+      const w = high[2 * i + 1] | 0;
+      const key = (w ^ ((w >> 31) | 0x80000000)) >>> 0;
+      const b = Math.min(last, Math.max(0, Math.floor((key - keyLo) * inv) + 1));
+      const s0 = start[b], s1 = start[b + 1];
+      wins += P - s1;
+      if (s1 === s0) continue;
+      const v = score[i];
+      if (s1 - s0 <= 4) {
+        for (let k = s0; k < s1; k++) { const p = pos[k]; if (p > v) wins += 1; else if (p === v) wins += 0.5; }
+      } else {
+        const above = upperBound(pos, s0, s1, v), atOrAbove = lowerBound(pos, s0, s1, v);
+        wins += (s1 - above) + 0.5 * (above - atOrAbove);
       }
     }
+    wins -= (P * P) / 2;
     return wins / (P * (n - P));
   }
+
+  private keyOf(v: number): number {
+    this.wordValue[0] = v;
+    return orderedKey(this.word[1] | 0);
+  }
+}
+
+/** First index in a[lo, hi) with a[i] > v. */
+function upperBound(a: Float64Array, lo: number, hi: number, v: number): number {
+  while (lo < hi) { const m = (lo + hi) >>> 1; if (a[m] <= v) lo = m + 1; else hi = m; }
+  return lo;
+}
+
+/** First index in a[lo, hi) with a[i] >= v. */
+function lowerBound(a: Float64Array, lo: number, hi: number, v: number): number {
+  while (lo < hi) { const m = (lo + hi) >>> 1; if (a[m] < v) lo = m + 1; else hi = m; }
+  return lo;
 }
 
 /** Row indices whose label is 1. */

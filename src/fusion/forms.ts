@@ -26,7 +26,7 @@ export function prepareColumn(form: FusionForm, p: Float64Array, out: Float64Arr
 
 /**
  * out = Σ w[t]·cols[t] over the non-zero weights, added in task order (so every thread computes bit-identical
- * scores, and the same numbers as numpy's w0*c0 + w1*c1 + w2*c2). Returns the exact min and max of the result.
+ * scores, and the same numbers as numpy's w0*c0 + w1*c1 + w2*c2). −0 becomes +0 (FastAuc buckets by bit pattern). Returns the exact min and max.
  * One fused pass for up to three non-zero weights (the common case); more fall back to pass-per-task.
  */
 export function fuseInto(weights: ArrayLike<number>, cols: readonly Float64Array[], out: Float64Array): { min: number; max: number } {
@@ -38,24 +38,25 @@ export function fuseInto(weights: ArrayLike<number>, cols: readonly Float64Array
   if (ws.length === 3) return fuse3(ws[0], cs[0], ws[1], cs[1], ws[2], cs[2], out);
   for (let i = 0; i < out.length; i++) out[i] = ws[0] * cs[0][i];
   for (let k = 1; k < ws.length; k++) { const w = ws[k], c = cs[k]; for (let i = 0; i < out.length; i++) out[i] += w * c[i]; }
+  for (let i = 0; i < out.length; i++) out[i] += 0;
   return range(out);
 }
 
 function fuse1(a: number, x: Float64Array, out: Float64Array) {
   let min = Infinity, max = -Infinity;
-  for (let i = 0; i < out.length; i++) { const v = a * x[i]; out[i] = v; if (v < min) min = v; if (v > max) max = v; }
+  for (let i = 0; i < out.length; i++) { const v = a * x[i] + 0; out[i] = v; if (v < min) min = v; if (v > max) max = v; }
   return { min, max };
 }
 
 function fuse2(a: number, x: Float64Array, b: number, y: Float64Array, out: Float64Array) {
   let min = Infinity, max = -Infinity;
-  for (let i = 0; i < out.length; i++) { const v = a * x[i] + b * y[i]; out[i] = v; if (v < min) min = v; if (v > max) max = v; }
+  for (let i = 0; i < out.length; i++) { const v = a * x[i] + b * y[i] + 0; out[i] = v; if (v < min) min = v; if (v > max) max = v; }
   return { min, max };
 }
 
 function fuse3(a: number, x: Float64Array, b: number, y: Float64Array, c: number, z: Float64Array, out: Float64Array) {
   let min = Infinity, max = -Infinity;
-  for (let i = 0; i < out.length; i++) { const v = a * x[i] + b * y[i] + c * z[i]; out[i] = v; if (v < min) min = v; if (v > max) max = v; }
+  for (let i = 0; i < out.length; i++) { const v = a * x[i] + b * y[i] + c * z[i] + 0; out[i] = v; if (v < min) min = v; if (v > max) max = v; }
   return { min, max };
 }
 

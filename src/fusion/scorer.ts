@@ -40,7 +40,7 @@ export class ComboScorer {
     const T = this.data.columns.length;
     const { min, max } = fuseInto(weights, this.data.columns, this.fused);
     for (let t = 0; t < T; t++) {
-      out[offset + t] = request.taskMask & (1 << t) ? this.fast.auc(this.fused, min, max, this.tasks[t]) : NaN;
+      out[offset + t] = request.taskMask & (1 << t) ? (max > min ? this.fast.auc(this.fused, this.tasks[t]) : 0.5) : NaN;
     }
     const g = this.data.gauc;
     out[offset + T] = request.withGauc && g && this.group ? this.group.gauc(this.fused, this.data.labels[g.task], g.segments) : NaN;

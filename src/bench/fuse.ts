@@ -1,0 +1,119 @@
+// `npm run bench:fuse [-- --json] [--rows 1000000] [--threads 2] [--baseline-combos 40 | --baseline-full]`
+// The output-weight grid on a million rows: 3 tasks with funnel-like rates (click ~10%, cart ~1%, order ~0.1%)
+// and correlated predicted scores, the full 0.1 grid (1,331 combinations), AUC of the rarest task (order) as
+// the objective. Times `fuse` (file reading excluded; reported apart) and, when python3 with scikit-learn is
+// installed, the baseline (bench/sklearn_grid.py: a Python loop calling roc_auc_score per combination) on the
+// same file. The baseline's per-combination cost is constant, so by default it times the first
+// --baseline-combos combinations and extrapolates to the full grid (said so in the output); --baseline-full
+// runs all of them. Also checks that sklearn's AUCs equal ours on the combinations it ran, and peak RSS.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, openSync, writeSync, closeSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fuse, parseObjective, readScores, fuseInto } from '../fusion/index.js';
+import { FastAuc, positiveRows } from '../fusion/fast-auc.js';
+import { auc } from '../metrics/index.js';
+import { Rng } from '../util/rng.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const opt = (name: string, dflt: number) => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : dflt; };
+const ROWS = opt('rows', 1_000_000), THREADS = opt('threads', 2), BASELINE_COMBOS = opt('baseline-combos', 40);
+const JSON_OUT = flag('json'), FULL = flag('baseline-full');
+const TASKS = ['click', 'cart', 'order'];
+const log = (s: string) => { if (!JSON_OUT) process.stdout.write(`${s}\n`); };
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** Funnel labels from a shared latent interest; each model score sees its task's true logit through noise. */
+function writeFile(path: string, rows: number): void {
+  const rng = new Rng(2024);
+  const fd = openSync(path, 'w');
+  let buf = 'p_click,p_cart,p_order,y_click,y_cart,y_order\n';
+  for (let i = 0; i < rows; i++) {
+    const z = rng.normal(), u = rng.normal();
+    const lc = -2.6 + 1.1 * z, lk = -2.7 + 0.9 * z + 0.8 * u, lo = -2.8 + 0.6 * z + 0.9 * u + 0.5 * rng.normal();
+    const c = rng.float() < sigmoid(lc) ? 1 : 0;
+    const k = c && rng.float() < sigmoid(lk) ? 1 : 0;
+    const o = k && rng.float() < sigmoid(lo) ? 1 : 0;
+    const pc = sigmoid(lc + 0.7 * rng.normal());
+    const pk = sigmoid(lc + lk - 0.5 + 0.8 * rng.normal());
+    const po = sigmoid(lc + lk + lo - 1 + 0.9 * rng.normal());
+    // 9 significant digits: what a float32 model output prints as
+    buf += `${pc.toPrecision(9)},${pk.toPrecision(9)},${po.toPrecision(9)},${c},${k},${o}\n`;
+    if (buf.length > 1 << 20) { writeSync(fd, buf); buf = ''; }
+  }
+  writeSync(fd, buf);
+  closeSync(fd);
+}
+
+function findPython(): string | null {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    if (spawnSync(py, ['-c', 'import sklearn, numpy'], { stdio: 'ignore' }).status === 0) return py;
+  }
+  return null;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'mtrank-bench-fuse-'));
+try {
+  const file = join(dir, 'scores.csv');
+  let t = performance.now();
+  writeFile(file, ROWS);
+  log(`generated ${ROWS} rows in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  t = performance.now();
+  const split = await readScores(file, TASKS);
+  const loadSeconds = (performance.now() - t) / 1000;
+  const rates = split.labels.map((y) => y.reduce((a, b) => a + b, 0) / ROWS);
+  log(`read ${file} in ${loadSeconds.toFixed(2)} s; positive rates ${TASKS.map((x, i) => `${x} ${(100 * rates[i]).toFixed(2)}%`).join(', ')}`);
+
+  const r = await fuse(TASKS, split, undefined, {
+    form: 'linear', search: 'grid', step: 0.1, refine: false, objective: parseObjective('auc:order'),
+    constraints: [], threads: THREADS, seed: 1, samples: 0,
+  });
+  const ours = r.seconds;
+  const rowCombosPerSec = (ROWS * r.combinations) / ours;
+  log(`mtrank fuse: ${r.combinations} combinations (${r.evaluated} distinct rankings) × ${ROWS} rows in ${ours.toFixed(2)} s on ${r.threads} threads` +
+    ` = ${(rowCombosPerSec / 1e6).toFixed(0)} M rows·combinations/s; best ${JSON.stringify(r.best.weights)} AUC(order) ${r.best.objective.toFixed(6)}`);
+
+  let baseline: Record<string, unknown> = { status: 'skipped', reason: 'python3 with scikit-learn not installed (Debian: apt-get install python3-sklearn)' };
+  const py = findPython();
+  const script = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bench', 'sklearn_grid.py');
+  if (py && existsSync(script)) {
+    const limit = FULL ? 0 : BASELINE_COMBOS;
+    const out = spawnSync(py, [script, file, '--task', 'order', '--limit', String(limit)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (out.status !== 0) throw new Error(`sklearn baseline failed: ${out.stderr}`);
+    const b = JSON.parse(out.stdout.trim().split('\n').pop()!) as { seconds: number; combinations: number; best: number; results: number[][] };
+    const fullSeconds = (b.seconds / b.combinations) * r.combinations;
+    // Exactness on the combinations sklearn ran: sklearn vs our sort-based auc and our bucketed FastAuc, same weights.
+    const fused = new Float64Array(ROWS), order = split.labels[2];
+    const fast = new FastAuc(ROWS, positiveRows(order).length);
+    const task = { labels: order, positives: positiveRows(order) };
+    let maxDiffMetrics = 0, maxDiffFast = 0;
+    for (const row of b.results.slice(0, 60)) {
+      const { min, max } = fuseInto(row.slice(0, 3), split.scores, fused);
+      const skl = row[3];
+      if (max > min) maxDiffMetrics = Math.max(maxDiffMetrics, Math.abs(auc(fused, order) - skl));
+      maxDiffFast = Math.max(maxDiffFast, Math.abs((max > min ? fast.auc(fused, task) : 0.5) - skl));
+    }
+    baseline = {
+      status: FULL ? 'full' : 'extrapolated', python: py, combinationsTimed: b.combinations, secondsTimed: b.seconds,
+      secondsFullGrid: fullSeconds, ratio: fullSeconds / ours, maxAbsDiffVsSklearn: { metricsAuc: maxDiffMetrics, fastAuc: maxDiffFast },
+      ...(FULL ? { best: b.best, bestDiff: Math.abs(b.best - r.best.objective) } : {}),
+    };
+    log(`sklearn baseline (${py}): ${b.combinations} combinations in ${b.seconds.toFixed(1)} s → ${FULL ? '' : 'extrapolated '}full grid ${fullSeconds.toFixed(0)} s`);
+    log(`ratio: mtrank fuse is ${(fullSeconds / ours).toFixed(0)}x faster; max |AUC − sklearn| on those combinations: metrics.auc ${maxDiffMetrics.toExponential(1)}, bucketed ${maxDiffFast.toExponential(1)}`);
+  } else {
+    log('sklearn baseline: skipped (python3 with scikit-learn not installed; Debian: apt-get install python3-sklearn)');
+  }
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  log(`peak RSS ${peakRssMb.toFixed(0)} MB`);
+  if (JSON_OUT) {
+    process.stdout.write(`${JSON.stringify({
+      bench: 'fuse', rows: ROWS, tasks: TASKS, positiveRates: rates, loadSeconds, combinations: r.combinations, evaluated: r.evaluated,
+      threads: r.threads, seconds: ours, rowCombinationsPerSecond: rowCombosPerSec, best: r.best.weights, bestAuc: r.best.objective,
+      baseline, peakRssMb,
+    })}\n`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
