@@ -10,6 +10,9 @@ import { registerTrainCommand } from './commands/train.js';
 import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerSchemaCommand } from './commands/schema.js';
+import { registerSynthCommand } from './commands/synth.js';
+import { registerDataCommand } from './commands/data.js';
 
 const program = new Command();
 program.name('mtrank').description('Multi-task ranking models: train, tune, fuse and serve.').version('0.1.0');
@@ -25,6 +28,9 @@ registerTrainCommand(program);
 registerEvaluateCommand(program);
 registerPredictCommand(program);
 registerDemoCommand(program);
+registerSchemaCommand(program);
+registerSynthCommand(program);
+registerDataCommand(program);
 
 try {
   await program.parseAsync(process.argv);
