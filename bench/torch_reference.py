@@ -43,7 +43,7 @@ def mlp(sizes, inp, act, dropout):
 
 
 class SharedBottom(nn.Module):
-    def __init__(self, meta, model):
+    def __init__(self, meta, model, tasks):
         super().__init__()
         self.emb = nn.ModuleList(nn.Embedding(c["vocabSize"], c["dim"], sparse=True) for c in meta["categorical"])
         self.bags = nn.ModuleList(nn.EmbeddingBag(m["vocabSize"], m["dim"], mode=m["pooling"], sparse=True) for m in meta["multi"])
@@ -52,7 +52,7 @@ class SharedBottom(nn.Module):
             nn.init.normal_(e.weight, 0.0, 0.05)
         self.bottom, h = mlp(model["bottom"], inp, model.get("activation", "relu"), model.get("dropout", 0))
         self.towers = nn.ModuleList()
-        for _ in meta["tasks"]:
+        for _ in tasks:
             tower, th = mlp(model["tower"], h, model.get("activation", "relu"), model.get("dropout", 0))
             self.towers.append(nn.Sequential(tower, nn.Linear(th, 1)))
 
@@ -103,7 +103,7 @@ def main():
     meta = json.load(open(os.path.join(args.dir, "meta.json")))
     model_cfg, train_cfg, tasks = meta["model"], meta["training"], meta["tasks"]
     splits = {k: load_split(args.dir, meta["splits"][k]) for k in ("train", "test")}
-    net = SharedBottom(meta["splits"]["train"], model_cfg)
+    net = SharedBottom(meta["splits"]["train"], model_cfg, tasks)
     sparse = [p for m in list(net.emb) + list(net.bags) for p in m.parameters()]
     dense = [p for n, p in net.named_parameters() if not (n.startswith("emb.") or n.startswith("bags."))]
     opt_dense = torch.optim.Adam(dense, lr=train_cfg["lr"])

@@ -140,10 +140,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let lastValid: SplitMetrics | null = null;
   let stoppedEarly = false;
   const evaluate = (step: number) => {
-    const valid = evaluateSplit(model, data.valid, undefined, 'valid').metrics;
     const trainM = evaluateSplit(model, data.train, trainSample, 'train').metrics;
     const lossWeights = weighting.describe();
     log.write({ type: 'eval', step, split: 'train', tasks: trainM, lossWeights });
+    // Without a validation split there is nothing to select on: the final weights are the result.
+    if (data.valid.rows === 0) { progress.eval(step, Object.fromEntries(tasks.map((t) => [t, trainM[t]!.auc]))); return false; }
+    const valid = evaluateSplit(model, data.valid, undefined, 'valid').metrics;
     log.write({ type: 'eval', step, split: 'valid', tasks: valid, lossWeights });
     const { improved, newTaskBests } = earlyStopping.update(step, valid);
     for (const t of newTaskBests) log.write({ type: 'best', task: t, step, auc: valid[t]!.auc });
@@ -199,7 +201,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   // The best weights (by the monitor) are what the run delivers; fall back to the last ones if no evaluation improved.
   if (hasCheckpoint(paths.model)) loadModelWeights(paths.model, model.store);
   return {
-    model, labelWeights, bestStep: earlyStopping.bestStep, taskBest: earlyStopping.taskBest, steps: state.step, totalSteps,
+    model, labelWeights, bestStep: earlyStopping.bestStep >= 0 ? earlyStopping.bestStep : state.step, taskBest: earlyStopping.taskBest, steps: state.step, totalSteps,
     stoppedEarly, skippedBatches: state.skipped, lastValid,
     trainExamplesPerSec: state.trainSeconds > 0 ? state.examples / state.trainSeconds : 0,
   };
