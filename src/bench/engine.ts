@@ -4,6 +4,7 @@
 // synthetic Zipf-like ids. Prints GEMM GFLOP/s on 1 and 2 threads, train/inference ex/s and peak RSS.
 // The workload classes are exported for tests (small configurations).
 import { pathToFileURL } from 'node:url';
+import { loadavg, availableParallelism } from 'node:os';
 import { Graph } from '../engine/graph.js';
 import type { Tensor } from '../engine/tensor.js';
 import { ParamStore } from '../engine/params.js';
@@ -99,8 +100,22 @@ export function syntheticBatches(cfg: WorkloadConfig, count: number, rows: numbe
   return out;
 }
 
+/**
+ * Wall and CPU seconds of fn. On a shared machine the wall rate drops with other load; work / (CPU time /
+ * threads) estimates the rate with the cores to ourselves (spin-waits count as busy, so it errs low).
+ */
+function timed(fn: () => void): { wall: number; cpu: number } {
+  const c0 = process.cpuUsage(), t0 = performance.now();
+  fn();
+  const c = process.cpuUsage(c0);
+  return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
+}
+
+interface Rate { wall: number; cpu: number }
+const rate = (work: number, t: { wall: number; cpu: number }, threads: number): Rate => ({ wall: work / t.wall, cpu: work / (t.cpu / threads) });
+
 /** GFLOP/s of the 512×429 @ 429×256 forward gemm (+bias, ReLU) on `threads` threads. */
-function measureGemm(threads: number, seconds: number): number {
+function measureGemm(threads: number, seconds: number): Rate {
   setThreads(threads);
   const M = 512, K = 429, N = 256;
   const A = heap.f32(M * K), B = heap.f32(K * N), C = heap.f32(M * N), bias = heap.f32(N);
@@ -108,16 +123,18 @@ function measureGemm(threads: number, seconds: number): number {
   for (const x of [A, B]) for (let i = 0; i < x.length; i++) x[i] = rng.normal();
   for (let i = 0; i < 20; i++) gemm(M, N, K, A, B, C, { bias, relu: true });
   let reps = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < seconds * 1000) {
-    for (let i = 0; i < 20; i++) gemm(M, N, K, A, B, C, { bias, relu: true });
-    reps += 20;
-    t = performance.now();
-  }
+  const t = timed(() => {
+    const t0 = performance.now();
+    while (performance.now() - t0 < seconds * 1000) {
+      for (let i = 0; i < 20; i++) gemm(M, N, K, A, B, C, { bias, relu: true });
+      reps += 20;
+    }
+  });
   for (const x of [A, B, C, bias]) heap.free(x);
-  return (2 * M * N * K * reps) / ((t - t0) / 1000) / 1e9;
+  return rate((2 * M * N * K * reps) / 1e9, t, threads);
 }
+
+const best = (xs: Rate[]): Rate => ({ wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)) });
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -126,82 +143,84 @@ function median(xs: number[]): number {
 
 interface Phases { forward: number; backward: number; optimizer: number }
 
-/** Training examples/s over `steps` steps (after warm-up), and the time split of a step. */
-function measureTraining(model: SharedBottomWorkload, batches: LabelledBatch[], steps: number): { exPerSec: number; phases: Phases; uniqueRows: number } {
+/** Training examples/s over `steps` steps (after warm-up), and the time split of a step (ms). */
+function measureTraining(model: SharedBottomWorkload, batches: LabelledBatch[], steps: number, threads: number): { rate: Rate; phases: Phases; uniqueRows: number } {
   const opt = new Adam(model.store, { lr: 1e-3 });
   const rng = new Rng(7);
   for (let i = 0; i < 10; i++) model.trainStep(batches[i % batches.length]!, opt, rng);
   const phases: Phases = { forward: 0, backward: 0, optimizer: 0 };
   let uniqueRows = 0;
-  const t0 = performance.now();
-  for (let s = 0; s < steps; s++) {
-    const batch = batches[s % batches.length]!;
-    const a = performance.now();
-    const g = new Graph({ training: true, rng });
-    model.store.zeroGrad();
-    const logits = model.forward(g, batch.features);
-    const loss = g.sum(logits.map((l, t) => g.bceWithLogits(l, batch.labels[t]!, batch.weights[t])));
-    const b = performance.now();
-    g.backward(loss);
-    if (s === 0) for (const t of model.store.tables()) uniqueRows += t.sparseGrad().rows.length;
-    const c = performance.now();
-    opt.step();
-    const d = performance.now();
-    phases.forward += b - a; phases.backward += c - b; phases.optimizer += d - c;
-  }
-  const ms = performance.now() - t0;
-  const rows = batches[0]!.features.rows;
+  const t = timed(() => {
+    for (let s = 0; s < steps; s++) {
+      const batch = batches[s % batches.length]!;
+      const a = performance.now();
+      const g = new Graph({ training: true, rng });
+      model.store.zeroGrad();
+      const logits = model.forward(g, batch.features);
+      const loss = g.sum(logits.map((l, k) => g.bceWithLogits(l, batch.labels[k]!, batch.weights[k])));
+      const b = performance.now();
+      g.backward(loss);
+      if (s === 0) for (const tb of model.store.tables()) uniqueRows += tb.sparseGrad().rows.length;
+      const c = performance.now();
+      opt.step();
+      const d = performance.now();
+      phases.forward += b - a; phases.backward += c - b; phases.optimizer += d - c;
+    }
+  });
   for (const k of Object.keys(phases) as (keyof Phases)[]) phases[k] /= steps;
-  return { exPerSec: (steps * rows) / (ms / 1000), phases, uniqueRows };
+  return { rate: rate(steps * batches[0]!.features.rows, t, threads), phases, uniqueRows };
 }
 
-function measureInference(model: SharedBottomWorkload, batches: LabelledBatch[], reps: number): number {
+function measureInference(model: SharedBottomWorkload, batches: LabelledBatch[], reps: number, threads: number): Rate {
   const run = (b: LabelledBatch) => {
     const g = new Graph({ training: false });
     for (const l of model.forward(g, b.features)) g.sigmoid(l);
   };
   for (let i = 0; i < 3; i++) run(batches[i % batches.length]!);
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) run(batches[i % batches.length]!);
-  const ms = performance.now() - t0;
-  return (reps * batches[0]!.features.rows) / (ms / 1000);
+  const t = timed(() => { for (let i = 0; i < reps; i++) run(batches[i % batches.length]!); });
+  return rate(reps * batches[0]!.features.rows, t, threads);
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const quick = args.includes('--quick');
-  const stepsArg = args.indexOf('--steps');
-  const steps = stepsArg >= 0 ? Number(args[stepsArg + 1]) : quick ? 60 : 300;
+  const option = (name: string, fallback: number) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : fallback; };
+  const steps = option('--steps', quick ? 60 : 300);
+  const threads = option('--threads', 2);
   const log = (s: string) => { if (!json) console.log(s); };
+  const f = (x: number, d = 0) => x.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d });
+  const load = () => loadavg()[0]!.toFixed(1);
 
-  const gemm1 = median([1, 2, 3].map(() => measureGemm(1, quick ? 0.3 : 0.6)));
-  const gemm2 = median([1, 2, 3].map(() => measureGemm(2, quick ? 0.3 : 0.6)));
-  log(`kernels: ${kernelInfo().variant}`);
-  log(`GEMM 512x429 @ 429x256 (+bias, ReLU): ${gemm1.toFixed(1)} GFLOP/s on 1 thread, ${gemm2.toFixed(1)} on 2 (${(gemm2 / gemm1).toFixed(2)}x)`);
+  log(`kernels: ${kernelInfo().variant}; load average ${load()} on ${availableParallelism()} cores (rates in [] = work / (CPU time / threads), the rate with the cores to ourselves)`);
+  const gemm1 = best([1, 2, 3].map(() => measureGemm(1, quick ? 0.3 : 0.6)));
+  const gemm2 = best([1, 2, 3].map(() => measureGemm(2, quick ? 0.3 : 0.6)));
+  log(`GEMM 512x429 @ 429x256 (+bias, ReLU): ${f(gemm1.wall, 1)} GFLOP/s on 1 thread [${f(gemm1.cpu, 1)}], ${f(gemm2.wall, 1)} on 2 [${f(gemm2.cpu, 1)}]`);
 
-  setThreads(2);
+  setThreads(threads);
   const model = new SharedBottomWorkload(STANDARD);
   const trainBatches = syntheticBatches(STANDARD, 40, 512, 1);
   const inferBatches = syntheticBatches(STANDARD, 4, 4096, 2);
-  const train = measureTraining(model, trainBatches, steps);
+  const train = measureTraining(model, trainBatches, steps, threads);
   const p = train.phases, stepMs = p.forward + p.backward + p.optimizer;
-  log(`training (batch 512, 2 threads): ${Math.round(train.exPerSec).toLocaleString('en')} ex/s — step ${stepMs.toFixed(2)} ms: forward ${p.forward.toFixed(2)}, backward ${p.backward.toFixed(2)}, optimizer ${p.optimizer.toFixed(2)}; ${train.uniqueRows} unique table rows/step`);
-  const infer = measureInference(model, inferBatches, quick ? 10 : 40);
-  log(`inference (batch 4096, 2 threads): ${Math.round(infer).toLocaleString('en')} ex/s (${(infer / train.exPerSec).toFixed(2)}x training)`);
+  log(`training (batch 512, ${threads} threads): ${f(train.rate.wall)} ex/s [${f(train.rate.cpu)}] — step ${f(stepMs, 2)} ms: forward ${f(p.forward, 2)}, backward ${f(p.backward, 2)}, optimizer ${f(p.optimizer, 2)}; ${train.uniqueRows} unique table rows/step`);
+  const infer = measureInference(model, inferBatches, quick ? 10 : 40, threads);
+  log(`inference (batch 4096, ${threads} threads): ${f(infer.wall)} ex/s [${f(infer.cpu)}] (${f(infer.wall / train.rate.wall, 2)}x training)`);
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  log(`peak RSS: ${peakRssMb.toFixed(0)} MB (scratch peak ${(scratch.peakBytes / 2 ** 20).toFixed(1)} MB)`);
-  log(`targets: GEMM >= 45 / 85 GFLOP/s, training >= 50,000 ex/s, inference >= 150,000 ex/s, RSS <= 800 MB`);
+  log(`peak RSS: ${f(peakRssMb)} MB (scratch peak ${f(scratch.peakBytes / 2 ** 20, 1)} MB); load average now ${load()}`);
+  log('targets: GEMM >= 45 / 85 GFLOP/s, training >= 50,000 ex/s, inference >= 150,000 ex/s, peak RSS <= 800 MB');
   await shutdownThreads();
   if (json) {
     console.log(JSON.stringify({
-      gemmGflops1: round(gemm1), gemmGflops2: round(gemm2), trainExPerSec: Math.round(train.exPerSec), inferExPerSec: Math.round(infer),
-      peakRssMb: Math.round(peakRssMb), stepMs: { forward: round(p.forward), backward: round(p.backward), optimizer: round(p.optimizer) },
-      uniqueRowsPerStep: train.uniqueRows, kernels: kernelInfo().variant,
+      gemmGflops1: round(gemm1.wall), gemmGflops2: round(gemm2.wall), trainExPerSec: Math.round(train.rate.wall), inferExPerSec: Math.round(infer.wall),
+      peakRssMb: Math.round(peakRssMb),
+      cpuAdjusted: { gemmGflops1: round(gemm1.cpu), gemmGflops2: round(gemm2.cpu), trainExPerSec: Math.round(train.rate.cpu), inferExPerSec: Math.round(infer.cpu) },
+      stepMs: { forward: round(p.forward), backward: round(p.backward), optimizer: round(p.optimizer) },
+      uniqueRowsPerStep: train.uniqueRows, threads, kernels: kernelInfo().variant, loadAverage: loadavg()[0],
     }));
   }
 }
 
-const round = (x: number) => Math.round(x * 10) / 10;
+const round = (x: number): number => Math.round(x * 10) / 10;
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -291,7 +291,8 @@ export class Graph {
    */
   features(spec: FeatureSpec): Tensor {
     const B = spec.rows, fields = spec.fields ?? [], bags = spec.bags ?? [];
-    const denseCols = spec.dense ? spec.denseCols ?? 0 : 0;
+    if (spec.dense && spec.denseCols === undefined) throw new MtrankError('features: dense block given without denseCols');
+    const denseCols = spec.dense ? spec.denseCols! : 0;
     let D = denseCols;
     for (const f of fields) { checkIds(f.table, f.ids, B, 'field'); D += f.table.dim; }
     for (const b of bags) { checkBag(b, B); D += b.table.dim; }
