@@ -4,11 +4,15 @@
 // the plain TypeScript loop, on 1 and 2 threads, measured side by side in one run (configurations interleaved,
 // median of repeats). `measureGemm` is also used by the engine benchmark.
 import { pathToFileURL } from 'node:url';
-import { gemm, heap, kernelInfo, setThreads, shutdownThreads, useKernels, variantAvailable, type KernelVariant } from '../engine/kernels.js';
+import { gemm, heap, kernelInfo, setThreads, shutdownThreads, threadStats, useKernels, variantAvailable, type KernelVariant } from '../engine/kernels.js';
 import { Rng } from '../util/rng.js';
 
 export type GemmForm = 'A·B' | 'Aᵀ·B' | 'A·Bᵀ';
-export interface GemmFigure { variant: KernelVariant; threads: number; form: GemmForm; gflops: number }
+export interface GemmFigure {
+  variant: KernelVariant; threads: number; form: GemmForm; gflops: number;
+  /** Share of the work the worker threads took (the rest ran on the calling thread). */
+  workerShare: number;
+}
 export interface GemmBenchOptions {
   M?: number; N?: number; K?: number;
   variants?: KernelVariant[];
@@ -46,6 +50,7 @@ export function measureGemm(opts: GemmBenchOptions = {}): GemmBenchResult {
 
   const configs = variants.flatMap((variant) => (variant === 'js' ? [1] : threads).flatMap((t) => forms.map((form) => ({ variant, threads: t, form }))));
   const samples = configs.map(() => [] as number[]);
+  const shares = configs.map(() => [] as number[]);
   try {
     for (let r = 0; r < repeats; r++) {
       configs.forEach((c, i) => {
@@ -56,9 +61,12 @@ export function measureGemm(opts: GemmBenchOptions = {}): GemmBenchResult {
         // The plain TypeScript loop gets one timed call per repeat; it is 20-100× slower.
         const budget = c.variant === 'js' ? 0 : seconds * 1000;
         let calls = 0;
+        const s0 = threadStats();
         const t0 = performance.now();
         do { gemm(M, N, K, A, B, C, o); calls++; } while (performance.now() - t0 < budget);
         samples[i]!.push((flops * calls) / ((performance.now() - t0) * 1e6));
+        const s1 = threadStats();
+        shares[i]!.push(s1.parallelJobs > s0.parallelJobs ? s1.workerShare : 0);
       });
     }
   } finally {
@@ -66,7 +74,7 @@ export function measureGemm(opts: GemmBenchOptions = {}): GemmBenchResult {
     setThreads(before.threads);
     for (const x of [A, B, C]) heap.free(x);
   }
-  const figures = configs.map((c, i) => ({ ...c, gflops: median(samples[i]!) }));
+  const figures = configs.map((c, i) => ({ ...c, gflops: median(samples[i]!), workerShare: median(shares[i]!) }));
   const pick = (t: number) => figures.find((f) => f.variant === (variants.includes(before.variant) ? before.variant : variants[0]) && f.threads === t && f.form === 'A·B')?.gflops ?? NaN;
   return { shape: { M, N, K }, figures, gflops1: pick(1), gflops2: pick(2) };
 }
@@ -87,12 +95,14 @@ async function main(): Promise<void> {
   const get = (v: KernelVariant, t: number, f: GemmForm) => r.figures.find((x) => x.variant === v && x.threads === t && x.form === f)?.gflops;
   const fmt = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(1)).padStart(8);
   console.log(`GEMM ${r.shape.M}×${r.shape.K} @ ${r.shape.K}×${r.shape.N}, GFLOP/s (median of repeats; default build: ${kernelInfo().variant})`);
-  console.log(`${'build / form'.padEnd(16)}${'1 thr'.padStart(8)}${'2 thr'.padStart(8)}${'2t/1t'.padStart(8)}`);
+  console.log(`${'build / form'.padEnd(16)}${'1 thr'.padStart(8)}${'2 thr'.padStart(8)}${'2t/1t'.padStart(8)}${'worker share'.padStart(14)}`);
   for (const v of ['relaxed', 'simd', 'js'] as const) {
     for (const f of Object.keys(FORM_OPTIONS) as GemmForm[]) {
       const g1 = get(v, 1, f), g2 = get(v, 2, f);
       if (g1 === undefined) continue;
-      console.log(`${`${v} ${f}`.padEnd(16)}${fmt(g1)}${fmt(g2)}${g2 ? fmt(g2 / g1) : fmt(undefined)}`);
+      const share = r.figures.find((x) => x.variant === v && x.threads === 2 && x.form === f)?.workerShare;
+      const shareText = share === undefined ? '-' : `${(share * 100).toFixed(0)}%`;
+      console.log(`${`${v} ${f}`.padEnd(16)}${fmt(g1)}${fmt(g2)}${g2 ? fmt(g2 / g1) : fmt(undefined)}${shareText.padStart(14)}`);
     }
   }
   const ratio = (a?: number, b?: number) => (a && b ? (a / b).toFixed(2) : '-');

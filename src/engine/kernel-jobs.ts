@@ -1,14 +1,21 @@
-// Jobs the worker pool runs: how one call is split into parts. Shared by the main thread (part 0) and the
-// workers (parts 1..n-1). A part never depends on timing: each output element is computed by exactly one
-// part in a fixed order, so results are bit-for-bit repeatable (and, for gemm, identical across thread counts
-// because splits fall on micro-tile boundaries).
+// Jobs the worker pool runs, and the protocol on the pool's shared control block. Shared by the main thread
+// and the workers.
+//
+// A job's items (gemm output rows or columns, table rows) are cut into chunks; the main thread and every worker
+// that joins in time take chunks from a shared counter until none are left. A worker that wakes late (the
+// machine is busy) finds the job closed and skips it, so a slow worker never holds up the caller. Which thread
+// computes a chunk does not change its result: each output element is computed by exactly one chunk, over K in
+// a fixed order, and gemm chunks fall on micro-tile boundaries, so results are bit-for-bit repeatable and the
+// same for any thread count.
 import type { KernelExports } from './wasm.js';
 
 export const JOB = { gemm: 1, gatherRows: 2, adamSparse: 3, adagradSparse: 4, stop: 99 } as const;
 export const JOB_ARGS = 24;
 
-/** Slots of a pool's control block (Int32Array), followed by JOB_ARGS float64 arguments. */
-export const CTRL = { gen: 0, done: 1, kind: 2, parts: 3, error: 4, started: 5 } as const;
+/** Int32 slots of the control block; JOB_ARGS float64 arguments follow. */
+export const CTRL = { gen: 0, kind: 1, state: 2, next: 3, chunks: 4, error: 5, started: 6, workerChunks: 7 } as const;
+/** `state` = number of workers inside the current job, plus CLOSED once no worker may join any more. */
+export const CLOSED = 1 << 30;
 const CTRL_BYTES = 64;
 export const CONTROL_BYTES = CTRL_BYTES + JOB_ARGS * 8;
 /** Spin iterations before a worker sleeps: consecutive kernel calls follow each other within microseconds. */
@@ -24,8 +31,7 @@ export interface WorkerInit {
   memory: WebAssembly.Memory;
   control: SharedArrayBuffer;
   index: number;
-  startGen: number;
-  /** This pool's gemm work areas: part p uses [workBase + p·workBytes, +workBytes). */
+  /** This pool's gemm work areas: thread t uses [workBase + t·workBytes, +workBytes). */
   workBase: number;
   workBytes: number;
 }
@@ -36,56 +42,73 @@ export const G = {
   splitCols: 13, unit: 14,
 } as const;
 
-/** [start, end) of part `part` when `total` items are split in chunks that are multiples of `unit`. */
-export function partRange(total: number, unit: number, part: number, parts: number): [number, number] {
-  const chunk = Math.ceil(Math.ceil(total / unit) / parts) * unit;
-  const start = Math.min(total, part * chunk);
-  return [start, Math.min(total, start + chunk)];
+/** How many items a job has, and the granularity a chunk boundary must respect. */
+export function jobItems(kind: number, a: Float64Array): { total: number; unit: number } {
+  if (kind === JOB.gemm) return { total: a[G.splitCols] ? a[G.N]! : a[G.M]!, unit: a[G.unit]! };
+  return { total: a[3]!, unit: 1 }; // row jobs: item count in slot 3
 }
 
-export function runJobPart(k: KernelExports, kind: number, a: Float64Array, part: number, parts: number, work: number): void {
+/** [start, end) of chunk `c` when `total` items are cut into `chunks` pieces that are multiples of `unit`. */
+export function chunkRange(total: number, unit: number, c: number, chunks: number): [number, number] {
+  const size = Math.ceil(Math.ceil(total / unit) / chunks) * unit;
+  const start = Math.min(total, c * size);
+  return [start, Math.min(total, start + size)];
+}
+
+/** Run items [s, e) of a job. `work` → this thread's gemm work area. */
+export function runJobRange(k: KernelExports, kind: number, a: Float64Array, s: number, e: number, work: number): void {
+  if (e <= s) return;
   switch (kind) {
-    case JOB.gemm: return gemmPart(k, a, part, parts, work);
-    case JOB.gatherRows: {
+    case JOB.gemm: return gemmRange(k, a, s, e, work);
+    case JOB.gatherRows:
       // [pTable, dim, pIds, n, pOut, outStride, outOffset]
-      const [s, e] = partRange(a[3]!, 1, part, parts);
-      if (e > s) k.gatherRows(a[0]!, a[1]!, a[2]! + s * 4, e - s, a[4]! + s * a[5]! * 4, a[5]!, a[6]!);
-      return;
-    }
-    case JOB.adamSparse: {
+      return k.gatherRows(a[0]!, a[1]!, a[2]! + s * 4, e - s, a[4]! + s * a[5]! * 4, a[5]!, a[6]!);
+    case JOB.adamSparse:
       // [pTable, dim, pRows, nRows, pGrads, pm, pv, b1, c1, b2, c2, eps, wd, stepSize, sq]
-      const [s, e] = partRange(a[3]!, 1, part, parts);
-      if (e > s) k.adamSparse(a[0]!, a[1]!, a[2]! + s * 4, e - s, a[4]! + s * a[1]! * 4, a[5]!, a[6]!,
+      return k.adamSparse(a[0]!, a[1]!, a[2]! + s * 4, e - s, a[4]! + s * a[1]! * 4, a[5]!, a[6]!,
         a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!);
-      return;
-    }
-    case JOB.adagradSparse: {
+    case JOB.adagradSparse:
       // [pTable, dim, pRows, nRows, pGrads, pa, lr, eps, wd]
-      const [s, e] = partRange(a[3]!, 1, part, parts);
-      if (e > s) k.adagradSparse(a[0]!, a[1]!, a[2]! + s * 4, e - s, a[4]! + s * a[1]! * 4, a[5]!, a[6]!, a[7]!, a[8]!);
-      return;
-    }
+      return k.adagradSparse(a[0]!, a[1]!, a[2]! + s * 4, e - s, a[4]! + s * a[1]! * 4, a[5]!, a[6]!, a[7]!, a[8]!);
     default:
       throw new Error(`unknown kernel job ${kind}`);
   }
 }
 
-function gemmPart(k: KernelExports, a: Float64Array, part: number, parts: number, work: number): void {
+function gemmRange(k: KernelExports, a: Float64Array, s: number, e: number, work: number): void {
   let M = a[G.M]!, N = a[G.N]!, pA = a[G.pA]!, pB = a[G.pB]!, pC = a[G.pC]!, pBias = a[G.pBias]!;
   const lda = a[G.lda]!, ldb = a[G.ldb]!, ldc = a[G.ldc]!, transA = a[G.transA]!, transB = a[G.transB]!;
   if (a[G.splitCols]) {
-    const [s, e] = partRange(N, a[G.unit]!, part, parts);
-    if (e <= s) return;
     N = e - s;
     pB += (transB ? s * ldb : s) * 4;
     pC += s * 4;
     if (pBias) pBias += s * 4;
   } else {
-    const [s, e] = partRange(M, a[G.unit]!, part, parts);
-    if (e <= s) return;
     M = e - s;
     pA += (transA ? s : s * lda) * 4;
     pC += s * ldc * 4;
   }
   k.gemm(M, N, a[G.K]!, pA, lda, transA, pB, ldb, transB, pC, ldc, pBias, a[G.flags]!, work);
+}
+
+/** Take chunks of the current job from the shared counter until none are left; returns how many. */
+export function takeChunks(k: KernelExports, ctrl: Int32Array, args: Float64Array, work: number): number {
+  const kind = Atomics.load(ctrl, CTRL.kind);
+  const chunks = Atomics.load(ctrl, CTRL.chunks);
+  const { total, unit } = jobItems(kind, args);
+  let taken = 0;
+  for (let c = Atomics.add(ctrl, CTRL.next, 1); c < chunks; c = Atomics.add(ctrl, CTRL.next, 1), taken++) {
+    const [s, e] = chunkRange(total, unit, c, chunks);
+    runJobRange(k, kind, args, s, e, work);
+  }
+  return taken;
+}
+
+/** Worker side: join the open job (true), or find it closed (false). */
+export function tryJoin(ctrl: Int32Array): boolean {
+  for (;;) {
+    const s = Atomics.load(ctrl, CTRL.state);
+    if (s & CLOSED) return false;
+    if (Atomics.compareExchange(ctrl, CTRL.state, s, s + 1) === s) return true;
+  }
 }

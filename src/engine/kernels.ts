@@ -8,12 +8,12 @@ import * as ref from './reference-kernels.js';
 import { loadedKernels, switchKernels, variantAvailable, type KernelExports, type KernelVariant } from './wasm.js';
 import { heap, scratch, wasmByteOffset, memoryStats, type Allocator } from './memory.js';
 import { JOB, JOB_ARGS, G } from './kernel-jobs.js';
-import { parallelParts, runJob, setThreads, shutdownThreads, threadCount } from './threads.js';
+import { parallelParts, runJob, setThreads, shutdownThreads, threadCount, threadStats } from './threads.js';
 
 export type { GemmOptions, AdamHyper, AdagradHyper } from './reference-kernels.js';
 import type { GemmOptions, AdamHyper, AdagradHyper } from './reference-kernels.js';
 export type { Allocator, KernelVariant };
-export { heap, scratch, memoryStats, setThreads, shutdownThreads, variantAvailable };
+export { heap, scratch, memoryStats, setThreads, shutdownThreads, threadStats, variantAvailable };
 
 /** Which kernel build runs, and on how many threads. */
 export function kernelInfo(): { variant: KernelVariant; threads: number } {
@@ -83,9 +83,8 @@ export function gemm(M: number, N: number, K: number, A: Float32Array, B: Float3
   a[G.pB] = p[1]!; a[G.ldb] = o.transB ? K : N; a[G.transB] = o.transB ? 1 : 0;
   a[G.pC] = p[2]!; a[G.ldc] = N; a[G.pBias] = p[3]!; a[G.flags] = flags;
   const parallel = 2 * M * N * K >= PARALLEL_GEMM_FLOPS && parallelParts() > 1;
-  const parts = parallel ? parallelParts() : 1;
   // Split output rows; columns when there are too few rows to go round.
-  a[G.splitCols] = M < 16 * parts && N >= 16 * parts ? 1 : 0;
+  a[G.splitCols] = M < 64 && N > M ? 1 : 0;
   a[G.unit] = a[G.splitCols] ? 8 : k.gemmMR();
   runJob(JOB.gemm, a, parallel);
 }

@@ -1,19 +1,21 @@
 // The kernel worker pool: both cores on one shared wasm memory.
-// A job is posted through the pool's shared control block: the main thread writes the arguments, bumps the
-// generation and notifies; every worker runs its part while the main thread runs part 0, then the main
-// thread waits (spins briefly, then Atomics.wait) until all workers counted themselves done. The API stays
-// synchronous for callers. Workers are unref'd: an idle pool never keeps the process alive.
+// A job is posted through the pool's shared control block (protocol in kernel-jobs.ts): the main thread writes
+// the arguments, opens the job, bumps the generation and notifies; it takes chunks itself alongside the workers
+// that join, then closes the job and waits (spins briefly, then Atomics.wait) for the workers still inside.
+// The API stays synchronous for callers. Workers are unref'd: an idle pool never keeps the process alive.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { workerUrl } from '../util/worker-url.js';
-import { CONTROL_BYTES, CTRL, JOB, controlViews, runJobPart, type WorkerInit } from './kernel-jobs.js';
+import { CLOSED, CONTROL_BYTES, CTRL, JOB, JOB_ARGS, controlViews, jobItems, runJobRange, takeChunks, type WorkerInit } from './kernel-jobs.js';
 import { loadedKernels, memory } from './wasm.js';
 import { heap } from './memory.js';
 
 const SPIN_MAIN = 200_000;
-const START_TIMEOUT_MS = 30_000;
+/** Chunks per thread: more balance a late or slow worker; gemm chunks each pack B again, so fewer there. */
+const CHUNKS_PER_THREAD: Record<number, number> = { [JOB.gemm]: 2 };
+const ROW_CHUNKS_PER_THREAD = 4;
 
 interface Pool {
   module: WebAssembly.Module;
@@ -44,6 +46,8 @@ export function shutdownThreads(): Promise<void> {
   const p = pool;
   if (!p) return Promise.resolve();
   pool = null;
+  stats.parallelJobs = 0;
+  stats.mainChunks = 0;
   Atomics.store(p.ctrl, CTRL.kind, JOB.stop);
   Atomics.add(p.ctrl, CTRL.gen, 1);
   Atomics.notify(p.ctrl, CTRL.gen);
@@ -56,10 +60,11 @@ function startPool(module: WebAssembly.Module, workBytes: number): Pool {
   if (!existsSync(fileURLToPath(url))) throw new Error(`kernel worker script missing: ${fileURLToPath(url)}; run \`npm run build\``);
   const control = new SharedArrayBuffer(CONTROL_BYTES);
   const { ctrl, args } = controlViews(control);
+  Atomics.store(ctrl, CTRL.state, CLOSED);
   const work = heap.f32((workBytes / 4) * wanted);
   const workers: Worker[] = [];
   for (let index = 1; index < wanted; index++) {
-    const init: WorkerInit = { module, memory, control, index, startGen: 0, workBase: work.byteOffset, workBytes };
+    const init: WorkerInit = { module, memory, control, index, workBase: work.byteOffset, workBytes };
     // No inherited execArgv: the parent's (e.g. `-e script`, test-runner loaders) mean nothing to a kernel
     // worker, and V8 flags such as relaxed SIMD are process-wide anyway.
     const w = new Worker(url, { workerData: init, execArgv: [] });
@@ -96,28 +101,36 @@ export function runJob(kind: number, a: ArrayLike<number>, parallel: boolean): v
   const p = parallel ? currentPool() : null;
   if (!p) {
     localArgs.set(a);
-    runJobPart(k, kind, localArgs, 0, 1, singleThreadWork());
+    runJobRange(k, kind, localArgs, 0, jobItems(kind, localArgs).total, singleThreadWork());
     return;
   }
-  const { ctrl, args, workers } = p;
-  const need = workers.length;
+  const { ctrl, args } = p;
   args.set(a);
   Atomics.store(ctrl, CTRL.kind, kind);
-  Atomics.store(ctrl, CTRL.parts, need + 1);
-  Atomics.store(ctrl, CTRL.done, 0);
+  Atomics.store(ctrl, CTRL.chunks, (CHUNKS_PER_THREAD[kind] ?? ROW_CHUNKS_PER_THREAD) * wanted);
+  Atomics.store(ctrl, CTRL.next, 0);
+  Atomics.store(ctrl, CTRL.state, 0); // open: workers may join from here on
   Atomics.add(ctrl, CTRL.gen, 1);
   Atomics.notify(ctrl, CTRL.gen);
-  runJobPart(k, kind, args, 0, need + 1, p.work.byteOffset);
-  let done = Atomics.load(ctrl, CTRL.done);
-  for (let i = 0; i < SPIN_MAIN && done < need; i++) done = Atomics.load(ctrl, CTRL.done);
-  const t0 = Date.now();
-  while (done < need) {
-    Atomics.wait(ctrl, CTRL.done, done, 1000);
-    done = Atomics.load(ctrl, CTRL.done);
-    if (done < need && Atomics.load(ctrl, CTRL.started) < need && Date.now() - t0 > START_TIMEOUT_MS) {
-      throw new Error('kernel workers did not start');
-    }
+  stats.parallelJobs++;
+  stats.mainChunks += takeChunks(k, ctrl, args, p.work.byteOffset);
+  // Close the job, then wait for the workers inside it to finish their chunks.
+  let s = Atomics.load(ctrl, CTRL.state);
+  for (let seen; (seen = Atomics.compareExchange(ctrl, CTRL.state, s, s | CLOSED)) !== s;) s = seen;
+  s = Atomics.load(ctrl, CTRL.state);
+  for (let i = 0; i < SPIN_MAIN && s !== CLOSED; i++) s = Atomics.load(ctrl, CTRL.state);
+  while (s !== CLOSED) {
+    Atomics.wait(ctrl, CTRL.state, s);
+    s = Atomics.load(ctrl, CTRL.state);
   }
   if (Atomics.exchange(ctrl, CTRL.error, 0)) throw new Error('a kernel worker failed (see its message above)');
 }
-const localArgs = new Float64Array(24);
+const localArgs = new Float64Array(JOB_ARGS);
+const stats = { parallelJobs: 0, mainChunks: 0 };
+
+/** Parallel jobs run so far by the current pool, and the share of their chunks the workers took. */
+export function threadStats(): { parallelJobs: number; workerShare: number } {
+  const worker = pool ? Atomics.load(pool.ctrl, CTRL.workerChunks) : 0;
+  const all = worker + stats.mainChunks;
+  return { parallelJobs: stats.parallelJobs, workerShare: all ? worker / all : 0 };
+}
