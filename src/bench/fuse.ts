@@ -32,7 +32,7 @@ function writeFile(path: string, rows: number): void {
   let buf = 'p_click,p_cart,p_order,y_click,y_cart,y_order\n';
   for (let i = 0; i < rows; i++) {
     const z = rng.normal(), u = rng.normal();
-    const lc = -2.6 + 1.1 * z, lk = -2.7 + 0.9 * z + 0.8 * u, lo = -2.8 + 0.6 * z + 0.9 * u + 0.5 * rng.normal();
+    const lc = -2.6 + 1.1 * z, lk = -3.3 + 0.9 * z + 0.8 * u, lo = -3.9 + 0.6 * z + 0.9 * u + 0.5 * rng.normal();
     const c = rng.float() < sigmoid(lc) ? 1 : 0;
     const k = c && rng.float() < sigmoid(lk) ? 1 : 0;
     const o = k && rng.float() < sigmoid(lo) ? 1 : 0;
@@ -93,7 +93,7 @@ try {
       const { min, max } = fuseInto(row.slice(0, 3), split.scores, fused);
       const skl = row[3];
       if (max > min) maxDiffMetrics = Math.max(maxDiffMetrics, Math.abs(auc(fused, order) - skl));
-      maxDiffFast = Math.max(maxDiffFast, Math.abs((max > min ? fast.auc(fused, task) : 0.5) - skl));
+      maxDiffFast = Math.max(maxDiffFast, Math.abs(fast.auc(fused, task) - skl));
     }
     baseline = {
       status: FULL ? 'full' : 'extrapolated', python: py, combinationsTimed: b.combinations, secondsTimed: b.seconds,

@@ -37,12 +37,20 @@ export class ComboScorer {
 
   /** Writes aucs then gauc for `weights` into out[offset …]. */
   score(weights: ArrayLike<number>, request: ScoreRequest, out: Float64Array, offset = 0): void {
-    const T = this.data.columns.length;
-    const { min, max } = fuseInto(weights, this.data.columns, this.fused);
+    const { columns, gauc } = this.data, T = columns.length;
+    const withGauc = request.withGauc && gauc !== undefined && this.group !== null;
+    const nonZero: number[] = [];
+    for (let t = 0; t < T; t++) if (weights[t] !== 0) nonZero.push(t);
+    // Up to three non-zero weights are fused on the fly inside the AUC pass; otherwise the score is written out.
+    const onTheFly = nonZero.length <= 3 && !withGauc;
+    if (!onTheFly) fuseInto(weights, columns, this.fused);
+    const w = [0, 0, 0], c = [this.fused, this.fused, this.fused];
+    if (onTheFly) nonZero.forEach((t, k) => { w[k] = weights[t]; c[k] = columns[t]; });
+    else w[0] = 1;
+    if (onTheFly && nonZero.length > 0) for (let k = nonZero.length; k < 3; k++) c[k] = c[0]; // zero weight: reuse a hot column
     for (let t = 0; t < T; t++) {
-      out[offset + t] = request.taskMask & (1 << t) ? (max > min ? this.fast.auc(this.fused, this.tasks[t]) : 0.5) : NaN;
+      out[offset + t] = request.taskMask & (1 << t) ? this.fast.aucOf(w[0], c[0], w[1], c[1], w[2], c[2], this.tasks[t]) : NaN;
     }
-    const g = this.data.gauc;
-    out[offset + T] = request.withGauc && g && this.group ? this.group.gauc(this.fused, this.data.labels[g.task], g.segments) : NaN;
+    out[offset + T] = withGauc ? this.group!.gauc(this.fused, this.data.labels[gauc!.task], gauc!.segments) : NaN;
   }
 }
