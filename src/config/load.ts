@@ -100,7 +100,7 @@ function resolvePaths(c: ExperimentConfig, base: string): ExperimentConfig {
     return { ...s, path: Array.isArray(s.path) ? s.path.map(abs) : abs(s.path) };
   };
   const data = { ...c.data, train: src(c.data.train), valid: src(c.data.valid), test: src(c.data.test), source: src(c.data.source) };
-  data.cacheDir = abs(c.data.cacheDir ?? '.mtrank-cache');
+  data.cacheDir = abs(c.data.cacheDir ?? '.cache/mtrank');
   for (const k of ['train', 'valid', 'test', 'source'] as const) if (data[k] === undefined) delete data[k];
   const features = Object.fromEntries(Object.entries(c.features).map(([n, f]) => [
     n, f.type === 'categorical' && f.pretrained ? { ...f, pretrained: { ...f.pretrained, path: abs(f.pretrained.path) } } : f,

@@ -64,7 +64,7 @@ export const dataSection = z.strictObject({
   onBadRow: z.enum(['error', 'skip']).default('error'),
   /** The feature that names the item, for the cold-start report (alternative to `role: item`). */
   itemFeature: z.string().optional(),
-  /** Where encoded splits are cached (relative to the config file); default `.mtrank-cache` next to it. */
+  /** Where encoded splits are cached (relative to the config file); default `.cache/mtrank` next to it. */
   cacheDir: z.string().optional(),
   /** Splits whose encoded size exceeds this many MB are streamed from disk instead of loaded. */
   memoryLimitMb: z.number().positive().default(2048),

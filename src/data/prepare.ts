@@ -58,7 +58,7 @@ export interface PreparedData extends EncodedData {
 export async function encodeData(config: ExperimentConfig, opts: PrepareOptions = {}): Promise<EncodedData> {
   const start = performance.now();
   const progress = opts.onProgress ?? (() => {});
-  const cacheRoot = opts.cacheDir ?? config.data.cacheDir ?? '.mtrank-cache';
+  const cacheRoot = opts.cacheDir ?? config.data.cacheDir ?? '.cache/mtrank';
   return withConnection(async (c) => {
     const sources = await listSources(c, config);
     const key = cacheKey(config, sources);
@@ -87,7 +87,7 @@ export async function encodeData(config: ExperimentConfig, opts: PrepareOptions 
           withLabels: true,
           onChunk: (n) => { rows += n; if (rows % 262144 < n) progress({ stage: 'encode', split: s, rows, message: `encoding ${s}: ${rows} rows` }); },
         });
-        await c.run(`DROP TABLE ${table.table}`);
+        await c.run(`DROP ${config.data.source ? 'VIEW' : 'TABLE'} ${table.table}`);
       }
       const manifest: CacheManifest = {
         version: 1, key, createdAt: new Date().toISOString(),

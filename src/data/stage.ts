@@ -143,31 +143,39 @@ export async function stageFiles(
   let start = 0;
   for (let k = 0; k < files.length; k++) {
     const f = files[k], index = firstIndex + k;
-    const columns = await fileColumns(c, f);
-    if (f.options.columns && f.options.format !== 'parquet' && columns.length !== f.options.columns.length)
-      throw new MtrankError(placeMessage({ file: f.path, line: linesBeforeData(f) + 1 }, `rows have ${columns.length} fields but columns: names ${f.options.columns.length}`));
-    for (const col of rules.required) {
-      if (!columns.includes(col)) {
-        throw new MtrankError(placeMessage({ file: f.path, line: f.options.header && f.options.format !== 'parquet' ? f.options.skipLines + 1 : undefined, column: col },
-          `column not found (the file has: ${columns.join(', ')})`));
+    // Column checks need a sniff of the file: done up front only for header-less files (the field count),
+    // otherwise only when the read fails, to name the missing column.
+    const checkColumns = async () => {
+      const columns = await fileColumns(c, f);
+      if (f.options.columns && f.options.format !== 'parquet' && columns.length !== f.options.columns.length)
+        throw new MtrankError(placeMessage({ file: f.path, line: linesBeforeData(f) + 1 }, `rows have ${columns.length} fields but columns: names ${f.options.columns.length}`));
+      for (const col of rules.required) {
+        if (!columns.includes(col)) {
+          throw new MtrankError(placeMessage({ file: f.path, line: f.options.header && f.options.format !== 'parquet' ? f.options.skipLines + 1 : undefined, column: col },
+            `column not found (the file has: ${columns.join(', ')})`));
+        }
       }
-    }
+    };
+    if (f.options.columns && f.options.format !== 'parquet') await checkColumns();
+    const run = async (sql: string) => {
+      try { await c.run(sql); } catch (e) { await checkColumns(); throw e; }
+    };
     const cells = stagedColumns(rules).select.join(', ');
     const insert = (reader: string) => k === 0
       ? `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT ${index}::INTEGER AS __file, ${cells} FROM ${reader}`
       : `INSERT INTO ${table} SELECT ${index}::INTEGER AS __file, ${cells} FROM ${reader}`;
     let rejectedBefore: number[] = [];
     if (f.options.format === 'parquet') {
-      await c.run(insert(readerSql(f)));
+      await run(insert(readerSql(f)));
     } else {
       // Fast path: a strict read. Only when it fails (or rows may be skipped) read again keeping the rejects.
       const rejects = { table: `__rejects_${index}`, scan: `__rejscan_${index}` };
       let strictError: Error | undefined;
       if (onBadRow === 'error') {
-        try { await c.run(insert(readerSql(f))); } catch (e) { strictError = e as Error; }
+        try { await c.run(insert(readerSql(f))); } catch (e) { await checkColumns(); strictError = e as Error; }
       }
       if (onBadRow === 'skip' || strictError) {
-        await c.run(insert(readerSql(f, rejects)));
+        await run(insert(readerSql(f, rejects)));
         rejectedBefore = await checkStructure(c, f, rejects.table, onBadRow, report, strictError);
       }
     }
@@ -268,7 +276,9 @@ async function splitSource(c: DuckDBConnection, config: ExperimentConfig, all: s
     conds = [`${t} < ${lit(s.validFrom)}`, `${t} >= ${lit(s.validFrom)} AND ${t} < ${lit(s.testFrom)}`, `${t} >= ${lit(s.testFrom)}`];
   }
   const names = ['train', 'valid', 'test'] as const;
-  // rowid is materialised here, in a join-free query: DuckDB may mix up rowid of a view under joins.
-  for (let i = 0; i < 3; i++) await c.run(`CREATE OR REPLACE TEMP TABLE __raw_${names[i]} AS SELECT rowid AS __row, * FROM ${all} WHERE ${conds[i]}`);
+  // One copy that materialises rowid as __row (in a join-free query: DuckDB may mix up a view's rowid under
+  // joins) and the split of each row; the splits are views filtering it.
+  await c.run(`CREATE OR REPLACE TEMP TABLE __raw_split AS SELECT rowid AS __row, (CASE WHEN ${conds[0]} THEN 0 WHEN ${conds[1]} THEN 1 ELSE 2 END)::UTINYINT AS __split, * FROM ${all}`);
   await c.run(`DROP TABLE ${all}`);
+  for (let i = 0; i < 3; i++) await c.run(`CREATE OR REPLACE TEMP VIEW __raw_${names[i]} AS SELECT * FROM __raw_split WHERE __split = ${i}`);
 }

@@ -20,6 +20,7 @@ export function fittedLabels(config: ExperimentConfig): FittedLabel[] {
 }
 
 export async function fitPreprocessor(c: DuckDBConnection, config: ExperimentConfig, rawTable: string): Promise<PreprocessJson> {
+  const stats = await numericStats(c, config, rawTable);
   const features: FittedFeature[] = [];
   for (const [name, f] of Object.entries(config.features)) {
     const column = featureColumn(name, f);
@@ -33,27 +34,19 @@ export async function fitPreprocessor(c: DuckDBConnection, config: ExperimentCon
       const vocab = f.hashBuckets !== undefined ? undefined
         : await fitVocabulary(c, name, `SELECT unnest(${tokensExpr(fitted)}) AS v FROM ${rawTable} r`, f.minCount, f.maxSize);
       features.push({ ...fitted, vocab });
+    } else if (f.transform === 'bucketize') {
+      const raw = (stats[`${name}:b`] as (number | null)[] | null) ?? [];
+      const boundaries = [...new Set(raw.filter((b): b is number => b !== null && Number.isFinite(b)))].sort((a, b) => a - b);
+      features.push({ ...base, kind: 'bucketize', dim: f.embeddingDim, boundaries });
     } else {
-      const x = ident(numCol(column));
-      if (f.transform === 'bucketize') {
-        const qs = Array.from({ length: f.buckets - 1 }, (_, k) => (k + 1) / f.buckets);
-        const row = qs.length ? await queryRow(c, `SELECT quantile_cont(${x}, [${qs.join(', ')}]) AS b FROM ${rawTable}`) : { b: [] };
-        const raw = (row.b as (number | null)[] | null) ?? [];
-        const boundaries = [...new Set(raw.filter((b): b is number => b !== null && Number.isFinite(b)))].sort((a, b) => a - b);
-        features.push({ ...base, kind: 'bucketize', dim: f.embeddingDim, boundaries });
-        continue;
-      }
-      const g = f.transform === 'log-standardize' ? `sign(x) * ln(1 + abs(x))` : 'x';
-      const s = await queryRow(c, `SELECT avg(${g}) AS mean, stddev_pop(${g}) AS std, min(x) AS lo, max(x) AS hi FROM (SELECT ${x} AS x FROM ${rawTable}) WHERE x IS NOT NULL`);
+      const num = (k: string) => (stats[`${name}:${k}`] as number | null) ?? 0;
       let shift = 0, scale = 1;
       if (f.transform === 'standardize' || f.transform === 'log-standardize') {
-        shift = (s.mean as number | null) ?? 0;
-        const std = (s.std as number | null) ?? 0;
-        scale = std > 1e-12 ? std : 1;
+        shift = num('mean');
+        scale = num('std') > 1e-12 ? num('std') : 1;
       } else if (f.transform === 'minmax') {
-        shift = (s.lo as number | null) ?? 0;
-        const range = ((s.hi as number | null) ?? 0) - shift;
-        scale = range > 1e-12 ? range : 1;
+        shift = num('lo');
+        scale = num('hi') - shift > 1e-12 ? num('hi') - shift : 1;
       }
       features.push({ ...base, kind: 'numeric', transform: f.transform, default: f.default, missingIndicator: f.missingIndicator, shift, scale });
     }
@@ -66,6 +59,23 @@ export async function fitPreprocessor(c: DuckDBConnection, config: ExperimentCon
     itemFeature: itemFeatureName(config),
     groupFeature: groupFeatureName(config),
   };
+}
+
+/** Every numeric statistic in one scan of the training split (aggregates skip missing values). */
+async function numericStats(c: DuckDBConnection, config: ExperimentConfig, rawTable: string): Promise<Record<string, unknown>> {
+  const aggs: string[] = [];
+  for (const [name, f] of Object.entries(config.features)) {
+    if (f.type !== 'numeric') continue;
+    const x = ident(numCol(featureColumn(name, f))), key = (k: string) => ident(`${name}:${k}`);
+    if (f.transform === 'bucketize') {
+      const qs = Array.from({ length: f.buckets - 1 }, (_, k) => (k + 1) / f.buckets);
+      if (qs.length) aggs.push(`quantile_cont(${x}, [${qs.join(', ')}]) AS ${key('b')}`);
+      continue;
+    }
+    const g = f.transform === 'log-standardize' ? `sign(${x}) * ln(1 + abs(${x}))` : x;
+    aggs.push(`avg(${g}) AS ${key('mean')}`, `stddev_pop(${g}) AS ${key('std')}`, `min(${x}) AS ${key('lo')}`, `max(${x}) AS ${key('hi')}`);
+  }
+  return aggs.length ? queryRow(c, `SELECT ${aggs.join(', ')} FROM ${rawTable}`) : {};
 }
 
 /** Build the vocabulary table (value → id, 1-based, most frequent first) and return its values in id order. */

@@ -27,7 +27,7 @@ describe('config', () => {
     expect(c.tasks.click).toMatchObject({ labelWeight: 1, positiveShare: 0.5, lossWeight: 1 });
     expect(c.model.type).toBe('shared-bottom');
     expect(c.training.batchSize).toBe(512);
-    expect(c.data.cacheDir).toBe(join(dir, '.mtrank-cache'));
+    expect(c.data.cacheDir).toBe(join(dir, '.cache/mtrank'));
   });
 
   it('applies --set overrides with value parsing', () => {
