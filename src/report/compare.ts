@@ -6,7 +6,7 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import { chartFigure, renderChart, writeChartPngs, type ChartSpec, type RenderedChart } from './charts.js';
 import { compareCurveChart, testAucChart } from './compare-charts.js';
-import { diffLabels } from './config-diff.js';
+import { diffLabels, differingPaths } from './config-diff.js';
 import { fmt, html, page, section, table, type Cell, type Html } from './html.js';
 import { readRun, type RunData } from './run-data.js';
 import { meanStd } from './stats.js';
@@ -25,20 +25,15 @@ const METRICS = [
 ] as const;
 type MetricKey = (typeof METRICS)[number]['key'];
 
-/** A group's config for labelling: with seeds, the seed is what varies inside a group, not between groups. */
-function groupConfig(runs: RunData[], withSeeds: boolean): Record<string, unknown> {
-  const { seed: _, ...rest } = runs[0].config;
-  return withSeeds ? rest : runs[0].config;
-}
-
 export function loadGroups(groups: RunGroup[]): RunGroupData[] {
   if (!groups.length || groups.some((g) => !g.dirs.length)) throw new MtrankError('compare needs at least one run directory');
-  const withSeeds = groups.some((g) => g.dirs.length > 1);
   const loaded = groups.map((g) => {
     const runs = g.dirs.map(readRun);
-    return { name: g.name ?? (runs.length === 1 ? runs[0].name : basename(dirname(runs[0].dir))), runs, config: groupConfig(runs, withSeeds) };
+    return { name: g.name ?? (runs.length === 1 ? runs[0].name : basename(dirname(runs[0].dir))), runs, config: runs[0].config };
   });
-  const labels = diffLabels(loaded.map((g) => g.config), loaded.map((g) => g.name));
+  // What varies among the runs of one group (their seed, at least) is not what tells the groups apart.
+  const varying = new Set(loaded.flatMap((g) => differingPaths(g.runs.map((r) => r.config))));
+  const labels = diffLabels(loaded.map((g) => g.config), loaded.map((g) => g.name), varying);
   return loaded.map((g, i) => ({ ...g, label: labels[i] }));
 }
 

@@ -30,6 +30,12 @@ describe('config differences', () => {
     ]);
   });
 
+  it('ignores settings that do not change what a run learns, and paths the caller says vary within a group', () => {
+    const configs = [{ a: 1, b: 1, data: { cacheDir: 'x' }, training: { threads: 1 } }, { a: 2, b: 2, data: { cacheDir: 'y' }, training: { threads: 2 } }];
+    expect(diffLabels(configs, ['r1', 'r2'])).toEqual(['a=1, b=1', 'a=2, b=2']);
+    expect(diffLabels(configs, ['r1', 'r2'], new Set(['b']))).toEqual(['a=1', 'a=2']);
+  });
+
   it('falls back to run names when nothing differs, and disambiguates equal labels', () => {
     expect(diffLabels([{ a: 1 }, { a: 1 }], ['r1', 'r2'])).toEqual(['r1', 'r2']);
     expect(diffLabels([{ a: 1 }, { a: 2 }, { a: 2 }], ['r1', 'r2', 'r3'])).toEqual(['a=1', 'a=2 (r2)', 'a=2 (r3)']);
