@@ -1,7 +1,7 @@
 // A reverse-mode tape: every op computes its output now and, when gradients are wanted, records a closure
 // that later pushes the output's gradient into its inputs. Models are plain forward code over a Graph.
 import * as K from './kernels.js';
-import { gemm, columnSums, gatherRows, scratch } from './kernels.js';
+import { scratch } from './kernels.js';
 import { Tensor, ensureGrad } from './tensor.js';
 import type { Parameter, EmbeddingTable } from './params.js';
 import type { Rng } from '../util/rng.js';
@@ -72,16 +72,16 @@ export class Graph {
     if (b && b.size !== outDim) throw new MtrankError(`linear '${W.name}': bias '${b.name}' has ${b.size} values, expected ${outDim}`);
     const relu = activation === 'relu';
     const y = f32(B * outDim);
-    gemm(B, outDim, inDim, x.data, W.data, y, { bias: b?.data, relu });
+    K.gemm(B, outDim, inDim, x.data, W.data, y, { bias: b?.data, relu });
     const trainable = !W.frozen || (b !== null && !b.frozen);
     return this.node(B, outDim, y, [x], trainable, (out) => {
       let dz = out.grad!;
       if (relu) { dz = f32(dz.length); K.reluBackward(y, out.grad!, dz); }
-      if (!W.frozen) gemm(inDim, outDim, B, x.data, dz, W.grad, { transA: true, accumulate: true });
-      if (b && !b.frozen) columnSums(B, outDim, dz, b.grad, true);
+      if (!W.frozen) K.gemm(inDim, outDim, B, x.data, dz, W.grad, { transA: true, accumulate: true });
+      if (b && !b.frozen) K.columnSums(B, outDim, dz, b.grad, true);
       if (x.requiresGrad) {
         const acc = ensureGrad(x, f32);
-        gemm(B, inDim, outDim, dz, W.data, x.grad!, { transB: true, accumulate: acc });
+        K.gemm(B, inDim, outDim, dz, W.data, x.grad!, { transB: true, accumulate: acc });
       }
     });
   }
@@ -302,7 +302,7 @@ export class Graph {
     const y = f32(B * D);
     let off = 0;
     const slots: number[] = [];
-    for (const f of fields) { gatherRows(f.table.data, f.table.dim, f.ids, y, D, off); slots.push(off); off += f.table.dim; }
+    for (const f of fields) { K.gatherRows(f.table.data, f.table.dim, f.ids, y, D, off); slots.push(off); off += f.table.dim; }
     for (const b of bags) { poolBag(b, y, D, off); slots.push(off); off += b.table.dim; }
     if (spec.dense && denseCols > 0) copyColumns(spec.dense, denseCols, 0, y, D, off, denseCols, B);
     const trainable = fields.some((f) => !f.table.frozen) || bags.some((b) => !b.table.frozen);

@@ -17,7 +17,7 @@ export interface OptimizerState {
   type: string;
   step: number;
   lr: number;
-  /** Per-parameter state arrays, keyed `<slot>/<parameter name>`. */
+  /** Per-parameter state arrays, keyed `<slot>/<parameter name>` (state() returns the live arrays, not copies). */
   arrays: Record<string, Float32Array>;
 }
 
