@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch reference for mtrank's Shared-Bottom trainer (bench only; not part of the test suite).
+"""PyTorch reference for mtrank's trainer (Shared-Bottom and MMoE) (bench only; not part of the test suite).
 
 Reads a dataset exported by `src/bench/train.ts` (the very rows and encodings mtrank trains on: meta.json plus
 raw little-endian arrays), trains the same architecture with the same budget (epochs, batch size, optimizer,
@@ -42,26 +42,63 @@ def mlp(sizes, inp, act, dropout):
     return nn.Sequential(*layers), inp
 
 
-class SharedBottom(nn.Module):
-    def __init__(self, meta, model, tasks):
+class Inputs(nn.Module):
+    """[embeddings of the ID fields | pooled multi-ID fields | dense], as mtrank's FeatureInput."""
+
+    def __init__(self, meta):
         super().__init__()
         self.emb = nn.ModuleList(nn.Embedding(c["vocabSize"], c["dim"], sparse=True) for c in meta["categorical"])
         self.bags = nn.ModuleList(nn.EmbeddingBag(m["vocabSize"], m["dim"], mode=m["pooling"], sparse=True) for m in meta["multi"])
-        inp = sum(c["dim"] for c in meta["categorical"]) + sum(m["dim"] for m in meta["multi"]) + len(meta["denseNames"])
+        self.dim = sum(c["dim"] for c in meta["categorical"]) + sum(m["dim"] for m in meta["multi"]) + len(meta["denseNames"])
         for e in list(self.emb) + list(self.bags):
-            nn.init.normal_(e.weight, 0.0, 0.05)
-        self.bottom, h = mlp(model["bottom"], inp, model.get("activation", "relu"), model.get("dropout", 0))
-        self.towers = nn.ModuleList()
-        for _ in tasks:
-            tower, th = mlp(model["tower"], h, model.get("activation", "relu"), model.get("dropout", 0))
-            self.towers.append(nn.Sequential(tower, nn.Linear(th, 1)))
+            nn.init.normal_(e.weight, 0.0, 0.01)
 
     def forward(self, cat, multi, dense):
         parts = [e(ids) for e, ids in zip(self.emb, cat)]
         parts += [b(ids, offsets) for b, (offsets, ids) in zip(self.bags, multi)]
         parts.append(dense)
-        h = self.bottom(torch.cat(parts, dim=1))
+        return torch.cat(parts, dim=1)
+
+
+def tower(model, inp):
+    hidden, h = mlp(model["tower"], inp, model.get("activation", "relu"), model.get("dropout", 0))
+    return nn.Sequential(hidden, nn.Linear(h, 1))
+
+
+class SharedBottom(nn.Module):
+    def __init__(self, meta, model, tasks):
+        super().__init__()
+        self.inputs = Inputs(meta)
+        self.bottom, h = mlp(model["bottom"], self.inputs.dim, model.get("activation", "relu"), model.get("dropout", 0))
+        self.towers = nn.ModuleList(tower(model, h) for _ in tasks)
+
+    def forward(self, cat, multi, dense):
+        h = self.bottom(self.inputs(cat, multi, dense))
         return [t(h).squeeze(1) for t in self.towers]
+
+
+class MMoE(nn.Module):
+    def __init__(self, meta, model, tasks):
+        super().__init__()
+        self.inputs = Inputs(meta)
+        act, drop = model.get("activation", "relu"), model.get("dropout", 0)
+        made = [mlp(model["expertHidden"], self.inputs.dim, act, drop) for _ in range(model["experts"])]
+        self.experts = nn.ModuleList(m for m, _ in made)
+        h = made[0][1]
+        self.gates = nn.ModuleList(nn.Linear(self.inputs.dim, model["experts"]) for _ in tasks)
+        self.towers = nn.ModuleList(tower(model, h) for _ in tasks)
+
+    def forward(self, cat, multi, dense):
+        x = self.inputs(cat, multi, dense)
+        e = torch.stack([ex(x) for ex in self.experts], dim=1)  # B×E×D
+        out = []
+        for g, t in zip(self.gates, self.towers):
+            w = torch.softmax(g(x), dim=1).unsqueeze(2)
+            out.append(t((w * e).sum(1)).squeeze(1))
+        return out
+
+
+MODELS = {"shared-bottom": SharedBottom, "mmoe": MMoE}
 
 
 def batch(split, idx):
@@ -103,9 +140,9 @@ def main():
     meta = json.load(open(os.path.join(args.dir, "meta.json")))
     model_cfg, train_cfg, tasks = meta["model"], meta["training"], meta["tasks"]
     splits = {k: load_split(args.dir, meta["splits"][k]) for k in ("train", "test")}
-    net = SharedBottom(meta["splits"]["train"], model_cfg, tasks)
-    sparse = [p for m in list(net.emb) + list(net.bags) for p in m.parameters()]
-    dense = [p for n, p in net.named_parameters() if not (n.startswith("emb.") or n.startswith("bags."))]
+    net = MODELS[model_cfg.get("type", "shared-bottom")](meta["splits"]["train"], model_cfg, tasks)
+    sparse = list(net.inputs.parameters())
+    dense = [p for n, p in net.named_parameters() if not n.startswith("inputs.")]
     opt_dense = torch.optim.Adam(dense, lr=train_cfg["lr"])
     opt_sparse = torch.optim.SparseAdam(sparse, lr=train_cfg["embeddingLr"]) if sparse else None
     lw = torch.tensor([meta["labelWeights"][t] for t in tasks])

@@ -1,4 +1,4 @@
-// `npm run bench:train [-- --json] [--quick]`: our trainer and a PyTorch reference (bench/torch_reference.py,
+// `npm run bench:train [-- --json] [--quick] [--workload adult|standard]`: our trainer and a PyTorch reference (bench/torch_reference.py,
 // Debian python3-torch) on the same encoded rows, model and training budget, side by side:
 //  - UCI Adult (income + never-married; many small fields, so framework overhead dominates);
 //  - the engine's standard workload (26 ID fields × vocab 100k × dim 16 + 13 dense → 256 → 128, 3 towers 64).
@@ -103,12 +103,16 @@ function exportSplit(dir: string, name: string, s: EncodedSplit, tasks: string[]
 }
 
 export function exportForTorch(dir: string, config: ExperimentConfig, train: EncodedSplit, test: EncodedSplit): void {
+  if (!['shared-bottom', 'mmoe'].includes(config.model.type)) throw new Error(`the PyTorch reference implements shared-bottom and mmoe, not ${config.model.type}`);
   mkdirSync(dir, { recursive: true });
   const tasks = Object.keys(config.tasks);
   const meta = {
     tasks,
     splits: { train: exportSplit(dir, 'train', train, tasks), test: exportSplit(dir, 'test', test, tasks) },
-    model: { bottom: config.model.bottom, tower: config.model.tower, activation: config.model.activation, dropout: config.model.dropout },
+    model: {
+      type: config.model.type, bottom: config.model.bottom, tower: config.model.tower, activation: config.model.activation,
+      dropout: config.model.dropout, experts: config.model.experts, expertHidden: config.model.expertHidden,
+    },
     training: { epochs: config.training.epochs, batchSize: config.training.batchSize, lr: config.training.optimizer.lr, embeddingLr: config.training.embeddingOptimizer.lr },
     labelWeights: labelWeightsFor(config, train),
     lossWeights: Object.fromEntries(tasks.map((t) => [t, config.tasks[t]!.lossWeight])),
@@ -155,7 +159,9 @@ function lastJson(stdout: string, who: string): SideResult {
 
 async function compare(name: string, quick: boolean) {
   const self = fileURLToPath(import.meta.url);
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '2', MKL_NUM_THREADS: '2' };
+  // OMP_WAIT_POLICY=PASSIVE: on a shared machine OpenMP's spinning workers otherwise slow PyTorch's 2 threads
+  // down tenfold (measured 343 vs 3.5 ms per Adult-sized step under load).
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '2', MKL_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE' };
   const ours = spawnSync(process.execPath, [self, '--child', name, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
   if (ours.status !== 0) throw new Error(`ours (${name}) failed: ${ours.stderr}`);
   const { config, train: tr, test } = await loadWorkload(name, quick);
@@ -173,7 +179,8 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   if (args[0] === '--child') return oursChild(args[1]!, quick);
   const results = [];
-  for (const w of ['adult', 'standard']) {
+  const only = args.indexOf('--workload');
+  for (const w of only >= 0 ? [args[only + 1]!] : ['adult', 'standard']) {
     const r = await compare(w, quick);
     results.push(r);
     if (!args.includes('--json')) {

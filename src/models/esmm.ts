@@ -24,9 +24,9 @@ export class ESMM extends MultiTaskModel {
     });
   }
 
-  shared(g: Graph, batch: FeatureBatch): Tensor { return this.input.forward(g, batch); }
+  shared(g: Graph, batch: FeatureBatch): Tensor[] { return [this.input.forward(g, batch)]; }
 
-  heads(g: Graph, H: Tensor): Tensor[] { return this.nets.map((n) => n.tower.forward(g, n.bottom.forward(g, H))); }
+  heads(g: Graph, [H]: readonly Tensor[]): Tensor[] { return this.nets.map((n) => n.tower.forward(g, n.bottom.forward(g, H!))); }
 }
 
 /** For each task, its ancestors via dependsOn (root first), then itself. */

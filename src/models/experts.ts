@@ -21,9 +21,3 @@ export class Gate {
 export function expertGroup(store: ParamStore, name: string, count: number, inDim: number, config: ModelConfig): MLP[] {
   return Array.from({ length: count }, (_, e) => mlp(store, `${name}.${e}`, inDim, config.expertHidden, config));
 }
-
-/** Column blocks of the given widths of a tensor (a concatenation seen as its parts). */
-export function splitColumns(g: Graph, H: Tensor, widths: readonly number[]): Tensor[] {
-  let off = 0;
-  return widths.map((w) => g.slice(H, off, (off += w)));
-}

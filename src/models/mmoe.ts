@@ -2,7 +2,7 @@ import type { Graph } from '../engine/graph.js';
 import type { Tensor } from '../engine/tensor.js';
 import { FeatureInput, type FeatureBatch, type MLP } from './layers.js';
 import { MultiTaskModel, Tower, type ModelContext } from './model.js';
-import { Gate, expertGroup, splitColumns } from './experts.js';
+import { Gate, expertGroup } from './experts.js';
 
 /**
  * Multi-gate Mixture-of-Experts (Ma et al., KDD 2018): shared expert MLPs, one softmax gate per task over
@@ -24,13 +24,12 @@ export class MMoE extends MultiTaskModel {
     this.towers = this.tasks.map((t) => new Tower(store, `tower.${t}`, this.experts[0]!.outDim, config));
   }
 
-  shared(g: Graph, batch: FeatureBatch): Tensor {
+  shared(g: Graph, batch: FeatureBatch): Tensor[] {
     const x = this.input.forward(g, batch);
-    return g.concat([x, ...this.experts.map((e) => e.forward(g, x))]);
+    return [x, ...this.experts.map((e) => e.forward(g, x))];
   }
 
-  heads(g: Graph, H: Tensor): Tensor[] {
-    const [x, ...experts] = splitColumns(g, H, [this.input.outDim, ...this.experts.map((e) => e.outDim)]);
+  heads(g: Graph, [x, ...experts]: readonly Tensor[]): Tensor[] {
     return this.towers.map((tower, t) => tower.forward(g, this.gates[t]!.mix(g, x!, experts)));
   }
 }

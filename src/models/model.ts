@@ -12,7 +12,7 @@ import { MtrankError } from '../util/errors.js';
 export type ModelType = ModelConfig['type'];
 
 export interface ModelOutput {
-  /** The shared representation H as computed (absent when nothing is shared, e.g. single-task). */
+  /** The shared representation H (absent when nothing is shared, e.g. single-task, or when it is several blocks and nothing was detached). */
   shared?: Tensor;
   /** The leaf the heads read instead of H when `detachShared` was asked: its `.grad` collects dL/dH. */
   detached?: Tensor;
@@ -45,17 +45,35 @@ export abstract class MultiTaskModel {
     this.store = ctx.store;
   }
 
-  /** The shared part, run once per step; null when the model shares nothing. */
-  abstract shared(g: Graph, batch: FeatureBatch): Tensor | null;
-  /** The task-specific part on H (possibly a detached copy): one B×1 logit per task. */
-  abstract heads(g: Graph, H: Tensor | null, batch: FeatureBatch): Tensor[];
+  /**
+   * The shared part, run once per step: the tensors every head reads (H, seen as its column blocks); empty
+   * when the model shares nothing. Several blocks avoid a concat/slice copy when nothing is detached.
+   */
+  abstract shared(g: Graph, batch: FeatureBatch): Tensor[];
+  /** The task-specific part on the shared blocks (possibly detached copies): one B×1 logit per task. */
+  abstract heads(g: Graph, shared: readonly Tensor[], batch: FeatureBatch): Tensor[];
 
+  /**
+   * `shared` in the output is H (the blocks concatenated when there are several and `detachShared` asks for
+   * it; the single block otherwise). With `detachShared`, the heads read `detached` (a leaf over H's values)
+   * so one backward per task through the heads leaves dL_t/dH in `detached.grad`, and `g.backward(shared, dH)`
+   * then runs the shared part once.
+   */
   forward(g: Graph, batch: FeatureBatch, opts: { detachShared?: boolean } = {}): ModelOutput {
-    const H = this.shared(g, batch);
-    if (!H) return { logits: this.heads(g, null, batch) };
-    const detached = opts.detachShared ? g.detach(H) : undefined;
-    return { shared: H, detached, logits: this.heads(g, detached ?? H, batch) };
+    const parts = this.shared(g, batch);
+    if (parts.length === 0) return { logits: this.heads(g, [], batch) };
+    if (!opts.detachShared) return { shared: parts.length === 1 ? parts[0] : undefined, logits: this.heads(g, parts, batch) };
+    const H = parts.length === 1 ? parts[0]! : g.concat(parts);
+    const detached = g.detach(H);
+    const views = parts.length === 1 ? [detached] : splitColumns(g, detached, parts.map((p) => p.cols));
+    return { shared: H, detached, logits: this.heads(g, views, batch) };
   }
+}
+
+/** Column blocks of the given widths of a tensor (a concatenation seen as its parts). */
+export function splitColumns(g: Graph, H: Tensor, widths: readonly number[]): Tensor[] {
+  let off = 0;
+  return widths.map((w) => g.slice(H, off, (off += w)));
 }
 
 /** The engine's fused activations; the others in the config schema are not implemented by the engine yet. */

@@ -3,7 +3,7 @@ import type { Tensor } from '../engine/tensor.js';
 import type { ParamStore } from '../engine/params.js';
 import { FeatureInput, type FeatureBatch, type MLP } from './layers.js';
 import { MultiTaskModel, Tower, type ModelContext } from './model.js';
-import { Gate, expertGroup, splitColumns } from './experts.js';
+import { Gate, expertGroup } from './experts.js';
 import type { ModelConfig } from '../config/schema.js';
 
 /**
@@ -61,19 +61,16 @@ export class PLE extends MultiTaskModel {
     this.towers = this.tasks.map((t) => new Tower(store, `tower.${t}`, dim, config));
   }
 
-  shared(g: Graph, batch: FeatureBatch): Tensor {
+  shared(g: Graph, batch: FeatureBatch): Tensor[] {
     const x = this.input.forward(g, batch);
-    if (this.levels.length === 1) return x;
+    if (this.levels.length === 1) return [x];
     let inputs: Tensor[] = Array.from({ length: this.tasks.length + 1 }, () => x);
     for (const level of this.levels.slice(0, -1)) inputs = level.forward(g, inputs);
-    return g.concat(inputs);
+    return inputs;
   }
 
-  heads(g: Graph, H: Tensor): Tensor[] {
-    const n = this.tasks.length + 1;
-    const inputs = this.levels.length === 1
-      ? Array.from({ length: n }, () => H)
-      : splitColumns(g, H, Array.from({ length: n }, () => H.cols / n));
+  heads(g: Graph, shared: readonly Tensor[]): Tensor[] {
+    const inputs = shared.length === 1 ? Array.from({ length: this.tasks.length + 1 }, () => shared[0]!) : shared;
     const out = this.levels[this.levels.length - 1]!.forward(g, inputs);
     return this.towers.map((tower, t) => tower.forward(g, out[t]!));
   }
