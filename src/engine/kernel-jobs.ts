@@ -19,7 +19,7 @@ export const CLOSED = 1 << 30;
 const CTRL_BYTES = 64;
 export const CONTROL_BYTES = CTRL_BYTES + JOB_ARGS * 8;
 /** Spin iterations before a worker sleeps: consecutive kernel calls follow each other within microseconds. */
-export const SPIN_WORKER = 20_000;
+export const SPIN_WORKER = 5_000;
 
 export function controlViews(sab: SharedArrayBuffer): { ctrl: Int32Array; args: Float64Array } {
   return { ctrl: new Int32Array(sab, 0, CTRL_BYTES / 4), args: new Float64Array(sab, CTRL_BYTES, JOB_ARGS) };
@@ -104,11 +104,11 @@ export function takeChunks(k: KernelExports, ctrl: Int32Array, args: Float64Arra
   return taken;
 }
 
-/** Worker side: join the open job (true), or find it closed (false). */
+/** Worker side: join the open job (true), or find it closed or without chunks left (false). */
 export function tryJoin(ctrl: Int32Array): boolean {
   for (;;) {
     const s = Atomics.load(ctrl, CTRL.state);
-    if (s & CLOSED) return false;
+    if (s & CLOSED || Atomics.load(ctrl, CTRL.next) >= Atomics.load(ctrl, CTRL.chunks)) return false;
     if (Atomics.compareExchange(ctrl, CTRL.state, s, s + 1) === s) return true;
   }
 }

@@ -12,7 +12,7 @@ import { CLOSED, CONTROL_BYTES, CTRL, JOB, JOB_ARGS, controlViews, jobItems, run
 import { loadedKernels, memory } from './wasm.js';
 import { heap } from './memory.js';
 
-const SPIN_MAIN = 200_000;
+const SPIN_MAIN = 5_000;
 /** Chunks per thread: more balance a late or slow worker; gemm chunks each pack B again, so fewer there. */
 const CHUNKS_PER_THREAD: Record<number, number> = { [JOB.gemm]: 2 };
 const ROW_CHUNKS_PER_THREAD = 4;
@@ -48,6 +48,7 @@ export function shutdownThreads(): Promise<void> {
   pool = null;
   stats.parallelJobs = 0;
   stats.mainChunks = 0;
+  stats.backoffs = 0;
   Atomics.store(p.ctrl, CTRL.kind, JOB.stop);
   Atomics.add(p.ctrl, CTRL.gen, 1);
   Atomics.notify(p.ctrl, CTRL.gen);
@@ -98,6 +99,10 @@ function singleThreadWork(): number {
 /** Run job `kind` with arguments `a`, split over the pool when `parallel` (else entirely on this thread). */
 export function runJob(kind: number, a: ArrayLike<number>, parallel: boolean): void {
   const k = loadedKernels().exports!;
+  if (parallel && backoff > 0) {
+    backoff--;
+    parallel = false;
+  }
   const p = parallel ? currentPool() : null;
   if (!p) {
     localArgs.set(a);
@@ -113,7 +118,9 @@ export function runJob(kind: number, a: ArrayLike<number>, parallel: boolean): v
   Atomics.add(ctrl, CTRL.gen, 1);
   Atomics.notify(ctrl, CTRL.gen);
   stats.parallelJobs++;
+  const t0 = performance.now();
   stats.mainChunks += takeChunks(k, ctrl, args, p.work.byteOffset);
+  const t1 = performance.now();
   // Close the job, then wait for the workers inside it to finish their chunks.
   let s = Atomics.load(ctrl, CTRL.state);
   for (let seen; (seen = Atomics.compareExchange(ctrl, CTRL.state, s, s | CLOSED)) !== s;) s = seen;
@@ -124,13 +131,33 @@ export function runJob(kind: number, a: ArrayLike<number>, parallel: boolean): v
     s = Atomics.load(ctrl, CTRL.state);
   }
   if (Atomics.exchange(ctrl, CTRL.error, 0)) throw new Error('a kernel worker failed (see its message above)');
+  noteWait(performance.now() - t1, t1 - t0);
+}
+
+// When the machine is oversubscribed a worker can be descheduled in the middle of a chunk, and the caller waits
+// for it longer than doing the whole job alone would take. After a few such jobs in a row, run the next calls on
+// one thread, then try again. (Results do not depend on the thread count, so this changes speed only.)
+const SLOW_JOBS_BEFORE_BACKOFF = 3;
+const BACKOFF_CALLS = 64;
+let slowJobs = 0;
+let backoff = 0;
+function noteWait(waitMs: number, ownMs: number): void {
+  slowJobs = waitMs > ownMs ? slowJobs + 1 : 0;
+  if (slowJobs >= SLOW_JOBS_BEFORE_BACKOFF) {
+    slowJobs = 0;
+    backoff = BACKOFF_CALLS;
+    stats.backoffs++;
+  }
 }
 const localArgs = new Float64Array(JOB_ARGS);
-const stats = { parallelJobs: 0, mainChunks: 0 };
+const stats = { parallelJobs: 0, mainChunks: 0, backoffs: 0 };
 
-/** Parallel jobs run so far by the current pool, and the share of their chunks the workers took. */
-export function threadStats(): { parallelJobs: number; workerShare: number } {
+/**
+ * Parallel jobs run so far by the current pool, the share of their chunks the workers took, and how often
+ * slow workers made the pool fall back to one thread for a while.
+ */
+export function threadStats(): { parallelJobs: number; workerShare: number; backoffs: number } {
   const worker = pool ? Atomics.load(pool.ctrl, CTRL.workerChunks) : 0;
   const all = worker + stats.mainChunks;
-  return { parallelJobs: stats.parallelJobs, workerShare: all ? worker / all : 0 };
+  return { parallelJobs: stats.parallelJobs, workerShare: all ? worker / all : 0, backoffs: stats.backoffs };
 }
