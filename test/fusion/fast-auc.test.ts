@@ -14,6 +14,9 @@ describe('FastAuc (bucketed exact AUC)', () => {
       (u) => 0.5 + Math.floor(u * 1000) * 1e-17,          // range near machine precision
       (u) => (u < 0.999 ? 0.25 : 0.25 + u),               // nearly constant with a few outliers
       (u) => u,
+      (u) => Math.log(u),                                  // all negative (product form's log scores)
+      (u) => (u < 0.3 ? 0 : u - 0.6),                      // mixed sign with many exact zeros
+      (u) => (u - 0.5) * 1e300,                            // huge magnitudes of both signs
     ];
     for (const [k, shape] of shapes.entries()) {
       for (const rate of [0.002, 0.05, 0.5, 0.97]) {
@@ -54,5 +57,23 @@ describe('FastAuc (bucketed exact AUC)', () => {
     }
     expect(prepareColumn('product', Float64Array.from([1, Math.E, 0]))[1]).toBeCloseTo(1, 15);
     expect(Number.isFinite(prepareColumn('product', Float64Array.from([0]))[0])).toBe(true);
+  });
+});
+
+describe('ComboScorer', () => {
+  it('scores on the fly (≤ 3 non-zero weights) and materialised (more) exactly like auc of fuseInto', async () => {
+    const { ComboScorer } = await import('../../src/fusion/scorer.js');
+    const rng = new Rng(10);
+    const n = 2500, T = 4;
+    const columns = Array.from({ length: T }, () => Float64Array.from({ length: n }, () => Math.round(rng.float() * 50) / 50));
+    const labels = Array.from({ length: T }, (_, t) => Uint8Array.from({ length: n }, (_, i) => (rng.float() < 0.1 + 0.5 * columns[t][i] ? 1 : 0)));
+    const scorer = new ComboScorer({ rows: n, columns, labels });
+    const out = new Float64Array(T + 1), f = new Float64Array(n);
+    for (const w of [[0, 0, 0, 0], [0, 3, 0, 0], [1, 0, 2, 0], [1, 2, 3, 0], [1, 2, 3, 4], [0.1, 0.7, 0.3, 0.9]]) {
+      scorer.score(w, { taskMask: 0b1111, withGauc: false }, out);
+      fuseInto(w, columns, f);
+      for (let t = 0; t < T; t++) expect(out[t], `w=${w} task ${t}`).toBeCloseTo(auc(f, labels[t]), 12);
+      expect(Number.isNaN(out[T])).toBe(true);
+    }
   });
 });
