@@ -53,7 +53,8 @@ function exactByFaces(A: Float64Array, b: Float64Array, T: number): number[] {
     const f = quadratic(A, b, x);
     if (f < bestF - 1e-15) { bestF = f; best = x; }
   }
-  return best; // only reached when rounding defeats every certificate: the best feasible face is still exact
+  // Only reached when rounding defeats every certificate: the best feasible face is still exact.
+  return best.length ? best : frankWolfe(A, b, T, 2000);
 }
 
 function isOptimal(A: Float64Array, b: Float64Array, T: number, x: number[], lambda: number): boolean {
