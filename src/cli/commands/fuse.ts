@@ -31,7 +31,7 @@ export function registerFuseCommand(program: Command): void {
     .option('--constraint <expr>', "e.g. 'auc(click) >= base(click) - 0.005' (repeatable)", collect, [])
     .option('--config <file>', 'experiment config whose fusion: section gives defaults')
     .option('--threads <n>', 'worker threads (results do not depend on it)', num('threads', true), 2)
-    .option('--seed <n>', 'random search seed', (v) => Number(v), 42)
+    .option('--seed <n>', 'random search seed', (v) => { if (!/^\d+$/.test(v)) throw new MtrankError(`--seed: expected a non-negative integer, got '${v}'`); return Number(v); }, 42)
     .option('--out <file>', 'also write the result JSON here')
     .option('--json', 'print the result as JSON')
     .action(async (o: FuseCommandOptions & { json?: boolean }) => {
