@@ -14,7 +14,8 @@ export interface DuckOptions { threads?: number; tempDir?: string }
 export async function withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>, opts: DuckOptions = {}): Promise<T> {
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(opts.threads ?? availableParallelism()),
-    temp_directory: opts.tempDir ?? join(tmpdir(), 'mtrank-duckdb'),
+    // Per process: concurrent jobs must not share DuckDB's spill files.
+    temp_directory: opts.tempDir ?? join(tmpdir(), `mtrank-duckdb-${process.pid}`),
     preserve_insertion_order: 'true',
   });
   const c = await instance.connect();
