@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   const f = (x: number, d = 0) => x.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d });
   const load = () => loadavg()[0]!.toFixed(1);
 
-  log(`kernels: ${kernelInfo().variant}; load average ${load()} on ${availableParallelism()} cores (rates in [] = work / (CPU time / threads), the rate with the cores to ourselves)`);
+  log(`kernels: ${kernelInfo().variant}; load average ${load()} on ${availableParallelism()} cores (rates in [] = work / (CPU time / threads): a hint of the rate on an idle machine, optimistic on 2 threads)`);
   const gemms = measureGemm({ threads: [1, 2], seconds: quick ? 0.25 : 0.5, repeats: 3 });
   const gemm1 = gemms.gflops1, gemm2 = gemms.gflops2;
   log(`GEMM 512x429 @ 429x256 (A·B, median of 3, interleaved): ${f(gemm1, 1)} GFLOP/s on 1 thread, ${f(gemm2, 1)} on 2 (${f(gemm2 / gemm1, 2)}x)`);
