@@ -234,6 +234,9 @@ export const experimentConfig = experimentShape.superRefine((c, ctx) => {
   }
   const groups = Object.entries(c.features).filter(([, f]) => f.group).map(([n]) => n);
   if (groups.length > 1) ctx.addIssue({ code: 'custom', path: ['features', groups[1], 'group'], message: `expected at most one group feature, got ${groups.join(', ')}` });
+  for (const g of groups) {
+    if (c.features[g].type !== 'categorical') ctx.addIssue({ code: 'custom', path: ['features', g, 'group'], message: 'expected the group feature to be categorical' });
+  }
   const items = Object.entries(c.features).filter(([, f]) => f.type === 'categorical' && f.role === 'item').map(([n]) => n);
   if (items.length > 1) ctx.addIssue({ code: 'custom', path: ['features', items[1], 'role'], message: `expected at most one item feature, got ${items.join(', ')}` });
   if (d.itemFeature !== undefined) {

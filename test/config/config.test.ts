@@ -54,6 +54,8 @@ describe('config', () => {
     expect(errorOf(() => parseConfig(minimal, ['tasks.order.dependsOn=cart']))).toMatch(/tasks\.order\.dependsOn: expected one of the tasks \(click, order\), got 'cart'/);
     expect(errorOf(() => parseConfig(minimal, ['features.x.type=vector']))).toMatch(/features\.x/);
     expect(errorOf(() => parseConfig({ ...minimal, data: { source: 'x.csv' } }))).toMatch(/data\.split/);
+    expect(errorOf(() => parseConfig(minimal, ['features.price.group=true']))).toMatch(/features\.price\.group: expected the group feature to be categorical/);
+    expect(errorOf(() => parseConfig(minimal, ['features.user_id.input=false']))).toMatch(/features\.user_id\.input: a feature with input: false must be a group feature/);
   });
 
   it('reports unreadable and malformed files with their name', () => {
