@@ -103,7 +103,7 @@ export function syntheticBatches(cfg: WorkloadConfig, count: number, rows: numbe
 
 /**
  * Wall and CPU seconds of fn. On a shared machine the wall rate drops with other load; work / (CPU time /
- * threads) estimates the rate with the cores to ourselves (spin-waits count as busy, so it errs low).
+ * threads) hints at the rate on an idle machine (optimistic with threads: a parked thread uses no CPU time).
  */
 function timed(fn: () => void): { wall: number; cpu: number } {
   const c0 = process.cpuUsage(), t0 = performance.now();
