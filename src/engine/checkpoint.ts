@@ -53,6 +53,8 @@ export function saveCheckpoint(dir: string, store: ParamStore, optimizer: Optimi
   mkdirSync(dir, { recursive: true });
   const optimizers = asList(optimizer);
   const all = slots(store, optimizers);
+  // Streamed to a temporary file, fsynced, then renamed (what writeFileAtomic does for one buffer): the
+  // arrays go out through a small buffer instead of being copied into one of the checkpoint's full size.
   const tmp = join(dir, `.weights.tmp-${process.pid}-${Date.now()}`);
   const bounce = Buffer.allocUnsafe(CHUNK);
   let crc = 0, total = 0;
