@@ -5,7 +5,8 @@
  * shift the numbers another consumer sees.
  */
 export class Rng {
-  private s0: number; private s1: number; private s2: number; private s3: number;
+  // State in a Uint32Array: plain number fields holding values ≥ 2³¹ are boxed by V8, so every draw allocated.
+  private readonly s = new Uint32Array(4);
   private spare: number | null = null;
 
   constructor(readonly seed: number) {
@@ -17,17 +18,19 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = next(); this.s1 = next(); this.s2 = next(); this.s3 = next();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+    const s = this.s;
+    s[0] = next(); s[1] = next(); s[2] = next(); s[3] = next();
+    if ((s[0]! | s[1]! | s[2]! | s[3]!) === 0) s[0] = 1;
   }
 
   /** Uniform 32-bit unsigned integer. */
   u32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 ^= this.s0; this.s3 ^= this.s1; this.s1 ^= this.s2; this.s0 ^= this.s3;
-    this.s2 ^= t; this.s3 = rotl(this.s3, 11);
-    this.s0 >>>= 0; this.s1 >>>= 0; this.s2 >>>= 0; this.s3 >>>= 0;
+    const s = this.s;
+    const s1 = s[1]!;
+    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+    const t = s1 << 9;
+    s[2] = s[2]! ^ s[0]!; s[3] = s[3]! ^ s1; s[1] = s1 ^ s[2]!; s[0] = s[0]! ^ s[3]!;
+    s[2] = s[2]! ^ t; s[3] = rotl(s[3]!, 11);
     return result;
   }
 
@@ -66,4 +69,4 @@ export class Rng {
   }
 }
 
-function rotl(x: number, k: number): number { return ((x << k) | (x >>> (32 - k))) >>> 0; }
+function rotl(x: number, k: number): number { return (x << k) | (x >>> (32 - k)); }
