@@ -17,10 +17,11 @@ export function barProgress(label = 'train'): TrainProgress {
     format: `${label} {bar} {percentage}% | step {value}/{total} | loss {loss} | {aucs} | eta {eta_formatted}`,
     barsize: 24, hideCursor: true, clearOnComplete: false, fps: 5,
   }, cliProgress.Presets.shades_classic);
-  let aucs = 'auc –';
+  let aucs = 'auc –', last = '–';
   return {
-    start(total, startStep) { bar.start(total, startStep, { loss: '–', aucs }); },
-    step(step, loss) { bar.update(step, { loss: loss.toFixed(4), aucs }); },
+    start(total, startStep) { bar.start(total, startStep, { loss: last, aucs }); },
+    // NaN = no new loss figure this step (losses are averaged over a few steps): keep showing the last one.
+    step(step, loss) { if (Number.isFinite(loss)) last = loss.toFixed(4); bar.update(step, { loss: last, aucs }); },
     eval(step, a) { aucs = formatAucs(a); bar.update(step, { aucs }); },
     message(text) { bar.stop(); process.stderr.write(text + '\n'); },
     stop() { bar.stop(); },
@@ -32,7 +33,7 @@ export function logProgress(write: (line: string) => void = (l) => process.stder
   let total = 0, loss = NaN;
   return {
     start(t) { total = t; },
-    step(_s, l) { loss = l; },
+    step(_s, l) { if (Number.isFinite(l)) loss = l; },
     eval(step, a) { write(`step ${step}/${total} loss ${loss.toFixed(4)} ${formatAucs(a)}`); },
     message(text) { write(text); },
     stop() {},
