@@ -44,6 +44,16 @@ export function readManifest(dir: string): CacheManifest | null {
   } catch { return null; }
 }
 
+/** Every file a manifest names is present (a half-deleted cache entry is re-encoded, not half-loaded). */
+export function cacheComplete(dir: string, m: CacheManifest): boolean {
+  if (!existsSync(join(dir, 'preprocess.json'))) return false;
+  for (const [split, s] of Object.entries(m.splits)) {
+    const files = [...s.categorical.map((c) => c.file), ...s.multi.flatMap((x) => [x.offsets, x.ids]), ...s.labels.map((l) => l.file), s.dense, s.group, s.item];
+    for (const f of files) if (f && !existsSync(join(dir, split, f))) return false;
+  }
+  return true;
+}
+
 /** Publish a fully written temporary directory as the cache entry (the manifest is written last). */
 export function publishCache(tmpDir: string, finalDir: string, manifest: CacheManifest): void {
   writeFileAtomic(join(tmpDir, 'manifest.json'), JSON.stringify(manifest, null, 1));

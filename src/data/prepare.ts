@@ -12,7 +12,7 @@ import type { ExperimentConfig } from '../config/schema.js';
 import { MtrankError } from '../util/errors.js';
 import { fitPreprocessor } from '../features/fit.js';
 import { Preprocessor } from '../features/preprocessor.js';
-import { cacheKey, loadSplit, publishCache, readManifest, splitBytes, type CacheManifest } from './cache.js';
+import { cacheComplete, cacheKey, loadSplit, publishCache, readManifest, splitBytes, type CacheManifest } from './cache.js';
 import { withConnection, type DuckDBConnection } from './duckdb.js';
 import { encodeTable, type SplitManifest } from './encode.js';
 import { expandSource, type SourceFile } from './sources.js';
@@ -63,7 +63,8 @@ export async function encodeData(config: ExperimentConfig, opts: PrepareOptions 
     const sources = await listSources(c, config);
     const key = cacheKey(config, sources);
     const dir = join(cacheRoot, key);
-    const cached = opts.useCache === false ? null : readManifest(dir);
+    const found = opts.useCache === false ? null : readManifest(dir);
+    const cached = found && cacheComplete(dir, found) ? found : null;
     if (cached) {
       progress({ stage: 'cache', message: `using cached encoding ${dir}` });
       const preprocessor = Preprocessor.load(join(dir, 'preprocess.json'));

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
@@ -123,6 +123,11 @@ describe('prepareData on the synthetic funnel', () => {
     expect(data.report.cached).toBe(false);
     for (const s of ['train', 'valid', 'test'] as const) expect(again[s]).toEqual(data[s]);
     expect(Preprocessor.load(join(data.dir, 'preprocess.json')).json).toEqual(data.preprocessor.json);
+    // A damaged cache entry is encoded again, not half-loaded.
+    rmSync(join(data.dir, 'valid', 'dense.f32'));
+    const repaired = await prepareData(parseConfig(rawConfig), { threads: 2 });
+    expect(repaired.report.cached).toBe(false);
+    expect(repaired.valid).toEqual(data.valid);
   });
 
   it('a raw row encodes at inference exactly as in training', async () => {
