@@ -50,8 +50,21 @@ export interface EncodedRow {
 }
 
 export class Preprocessor {
+  /** Model inputs that are one id per row: categorical features and bucketized numerics. */
+  readonly categoricalFeatures: (FittedCategorical | FittedBucketize)[];
+  readonly multiFeatures: FittedMulti[];
+  readonly numericFeatures: FittedNumeric[];
+  readonly denseNames: string[];
+  private readonly nulls: Set<string>;
+
   constructor(readonly json: PreprocessJson) {
     if (json.version !== PREPROCESS_VERSION) throw new MtrankError(`preprocess.json: expected version ${PREPROCESS_VERSION}, got ${json.version}`);
+    const inputs = json.features.filter((f) => f.input);
+    this.categoricalFeatures = inputs.filter((f): f is FittedCategorical | FittedBucketize => f.kind === 'categorical' || f.kind === 'bucketize');
+    this.multiFeatures = inputs.filter((f): f is FittedMulti => f.kind === 'multi');
+    this.numericFeatures = inputs.filter((f): f is FittedNumeric => f.kind === 'numeric');
+    this.denseNames = denseNames(json.features);
+    this.nulls = new Set(json.nullValues);
   }
 
   static load(path: string): Preprocessor {
@@ -64,20 +77,13 @@ export class Preprocessor {
 
   save(path: string): void { writeFileAtomic(path, JSON.stringify(this.json)); }
 
-  /** Model inputs that are one id per row: categorical features and bucketized numerics. */
-  get categoricalFeatures(): (FittedCategorical | FittedBucketize)[] {
-    return this.json.features.filter((f): f is FittedCategorical | FittedBucketize => (f.kind === 'categorical' || f.kind === 'bucketize') && f.input);
-  }
-  get multiFeatures(): FittedMulti[] { return this.json.features.filter((f): f is FittedMulti => f.kind === 'multi' && f.input); }
-  get numericFeatures(): FittedNumeric[] { return this.json.features.filter((f): f is FittedNumeric => f.kind === 'numeric' && f.input); }
   get categoricalNames(): string[] { return this.categoricalFeatures.map((f) => f.name); }
   get multiNames(): string[] { return this.multiFeatures.map((f) => f.name); }
-  get denseNames(): string[] { return denseNames(this.json.features); }
   feature(name: string): FittedFeature | undefined { return this.json.features.find((f) => f.name === name); }
 
   /** Encode one raw row (column → value) exactly as training did. */
   encodeRow(row: Record<string, unknown>, where: { row?: number } = {}): EncodedRow {
-    const nulls = new Set(this.json.nullValues);
+    const nulls = this.nulls;
     const text = (column: string): string | null => {
       const v = row[column];
       if (v === null || v === undefined) return null;
