@@ -78,6 +78,17 @@ describe('bad input', () => {
     expect(await failure(prepareData(config(empty)))).toMatch(new RegExp(`^train split is empty \\(${empty}\\)`));
   });
 
+  it('a time split on timestamps; an unreadable time names file, line and column', async () => {
+    const text = 'user,price,click,ts\nu1,1,0,2024-01-01 10:00:00\nu2,2,1,2024-01-02 11:00:00\nu3,3,0,2024-01-03 09:00:00\nu4,4,1,2024-01-01 23:59:59\n';
+    const f = file(text);
+    const split = { method: 'time', column: 'ts', validFrom: '2024-01-02', testFrom: '2024-01-03' };
+    const d = await prepareData(config(f, { train: undefined, source: f, split }));
+    expect([d.train.rows, d.valid.rows, d.test.rows]).toEqual([2, 1, 1]);
+    expect(Array.from(d.train.labels.click)).toEqual([0, 1]);
+    const g = file(text.replace('2024-01-03 09:00:00', 'soon'));
+    expect(await failure(prepareData(config(g, { train: undefined, source: g, split })))).toBe(`${g}, line 4, column 'ts': expected a timestamp (time split column), got 'soon'`);
+  });
+
   it('a missing file and unreadable headerless columns are named', async () => {
     expect(await failure(prepareData(config(join(dir, 'nope.csv'))))).toBe(`${join(dir, 'nope.csv')}: file not found`);
     const f = file('u1,1,0\nu2,2,1\n');
