@@ -97,7 +97,7 @@ export async function buildCompareReport(groups: RunGroupData[], title = 'Compar
   ];
   const figures = [{ label: 'runs', value: String(groups.length) }, { label: 'tasks', value: tasks.join(', ') }];
   if (seeds > 1) figures.push({ label: 'seeds per run', value: String(seeds) });
-  return { html: page({ title, subtitle: `${groups.length} runs compared`, figures, sections }), charts, summary };
+  return { html: page({ title, subtitle: seeds > 1 ? `${groups.length} settings compared, up to ${seeds} seeds each` : `${groups.length} runs compared`, figures, sections }), charts, summary };
 }
 
 /** PNG copies go next to the page: compare.html → compare-charts/*.png. */
