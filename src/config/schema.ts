@@ -246,6 +246,10 @@ export const experimentConfig = experimentShape.superRefine((c, ctx) => {
   for (const [name, f] of Object.entries(c.features)) {
     if ((f.type === 'categorical' || f.type === 'multi-categorical') && f.hashBuckets !== undefined && f.maxSize !== undefined)
       ctx.addIssue({ code: 'custom', path: ['features', name, 'hashBuckets'], message: 'expected either hashBuckets or maxSize, not both' });
+    if (f.type === 'categorical' && f.pretrained && f.hashBuckets !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['features', name, 'pretrained'], message: 'a hashed feature (hashBuckets) has no vocabulary to map pretrained vectors onto' });
+    if (f.type === 'categorical' && f.pretrained && !f.input)
+      ctx.addIssue({ code: 'custom', path: ['features', name, 'pretrained'], message: 'pretrained vectors need a model input (input: true)' });
     if (!f.input && !f.group) ctx.addIssue({ code: 'custom', path: ['features', name, 'input'], message: 'a feature with input: false must be a group feature (or be removed)' });
   }
 });

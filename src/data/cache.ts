@@ -1,7 +1,8 @@
 /**
  * The encoded-data cache: `<cacheDir>/<key>/` holds `manifest.json`, `preprocess.json` and one directory per
  * split of column files (layout in docs/data.md). The key hashes the config's data/features/tasks sections
- * and every source file's path, size and mtime, so any change re-encodes and an unchanged run skips parsing.
+ * and every input file's path, size and mtime (data sources and pretrained vector files), so any change
+ * re-encodes and an unchanged run skips parsing.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';

@@ -12,6 +12,7 @@ import type { ExperimentConfig } from '../config/schema.js';
 import { MtrankError } from '../util/errors.js';
 import { fitPreprocessor } from '../features/fit.js';
 import { Preprocessor } from '../features/preprocessor.js';
+import { coverageLines, pretrainedFileStats } from '../features/pretrained.js';
 import { cacheComplete, cacheKey, loadSplit, publishCache, readManifest, splitBytes, type CacheManifest } from './cache.js';
 import { withConnection, type DuckDBConnection } from './duckdb.js';
 import { encodeTable, type SplitManifest } from './encode.js';
@@ -61,13 +62,15 @@ export async function encodeData(config: ExperimentConfig, opts: PrepareOptions 
   const cacheRoot = opts.cacheDir ?? config.data.cacheDir ?? '.cache/mtrank';
   return withConnection(async (c) => {
     const sources = await listSources(c, config);
-    const key = cacheKey(config, sources);
+    // The vocabulary of a pretrained feature may be extended from its vector file, so the file is an input too.
+    const key = cacheKey(config, [...sources, ...pretrainedFileStats(config)]);
     const dir = join(cacheRoot, key);
     const found = opts.useCache === false ? null : readManifest(dir);
     const cached = found && cacheComplete(dir, found) ? found : null;
     if (cached) {
       progress({ stage: 'cache', message: `using cached encoding ${dir}` });
       const preprocessor = Preprocessor.load(join(dir, 'preprocess.json'));
+      for (const line of coverageLines(preprocessor)) progress({ stage: 'cache', message: line });
       return { dir, manifest: cached, preprocessor, report: report(cached, dir, true, start) };
     }
     progress({ stage: 'read', message: `reading ${sources.length} file(s)` });
@@ -78,6 +81,7 @@ export async function encodeData(config: ExperimentConfig, opts: PrepareOptions 
     mkdirSync(tmp, { recursive: true });
     try {
       const preprocessor = new Preprocessor(pre);
+      for (const line of coverageLines(preprocessor)) progress({ stage: 'fit', message: line });
       preprocessor.save(join(tmp, 'preprocess.json'));
       const splits: Partial<Record<SplitName, SplitManifest>> = {};
       for (const s of SPLITS) {

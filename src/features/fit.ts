@@ -1,13 +1,15 @@
 /**
  * Fit the preprocessing on the training split only: vocabularies by GROUP BY (count ≥ minCount, the most
  * frequent maxSize, ties by value), numeric statistics and quantile bucket boundaries — all in DuckDB.
+ * A feature with pretrained vectors may get the file's other tokens appended (extendVocab).
  * The vocabulary tables stay registered for encoding.
  */
 import type { ExperimentConfig, FeatureConfig, LabelRule } from '../config/schema.js';
 import { groupFeatureName, itemFeatureName } from '../config/schema.js';
 import { ident, queryRow, type DuckDBConnection } from '../data/duckdb.js';
-import { PREPROCESS_VERSION, type FittedFeature, type FittedLabel, type PreprocessJson } from './preprocessor.js';
-import { numCol, textCol, tokensExpr, vocabTable } from './sql.js';
+import { PREPROCESS_VERSION, type FittedCategorical, type FittedFeature, type FittedLabel, type PreprocessJson } from './preprocessor.js';
+import { attachPretrained } from './pretrained.js';
+import { appendVocabulary, numCol, textCol, tokensExpr, vocabTable } from './sql.js';
 
 export function featureColumn(name: string, f: FeatureConfig): string { return f.column ?? name; }
 export function labelColumn(rule: LabelRule): string { return typeof rule === 'string' ? rule : rule.column; }
@@ -28,7 +30,12 @@ export async function fitPreprocessor(c: DuckDBConnection, config: ExperimentCon
     if (f.type === 'categorical') {
       const vocab = f.hashBuckets !== undefined ? undefined
         : await fitVocabulary(c, name, `SELECT r.${ident(textCol(column))} AS v FROM ${rawTable} r`, f.minCount, f.maxSize);
-      features.push({ ...base, kind: 'categorical', dim: f.embeddingDim, vocab, hashBuckets: f.hashBuckets, ...(f.role ? { role: f.role } : {}) });
+      const fitted: FittedCategorical = { ...base, kind: 'categorical', dim: f.embeddingDim, vocab, hashBuckets: f.hashBuckets, ...(f.role ? { role: f.role } : {}) };
+      if (f.pretrained) {
+        const appended = attachPretrained(fitted, f.pretrained);
+        if (appended.length) await appendVocabulary(c, fitted, appended, fitted.vocab!.length - appended.length + 1);
+      }
+      features.push(fitted);
     } else if (f.type === 'multi-categorical') {
       const fitted = { ...base, kind: 'multi' as const, dim: f.embeddingDim, separator: f.separator, maxLength: f.maxLength, pooling: f.pooling, hashBuckets: f.hashBuckets };
       const vocab = f.hashBuckets !== undefined ? undefined

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError, placeMessage } from '../util/errors.js';
+import type { FittedPretrained } from './pretrained.js';
 
 export const PREPROCESS_VERSION = 1;
 
@@ -16,6 +17,8 @@ export interface FittedCategorical extends Base {
   kind: 'categorical'; dim: number; role?: 'item';
   /** vocab[i] has id i+1 (0 = OOV/missing). Absent when hashing. */
   vocab?: string[]; hashBuckets?: number;
+  /** Pretrained vectors (the vocabulary may end with tokens appended from the file). */
+  pretrained?: FittedPretrained;
 }
 export interface FittedMulti extends Base {
   kind: 'multi'; dim: number; separator: string; maxLength: number; pooling: 'mean' | 'sum';

@@ -15,12 +15,16 @@ export function vocabTable(f: FittedFeature): string { return ident(`__vocab_${f
 export async function registerVocabularies(c: DuckDBConnection, pre: PreprocessJson): Promise<void> {
   for (const f of pre.features) {
     if ((f.kind !== 'categorical' && f.kind !== 'multi') || !f.vocab) continue;
-    const table = vocabTable(f);
-    await c.run(`CREATE OR REPLACE TABLE ${table} (v VARCHAR, id INTEGER)`);
-    const a = await c.createAppender(`__vocab_${f.name}`);
-    f.vocab.forEach((v, i) => { a.appendVarchar(v); a.appendInteger(i + 1); a.endRow(); });
-    a.closeSync();
+    await c.run(`CREATE OR REPLACE TABLE ${vocabTable(f)} (v VARCHAR, id INTEGER)`);
+    await appendVocabulary(c, f, f.vocab, 1);
   }
+}
+
+/** Add tokens to a feature's vocabulary table with ids firstId, firstId+1, ... */
+export async function appendVocabulary(c: DuckDBConnection, f: FittedFeature, tokens: readonly string[], firstId: number): Promise<void> {
+  const a = await c.createAppender(`__vocab_${f.name}`);
+  tokens.forEach((v, i) => { a.appendVarchar(v); a.appendInteger(firstId + i); a.endRow(); });
+  a.closeSync();
 }
 
 /** Staged column names (src/data/stage.ts): text, parsed numbers, 0/1 labels, the time, bad-value notes. */

@@ -55,7 +55,11 @@ export class MLP {
   }
 }
 
-export interface CategoricalField { name: string; vocabSize: number; dim: number }
+export interface CategoricalField {
+  name: string; vocabSize: number; dim: number;
+  /** Parameter group of this field's table (e.g. pretrainedGroup(name), so lrScale applies); default: the input's. */
+  group?: string;
+}
 export interface MultiField extends CategoricalField { pooling: 'mean' | 'sum' }
 export interface FeatureInputSpec {
   categorical: readonly CategoricalField[];
@@ -84,8 +88,9 @@ export class FeatureInput {
 
   constructor(store: ParamStore, readonly spec: FeatureInputSpec, opts: FeatureInputOptions = {}) {
     const init = opts.init ?? normal(0.01);
-    this.tables = spec.categorical.map((f) => store.embedding(`emb.${f.name}`, f.vocabSize, f.dim, init, opts.group));
-    this.bagTables = (spec.multi ?? []).map((f) => store.embedding(`emb.${f.name}`, f.vocabSize, f.dim, init, opts.group));
+    const table = (f: CategoricalField) => store.embedding(`emb.${f.name}`, f.vocabSize, f.dim, init, f.group ?? opts.group);
+    this.tables = spec.categorical.map(table);
+    this.bagTables = (spec.multi ?? []).map(table);
     this.outDim = [...this.tables, ...this.bagTables].reduce((s, t) => s + t.dim, spec.denseCount);
   }
 

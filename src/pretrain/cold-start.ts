@@ -60,7 +60,8 @@ export function createColdStartLookup(t: ColdStartTables): ColdStartLookup {
 // ---------------------------------------------------------------- report
 
 export interface ColdStartSlice { rows: number; positives: number; labelRate: number | null; auc: number | null }
-export type ColdStartBreakdown = Record<string, { seen: ColdStartSlice; unseen: ColdStartSlice }>;
+/** Per task; `unseenPretrained` (unseen rows whose item has a pretrained row) only when that mask was given. */
+export type ColdStartBreakdown = Record<string, { seen: ColdStartSlice; unseen: ColdStartSlice; unseenPretrained?: ColdStartSlice }>;
 
 /** 1 for evaluation rows whose item ID (0 = OOV, never seen) occurs among the training rows' item IDs. */
 export function itemSeenFlags(trainItems: Int32Array, evalItems: Int32Array): Uint8Array {
@@ -71,23 +72,27 @@ export function itemSeenFlags(trainItems: Int32Array, evalItems: Int32Array): Ui
 
 /**
  * Per-task AUC on seen vs unseen rows, in the shape metrics.json's `coldStart` takes (read by src/report).
- * AUC is null where a slice is empty or has one class only.
+ * With `pretrainedOnly` (1 where the row's item is unseen in training but has a row appended from the
+ * pretrained file), also the `unseenPretrained` slice. AUC is null where a slice is empty or has one class only.
  */
-export function coldStartBreakdown(input: { scores: Record<string, Float32Array | Float64Array>; labels: Record<string, Uint8Array>; itemSeen: Uint8Array }): ColdStartBreakdown {
+export function coldStartBreakdown(input: { scores: Record<string, Float32Array | Float64Array>; labels: Record<string, Uint8Array>; itemSeen: Uint8Array; pretrainedOnly?: Uint8Array }): ColdStartBreakdown {
   const out: ColdStartBreakdown = {};
   const n = input.itemSeen.length;
+  if (input.pretrainedOnly && input.pretrainedOnly.length !== n) throw new MtrankError(`cold-start report: ${input.pretrainedOnly.length} pretrained flags for ${n} rows`);
   for (const [task, scores] of Object.entries(input.scores)) {
     const labels = input.labels[task];
     if (!labels) throw new MtrankError(`cold-start report: no labels for task '${task}'`);
     if (scores.length !== n || labels.length !== n) throw new MtrankError(`cold-start report: task '${task}' has ${scores.length} scores and ${labels.length} labels for ${n} rows`);
-    const slice = (want: number): ColdStartSlice => {
+    const slice = (keep: (i: number) => boolean): ColdStartSlice => {
       const idx: number[] = [];
-      for (let i = 0; i < n; i++) if (input.itemSeen[i] === want) idx.push(i);
+      for (let i = 0; i < n; i++) if (keep(i)) idx.push(i);
       const s = Float64Array.from(idx, (i) => scores[i]!), y = Uint8Array.from(idx, (i) => labels[i]!);
       const positives = y.reduce((a, b) => a + b, 0);
       return { rows: idx.length, positives, labelRate: idx.length ? positives / idx.length : null, auc: hasBothClasses(y) ? auc(s, y) : null };
     };
-    out[task] = { seen: slice(1), unseen: slice(0) };
+    const seen = input.itemSeen, pre = input.pretrainedOnly;
+    out[task] = { seen: slice((i) => seen[i] === 1), unseen: slice((i) => seen[i] === 0) };
+    if (pre) out[task].unseenPretrained = slice((i) => seen[i] === 0 && pre[i] === 1);
   }
   return out;
 }

@@ -30,11 +30,16 @@ export function formatFromPath(path: string): VectorFormat {
 }
 
 export function readVectors(path: string, options: ReadVectorsOptions = {}): WordVectors {
-  const format = !options.format || options.format === 'auto' ? formatFromPath(path) : options.format;
   let bytes: Buffer;
   try { bytes = readFileSync(path); } catch (e) {
     throw new MtrankError(placeMessage({ file: path }, `cannot read pretrained vectors: ${(e as Error).message}`));
   }
+  return parseVectors(bytes, path, options);
+}
+
+/** readVectors on a file's bytes already in memory (`path` names the file in errors and picks the format). */
+export function parseVectors(bytes: Buffer, path: string, options: ReadVectorsOptions = {}): WordVectors {
+  const format = !options.format || options.format === 'auto' ? formatFromPath(path) : options.format;
   const vectors = format === 'word2vec-binary' ? parseWord2vecBinary(bytes, path)
     : format === 'csv' ? parseCsvVectors(bytes.toString('utf8'), path)
     : parseWord2vecText(bytes.toString('utf8'), path);
