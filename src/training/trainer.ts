@@ -58,6 +58,8 @@ export interface TrainResult {
 
 interface TrainerState {
   step: number;
+  /** Early stopping ended the run: a resume has nothing left to do. */
+  stopped: boolean;
   skipped: number;
   examples: number;
   trainSeconds: number;
@@ -115,7 +117,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const trainSample = trainSampleRows(rows, data.valid.rows, config.seed);
 
   const log = new MetricsLog(paths.metricsLog);
-  const state: TrainerState = { step: 0, skipped: 0, examples: 0, trainSeconds: 0, earlyStopping: earlyStopping.state(), weighting: null };
+  const state: TrainerState = { step: 0, stopped: false, skipped: 0, examples: 0, trainSeconds: 0, earlyStopping: earlyStopping.state(), weighting: null };
   if (opts.resume) {
     if (!hasCheckpoint(paths.last)) throw new MtrankError(`${paths.last}: nothing to resume (no checkpoint has been written yet)`);
     const saved = loadCheckpoint(paths.last, model.store, optimizers) as TrainerState;
@@ -138,7 +140,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
 
   let lastValid: SplitMetrics | null = null;
-  let stoppedEarly = false;
+  let stoppedEarly = state.stopped;
   const evaluate = (step: number) => {
     const trainM = evaluateSplit(model, data.train, trainSample, 'train').metrics;
     const lossWeights = weighting.describe();
@@ -161,7 +163,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let order: Int32Array = new Int32Array(0), orderEpoch = -1;
   progress.start(totalSteps, state.step);
   try {
-    while (state.step < totalSteps) {
+    while (state.step < totalSteps && !stoppedEarly) {
       const step = state.step, epoch = Math.floor(step / stepsPerEpoch), inEpoch = step % stepsPerEpoch;
       if (epoch !== orderEpoch) { order = epochOrder(rows, config.seed, epoch); orderEpoch = epoch; }
       const idx = order.subarray(inEpoch * tc.batchSize, Math.min(rows, (inEpoch + 1) * tc.batchSize));
@@ -189,7 +191,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       } else progress.step(state.step, NaN);
       const atEnd = state.step === totalSteps;
       if (state.step % tc.evalEvery === 0 || atEnd) {
-        if (evaluate(state.step)) { stoppedEarly = !atEnd; }
+        if (evaluate(state.step)) { stoppedEarly = state.stopped = !atEnd; }
       }
       if (state.step % tc.checkpointEvery === 0 || atEnd || stoppedEarly) saveLast();
       if (stoppedEarly) { progress.message(`early stopping at step ${state.step}: ${earlyStopping.monitor} has not improved for ${earlyStopping.patience} evaluations (best at step ${earlyStopping.bestStep})`); break; }

@@ -37,6 +37,19 @@ describe('resume', () => {
   }, 30_000);
 });
 
+describe('early stopping', () => {
+  it('stops when the monitor stalls, and a resume of the stopped run trains no further', async () => {
+    const config = tinyConfig(['training.epochs=20', 'training.evalEvery=5', 'training.earlyStopping={"monitor":"order-auc","patience":2}', 'training.optimizer.lr=0.05']);
+    const dir = tmp();
+    const a = await train({ config, data, dir });
+    expect(a.stoppedEarly).toBe(true);
+    expect(a.steps).toBeLessThan(a.totalSteps);
+    const b = await train({ config, data, dir, resume: true });
+    expect(b.steps).toBe(a.steps);
+    expect(b.bestStep).toBe(a.bestStep);
+  }, 30_000);
+});
+
 describe('non-finite numbers', () => {
   const poisoned = () => {
     const t = tinyFunnel(3000, 1);
