@@ -27,8 +27,8 @@ export function useKernels(variant: KernelVariant): void {
 }
 
 // Work sizes from which a call is split across threads (measured crossovers, see docs/engine-kernels.md).
-const PARALLEL_GEMM_FLOPS = 1 << 21;
-const PARALLEL_ROW_ELEMENTS = 1 << 14;
+const PARALLEL_GEMM_FLOPS = 1 << 22;
+const PARALLEL_ROW_ELEMENTS = 1 << 16;
 // Below this many multiply-adds a gemm on arrays outside the engine memory runs the reference loop, above it
 // the operands are copied in.
 const STAGE_GEMM_MADDS = 1 << 15;
@@ -86,7 +86,7 @@ export function gemm(M: number, N: number, K: number, A: Float32Array, B: Float3
   // Split output rows; columns when there are too few rows to go round.
   a[G.splitCols] = M < 64 && N > M ? 1 : 0;
   a[G.unit] = a[G.splitCols] ? 8 : k.gemmMR();
-  runJob(JOB.gemm, a, parallel);
+  runJob(JOB.gemm, a, parallel, 2 * M * N * K);
 }
 
 function stagedGemm(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, o: GemmOptions): void {
@@ -123,7 +123,7 @@ export function gatherRows(table: Float32Array, dim: number, ids: Int32Array, ou
   need('gatherRows', 'out', out, (n - 1) * outStride + outOffset + dim);
   const k = wasm(), p = k && offsets(table, ids, out);
   if (!p) return ref.gatherRows(table, dim, ids, out, outStride, outOffset);
-  runJob(JOB.gatherRows, [p[0]!, dim, p[1]!, n, p[2]!, outStride, outOffset], n * dim >= PARALLEL_ROW_ELEMENTS);
+  runJob(JOB.gatherRows, [p[0]!, dim, p[1]!, n, p[2]!, outStride, outOffset], n * dim >= PARALLEL_ROW_ELEMENTS, n * dim);
 }
 
 /**
@@ -173,7 +173,7 @@ export function adamSparse(table: Float32Array, dim: number, rows: Int32Array, g
   need('adamSparse', 'grads', grads, n * dim);
   const k = wasm(), o = k && offsets(table, rows, grads, m, v);
   if (!o) return ref.adamSparse(table, dim, rows, grads, m, v, h);
-  runJob(JOB.adamSparse, [o[0]!, dim, o[1]!, n, o[2]!, o[3]!, o[4]!, ...adamConstants(h)], n * dim >= PARALLEL_ROW_ELEMENTS);
+  runJob(JOB.adamSparse, [o[0]!, dim, o[1]!, n, o[2]!, o[3]!, o[4]!, ...adamConstants(h)], n * dim >= PARALLEL_ROW_ELEMENTS, n * dim);
 }
 
 /** Dense Adagrad over n elements, in place. */
@@ -192,7 +192,7 @@ export function adagradSparse(table: Float32Array, dim: number, rows: Int32Array
   need('adagradSparse', 'grads', grads, n * dim);
   const k = wasm(), o = k && offsets(table, rows, grads, acc);
   if (!o) return ref.adagradSparse(table, dim, rows, grads, acc, h);
-  runJob(JOB.adagradSparse, [o[0]!, dim, o[1]!, n, o[2]!, o[3]!, h.lr, h.eps, h.weightDecay], n * dim >= PARALLEL_ROW_ELEMENTS);
+  runJob(JOB.adagradSparse, [o[0]!, dim, o[1]!, n, o[2]!, o[3]!, h.lr, h.eps, h.weightDecay], n * dim >= PARALLEL_ROW_ELEMENTS, n * dim);
 }
 
 // ---- elementwise (n defaults to the output's length; outputs may alias inputs) ----

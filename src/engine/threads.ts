@@ -19,6 +19,8 @@ const ROW_CHUNKS_PER_THREAD = 4;
 
 interface Pool {
   module: WebAssembly.Module;
+  /** No job has run yet (the first one includes the workers' start). */
+  fresh: boolean;
   workers: Worker[];
   ctrl: Int32Array;
   args: Float64Array;
@@ -48,7 +50,8 @@ export function shutdownThreads(): Promise<void> {
   pool = null;
   stats.parallelJobs = 0;
   stats.mainChunks = 0;
-  stats.backoffs = 0;
+  stats.singleChoices = 0;
+  chooser.reset();
   Atomics.store(p.ctrl, CTRL.kind, JOB.stop);
   Atomics.add(p.ctrl, CTRL.gen, 1);
   Atomics.notify(p.ctrl, CTRL.gen);
@@ -72,7 +75,7 @@ function startPool(module: WebAssembly.Module, workBytes: number): Pool {
     w.unref();
     workers.push(w);
   }
-  return { module, workers, ctrl, args, work, workBytes };
+  return { module, fresh: true, workers, ctrl, args, work, workBytes };
 }
 
 /** The pool for the loaded kernels, or null when kernels run on one thread (threads = 1, or 'js'). */
@@ -96,19 +99,31 @@ function singleThreadWork(): number {
   return single.work.byteOffset;
 }
 
-/** Run job `kind` with arguments `a`, split over the pool when `parallel` (else entirely on this thread). */
-export function runJob(kind: number, a: ArrayLike<number>, parallel: boolean): void {
-  const k = loadedKernels().exports!;
-  if (parallel && backoff > 0) {
-    backoff--;
-    parallel = false;
-  }
+/**
+ * Run job `kind` with arguments `a` on this thread, or split over the pool when `parallel` and the pool has been
+ * faster for work of this size lately. `work` (flops, elements) sizes the job for that comparison.
+ */
+export function runJob(kind: number, a: ArrayLike<number>, parallel: boolean, work: number): void {
   const p = parallel ? currentPool() : null;
   if (!p) {
-    localArgs.set(a);
-    runJobRange(k, kind, localArgs, 0, jobItems(kind, localArgs).total, singleThreadWork());
+    runHere(kind, a);
     return;
   }
+  const choice = chooser.pick(kind, work);
+  const t0 = performance.now();
+  if (choice === 1) runHere(kind, a);
+  else runPooled(p, kind, a);
+  chooser.record(kind, work, choice, performance.now() - t0, p.fresh);
+  p.fresh = false;
+}
+
+function runHere(kind: number, a: ArrayLike<number>): void {
+  localArgs.set(a);
+  runJobRange(loadedKernels().exports!, kind, localArgs, 0, jobItems(kind, localArgs).total, singleThreadWork());
+}
+
+function runPooled(p: Pool, kind: number, a: ArrayLike<number>): void {
+  const k = loadedKernels().exports!;
   const { ctrl, args } = p;
   args.set(a);
   Atomics.store(ctrl, CTRL.kind, kind);
@@ -118,9 +133,7 @@ export function runJob(kind: number, a: ArrayLike<number>, parallel: boolean): v
   Atomics.add(ctrl, CTRL.gen, 1);
   Atomics.notify(ctrl, CTRL.gen);
   stats.parallelJobs++;
-  const t0 = performance.now();
   stats.mainChunks += takeChunks(k, ctrl, args, p.work.byteOffset);
-  const t1 = performance.now();
   // Close the job, then wait for the workers inside it to finish their chunks.
   let s = Atomics.load(ctrl, CTRL.state);
   for (let seen; (seen = Atomics.compareExchange(ctrl, CTRL.state, s, s | CLOSED)) !== s;) s = seen;
@@ -131,33 +144,58 @@ export function runJob(kind: number, a: ArrayLike<number>, parallel: boolean): v
     s = Atomics.load(ctrl, CTRL.state);
   }
   if (Atomics.exchange(ctrl, CTRL.error, 0)) throw new Error('a kernel worker failed (see its message above)');
-  noteWait(performance.now() - t1, t1 - t0);
 }
-
-// When the machine is oversubscribed a worker can be descheduled in the middle of a chunk, and the caller waits
-// for it longer than doing the whole job alone would take. After a few such jobs in a row, run the next calls on
-// one thread, then try again. (Results do not depend on the thread count, so this changes speed only.)
-const SLOW_JOBS_BEFORE_BACKOFF = 3;
-const BACKOFF_CALLS = 64;
-let slowJobs = 0;
-let backoff = 0;
-function noteWait(waitMs: number, ownMs: number): void {
-  slowJobs = waitMs > ownMs ? slowJobs + 1 : 0;
-  if (slowJobs >= SLOW_JOBS_BEFORE_BACKOFF) {
-    slowJobs = 0;
-    backoff = BACKOFF_CALLS;
-    stats.backoffs++;
-  }
-}
-const localArgs = new Float64Array(JOB_ARGS);
-const stats = { parallelJobs: 0, mainChunks: 0, backoffs: 0 };
 
 /**
- * Parallel jobs run so far by the current pool, the share of their chunks the workers took, and how often
- * slow workers made the pool fall back to one thread for a while.
+ * Picks one thread or the pool per job kind and size class (powers of two of `work`) from the time per unit of
+ * work each took lately (moving average), trying the other one every EXPLORE_EVERY calls. When the other core is
+ * busy with other processes, a split job waits for a descheduled worker and one thread is faster; this keeps
+ * the engine on the faster choice. Results are the same either way (chunks never change the bytes).
  */
-export function threadStats(): { parallelJobs: number; workerShare: number; backoffs: number } {
+const EXPLORE_EVERY = 16;
+class Chooser {
+  private readonly classes = new Map<number, { one: number; pool: number; calls: number }>();
+
+  pick(kind: number, work: number): 1 | 2 {
+    const c = this.entry(kind, work);
+    c.calls++;
+    if (Number.isNaN(c.pool)) return 2;
+    if (Number.isNaN(c.one)) return 1;
+    const better = c.pool <= c.one ? 2 : 1;
+    return c.calls % EXPLORE_EVERY === 0 ? (better === 2 ? 1 : 2) : better;
+  }
+
+  record(kind: number, work: number, choice: 1 | 2, ms: number, warmUp: boolean): void {
+    if (warmUp) return; // the first pooled job includes starting the workers
+    const c = this.entry(kind, work);
+    const perUnit = ms / Math.max(1, work);
+    const key = choice === 2 ? 'pool' : 'one';
+    c[key] = Number.isNaN(c[key]) ? perUnit : 0.5 * c[key] + 0.5 * perUnit;
+    if (choice === 1) stats.singleChoices++;
+  }
+
+  reset(): void {
+    this.classes.clear();
+  }
+
+  private entry(kind: number, work: number) {
+    const key = kind * 64 + Math.floor(Math.log2(Math.max(1, work)));
+    let c = this.classes.get(key);
+    if (!c) this.classes.set(key, (c = { one: NaN, pool: NaN, calls: 0 }));
+    return c;
+  }
+}
+const chooser = new Chooser();
+
+const localArgs = new Float64Array(JOB_ARGS);
+const stats = { parallelJobs: 0, mainChunks: 0, singleChoices: 0 };
+
+/**
+ * Since the pool started: jobs run split over it, the share of their chunks the workers took, and jobs large
+ * enough to split that ran on one thread because that was faster lately.
+ */
+export function threadStats(): { parallelJobs: number; workerShare: number; singleThreadChoices: number } {
   const worker = pool ? Atomics.load(pool.ctrl, CTRL.workerChunks) : 0;
   const all = worker + stats.mainChunks;
-  return { parallelJobs: stats.parallelJobs, workerShare: all ? worker / all : 0, backoffs: stats.backoffs };
+  return { parallelJobs: stats.parallelJobs, workerShare: all ? worker / all : 0, singleThreadChoices: stats.singleChoices };
 }
