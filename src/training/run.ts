@@ -12,6 +12,8 @@ import { evaluateSplit, type SplitMetrics } from './evaluation.js';
 import { MetricsLog } from './metrics-log.js';
 import { runPaths, writePredictions } from './run-dir.js';
 import { barProgress, logProgress, silentProgress, type TrainProgress } from './progress.js';
+import { runColdStart } from '../pretrain/pipeline.js';
+import { itemSeenFlags } from '../pretrain/cold-start.js';
 
 export interface RunOptions {
   configPath: string;
@@ -39,6 +41,8 @@ export interface RunMetricsJson {
   bestStep: Record<string, number>;
   trainExamplesPerSec: number;
   peakRssMb: number;
+  /** Test AUC on rows whose item was / was not seen in training (when there is an item feature; src/pretrain). */
+  coldStart?: unknown;
 }
 
 export function defaultRunDir(configPath: string, config: ExperimentConfig): string {
@@ -66,41 +70,45 @@ export async function runTraining(o: RunOptions): Promise<RunSummary> {
   writeFileAtomic(paths.config, configJson(config));
   data.preprocessor.save(paths.preprocess);
   say(`training ${config.model.type} on ${data.train.rows} rows (valid ${data.valid.rows}, test ${data.test.rows}) into ${dir}`);
-  const result = await train({ config, data, dir, resume: o.resume, progress: progressFor(o.quiet) });
+  const result = await train({ config, data, dir, resume: o.resume, progress: progressFor(o.quiet), preprocessor: data.preprocessor });
   return finishRun(dir, config, data, result);
 }
 
 /** Test metrics, predictions for valid and test, metrics.json, the test line of the log. */
-export function finishRun(dir: string, config: ExperimentConfig, data: Pick<PreparedData, 'valid' | 'test'>, result: TrainResult): RunSummary {
+export function finishRun(dir: string, config: ExperimentConfig, data: Pick<PreparedData, 'train' | 'valid' | 'test' | 'preprocessor'>, result: TrainResult): RunSummary {
   const paths = runPaths(dir);
   const { model } = result;
-  writeSplitPredictions(paths.predictions('valid'), model, data.valid);
+  writeSplitPredictions(paths.predictions('valid'), model, data.valid, data.train);
   let test: SplitMetrics | null = null;
+  let coldStart: unknown;
   if (data.test.rows > 0) {
     const r = evaluateSplit(model, data.test, undefined, 'test');
     test = r.metrics;
-    writePredictions(paths.predictions('test'), predictionColumns(model, data.test, r.probs));
+    writePredictions(paths.predictions('test'), predictionColumns(model, data.test, r.probs, data.train));
     new MetricsLog(paths.metricsLog).write({ type: 'test', step: result.steps, tasks: test });
+    coldStart = runColdStart(data.preprocessor, data.train, data.test, Object.fromEntries(model.tasks.map((t, k) => [t, r.probs[k]!])));
   }
   const metrics: RunMetricsJson = {
     test: Object.fromEntries(model.tasks.map((t) => [t, { auc: nul(test?.[t]?.auc), logloss: nul(test?.[t]?.logloss), gauc: nul(test?.[t]?.gauc) }])),
     bestStep: Object.fromEntries(model.tasks.map((t) => [t, result.taskBest[t]?.step ?? result.bestStep])),
     trainExamplesPerSec: Math.round(result.trainExamplesPerSec),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    ...(coldStart ? { coldStart } : {}),
   };
   writeFileAtomic(paths.metrics, JSON.stringify(metrics, null, 2) + '\n');
   return { dir, config, result, test, metrics };
 }
 
-function writeSplitPredictions(path: string, model: MultiTaskModel, split: EncodedSplit): void {
+function writeSplitPredictions(path: string, model: MultiTaskModel, split: EncodedSplit, train: EncodedSplit): void {
   if (split.rows === 0) return;
-  writePredictions(path, predictionColumns(model, split, evaluateSplit(model, split).probs));
+  writePredictions(path, predictionColumns(model, split, evaluateSplit(model, split).probs, train));
 }
 
-function predictionColumns(model: MultiTaskModel, split: EncodedSplit, probs: Float32Array[]) {
+function predictionColumns(model: MultiTaskModel, split: EncodedSplit, probs: Float32Array[], train: EncodedSplit) {
   return {
     tasks: model.tasks, scores: probs, labels: model.tasks.map((t) => split.labels[t]!), group: split.group,
-    itemSeen: split.item ? Uint8Array.from(split.item, (id) => (id > 0 ? 1 : 0)) : undefined,
+    // seen = the item occurs among the training rows (not merely in the vocabulary, which pretrained vectors may extend)
+    itemSeen: split.item && train.item ? itemSeenFlags(train.item, split.item) : undefined,
   };
 }
 

@@ -9,6 +9,7 @@ import { vocabSize } from '../features/preprocessor.js';
 import { MtrankError } from '../util/errors.js';
 import { loadModelWeights } from './checkpoints.js';
 import { runPaths } from './run-dir.js';
+import { withPretrainedGroups } from '../pretrain/pipeline.js';
 
 export interface SavedRun { dir: string; config: ExperimentConfig; preprocessor: Preprocessor; model: MultiTaskModel }
 
@@ -17,7 +18,7 @@ export function loadRun(dir: string): SavedRun {
   if (!existsSync(paths.config)) throw new MtrankError(`${dir}: not a run directory (no config.json; train one with 'mtrank train')`);
   const config = parseConfig(JSON.parse(readFileSync(paths.config, 'utf8')), [], { file: paths.config });
   const preprocessor = Preprocessor.load(paths.preprocess);
-  const model = createModel(config, inputSpec(preprocessor));
+  const model = createModel(config, withPretrainedGroups(inputSpec(preprocessor), config.features));
   loadModelWeights(paths.model, model.store);
   return { dir, config, preprocessor, model };
 }

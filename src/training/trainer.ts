@@ -26,6 +26,9 @@ import { MetricsLog } from './metrics-log.js';
 import { runPaths, type RunPaths } from './run-dir.js';
 import { hasCheckpoint, loadModelWeights, nonFiniteGradient, saveFiniteCheckpoint } from './checkpoints.js';
 import { silentProgress, type TrainProgress } from './progress.js';
+import type { Preprocessor } from '../features/preprocessor.js';
+import { loadPretrainedTables, withPretrainedGroups } from '../pretrain/pipeline.js';
+import { pretrainedLrGroups } from '../pretrain/modes.js';
 
 export interface TrainData { train: EncodedSplit; valid: EncodedSplit }
 
@@ -39,6 +42,8 @@ export interface TrainOptions {
   progress?: TrainProgress;
   /** Stop (as if interrupted) once this many steps are done; for tests of --resume. */
   haltAfterStep?: number;
+  /** The fitted preprocessing: needed when features use pretrained vectors (their initial tables). */
+  preprocessor?: Preprocessor;
 }
 
 export interface TrainResult {
@@ -78,13 +83,15 @@ export function labelWeightsFor(config: ExperimentConfig, train: EncodedSplit): 
   return out;
 }
 
+/** [dense, embeddings]; pretrained tables get their own rate (embedding lr × lrScale) through groups. */
 export function createOptimizers(config: ExperimentConfig, model: MultiTaskModel): Optimizer[] {
   const t = config.training;
-  const make = (o: typeof t.optimizer, scope: 'dense' | 'embeddings') => {
+  const make = (o: typeof t.optimizer, scope: 'dense' | 'embeddings', groups?: Record<string, { lr: number }>) => {
     const { type, ...rest } = o;
-    return createOptimizer(type as OptimizerType, model.store, { ...rest, scope });
+    return createOptimizer(type as OptimizerType, model.store, { ...rest, scope, ...(groups ? { groups } : {}) });
   };
-  return [make(t.optimizer, 'dense'), make(t.embeddingOptimizer, 'embeddings')];
+  const pretrained = Object.fromEntries(Object.entries(config.features).map(([n, f]) => [n, f.type === 'categorical' ? { pretrained: f.pretrained } : {}]));
+  return [make(t.optimizer, 'dense'), make(t.embeddingOptimizer, 'embeddings', pretrainedLrGroups(pretrained, t.embeddingOptimizer.lr))];
 }
 
 export function applyThreads(threads: number | 'auto'): void {
@@ -99,7 +106,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const progress = opts.progress ?? silentProgress;
   applyThreads(tc.threads);
 
-  const model = createModel(config, featureSpec(data.train));
+  const rows = data.train.rows;
+  if (rows === 0) throw new MtrankError('the training split is empty');
+  const stepsPerEpoch = Math.ceil(rows / tc.batchSize);
+  const totalSteps = stepsPerEpoch * tc.epochs;
+
+  const model = createModel(config, withPretrainedGroups(featureSpec(data.train), config.features));
+  // Pretrained vectors overwrite their tables' random initialisation (a resume then loads the checkpoint over them).
+  const pretrained = opts.preprocessor ? loadPretrainedTables(model.store, opts.preprocessor, config, stepsPerEpoch) : null;
   const tasks = model.tasks;
   const optimizers = createOptimizers(config, model);
   const weighting = createLossWeighting(tc.lossWeighting, tasks.map((name) => ({ name, lossWeight: config.tasks[name]!.lossWeight })), { seed: config.seed });
@@ -110,10 +124,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const lw = tasks.map((t) => labelWeights[t]!);
   const earlyStopping = new EarlyStopping(tc.earlyStopping === false ? { patience: 0 } : tc.earlyStopping, tasks);
 
-  const rows = data.train.rows;
-  if (rows === 0) throw new MtrankError('the training split is empty');
-  const stepsPerEpoch = Math.ceil(rows / tc.batchSize);
-  const totalSteps = stepsPerEpoch * tc.epochs;
   const trainSample = trainSampleRows(rows, data.valid.rows, config.seed);
 
   const log = new MetricsLog(paths.metricsLog);
@@ -131,6 +141,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     log.reset();
     log.write({ type: 'config', ...config });
     log.write({ type: 'labelWeights', weights: labelWeights });
+    if (pretrained?.features.length) log.write({ type: 'pretrained', features: pretrained.features });
   }
 
   const saveLast = () => {
@@ -169,6 +180,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const idx = order.subarray(inEpoch * tc.batchSize, Math.min(rows, (inEpoch + 1) * tc.batchSize));
       const lr = learningRate(tc.schedule, tc.optimizer.lr, step, totalSteps);
       const factor = lr / tc.optimizer.lr; // the embeddings follow the same schedule from their own base rate
+      pretrained?.modes.beforeStep(step); // freeze / unfreeze pretrained tables
       const t0 = performance.now();
       const r = trainStep({ model, optimizers, weighting, labelWeights: lw, step, lrs: [lr, tc.embeddingOptimizer.lr * factor], clipNorm: tc.clipNorm, batchRows: idx, split: data.train, seed: config.seed });
       state.trainSeconds += (performance.now() - t0) / 1000;
