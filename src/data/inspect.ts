@@ -2,6 +2,7 @@
  * `mtrank data inspect`: what the encoded data looks like — rows and label rates per split, vocabulary
  * sizes, how much of valid/test the training vocabulary covers (the cold-start share), numeric summaries.
  */
+import { pretrainedFeatures } from '../features/pretrained.js';
 import type { PreparedData } from './prepare.js';
 import { SPLITS, type EncodedSplit } from './types.js';
 
@@ -9,6 +10,8 @@ export interface InspectReport {
   rows: Record<string, number>;
   labelRates: Record<string, Record<string, number>>;
   vocab: { name: string; size: number; hashed: boolean; oovShare: Record<string, number> }[];
+  /** Features whose vocabulary was extended from a pretrained vector file: share of ids on appended rows. */
+  pretrained: { name: string; appended: number; share: Record<string, number> }[];
   numeric: { name: string; split: string; mean: number; std: number; min: number; max: number }[];
   badRows: PreparedData['report']['badRows'];
   cached: boolean;
@@ -25,8 +28,13 @@ export function inspectData(d: PreparedData): InspectReport {
     ...d.train.categorical.map((c, j) => ({ name: c.name, size: c.vocabSize, hashed: hashed.has(c.name), oovShare: Object.fromEntries(splits.map((s) => [s, zeroShare(d[s].categorical[j].ids)])) })),
     ...d.train.multi.map((m, j) => ({ name: m.name, size: m.vocabSize, hashed: hashed.has(m.name), oovShare: Object.fromEntries(splits.map((s) => [s, zeroShare(d[s].multi[j].ids)])) })),
   ];
+  const pretrained = pretrainedFeatures(d.preprocessor).filter((f) => f.vocab.length > f.pretrained.trainedVocab).map((f) => {
+    const j = d.train.categorical.findIndex((c) => c.name === f.name), first = f.pretrained.trainedVocab + 1;
+    const share = (ids: Int32Array) => (ids.length ? ids.reduce((n, id) => n + (id >= first ? 1 : 0), 0) / ids.length : NaN);
+    return { name: f.name, appended: f.vocab.length - f.pretrained.trainedVocab, share: Object.fromEntries(splits.map((s) => [s, share(d[s].categorical[j]!.ids)])) };
+  });
   const numeric = d.train.denseNames.flatMap((name, j) => splits.map((s) => ({ name, split: s, ...columnStats(d[s], j) })));
-  return { rows, labelRates, vocab, numeric, badRows: d.report.badRows, cached: d.report.cached, dir: d.dir };
+  return { rows, labelRates, vocab, pretrained, numeric, badRows: d.report.badRows, cached: d.report.cached, dir: d.dir };
 }
 
 function mean(a: Uint8Array): number { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]; return a.length ? s / a.length : NaN; }
@@ -70,6 +78,10 @@ export function formatInspect(r: InspectReport): string {
   out.push(table(['feature', 'vocab', ...splits.map((s) => `oov ${s}`)],
     r.vocab.map((v) => [v.hashed ? `${v.name} (hashed)` : v.name, v.size, ...splits.map((s) => pct(v.oovShare[s]))])));
   out.push('  oov = share of ids outside the training vocabulary (0 = missing, rare or unseen: the cold-start share in valid/test)', '');
+  if (r.pretrained.length) {
+    out.push(table(['pretrained-only ids', 'appended', ...splits], r.pretrained.map((p) => [p.name, p.appended, ...splits.map((s) => pct(p.share[s]))])));
+    out.push('  share of ids on rows appended from the pretrained vector file (extendVocab): not cold, they start at their pretrained vector', '');
+  }
   if (r.numeric.length) out.push(table(['numeric (encoded)', 'split', 'mean', 'std', 'min', 'max'], r.numeric.map((n) => [n.name, n.split, n.mean, n.std, n.min, n.max])), '');
   const b = r.badRows;
   out.push(b.skipped ? `skipped bad rows: ${b.skipped} (${Object.entries(b.reasons).map(([k, v]) => `${k}: ${v}`).join(', ')})\n${b.examples.map((e) => `  ${e}`).join('\n')}` : 'bad rows: none');
