@@ -283,8 +283,11 @@ export function computeGradients(s: Omit<StepInput, 'optimizers' | 'lrs' | 'clip
   let sharedGrads: Float32Array[] | undefined;
   if (perTask) {
     const H = out.detached!;
-    sharedGrads = grads.map((seed) => {
-      g.backward(Z, seed);
+    sharedGrads = grads.map((seed, t) => {
+      // A task whose loss reads only its own logit backpropagates through its own head alone; a chained
+      // (ESMM) task needs the concatenated logits.
+      if (model.chains[t]!.length === 1 && out.logits.length > 1) g.backward(out.logits[t]!, column(seed, B, T, t));
+      else g.backward(Z, seed);
       const dH = Float32Array.from(H.grad!);
       H.grad!.fill(0);
       return dH;
@@ -303,6 +306,13 @@ export function computeGradients(s: Omit<StepInput, 'optimizers' | 'lrs' | 'clip
     g.backward(out.shared!, dH);
   }
   return { losses, weights, weightedLoss: losses.reduce((a, l, t) => a + weights[t]! * l, 0), nonFinite: null };
+}
+
+/** Column t of a B×T row-major matrix, as a B×1 seed. */
+function column(m: Float32Array, B: number, T: number, t: number): Float32Array {
+  const c = scratch.f32(B);
+  for (let i = 0; i < B; i++) c[i] = m[i * T + t]!;
+  return c;
 }
 
 function allFinite(a: Float32Array): boolean {

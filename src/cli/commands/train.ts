@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { runTraining } from '../../training/run.js';
 import { formatTestTable } from '../../training/summary.js';
+import { writeRunReport } from '../../report/run-report.js';
 import { MtrankError } from '../../util/errors.js';
 
 const collect = (v: string, all: string[]) => [...all, v];
@@ -19,8 +20,10 @@ export function registerTrainCommand(program: Command): void {
     })
     .option('--set <key=value>', 'override a config value, e.g. tasks.order.labelWeight=100 (repeatable)', collect, [])
     .option('--quiet', 'log lines instead of a progress bar')
-    .action(async (config: string, o: { out?: string; resume?: boolean; seed?: number; set: string[]; quiet?: boolean }) => {
+    .option('--no-report', 'skip writing DIR/report.html at the end')
+    .action(async (config: string, o: { out?: string; resume?: boolean; seed?: number; set: string[]; quiet?: boolean; report: boolean }) => {
       const r = await runTraining({ configPath: config, out: o.out, resume: o.resume, seed: o.seed, set: o.set, quiet: o.quiet });
       process.stdout.write(`${formatTestTable(r)}\n`);
+      if (o.report) process.stderr.write(`report: ${await writeRunReport(r.dir, { png: false })}\n`);
     });
 }
