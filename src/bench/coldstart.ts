@@ -1,21 +1,23 @@
 // `npm run bench:coldstart [-- --json] [--seeds 3] [--epochs 4] [--quick]`: what pretrained item embeddings buy.
 // On KuaiRand (time split 70/15/15) and the synthetic funnel (same split by time): test AUC per task on rows whose
-// item was seen in training vs not, for Shared-Bottom with end-to-end item embeddings, item2vec-initialised ones
-// and GraphSAGE-initialised ones (finetuned, and frozen), mean ± sd over seeds. Pretraining sees the behaviour log up to the
-// test period (train + valid interactions, no labels): items first seen in the valid period are unseen by the
-// ranking model but have pretrained vectors (vocabulary extension). Also item2vec pairs/s on 1 and 2 threads,
-// GraphSAGE seconds per epoch, and peak RSS.
-import { existsSync } from 'node:fs';
+// item was seen in training vs not, for Shared-Bottom with end-to-end item embeddings, item2vec-initialised and
+// GraphSAGE-initialised ones (finetuned, frozen, frozen for an epoch then finetuned at 0.1× the rate), mean ± sd
+// over seeds. Pretraining sees the behaviour log up to the test period (train + valid interactions, no labels):
+// items first seen in the valid period are unseen by the ranking model but have pretrained vectors (vocabulary
+// extension). Every variant runs through the real pipeline: an experiment config with `pretrained:` on the item
+// feature, `runTraining` (encoding, vocabulary extension, table init, modes, best-valid checkpoint), and the
+// cold-start breakdown of metrics.json. Also item2vec pairs/s on 1 and 2 threads, GraphSAGE seconds per epoch,
+// and peak RSS.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseConfig, type ExperimentConfig } from '../config/index.js';
-import type { EncodedSplit } from '../data/types.js';
+import { loadConfig } from '../config/index.js';
+import { prepareData, type PreparedData } from '../data/index.js';
 import { generateFunnel } from '../data/synth.js';
-import { createModel, featureSpec } from '../models/index.js';
-import { createOptimizers, labelWeightsFor, trainStep, applyThreads } from '../training/trainer.js';
+import { runTraining } from '../training/run.js';
 import { predictSplit } from '../training/evaluation.js';
-import { epochOrder } from '../training/batches.js';
-import { createLossWeighting } from '../weighting/index.js';
+import { applyThreads } from '../training/trainer.js';
 import { auc, hasBothClasses } from '../metrics/index.js';
 import { shutdownThreads } from '../engine/kernels.js';
 import { readInteractionLog } from '../pretrain/log.js';
@@ -23,16 +25,16 @@ import { buildSequences } from '../pretrain/sequences.js';
 import { trainItem2vec } from '../pretrain/item2vec.js';
 import { buildBipartiteGraph } from '../pretrain/graph.js';
 import { embedAll, trainGraphSage } from '../pretrain/graphsage.js';
-import { initFromPretrained, type PretrainedInit } from '../pretrain/init.js';
-import { coldStartBreakdown } from '../pretrain/cold-start.js';
-import type { WordVectors } from '../pretrain/word2vec-io.js';
-import { Rng } from '../util/rng.js';
+import type { PretrainedCoverage } from '../pretrain/init.js';
+import { coldStartBreakdown, itemSeenFlags, type ColdStartBreakdown } from '../pretrain/cold-start.js';
+import { writeVectors, type WordVectors } from '../pretrain/word2vec-io.js';
+import type { FittedCategorical } from '../features/preprocessor.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
 const opt = (name: string, dflt: number) => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : dflt; };
 const QUICK = flag('quick');
-const SEEDS = opt('seeds', QUICK ? 1 : 3), EPOCHS = opt('epochs', QUICK ? 2 : 4), DIM = 16;
+const SEEDS = opt('seeds', QUICK ? 1 : 3), EPOCHS = opt('epochs', QUICK ? 2 : 4), DIM = 16, BATCH = 256;
 
 /** A log in time order with binary labels and one dense column. */
 interface Dataset { name: string; users: string[]; items: string[]; time: Float64Array; labels: Record<string, Uint8Array>; dense: Float32Array }
@@ -60,38 +62,41 @@ function funnel(): Dataset {
 }
 
 /** Rows ordered by time, cut at 70% and 85%. */
-function timeSplit(d: Dataset): Splits {
+function timeSplit(d: Dataset): Splits & { order: number[] } {
   const order = Array.from(d.time.keys()).sort((a, b) => d.time[a]! - d.time[b]! || a - b);
   const n = order.length, a = Math.floor(0.7 * n), b = Math.floor(0.85 * n);
-  return { train: order.slice(0, a), valid: order.slice(a, b), test: order.slice(b) };
+  return { order, train: order.slice(0, a), valid: order.slice(a, b), test: order.slice(b) };
 }
 
-function vocabulary(tokens: string[], rows: number[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const r of rows) if (!m.has(tokens[r]!)) m.set(tokens[r]!, m.size + 1);
-  return m;
+/** The log as a CSV in time order; `rank` (the row's position in time) carries the split exactly. */
+function writeLog(d: Dataset, order: number[], path: string): void {
+  const tasks = Object.keys(d.labels);
+  const lines = [['user_id', 'item_id', 'rank', 'dense', ...tasks].join(',')];
+  order.forEach((r, k) => lines.push([d.users[r], d.items[r], k, d.dense[r], ...tasks.map((t) => d.labels[t]![r])].join(',')));
+  writeFileSync(path, lines.join('\n') + '\n');
 }
 
-/** EncodedSplit with user_id and item_id (ids from the given vocabularies) and one standardised dense column. */
-function encode(d: Dataset, rows: number[], users: Map<string, number>, items: Map<string, number>, itemRows: number, stats: { mean: number; std: number }): EncodedSplit {
-  const col = (name: string, tokens: string[], vocab: Map<string, number>, size: number) =>
-    ({ name, ids: Int32Array.from(rows, (r) => vocab.get(tokens[r]!) ?? 0), vocabSize: size, dim: DIM });
+interface Variant { name: string; vectors?: 'item2vec' | 'graphsage'; pretrained?: Record<string, unknown> }
+
+/** The experiment config of one variant (written to a file and run by runTraining, like `mtrank train`). */
+function configFor(d: Dataset, split: Splits, log: string, cacheDir: string, vectorFile: string | undefined, v: Variant, seed: number) {
+  const stepsPerEpoch = Math.ceil(split.train.length / BATCH);
   return {
-    rows: rows.length,
-    categorical: [col('user_id', d.users, users, users.size + 1), col('item_id', d.items, items, itemRows)],
-    multi: [], dense: Float32Array.from(rows, (r) => (d.dense[r]! - stats.mean) / stats.std), denseNames: ['dense'],
-    labels: Object.fromEntries(Object.entries(d.labels).map(([t, y]) => [t, Uint8Array.from(rows, (r) => y[r]!)])),
-  };
-}
-
-function configFor(d: Dataset, seed: number): ExperimentConfig {
-  return parseConfig({
-    seed, data: { train: 'in-memory' },
-    features: { user_id: { type: 'categorical', embeddingDim: DIM }, item_id: { type: 'categorical', embeddingDim: DIM, role: 'item' }, dense: { type: 'numeric' } },
+    seed,
+    data: { source: log, split: { method: 'time', column: 'rank', validFrom: split.train.length, testFrom: split.train.length + split.valid.length }, cacheDir },
+    features: {
+      user_id: { type: 'categorical', embeddingDim: DIM },
+      item_id: { type: 'categorical', embeddingDim: DIM, role: 'item', ...(vectorFile ? { pretrained: { path: vectorFile, extendVocab: true, ...v.pretrained } } : {}) },
+      dense: { type: 'numeric' },
+    },
     tasks: Object.fromEntries(Object.keys(d.labels).map((t) => [t, { label: t }])),
     model: { type: 'shared-bottom', bottom: [64, 32], tower: [16] },
-    training: { epochs: EPOCHS, batchSize: 256, optimizer: { type: 'adam', lr: 0.002 }, embeddingOptimizer: { type: 'adam', lr: 0.01 }, threads: 1 },
-  });
+    // One evaluation per epoch; the test metrics are those of the epoch with the best mean valid AUC.
+    training: {
+      epochs: EPOCHS, batchSize: BATCH, optimizer: { type: 'adam', lr: 0.002 }, embeddingOptimizer: { type: 'adam', lr: 0.01 },
+      evalEvery: stepsPerEpoch, checkpointEvery: stepsPerEpoch * EPOCHS, earlyStopping: { monitor: 'mean-auc', patience: EPOCHS + 1 }, threads: 1,
+    },
+  };
 }
 
 interface VariantResult {
@@ -101,48 +106,33 @@ interface VariantResult {
   unseenRows: number; testRows: number;
 }
 
-/** Trains Shared-Bottom; returns test metrics at the epoch with the best mean valid AUC. */
-function trainAndTest(d: Dataset, seed: number, train: EncodedSplit, valid: EncodedSplit, test: EncodedSplit, itemSeen: Uint8Array, unseenPretrained: Uint8Array, init: PretrainedInit | null, freeze: boolean): VariantResult {
-  const config = configFor(d, seed);
-  const model = createModel(config, featureSpec(train));
-  if (init) {
-    const table = model.store.tables().find((t) => t.name === 'emb.item_id');
-    if (!table || table.data.length !== init.data.length) throw new Error('bench: item table missing or of the wrong size');
-    table.data.set(init.data);
-    table.frozen = freeze;
+/**
+ * `mtrank train` on the variant's config; the test breakdown by the same masks for every variant (the
+ * "unseen, pretrained" mask comes from an extended encoding, so end-to-end gets that slice too). For
+ * pretrained variants it must equal the trainer's metrics.json coldStart.
+ */
+async function runVariant(configPath: string, out: string, pretrainedOnly: Uint8Array): Promise<{ result: VariantResult; data: PreparedData }> {
+  const run = await runTraining({ configPath, out, quiet: 'silent' });
+  const data = await prepareData(loadConfig(configPath));
+  const tasks = run.result.model.tasks, probs = predictSplit(run.result.model, data.test);
+  const scores = Object.fromEntries(tasks.map((t, k) => [t, probs[k]!]));
+  const itemSeen = itemSeenFlags(data.train.item!, data.test.item!);
+  const cs = coldStartBreakdown({ scores, labels: data.test.labels, itemSeen, pretrainedOnly });
+  const own = (run.metrics as { coldStart?: ColdStartBreakdown }).coldStart;
+  for (const t of tasks) {
+    if (!own?.[t]) throw new Error(`bench: ${out}/metrics.json has no coldStart for ${t}`);
+    const slices = own[t]!.unseenPretrained ? (['seen', 'unseen', 'unseenPretrained'] as const) : (['seen', 'unseen'] as const);
+    for (const k of slices) if (own[t]![k]!.auc !== cs[t]![k]!.auc) throw new Error(`bench: ${out}: ${t} ${k} AUC ${own[t]![k]!.auc} in metrics.json, ${cs[t]![k]!.auc} recomputed`);
   }
-  const optimizers = createOptimizers(config, model);
-  const weighting = createLossWeighting(config.training.lossWeighting, model.tasks.map((name) => ({ name, lossWeight: 1 })), { seed });
-  const lw = model.tasks.map((t) => labelWeightsFor(config, train)[t]!);
-  const B = config.training.batchSize, steps = Math.ceil(train.rows / B);
-  const meanAuc = (split: EncodedSplit, probs: Float32Array[]) => probs.reduce((s, p, t) => s + auc(p, split.labels[model.tasks[t]!]!), 0) / probs.length;
-  let best = -Infinity, result: VariantResult | null = null, step = 0;
-  for (let epoch = 0; epoch < EPOCHS; epoch++) {
-    const order = epochOrder(train.rows, seed, epoch);
-    for (let s = 0; s < steps; s++, step++) {
-      trainStep({ model, optimizers, weighting, labelWeights: lw, step, lrs: [config.training.optimizer.lr, config.training.embeddingOptimizer.lr], clipNorm: 0, split: train, batchRows: order.subarray(s * B, Math.min(train.rows, (s + 1) * B)), seed });
-    }
-    const v = meanAuc(valid, predictSplit(model, valid));
-    if (v <= best) continue;
-    best = v;
-    const probs = predictSplit(model, test);
-    const scores = Object.fromEntries(model.tasks.map((t, k) => [t, probs[k]!]));
-    const cs = coldStartBreakdown({ scores, labels: test.labels, itemSeen });
-    const pick = (f: (t: string) => number | null) => Object.fromEntries(model.tasks.map((t) => [t, f(t) ?? NaN]));
-    result = {
-      all: pick((t) => (hasBothClasses(test.labels[t]!) ? auc(scores[t]!, test.labels[t]!) : null)),
-      seen: pick((t) => cs[t]!.seen.auc), unseen: pick((t) => cs[t]!.unseen.auc),
-      unseenPretrained: pick((t) => subsetAuc(scores[t]!, test.labels[t]!, unseenPretrained)),
-      unseenRows: cs[model.tasks[0]!]!.unseen.rows, testRows: test.rows,
-    };
-  }
-  return result!;
-}
-
-function subsetAuc(scores: Float32Array, labels: Uint8Array, mask: Uint8Array): number | null {
-  const idx = [...mask.keys()].filter((i) => mask[i]);
-  const y = Uint8Array.from(idx, (i) => labels[i]!);
-  return hasBothClasses(y) ? auc(Float64Array.from(idx, (i) => scores[i]!), y) : null;
+  const pick = (f: (t: string) => number | null | undefined) => Object.fromEntries(tasks.map((t) => [t, f(t) ?? NaN]));
+  return {
+    data,
+    result: {
+      all: pick((t) => (hasBothClasses(data.test.labels[t]!) ? auc(scores[t]!, data.test.labels[t]!) : null)),
+      seen: pick((t) => cs[t]!.seen.auc), unseen: pick((t) => cs[t]!.unseen.auc), unseenPretrained: pick((t) => cs[t]!.unseenPretrained!.auc),
+      unseenRows: cs[tasks[0]!]!.unseen.rows, testRows: data.test.rows,
+    },
+  };
 }
 
 interface Pretrained { item2vec: WordVectors; graphsage: WordVectors; pairsPerSecond: Record<string, number>; graphsageEpochSeconds: number }
@@ -178,49 +168,56 @@ const fmt = (xs: number[]) => {
   return `${m.toFixed(4)} ± ${sd.toFixed(4)}`;
 };
 
-async function runDataset(d: Dataset) {
-  const split = timeSplit(d);
-  const users = vocabulary(d.users, split.train), items = vocabulary(d.items, split.train);
-  const trainDense = split.train.map((r) => d.dense[r]!);
-  const mean = trainDense.reduce((a, b) => a + b, 0) / trainDense.length;
-  const std = Math.sqrt(trainDense.reduce((a, b) => a + (b - mean) ** 2, 0) / trainDense.length) || 1;
-  const stats = { mean, std };
-  const itemSeen = Uint8Array.from(split.test, (r) => (items.has(d.items[r]!) ? 1 : 0));
-  const pretrainRows = [...split.train, ...split.valid];
-  const pre = await pretrain(d, pretrainRows);
-  const pretrainItems = new Set(pretrainRows.map((r) => d.items[r]!));
-  const unseenPretrained = Uint8Array.from(split.test, (r, i) => (!itemSeen[i] && pretrainItems.has(d.items[r]!) ? 1 : 0));
+const VARIANTS: Variant[] = [
+  { name: 'end-to-end' },
+  { name: 'item2vec finetune', vectors: 'item2vec', pretrained: { mode: 'finetune' } },
+  { name: 'GraphSAGE finetune', vectors: 'graphsage', pretrained: { mode: 'finetune' } },
+  { name: 'item2vec freeze', vectors: 'item2vec', pretrained: { mode: 'freeze' } },
+  { name: 'GraphSAGE freeze', vectors: 'graphsage', pretrained: { mode: 'freeze' } },
+  { name: 'GraphSAGE freeze 1 epoch, then ×0.1', vectors: 'graphsage', pretrained: { mode: 'freeze-then-finetune', lrScale: 0.1 } },
+];
 
-  const variants: { name: string; vectors: WordVectors | null; freeze?: boolean }[] = [
-    { name: 'end-to-end', vectors: null },
-    { name: 'item2vec finetune', vectors: pre.item2vec }, { name: 'GraphSAGE finetune', vectors: pre.graphsage },
-    { name: 'item2vec freeze', vectors: pre.item2vec, freeze: true }, { name: 'GraphSAGE freeze', vectors: pre.graphsage, freeze: true },
-  ];
-  const out: Record<string, { seeds: VariantResult[]; coverage?: PretrainedInit['coverage']; unseenWithVector?: number }> = {};
-  for (const v of variants) {
+async function runDataset(d: Dataset, work: string) {
+  const split = timeSplit(d);
+  mkdirSync(work, { recursive: true });
+  const log = join(work, 'log.csv'), cacheDir = join(work, 'cache');
+  writeLog(d, split.order, log);
+  const pre = await pretrain(d, [...split.train, ...split.valid]);
+  const files = { item2vec: join(work, 'item2vec.vec'), graphsage: join(work, 'graphsage.vec') };
+  writeVectors(files.item2vec, pre.item2vec);
+  writeVectors(files.graphsage, pre.graphsage);
+  const configPath = (v: Variant, seed: number) => {
+    const path = join(work, `${v.name.replace(/\W+/g, '-')}-${seed}.json`);
+    writeFileSync(path, JSON.stringify(configFor(d, split, log, cacheDir, v.vectors && files[v.vectors], v, seed)));
+    return path;
+  };
+  // Test rows whose item is unseen in training but has a row appended from the vector file.
+  const extended = await prepareData(loadConfig(configPath(VARIANTS[1]!, 0)));
+  const trainedVocab = (extended.preprocessor.feature('item_id') as FittedCategorical).pretrained!.trainedVocab;
+  const pretrainedOnly = Uint8Array.from(extended.test.item!, (id) => (id > trainedVocab ? 1 : 0));
+  const itemSeen = itemSeenFlags(extended.train.item!, extended.test.item!);
+
+  const out: Record<string, { seeds: VariantResult[]; coverage?: PretrainedCoverage; unseenWithVector?: number }> = {};
+  for (const v of VARIANTS) {
     const seeds: VariantResult[] = [];
-    let coverage: PretrainedInit['coverage'] | undefined, unseenWithVector: number | undefined;
+    let coverage: PretrainedCoverage | undefined;
     for (let s = 0; s < SEEDS; s++) {
-      const seed = 100 + s;
-      const init = v.vectors ? initFromPretrained(items, items.size + 1, v.vectors, { dim: DIM, rng: new Rng(seed).fork('pretrained'), extendVocab: true }) : null;
-      const itemVocab = init?.vocab ?? items, itemRows = init?.vocabSize ?? items.size + 1;
-      const enc = (rows: number[]) => encode(d, rows, users, itemVocab, itemRows, stats);
-      const test = enc(split.test);
-      seeds.push(trainAndTest(d, seed, enc(split.train), enc(split.valid), test, itemSeen, unseenPretrained, init, v.freeze ?? false));
-      coverage = init?.coverage;
-      if (init) unseenWithVector = split.test.filter((r, i) => !itemSeen[i] && itemVocab.has(d.items[r]!)).length;
+      const { result, data } = await runVariant(configPath(v, 100 + s), join(work, 'runs', `${v.name.replace(/\W+/g, '-')}-${s}`), pretrainedOnly);
+      seeds.push(result);
+      coverage = (data.preprocessor.feature('item_id') as FittedCategorical).pretrained?.coverage;
     }
-    out[v.name] = { seeds, coverage, unseenWithVector };
+    out[v.name] = { seeds, coverage, unseenWithVector: coverage ? pretrainedOnly.reduce((n, x, i) => n + (x && !itemSeen[i] ? 1 : 0), 0) : undefined };
   }
-  return { split, itemSeen, unseenPretrained, pre, out };
+  return { split, itemSeen, unseenPretrained: pretrainedOnly, pre, out };
 }
 
 async function main() {
   applyThreads(1);
   const datasets = [await kuairand(), funnel()].filter((d): d is Dataset => d !== null);
   const json: Record<string, unknown> = {};
-  for (const d of datasets) {
-    const r = await runDataset(d);
+  const work = mkdtempSync(join(tmpdir(), 'mtrank-bench-coldstart-'));
+  for (const [k, d] of datasets.entries()) {
+    const r = await runDataset(d, join(work, String(k)));
     const tasks = Object.keys(d.labels);
     const unseen = r.itemSeen.length - r.itemSeen.reduce((a, b) => a + b, 0);
     console.log(`\n## ${d.name}: ${d.users.length} rows; train/valid/test ${r.split.train.length}/${r.split.valid.length}/${r.split.test.length}; ` +
@@ -236,7 +233,7 @@ async function main() {
       for (const [name, v] of Object.entries(r.out)) console.log(`| ${name} | ${slices.map((k) => fmt(v.seeds.map((s) => s[k][t]!))).join(' | ')} |`);
     }
     for (const [name, v] of Object.entries(r.out)) {
-      if (v.coverage && !name.endsWith('freeze')) console.log(`${name}: ${v.coverage.covered}/${v.coverage.vocabulary} training items covered, ${v.coverage.extended} appended; ${v.unseenWithVector} of ${unseen} unseen test rows get a pretrained vector`);
+      if (v.coverage && name.includes('finetune')) console.log(`${name}: ${v.coverage.covered}/${v.coverage.vocabulary} training items covered, ${v.coverage.extended} appended; ${v.unseenWithVector} of ${unseen} unseen test rows get a pretrained vector`);
     }
     json[d.name] = { rows: d.users.length, testRows: r.split.test.length, unseenTestRows: unseen, pairsPerSecond: r.pre.pairsPerSecond, graphsageEpochSeconds: r.pre.graphsageEpochSeconds, variants: r.out };
   }
@@ -244,6 +241,7 @@ async function main() {
   console.log(`\npeak RSS ${peakRssMb.toFixed(0)} MB`);
   if (flag('json')) console.log(JSON.stringify({ bench: 'coldstart', seeds: SEEDS, epochs: EPOCHS, peakRssMb, datasets: json }));
   shutdownThreads();
+  rmSync(work, { recursive: true, force: true });
 }
 
 await main();
