@@ -34,7 +34,11 @@ export interface LoadedPretrained {
 export function loadPretrainedTables(store: ParamStore, pre: Preprocessor, config: Pick<ExperimentConfig, 'features' | 'seed'>, stepsPerEpoch: number): LoadedPretrained {
   const entries: PretrainedTable[] = [];
   const features: LoadedPretrained['features'] = [];
-  for (const f of pretrainedFeatures(pre)) {
+  const fitted = pretrainedFeatures(pre);
+  for (const [name, f] of Object.entries(config.features)) {
+    if (f.type === 'categorical' && f.pretrained && !fitted.some((x) => x.name === name)) throw new MtrankError(`features.${name}: the config has pretrained vectors for this feature but the encoded data has none; re-encode`);
+  }
+  for (const f of fitted) {
     const p = config.features[f.name];
     if (p?.type !== 'categorical' || !p.pretrained) throw new MtrankError(`features.${f.name}: the encoded data has pretrained vectors for this feature but the config has none; re-encode`);
     const tables = store.tables().filter((t) => t.group === pretrainedGroup(f.name));

@@ -8,6 +8,7 @@ import { fusedScore, parseForm } from '../fusion/forms.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError } from '../util/errors.js';
 import { predictSplit } from './evaluation.js';
+import { vectorSources } from '../features/pretrained.js';
 import { runPaths } from './run-dir.js';
 import { loadRun, type SavedRun } from './saved-run.js';
 
@@ -37,7 +38,9 @@ export function encodeRows(run: SavedRun, rows: Record<string, unknown>[], file 
   };
 }
 
-export interface PredictResult { rows: number; tasks: string[]; fused: boolean }
+/** Where a feature's IDs got their vectors: trained row, row appended from a pretrained file, or the OOV row. */
+export interface VectorSourceCount { feature: string; trained: number; pretrained: number; oov: number }
+export interface PredictResult { rows: number; tasks: string[]; fused: boolean; sources: VectorSourceCount[] }
 
 export async function predictFile(dir: string, input: string, output: string): Promise<PredictResult> {
   const run = loadRun(dir);
@@ -49,7 +52,8 @@ export async function predictFile(dir: string, input: string, output: string): P
     return out;
   });
   if (rows.length === 0) throw new MtrankError(`${input}: no rows to score`);
-  const probs = predictSplit(run.model, encodeRows(run, rows, input));
+  const encoded = encodeRows(run, rows, input);
+  const probs = predictSplit(run.model, encoded);
   const fusion = readFusion(runPaths(dir).fusion, run.model.tasks);
   const head = run.model.tasks.map((t) => `p_${t}`);
   if (fusion) head.push('score');
@@ -61,7 +65,16 @@ export async function predictFile(dir: string, input: string, output: string): P
     lines.push(cells.join(','));
   }
   writeFileAtomic(output, lines.join('\n') + '\n');
-  return { rows: rows.length, tasks: run.model.tasks, fused: fusion !== null };
+  return { rows: rows.length, tasks: run.model.tasks, fused: fusion !== null, sources: sourceCounts(run, encoded) };
+}
+
+/** For the item feature and every pretrained one: how many rows found a trained row, a pretrained row, the OOV row. */
+function sourceCounts(run: SavedRun, encoded: EncodedSplit): VectorSourceCount[] {
+  const item = run.preprocessor.json.itemFeature;
+  return run.preprocessor.categoricalFeatures.flatMap((f, k) => {
+    if (f.kind !== 'categorical' || !f.vocab || (f.name !== item && !f.pretrained)) return [];
+    return [{ feature: f.name, ...vectorSources(f, encoded.categorical[k]!.ids) }];
+  });
 }
 
 /** fusion.json's form and weights in task order, or null when fusion has not run. */

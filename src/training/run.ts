@@ -13,7 +13,7 @@ import { MetricsLog } from './metrics-log.js';
 import { runPaths, writePredictions } from './run-dir.js';
 import { barProgress, logProgress, silentProgress, type TrainProgress } from './progress.js';
 import { runColdStart } from '../pretrain/pipeline.js';
-import { itemSeenFlags } from '../pretrain/cold-start.js';
+import { itemSeenFlags, type ColdStartBreakdown } from '../pretrain/cold-start.js';
 
 export interface RunOptions {
   configPath: string;
@@ -42,7 +42,7 @@ export interface RunMetricsJson {
   trainExamplesPerSec: number;
   peakRssMb: number;
   /** Test AUC on rows whose item was / was not seen in training (when there is an item feature; src/pretrain). */
-  coldStart?: unknown;
+  coldStart?: ColdStartBreakdown;
 }
 
 export function defaultRunDir(configPath: string, config: ExperimentConfig): string {
@@ -80,13 +80,13 @@ export function finishRun(dir: string, config: ExperimentConfig, data: Pick<Prep
   const { model } = result;
   writeSplitPredictions(paths.predictions('valid'), model, data.valid, data.train);
   let test: SplitMetrics | null = null;
-  let coldStart: unknown;
+  let coldStart: ColdStartBreakdown | undefined;
   if (data.test.rows > 0) {
     const r = evaluateSplit(model, data.test, undefined, 'test');
     test = r.metrics;
     writePredictions(paths.predictions('test'), predictionColumns(model, data.test, r.probs, data.train));
-    new MetricsLog(paths.metricsLog).write({ type: 'test', step: result.steps, tasks: test });
     coldStart = runColdStart(data.preprocessor, data.train, data.test, Object.fromEntries(model.tasks.map((t, k) => [t, r.probs[k]!])));
+    new MetricsLog(paths.metricsLog).write({ type: 'test', step: result.steps, tasks: test, ...(coldStart ? { coldStart } : {}) });
   }
   const metrics: RunMetricsJson = {
     test: Object.fromEntries(model.tasks.map((t) => [t, { auc: nul(test?.[t]?.auc), logloss: nul(test?.[t]?.logloss), gauc: nul(test?.[t]?.gauc) }])),

@@ -113,6 +113,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   const model = createModel(config, withPretrainedGroups(featureSpec(data.train), config.features));
   // Pretrained vectors overwrite their tables' random initialisation (a resume then loads the checkpoint over them).
+  const wanted = Object.keys(config.features).filter((n) => { const f = config.features[n]!; return f.type === 'categorical' && f.pretrained; });
+  if (wanted.length && !opts.preprocessor) throw new MtrankError(`features ${wanted.join(', ')} use pretrained vectors: train() needs the fitted preprocessor (TrainOptions.preprocessor)`);
   const pretrained = opts.preprocessor ? loadPretrainedTables(model.store, opts.preprocessor, config, stepsPerEpoch) : null;
   const tasks = model.tasks;
   const optimizers = createOptimizers(config, model);

@@ -81,6 +81,8 @@ describe('mtrank train with pretrained item vectors', () => {
     const [, embeddings] = createOptimizers(config, r.model);
     expect(embeddings!.lrFor(pretrainedGroup('item_id'))).toBeCloseTo(0.5 * 0.05, 12);
     expect(embeddings!.lrFor('embedding')).toBeCloseTo(0.05, 12);
+    await expect(train({ config, data: { train: data.train, valid: noValid }, dir: join(root, 'switch-x'), haltAfterStep: 0 }))
+      .rejects.toThrow(/features item_id use pretrained vectors: train\(\) needs the fitted preprocessor/);
   }, 20_000);
 
   it('extendVocab: predict gives an item only the file knows its appended row, and an unknown item the OOV row', async () => {
@@ -94,7 +96,8 @@ describe('mtrank train with pretrained item vectors', () => {
     expect(ids[0]).toBeGreaterThan(trained);
     const input = join(root, 'rows.csv'), output = join(root, 'scores.csv');
     writeFileSync(input, ['user_id,item_id,price', ...rows.map((r) => `${r.user_id},${r.item_id},${r.price}`)].join('\n') + '\n');
-    await predictFile(run.dir, input, output);
+    const result = await predictFile(run.dir, input, output);
+    expect(result.sources).toEqual([{ feature: 'item_id', trained: 1, pretrained: 2, oov: 1 }]);
     const scores = readFileSync(output, 'utf8').trim().split('\n').slice(1).map(Number);
     const direct = predictSplit(run.model, enc)[0]!;
     scores.forEach((s, i) => expect(s).toBeCloseTo(direct[i]!, 6));
@@ -127,7 +130,9 @@ describe('mtrank train with pretrained item vectors', () => {
       expect(got.auc, k).toBeCloseTo(expected[k].auc!, 10);
     }
     expect(metrics.coldStart.click.seen.rows + metrics.coldStart.click.unseen.rows).toBe(items.length);
-    // predictions/test.csv carries the same seen flags.
+    // The metrics log's test line carries the same breakdown; predictions/test.csv the same seen flags.
+    const log = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.find((l) => l.type === 'test').coldStart).toEqual(metrics.coldStart);
     const seenCol = readFileSync(join(out, 'predictions', 'test.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',').at(-1)));
     expect(seenCol).toEqual(items.map((t) => (trainItems.has(t) ? 1 : 0)));
   }, 20_000);

@@ -11,5 +11,8 @@ export function registerPredictCommand(program: Command): void {
     .action(async (dir: string, o: { input: string; output: string }) => {
       const r = await predictFile(dir, o.input, o.output);
       process.stderr.write(`scored ${r.rows} rows (${r.tasks.join(', ')}${r.fused ? ', fused score' : ''}) into ${o.output}\n`);
+      for (const s of r.sources) {
+        process.stderr.write(`${s.feature}: ${s.trained} rows with a trained vector, ${s.pretrained} with a pretrained-only vector, ${s.oov} unknown or missing (out-of-vocabulary row)\n`);
+      }
     });
 }
