@@ -37,3 +37,22 @@ export function columnSums(M: i32, N: i32, pY: usize, pOut: usize, accumulate: i
     for (; j < N; j++) store<f32>(at(pOut, j), load<f32>(at(pOut, j)) + load<f32>(at(row, j)));
   }
 }
+
+/** dst[r*dstStride + c] = src[r*srcStride + c] for r < rows, c < width (pointers at the first column). */
+export function copyColumns(pSrc: usize, srcStride: i32, pDst: usize, dstStride: i32, width: i32, rows: i32): void {
+  if (width == 1) {
+    for (let r = 0; r < rows; r++) store<f32>(at(pDst, r * dstStride), load<f32>(at(pSrc, r * srcStride)));
+    return;
+  }
+  for (let r = 0; r < rows; r++) copyRow(at(pDst, r * dstStride), at(pSrc, r * srcStride), width);
+}
+
+/** dst[r*dstStride + c] += src[r*srcStride + c] for r < rows, c < width. */
+export function addColumns(pSrc: usize, srcStride: i32, pDst: usize, dstStride: i32, width: i32, rows: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const s = at(pSrc, r * srcStride), d = at(pDst, r * dstStride);
+    let c = 0;
+    for (; c + 4 <= width; c += 4) v128.store(at(d, c), f32x4.add(v128.load(at(d, c)), v128.load(at(s, c))));
+    for (; c < width; c++) store<f32>(at(d, c), load<f32>(at(d, c)) + load<f32>(at(s, c)));
+  }
+}

@@ -131,50 +131,35 @@ export class Graph {
   }
 
   relu(a: Tensor): Tensor {
-    const n = a.size, y = f32(n);
-    K.relu(a.data, y);
-    return this.node(a.rows, a.cols, y, [a], false, (out) => {
-      if (!ensureGrad(a, f32)) return K.reluBackward(y, out.grad!, a.grad!);
-      const d = f32(n);
-      K.reluBackward(y, out.grad!, d);
-      K.axpy(n, 1, d, a.grad!);
-    });
+    return this.pointwise(a, K.relu, (_x, y, dy, dx) => K.reluBackward(y, dy, dx));
   }
 
   sigmoid(a: Tensor): Tensor {
-    const n = a.size, y = f32(n);
-    K.sigmoid(a.data, y);
-    return this.node(a.rows, a.cols, y, [a], false, (out) => {
-      if (!ensureGrad(a, f32)) return K.sigmoidBackward(y, out.grad!, a.grad!);
-      const d = f32(n);
-      K.sigmoidBackward(y, out.grad!, d);
-      K.axpy(n, 1, d, a.grad!);
-    });
+    return this.pointwise(a, K.sigmoid, (_x, y, dy, dx) => K.sigmoidBackward(y, dy, dx));
+  }
+
+  tanh(a: Tensor): Tensor {
+    return this.pointwise(a, K.tanh, (_x, y, dy, dx) => K.tanhBackward(y, dy, dx));
+  }
+
+  /** max(x, slope·x): the slope (default 0.01, PyTorch's) keeps a gradient for negative inputs. */
+  leakyRelu(a: Tensor, slope = 0.01): Tensor {
+    if (!(slope > 0 && slope < 1)) throw new MtrankError(`leakyRelu: slope ${slope} must be in (0, 1)`);
+    return this.pointwise(a, (x, y) => K.leakyRelu(x, y, slope), (_x, y, dy, dx) => K.leakyReluBackward(y, dy, dx, slope));
+  }
+
+  /** GELU, tanh approximation (PyTorch `gelu(approximate='tanh')`). */
+  gelu(a: Tensor): Tensor {
+    return this.pointwise(a, K.gelu, (x, _y, dy, dx) => K.geluBackward(x, dy, dx));
   }
 
   /** Row-wise softmax (gates of a mixture of experts). */
   softmax(a: Tensor): Tensor {
-    const R = a.rows, C = a.cols, ad = a.data, y = f32(R * C);
-    for (let r = 0; r < R; r++) {
-      const o = r * C;
-      let max = -Infinity;
-      for (let c = 0; c < C; c++) max = Math.max(max, ad[o + c]!);
-      let s = 0;
-      for (let c = 0; c < C; c++) { const e = Math.exp(ad[o + c]! - max); y[o + c] = e; s += e; }
-      const inv = 1 / s;
-      for (let c = 0; c < C; c++) y[o + c] = y[o + c]! * inv;
-    }
+    const R = a.rows, C = a.cols, y = f32(R * C);
+    K.softmaxRows(a.data, y, R, C);
     return this.node(R, C, y, [a], false, (out) => {
-      const g = out.grad!, acc = ensureGrad(a, f32), ga = a.grad!;
-      for (let r = 0; r < R; r++) {
-        const o = r * C;
-        let dot = 0;
-        for (let c = 0; c < C; c++) dot += y[o + c]! * g[o + c]!;
-        for (let c = 0; c < C; c++) {
-          const d = y[o + c]! * (g[o + c]! - dot);
-          ga[o + c] = acc ? ga[o + c]! + d : d;
-        }
-      }
+      const acc = ensureGrad(a, f32);
+      K.softmaxBackward(y, out.grad!, a.grad!, R, C, acc);
     });
   }
 
@@ -200,14 +185,14 @@ export class Graph {
     }
     const y = f32(R * C);
     let off = 0;
-    for (const p of parts) { copyColumns(p.data, p.cols, 0, y, C, off, p.cols, R); off += p.cols; }
+    for (const p of parts) { K.copyColumns(p.data, p.cols, 0, y, C, off, p.cols, R); off += p.cols; }
     return this.node(R, C, y, parts, false, (out) => {
       let o = 0;
       for (const p of parts) {
         if (p.requiresGrad) {
           const acc = ensureGrad(p, f32);
-          if (acc) addColumns(out.grad!, C, o, p.grad!, p.cols, 0, p.cols, R);
-          else copyColumns(out.grad!, C, o, p.grad!, p.cols, 0, p.cols, R);
+          if (acc) K.addColumns(out.grad!, C, o, p.grad!, p.cols, 0, p.cols, R);
+          else K.copyColumns(out.grad!, C, o, p.grad!, p.cols, 0, p.cols, R);
         }
         o += p.cols;
       }
@@ -226,10 +211,10 @@ export class Graph {
       throw new MtrankError(`slice: columns [${colStart}, ${colEnd}) out of range for ${a.cols} columns`);
     }
     const R = a.rows, C = colEnd - colStart, y = f32(R * C);
-    copyColumns(a.data, a.cols, colStart, y, C, 0, C, R);
+    K.copyColumns(a.data, a.cols, colStart, y, C, 0, C, R);
     return this.node(R, C, y, [a], false, (out) => {
-      if (!ensureGrad(a, f32)) a.grad!.fill(0);
-      addColumns(out.grad!, C, 0, a.grad!, a.cols, colStart, C, R);
+      ensureGrad(a, zeros32);
+      K.addColumns(out.grad!, C, 0, a.grad!, a.cols, colStart, C, R);
     });
   }
 
@@ -241,36 +226,13 @@ export class Graph {
     for (const x of experts) {
       if (x.rows !== B || x.cols !== D) throw new MtrankError(`weightedSum: expert is ${x.rows}×${x.cols}, expected ${B}×${D}`);
     }
-    const gd = gate.data, y = zeros32(B * D);
-    for (let e = 0; e < E; e++) {
-      const xd = experts[e]!.data;
-      for (let i = 0; i < B; i++) {
-        const w = gd[i * E + e]!, o = i * D;
-        for (let d = 0; d < D; d++) y[o + d] = y[o + d]! + w * xd[o + d]!;
-      }
-    }
+    const xs = experts.map((x) => x.data), y = f32(B * D);
+    K.mixExperts(gate.data, xs, y, B, D);
     return this.node(B, D, y, [gate, ...experts], false, (out) => {
-      const g = out.grad!;
-      if (gate.requiresGrad) {
-        const acc = ensureGrad(gate, f32), gg = gate.grad!;
-        for (let i = 0; i < B; i++) {
-          for (let e = 0; e < E; e++) {
-            const xd = experts[e]!.data, o = i * D;
-            let dot = 0;
-            for (let d = 0; d < D; d++) dot += g[o + d]! * xd[o + d]!;
-            gg[i * E + e] = acc ? gg[i * E + e]! + dot : dot;
-          }
-        }
-      }
-      for (let e = 0; e < E; e++) {
-        const x = experts[e]!;
-        if (!x.requiresGrad) continue;
-        const acc = ensureGrad(x, f32), gx = x.grad!;
-        for (let i = 0; i < B; i++) {
-          const w = gd[i * E + e]!, o = i * D;
-          for (let d = 0; d < D; d++) gx[o + d] = (acc ? gx[o + d]! : 0) + w * g[o + d]!;
-        }
-      }
+      // Fresh gradients start at zero: the kernel accumulates.
+      const gateGrad = gate.requiresGrad ? (ensureGrad(gate, zeros32), gate.grad) : null;
+      const expertGrads = experts.map((x) => (x.requiresGrad ? (ensureGrad(x, zeros32), x.grad) : null));
+      K.mixExpertsBackward(gate.data, xs, out.grad!, B, D, gateGrad, expertGrads);
     });
   }
 
@@ -304,7 +266,7 @@ export class Graph {
     const slots: number[] = [];
     for (const f of fields) { K.gatherRows(f.table.data, f.table.dim, f.ids, y, D, off); slots.push(off); off += f.table.dim; }
     for (const b of bags) { poolBag(b, y, D, off); slots.push(off); off += b.table.dim; }
-    if (spec.dense && denseCols > 0) copyColumns(spec.dense, denseCols, 0, y, D, off, denseCols, B);
+    if (spec.dense && denseCols > 0) K.copyColumns(spec.dense, denseCols, 0, y, D, off, denseCols, B);
     const trainable = fields.some((f) => !f.table.frozen) || bags.some((b) => !b.table.frozen);
     return this.node(B, D, y, [], trainable, (out) => {
       const g = out.grad!;
@@ -375,6 +337,19 @@ export class Graph {
   /** Nodes recorded so far (for tests and profiling). */
   get tapeLength(): number { return this.tape.length; }
 
+  /** An elementwise op: forward(x, y) fills y; backward(x, y, dy, dx) writes dx (added to an existing gradient). */
+  private pointwise(a: Tensor, forward: (x: Float32Array, y: Float32Array) => void,
+    backward: (x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array) => void): Tensor {
+    const n = a.size, y = f32(n);
+    forward(a.data, y);
+    return this.node(a.rows, a.cols, y, [a], false, (out) => {
+      if (!ensureGrad(a, f32)) return backward(a.data, y, out.grad!, a.grad!);
+      const d = f32(n);
+      backward(a.data, y, out.grad!, d);
+      K.axpy(n, 1, d, a.grad!);
+    });
+  }
+
   private node(rows: number, cols: number, data: Float32Array, parents: readonly Tensor[], trainable: boolean,
     backward: (out: Tensor) => void): Tensor {
     const t = new Tensor(rows, cols, data);
@@ -409,20 +384,6 @@ function passProduct(t: Tensor, g: Float32Array, other: Float32Array): void {
   const d = f32(n);
   K.mulElementwise(g, other, d, n);
   K.axpy(n, 1, d, t.grad!);
-}
-
-function copyColumns(src: Float32Array, srcStride: number, srcOff: number, dst: Float32Array, dstStride: number, dstOff: number, width: number, rows: number): void {
-  for (let r = 0; r < rows; r++) {
-    const s = r * srcStride + srcOff;
-    dst.set(src.subarray(s, s + width), r * dstStride + dstOff);
-  }
-}
-
-function addColumns(src: Float32Array, srcStride: number, srcOff: number, dst: Float32Array, dstStride: number, dstOff: number, width: number, rows: number): void {
-  for (let r = 0; r < rows; r++) {
-    const s = r * srcStride + srcOff, d = r * dstStride + dstOff;
-    for (let c = 0; c < width; c++) dst[d + c] = dst[d + c]! + src[s + c]!;
-  }
 }
 
 function sameShape(op: string, a: Tensor, b: Tensor): void {

@@ -140,6 +140,86 @@ export function scatterAddRows(dst: Float32Array, dim: number, ids: Int32Array, 
   k!.scatterAddRows(p[0]!, dim, p[1]!, n, p[2]!, srcStride, srcOffset);
 }
 
+type ColumnKernel = 'copyColumns' | 'addColumns';
+function columns(fn: ColumnKernel, src: Float32Array, srcStride: number, srcOffset: number, dst: Float32Array, dstStride: number, dstOffset: number, width: number, rows: number): void {
+  if (rows === 0 || width === 0) return;
+  need(fn, 'src', src, (rows - 1) * srcStride + srcOffset + width);
+  need(fn, 'dst', dst, (rows - 1) * dstStride + dstOffset + width);
+  const k = wasm(), p = k && offsets(src, dst);
+  if (!p) return ref[fn](src, srcStride, srcOffset, dst, dstStride, dstOffset, width, rows);
+  k![fn](p[0]! + srcOffset * 4, srcStride, p[1]! + dstOffset * 4, dstStride, width, rows);
+}
+
+/** Column block copy: dst[r·dstStride + dstOffset + c] = src[r·srcStride + srcOffset + c], r < rows, c < width. */
+export function copyColumns(src: Float32Array, srcStride: number, srcOffset: number, dst: Float32Array, dstStride: number, dstOffset: number, width: number, rows: number): void {
+  columns('copyColumns', src, srcStride, srcOffset, dst, dstStride, dstOffset, width, rows);
+}
+
+/** Column block sum: dst[r·dstStride + dstOffset + c] += src[r·srcStride + srcOffset + c] (concat/slice backward). */
+export function addColumns(src: Float32Array, srcStride: number, srcOffset: number, dst: Float32Array, dstStride: number, dstOffset: number, width: number, rows: number): void {
+  columns('addColumns', src, srcStride, srcOffset, dst, dstStride, dstOffset, width, rows);
+}
+
+/** y = row-wise softmax of x (R×C). */
+export function softmaxRows(x: Float32Array, y: Float32Array, R: number, C: number): void {
+  need('softmaxRows', 'x', x, R * C); need('softmaxRows', 'y', y, R * C);
+  const k = wasm(), o = k && offsets(x, y);
+  if (!o) return ref.softmaxRows(x, y, R, C);
+  k!.softmaxRows(o[0]!, o[1]!, R, C);
+}
+
+/** dx (+)= y ⊙ (dy − Σ_c y·dy) per row (y = the softmax output, R×C). */
+export function softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, R: number, C: number, accumulate: boolean): void {
+  for (const [name, a] of [['y', y], ['dy', dy], ['dx', dx]] as const) need('softmaxBackward', name, a, R * C);
+  const k = wasm(), o = k && offsets(y, dy, dx);
+  if (!o) return ref.softmaxBackward(y, dy, dx, R, C, accumulate);
+  k!.softmaxBackward(o[0]!, o[1]!, o[2]!, R, C, accumulate ? 1 : 0);
+}
+
+// Pointer lists (byte offsets) for kernels that take a variable number of arrays; calls are synchronous, so
+// two fixed lists on the heap suffice.
+const MAX_LIST = 64;
+let lists: Int32Array | null = null;
+/** Write the arrays' byte offsets (0 for null) into list `slot`; its byte offset, or -1 if one is outside the engine memory. */
+function pointerList(slot: 0 | 1, arrays: readonly (Float32Array | null)[]): number {
+  if (arrays.length > MAX_LIST) return -1;
+  lists ??= heap.i32(2 * MAX_LIST);
+  for (let e = 0; e < arrays.length; e++) {
+    const a = arrays[e];
+    const o = a ? wasmByteOffset(a) : 0;
+    if (o < 0) return -1;
+    lists[slot * MAX_LIST + e] = o;
+  }
+  return wasmByteOffset(lists) + slot * MAX_LIST * 4;
+}
+
+/** out[i] = Σ_e gate[i, e]·experts[e][i]: gate B×E, each expert and out B×D (mixture of experts). */
+export function mixExperts(gate: Float32Array, experts: readonly Float32Array[], out: Float32Array, B: number, D: number): void {
+  const E = experts.length;
+  need('mixExperts', 'gate', gate, B * E); need('mixExperts', 'out', out, B * D);
+  for (const x of experts) need('mixExperts', 'expert', x, B * D);
+  const k = wasm(), o = k && offsets(gate, out), list = o ? pointerList(0, experts) : -1;
+  if (!o || list < 0) return ref.mixExperts(gate, experts, out, B, D);
+  k!.mixExperts(o[0]!, E, list, B, D, o[1]!);
+}
+
+/**
+ * Backward of mixExperts, accumulating: gateGrad[i, e] += dy[i]·experts[e][i] (when gateGrad is given) and
+ * expertGrads[e][i] += gate[i, e]·dy[i] (for the non-null entries).
+ */
+export function mixExpertsBackward(gate: Float32Array, experts: readonly Float32Array[], dy: Float32Array, B: number, D: number,
+  gateGrad: Float32Array | null, expertGrads: readonly (Float32Array | null)[]): void {
+  const E = experts.length;
+  need('mixExpertsBackward', 'gate', gate, B * E); need('mixExpertsBackward', 'dy', dy, B * D);
+  if (gateGrad) need('mixExpertsBackward', 'gateGrad', gateGrad, B * E);
+  if (expertGrads.length !== E) throw new RangeError(`mixExpertsBackward: ${expertGrads.length} gradient slots for ${E} experts`);
+  for (const x of [...experts, ...expertGrads]) if (x) need('mixExpertsBackward', 'expert', x, B * D);
+  const k = wasm(), o = k && offsets(gate, dy, gateGrad);
+  const xs = o ? pointerList(0, experts) : -1, gs = xs >= 0 ? pointerList(1, expertGrads) : -1;
+  if (!o || xs < 0 || gs < 0) return ref.mixExpertsBackward(gate, experts, dy, B, D, gateGrad, expertGrads);
+  k!.mixExpertsBackward(o[0]!, E, xs, o[1]!, B, D, o[2]!, gs);
+}
+
 /** Σ x² over the first n elements, in float64 (gradient-norm clipping). */
 export function sumSquares(x: Float32Array, n = x.length): number {
   need('sumSquares', 'x', x, n);
@@ -213,7 +293,7 @@ export function scale(n: number, a: number, x: Float32Array): void {
   k!.scale(n, a, o[0]!);
 }
 
-type Binary = 'add' | 'mulElementwise' | 'reluBackward' | 'sigmoidBackward';
+type Binary = 'add' | 'mulElementwise' | 'reluBackward' | 'sigmoidBackward' | 'tanhBackward' | 'geluBackward';
 function binary(fn: Binary, a: Float32Array, b: Float32Array, out: Float32Array, n: number): void {
   need(fn, 'first input', a, n); need(fn, 'second input', b, n); need(fn, 'output', out, n);
   const k = wasm(), o = k && offsets(a, b, out);
@@ -221,7 +301,7 @@ function binary(fn: Binary, a: Float32Array, b: Float32Array, out: Float32Array,
   k![fn](o[0]!, o[1]!, o[2]!, n);
 }
 
-type Unary = 'relu' | 'sigmoid';
+type Unary = 'relu' | 'sigmoid' | 'tanh' | 'gelu';
 function unary(fn: Unary, x: Float32Array, y: Float32Array, n: number): void {
   need(fn, 'input', x, n); need(fn, 'output', y, n);
   const k = wasm(), o = k && offsets(x, y);
@@ -272,4 +352,40 @@ export function bceWithLogits(logits: Float32Array, labels: Float32Array, weight
   const k = wasm(), o = k && offsets(logits, labels, weights, dLogits);
   if (!o) return ref.bceWithLogits(logits, labels, weights, dLogits, n, gradScale);
   return k!.bceWithLogits(o[0]!, o[1]!, o[2]!, o[3]!, n, gradScale);
+}
+
+/** y = tanh(x) */
+export function tanh(x: Float32Array, y: Float32Array, n = y.length): void {
+  unary('tanh', x, y, n);
+}
+
+/** dx = dy · (1 − y²) (y = the tanh output). */
+export function tanhBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, n = dx.length): void {
+  binary('tanhBackward', y, dy, dx, n);
+}
+
+/** y = x for x > 0, slope·x otherwise (slope > 0). */
+export function leakyRelu(x: Float32Array, y: Float32Array, slope: number, n = y.length): void {
+  need('leakyRelu', 'input', x, n); need('leakyRelu', 'output', y, n);
+  const k = wasm(), o = k && offsets(x, y);
+  if (!o) return ref.leakyRelu(x, y, n, slope);
+  k!.leakyRelu(o[0]!, o[1]!, n, slope);
+}
+
+/** dx = dy where y > 0, slope·dy otherwise (y = the leaky ReLU output). */
+export function leakyReluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, slope: number, n = dx.length): void {
+  need('leakyReluBackward', 'y', y, n); need('leakyReluBackward', 'dy', dy, n); need('leakyReluBackward', 'dx', dx, n);
+  const k = wasm(), o = k && offsets(y, dy, dx);
+  if (!o) return ref.leakyReluBackward(y, dy, dx, n, slope);
+  k!.leakyReluBackward(o[0]!, o[1]!, o[2]!, n, slope);
+}
+
+/** GELU, tanh approximation: y = ½x·(1 + tanh(√(2/π)·(x + 0.044715x³))). */
+export function gelu(x: Float32Array, y: Float32Array, n = y.length): void {
+  unary('gelu', x, y, n);
+}
+
+/** dx = dy · gelu′(x) (x = the GELU input). */
+export function geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n = dx.length): void {
+  binary('geluBackward', x, dy, dx, n);
 }

@@ -54,6 +54,98 @@ export function scatterAddRows(dst: Float32Array, dim: number, ids: Int32Array, 
   }
 }
 
+export function copyColumns(src: Float32Array, srcStride: number, srcOffset: number, dst: Float32Array, dstStride: number, dstOffset: number, width: number, rows: number): void {
+  for (let r = 0; r < rows; r++) {
+    const s = r * srcStride + srcOffset, d = r * dstStride + dstOffset;
+    for (let c = 0; c < width; c++) dst[d + c] = src[s + c]!;
+  }
+}
+
+export function addColumns(src: Float32Array, srcStride: number, srcOffset: number, dst: Float32Array, dstStride: number, dstOffset: number, width: number, rows: number): void {
+  for (let r = 0; r < rows; r++) {
+    const s = r * srcStride + srcOffset, d = r * dstStride + dstOffset;
+    for (let c = 0; c < width; c++) dst[d + c] = dst[d + c]! + src[s + c]!;
+  }
+}
+
+export function softmaxRows(x: Float32Array, y: Float32Array, R: number, C: number): void {
+  for (let r = 0; r < R; r++) {
+    const o = r * C;
+    let max = -Infinity, s = 0;
+    for (let c = 0; c < C; c++) max = Math.max(max, x[o + c]!);
+    for (let c = 0; c < C; c++) s += Math.exp(x[o + c]! - max);
+    for (let c = 0; c < C; c++) y[o + c] = Math.exp(x[o + c]! - max) / s;
+  }
+}
+
+export function softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, R: number, C: number, accumulate: boolean): void {
+  for (let r = 0; r < R; r++) {
+    const o = r * C;
+    let dot = 0;
+    for (let c = 0; c < C; c++) dot += y[o + c]! * dy[o + c]!;
+    for (let c = 0; c < C; c++) dx[o + c] = (accumulate ? dx[o + c]! : 0) + y[o + c]! * (dy[o + c]! - dot);
+  }
+}
+
+export function mixExperts(gate: Float32Array, experts: readonly Float32Array[], out: Float32Array, B: number, D: number): void {
+  const E = experts.length;
+  for (let i = 0; i < B; i++) {
+    for (let d = 0; d < D; d++) {
+      let s = 0;
+      for (let e = 0; e < E; e++) s += gate[i * E + e]! * experts[e]![i * D + d]!;
+      out[i * D + d] = s;
+    }
+  }
+}
+
+export function mixExpertsBackward(gate: Float32Array, experts: readonly Float32Array[], dy: Float32Array, B: number, D: number,
+  gateGrad: Float32Array | null, expertGrads: readonly (Float32Array | null)[]): void {
+  const E = experts.length;
+  for (let i = 0; i < B; i++) {
+    for (let e = 0; e < E; e++) {
+      const x = experts[e]!, gx = expertGrads[e], w = gate[i * E + e]!;
+      let dot = 0;
+      for (let d = 0; d < D; d++) {
+        dot += dy[i * D + d]! * x[i * D + d]!;
+        if (gx) gx[i * D + d] = gx[i * D + d]! + w * dy[i * D + d]!;
+      }
+      if (gateGrad) gateGrad[i * E + e] = gateGrad[i * E + e]! + dot;
+    }
+  }
+}
+
+export function tanh(x: Float32Array, y: Float32Array, n = y.length): void {
+  for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i]!);
+}
+
+export function tanhBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, n = dx.length): void {
+  for (let i = 0; i < n; i++) dx[i] = dy[i]! * (1 - y[i]! * y[i]!);
+}
+
+export function leakyRelu(x: Float32Array, y: Float32Array, n: number, slope: number): void {
+  for (let i = 0; i < n; i++) y[i] = x[i]! > 0 ? x[i]! : slope * x[i]!;
+}
+
+export function leakyReluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, n: number, slope: number): void {
+  for (let i = 0; i < n; i++) dx[i] = y[i]! > 0 ? dy[i]! : slope * dy[i]!;
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI), GELU_A = 0.044715;
+
+export function gelu(x: Float32Array, y: Float32Array, n = y.length): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    y[i] = 0.5 * v * (1 + Math.tanh(GELU_C * (v + GELU_A * v ** 3)));
+  }
+}
+
+export function geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n = dx.length): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!, t = Math.tanh(GELU_C * (v + GELU_A * v ** 3));
+    dx[i] = dy[i]! * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_C * (1 + 3 * GELU_A * v * v));
+  }
+}
+
 export function sumSquares(x: Float32Array, n = x.length): number {
   let s = 0;
   for (let i = 0; i < n; i++) s += x[i]! * x[i]!;

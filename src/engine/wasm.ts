@@ -18,6 +18,18 @@ export interface KernelExports {
   gatherRows(pTable: number, dim: number, pIds: number, n: number, pOut: number, outStride: number, outOffset: number): void;
   scatterAddRows(pDst: number, dim: number, pIds: number, n: number, pSrc: number, srcStride: number, srcOffset: number): void;
   columnSums(M: number, N: number, pY: number, pOut: number, accumulate: number): void;
+  copyColumns(pSrc: number, srcStride: number, pDst: number, dstStride: number, width: number, rows: number): void;
+  addColumns(pSrc: number, srcStride: number, pDst: number, dstStride: number, width: number, rows: number): void;
+  softmaxRows(px: number, py: number, R: number, C: number): void;
+  softmaxBackward(py: number, pdy: number, pdx: number, R: number, C: number, accumulate: number): void;
+  mixExperts(pGate: number, E: number, pExperts: number, B: number, D: number, pOut: number): void;
+  mixExpertsBackward(pGate: number, E: number, pExperts: number, pdy: number, B: number, D: number, pGateGrad: number, pExpertGrads: number): void;
+  tanh(px: number, py: number, n: number): void;
+  tanhBackward(py: number, pdy: number, pdx: number, n: number): void;
+  leakyRelu(px: number, py: number, n: number, slope: number): void;
+  leakyReluBackward(py: number, pdy: number, pdx: number, n: number, slope: number): void;
+  gelu(px: number, py: number, n: number): void;
+  geluBackward(px: number, pdy: number, pdx: number, n: number): void;
   adamDense(pp: number, pg: number, pm: number, pv: number, n: number,
     b1: number, c1: number, b2: number, c2: number, eps: number, wd: number, stepSize: number, sq: number): void;
   adamSparse(pTable: number, dim: number, pRows: number, nRows: number, pGrads: number, pm: number, pv: number,

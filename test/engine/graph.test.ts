@@ -121,6 +121,29 @@ describe('finite-difference gradients of every op', () => {
     gradCheck({ leaves: [randArray(rng, 8)], forward: (g, [a]) => g.sigmoid(a!) });
     gradCheck({ leaves: [randArray(rng, 12)], forward: (g, [a]) => g.softmax(reshape(g, a!, 3, 4)) });
   });
+  it('tanh, leaky ReLU, GELU', () => {
+    gradCheck({ leaves: [randArray(rng, 8)], forward: (g, [a]) => g.tanh(a!) });
+    gradCheck({ leaves: [randArray(rng, 8, true)], forward: (g, [a]) => g.leakyRelu(a!) });
+    gradCheck({ leaves: [randArray(rng, 8, true)], forward: (g, [a]) => g.leakyRelu(a!, 0.2) });
+    gradCheck({ leaves: [randArray(rng, 12)], forward: (g, [a]) => g.gelu(a!) });
+  });
+  it('ops on engine memory (the wasm kernels) give the same gradients', () => {
+    // g.scale copies a leaf into the step's scratch memory, so the ops below run on the wasm kernels
+    // (leaves given as plain arrays take the reference loops).
+    const inWasm = (g: Graph, a: Tensor) => g.scale(a, 1);
+    for (const act of ['relu', 'sigmoid', 'tanh', 'leakyRelu', 'gelu'] as const) {
+      gradCheck({ leaves: [randArray(rng, 10, true)], forward: (g, [a]) => g.mul(g[act](inWasm(g, a!)), inWasm(g, a!)) });
+    }
+    gradCheck({
+      leaves: [randArray(rng, 15), randArray(rng, 20), randArray(rng, 20), randArray(rng, 20)],
+      forward: (g, [gl, e1, e2, e3]) => g.weightedSum(g.softmax(reshape(g, inWasm(g, gl!), 5, 3)),
+        [reshape(g, inWasm(g, e1!), 5, 4), reshape(g, inWasm(g, e2!), 5, 4), reshape(g, inWasm(g, e3!), 5, 4)]),
+    });
+    gradCheck({
+      leaves: [randArray(rng, 5), randArray(rng, 15)],
+      forward: (g, [a, c]) => { const x = inWasm(g, a!), y = reshape(g, inWasm(g, c!), 5, 3); return g.slice(g.concat([reshape(g, x, 5, 1), y, reshape(g, x, 5, 1)]), 1, 5); },
+    });
+  });
   it('dropout (fixed mask from the seed)', () => {
     gradCheck({ leaves: [randArray(rng, 20)], forward: (g, [a]) => g.dropout(a!, 0.4) });
   });

@@ -206,6 +206,45 @@ describe.each(VARIANTS)('%s kernels', (variant) => {
     K.scatterAddRows(dst, dim, ids, g, stride, offset); R.scatterAddRows(dstRef, dim, ids, gRef, stride, offset);
     near(dst, dstRef, 1e-5);
   });
+
+  it('column, softmax, mixture and activation kernels match the reference loops', () => {
+    K.useKernels(variant);
+    const near = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 2e-6) => {
+      expect(a.length).toBe(b.length);
+      for (let i = 0; i < b.length; i++) if (!(Math.abs(a[i]! - b[i]!) <= tol * (1 + Math.abs(b[i]!)))) throw new Error(`element ${i}: ${a[i]} vs ${b[i]}`);
+    };
+    // Column blocks of width 1 (a task's logit column), 3 and 17 (SIMD body + tail) inside wider rows.
+    for (const width of [1, 3, 17]) {
+      const rows = 13, src = heapRandom(rows * 23), dst = heapRandom(rows * 31), want = dst.slice();
+      K.copyColumns(src, 23, 2, dst, 31, 5, width, rows); R.copyColumns(src, 23, 2, want, 31, 5, width, rows); near(dst, want, 0);
+      K.addColumns(src, 23, 4, dst, 31, 9, width, rows); R.addColumns(src, 23, 4, want, 31, 9, width, rows); near(dst, want);
+    }
+    // Softmax rows with large logits (max subtraction) and the backward, both fresh and accumulating.
+    const Rw = 9, C = 5;
+    const x = heapFrom(Rw * C, (i) => (i % 7) * 30 - 90), y = K.heap.f32(Rw * C), yRef = new Float32Array(Rw * C);
+    K.softmaxRows(x, y, Rw, C); R.softmaxRows(x, yRef, Rw, C); near(y, yRef);
+    const dy = heapRandom(Rw * C), dx = heapRandom(Rw * C), dxRef = dx.slice();
+    K.softmaxBackward(y, dy, dx, Rw, C, true); R.softmaxBackward(yRef, dy, dxRef, Rw, C, true); near(dx, dxRef, 1e-5);
+    K.softmaxBackward(y, dy, dx, Rw, C, false); R.softmaxBackward(yRef, dy, dxRef, Rw, C, false); near(dx, dxRef, 1e-5);
+    // Mixture of 3 experts of width 7 (SIMD body + tail); one expert without a gradient.
+    const B = 11, D = 7, E = 3;
+    const gate = heapRandom(B * E), experts = [heapRandom(B * D), heapRandom(B * D), heapRandom(B * D)];
+    const mix = K.heap.f32(B * D), mixRef = new Float32Array(B * D);
+    K.mixExperts(gate, experts, mix, B, D); R.mixExperts(gate, experts, mixRef, B, D); near(mix, mixRef, 1e-5);
+    const g = heapRandom(B * D), gg = heapRandom(B * E), ggRef = gg.slice();
+    const ge = [heapRandom(B * D), null, heapRandom(B * D)], geRef = ge.map((a) => a && a.slice());
+    K.mixExpertsBackward(gate, experts, g, B, D, gg, ge); R.mixExpertsBackward(gate, experts, g, B, D, ggRef, geRef);
+    near(gg, ggRef, 1e-5); near(ge[0]!, geRef[0]!, 1e-5); near(ge[2]!, geRef[2]!, 1e-5);
+    // Activations over -10..10 (tanh saturates; GELU's cubic term matters), forward and backward.
+    const n = 1037, a = heapFrom(n, (i) => (i / (n - 1)) * 20 - 10), out = K.heap.f32(n), want = new Float32Array(n);
+    const up = heapRandom(n), d = K.heap.f32(n), dRef = new Float32Array(n);
+    K.tanh(a, out); R.tanh(a, want); near(out, want);
+    K.tanhBackward(out, up, d); R.tanhBackward(want, up, dRef); near(d, dRef, 1e-5);
+    K.leakyRelu(a, out, 0.01); R.leakyRelu(a, want, n, 0.01); near(out, want);
+    K.leakyReluBackward(out, up, d, 0.01); R.leakyReluBackward(want, up, dRef, n, 0.01); near(d, dRef);
+    K.gelu(a, out); R.gelu(a, want); near(out, want, 1e-5);
+    K.geluBackward(a, up, d); R.geluBackward(a, up, dRef); near(d, dRef, 1e-5);
+  });
 });
 
 describe('arrays outside the engine memory', () => {
