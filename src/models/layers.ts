@@ -6,11 +6,20 @@ import { ParamStore, type Parameter, type EmbeddingTable } from '../engine/param
 import { heUniform, xavierUniform, normal, zeros, type Init } from '../engine/init.js';
 import { MtrankError } from '../util/errors.js';
 
-export type Activation = 'relu' | 'sigmoid' | 'none';
+/** Hidden-layer activations (the config's names); 'none' = linear. */
+export type Activation = 'relu' | 'leaky-relu' | 'gelu' | 'tanh' | 'sigmoid' | 'none';
+
+/** The graph op of each activation after the linear part (ReLU is fused into the GEMM instead). */
+const APPLY: Record<Exclude<Activation, 'relu' | 'none'>, (g: Graph, y: Tensor) => Tensor> = {
+  'leaky-relu': (g, y) => g.leakyRelu(y),
+  gelu: (g, y) => g.gelu(y),
+  tanh: (g, y) => g.tanh(y),
+  sigmoid: (g, y) => g.sigmoid(y),
+};
 
 export interface DenseOptions { activation?: Activation; init?: Init; bias?: boolean; group?: string }
 
-/** y = act(x·W + b); ReLU is fused into the GEMM. */
+/** y = act(x·W + b); ReLU is fused into the GEMM; He init for the ReLU family, Xavier for tanh, sigmoid, linear. */
 export class Dense {
   readonly W: Parameter;
   readonly b: Parameter | null;
@@ -18,14 +27,16 @@ export class Dense {
 
   constructor(store: ParamStore, readonly name: string, readonly inDim: number, readonly outDim: number, opts: DenseOptions = {}) {
     this.activation = opts.activation ?? 'none';
-    const init = opts.init ?? (this.activation === 'relu' ? heUniform : xavierUniform);
+    const reluLike = this.activation === 'relu' || this.activation === 'leaky-relu' || this.activation === 'gelu';
+    const init = opts.init ?? (reluLike ? heUniform : xavierUniform);
     this.W = store.dense(`${name}.W`, inDim, outDim, init, opts.group);
     this.b = opts.bias === false ? null : store.dense(`${name}.b`, 1, outDim, zeros, opts.group);
   }
 
   forward(g: Graph, x: Tensor): Tensor {
-    const y = g.linear(x, this.W, this.b, this.activation === 'relu' ? 'relu' : null);
-    return this.activation === 'sigmoid' ? g.sigmoid(y) : y;
+    const a = this.activation;
+    const y = g.linear(x, this.W, this.b, a === 'relu' ? 'relu' : null);
+    return a === 'relu' || a === 'none' ? y : APPLY[a](g, y);
   }
 }
 

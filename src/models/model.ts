@@ -7,7 +7,6 @@ import type { Tensor } from '../engine/tensor.js';
 import type { ParamStore } from '../engine/params.js';
 import { Dense, MLP, type Activation, type FeatureBatch, type FeatureInputSpec } from './layers.js';
 import type { ModelConfig } from '../config/schema.js';
-import { MtrankError } from '../util/errors.js';
 
 export type ModelType = ModelConfig['type'];
 
@@ -76,11 +75,9 @@ export function splitColumns(g: Graph, H: Tensor, widths: readonly number[]): Te
   return widths.map((w) => g.slice(H, off, (off += w)));
 }
 
-/** The engine's fused activations; the others in the config schema are not implemented by the engine yet. */
+/** The hidden layers' activation (every name the config schema accepts is a graph op). */
 export function activationOf(config: ModelConfig): Activation {
-  const a = config.activation;
-  if (a === 'relu' || a === 'sigmoid') return a;
-  throw new MtrankError(`model.activation '${a}' is not supported by the engine yet; use 'relu' or 'sigmoid'`);
+  return config.activation;
 }
 
 /** A tower: MLP of `config.tower` widths, then a 1-unit linear output (the logit). */
