@@ -7,7 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { MtrankError } from '../util/errors.js';
-import { experimentConfig, type ExperimentConfig, type SourceConfig } from './schema.js';
+import { experimentConfig, randomSplitRatios, type ExperimentConfig, type SourceConfig } from './schema.js';
 
 export interface LoadOptions {
   /** Directory that relative paths are resolved against (default: the config file's directory, or cwd). */
@@ -101,6 +101,8 @@ function resolvePaths(c: ExperimentConfig, base: string): ExperimentConfig {
   };
   const data = { ...c.data, train: src(c.data.train), valid: src(c.data.valid), test: src(c.data.test), source: src(c.data.source) };
   data.cacheDir = abs(c.data.cacheDir ?? '.cache/mtrank');
+  // The resolved config (config.json of a run) shows the ratios actually used.
+  if (data.split?.method === 'random') data.split = { ...data.split, ratios: randomSplitRatios(c.data) };
   for (const k of ['train', 'valid', 'test', 'source'] as const) if (data[k] === undefined) delete data[k];
   const features = Object.fromEntries(Object.entries(c.features).map(([n, f]) => [
     n, f.type === 'categorical' && f.pretrained ? { ...f, pretrained: { ...f.pretrained, path: abs(f.pretrained.path) } } : f,

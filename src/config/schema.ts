@@ -36,7 +36,11 @@ export const source = z.union([z.string().min(1), z.array(z.string().min(1)).min
 
 export const randomSplit = z.strictObject({
   method: z.literal('random'),
-  ratios: z.array(z.number().nonnegative()).length(3).default([0.8, 0.1, 0.1]),
+  /**
+   * [train, valid, test] when splitting `source` (default [0.8, 0.1, 0.1]); [train, valid] when carving a
+   * validation split from an explicit `train` (default [0.9, 0.1]). Filled in by loadConfig.
+   */
+  ratios: z.array(z.number().nonnegative()).min(2).max(3).optional(),
   seed: z.number().int().optional(),
 });
 export const timeSplit = z.strictObject({
@@ -227,6 +231,7 @@ export const experimentConfig = experimentShape.superRefine((c, ctx) => {
   if (!d.train && !d.source) ctx.addIssue({ code: 'custom', path: ['data'], message: "expected 'train' (with 'valid'/'test') or 'source' with 'split'" });
   if (d.train && d.source) ctx.addIssue({ code: 'custom', path: ['data', 'source'], message: "expected either 'train'/'valid'/'test' or 'source', not both" });
   if (d.source && !d.split) ctx.addIssue({ code: 'custom', path: ['data', 'split'], message: "expected a split ({ method: random | time }) when 'source' is used" });
+  for (const issue of splitIssues(d)) ctx.addIssue({ code: 'custom', ...issue });
   if (d.header === false && !d.columns && !sourcesHaveColumns(d)) ctx.addIssue({ code: 'custom', path: ['data', 'columns'], message: 'expected column names when header is false' });
   for (const [name, t] of Object.entries(c.tasks)) {
     if (t.dependsOn !== undefined && !(t.dependsOn in c.tasks)) ctx.addIssue({ code: 'custom', path: ['tasks', name, 'dependsOn'], message: `expected one of the tasks (${Object.keys(c.tasks).join(', ')}), got '${t.dependsOn}'` });
@@ -253,6 +258,32 @@ export const experimentConfig = experimentShape.superRefine((c, ctx) => {
     if (!f.input && !f.group) ctx.addIssue({ code: 'custom', path: ['features', name, 'input'], message: 'a feature with input: false must be a group feature (or be removed)' });
   }
 });
+
+/**
+ * A split either divides `source` into train/valid/test, or carves the validation split out of an explicit
+ * `train` (then `test` stays the given file): only a seeded random split with [train, valid] ratios does that.
+ */
+function splitIssues(d: z.infer<typeof dataSection>): { path: string[]; message: string }[] {
+  const s = d.split;
+  if (!s) return [];
+  const out: { path: string[]; message: string }[] = [];
+  if (d.train) {
+    if (d.valid) out.push({ path: ['data', 'split'], message: "expected either 'valid' or a split that carves the validation split from 'train', not both" });
+    if (s.method !== 'random') out.push({ path: ['data', 'split', 'method'], message: "with an explicit 'train', data.split carves the validation split from it and must be { method: random, ratios: [train, valid] }; a time split needs 'source'" });
+    else if (s.ratios && s.ratios.length !== 2) out.push({ path: ['data', 'split', 'ratios'], message: `expected 2 ratios [train, valid] when carving the validation split from 'train' (the test split is 'test'), got ${s.ratios.length}` });
+  } else if (d.source && s.method === 'random' && s.ratios && s.ratios.length !== 3) {
+    out.push({ path: ['data', 'split', 'ratios'], message: `expected 3 ratios [train, valid, test] when splitting 'source', got ${s.ratios.length}` });
+  }
+  if (s.method === 'random' && s.ratios && !(s.ratios.reduce((a, b) => a + b, 0) > 0)) out.push({ path: ['data', 'split', 'ratios'], message: 'expected a positive sum' });
+  return out;
+}
+
+/** The effective random-split ratios: as given, else [0.9, 0.1] carving `train`, or [0.8, 0.1, 0.1] splitting `source`. */
+export function randomSplitRatios(d: Pick<z.infer<typeof dataSection>, 'train' | 'split'>): number[] {
+  const s = d.split;
+  if (s?.method !== 'random') throw new Error('randomSplitRatios: not a random split');
+  return s.ratios ?? (d.train ? [0.9, 0.1] : [0.8, 0.1, 0.1]);
+}
 
 function sourcesHaveColumns(d: z.infer<typeof dataSection>): boolean {
   const all = [d.train, d.valid, d.test, d.source].filter((s) => s !== undefined);

@@ -92,7 +92,7 @@ export async function encodeData(config: ExperimentConfig, opts: PrepareOptions 
           withLabels: true,
           onChunk: (n) => { rows += n; if (rows % 262144 < n) progress({ stage: 'encode', split: s, rows, message: `encoding ${s}: ${rows} rows` }); },
         });
-        await c.run(`DROP ${config.data.source ? 'VIEW' : 'TABLE'} ${table.table}`);
+        await c.run(`DROP ${table.view ? 'VIEW' : 'TABLE'} ${table.table}`);
       }
       const manifest: CacheManifest = {
         version: 1, key, createdAt: new Date().toISOString(),

@@ -3,11 +3,11 @@
  * plus `__file` (index into the file list), in file order so `rowid` maps back to a file line (or Parquet row), check every
  * row against the rules (field count, labels, numbers, time column), and split a single source.
  */
-import type { ExperimentConfig, SourceConfig } from '../config/schema.js';
+import { randomSplitRatios, type ExperimentConfig, type SourceConfig } from '../config/schema.js';
 import { MtrankError, placeMessage } from '../util/errors.js';
 import { ident, queryRow, queryRows, sqlString, type DuckDBConnection } from './duckdb.js';
 import { expandSource, linesBeforeData, readerSql, type SourceFile } from './sources.js';
-import type { SplitName } from './types.js';
+import { SPLITS, type SplitName } from './types.js';
 import { BINARY_LABEL_VALUES, POSITIVE_LABEL_VALUES, TIME_COL, badCol, labelCol, numCol, textCol } from '../features/sql.js';
 import { featureColumn, fittedLabels } from '../features/fit.js';
 import type { FittedLabel } from '../features/preprocessor.js';
@@ -22,7 +22,7 @@ export interface BadRowReport {
 }
 
 /** A staged table and the column that orders its rows as in the files (always `__row`, a materialised rowid). */
-export interface StagedTable { table: string; order: string }
+export interface StagedTable { table: string; order: string; /** A view over one split table (drop it as a VIEW). */ view?: boolean }
 
 export interface Staged {
   files: SourceFile[];
@@ -89,41 +89,48 @@ function stagedColumns(rules: RowRules): { select: string[]; checks: Check[] } {
   return { select, checks };
 }
 
-/** Stage the configured splits into __raw_train / __raw_valid / __raw_test. */
+/**
+ * Stage the configured splits into __raw_train / __raw_valid / __raw_test: one `source` split three ways, or
+ * explicit files per split, where a `split` with an explicit `train` carves train/valid out of it.
+ */
 export async function stageSplits(c: DuckDBConnection, config: ExperimentConfig): Promise<Staged> {
   const d = config.data, rules = rowRules(config);
   const files: SourceFile[] = [];
   const badRows: BadRowReport = { skipped: 0, reasons: {}, examples: [] };
   const tables: Partial<Record<SplitName, StagedTable>> = {};
-  const owners: Record<string, SourceFile[]> = {};
-  const stage = async (name: string, src: SourceConfig): Promise<string> => {
+  /** Where each split's rows come from, for the empty-split message. */
+  const origin: Partial<Record<SplitName, string>> = {};
+  const stage = async (name: string, src: SourceConfig): Promise<SourceFile[]> => {
     const own = await expandSource(c, src, d);
-    owners[name] = own;
     await stageFiles(c, name, own, files.length, rules, d.onBadRow, badRows);
     files.push(...own);
-    return name;
+    return own;
   };
+  const paths = (fs: SourceFile[]) => fs.map((f) => f.path).join(', ');
   if (d.source) {
-    const all = await stage('__stage_all', d.source);
-    await splitSource(c, config, all);
-    for (const s of ['train', 'valid', 'test'] as const) tables[s] = { table: `__raw_${s}`, order: '__row' };
+    const own = await stage('__stage_all', d.source);
+    await splitStaged(c, config, '__stage_all', SPLITS);
+    for (const s of SPLITS) { tables[s] = { table: `__raw_${s}`, order: '__row', view: true }; origin[s] = `${paths(own)} after the ${d.split!.method} split`; }
   } else {
-    for (const s of ['train', 'valid', 'test'] as const) {
+    for (const s of SPLITS) {
       const src = d[s];
       if (!src) continue;
-      const staged = await stage(`__stage_${s}`, src);
-      await c.run(`CREATE OR REPLACE TEMP TABLE __raw_${s} AS SELECT rowid AS __row, * FROM ${staged}`);
-      await c.run(`DROP TABLE ${staged}`);
-      owners[`__raw_${s}`] = owners[staged];
+      const own = await stage(`__stage_${s}`, src);
+      origin[s] = paths(own);
+      if (s === 'train' && d.split) {
+        // Validation carved from the training files (seeded), so early stopping never looks at the test file.
+        await splitStaged(c, config, '__stage_train', ['train', 'valid']);
+        for (const k of ['train', 'valid'] as const) { tables[k] = { table: `__raw_${k}`, order: '__row', view: true }; origin[k] = `${paths(own)} after the random split of data.train`; }
+        continue;
+      }
+      await c.run(`CREATE OR REPLACE TEMP TABLE __raw_${s} AS SELECT rowid AS __row, * FROM __stage_${s}`);
+      await c.run(`DROP TABLE __stage_${s}`);
       tables[s] = { table: `__raw_${s}`, order: '__row' };
     }
   }
-  for (const [s, t] of Object.entries(tables)) {
+  for (const [s, t] of Object.entries(tables) as [SplitName, StagedTable][]) {
     const n = Number((await queryRow(c, `SELECT count(*) AS n FROM ${t.table}`)).n);
-    if (n === 0) {
-      const where = d.source ? `${files.map((f) => f.path).join(', ')} after the ${d.split!.method} split` : owners[t.table].map((f) => f.path).join(', ');
-      throw new MtrankError(`${s} split is empty (${where}${badRows.skipped ? `; ${badRows.skipped} bad rows were skipped` : ''})`);
-    }
+    if (n === 0) throw new MtrankError(`${s} split is empty (${origin[s]}${badRows.skipped ? `; ${badRows.skipped} bad rows were skipped` : ''})`);
   }
   return { files, tables, badRows };
 }
@@ -252,16 +259,21 @@ async function checkValues(c: DuckDBConnection, table: string, spans: FileSpan[]
   }
 }
 
-/** Split one staged source into __raw_train/valid/test (seeded random ratios, or a time split). */
-async function splitSource(c: DuckDBConnection, config: ExperimentConfig, all: string): Promise<void> {
+/**
+ * Split one staged table into the views __raw_<name> for `names` (train/valid/test of a source, or train/valid
+ * carved from data.train): by seeded random ratios, or by time.
+ */
+async function splitStaged(c: DuckDBConnection, config: ExperimentConfig, staged: string, names: readonly SplitName[]): Promise<void> {
   const s = config.data.split!;
-  let conds: [string, string, string];
+  let conds: string[];
   if (s.method === 'random') {
-    const total = s.ratios[0] + s.ratios[1] + s.ratios[2];
-    if (total <= 0) throw new MtrankError('data.split.ratios: expected a positive sum');
-    const a = s.ratios[0] / total, b = (s.ratios[0] + s.ratios[1]) / total;
+    const ratios = randomSplitRatios(config.data);
+    if (ratios.length !== names.length) throw new MtrankError(`data.split.ratios: expected ${names.length} ratios (${names.join(', ')}), got ${ratios.length}`);
+    const total = ratios.reduce((a, b) => a + b, 0);
+    if (!(total > 0)) throw new MtrankError('data.split.ratios: expected a positive sum');
     const u = `((hash(rowid, ${s.seed ?? config.seed}) % 1000000007) / 1000000007.0)`;
-    conds = [`${u} < ${a}`, `${u} >= ${a} AND ${u} < ${b}`, `${u} >= ${b}`];
+    let upTo = 0;
+    conds = ratios.slice(0, -1).map((r) => `${u} < ${(upTo += r) / total}`);
   } else {
     const numeric = typeof s.validFrom === 'number';
     if (numeric !== (typeof s.testFrom === 'number')) throw new MtrankError('data.split: expected validFrom and testFrom of the same kind (both numbers or both timestamps)');
@@ -273,12 +285,12 @@ async function splitSource(c: DuckDBConnection, config: ExperimentConfig, all: s
         if (!ok) throw new MtrankError(`data.split.${k}: expected a number or a timestamp, got '${s[k]}'`);
       }
     }
-    conds = [`${t} < ${lit(s.validFrom)}`, `${t} >= ${lit(s.validFrom)} AND ${t} < ${lit(s.testFrom)}`, `${t} >= ${lit(s.testFrom)}`];
+    conds = [`${t} < ${lit(s.validFrom)}`, `${t} < ${lit(s.testFrom)}`];
   }
-  const names = ['train', 'valid', 'test'] as const;
   // One copy that materialises rowid as __row (in a join-free query: DuckDB may mix up a view's rowid under
-  // joins) and the split of each row; the splits are views filtering it.
-  await c.run(`CREATE OR REPLACE TEMP TABLE __raw_split AS SELECT rowid AS __row, (CASE WHEN ${conds[0]} THEN 0 WHEN ${conds[1]} THEN 1 ELSE 2 END)::UTINYINT AS __split, * FROM ${all}`);
-  await c.run(`DROP TABLE ${all}`);
-  for (let i = 0; i < 3; i++) await c.run(`CREATE OR REPLACE TEMP VIEW __raw_${names[i]} AS SELECT * FROM __raw_split WHERE __split = ${i}`);
+  // joins) and the split of each row (the first condition that holds, else the last split); the splits are views filtering it.
+  const which = `CASE ${conds.map((k, i) => `WHEN ${k} THEN ${i}`).join(' ')} ELSE ${conds.length} END`;
+  await c.run(`CREATE OR REPLACE TEMP TABLE __raw_split AS SELECT rowid AS __row, (${which})::UTINYINT AS __split, * FROM ${staged}`);
+  await c.run(`DROP TABLE ${staged}`);
+  for (let i = 0; i < names.length; i++) await c.run(`CREATE OR REPLACE TEMP VIEW __raw_${names[i]} AS SELECT * FROM __raw_split WHERE __split = ${i}`);
 }

@@ -58,6 +58,20 @@ describe('config', () => {
     expect(errorOf(() => parseConfig(minimal, ['features.user_id.input=false']))).toMatch(/features\.user_id\.input: a feature with input: false must be a group feature/);
   });
 
+  it('carves a validation split from an explicit train and rejects the ambiguous combinations', () => {
+    const carve = { train: 'd/train.csv', test: 'd/test.csv', split: { method: 'random', ratios: [0.9, 0.1] } };
+    const c = parseConfig({ ...minimal, data: carve });
+    expect(c.data.split).toEqual({ method: 'random', ratios: [0.9, 0.1] });
+    // Defaults depend on what is split: [train, valid] from train, [train, valid, test] from a source.
+    expect(parseConfig({ ...minimal, data: { train: 'a.csv', split: { method: 'random' } } }).data.split).toMatchObject({ ratios: [0.9, 0.1] });
+    expect(parseConfig({ ...minimal, data: { source: 'a.csv', split: { method: 'random' } } }).data.split).toMatchObject({ ratios: [0.8, 0.1, 0.1] });
+    expect(errorOf(() => parseConfig({ ...minimal, data: { ...carve, valid: 'd/valid.csv' } }))).toMatch(/data\.split: expected either 'valid' or a split that carves/);
+    expect(errorOf(() => parseConfig({ ...minimal, data: { ...carve, split: { method: 'random', ratios: [0.8, 0.1, 0.1] } } }))).toMatch(/data\.split\.ratios: expected 2 ratios \[train, valid\].*got 3/);
+    expect(errorOf(() => parseConfig({ ...minimal, data: { ...carve, split: { method: 'time', column: 't', validFrom: 1, testFrom: 2 } } }))).toMatch(/data\.split\.method: .*a time split needs 'source'/);
+    expect(errorOf(() => parseConfig({ ...minimal, data: { source: 'a.csv', split: { method: 'random', ratios: [0.9, 0.1] } } }))).toMatch(/data\.split\.ratios: expected 3 ratios/);
+    expect(errorOf(() => parseConfig({ ...minimal, data: { ...carve, split: { method: 'random', ratios: [0, 0] } } }))).toMatch(/data\.split\.ratios: expected a positive sum/);
+  });
+
   it('reports unreadable and malformed files with their name', () => {
     expect(errorOf(() => loadConfig('/nonexistent/exp.yaml'))).toMatch(/\/nonexistent\/exp\.yaml: cannot read/);
     const dir = mkdtempSync(join(tmpdir(), 'mtrank-cfg-'));
