@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Rng } from '../util/rng.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError } from '../util/errors.js';
+import { funnelOracle, type FunnelOracle } from './synth-oracle.js';
 
 export interface FunnelOptions {
   rows: number;
@@ -26,6 +27,8 @@ export interface FunnelOptions {
   /** Share of items introduced after day 0 (cold start). */
   newItemShare?: number;
   latentDim?: number;
+  /** Keep each impression's true click / cart / order probability (FunnelData.probabilities). */
+  withProbabilities?: boolean;
 }
 
 export const DEVICES = ['android', 'ios', 'web'] as const;
@@ -45,7 +48,14 @@ export interface FunnelData {
   itemTags: string[];
   /** First day each item can be shown. */
   itemFirstDay: Int32Array;
+  /**
+   * With `withProbabilities`: the probability each label was drawn with, per impression (unconditional:
+   * cart = pClick·pCart, order = pClick·pCart·pOrder), i.e. the best score any model could give.
+   */
+  probabilities?: FunnelProbabilities;
 }
+
+export interface FunnelProbabilities { click: Float32Array; cart: Float32Array; order: Float32Array }
 
 function resolved(o: FunnelOptions) {
   const rows = o.rows;
@@ -158,6 +168,7 @@ export function generateFunnel(options: FunnelOptions): FunnelData {
     d.click[r] = c; d.cart[r] = ca; d.order[r] = or;
     imp[i]++; clk[i] += c;
   }
+  if (options.withProbabilities) d.probabilities = { click: pClick, cart: pClickCart, order: pClickCart.map((p, r) => p * pOrder[r]) };
   return d;
 }
 
@@ -278,9 +289,15 @@ export function funnelSequences(d: FunnelData): string[] {
   return [...byUser.entries()].sort((a, b) => a[0] - b[0]).filter(([, s]) => s.length > 1).map(([, s]) => s.join(' '));
 }
 
+/** The written config's time split on `day`: the last two days are valid and test. */
+export function funnelSplitDays(days: number): { validFrom: number; testFrom: number } {
+  const validFrom = Math.max(1, days - 2);
+  return { validFrom, testFrom: Math.max(validFrom + 1, days - 1) };
+}
+
 /** A ready config for the written CSV: time split on `day` (last two days valid and test). */
 export function funnelConfigYaml(csvFile: string, days: number, seed: number): string {
-  const validFrom = Math.max(1, days - 2), testFrom = Math.max(validFrom + 1, days - 1);
+  const { validFrom, testFrom } = funnelSplitDays(days);
   return `# Synthetic e-commerce funnel (mtrank synth). Paths are relative to this file.
 seed: ${seed}
 data:
@@ -309,16 +326,25 @@ training: { epochs: 1, batchSize: 512, evalEvery: 100 }
 `;
 }
 
-export interface WrittenFunnel { dir: string; csv: string; config: string; sequences: string; parquet?: string; rows: number }
+export interface WrittenFunnel {
+  dir: string; csv: string; config: string; sequences: string; parquet?: string; rows: number;
+  /** DIR/funnel.oracle.json and its content: AUC of the true probabilities per split and per day. */
+  oraclePath: string; oracle: FunnelOracle;
+}
 
-/** Generate and write DIR/funnel.csv, DIR/sequences.txt, DIR/funnel.yaml (and DIR/funnel.parquet on request). */
+/**
+ * Generate and write DIR/funnel.csv, DIR/sequences.txt, DIR/funnel.yaml, DIR/funnel.oracle.json (and
+ * DIR/funnel.parquet on request).
+ */
 export async function writeFunnel(dir: string, options: FunnelOptions & { parquet?: boolean }): Promise<WrittenFunnel> {
   const o = resolved(options);
   mkdirSync(dir, { recursive: true });
-  const d = generateFunnel(options);
+  const d = generateFunnel({ ...options, withProbabilities: true });
   const csv = join(dir, 'funnel.csv'), config = join(dir, 'funnel.yaml'), sequences = join(dir, 'sequences.txt');
   writeFunnelCsv(d, csv);
   writeFileAtomic(sequences, funnelSequences(d).join('\n') + '\n');
+  const oracle = funnelOracle(d, funnelSplitDays(o.days)), oraclePath = join(dir, 'funnel.oracle.json');
+  writeFileAtomic(oraclePath, JSON.stringify(oracle, null, 1) + '\n');
   let parquet: string | undefined;
   if (options.parquet) {
     parquet = join(dir, 'funnel.parquet');
@@ -326,5 +352,5 @@ export async function writeFunnel(dir: string, options: FunnelOptions & { parque
     await withConnection(async (c) => { await c.run(`COPY (SELECT * FROM read_csv(${sqlString(csv)})) TO ${sqlString(parquet!)} (FORMAT parquet)`); });
   }
   writeFileAtomic(config, funnelConfigYaml(options.parquet ? 'funnel.parquet' : 'funnel.csv', o.days, o.seed));
-  return { dir, csv, config, sequences, parquet, rows: d.rows };
+  return { dir, csv, config, sequences, parquet, rows: d.rows, oraclePath, oracle };
 }

@@ -36,7 +36,8 @@ export async function runDemo(o: DemoOptions = {}): Promise<{ summary: RunSummar
       ...(o.set ?? []),
     ],
   });
-  process.stdout.write(`${formatTestTable(summary)}\n`);
+  // Beside the model's test AUC: the oracle's on the same (test) days, the ceiling any model can reach.
+  process.stdout.write(`${formatTestTable(summary, funnel.oracle.splits.test.auc)}\n`);
   say('demo: searching output weights for the fused ranking score (objective: order AUC)');
   const fusion = await runFuseCommand({
     run: out, split: 'valid', scoreCol: 'p_{task}', labelCol: 'y_{task}', groupCol: 'group',

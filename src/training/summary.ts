@@ -17,14 +17,20 @@ export function metricsTable(m: SplitMetrics, extra: Record<string, Record<strin
   return [head, ...rows].map((r) => r.map((c, k) => c.padEnd(widths[k]!)).join('  ')).join('\n');
 }
 
-export function formatTestTable(r: RunSummary): string {
+/**
+ * The run line and the test table; `oracle` (per task, e.g. the synthetic funnel's AUC of the true
+ * probabilities on the test days) becomes a column beside the model's AUC.
+ */
+export function formatTestTable(r: RunSummary, oracle?: Record<string, number | null>): string {
   const lw = Object.fromEntries(Object.entries(r.result.labelWeights).map(([t, w]) => [t, +w.toPrecision(4)]));
   const lines = [
     `run: ${r.dir}  steps: ${r.result.steps}/${r.result.totalSteps}${r.result.stoppedEarly ? ' (early stop)' : ''}  best step: ${r.result.bestStep}` +
       `  train: ${r.metrics.trainExamplesPerSec} examples/s  peak RSS: ${r.metrics.peakRssMb} MB` +
       (r.result.skippedBatches ? `  skipped batches: ${r.result.skippedBatches}` : ''),
   ];
-  if (r.test) lines.push(metricsTable(r.test, { labelWeight: lw, bestStep: r.metrics.bestStep }));
+  const extra: Record<string, Record<string, string | number>> = {};
+  if (oracle) extra.oracle = Object.fromEntries(Object.keys(r.test ?? {}).map((t) => [t, f4(oracle[t])]));
+  if (r.test) lines.push(metricsTable(r.test, { ...extra, labelWeight: lw, bestStep: r.metrics.bestStep }));
   else lines.push('(no test split: metrics.json holds no test metrics)');
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateFunnel, writeFunnel, funnelSequences } from '../../src/data/synth.js';
+import { funnelOracle, formatOracle } from '../../src/data/synth-oracle.js';
 import { loadConfig } from '../../src/config/index.js';
 
 const mean = (a: ArrayLike<number>) => Array.from(a).reduce((s, x) => s + x, 0) / a.length;
@@ -60,5 +61,46 @@ describe('synthetic funnel', () => {
     const cfg = loadConfig(w.config);
     expect(Object.keys(cfg.tasks)).toEqual(['click', 'cart', 'order']);
     expect(cfg.data.source).toBe(w.csv);
+  });
+
+  it('oracle AUC: the true probabilities against the drawn labels, equal to a brute-force AUC', () => {
+    const small = generateFunnel({ rows: 4000, seed: 5, days: 4, clickRate: 0.2, cartRate: 0.06, orderRate: 0.02, withProbabilities: true });
+    const plain = generateFunnel({ rows: 4000, seed: 5, days: 4, clickRate: 0.2, cartRate: 0.06, orderRate: 0.02 });
+    expect(plain.probabilities).toBeUndefined();
+    expect(Array.from(small.order)).toEqual(Array.from(plain.order)); // the option changes no draw
+    const p = small.probabilities!;
+    for (let r = 0; r < small.rows; r++) expect(p.order[r] <= p.cart[r] && p.cart[r] <= p.click[r]).toBe(true);
+    expect(mean(p.click)).toBeCloseTo(0.2, 2); // the calibrated rate is the mean probability
+    // Brute force: share of (positive, negative) pairs the probability orders right, ties counting one half.
+    const bruteAuc = (s: Float32Array, y: Uint8Array, rows: number[]) => {
+      let wins = 0, pairs = 0;
+      for (const i of rows) if (y[i]) for (const j of rows) if (!y[j]) { pairs++; wins += s[i] > s[j] ? 1 : s[i] === s[j] ? 0.5 : 0; }
+      return wins / pairs;
+    };
+    const o = funnelOracle(small, { validFrom: 2, testFrom: 3 });
+    const rowsOf = (keep: (day: number) => boolean) => Array.from({ length: small.rows }, (_, r) => r).filter((r) => keep(small.day[r]));
+    const slices = [[o.splits.train, rowsOf((d) => d < 2)], [o.splits.test, rowsOf((d) => d >= 3)], [o.byDay[1], rowsOf((d) => d === 1)]] as const;
+    for (const [slice, rows] of slices) {
+      expect(slice.rows).toBe(rows.length);
+      for (const t of ['click', 'cart', 'order'] as const) {
+        expect(slice.positives[t]).toBe(rows.filter((r) => small[t][r]).length);
+        expect(slice.auc[t]).toBeCloseTo(bruteAuc(p[t], small[t], rows), 10);
+      }
+    }
+    expect(o.splits.train.rows + o.splits.valid.rows + o.splits.test.rows).toBe(small.rows);
+    expect(o.byDay.map((x) => x.day)).toEqual([0, 1, 2, 3]);
+    expect(formatOracle(o)).toMatch(/test\s+3\s+\d+\s+0\.\d{4}/);
+  });
+
+  it('writeFunnel writes DIR/funnel.oracle.json over the config\'s time split', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtrank-synth-'));
+    const w = await writeFunnel(dir, { rows: 5000, seed: 3, days: 7 });
+    const json = JSON.parse(readFileSync(join(dir, 'funnel.oracle.json'), 'utf8'));
+    expect(json).toEqual(JSON.parse(JSON.stringify(w.oracle)));
+    const cfg = loadConfig(w.config);
+    expect(cfg.data.split).toMatchObject({ method: 'time', column: 'day', validFrom: json.split.validFrom, testFrom: json.split.testFrom });
+    const days = readFileSync(w.csv, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+    expect(json.splits.test.rows).toBe(days.filter((d) => d >= json.split.testFrom).length);
+    expect(json.all.auc.click).toBeGreaterThan(0.6);
   });
 });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { writeFunnel } from '../../data/synth.js';
+import { formatOracle } from '../../data/synth-oracle.js';
 import { MtrankError } from '../../util/errors.js';
 
 function number(name: string, integer: boolean) {
@@ -13,7 +14,7 @@ function number(name: string, integer: boolean) {
 /** `mtrank synth --rows N --out DIR`: the synthetic e-commerce funnel (CSV, sequences, ready config). */
 export function registerSynthCommand(program: Command): void {
   program.command('synth')
-    .description('generate the synthetic e-commerce funnel: DIR/funnel.csv, DIR/sequences.txt, DIR/funnel.yaml')
+    .description('generate the synthetic e-commerce funnel: DIR/funnel.csv, DIR/sequences.txt, DIR/funnel.yaml, DIR/funnel.oracle.json')
     .requiredOption('--rows <n>', 'impressions to generate', number('--rows', true))
     .requiredOption('--out <dir>', 'output directory')
     .option('--seed <n>', 'random seed', number('--seed', true), 42)
@@ -31,6 +32,6 @@ export function registerSynthCommand(program: Command): void {
         rows: o.rows, seed: o.seed, users: o.users, items: o.items, days: o.days,
         clickRate: o.clickRate, cartRate: o.cartRate, orderRate: o.orderRate, newItemShare: o.newItemShare, parquet: o.parquet,
       });
-      process.stdout.write(`wrote ${w.rows} rows in ${((performance.now() - start) / 1000).toFixed(1)} s:\n  ${w.csv}\n${w.parquet ? `  ${w.parquet}\n` : ''}  ${w.sequences}\n  ${w.config}  (mtrank train ${w.config})\n`);
+      process.stdout.write(`wrote ${w.rows} rows in ${((performance.now() - start) / 1000).toFixed(1)} s:\n  ${w.csv}\n${w.parquet ? `  ${w.parquet}\n` : ''}  ${w.sequences}\n  ${w.config}  (mtrank train ${w.config})\n  ${w.oraclePath}\n\n${formatOracle(w.oracle)}\n`);
     });
 }
