@@ -9,17 +9,24 @@ import { saveGraphSage } from './graphsage-io.js';
 import { writeVectors, type WordVectors } from './word2vec-io.js';
 import type { InteractionLog } from './log.js';
 
-export interface LogColumns { input: string; user: string; item: string; time?: string }
+export interface LogColumns {
+  input: string; user: string; item: string; time?: string;
+  /**
+   * Only rows with untilColumn (default `time`) < until (a number or a timestamp), and only rows where `where`
+   * (DuckDB SQL) holds: pretraining must not see the test period.
+   */
+  until?: string | number; untilColumn?: string; where?: string;
+}
 
 export interface Item2vecJob extends LogColumns, Item2vecOptions { out?: string; minCount?: number }
-export interface Item2vecReport { vectors: WordVectors; items: number; sequences: number; pairs: number; seconds: number; pairsPerSecond: number; threads: number }
+export interface Item2vecReport { vectors: WordVectors; items: number; sequences: number; pairs: number; seconds: number; pairsPerSecond: number; threads: number; filter?: InteractionLog['filter'] }
 
 export async function runItem2vec(job: Item2vecJob, log?: InteractionLog): Promise<Item2vecReport> {
-  log ??= await readInteractionLog(job.input, { user: job.user, item: job.item, time: job.time });
+  log ??= await readInteractionLog(job.input, { user: job.user, item: job.item, time: job.time, until: job.until, untilColumn: job.untilColumn, where: job.where });
   const seqs = buildSequences(log, job.minCount ?? 1);
   const r = await trainItem2vec(seqs, job);
   if (job.out) writeVectors(job.out, r.vectors);
-  return { vectors: r.vectors, items: seqs.vocab.length, sequences: seqs.offsets.length - 1, pairs: r.pairs, seconds: r.seconds, pairsPerSecond: r.pairsPerSecond, threads: r.threads };
+  return { vectors: r.vectors, items: seqs.vocab.length, sequences: seqs.offsets.length - 1, pairs: r.pairs, seconds: r.seconds, pairsPerSecond: r.pairsPerSecond, threads: r.threads, filter: log.filter };
 }
 
 export interface GraphSageJob extends LogColumns, Omit<GraphSageOptions, 'features' | 'featureDim'> {
@@ -32,10 +39,10 @@ export interface GraphSageJob extends LogColumns, Omit<GraphSageOptions, 'featur
   /** The model, for inductive embedding at predict time. */
   modelOut?: string;
 }
-export interface GraphSageReport { items: WordVectors; users: WordVectors; model: GraphSageModel; graph: BipartiteGraph; epochSeconds: number[]; losses: number[]; userOut?: string }
+export interface GraphSageReport { items: WordVectors; users: WordVectors; model: GraphSageModel; graph: BipartiteGraph; epochSeconds: number[]; losses: number[]; userOut?: string; filter?: InteractionLog['filter'] }
 
 export async function runGraphSage(job: GraphSageJob, log?: InteractionLog): Promise<GraphSageReport> {
-  log ??= await readInteractionLog(job.input, { user: job.user, item: job.item, numeric: job.features });
+  log ??= await readInteractionLog(job.input, { user: job.user, item: job.item, time: job.time, numeric: job.features, until: job.until, untilColumn: job.untilColumn, where: job.where });
   const graph = buildBipartiteGraph(log);
   const F = job.features?.length ?? 0;
   const features = F ? itemFeatures(log, graph, job.features!) : undefined;
@@ -50,7 +57,7 @@ export async function runGraphSage(job: GraphSageJob, log?: InteractionLog): Pro
     writeVectors(userOut, users);
   }
   if (job.modelOut) saveGraphSage(job.modelOut, model);
-  return { items, users, model, graph, epochSeconds, losses, userOut };
+  return { items, users, model, graph, epochSeconds, losses, userOut, filter: log.filter };
 }
 
 /** nodeCount × F: per-item means of the given columns (NaN for users and for items without values). */
