@@ -1,14 +1,15 @@
 /**
  * Cold-start breakdown: test AUC per task on rows whose item was seen in training vs rows whose item was
- * not. Taken from metrics.json `coldStart` when the trainer wrote one, else computed (with the same
- * src/pretrain breakdown) from predictions/test.csv when it has an `item_seen` column.
+ * not, and — when the item vocabulary was extended from a pretrained vector file — the unseen rows whose item
+ * has a pretrained vector (`unseenPretrained`). Taken from metrics.json `coldStart` when the trainer wrote one,
+ * else computed (with the same src/pretrain breakdown) from predictions/test.csv when it has an `item_seen` column.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { coldStartBreakdown } from '../pretrain/cold-start.js';
 import { MtrankError, placeMessage } from '../util/errors.js';
 
 export interface SliceMetrics { rows: number; auc?: number; labelRate?: number }
-export interface ColdStartRow { task: string; seen: SliceMetrics; unseen: SliceMetrics }
+export interface ColdStartRow { task: string; seen: SliceMetrics; unseen: SliceMetrics; unseenPretrained?: SliceMetrics }
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -19,14 +20,32 @@ function slice(v: unknown): SliceMetrics | undefined {
   return { rows: n('rows') ?? n('count') ?? NaN, auc: n('auc'), labelRate: n('labelRate') };
 }
 
-/** metrics.json `coldStart` (src/pretrain coldStartBreakdown: `{ <task>: { seen: {rows, auc}, unseen: {rows, auc} } }`) → rows in task order. */
+export interface ColdStartColumn { head: string; kind: 'auc' | 'rows'; value: (r: ColdStartRow) => number | undefined }
+
+/** The table's columns: AUC on seen / unseen items (and unseen items with a pretrained vector, when present), their difference, row counts. */
+export function coldStartColumns(rows: ColdStartRow[]): ColdStartColumn[] {
+  const pre = rows.some((r) => r.unseenPretrained);
+  const col = (head: string, kind: 'auc' | 'rows', value: ColdStartColumn['value']): ColdStartColumn => ({ head, kind, value });
+  return [
+    col('AUC seen items', 'auc', (r) => r.seen.auc),
+    col('AUC unseen items', 'auc', (r) => r.unseen.auc),
+    ...(pre ? [col('AUC unseen, pretrained', 'auc', (r) => r.unseenPretrained?.auc)] : []),
+    col('difference', 'auc', (r) => (r.seen.auc !== undefined && r.unseen.auc !== undefined ? r.unseen.auc - r.seen.auc : undefined)),
+    col('rows seen', 'rows', (r) => r.seen.rows),
+    col('rows unseen', 'rows', (r) => r.unseen.rows),
+    ...(pre ? [col('rows unseen, pretrained', 'rows', (r) => r.unseenPretrained?.rows)] : []),
+  ];
+}
+
+/** metrics.json `coldStart` (src/pretrain coldStartBreakdown: `{ <task>: { seen: {rows, auc}, unseen: {rows, auc}, unseenPretrained?: {rows, auc} } }`) → rows in task order. */
 export function coldStartFromJson(json: unknown, tasks: string[]): ColdStartRow[] | undefined {
   if (!isObj(json)) return undefined;
   const rows: ColdStartRow[] = [];
   for (const task of tasks) {
     const t = json[task];
     const seen = isObj(t) ? slice(t.seen) : undefined, unseen = isObj(t) ? slice(t.unseen) : undefined;
-    if (seen && unseen) rows.push({ task, seen, unseen });
+    const unseenPretrained = isObj(t) ? slice(t.unseenPretrained) : undefined;
+    if (seen && unseen) rows.push({ task, seen, unseen, ...(unseenPretrained ? { unseenPretrained } : {}) });
   }
   return rows.length ? rows : undefined;
 }

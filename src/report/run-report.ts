@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { chartFigure, renderChart, writeChartPngs, type ChartSpec, type RenderedChart } from './charts.js';
-import { coldStartFromJson, coldStartFromPredictions, type ColdStartRow } from './cold-start.js';
+import { coldStartColumns, coldStartFromJson, coldStartFromPredictions, type ColdStartRow } from './cold-start.js';
 import { fusionView, type FusionView } from './fusion-view.js';
 import { fmt, html, page, section, table, type Cell, type Html } from './html.js';
 import { curveChart, fmtWeight, fusionHeatmapChart, lossWeightChart, trainLossChart } from './run-charts.js';
@@ -15,6 +15,8 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 export interface RunReport {
   html: string;
   charts: RenderedChart[];
+  /** The cold-start table's rows (seen / unseen / unseen-with-a-pretrained-vector slices), when the run has one. */
+  coldStart?: ColdStartRow[];
 }
 
 type Obj = Record<string, unknown>;
@@ -101,10 +103,9 @@ function fusionSummary(f: FusionView, tasks: string[]): string {
 }
 
 function coldStartTable(rows: ColdStartRow[]): Html {
-  const count = (n: number) => (Number.isFinite(n) ? n.toLocaleString('en-US') : '–');
-  return table(['task', 'AUC seen items', 'AUC unseen items', 'difference', 'rows seen', 'rows unseen'],
-    rows.map((r) => [r.task, fmt(r.seen.auc), fmt(r.unseen.auc),
-      r.seen.auc !== undefined && r.unseen.auc !== undefined ? fmt(r.unseen.auc - r.seen.auc) : '–', count(r.seen.rows), count(r.unseen.rows)]));
+  const count = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? n.toLocaleString('en-US') : '–');
+  const cols = coldStartColumns(rows);
+  return table(['task', ...cols.map((c) => c.head)], rows.map((r) => [r.task, ...cols.map((c) => (c.kind === 'auc' ? fmt(c.value(r)) : count(c.value(r))))]));
 }
 
 function coldStart(run: RunData): ColdStartRow[] | undefined {
@@ -140,12 +141,15 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
       fusion.top.length ? html`<h3>Top combinations</h3>${fusionTable(fusion, run.tasks)}` : '']));
   }
   const cold = coldStart(run);
-  if (cold) sections.push(section('Cold start', coldStartTable(cold), 'Test AUC on rows whose item appeared in training vs rows whose item did not.'));
+  if (cold) {
+    const pre = cold.some((r) => r.unseenPretrained) ? ' "Unseen, pretrained": the unseen rows whose item has a vector from the pretrained file (vocabulary extended from it).' : '';
+    sections.push(section('Cold start', coldStartTable(cold), `Test AUC on rows whose item appeared in training vs rows whose item did not.${pre}`));
+  }
   const yaml = toYaml(run.config);
   sections.push(section('Resolved config', html`<details><summary>${yaml.split('\n').length - 1} lines of YAML, every default filled in</summary><pre class="config">${yaml}</pre></details>`));
 
   const charts = Object.values(rendered).filter((c): c is RenderedChart => !!c);
-  return { html: page({ title: `Run ${run.name}`, subtitle: subtitle(run), figures: headerFigures(run), sections }), charts };
+  return { html: page({ title: `Run ${run.name}`, subtitle: subtitle(run), figures: headerFigures(run), sections }), charts, ...(cold ? { coldStart: cold } : {}) };
 }
 
 /** Writes RUN_DIR/report.html (and RUN_DIR/charts/*.png unless png is false); returns the report's path. */

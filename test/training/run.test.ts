@@ -39,6 +39,26 @@ describe('mtrank train / evaluate / predict on a run directory', () => {
     // evaluate: the saved best model on the cached test split gives the same numbers.
     const ev = JSON.parse(await evaluateRun(out, 'test', true));
     expect(ev.tasks.click.auc).toBeCloseTo(metrics.test.click.auc, 10);
+    // ... and the cold-start breakdown of the run's test line: AUC on rows whose item occurs in training or not,
+    // checked against a brute-force AUC over predictions/test.csv's item_seen column.
+    expect(Object.keys(ev.coldStart)).toEqual(['click', 'cart', 'order']);
+    const preds = readFileSync(join(out, 'predictions/test.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    const bruteAuc = (rows: number[][]) => {
+      let wins = 0, pairs = 0;
+      for (const a of rows) if (a[3] === 1) for (const b of rows) if (b[3] === 0) { pairs++; wins += a[0]! > b[0]! ? 1 : a[0] === b[0] ? 0.5 : 0; }
+      return wins / pairs;
+    };
+    for (const seen of [1, 0]) {
+      const slice = ev.coldStart.click[seen ? 'seen' : 'unseen'];
+      const rows = preds.filter((r) => r[7] === seen);
+      expect(slice.rows).toBe(rows.length);
+      expect(slice.auc).toBeCloseTo(bruteAuc(rows), 4);
+      expect(slice.auc).toBeCloseTo(metrics.coldStart.click[seen ? 'seen' : 'unseen'].auc, 10);
+    }
+    const text = await evaluateRun(out, 'test', false);
+    expect(text).toMatch(/cold start: test AUC by whether the row's item occurs in the training rows/);
+    expect(text).toMatch(new RegExp(`\\nclick\\s+${ev.coldStart.click.seen.auc.toFixed(4)}\\s+${ev.coldStart.click.unseen.auc.toFixed(4)}\\s`));
+    expect(JSON.parse(await evaluateRun(out, 'train', true)).coldStart).toBeUndefined();
 
     // predict: raw test rows through the saved preprocessing give the scores of predictions/test.csv.
     const raw = readFileSync(funnel.csv, 'utf8').trim().split('\n');
