@@ -100,6 +100,9 @@ function packA(pA: usize, lda: i32, transA: i32, ic: i32, mc: i32, pc: i32, kc: 
           dst += MR * 4;
         }
       }
+    } else if (mr == MR) {
+      packRowsA(pA, lda, i0, pc, kc, dst);
+      dst += <usize>(kc * MR) << 2;
     } else {
       // A stored M×K: row i of the block becomes lane i of every k.
       for (let i = 0; i < MR; i++) {
@@ -120,6 +123,38 @@ function packA(pA: usize, lda: i32, transA: i32, ic: i32, mc: i32, pc: i32, kc: 
       }
       dst += <usize>(kc * MR) << 2;
     }
+  }
+}
+
+// One full MR-row panel of a row-major A: rows 0-3 four k at a time through a 4×4 transpose (v128 loads and
+// stores), row 4 scalar. A plain copy, so the packed values (and results) are the same as element by element.
+function packRowsA(pA: usize, lda: i32, i0: i32, pc: i32, kc: i32, dst: usize): void {
+  const ldaB = <usize>lda << 2;
+  const s0 = at(pA, i0 * lda + pc), s1 = s0 + ldaB, s2 = s1 + ldaB, s3 = s2 + ldaB, s4 = s3 + ldaB;
+  let k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    const o = <usize>k << 2;
+    const r0 = v128.load(s0 + o), r1 = v128.load(s1 + o), r2 = v128.load(s2 + o), r3 = v128.load(s3 + o);
+    const lo01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), hi01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+    const lo23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), hi23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+    v128.store(dst, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));
+    store<f32>(dst, load<f32>(s4 + o), 16);
+    v128.store(dst, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7), 20);
+    store<f32>(dst, load<f32>(s4 + o, 4), 36);
+    v128.store(dst, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5), 40);
+    store<f32>(dst, load<f32>(s4 + o, 8), 56);
+    v128.store(dst, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7), 60);
+    store<f32>(dst, load<f32>(s4 + o, 12), 76);
+    dst += MR * 16;
+  }
+  for (; k < kc; k++) {
+    const o = <usize>k << 2;
+    store<f32>(dst, load<f32>(s0 + o));
+    store<f32>(dst, load<f32>(s1 + o), 4);
+    store<f32>(dst, load<f32>(s2 + o), 8);
+    store<f32>(dst, load<f32>(s3 + o), 12);
+    store<f32>(dst, load<f32>(s4 + o), 16);
+    dst += MR * 4;
   }
 }
 

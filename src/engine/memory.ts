@@ -20,19 +20,21 @@ export interface Allocator {
 
 const alignUp = (x: number) => Math.ceil(x / ALIGN) * ALIGN;
 const known = new WeakSet<ArrayBufferLike>();
+/** The buffer object seen last: checked before the WeakSet (every kernel call asks for its arrays' offsets). */
+let latest: ArrayBufferLike | null = null;
 let top = LOW_RESERVED;
 
 /** The current SharedArrayBuffer of the memory (grows replace the object, never the bytes). */
 function buffer(): ArrayBufferLike {
   const b = memory.buffer;
-  known.add(b);
+  if (b !== latest) { known.add(b); latest = b; }
   return b;
 }
 
 /** Byte offset of a view that lives in the engine memory, or -1. */
 export function wasmByteOffset(a: ArrayBufferView): number {
   const b = a.buffer;
-  if (known.has(b)) return a.byteOffset;
+  if (b === latest || known.has(b)) return a.byteOffset;
   if (b === memory.buffer) {
     known.add(b);
     return a.byteOffset;

@@ -30,6 +30,7 @@ export abstract class Optimizer {
   private readonly baseLr: number;
   private currentLr: number;
   private readonly slots = new Map<string, Float32Array>();
+  private readonly slotCache = new Map<object, Map<string, Float32Array>>();
   /** joins[k]: table k+1's values and state arrays continue table k's in memory (one sparse update can cover both). */
   private readonly joins: boolean[];
   private readonly spans = new Map<string, { data: Float32Array; state: Float32Array[] }>();
@@ -125,7 +126,14 @@ export abstract class Optimizer {
   /** Lazy update of the listed rows of a table (state: one array per slot name, same layout as data). */
   protected abstract updateRows(data: Float32Array, dim: number, g: SparseGrad, state: Float32Array[], lr: number): void;
 
-  protected slot(name: string, param: { name: string }): Float32Array { return this.slots.get(`${name}/${param.name}`)!; }
+  protected slot(name: string, param: { name: string }): Float32Array {
+    // Cached per parameter object: the keyed lookup builds a string per call, and steps call this per parameter.
+    let mine = this.slotCache.get(param);
+    if (!mine) this.slotCache.set(param, (mine = new Map()));
+    let a = mine.get(name);
+    if (!a) mine.set(name, (a = this.slots.get(`${name}/${param.name}`)!));
+    return a;
+  }
 
   state(): OptimizerState {
     return { type: this.type, step: this.steps, lr: this.currentLr, arrays: Object.fromEntries(this.slots) };
