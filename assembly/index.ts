@@ -6,6 +6,7 @@ export { gatherRows, scatterAddRows, columnSums, copyColumns, addColumns } from 
 export { softmaxRows, softmaxBackward, mixExperts, mixExpertsBackward } from './mixture';
 export { tanh, tanhBackward, leakyRelu, leakyReluBackward, gelu, geluBackward } from './activations';
 export { adamDense, adamSparse, adagradDense, adagradSparse } from './optim';
+export { dedupeIds, rankIds, remapIds, sortIds } from './dedupe';
 export {
   sumSquares, axpy, scale, add, mulElementwise, relu, reluBackward, sigmoid, sigmoidBackward, bceWithLogits,
 } from './elementwise';

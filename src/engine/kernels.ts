@@ -220,6 +220,32 @@ export function mixExpertsBackward(gate: Float32Array, experts: readonly Float32
   k!.mixExpertsBackward(o[0]!, E, xs, o[1]!, B, D, o[2]!, gs);
 }
 
+/**
+ * The distinct ids of several id lists (positions [from, to) of each) in ascending order, and per list the
+ * index of each of its ids among them: the rows of a sparse gradient and where each looked-up row adds in.
+ * Arrays come from `scratch` (valid until its reset).
+ */
+export function distinctIds(lists: readonly ref.IdRange[]): { rows: Int32Array; slots: Int32Array[] } {
+  const k = wasm(), p = k && offsets(...lists.map((l) => l.ids));
+  if (!p) return ref.distinctIds(lists, (n) => scratch.i32Raw(n));
+  let total = 0;
+  for (const l of lists) total += l.to - l.from;
+  const bits = ref.hashBits(total), mask = (1 << bits) - 1, shift = 32 - bits;
+  const keys = scratch.i32Raw(mask + 1).fill(-1), firstSeen = scratch.i32Raw(mask + 1), found = scratch.i32Raw(total);
+  const pKeys = wasmByteOffset(keys), pFirst = wasmByteOffset(firstSeen);
+  let n = 0;
+  const slots = lists.map((l, j) => {
+    const out = scratch.i32Raw(l.ids.length);
+    n = k!.dedupeIds(p[j]! + l.from * 4, l.to - l.from, pKeys, pFirst, mask, shift, wasmByteOffset(found), n, wasmByteOffset(out) + l.from * 4);
+    return out;
+  });
+  const rows = found.subarray(0, n), rank = scratch.i32Raw(n);
+  k!.sortIds(wasmByteOffset(rows), n, wasmByteOffset(rank), wasmByteOffset(scratch.i32Raw(256))); // rank: sort buffer first
+  k!.rankIds(wasmByteOffset(rows), n, pKeys, pFirst, mask, shift, wasmByteOffset(rank));
+  slots.forEach((out, j) => { const l = lists[j]!; k!.remapIds(wasmByteOffset(out) + l.from * 4, l.to - l.from, wasmByteOffset(rank)); });
+  return { rows, slots };
+}
+
 /** Σ x² over the first n elements, in float64 (gradient-norm clipping). */
 export function sumSquares(x: Float32Array, n = x.length): number {
   need('sumSquares', 'x', x, n);

@@ -1,6 +1,6 @@
 // Trainable state: dense parameters (with a dense gradient) and embedding tables (with a sparse row
 // gradient: only the rows a step looked up). All arrays live on the kernel heap so the kernels work in place.
-import { heap, scratch, scatterAddRows } from './kernels.js';
+import { heap, scratch, scatterAddRows, distinctIds } from './kernels.js';
 import type { Init } from './init.js';
 import { Rng } from '../util/rng.js';
 import { MtrankError } from '../util/errors.js';
@@ -80,40 +80,12 @@ export class EmbeddingTable {
   }
 }
 
-/**
- * The distinct ids of all contributions in ascending order, and for every looked-up position the index of
- * its id among them. A small open-addressing hash over the step's ids (not a vocab-sized map) keeps every
- * access in cache.
- */
+/** The distinct ids of all contributions in ascending order, and for every looked-up position its index among them. */
 function uniqueRows(contributions: readonly SparseContribution[]): { rows: Int32Array; slots: Int32Array[] } {
   // A bag lookup uses ids[offsets[0] .. offsets[B]) only.
-  const range = (c: SparseContribution): [number, number] => c.bagOffsets ? [c.bagOffsets[0]!, c.bagOffsets[c.bagOffsets.length - 1]!] : [0, c.ids.length];
-  let total = 0;
-  for (const c of contributions) { const [from, to] = range(c); total += to - from; }
-  let bits = 4;
-  while (1 << bits < 2 * total) bits++;
-  const mask = (1 << bits) - 1, shift = 32 - bits;
-  const keys = scratch.i32Raw(mask + 1).fill(-1), firstSeen = scratch.i32Raw(mask + 1), found = scratch.i32Raw(total);
-  const find = (id: number): number => {
-    let h = Math.imul(id, 0x9e3779b1) >>> shift;
-    while (keys[h] !== id && keys[h] !== -1) h = (h + 1) & mask;
-    return h;
-  };
-  let n = 0;
-  const slots = contributions.map((c) => {
-    const ids = c.ids, out = scratch.i32Raw(ids.length), [from, to] = range(c);
-    for (let i = from; i < to; i++) {
-      const id = ids[i]!, h = find(id);
-      if (keys[h] === -1) { keys[h] = id; firstSeen[h] = n; found[n++] = id; }
-      out[i] = firstSeen[h]!;
-    }
-    return out;
-  });
-  const rows = found.subarray(0, n).sort();
-  const rank = scratch.i32Raw(n);
-  for (let k = 0; k < n; k++) rank[firstSeen[find(rows[k]!)]!] = k;
-  slots.forEach((out, k) => { const [from, to] = range(contributions[k]!); for (let i = from; i < to; i++) out[i] = rank[out[i]!]!; });
-  return { rows, slots };
+  return distinctIds(contributions.map((c) => c.bagOffsets
+    ? { ids: c.ids, from: c.bagOffsets[0]!, to: c.bagOffsets[c.bagOffsets.length - 1]! }
+    : { ids: c.ids, from: 0, to: c.ids.length }));
 }
 
 /** Bag b's gradient row, divided by the bag size for mean pooling, into the slot of each of its ids. */

@@ -146,6 +146,48 @@ export function geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array
   }
 }
 
+/** Ids [from, to) of one lookup: positions of an id list that a sparse gradient merge covers. */
+export interface IdRange { ids: Int32Array; from: number; to: number }
+
+/** Hash slots for `total` ids: a power of two at least twice as many. */
+export function hashBits(total: number): number {
+  let bits = 4;
+  while (1 << bits < 2 * total) bits++;
+  return bits;
+}
+
+/**
+ * The distinct ids of several lists in ascending order, and per list the index of each id among them
+ * (positions outside [from, to) are left unset). Open-addressing hash over the ids, then a sort of the
+ * distinct ones only. `alloc` gives the per-step arrays.
+ */
+export function distinctIds(lists: readonly IdRange[], alloc: (n: number) => Int32Array): { rows: Int32Array; slots: Int32Array[] } {
+  let total = 0;
+  for (const l of lists) total += l.to - l.from;
+  const bits = hashBits(total), mask = (1 << bits) - 1, shift = 32 - bits;
+  const keys = alloc(mask + 1).fill(-1), firstSeen = alloc(mask + 1), found = alloc(total);
+  const find = (id: number): number => {
+    let h = Math.imul(id, 0x9e3779b1) >>> shift;
+    while (keys[h] !== id && keys[h] !== -1) h = (h + 1) & mask;
+    return h;
+  };
+  let n = 0;
+  const slots = lists.map(({ ids, from, to }) => {
+    const out = alloc(ids.length);
+    for (let i = from; i < to; i++) {
+      const id = ids[i]!, h = find(id);
+      if (keys[h] === -1) { keys[h] = id; firstSeen[h] = n; found[n++] = id; }
+      out[i] = firstSeen[h]!;
+    }
+    return out;
+  });
+  const rows = found.subarray(0, n).sort();
+  const rank = alloc(n);
+  for (let k = 0; k < n; k++) rank[firstSeen[find(rows[k]!)]!] = k;
+  slots.forEach((out, k) => { const { from, to } = lists[k]!; for (let i = from; i < to; i++) out[i] = rank[out[i]!]!; });
+  return { rows, slots };
+}
+
 export function sumSquares(x: Float32Array, n = x.length): number {
   let s = 0;
   for (let i = 0; i < n; i++) s += x[i]! * x[i]!;

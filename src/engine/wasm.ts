@@ -37,6 +37,10 @@ export interface KernelExports {
   adagradDense(pp: number, pg: number, pa: number, n: number, lr: number, eps: number, wd: number): void;
   adagradSparse(pTable: number, dim: number, pRows: number, nRows: number, pGrads: number, pa: number, lr: number, eps: number, wd: number): void;
   sumSquares(px: number, n: number): number;
+  dedupeIds(pIds: number, n: number, pKeys: number, pFirst: number, mask: number, shift: number, pFound: number, nFound: number, pSlots: number): number;
+  rankIds(pRows: number, n: number, pKeys: number, pFirst: number, mask: number, shift: number, pRank: number): void;
+  remapIds(pSlots: number, n: number, pRank: number): void;
+  sortIds(pIds: number, n: number, pTmp: number, pCount: number): void;
   axpy(n: number, a: number, px: number, py: number): void;
   scale(n: number, a: number, px: number): void;
   add(pa: number, pb: number, pout: number, n: number): void;

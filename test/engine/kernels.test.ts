@@ -245,6 +245,26 @@ describe.each(VARIANTS)('%s kernels', (variant) => {
     K.gelu(a, out); R.gelu(a, want); near(out, want, 1e-5);
     K.geluBackward(a, up, d); R.geluBackward(a, up, dRef); near(d, dRef, 1e-5);
   });
+
+  it('distinct ids of several lists (sparse gradient rows) match the reference and a Set', () => {
+    K.useKernels(variant);
+    const list = (n: number, vocab: number) => { const a = K.heap.i32(n); for (let i = 0; i < n; i++) a[i] = rng.int(vocab); return a; };
+    // Id ranges that take 1, 2, 3 and 4 radix passes; repeats; a list whose range is empty.
+    const lists = [{ ids: list(700, 100_000), from: 0, to: 700 }, { ids: list(40, 30), from: 5, to: 33 }, { ids: list(3, 9), from: 1, to: 1 }];
+    const one = (l: typeof lists) => K.distinctIds(l).rows;
+    for (const vocab of [200, 60_000, 2 ** 30]) { const ids = list(300, vocab); expect(Array.from(one([{ ids, from: 0, to: 300 }]))).toEqual([...new Set(ids)].sort((x, y) => x - y)); }
+    const got = K.distinctIds(lists), want = R.distinctIds(lists, (n) => new Int32Array(n));
+    const all = new Set<number>();
+    for (const { ids, from, to } of lists) for (let i = from; i < to; i++) all.add(ids[i]!);
+    expect(Array.from(got.rows)).toEqual([...all].sort((x, y) => x - y));
+    expect(Array.from(got.rows)).toEqual(Array.from(want.rows));
+    lists.forEach(({ ids, from, to }, j) => {
+      for (let i = from; i < to; i++) {
+        expect(got.slots[j]![i]).toBe(want.slots[j]![i]);
+        expect(got.rows[got.slots[j]![i]!]).toBe(ids[i]);
+      }
+    });
+  });
 });
 
 describe('arrays outside the engine memory', () => {
