@@ -2,7 +2,7 @@
 // the host imports; sizes are element counts. Built twice by scripts/build.mjs: plain SIMD and relaxed SIMD
 // (FMA), see simd.ts. No allocation happens here: the host owns all memory above heapBase().
 export { gemm, gemmWorkBytes, gemmMR } from './gemm';
-export { gatherRows, scatterAddRows, columnSums, copyColumns, addColumns } from './rows';
+export { gatherRows, gatherFields, scatterAddRows, columnSums, copyColumns, addColumns } from './rows';
 export { softmaxRows, softmaxBackward, mixExperts, mixExpertsBackward } from './mixture';
 export { tanh, tanhBackward, leakyRelu, leakyReluBackward, gelu, geluBackward } from './activations';
 export { adamDense, adamSparse, adagradDense, adagradSparse } from './optim';

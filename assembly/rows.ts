@@ -56,3 +56,15 @@ export function addColumns(pSrc: usize, srcStride: i32, pDst: usize, dstStride: 
     for (; c < width; c++) store<f32>(at(d, c), load<f32>(at(d, c)) + load<f32>(at(s, c)));
   }
 }
+
+/**
+ * Rows [r0, r1) of several lookups into one strided matrix: field f's descriptor at pDesc + 16f is
+ * (table, dim, ids, column offset) as i32; out[r*outStride + offset + c] = table[ids[r]*dim + c].
+ */
+export function gatherFields(pDesc: usize, F: i32, r0: i32, r1: i32, pOut: usize, outStride: i32): void {
+  for (let f = 0; f < F; f++) {
+    const d = pDesc + (<usize>f << 4);
+    const pTable = <usize>load<i32>(d), dim = load<i32>(d, 4), pIds = <usize>load<i32>(d, 8), offset = load<i32>(d, 12);
+    for (let r = r0; r < r1; r++) copyRow(at(pOut, r * outStride + offset), at(pTable, load<i32>(at(pIds, r)) * dim), dim);
+  }
+}

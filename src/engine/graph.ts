@@ -264,7 +264,8 @@ export class Graph {
     const y = f32(B * D);
     let off = 0;
     const slots: number[] = [];
-    for (const f of fields) { K.gatherRows(f.table.data, f.table.dim, f.ids, y, D, off); slots.push(off); off += f.table.dim; }
+    const lookups = fields.map((f) => { const offset = off; slots.push(offset); off += f.table.dim; return { table: f.table.data, dim: f.table.dim, ids: f.ids, offset }; });
+    K.gatherFields(lookups, B, y, D);
     for (const b of bags) { poolBag(b, y, D, off); slots.push(off); off += b.table.dim; }
     if (spec.dense && denseCols > 0) K.copyColumns(spec.dense, denseCols, 0, y, D, off, denseCols, B);
     const trainable = fields.some((f) => !f.table.frozen) || bags.some((b) => !b.table.frozen);

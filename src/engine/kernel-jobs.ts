@@ -9,7 +9,7 @@
 // same for any thread count.
 import type { KernelExports } from './wasm.js';
 
-export const JOB = { gemm: 1, gatherRows: 2, adamSparse: 3, adagradSparse: 4, stop: 99 } as const;
+export const JOB = { gemm: 1, gatherRows: 2, adamSparse: 3, adagradSparse: 4, gatherFields: 5, stop: 99 } as const;
 export const JOB_ARGS = 24;
 
 /** Int32 slots of the control block; JOB_ARGS float64 arguments follow. */
@@ -63,6 +63,9 @@ export function runJobRange(k: KernelExports, kind: number, a: Float64Array, s: 
     case JOB.gatherRows:
       // [pTable, dim, pIds, n, pOut, outStride, outOffset]
       return k.gatherRows(a[0]!, a[1]!, a[2]! + s * 4, e - s, a[4]! + s * a[5]! * 4, a[5]!, a[6]!);
+    case JOB.gatherFields:
+      // [pDesc, F, -, rows, pOut, outStride]: chunks are row ranges, every field gathered for each
+      return k.gatherFields(a[0]!, a[1]!, s, e, a[4]!, a[5]!);
     case JOB.adamSparse:
       // [pTable, dim, pRows, nRows, pGrads, pm, pv, b1, c1, b2, c2, eps, wd, stepSize, sq]
       return k.adamSparse(a[0]!, a[1]!, a[2]! + s * 4, e - s, a[4]! + s * a[1]! * 4, a[5]!, a[6]!,

@@ -126,6 +126,33 @@ export function gatherRows(table: Float32Array, dim: number, ids: Int32Array, ou
   runJob(JOB.gatherRows, [p[0]!, dim, p[1]!, n, p[2]!, outStride, outOffset], n * dim >= PARALLEL_ROW_ELEMENTS, n * dim);
 }
 
+/** One lookup of gatherFields: rows of `table` (dim wide) for `ids`, written at column `offset`. */
+export interface FieldGather { table: Float32Array; dim: number; ids: Int32Array; offset: number }
+
+/**
+ * Several embedding lookups of the same rows into one strided matrix (the bottom input): one job for all
+ * fields, split by rows across the threads when large, instead of one small call per field.
+ */
+export function gatherFields(fields: readonly FieldGather[], rows: number, out: Float32Array, outStride: number): void {
+  if (rows === 0 || fields.length === 0) return;
+  let width = 0;
+  for (const f of fields) {
+    if (f.ids.length < rows) throw new RangeError(`gatherFields: ${f.ids.length} ids for ${rows} rows`);
+    checkIds('gatherFields', f.ids.subarray(0, rows), Math.floor(f.table.length / f.dim));
+    need('gatherFields', 'out', out, (rows - 1) * outStride + f.offset + f.dim);
+    width += f.dim;
+  }
+  const k = wasm(), p = k && offsets(out, ...fields.flatMap((f) => [f.table, f.ids]));
+  if (!p) {
+    for (const f of fields) gatherRows(f.table, f.dim, f.ids.subarray(0, rows), out, outStride, f.offset);
+    return;
+  }
+  const desc = scratch.i32Raw(4 * fields.length);
+  fields.forEach((f, i) => { desc[4 * i] = p[1 + 2 * i]!; desc[4 * i + 1] = f.dim; desc[4 * i + 2] = p[2 + 2 * i]!; desc[4 * i + 3] = f.offset; });
+  const n = rows * width;
+  runJob(JOB.gatherFields, [wasmByteOffset(desc), fields.length, 0, rows, p[0]!, outStride], n >= PARALLEL_ROW_ELEMENTS, n);
+}
+
 /**
  * The reverse of gatherRows: dst[ids[i]·dim + c] += src[i·srcStride + srcOffset + c], in i order (ids may repeat).
  * E.g. the embedding gradient of a batch into a compact buffer of its unique rows (ids = index map).

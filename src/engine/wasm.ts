@@ -16,6 +16,7 @@ export interface KernelExports {
   gemm(M: number, N: number, K: number, pA: number, lda: number, transA: number, pB: number, ldb: number, transB: number,
     pC: number, ldc: number, pBias: number, flags: number, pWork: number): void;
   gatherRows(pTable: number, dim: number, pIds: number, n: number, pOut: number, outStride: number, outOffset: number): void;
+  gatherFields(pDesc: number, F: number, r0: number, r1: number, pOut: number, outStride: number): void;
   scatterAddRows(pDst: number, dim: number, pIds: number, n: number, pSrc: number, srcStride: number, srcOffset: number): void;
   columnSums(M: number, N: number, pY: number, pOut: number, accumulate: number): void;
   copyColumns(pSrc: number, srcStride: number, pDst: number, dstStride: number, width: number, rows: number): void;

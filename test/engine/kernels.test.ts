@@ -202,6 +202,15 @@ describe.each(VARIANTS)('%s kernels', (variant) => {
     const g = K.heap.f32(ids.length * stride), gRef = new Float32Array(ids.length * stride);
     K.gatherRows(table, dim, ids, g, stride, offset); R.gatherRows(table, dim, ids, gRef, stride, offset);
     expect(Array.from(g)).toEqual(Array.from(gRef));
+    // Several fields (different tables and widths) in one job, split by rows across the threads.
+    const dims = [6, 3, 16], t2 = heapRandom(rowsN * 3), t3 = heapRandom(rowsN * 16), wide = 6 + 3 + 16 + 2;
+    const ids2 = K.heap.i32(ids.length), ids3 = K.heap.i32(ids.length);
+    for (let i = 0; i < ids.length; i++) { ids2[i] = rng.int(rowsN); ids3[i] = rng.int(rowsN); }
+    const fieldsOut = K.heap.f32(ids.length * wide), fieldsRef = new Float32Array(ids.length * wide);
+    const lookups = [{ table, dim: dims[0]!, ids, offset: 2 }, { table: t2, dim: dims[1]!, ids: ids2, offset: 8 }, { table: t3, dim: dims[2]!, ids: ids3, offset: 11 }];
+    K.gatherFields(lookups, ids.length, fieldsOut, wide);
+    for (const l of lookups) R.gatherRows(l.table, l.dim, l.ids, fieldsRef, wide, l.offset);
+    expect(Array.from(fieldsOut)).toEqual(Array.from(fieldsRef));
     const dst = K.heap.f32(rowsN * dim), dstRef = new Float32Array(rowsN * dim);
     K.scatterAddRows(dst, dim, ids, g, stride, offset); R.scatterAddRows(dstRef, dim, ids, gRef, stride, offset);
     near(dst, dstRef, 1e-5);
