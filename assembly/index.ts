@@ -10,6 +10,7 @@ export { dedupeIds, rankIds, remapIds, sortIds } from './dedupe';
 export {
   sumSquares, axpy, scale, add, mulElementwise, relu, reluBackward, sigmoid, sigmoidBackward, bceWithLogits,
 } from './elementwise';
+export * from './fusion';
 
 /** First byte the host may use (above the module's static data). */
 export function heapBase(): usize {

@@ -1,11 +1,13 @@
 /**
  * Runs ComboScorers on worker threads over shared columns. Combinations go out in small chunks from a queue
  * (so a slow thread does not hold up the batch) and come back into their slots by index, so the results do not
- * depend on the number of threads. threads = 1 scores on the calling thread.
+ * depend on the number of threads. threads = 1 scores on the calling thread. The columns are first copied into
+ * a shared wasm memory for the AUC kernel (or, without the kernel build, into SharedArrayBuffers).
  */
 import { Worker } from 'node:worker_threads';
 import { workerUrl } from '../util/worker-url.js';
 import { ComboScorer, metricsWidth, type ScoreRequest, type ScoringData } from './scorer.js';
+import { kernelModule, placeColumns, scratchBytes } from './wasm-auc.js';
 
 const CHUNK = 8;
 
@@ -17,7 +19,18 @@ export interface ScorerPool {
 }
 
 export async function createPool(data: ScoringData, threads: number): Promise<ScorerPool> {
-  return threads <= 1 ? inlinePool(data) : workerPool(shareData(data), threads);
+  const placed = inKernelMemory(data, Math.max(1, threads));
+  return threads <= 1 ? inlinePool(placed) : workerPool(shareData(placed), threads);
+}
+
+/** The data with its columns in a fresh kernel memory sized for `scorers` scorers; unchanged without the kernel build. */
+function inKernelMemory(data: ScoringData, scorers: number): ScoringData {
+  const module = kernelModule();
+  if (!module) return data;
+  let maxPositives = 0;
+  for (const y of data.labels) { let p = 0; for (let i = 0; i < y.length; i++) p += y[i]; maxPositives = Math.max(maxPositives, p); }
+  const { kernel, columns } = placeColumns(module, data.columns, scratchBytes(data.rows, maxPositives), scorers);
+  return { ...data, columns, kernel };
 }
 
 function inlinePool(data: ScoringData): ScorerPool {
@@ -82,7 +95,7 @@ function workerPool(data: ScoringData, threads: number): ScorerPool {
   };
 }
 
-/** Copies the columns into SharedArrayBuffers so every worker reads the same memory instead of a clone. */
+/** Copies the arrays into SharedArrayBuffers so every worker reads the same memory instead of a clone. */
 function shareData(data: ScoringData): ScoringData {
   const share = <A extends Float64Array | Uint8Array | Uint32Array>(a: A, make: (b: SharedArrayBuffer) => A): A => {
     const out = make(new SharedArrayBuffer(a.byteLength));
@@ -91,7 +104,8 @@ function shareData(data: ScoringData): ScoringData {
   };
   return {
     rows: data.rows,
-    columns: data.columns.map((c) => share(c, (b) => new Float64Array(b))),
+    kernel: data.kernel, // its memory is shared already, and so are the columns placed in it
+    columns: data.kernel ? data.columns : data.columns.map((c) => share(c, (b) => new Float64Array(b))),
     labels: data.labels.map((l) => share(l, (b) => new Uint8Array(b))),
     gauc: data.gauc && { task: data.gauc.task, segments: share(data.gauc.segments, (b) => new Uint32Array(b)) },
   };

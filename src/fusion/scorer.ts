@@ -1,10 +1,13 @@
 /**
  * Scores one weight vector: fuse the prepared columns, then the exact AUC of each requested task and optionally
  * the GAUC of one task. One scorer per thread; it owns its scratch memory and only reads the shared columns.
+ * With a kernel memory (the columns placed in it by the pool) the row pass runs in wasm, else in JavaScript;
+ * both give bit-identical results.
  */
 import { FastAuc, positiveRows, type TaskRows } from './fast-auc.js';
 import { fuseInto } from './forms.js';
 import { GroupAuc } from './group-auc.js';
+import { WasmAuc, type KernelMemory } from './wasm-auc.js';
 
 /** The columns every thread reads (SharedArrayBuffer-backed when workers run). Rows are in grouped order when GAUC is used. */
 export interface ScoringData {
@@ -14,6 +17,8 @@ export interface ScoringData {
   labels: Uint8Array[];
   /** GAUC segments of the grouped task, when the objective is GAUC. */
   gauc?: { task: number; segments: Uint32Array };
+  /** Set when `columns` are views of this wasm memory (see placeColumns): the row pass then runs in wasm. */
+  kernel?: KernelMemory;
 }
 
 /** What to compute for a weight vector: a bit per task whose AUC is needed, plus GAUC when configured. */
@@ -24,14 +29,21 @@ export const metricsWidth = (tasks: number): number => tasks + 1;
 
 export class ComboScorer {
   private readonly fused: Float64Array;
-  private readonly fast: FastAuc;
+  private readonly fast: FastAuc | WasmAuc;
   private readonly group: GroupAuc | null;
   private readonly tasks: TaskRows[];
 
   constructor(private readonly data: ScoringData) {
-    this.fused = new Float64Array(data.rows);
     this.tasks = data.labels.map((labels) => ({ labels, positives: positiveRows(labels) }));
-    this.fast = new FastAuc(data.rows, Math.max(0, ...this.tasks.map((t) => t.positives.length)));
+    const maxPositives = Math.max(0, ...this.tasks.map((t) => t.positives.length));
+    if (data.kernel) {
+      const wasm = new WasmAuc(data.kernel, data.rows, maxPositives);
+      this.fast = wasm;
+      this.fused = wasm.column; // materialised scores must live in the kernel's memory too
+    } else {
+      this.fast = new FastAuc(data.rows, maxPositives);
+      this.fused = new Float64Array(data.rows);
+    }
     this.group = data.gauc ? new GroupAuc(data.rows) : null;
   }
 
@@ -49,7 +61,9 @@ export class ComboScorer {
     else w[0] = 1;
     if (onTheFly && nonZero.length > 0) for (let k = nonZero.length; k < 3; k++) c[k] = c[0]; // zero weight: reuse a hot column
     for (let t = 0; t < T; t++) {
-      out[offset + t] = request.taskMask & (1 << t) ? this.fast.aucOf(w[0], c[0], w[1], c[1], w[2], c[2], this.tasks[t]) : NaN;
+      const wanted = (request.taskMask & (1 << t)) !== 0;
+      // All weights zero: a constant score, whose midrank AUC is exactly 0.5 (every pair a tie).
+      out[offset + t] = !wanted ? NaN : nonZero.length === 0 ? 0.5 : this.fast.aucOf(w[0], c[0], w[1], c[1], w[2], c[2], this.tasks[t]);
     }
     out[offset + T] = withGauc ? this.group!.gauc(this.fused, this.data.labels[gauc!.task], gauc!.segments) : NaN;
   }
