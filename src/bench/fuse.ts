@@ -6,13 +6,18 @@
 // same file. The baseline's per-combination cost is constant, so by default it times the first
 // --baseline-combos combinations and extrapolates to the full grid (said so in the output); --baseline-full
 // runs all of them. Also checks that sklearn's AUCs equal ours on the combinations it ran, and peak RSS.
+// Then a fixed-work micro-benchmark on one thread: the same grid directions scored by the JavaScript row pass
+// (FastAuc) and the wasm kernel (WasmAuc), CPU ns per row·ranking side by side (steadier than wall time on a
+// shared machine).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, writeSync, closeSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fuse, parseObjective, readScores, fuseInto } from '../fusion/index.js';
-import { FastAuc, positiveRows } from '../fusion/fast-auc.js';
+import { FastAuc, positiveRows, type TaskRows } from '../fusion/fast-auc.js';
+import { WasmAuc, kernelModule, placeColumns, scratchBytes } from '../fusion/wasm-auc.js';
+import { gridPoints } from '../fusion/search/grid.js';
 import { auc } from '../metrics/index.js';
 import { Rng } from '../util/rng.js';
 
@@ -47,6 +52,37 @@ function writeFile(path: string, rows: number): void {
   closeSync(fd);
 }
 
+type Pass = (w: number[]) => number;
+
+/** CPU ns per row·ranking of each pass over the same directions: interleaved rounds, best round each (load spikes only add). */
+function cpuPerRowRanking(passes: Record<string, Pass>, directions: number[][], rows: number, rounds = 3): Record<string, number> {
+  const best: Record<string, number> = {};
+  for (const f of Object.values(passes)) f(directions[0]); // compile and tier up before timing
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, f] of Object.entries(passes)) {
+      const c0 = process.cpuUsage();
+      for (const w of directions) f(w);
+      const c = process.cpuUsage(c0);
+      best[name] = Math.min(best[name] ?? Infinity, ((c.user + c.system) * 1e3) / (directions.length * rows));
+    }
+  }
+  return best;
+}
+
+/** The JS and wasm row passes on one task of the split, scoring grid directions (weights as given) on the fly. */
+async function rowPasses(scores: Float64Array[], task: TaskRows): Promise<Record<string, Pass>> {
+  const P = task.positives.length, n = scores[0].length;
+  const js = new FastAuc(n, P);
+  const passes: Record<string, Pass> = { js: (w) => js.aucOf(w[0], scores[0], w[1], scores[1], w[2], scores[2], task) };
+  const module = await kernelModule();
+  if (module) {
+    const { kernel, columns: c } = placeColumns(module, scores, scratchBytes(n, P), 1);
+    const wasm = new WasmAuc(kernel, n, P);
+    passes.wasm = (w) => wasm.aucOf(w[0], c[0], w[1], c[1], w[2], c[2], task);
+  }
+  return passes;
+}
+
 function findPython(): string | null {
   for (const py of ['python3', '/usr/bin/python3']) {
     if (spawnSync(py, ['-c', 'import sklearn, numpy'], { stdio: 'ignore' }).status === 0) return py;
@@ -76,7 +112,8 @@ try {
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const rowCombosPerSec = (ROWS * r.combinations) / ours;
   log(`mtrank fuse: ${r.combinations} combinations (${r.evaluated} distinct rankings) × ${ROWS} rows in ${ours.toFixed(2)} s on ${r.threads} threads` +
-    ` = ${(rowCombosPerSec / 1e6).toFixed(0)} M rows·combinations/s (CPU ${cpuSeconds.toFixed(1)} s over all threads: on a busy machine` +
+    ` = ${(rowCombosPerSec / 1e6).toFixed(0)} M rows·combinations/s (CPU ${cpuSeconds.toFixed(1)} s over all threads,` +
+    ` ${((cpuSeconds * 1e9) / (ROWS * r.evaluated)).toFixed(1)} ns per row·ranking end to end: on a busy machine` +
     ` wall time ≈ CPU / cores only when the cores are free); best ${JSON.stringify(r.best.weights)} AUC(order) ${r.best.objective.toFixed(6)}`);
 
   let baseline: Record<string, unknown> = { status: 'skipped', reason: 'python3 with scikit-learn not installed (Debian: apt-get install python3-sklearn)' };
@@ -109,13 +146,24 @@ try {
   } else {
     log('sklearn baseline: skipped (python3 with scikit-learn not installed; Debian: apt-get install python3-sklearn)');
   }
+  // Fixed work on one thread: every 37th grid direction (36 of them; weights × 10), order and click tasks.
+  const directions = gridPoints(3, 0.1).filter((w, i) => i % 37 === 1).map((w) => w.map((x) => Math.round(x * 10)));
+  const kernelBench: Record<string, Record<string, number>> = {};
+  for (const t of [2, 0]) {
+    const y = split.labels[t];
+    const ns = cpuPerRowRanking(await rowPasses(split.scores, { labels: y, positives: positiveRows(y) }), directions, ROWS);
+    kernelBench[TASKS[t]] = ns;
+    log(`row pass, one thread, AUC(${TASKS[t]}) (${(100 * rates[t]).toFixed(2)}% positives), ${directions.length} directions: ` +
+      Object.entries(ns).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') + ' ns CPU per row·ranking' +
+      (ns.wasm ? `; wasm ${(ns.js / ns.wasm).toFixed(1)}x faster` : ' (wasm kernel build missing)'));
+  }
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   log(`peak RSS ${peakRssMb.toFixed(0)} MB`);
   if (JSON_OUT) {
     process.stdout.write(`${JSON.stringify({
       bench: 'fuse', rows: ROWS, tasks: TASKS, positiveRates: rates, loadSeconds, combinations: r.combinations, evaluated: r.evaluated,
       threads: r.threads, seconds: ours, cpuSeconds, rowCombinationsPerSecond: rowCombosPerSec, best: r.best.weights, bestAuc: r.best.objective,
-      baseline, peakRssMb,
+      cpuNsPerRowRanking: (cpuSeconds * 1e9) / (ROWS * r.evaluated), kernelBench, baseline, peakRssMb,
     })}\n`);
   }
 } finally {

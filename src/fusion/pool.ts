@@ -19,13 +19,12 @@ export interface ScorerPool {
 }
 
 export async function createPool(data: ScoringData, threads: number): Promise<ScorerPool> {
-  const placed = inKernelMemory(data, Math.max(1, threads));
+  const placed = inKernelMemory(data, await kernelModule(), Math.max(1, threads));
   return threads <= 1 ? inlinePool(placed) : workerPool(shareData(placed), threads);
 }
 
 /** The data with its columns in a fresh kernel memory sized for `scorers` scorers; unchanged without the kernel build. */
-function inKernelMemory(data: ScoringData, scorers: number): ScoringData {
-  const module = kernelModule();
+function inKernelMemory(data: ScoringData, module: WebAssembly.Module | null, scorers: number): ScoringData {
   if (!module) return data;
   let maxPositives = 0;
   for (const y of data.labels) { let p = 0; for (let i = 0; i < y.length; i++) p += y[i]; maxPositives = Math.max(maxPositives, p); }

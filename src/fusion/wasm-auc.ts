@@ -8,7 +8,6 @@
  * scorer takes its own scratch region with memory.grow, which is atomic on a shared memory, so threads never
  * collide and need no coordination.
  */
-import { compiledModule } from '../engine/wasm.js';
 import { aucFromWins2, bucketTable, positiveScores, tableLength, type TableScratch, type TaskRows } from './fast-auc.js';
 
 interface FusionExports {
@@ -26,10 +25,14 @@ const ALIGN = 64;
 const alignUp = (x: number) => Math.ceil(x / ALIGN) * ALIGN;
 const pagesFor = (bytes: number) => Math.ceil(bytes / PAGE);
 
-/** The compiled kernel build, or null when it is missing or MTRANK_KERNELS=js asks for plain JavaScript. */
-export function kernelModule(): WebAssembly.Module | null {
+/**
+ * The compiled kernel build, or null when it is missing or MTRANK_KERNELS=js asks for plain JavaScript. Loaded on
+ * demand: worker threads receive the module and never load the engine (which would create its own memory).
+ */
+export async function kernelModule(): Promise<WebAssembly.Module | null> {
   if (process.env.MTRANK_KERNELS === 'js') return null;
   try {
+    const { compiledModule } = await import('../engine/wasm.js');
     return compiledModule('simd'); // the plain SIMD build: this kernel needs no relaxed SIMD
   } catch {
     return null;
