@@ -99,12 +99,11 @@ function block<Mode>(i0: i32, end: i32, px: usize, py: usize, pz: usize, a: f64,
 /** Adds (v, first, end) as buffer entry m when the slot holds positives (first ≠ end); returns the new count. */
 // @ts-ignore: decorator
 @inline function append(dense: bool, pBuf: usize, m: i32, v: f64, e: i64): i32 {
-  const occupied = <i32>e != <i32>(e >> 32);
-  if (!dense && !occupied) return m;
+  if (!dense && <i32>e == <i32>(e >> 32)) return m; // written as one compare: V8 then emits cmp + branch
   const q = pBuf + (<usize>m << 4);
   store<f64>(q, v);
   store<i64>(q, e, 8);
-  return m + <i32>occupied;
+  return dense ? m + <i32>(<i32>e != <i32>(e >> 32)) : m + 1;
 }
 
 /** Twice (#pos[k] > v + ½ #pos[k] == v) over pos[s0 .. s1): masked SIMD groups of 4, or binary search in a long slot. */
