@@ -83,7 +83,11 @@ export function formatInspect(r: InspectReport): string {
     out.push('  share of ids on rows appended from the pretrained vector file (extendVocab): not cold, they start at their pretrained vector', '');
   }
   if (r.numeric.length) out.push(table(['numeric (encoded)', 'split', 'mean', 'std', 'min', 'max'], r.numeric.map((n) => [n.name, n.split, n.mean, n.std, n.min, n.max])), '');
-  const b = r.badRows;
-  out.push(b.skipped ? `skipped bad rows: ${b.skipped} (${Object.entries(b.reasons).map(([k, v]) => `${k}: ${v}`).join(', ')})\n${b.examples.map((e) => `  ${e}`).join('\n')}` : 'bad rows: none');
+  out.push(r.badRows.skipped ? describeSkippedRows(r.badRows) : 'bad rows: none');
   return out.join('\n');
+}
+
+/** "skipped bad rows: N (reason: n, ...)" and the first places, for `data inspect` and `train`. */
+export function describeSkippedRows(b: PreparedData['report']['badRows']): string {
+  return `skipped bad rows: ${b.skipped} (${Object.entries(b.reasons).map(([k, v]) => `${k}: ${v}`).join(', ')})\n${b.examples.map((e) => `  ${e}`).join('\n')}`;
 }

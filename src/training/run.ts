@@ -6,6 +6,7 @@ import { prepareData, type PreparedData } from '../data/index.js';
 import type { EncodedSplit } from '../data/types.js';
 import type { MultiTaskModel } from '../models/model.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { describeSkippedRows } from '../data/inspect.js';
 import { MtrankError } from '../util/errors.js';
 import { train, type TrainResult } from './trainer.js';
 import { evaluateSplit, type SplitMetrics } from './evaluation.js';
@@ -66,6 +67,7 @@ export async function runTraining(o: RunOptions): Promise<RunSummary> {
   }
   const say = o.quiet === 'silent' ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
   const data = await prepareData(config, { onProgress: (e) => { if (e.stage !== 'encode') say(e.message); } });
+  if (data.report.badRows.skipped > 0) say(describeSkippedRows(data.report.badRows));
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(paths.config, configJson(config));
   data.preprocessor.save(paths.preprocess);
