@@ -68,7 +68,7 @@ export const SORTED_SLOT = 16;
  * Lays out the positives' scores `scores` (any order, P ≥ 1) slot by slot into `pos` and fills `start` (at least
  * tableLength(P) long): a counting sort by slot, so only slots longer than SORTED_SLOT need a comparison sort.
  */
-export function bucketTable(scores: Float64Array, pos: Float64Array, start: Int32Array, slotOf: Int32Array): BucketTable {
+export function bucketTable(scores: Float64Array, pos: Float64Array, start: Uint32Array, slotOf: Int32Array): BucketTable {
   const P = scores.length;
   let lo = scores[0], hi = scores[0];
   for (let k = 1; k < P; k++) { const v = scores[k]; if (v < lo) lo = v; if (v > hi) hi = v; }
@@ -103,11 +103,11 @@ export function positiveScores(a: number, X: Float64Array, b: number, Y: Float64
 export const aucFromWins2 = (wins2: number, P: number, n: number): number => (wins2 - P * P) / (2 * P * (n - P));
 
 /** Per-scorer scratch of the table: positives' scores, their slot-ordered copy, the table and each one's slot. */
-export interface TableScratch { scores: Float64Array; pos: Float64Array; start: Int32Array; slotOf: Int32Array }
+export interface TableScratch { scores: Float64Array; pos: Float64Array; start: Uint32Array; slotOf: Int32Array }
 
 export function tableScratch(maxPositives: number): TableScratch {
   const p = Math.max(1, maxPositives);
-  return { scores: new Float64Array(p), pos: new Float64Array(p), start: new Int32Array(tableLength(p)), slotOf: new Int32Array(p) };
+  return { scores: new Float64Array(p), pos: new Float64Array(p), start: new Uint32Array(tableLength(p)), slotOf: new Int32Array(p) };
 }
 
 export class FastAuc {
@@ -127,29 +127,35 @@ export class FastAuc {
 
   /** AUC of a·X + b·Y + c·Z for the task's labels; at most `maxPositives` positives, both classes present. */
   aucOf(a: number, X: Float64Array, b: number, Y: Float64Array, c: number, Z: Float64Array, task: TaskRows): number {
-    const n = this.rows, P = task.positives.length, { pos, start, slotOf } = this.t;
-    const { lo, hi, shift, base } = bucketTable(positiveScores(a, X, b, Y, c, Z, task.positives, this.t.scores), pos, start, slotOf);
-    const { bits: b64, words: w32 } = this;
-    let wins = 0;
-    for (let i = 0; i < n; i++) {
-      const v = a * X[i] + b * Y[i] + c * Z[i] + 0;
-      if (v < lo) { wins += P; continue; }
-      if (v > hi) continue;
-      b64[0] = v;
-      const w = w32[1];
-      const slot = ((w ^ ((w >> 31) & 0x7fffffff)) >> shift) - base + 1;
-      const s0 = start[slot], s1 = start[slot + 1];
-      wins += P - s1;
-      if (s1 === s0) continue;
-      if (s1 - s0 <= SORTED_SLOT) {
-        for (let k = s0; k < s1; k++) { const p = pos[k]; if (p > v) wins += 1; else if (p === v) wins += 0.5; }
-      } else {
-        const above = upperBound(pos, s0, s1, v), atOrAbove = lowerBound(pos, s0, s1, v);
-        wins += (s1 - above) + 0.5 * (above - atOrAbove);
-      }
-    }
-    return aucFromWins2(2 * wins, P, n);
+    const P = task.positives.length, { pos, start, slotOf } = this.t;
+    const table = bucketTable(positiveScores(a, X, b, Y, c, Z, task.positives, this.t.scores), pos, start, slotOf);
+    return aucFromWins2(2 * rowWins(a, X, b, Y, c, Z, this.rows, table, pos, start, P, this.bits, this.words), P, this.rows);
   }
+}
+
+/** Σ over rows of (#positives above + ½ #equal). `start` is a Uint32Array: V8 runs this loop ~1.5x faster than on an Int32Array. */
+function rowWins(a: number, X: Float64Array, b: number, Y: Float64Array, c: number, Z: Float64Array, n: number,
+  table: BucketTable, pos: Float64Array, start: Uint32Array, P: number, b64: Float64Array, w32: Int32Array): number {
+  const { lo, hi, shift, base } = table;
+  let wins = 0;
+  for (let i = 0; i < n; i++) {
+    const v = a * X[i] + b * Y[i] + c * Z[i] + 0;
+    if (v < lo) { wins += P; continue; }
+    if (v > hi) continue;
+    b64[0] = v;
+    const w = w32[1];
+    const slot = ((w ^ ((w >> 31) & 0x7fffffff)) >> shift) - base + 1;
+    const s0 = start[slot], s1 = start[slot + 1];
+    wins += P - s1;
+    if (s1 === s0) continue;
+    if (s1 - s0 <= SORTED_SLOT) {
+      for (let k = s0; k < s1; k++) { const p = pos[k]; if (p > v) wins += 1; else if (p === v) wins += 0.5; }
+    } else {
+      const above = upperBound(pos, s0, s1, v), atOrAbove = lowerBound(pos, s0, s1, v);
+      wins += (s1 - above) + 0.5 * (above - atOrAbove);
+    }
+  }
+  return wins;
 }
 
 /** First index in a[lo, hi) with a[i] > v. */

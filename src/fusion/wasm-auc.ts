@@ -90,7 +90,7 @@ export class WasmAuc {
     this.t = {
       scores: new Float64Array(p), slotOf: new Int32Array(p),
       pos: new Float64Array(buf, base + l.pos, p + 3),
-      start: new Int32Array(buf, base + l.start, tableLength(maxPositives)),
+      start: new Uint32Array(buf, base + l.start, tableLength(maxPositives)),
     };
     this.buffer = base + l.buffer;
     this.column = new Float64Array(buf, base + l.column, rows);
