@@ -12,7 +12,7 @@ import { prepareColumn, type FusionForm } from './forms.js';
 import { groupLayout } from './group-auc.js';
 import { heatmap, type Heatmap } from './heatmap.js';
 import { objectiveLabel, objectiveTasks, objectiveValue, type Objective } from './objectives.js';
-import { createPool } from './pool.js';
+import { createPool, type ScorerPool } from './pool.js';
 import { coordinateAscent, levelsOf, searchNamed } from './search/index.js';
 import type { ScoringData } from './scorer.js';
 
@@ -75,12 +75,12 @@ export async function fuse(tasks: string[], valid: ScoreSplit, test: ScoreSplit 
   checkSplit(tasks, valid, o);
   if (test) checkSplit(tasks, test, o);
   const levels = levelsOf(o.step);
-  const baseValid = tasks.map((_, t) => auc(valid.scores[t], valid.labels[t]));
 
   const needed = new Set([...objectiveTasks(o.objective), ...o.constraints.map((c) => c.task)]);
   const request = { taskMask: tasks.reduce((m, t, i) => (needed.has(t) ? m | (1 << i) : m), 0), withGauc: o.objective.type === 'gauc' };
   const pool = await createPool(scoringData(tasks, valid, o), o.threads);
   try {
+    const baseValid = o.form === 'linear' ? await ownScoreAucs(pool, tasks.length) : tasks.map((_, t) => auc(valid.scores[t], valid.labels[t]));
     const ev = new Evaluator({ pool, tasks, objective: o.objective, constraints: o.constraints, baseAuc: baseValid, levels, request }, o.onProgress);
     const ctx = { tasks: tasks.length, step: o.step, rng: new Rng(o.seed), samples: o.samples, evaluate: (b: readonly (readonly number[])[]) => ev.evaluate(b) };
     const visited = await searchNamed(o.search).run(ctx);
@@ -120,6 +120,16 @@ export async function fuse(tasks: string[], valid: ScoreSplit, test: ScoreSplit 
   } finally {
     await pool.close();
   }
+}
+
+/**
+ * AUC of each task's own score, scored by the pool as the weights e_t (for the linear form the prepared columns
+ * are the scores): the same exact midrank AUC as metrics' auc, without sorting a million rows per task.
+ */
+async function ownScoreAucs(pool: ScorerPool, T: number): Promise<number[]> {
+  const unit = Array.from({ length: T }, (_, t) => Array.from({ length: T }, (_, k) => (k === t ? 1 : 0)));
+  const metrics = await pool.score(unit, { taskMask: (1 << T) - 1, withGauc: false });
+  return metrics.map((m, t) => m[t]);
 }
 
 /** Columns for the form; with a GAUC objective the rows are reordered so each group is contiguous. */

@@ -74,6 +74,8 @@ describe('grid', () => {
     }
     expect(r.heatmap?.values).toHaveLength(11);
     expect(r.heatmap?.values[5][3]).toBe(1); // cart 0.5 (row), click 0.3 (column), order fixed at 0.2
+    // each task's own-score AUC (scored by the pool) is exactly the sort-based AUC
+    TASKS.forEach((task, t) => expect(r.base.valid[task]).toBe(auc(s.scores[t], s.labels[t])));
   });
 
   it('respects constraints: the chosen weights keep click AUC within 0.005 of its own score, and are the best such', async () => {
