@@ -43,6 +43,8 @@ export class Graph {
   readonly recording: boolean;
   private readonly rng: Rng | null;
   private readonly tape: Tensor[] = [];
+  /** False during a backward that only wants gradients at tensors (no parameter gradients). */
+  private paramGrads = true;
 
   constructor(opts: GraphOptions) {
     this.training = opts.training;
@@ -77,8 +79,8 @@ export class Graph {
     return this.node(B, outDim, y, [x], trainable, (out) => {
       let dz = out.grad!;
       if (relu) { dz = f32(dz.length); K.reluBackward(y, out.grad!, dz); }
-      if (!W.frozen) K.gemm(inDim, outDim, B, x.data, dz, W.grad, { transA: true, accumulate: true });
-      if (b && !b.frozen) K.columnSums(B, outDim, dz, b.grad, true);
+      if (!W.frozen && this.paramGrads) K.gemm(inDim, outDim, B, x.data, dz, W.grad, { transA: true, accumulate: true });
+      if (b && !b.frozen && this.paramGrads) K.columnSums(B, outDim, dz, b.grad, true);
       if (x.requiresGrad) {
         const acc = ensureGrad(x, f32);
         K.gemm(B, inDim, outDim, dz, W.data, x.grad!, { transB: true, accumulate: acc });
@@ -274,11 +276,11 @@ export class Graph {
       let k = 0;
       for (const f of fields) {
         const offset = slots[k++]!;
-        if (!f.table.frozen) f.table.addContribution({ ids: f.ids, grad: g, stride: D, offset, bagOffsets: null, mean: false });
+        if (!f.table.frozen && this.paramGrads) f.table.addContribution({ ids: f.ids, grad: g, stride: D, offset, bagOffsets: null, mean: false });
       }
       for (const b of bags) {
         const offset = slots[k++]!;
-        if (!b.table.frozen) {
+        if (!b.table.frozen && this.paramGrads) {
           b.table.addContribution({ ids: b.ids, grad: g, stride: D, offset, bagOffsets: b.offsets, mean: b.pooling === 'mean' });
         }
       }
@@ -312,8 +314,15 @@ export class Graph {
    * Reverse pass over the nodes reached from root. Gradients accumulate into leaf tensors, Parameter.grad
    * and the tables' sparse row gradients; inner nodes start from fresh buffers in every pass, so several
    * passes over shared nodes never count a gradient twice. `seed` = dLoss/dRoot (default 1 for a 1×1 root).
+   * With `{ paramGrads: false }` parameters and tables receive nothing: only tensors' .grad are computed (e.g.
+   * per-task dL_t/dH through the heads at the cost of the input gradients alone).
    */
-  backward(root: Tensor, seed?: Float32Array): void {
+  backward(root: Tensor, seed?: Float32Array, opts: { paramGrads?: boolean } = {}): void {
+    this.paramGrads = opts.paramGrads ?? true;
+    try { this.reverse(root, seed); } finally { this.paramGrads = true; }
+  }
+
+  private reverse(root: Tensor, seed?: Float32Array): void {
     if (!this.recording) throw new MtrankError('backward: this graph records no tape (created with training: false)');
     if (!root.requiresGrad) throw new MtrankError('backward: the root does not depend on anything trainable');
     if (seed ? seed.length !== root.size : root.size !== 1) {

@@ -288,13 +288,13 @@ export function computeGradients(s: Omit<StepInput, 'optimizers' | 'lrs' | 'clip
     sharedGrads = grads.map((seed, t) => {
       // A task whose loss reads only its own logit backpropagates through its own head alone; a chained
       // (ESMM) task needs the concatenated logits.
-      if (model.chains[t]!.length === 1 && out.logits.length > 1) g.backward(out.logits[t]!, column(seed, B, T, t));
-      else g.backward(Z, seed);
+      // Only dL_t/dH is wanted here: no parameter gradients (the weighted pass below computes those).
+      if (model.chains[t]!.length === 1 && out.logits.length > 1) g.backward(out.logits[t]!, column(seed, B, T, t), { paramGrads: false });
+      else g.backward(Z, seed, { paramGrads: false });
       const dH = Float32Array.from(H.grad!);
       H.grad!.fill(0);
       return dH;
     });
-    store.zeroGrad(); // the heads' unweighted per-task gradients
     const bad = sharedGrads.findIndex((dH) => !allFinite(dH));
     if (bad >= 0) return fail(`the gradient of task '${model.tasks[bad]}' at the shared representation is not finite`);
   }

@@ -295,3 +295,34 @@ describe('multi-task flow: detach the shared part, one backward per task, then t
     expect(got.dense.some((grad) => grad.some((v) => v !== 0))).toBe(true);
   });
 });
+
+describe('backward with { paramGrads: false }', () => {
+  it('gives the same tensor gradients and leaves parameters and tables untouched', async () => {
+    const { SharedBottomWorkload, syntheticBatches } = await import('../../src/bench/engine.js');
+    const cfg = { fields: 3, vocab: 40, dim: 4, dense: 2, bottom: [8, 6], tower: [5], tasks: 2, seed: 6 };
+    const model = new SharedBottomWorkload(cfg);
+    const batch = syntheticBatches(cfg, 1, 16, 3)[0]!;
+    const run = (paramGrads: boolean) => {
+      model.store.zeroGrad();
+      const g = new Graph({ training: true });
+      const x = model.input.forward(g, batch.features);
+      const h = model.bottom.forward(g, x);
+      const t = model.towers[0]!;
+      const loss = g.bceWithLogits(t.out.forward(g, t.hidden.forward(g, h)), batch.labels[0]!, batch.weights[0]);
+      g.backward(loss, undefined, { paramGrads });
+      return {
+        dx: Array.from(x.grad!), dh: Array.from(h.grad!),
+        dense: model.store.params().map((p) => p.grad.some((v) => v !== 0)),
+        tableRows: model.store.tables().map((tb) => tb.sparseGrad().rows.length),
+      };
+    };
+    const full = run(true), inputsOnly = run(false);
+    expect(inputsOnly.dh).toEqual(full.dh);
+    expect(inputsOnly.dx).toEqual(full.dx);
+    expect(full.dense.some(Boolean)).toBe(true);
+    expect(inputsOnly.dense.every((nonzero) => !nonzero)).toBe(true);
+    expect(inputsOnly.tableRows.every((n) => n === 0)).toBe(true);
+    // the next plain backward computes parameter gradients again
+    expect(run(true).dense).toEqual(full.dense);
+  });
+});
