@@ -291,7 +291,8 @@ export function computeGradients(s: Omit<StepInput, 'optimizers' | 'lrs' | 'clip
       // Only dL_t/dH is wanted here: no parameter gradients (the weighted pass below computes those).
       if (model.chains[t]!.length === 1 && out.logits.length > 1) g.backward(out.logits[t]!, column(seed, B, T, t), { paramGrads: false });
       else g.backward(Z, seed, { paramGrads: false });
-      const dH = Float32Array.from(H.grad!);
+      const dH = scratch.f32Raw(H.grad!.length); // per-step memory, like every other array of the step
+      dH.set(H.grad!);
       H.grad!.fill(0);
       return dH;
     });
