@@ -31,14 +31,35 @@ const kernelsStale = !ifStale || oldest(wasmOut) < newest(join(root, 'assembly')
 if (kernelsStale) {
   mkdirSync(join(root, 'build'), { recursive: true });
   const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
-  const common = ['assembly/index.ts', '--optimizeLevel', '3', '--shrinkLevel', '0', '--noAssert',
-    '--runtime', 'stub', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536',
-    '--enable', 'simd', '--enable', 'threads'];
+  const common = [
+    'assembly/index.ts',
+    '--optimizeLevel',
+    '3',
+    '--shrinkLevel',
+    '0',
+    '--noAssert',
+    '--runtime',
+    'stub',
+    '--importMemory',
+    '--sharedMemory',
+    '--initialMemory',
+    '1',
+    '--maximumMemory',
+    '65536',
+    '--enable',
+    'simd',
+    '--enable',
+    'threads',
+  ];
   execFileSync(process.execPath, [asc, ...common, '-o', 'build/kernels.simd.wasm'], { cwd: root, stdio: 'inherit' });
-  execFileSync(process.execPath, [asc, ...common, '--enable', 'relaxed-simd', '-o', 'build/kernels.relaxed.wasm'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [asc, ...common, '--enable', 'relaxed-simd', '-o', 'build/kernels.relaxed.wasm'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }
 
-const tsStale = !ifStale || oldest([join(root, 'dist', 'cli', 'main.js')]) < newest(join(root, 'src'), ['.ts', '.js', '.json']);
+const tsStale =
+  !ifStale || oldest([join(root, 'dist', 'cli', 'main.js')]) < newest(join(root, 'src'), ['.ts', '.js', '.json']);
 if (tsStale) {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });

@@ -32,39 +32,80 @@ import type { FittedCategorical } from '../features/preprocessor.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
-const opt = (name: string, dflt: number) => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : dflt; };
+const opt = (name: string, dflt: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
 const QUICK = flag('quick');
-const SEEDS = opt('seeds', QUICK ? 1 : 3), EPOCHS = opt('epochs', QUICK ? 2 : 4), DIM = 16, BATCH = 256;
+const SEEDS = opt('seeds', QUICK ? 1 : 3),
+  EPOCHS = opt('epochs', QUICK ? 2 : 4),
+  DIM = 16,
+  BATCH = 256;
 
 /** A log in time order with binary labels and one dense column. */
-interface Dataset { name: string; users: string[]; items: string[]; time: Float64Array; labels: Record<string, Uint8Array>; dense: Float32Array }
-interface Splits { train: number[]; valid: number[]; test: number[] }
+interface Dataset {
+  name: string;
+  users: string[];
+  items: string[];
+  time: Float64Array;
+  labels: Record<string, Uint8Array>;
+  dense: Float32Array;
+}
+interface Splits {
+  train: number[];
+  valid: number[];
+  test: number[];
+}
 
 async function kuairand(): Promise<Dataset | null> {
   const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
-  const path = [join(root, '..', 'shared', 'datasets', 'kuairand-k15', 'interactions.tsv'), '/work/shared/datasets/kuairand-k15/interactions.tsv'].find(existsSync);
+  const path = [
+    join(root, '..', 'shared', 'datasets', 'kuairand-k15', 'interactions.tsv'),
+    '/work/shared/datasets/kuairand-k15/interactions.tsv',
+  ].find(existsSync);
   if (!path) return null;
-  const log = await readInteractionLog(path, { user: 'user_id', item: 'video_id', time: 'time_ms', numeric: ['is_click', 'long_view', 'label', 'duration_ms'] });
+  const log = await readInteractionLog(path, {
+    user: 'user_id',
+    item: 'video_id',
+    time: 'time_ms',
+    numeric: ['is_click', 'long_view', 'label', 'duration_ms'],
+  });
   const bit = (c: string) => Uint8Array.from(log.numeric[c]!, (x) => (x > 0 ? 1 : 0));
   return {
-    name: 'KuaiRand', users: log.users, items: log.items, time: log.time!,
+    name: 'KuaiRand',
+    users: log.users,
+    items: log.items,
+    time: log.time!,
     labels: { click: bit('is_click'), long_view: bit('long_view'), like: bit('label') },
     dense: Float32Array.from(log.numeric.duration_ms!, (x) => Math.log1p(Number.isFinite(x) ? Math.max(0, x) : 0)),
   };
 }
 
 function funnel(): Dataset {
-  const d = generateFunnel({ rows: QUICK ? 20_000 : 60_000, seed: 11, clickRate: 0.15, cartRate: 0.05, orderRate: 0.02, newItemShare: 0.3 });
+  const d = generateFunnel({
+    rows: QUICK ? 20_000 : 60_000,
+    seed: 11,
+    clickRate: 0.15,
+    cartRate: 0.05,
+    orderRate: 0.02,
+    newItemShare: 0.3,
+  });
   return {
-    name: 'synthetic funnel', users: Array.from(d.user, String), items: Array.from(d.item, String), time: Float64Array.from(d.ts),
-    labels: { click: d.click, cart: d.cart, order: d.order }, dense: Float32Array.from(d.price, (p) => Math.log1p(p)),
+    name: 'synthetic funnel',
+    users: Array.from(d.user, String),
+    items: Array.from(d.item, String),
+    time: Float64Array.from(d.ts),
+    labels: { click: d.click, cart: d.cart, order: d.order },
+    dense: Float32Array.from(d.price, (p) => Math.log1p(p)),
   };
 }
 
 /** Rows ordered by time, cut at 70% and 85%. */
 function timeSplit(d: Dataset): Splits & { order: number[] } {
   const order = Array.from(d.time.keys()).sort((a, b) => d.time[a]! - d.time[b]! || a - b);
-  const n = order.length, a = Math.floor(0.7 * n), b = Math.floor(0.85 * n);
+  const n = order.length,
+    a = Math.floor(0.7 * n),
+    b = Math.floor(0.85 * n);
   return { order, train: order.slice(0, a), valid: order.slice(a, b), test: order.slice(b) };
 }
 
@@ -72,38 +113,75 @@ function timeSplit(d: Dataset): Splits & { order: number[] } {
 function writeLog(d: Dataset, order: number[], path: string): void {
   const tasks = Object.keys(d.labels);
   const lines = [['user_id', 'item_id', 'rank', 'dense', ...tasks].join(',')];
-  order.forEach((r, k) => lines.push([d.users[r], d.items[r], k, d.dense[r], ...tasks.map((t) => d.labels[t]![r])].join(',')));
+  order.forEach((r, k) =>
+    lines.push([d.users[r], d.items[r], k, d.dense[r], ...tasks.map((t) => d.labels[t]![r])].join(',')),
+  );
   writeFileSync(path, lines.join('\n') + '\n');
 }
 
-interface Variant { name: string; vectors?: 'item2vec' | 'graphsage'; pretrained?: Record<string, unknown> }
+interface Variant {
+  name: string;
+  vectors?: 'item2vec' | 'graphsage';
+  pretrained?: Record<string, unknown>;
+}
 
 /** The experiment config of one variant (written to a file and run by runTraining, like `mtrank train`). */
-function configFor(d: Dataset, split: Splits, log: string, cacheDir: string, vectorFile: string | undefined, v: Variant, seed: number) {
+function configFor(
+  d: Dataset,
+  split: Splits,
+  log: string,
+  cacheDir: string,
+  vectorFile: string | undefined,
+  v: Variant,
+  seed: number,
+) {
   const stepsPerEpoch = Math.ceil(split.train.length / BATCH);
   return {
     seed,
-    data: { source: log, split: { method: 'time', column: 'rank', validFrom: split.train.length, testFrom: split.train.length + split.valid.length }, cacheDir },
+    data: {
+      source: log,
+      split: {
+        method: 'time',
+        column: 'rank',
+        validFrom: split.train.length,
+        testFrom: split.train.length + split.valid.length,
+      },
+      cacheDir,
+    },
     features: {
       user_id: { type: 'categorical', embeddingDim: DIM },
-      item_id: { type: 'categorical', embeddingDim: DIM, role: 'item', ...(vectorFile ? { pretrained: { path: vectorFile, extendVocab: true, ...v.pretrained } } : {}) },
+      item_id: {
+        type: 'categorical',
+        embeddingDim: DIM,
+        role: 'item',
+        ...(vectorFile ? { pretrained: { path: vectorFile, extendVocab: true, ...v.pretrained } } : {}),
+      },
       dense: { type: 'numeric' },
     },
     tasks: Object.fromEntries(Object.keys(d.labels).map((t) => [t, { label: t }])),
     model: { type: 'shared-bottom', bottom: [64, 32], tower: [16] },
     // One evaluation per epoch; the test metrics are those of the epoch with the best mean valid AUC.
     training: {
-      epochs: EPOCHS, batchSize: BATCH, optimizer: { type: 'adam', lr: 0.002 }, embeddingOptimizer: { type: 'adam', lr: 0.01 },
-      evalEvery: stepsPerEpoch, checkpointEvery: stepsPerEpoch * EPOCHS, earlyStopping: { monitor: 'mean-auc', patience: EPOCHS + 1 }, threads: 1,
+      epochs: EPOCHS,
+      batchSize: BATCH,
+      optimizer: { type: 'adam', lr: 0.002 },
+      embeddingOptimizer: { type: 'adam', lr: 0.01 },
+      evalEvery: stepsPerEpoch,
+      checkpointEvery: stepsPerEpoch * EPOCHS,
+      earlyStopping: { monitor: 'mean-auc', patience: EPOCHS + 1 },
+      threads: 1,
     },
   };
 }
 
 interface VariantResult {
-  all: Record<string, number>; seen: Record<string, number>; unseen: Record<string, number>;
+  all: Record<string, number>;
+  seen: Record<string, number>;
+  unseen: Record<string, number>;
   /** Unseen in training but present in the pretraining log: the rows where a pretrained vector can help. */
   unseenPretrained: Record<string, number>;
-  unseenRows: number; testRows: number;
+  unseenRows: number;
+  testRows: number;
 }
 
 /**
@@ -111,34 +189,57 @@ interface VariantResult {
  * "unseen, pretrained" mask comes from an extended encoding, so end-to-end gets that slice too). For
  * pretrained variants it must equal the trainer's metrics.json coldStart.
  */
-async function runVariant(configPath: string, out: string, pretrainedOnly: Uint8Array): Promise<{ result: VariantResult; data: PreparedData }> {
+async function runVariant(
+  configPath: string,
+  out: string,
+  pretrainedOnly: Uint8Array,
+): Promise<{ result: VariantResult; data: PreparedData }> {
   const run = await runTraining({ configPath, out, quiet: 'silent' });
   const data = await prepareData(loadConfig(configPath));
-  const tasks = run.result.model.tasks, probs = predictSplit(run.result.model, data.test);
+  const tasks = run.result.model.tasks,
+    probs = predictSplit(run.result.model, data.test);
   const scores = Object.fromEntries(tasks.map((t, k) => [t, probs[k]!]));
   const itemSeen = itemSeenFlags(data.train.item!, data.test.item!);
   const cs = coldStartBreakdown({ scores, labels: data.test.labels, itemSeen, pretrainedOnly });
   const own = (run.metrics as { coldStart?: ColdStartBreakdown }).coldStart;
   for (const t of tasks) {
     if (!own?.[t]) throw new Error(`bench: ${out}/metrics.json has no coldStart for ${t}`);
-    const slices = own[t]!.unseenPretrained ? (['seen', 'unseen', 'unseenPretrained'] as const) : (['seen', 'unseen'] as const);
-    for (const k of slices) if (own[t]![k]!.auc !== cs[t]![k]!.auc) throw new Error(`bench: ${out}: ${t} ${k} AUC ${own[t]![k]!.auc} in metrics.json, ${cs[t]![k]!.auc} recomputed`);
+    const slices = own[t]!.unseenPretrained
+      ? (['seen', 'unseen', 'unseenPretrained'] as const)
+      : (['seen', 'unseen'] as const);
+    for (const k of slices)
+      if (own[t]![k]!.auc !== cs[t]![k]!.auc)
+        throw new Error(
+          `bench: ${out}: ${t} ${k} AUC ${own[t]![k]!.auc} in metrics.json, ${cs[t]![k]!.auc} recomputed`,
+        );
   }
   const pick = (f: (t: string) => number | null | undefined) => Object.fromEntries(tasks.map((t) => [t, f(t) ?? NaN]));
   return {
     data,
     result: {
       all: pick((t) => (hasBothClasses(data.test.labels[t]!) ? auc(scores[t]!, data.test.labels[t]!) : null)),
-      seen: pick((t) => cs[t]!.seen.auc), unseen: pick((t) => cs[t]!.unseen.auc), unseenPretrained: pick((t) => cs[t]!.unseenPretrained!.auc),
-      unseenRows: cs[tasks[0]!]!.unseen.rows, testRows: data.test.rows,
+      seen: pick((t) => cs[t]!.seen.auc),
+      unseen: pick((t) => cs[t]!.unseen.auc),
+      unseenPretrained: pick((t) => cs[t]!.unseenPretrained!.auc),
+      unseenRows: cs[tasks[0]!]!.unseen.rows,
+      testRows: data.test.rows,
     },
   };
 }
 
-interface Pretrained { item2vec: WordVectors; graphsage: WordVectors; pairsPerSecond: Record<string, number>; graphsageEpochSeconds: number }
+interface Pretrained {
+  item2vec: WordVectors;
+  graphsage: WordVectors;
+  pairsPerSecond: Record<string, number>;
+  graphsageEpochSeconds: number;
+}
 
 async function pretrain(d: Dataset, rows: number[]): Promise<Pretrained> {
-  const log = { users: rows.map((r) => d.users[r]!), items: rows.map((r) => d.items[r]!), time: Float64Array.from(rows, (r) => d.time[r]!) };
+  const log = {
+    users: rows.map((r) => d.users[r]!),
+    items: rows.map((r) => d.items[r]!),
+    time: Float64Array.from(rows, (r) => d.time[r]!),
+  };
   const seqs = buildSequences(log);
   const pairsPerSecond: Record<string, number> = {};
   let item2vec: WordVectors | null = null;
@@ -152,10 +253,21 @@ async function pretrain(d: Dataset, rows: number[]): Promise<Pretrained> {
     if (threads === 1) item2vec = r.vectors; // the repeatable one feeds the comparison
   }
   const graph = buildBipartiteGraph(log);
-  const g = trainGraphSage(graph, { dim: DIM, layers: 2, fanout: [10, 5], epochs: QUICK ? 1 : 3, negative: 5, batchSize: 512, seed: 1 });
-  const Z = embedAll(g.model), U = graph.users.length;
+  const g = trainGraphSage(graph, {
+    dim: DIM,
+    layers: 2,
+    fanout: [10, 5],
+    epochs: QUICK ? 1 : 3,
+    negative: 5,
+    batchSize: 512,
+    seed: 1,
+  });
+  const Z = embedAll(g.model),
+    U = graph.users.length;
   return {
-    item2vec: item2vec!, graphsage: { tokens: graph.items, dim: DIM, data: Z.slice(U * DIM) }, pairsPerSecond,
+    item2vec: item2vec!,
+    graphsage: { tokens: graph.items, dim: DIM, data: Z.slice(U * DIM) },
+    pairsPerSecond,
     graphsageEpochSeconds: g.epochSeconds.reduce((a, b) => a + b, 0) / g.epochSeconds.length,
   };
 }
@@ -174,13 +286,18 @@ const VARIANTS: Variant[] = [
   { name: 'GraphSAGE finetune', vectors: 'graphsage', pretrained: { mode: 'finetune' } },
   { name: 'item2vec freeze', vectors: 'item2vec', pretrained: { mode: 'freeze' } },
   { name: 'GraphSAGE freeze', vectors: 'graphsage', pretrained: { mode: 'freeze' } },
-  { name: 'GraphSAGE freeze 1 epoch, then ×0.1', vectors: 'graphsage', pretrained: { mode: 'freeze-then-finetune', lrScale: 0.1 } },
+  {
+    name: 'GraphSAGE freeze 1 epoch, then ×0.1',
+    vectors: 'graphsage',
+    pretrained: { mode: 'freeze-then-finetune', lrScale: 0.1 },
+  },
 ];
 
 async function runDataset(d: Dataset, work: string) {
   const split = timeSplit(d);
   mkdirSync(work, { recursive: true });
-  const log = join(work, 'log.csv'), cacheDir = join(work, 'cache');
+  const log = join(work, 'log.csv'),
+    cacheDir = join(work, 'cache');
   writeLog(d, split.order, log);
   const pre = await pretrain(d, [...split.train, ...split.valid]);
   const files = { item2vec: join(work, 'item2vec.vec'), graphsage: join(work, 'graphsage.vec') };
@@ -202,11 +319,19 @@ async function runDataset(d: Dataset, work: string) {
     const seeds: VariantResult[] = [];
     let coverage: PretrainedCoverage | undefined;
     for (let s = 0; s < SEEDS; s++) {
-      const { result, data } = await runVariant(configPath(v, 100 + s), join(work, 'runs', `${v.name.replace(/\W+/g, '-')}-${s}`), pretrainedOnly);
+      const { result, data } = await runVariant(
+        configPath(v, 100 + s),
+        join(work, 'runs', `${v.name.replace(/\W+/g, '-')}-${s}`),
+        pretrainedOnly,
+      );
       seeds.push(result);
       coverage = (data.preprocessor.feature('item_id') as FittedCategorical).pretrained?.coverage;
     }
-    out[v.name] = { seeds, coverage, unseenWithVector: coverage ? pretrainedOnly.reduce((n, x, i) => n + (x && !itemSeen[i] ? 1 : 0), 0) : undefined };
+    out[v.name] = {
+      seeds,
+      coverage,
+      unseenWithVector: coverage ? pretrainedOnly.reduce((n, x, i) => n + (x && !itemSeen[i] ? 1 : 0), 0) : undefined,
+    };
   }
   return { split, itemSeen, unseenPretrained: pretrainedOnly, pre, out };
 }
@@ -220,26 +345,44 @@ async function main() {
     const r = await runDataset(d, join(work, String(k)));
     const tasks = Object.keys(d.labels);
     const unseen = r.itemSeen.length - r.itemSeen.reduce((a, b) => a + b, 0);
-    console.log(`\n## ${d.name}: ${d.users.length} rows; train/valid/test ${r.split.train.length}/${r.split.valid.length}/${r.split.test.length}; ` +
-      `test rows with an item unseen in training: ${unseen} (${(100 * unseen / r.split.test.length).toFixed(1)}%); ${SEEDS} seeds, ${EPOCHS} epochs`);
-    console.log(`item2vec: ${Math.round(r.pre.pairsPerSecond.threads1!)} pairs/s on 1 thread, ${Math.round(r.pre.pairsPerSecond.threads2!)} on 2 ` +
-      `(×${(r.pre.pairsPerSecond.threads2! / r.pre.pairsPerSecond.threads1!).toFixed(2)}); per CPU-second ` +
-      `${Math.round(r.pre.pairsPerSecond.threads1PerCpuSecond!)} and ${Math.round(r.pre.pairsPerSecond.threads2PerCpuSecond!)}; GraphSAGE: ${r.pre.graphsageEpochSeconds.toFixed(2)} s/epoch`);
+    console.log(
+      `\n## ${d.name}: ${d.users.length} rows; train/valid/test ${r.split.train.length}/${r.split.valid.length}/${r.split.test.length}; ` +
+        `test rows with an item unseen in training: ${unseen} (${((100 * unseen) / r.split.test.length).toFixed(1)}%); ${SEEDS} seeds, ${EPOCHS} epochs`,
+    );
+    console.log(
+      `item2vec: ${Math.round(r.pre.pairsPerSecond.threads1!)} pairs/s on 1 thread, ${Math.round(r.pre.pairsPerSecond.threads2!)} on 2 ` +
+        `(×${(r.pre.pairsPerSecond.threads2! / r.pre.pairsPerSecond.threads1!).toFixed(2)}); per CPU-second ` +
+        `${Math.round(r.pre.pairsPerSecond.threads1PerCpuSecond!)} and ${Math.round(r.pre.pairsPerSecond.threads2PerCpuSecond!)}; GraphSAGE: ${r.pre.graphsageEpochSeconds.toFixed(2)} s/epoch`,
+    );
     const slices = ['all', 'seen', 'unseen', 'unseenPretrained'] as const;
     const nPre = r.unseenPretrained.reduce((a, b) => a + b, 0);
-    console.log(`test AUC, mean ± sd over seeds; "unseen, pretrained" = the ${nPre} unseen rows whose item occurs in the pretraining log`);
+    console.log(
+      `test AUC, mean ± sd over seeds; "unseen, pretrained" = the ${nPre} unseen rows whose item occurs in the pretraining log`,
+    );
     for (const t of tasks) {
       console.log(`\n| ${t} | all | seen | unseen | unseen, pretrained |\n|---|---|---|---|---|`);
-      for (const [name, v] of Object.entries(r.out)) console.log(`| ${name} | ${slices.map((k) => fmt(v.seeds.map((s) => s[k][t]!))).join(' | ')} |`);
+      for (const [name, v] of Object.entries(r.out))
+        console.log(`| ${name} | ${slices.map((k) => fmt(v.seeds.map((s) => s[k][t]!))).join(' | ')} |`);
     }
     for (const [name, v] of Object.entries(r.out)) {
-      if (v.coverage && name.includes('finetune')) console.log(`${name}: ${v.coverage.covered}/${v.coverage.vocabulary} training items covered, ${v.coverage.extended} appended; ${v.unseenWithVector} of ${unseen} unseen test rows get a pretrained vector`);
+      if (v.coverage && name.includes('finetune'))
+        console.log(
+          `${name}: ${v.coverage.covered}/${v.coverage.vocabulary} training items covered, ${v.coverage.extended} appended; ${v.unseenWithVector} of ${unseen} unseen test rows get a pretrained vector`,
+        );
     }
-    json[d.name] = { rows: d.users.length, testRows: r.split.test.length, unseenTestRows: unseen, pairsPerSecond: r.pre.pairsPerSecond, graphsageEpochSeconds: r.pre.graphsageEpochSeconds, variants: r.out };
+    json[d.name] = {
+      rows: d.users.length,
+      testRows: r.split.test.length,
+      unseenTestRows: unseen,
+      pairsPerSecond: r.pre.pairsPerSecond,
+      graphsageEpochSeconds: r.pre.graphsageEpochSeconds,
+      variants: r.out,
+    };
   }
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   console.log(`\npeak RSS ${peakRssMb.toFixed(0)} MB`);
-  if (flag('json')) console.log(JSON.stringify({ bench: 'coldstart', seeds: SEEDS, epochs: EPOCHS, peakRssMb, datasets: json }));
+  if (flag('json'))
+    console.log(JSON.stringify({ bench: 'coldstart', seeds: SEEDS, epochs: EPOCHS, peakRssMb, datasets: json }));
   shutdownThreads();
   rmSync(work, { recursive: true, force: true });
 }

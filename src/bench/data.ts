@@ -13,21 +13,31 @@ import { generateFunnel, writeFunnelCsv } from '../data/synth.js';
 import { Rng } from '../util/rng.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, dflt: number) => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : dflt; };
+const opt = (name: string, dflt: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
 const JSON_OUT = args.includes('--json');
-const ROWS = opt('rows', 1_000_000), WIDE_ROWS = opt('wide-rows', 70_000);
+const ROWS = opt('rows', 1_000_000),
+  WIDE_ROWS = opt('wide-rows', 70_000);
 
 function funnelConfig(csv: string, cacheDir: string): ExperimentConfig {
   return parseConfig({
     data: { source: csv, split: { method: 'time', column: 'day', validFrom: 12, testFrom: 13 }, cacheDir },
     features: {
-      user_id: { type: 'categorical', minCount: 2, group: true }, item_id: { type: 'categorical', minCount: 2, role: 'item' },
-      shop_id: { type: 'categorical' }, category_id: { type: 'categorical' }, device: { type: 'categorical' },
-      hour: { type: 'categorical' }, position: { type: 'numeric' },
+      user_id: { type: 'categorical', minCount: 2, group: true },
+      item_id: { type: 'categorical', minCount: 2, role: 'item' },
+      shop_id: { type: 'categorical' },
+      category_id: { type: 'categorical' },
+      device: { type: 'categorical' },
+      hour: { type: 'categorical' },
+      position: { type: 'numeric' },
       tags: { type: 'multi-categorical', separator: '|', maxLength: 4 },
-      price: { type: 'numeric', transform: 'log-standardize' }, user_activity: { type: 'numeric', transform: 'log-standardize' },
+      price: { type: 'numeric', transform: 'log-standardize' },
+      user_activity: { type: 'numeric', transform: 'log-standardize' },
       user_age: { type: 'numeric', transform: 'bucketize', buckets: 8 },
-      item_impressions: { type: 'numeric', transform: 'log-standardize' }, item_ctr: { type: 'numeric' },
+      item_impressions: { type: 'numeric', transform: 'log-standardize' },
+      item_ctr: { type: 'numeric' },
     },
     tasks: { click: { label: 'is_click' }, cart: { label: 'is_cart' }, order: { label: 'is_order' } },
   });
@@ -36,7 +46,7 @@ function funnelConfig(csv: string, cacheDir: string): ExperimentConfig {
 /** 20 categorical columns (cardinality 10 … 100k), 20 numeric (some missing), 2 labels. */
 function writeWideCsv(path: string, rows: number): ExperimentConfig['features'] {
   const rng = new Rng(9);
-  const cats = Array.from({ length: 20 }, (_, j) => Math.round(10 * Math.pow(10, (j % 5))));
+  const cats = Array.from({ length: 20 }, (_, j) => Math.round(10 * Math.pow(10, j % 5)));
   const head = [...cats.map((_, j) => `c${j}`), ...Array.from({ length: 20 }, (_, j) => `n${j}`), 'y1', 'y2'];
   const lines = [head.join(',')];
   for (let r = 0; r < rows; r++) {
@@ -47,15 +57,23 @@ function writeWideCsv(path: string, rows: number): ExperimentConfig['features'] 
   }
   writeFileSync(path, lines.join('\n') + '\n');
   const features: Record<string, unknown> = {};
-  cats.forEach((_, j) => { features[`c${j}`] = { type: 'categorical', minCount: 2 }; });
-  for (let j = 0; j < 20; j++) features[`n${j}`] = { type: 'numeric', transform: j % 4 === 0 ? 'bucketize' : 'standardize', missingIndicator: j % 5 === 0 };
+  cats.forEach((_, j) => {
+    features[`c${j}`] = { type: 'categorical', minCount: 2 };
+  });
+  for (let j = 0; j < 20; j++)
+    features[`n${j}`] = {
+      type: 'numeric',
+      transform: j % 4 === 0 ? 'bucketize' : 'standardize',
+      missingIndicator: j % 5 === 0,
+    };
   return features as ExperimentConfig['features'];
 }
 
 /** Wall seconds, and CPU seconds of the whole process (all DuckDB threads) — the latter is what a loaded machine does not distort. */
 const cpu: Record<string, number> = {};
 async function timed<T>(fn: () => Promise<T>, label = ''): Promise<[T, number]> {
-  const t = performance.now(), c = process.cpuUsage();
+  const t = performance.now(),
+    c = process.cpuUsage();
   const r = await fn();
   const used = process.cpuUsage(c);
   if (label) cpu[label] = (used.user + used.system) / 1e6;
@@ -67,7 +85,10 @@ try {
   const csv = join(work, 'funnel.csv');
   const [, genSeconds] = await timed(async () => writeFunnelCsv(generateFunnel({ rows: ROWS, seed: 1 }), csv));
   const cfg = funnelConfig(csv, join(work, 'cache'));
-  const [, oneThread] = await timed(() => prepareData(cfg, { threads: 1, useCache: false, cacheDir: join(work, 'cache1') }), 'encode1Thread');
+  const [, oneThread] = await timed(
+    () => prepareData(cfg, { threads: 1, useCache: false, cacheDir: join(work, 'cache1') }),
+    'encode1Thread',
+  );
   const [first, twoThreads] = await timed(() => prepareData(cfg, { threads: 2, useCache: false }), 'encode2Threads');
   const [second, cached] = await timed(() => prepareData(cfg, { threads: 2 }), 'cached');
   if (!second.report.cached) throw new Error('the second run did not use the cache');
@@ -76,25 +97,48 @@ try {
   const features = writeWideCsv(wide, WIDE_ROWS);
   const wideCfg = parseConfig({
     data: { source: wide, split: { method: 'random', ratios: [0.8, 0.1, 0.1] }, cacheDir: join(work, 'cache-wide') },
-    features, tasks: { y1: { label: 'y1' }, y2: { label: 'y2' } },
+    features,
+    tasks: { y1: { label: 'y1' }, y2: { label: 'y2' } },
   });
   const [, wideSeconds] = await timed(() => prepareData(wideCfg, { threads: 2, useCache: false }), 'wide');
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
 
   const result = {
-    rows: ROWS, generateSeconds: genSeconds, encode1Thread: oneThread, encode2Threads: twoThreads,
-    speedup2Threads: oneThread / twoThreads, rowsPerSec2Threads: ROWS / twoThreads, cachedSeconds: cached,
-    cachedVsEncode: twoThreads / cached, wideRows: WIDE_ROWS, wideColumns: 42, wideSeconds, peakRssMb,
-    trainRows: first.train.rows, cpuSeconds: cpu, loadAverage: loadavg()[0], targets: { encode2Threads: 10 * ROWS / 1e6, wideSeconds: 2 * WIDE_ROWS / 70000, cachedSeconds: 1 },
+    rows: ROWS,
+    generateSeconds: genSeconds,
+    encode1Thread: oneThread,
+    encode2Threads: twoThreads,
+    speedup2Threads: oneThread / twoThreads,
+    rowsPerSec2Threads: ROWS / twoThreads,
+    cachedSeconds: cached,
+    cachedVsEncode: twoThreads / cached,
+    wideRows: WIDE_ROWS,
+    wideColumns: 42,
+    wideSeconds,
+    peakRssMb,
+    trainRows: first.train.rows,
+    cpuSeconds: cpu,
+    loadAverage: loadavg()[0],
+    targets: { encode2Threads: (10 * ROWS) / 1e6, wideSeconds: (2 * WIDE_ROWS) / 70000, cachedSeconds: 1 },
   };
   if (!JSON_OUT) {
     const s = (x: number) => `${x.toFixed(2)} s`;
     console.log(`synthetic funnel: ${ROWS} rows × 18 columns (generated + written in ${s(genSeconds)})`);
     console.log(`  encode, 1 thread     ${s(oneThread)}`);
-    console.log(`  encode, 2 threads    ${s(twoThreads)}   (${result.speedup2Threads.toFixed(2)}× vs 1 thread; ${(result.rowsPerSec2Threads / 1e3).toFixed(0)}k rows/s; target ≤ ${result.targets.encode2Threads} s)`);
-    console.log(`  cached second run    ${s(cached)}   (${result.cachedVsEncode.toFixed(1)}× faster than encoding; target ≤ 1 s)`);
-    console.log(`wide CSV: ${WIDE_ROWS} rows × 42 columns, 2 threads: ${s(wideSeconds)}   (target ≤ ${result.targets.wideSeconds} s)`);
-    console.log(`CPU seconds (all threads): ${Object.entries(cpu).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}; load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`);
+    console.log(
+      `  encode, 2 threads    ${s(twoThreads)}   (${result.speedup2Threads.toFixed(2)}× vs 1 thread; ${(result.rowsPerSec2Threads / 1e3).toFixed(0)}k rows/s; target ≤ ${result.targets.encode2Threads} s)`,
+    );
+    console.log(
+      `  cached second run    ${s(cached)}   (${result.cachedVsEncode.toFixed(1)}× faster than encoding; target ≤ 1 s)`,
+    );
+    console.log(
+      `wide CSV: ${WIDE_ROWS} rows × 42 columns, 2 threads: ${s(wideSeconds)}   (target ≤ ${result.targets.wideSeconds} s)`,
+    );
+    console.log(
+      `CPU seconds (all threads): ${Object.entries(cpu)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')}; load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`,
+    );
     console.log(`peak RSS ${peakRssMb.toFixed(0)} MB`);
   }
   console.log(JSON_OUT ? JSON.stringify(result) : '');

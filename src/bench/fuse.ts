@@ -23,11 +23,19 @@ import { Rng } from '../util/rng.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
-const opt = (name: string, dflt: number) => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : dflt; };
-const ROWS = opt('rows', 1_000_000), THREADS = opt('threads', 2), BASELINE_COMBOS = opt('baseline-combos', 40);
-const JSON_OUT = flag('json'), FULL = flag('baseline-full');
+const opt = (name: string, dflt: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const ROWS = opt('rows', 1_000_000),
+  THREADS = opt('threads', 2),
+  BASELINE_COMBOS = opt('baseline-combos', 40);
+const JSON_OUT = flag('json'),
+  FULL = flag('baseline-full');
 const TASKS = ['click', 'cart', 'order'];
-const log = (s: string) => { if (!JSON_OUT) process.stdout.write(`${s}\n`); };
+const log = (s: string) => {
+  if (!JSON_OUT) process.stdout.write(`${s}\n`);
+};
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** Funnel labels from a shared latent interest; each model score sees its task's true logit through noise. */
@@ -36,8 +44,11 @@ function writeFile(path: string, rows: number): void {
   const fd = openSync(path, 'w');
   let buf = 'p_click,p_cart,p_order,y_click,y_cart,y_order\n';
   for (let i = 0; i < rows; i++) {
-    const z = rng.normal(), u = rng.normal();
-    const lc = -2.6 + 1.1 * z, lk = -3.3 + 0.9 * z + 0.8 * u, lo = -3.9 + 0.6 * z + 0.9 * u + 0.5 * rng.normal();
+    const z = rng.normal(),
+      u = rng.normal();
+    const lc = -2.6 + 1.1 * z,
+      lk = -3.3 + 0.9 * z + 0.8 * u,
+      lo = -3.9 + 0.6 * z + 0.9 * u + 0.5 * rng.normal();
     const c = rng.float() < sigmoid(lc) ? 1 : 0;
     const k = c && rng.float() < sigmoid(lk) ? 1 : 0;
     const o = k && rng.float() < sigmoid(lo) ? 1 : 0;
@@ -46,7 +57,10 @@ function writeFile(path: string, rows: number): void {
     const po = sigmoid(lc + lk + lo - 1 + 0.9 * rng.normal());
     // 9 significant digits: what a float32 model output prints as
     buf += `${pc.toPrecision(9)},${pk.toPrecision(9)},${po.toPrecision(9)},${c},${k},${o}\n`;
-    if (buf.length > 1 << 20) { writeSync(fd, buf); buf = ''; }
+    if (buf.length > 1 << 20) {
+      writeSync(fd, buf);
+      buf = '';
+    }
   }
   writeSync(fd, buf);
   closeSync(fd);
@@ -55,7 +69,12 @@ function writeFile(path: string, rows: number): void {
 type Pass = (w: number[]) => number;
 
 /** CPU ns per row·ranking of each pass over the same directions: interleaved rounds, best round each (load spikes only add). */
-function cpuPerRowRanking(passes: Record<string, Pass>, directions: number[][], rows: number, rounds = 3): Record<string, number> {
+function cpuPerRowRanking(
+  passes: Record<string, Pass>,
+  directions: number[][],
+  rows: number,
+  rounds = 3,
+): Record<string, number> {
   const best: Record<string, number> = {};
   for (const f of Object.values(passes)) f(directions[0]); // compile and tier up before timing
   for (let r = 0; r < rounds; r++) {
@@ -71,7 +90,8 @@ function cpuPerRowRanking(passes: Record<string, Pass>, directions: number[][], 
 
 /** The JS and wasm row passes on one task of the split, scoring grid directions (weights as given) on the fly. */
 async function rowPasses(scores: Float64Array[], task: TaskRows): Promise<Record<string, Pass>> {
-  const P = task.positives.length, n = scores[0].length;
+  const P = task.positives.length,
+    n = scores[0].length;
   const js = new FastAuc(n, P);
   const passes: Record<string, Pass> = { js: (w) => js.aucOf(w[0], scores[0], w[1], scores[1], w[2], scores[2], task) };
   const module = await kernelModule();
@@ -100,36 +120,60 @@ try {
   const split = await readScores(file, TASKS);
   const loadSeconds = (performance.now() - t) / 1000;
   const rates = split.labels.map((y) => y.reduce((a, b) => a + b, 0) / ROWS);
-  log(`read ${file} in ${loadSeconds.toFixed(2)} s; positive rates ${TASKS.map((x, i) => `${x} ${(100 * rates[i]).toFixed(2)}%`).join(', ')}`);
+  log(
+    `read ${file} in ${loadSeconds.toFixed(2)} s; positive rates ${TASKS.map((x, i) => `${x} ${(100 * rates[i]).toFixed(2)}%`).join(', ')}`,
+  );
 
   const cpu0 = process.cpuUsage(); // process-wide: includes the worker threads
   const r = await fuse(TASKS, split, undefined, {
-    form: 'linear', search: 'grid', step: 0.1, refine: false, objective: parseObjective('auc:order'),
-    constraints: [], threads: THREADS, seed: 1, samples: 0,
+    form: 'linear',
+    search: 'grid',
+    step: 0.1,
+    refine: false,
+    objective: parseObjective('auc:order'),
+    constraints: [],
+    threads: THREADS,
+    seed: 1,
+    samples: 0,
   });
   const ours = r.seconds;
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const rowCombosPerSec = (ROWS * r.combinations) / ours;
-  log(`mtrank fuse: ${r.combinations} combinations (${r.evaluated} distinct rankings) × ${ROWS} rows in ${ours.toFixed(2)} s on ${r.threads} threads` +
-    ` = ${(rowCombosPerSec / 1e6).toFixed(0)} M rows·combinations/s (CPU ${cpuSeconds.toFixed(1)} s over all threads,` +
-    ` ${((cpuSeconds * 1e9) / (ROWS * r.evaluated)).toFixed(1)} ns per row·ranking end to end: on a busy machine` +
-    ` wall time ≈ CPU / cores only when the cores are free); best ${JSON.stringify(r.best.weights)} AUC(order) ${r.best.objective.toFixed(6)}`);
+  log(
+    `mtrank fuse: ${r.combinations} combinations (${r.evaluated} distinct rankings) × ${ROWS} rows in ${ours.toFixed(2)} s on ${r.threads} threads` +
+      ` = ${(rowCombosPerSec / 1e6).toFixed(0)} M rows·combinations/s (CPU ${cpuSeconds.toFixed(1)} s over all threads,` +
+      ` ${((cpuSeconds * 1e9) / (ROWS * r.evaluated)).toFixed(1)} ns per row·ranking end to end: on a busy machine` +
+      ` wall time ≈ CPU / cores only when the cores are free); best ${JSON.stringify(r.best.weights)} AUC(order) ${r.best.objective.toFixed(6)}`,
+  );
 
-  let baseline: Record<string, unknown> = { status: 'skipped', reason: 'python3 with scikit-learn not installed (Debian: apt-get install python3-sklearn)' };
+  let baseline: Record<string, unknown> = {
+    status: 'skipped',
+    reason: 'python3 with scikit-learn not installed (Debian: apt-get install python3-sklearn)',
+  };
   const py = findPython();
   const script = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bench', 'sklearn_grid.py');
   if (py && existsSync(script)) {
     const limit = FULL ? 0 : BASELINE_COMBOS;
-    const out = spawnSync(py, [script, file, '--task', 'order', '--limit', String(limit)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const out = spawnSync(py, [script, file, '--task', 'order', '--limit', String(limit)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
     if (out.status !== 0) throw new Error(`sklearn baseline failed: ${out.stderr}`);
-    const b = JSON.parse(out.stdout.trim().split('\n').pop()!) as { seconds: number; combinations: number; best: number; results: number[][] };
+    const b = JSON.parse(out.stdout.trim().split('\n').pop()!) as {
+      seconds: number;
+      combinations: number;
+      best: number;
+      results: number[][];
+    };
     const fullSeconds = (b.seconds / b.combinations) * r.combinations;
     // Exactness on the combinations sklearn ran: sklearn vs our sort-based auc and our bucketed FastAuc, same weights.
-    const fused = new Float64Array(ROWS), order = split.labels[2];
+    const fused = new Float64Array(ROWS),
+      order = split.labels[2];
     const fast = new FastAuc(ROWS, positiveRows(order).length);
     const task = { labels: order, positives: positiveRows(order) };
-    let maxDiffMetrics = 0, maxDiffFast = 0;
+    let maxDiffMetrics = 0,
+      maxDiffFast = 0;
     for (const row of b.results.slice(0, 60)) {
       const { min, max } = fuseInto(row.slice(0, 3), split.scores, fused);
       const skl = row[3];
@@ -137,34 +181,70 @@ try {
       maxDiffFast = Math.max(maxDiffFast, Math.abs(fast.auc(fused, task) - skl));
     }
     baseline = {
-      status: FULL ? 'full' : 'extrapolated', python: py, combinationsTimed: b.combinations, secondsTimed: b.seconds,
-      secondsFullGrid: fullSeconds, ratio: fullSeconds / ours, maxAbsDiffVsSklearn: { metricsAuc: maxDiffMetrics, fastAuc: maxDiffFast },
+      status: FULL ? 'full' : 'extrapolated',
+      python: py,
+      combinationsTimed: b.combinations,
+      secondsTimed: b.seconds,
+      secondsFullGrid: fullSeconds,
+      ratio: fullSeconds / ours,
+      maxAbsDiffVsSklearn: { metricsAuc: maxDiffMetrics, fastAuc: maxDiffFast },
       ...(FULL ? { best: b.best, bestDiff: Math.abs(b.best - r.best.objective) } : {}),
     };
-    log(`sklearn baseline (${py}): ${b.combinations} combinations in ${b.seconds.toFixed(1)} s → ${FULL ? '' : 'extrapolated '}full grid ${fullSeconds.toFixed(0)} s`);
-    log(`ratio: mtrank fuse is ${(fullSeconds / ours).toFixed(0)}x faster; max |AUC − sklearn| on those combinations: metrics.auc ${maxDiffMetrics.toExponential(1)}, bucketed ${maxDiffFast.toExponential(1)}`);
+    log(
+      `sklearn baseline (${py}): ${b.combinations} combinations in ${b.seconds.toFixed(1)} s → ${FULL ? '' : 'extrapolated '}full grid ${fullSeconds.toFixed(0)} s`,
+    );
+    log(
+      `ratio: mtrank fuse is ${(fullSeconds / ours).toFixed(0)}x faster; max |AUC − sklearn| on those combinations: metrics.auc ${maxDiffMetrics.toExponential(1)}, bucketed ${maxDiffFast.toExponential(1)}`,
+    );
   } else {
     log('sklearn baseline: skipped (python3 with scikit-learn not installed; Debian: apt-get install python3-sklearn)');
   }
   // Fixed work on one thread: every 37th grid direction (36 of them; weights × 10), order and click tasks.
-  const directions = gridPoints(3, 0.1).filter((w, i) => i % 37 === 1).map((w) => w.map((x) => Math.round(x * 10)));
+  const directions = gridPoints(3, 0.1)
+    .filter((w, i) => i % 37 === 1)
+    .map((w) => w.map((x) => Math.round(x * 10)));
   const kernelBench: Record<string, Record<string, number>> = {};
   for (const t of [2, 0]) {
     const y = split.labels[t];
-    const ns = cpuPerRowRanking(await rowPasses(split.scores, { labels: y, positives: positiveRows(y) }), directions, ROWS);
+    const ns = cpuPerRowRanking(
+      await rowPasses(split.scores, { labels: y, positives: positiveRows(y) }),
+      directions,
+      ROWS,
+    );
     kernelBench[TASKS[t]] = ns;
-    log(`row pass, one thread, AUC(${TASKS[t]}) (${(100 * rates[t]).toFixed(2)}% positives), ${directions.length} directions: ` +
-      Object.entries(ns).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') + ' ns CPU per row·ranking' +
-      (ns.wasm ? `; wasm ${(ns.js / ns.wasm).toFixed(1)}x faster` : ' (wasm kernel build missing)'));
+    log(
+      `row pass, one thread, AUC(${TASKS[t]}) (${(100 * rates[t]).toFixed(2)}% positives), ${directions.length} directions: ` +
+        Object.entries(ns)
+          .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+          .join(', ') +
+        ' ns CPU per row·ranking' +
+        (ns.wasm ? `; wasm ${(ns.js / ns.wasm).toFixed(1)}x faster` : ' (wasm kernel build missing)'),
+    );
   }
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   log(`peak RSS ${peakRssMb.toFixed(0)} MB`);
   if (JSON_OUT) {
-    process.stdout.write(`${JSON.stringify({
-      bench: 'fuse', rows: ROWS, tasks: TASKS, positiveRates: rates, loadSeconds, combinations: r.combinations, evaluated: r.evaluated,
-      threads: r.threads, seconds: ours, cpuSeconds, rowCombinationsPerSecond: rowCombosPerSec, best: r.best.weights, bestAuc: r.best.objective,
-      cpuNsPerRowRanking: (cpuSeconds * 1e9) / (ROWS * r.evaluated), kernelBench, baseline, peakRssMb,
-    })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: 'fuse',
+        rows: ROWS,
+        tasks: TASKS,
+        positiveRates: rates,
+        loadSeconds,
+        combinations: r.combinations,
+        evaluated: r.evaluated,
+        threads: r.threads,
+        seconds: ours,
+        cpuSeconds,
+        rowCombinationsPerSecond: rowCombosPerSec,
+        best: r.best.weights,
+        bestAuc: r.best.objective,
+        cpuNsPerRowRanking: (cpuSeconds * 1e9) / (ROWS * r.evaluated),
+        kernelBench,
+        baseline,
+        peakRssMb,
+      })}\n`,
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

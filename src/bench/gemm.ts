@@ -4,12 +4,24 @@
 // the plain TypeScript loop, on 1 and 2 threads, measured side by side in one run (configurations interleaved,
 // median of repeats). `measureGemm` is also used by the engine benchmark.
 import { pathToFileURL } from 'node:url';
-import { gemm, heap, kernelInfo, setThreads, shutdownThreads, threadStats, useKernels, variantAvailable, type KernelVariant } from '../engine/kernels.js';
+import {
+  gemm,
+  heap,
+  kernelInfo,
+  setThreads,
+  shutdownThreads,
+  threadStats,
+  useKernels,
+  variantAvailable,
+  type KernelVariant,
+} from '../engine/kernels.js';
 import { Rng } from '../util/rng.js';
 
 export type GemmForm = 'A·B' | 'Aᵀ·B' | 'A·Bᵀ';
 export interface GemmFigure {
-  variant: KernelVariant; threads: number; form: GemmForm;
+  variant: KernelVariant;
+  threads: number;
+  form: GemmForm;
   /** Median over repeats of the mean rate of a timed run. */
   gflops: number;
   /** Rate of the fastest single call (what the kernel does when the machine leaves it alone). */
@@ -18,7 +30,9 @@ export interface GemmFigure {
   workerShare: number;
 }
 export interface GemmBenchOptions {
-  M?: number; N?: number; K?: number;
+  M?: number;
+  N?: number;
+  K?: number;
   variants?: KernelVariant[];
   threads?: number[];
   forms?: GemmForm[];
@@ -35,7 +49,9 @@ export interface GemmBenchResult {
 }
 
 const FORM_OPTIONS: Record<GemmForm, { transA?: boolean; transB?: boolean }> = {
-  'A·B': {}, 'Aᵀ·B': { transA: true }, 'A·Bᵀ': { transB: true },
+  'A·B': {},
+  'Aᵀ·B': { transA: true },
+  'A·Bᵀ': { transB: true },
 };
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
@@ -48,11 +64,15 @@ export function measureGemm(opts: GemmBenchOptions = {}): GemmBenchResult {
   const threads = opts.threads ?? [1, 2];
   const forms = opts.forms ?? ['A·B'];
   const rng = new Rng(1);
-  const A = heap.f32(M * K), B = heap.f32(K * N), C = heap.f32(M * N);
+  const A = heap.f32(M * K),
+    B = heap.f32(K * N),
+    C = heap.f32(M * N);
   for (const x of [A, B]) for (let i = 0; i < x.length; i++) x[i] = rng.float() - 0.5;
   const flops = 2 * M * N * K;
 
-  const configs = variants.flatMap((variant) => (variant === 'js' ? [1] : threads).flatMap((t) => forms.map((form) => ({ variant, threads: t, form }))));
+  const configs = variants.flatMap((variant) =>
+    (variant === 'js' ? [1] : threads).flatMap((t) => forms.map((form) => ({ variant, threads: t, form }))),
+  );
   const samples = configs.map(() => [] as number[]);
   const shares = configs.map(() => [] as number[]);
   const fastest = configs.map(() => Infinity);
@@ -63,7 +83,8 @@ export function measureGemm(opts: GemmBenchOptions = {}): GemmBenchResult {
         setThreads(c.threads);
         const o = FORM_OPTIONS[c.form];
         // Warm-up: a (re)started pool needs its workers up and their code optimized before timing.
-        for (let w = 0, t0 = performance.now(); c.variant !== 'js' && (w < 5 || performance.now() - t0 < 50); w++) gemm(M, N, K, A, B, C, o);
+        for (let w = 0, t0 = performance.now(); c.variant !== 'js' && (w < 5 || performance.now() - t0 < 50); w++)
+          gemm(M, N, K, A, B, C, o);
         // The plain TypeScript loop gets one timed call per repeat; it is 20-100× slower.
         const budget = c.variant === 'js' ? 0 : seconds * 1000;
         let calls = 0;
@@ -88,9 +109,18 @@ export function measureGemm(opts: GemmBenchOptions = {}): GemmBenchResult {
     for (const x of [A, B, C]) heap.free(x);
   }
   const figures = configs.map((c, i) => ({
-    ...c, gflops: median(samples[i]!), bestCallGflops: flops / (fastest[i]! * 1e6), workerShare: median(shares[i]!),
+    ...c,
+    gflops: median(samples[i]!),
+    bestCallGflops: flops / (fastest[i]! * 1e6),
+    workerShare: median(shares[i]!),
   }));
-  const pick = (t: number) => figures.find((f) => f.variant === (variants.includes(before.variant) ? before.variant : variants[0]) && f.threads === t && f.form === 'A·B')?.gflops ?? NaN;
+  const pick = (t: number) =>
+    figures.find(
+      (f) =>
+        f.variant === (variants.includes(before.variant) ? before.variant : variants[0]) &&
+        f.threads === t &&
+        f.form === 'A·B',
+    )?.gflops ?? NaN;
   return { shape: { M, N, K }, figures, gflops1: pick(1), gflops2: pick(2) };
 }
 
@@ -102,35 +132,58 @@ async function main(): Promise<void> {
   };
   const json = args.includes('--json');
   const r = measureGemm({
-    variants: ['relaxed', 'simd', 'js'], threads: [1, 2], forms: ['A·B', 'Aᵀ·B', 'A·Bᵀ'],
-    seconds: num('seconds', 0.5), repeats: num('repeats', 3),
+    variants: ['relaxed', 'simd', 'js'],
+    threads: [1, 2],
+    forms: ['A·B', 'Aᵀ·B', 'A·Bᵀ'],
+    seconds: num('seconds', 0.5),
+    repeats: num('repeats', 3),
   });
   await shutdownThreads();
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  const get = (v: KernelVariant, t: number, f: GemmForm) => r.figures.find((x) => x.variant === v && x.threads === t && x.form === f)?.gflops;
+  const get = (v: KernelVariant, t: number, f: GemmForm) =>
+    r.figures.find((x) => x.variant === v && x.threads === t && x.form === f)?.gflops;
   const fmt = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(1)).padStart(8);
-  console.log(`GEMM ${r.shape.M}×${r.shape.K} @ ${r.shape.K}×${r.shape.N}, GFLOP/s (median of repeats; default build: ${kernelInfo().variant})`);
-  console.log(`${'build / form'.padEnd(16)}${'1 thr'.padStart(8)}${'2 thr'.padStart(8)}${'2t/1t'.padStart(8)}${'worker share'.padStart(14)}` +
-    `${'best 1 thr'.padStart(12)}${'best 2 thr'.padStart(12)}`);
+  console.log(
+    `GEMM ${r.shape.M}×${r.shape.K} @ ${r.shape.K}×${r.shape.N}, GFLOP/s (median of repeats; default build: ${kernelInfo().variant})`,
+  );
+  console.log(
+    `${'build / form'.padEnd(16)}${'1 thr'.padStart(8)}${'2 thr'.padStart(8)}${'2t/1t'.padStart(8)}${'worker share'.padStart(14)}` +
+      `${'best 1 thr'.padStart(12)}${'best 2 thr'.padStart(12)}`,
+  );
   for (const v of ['relaxed', 'simd', 'js'] as const) {
     for (const f of Object.keys(FORM_OPTIONS) as GemmForm[]) {
-      const g1 = get(v, 1, f), g2 = get(v, 2, f);
+      const g1 = get(v, 1, f),
+        g2 = get(v, 2, f);
       if (g1 === undefined) continue;
       const share = r.figures.find((x) => x.variant === v && x.threads === 2 && x.form === f)?.workerShare;
       const shareText = share === undefined ? '-' : `${(share * 100).toFixed(0)}%`;
-      const best = (t: number) => r.figures.find((x) => x.variant === v && x.threads === t && x.form === f)?.bestCallGflops;
-      console.log(`${`${v} ${f}`.padEnd(16)}${fmt(g1)}${fmt(g2)}${g2 ? fmt(g2 / g1) : fmt(undefined)}${shareText.padStart(14)}` +
-        `${fmt(best(1)).padStart(12)}${fmt(best(2)).padStart(12)}`);
+      const best = (t: number) =>
+        r.figures.find((x) => x.variant === v && x.threads === t && x.form === f)?.bestCallGflops;
+      console.log(
+        `${`${v} ${f}`.padEnd(16)}${fmt(g1)}${fmt(g2)}${g2 ? fmt(g2 / g1) : fmt(undefined)}${shareText.padStart(14)}` +
+          `${fmt(best(1)).padStart(12)}${fmt(best(2)).padStart(12)}`,
+      );
     }
   }
   const ratio = (a?: number, b?: number) => (a && b ? (a / b).toFixed(2) : '-');
-  console.log(`relaxed/simd (A·B, 1 thread): ${ratio(get('relaxed', 1, 'A·B'), get('simd', 1, 'A·B'))}; ` +
-    `simd/js (A·B, 1 thread): ${ratio(get('simd', 1, 'A·B'), get('js', 1, 'A·B'))}; peak RSS ${peakRssMb.toFixed(0)} MB`);
+  console.log(
+    `relaxed/simd (A·B, 1 thread): ${ratio(get('relaxed', 1, 'A·B'), get('simd', 1, 'A·B'))}; ` +
+      `simd/js (A·B, 1 thread): ${ratio(get('simd', 1, 'A·B'), get('js', 1, 'A·B'))}; peak RSS ${peakRssMb.toFixed(0)} MB`,
+  );
   if (json) {
-    console.log(JSON.stringify({
-      gemmGflops1: r.gflops1, gemmGflops2: r.gflops2, shape: r.shape,
-      figures: r.figures.map((f) => ({ ...f, gflops: Number(f.gflops.toFixed(2)), bestCallGflops: Number(f.bestCallGflops.toFixed(2)) })), peakRssMb: Math.round(peakRssMb),
-    }));
+    console.log(
+      JSON.stringify({
+        gemmGflops1: r.gflops1,
+        gemmGflops2: r.gflops2,
+        shape: r.shape,
+        figures: r.figures.map((f) => ({
+          ...f,
+          gflops: Number(f.gflops.toFixed(2)),
+          bestCallGflops: Number(f.bestCallGflops.toFixed(2)),
+        })),
+        peakRssMb: Math.round(peakRssMb),
+      }),
+    );
   }
 }
 

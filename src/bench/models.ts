@@ -15,7 +15,11 @@ import { shutdownThreads } from '../engine/kernels.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MODEL_TYPES = ['single-task', 'shared-bottom', 'mmoe', 'ple', 'esmm'] as const;
 
-interface Dataset { name: string; configPath: string; overrides: string[] }
+interface Dataset {
+  name: string;
+  configPath: string;
+  overrides: string[];
+}
 
 async function datasets(funnelRows: number, tmp: string): Promise<Dataset[]> {
   const funnel = await writeFunnel(join(tmp, 'funnel'), { rows: funnelRows, seed: 42 });
@@ -28,17 +32,29 @@ async function datasets(funnelRows: number, tmp: string): Promise<Dataset[]> {
 function configFor(d: Dataset, type: string, seed: number, tmp: string): ExperimentConfig {
   const base = loadConfig(d.configPath, d.overrides);
   return loadConfig(d.configPath, [
-    ...d.overrides, `model.type=${type}`, `seed=${seed}`, `model.expertHidden=${JSON.stringify(base.model.bottom)}`,
-    'training.threads=2', `data.cacheDir=${join(tmp, 'cache')}`,
+    ...d.overrides,
+    `model.type=${type}`,
+    `seed=${seed}`,
+    `model.expertHidden=${JSON.stringify(base.model.bottom)}`,
+    'training.threads=2',
+    `data.cacheDir=${join(tmp, 'cache')}`,
   ]);
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const opt = (name: string, def: number) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : def; };
-  const seeds = opt('--seeds', 3), funnelRows = opt('--funnel-rows', 300_000);
+  const opt = (name: string, def: number) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? Number(args[i + 1]) : def;
+  };
+  const seeds = opt('--seeds', 3),
+    funnelRows = opt('--funnel-rows', 300_000);
   const tmp = mkdtempSync(join(tmpdir(), 'mtrank-models-'));
-  const results: { dataset: string; model: string; tasks: Record<string, { mean: number; sd: number; runs: number[] }> }[] = [];
+  const results: {
+    dataset: string;
+    model: string;
+    tasks: Record<string, { mean: number; sd: number; runs: number[] }>;
+  }[] = [];
   try {
     for (const d of await datasets(funnelRows, tmp)) {
       let data: PreparedData | null = null;
@@ -50,23 +66,37 @@ async function main(): Promise<void> {
           const r = await train({ config, data, dir: join(tmp, 'run') });
           const { metrics } = evaluateSplit(r.model, data.test, undefined, 'test');
           for (const [t, m] of Object.entries(metrics)) (aucs[t] ??= []).push(m.auc);
-          process.stderr.write(`${d.name} ${type} seed ${42 + s}: ${Object.entries(metrics).map(([t, m]) => `${t} ${m.auc.toFixed(4)}`).join(' ')}\n`);
+          process.stderr.write(
+            `${d.name} ${type} seed ${42 + s}: ${Object.entries(metrics)
+              .map(([t, m]) => `${t} ${m.auc.toFixed(4)}`)
+              .join(' ')}\n`,
+          );
         }
-        results.push({ dataset: d.name, model: type, tasks: Object.fromEntries(Object.entries(aucs).map(([t, a]) => [t, { ...meanSd(a), runs: a }])) });
+        results.push({
+          dataset: d.name,
+          model: type,
+          tasks: Object.fromEntries(Object.entries(aucs).map(([t, a]) => [t, { ...meanSd(a), runs: a }])),
+        });
       }
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
     await shutdownThreads();
   }
-  if (args.includes('--json')) { console.log(JSON.stringify({ bench: 'models', seeds, funnelRows, results })); return; }
+  if (args.includes('--json')) {
+    console.log(JSON.stringify({ bench: 'models', seeds, funnelRows, results }));
+    return;
+  }
   for (const dataset of new Set(results.map((r) => r.dataset))) {
     const rows = results.filter((r) => r.dataset === dataset);
     const tasks = Object.keys(rows[0]!.tasks);
     console.log(`\n${dataset} — test AUC, mean ± sd over ${seeds} seeds\n`);
     console.log(`| model | ${tasks.join(' | ')} |`);
     console.log(`|---|${tasks.map(() => '---').join('|')}|`);
-    for (const r of rows) console.log(`| ${r.model} | ${tasks.map((t) => `${r.tasks[t]!.mean.toFixed(4)} ± ${r.tasks[t]!.sd.toFixed(4)}`).join(' | ')} |`);
+    for (const r of rows)
+      console.log(
+        `| ${r.model} | ${tasks.map((t) => `${r.tasks[t]!.mean.toFixed(4)} ± ${r.tasks[t]!.sd.toFixed(4)}`).join(' | ')} |`,
+      );
   }
 }
 

@@ -19,12 +19,20 @@ export interface LoadOptions {
 /** Read, override, validate and resolve a config file. */
 export function loadConfig(path: string, overrides: string[] = []): ExperimentConfig {
   let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (e) {
-    throw new MtrankError(`${path}: cannot read the config file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new MtrankError(
+      `${path}: cannot read the config file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   let raw: unknown;
-  try { raw = path.endsWith('.json') ? JSON.parse(text) : YAML.parse(text); } catch (e) {
-    throw new MtrankError(`${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
+  try {
+    raw = path.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+  } catch (e) {
+    throw new MtrankError(
+      `${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
+    );
   }
   return parseConfig(raw, overrides, { baseDir: dirname(resolve(path)), file: path });
 }
@@ -32,11 +40,13 @@ export function loadConfig(path: string, overrides: string[] = []): ExperimentCo
 /** Validate an already-parsed config object (same rules as loadConfig). */
 export function parseConfig(raw: unknown, overrides: string[] = [], opts: LoadOptions = {}): ExperimentConfig {
   const file = opts.file ?? 'config';
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new MtrankError(`${file}: expected a mapping at the top level`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new MtrankError(`${file}: expected a mapping at the top level`);
   const obj = structuredClone(raw) as Record<string, unknown>;
   for (const o of overrides) applyOverride(obj, o);
   const result = experimentConfig.safeParse(obj);
-  if (!result.success) throw new MtrankError(formatConfigIssues(file, result.error.issues), { issues: result.error.issues });
+  if (!result.success)
+    throw new MtrankError(formatConfigIssues(file, result.error.issues), { issues: result.error.issues });
   return resolvePaths(result.data, opts.baseDir ?? process.cwd());
 }
 
@@ -50,7 +60,10 @@ export function applyOverride(obj: Record<string, unknown>, override: string): v
   for (let i = 0; i < keys.length - 1; i++) {
     const next = node[keys[i]];
     if (next === undefined || next === null) node[keys[i]] = {};
-    else if (typeof next !== 'object') throw new MtrankError(`--set ${override}: '${keys.slice(0, i + 1).join('.')}' is a ${typeof next}, not a section`);
+    else if (typeof next !== 'object')
+      throw new MtrankError(
+        `--set ${override}: '${keys.slice(0, i + 1).join('.')}' is a ${typeof next}, not a section`,
+      );
     node = node[keys[i]] as Record<string, unknown>;
   }
   node[keys[keys.length - 1]] = parseOverrideValue(override.slice(eq + 1));
@@ -99,13 +112,24 @@ function resolvePaths(c: ExperimentConfig, base: string): ExperimentConfig {
     if (Array.isArray(s)) return s.map(abs);
     return { ...s, path: Array.isArray(s.path) ? s.path.map(abs) : abs(s.path) };
   };
-  const data = { ...c.data, train: src(c.data.train), valid: src(c.data.valid), test: src(c.data.test), source: src(c.data.source) };
+  const data = {
+    ...c.data,
+    train: src(c.data.train),
+    valid: src(c.data.valid),
+    test: src(c.data.test),
+    source: src(c.data.source),
+  };
   data.cacheDir = abs(c.data.cacheDir ?? '.cache/mtrank');
   // The resolved config (config.json of a run) shows the ratios actually used.
   if (data.split?.method === 'random') data.split = { ...data.split, ratios: randomSplitRatios(c.data) };
   for (const k of ['train', 'valid', 'test', 'source'] as const) if (data[k] === undefined) delete data[k];
-  const features = Object.fromEntries(Object.entries(c.features).map(([n, f]) => [
-    n, f.type === 'categorical' && f.pretrained ? { ...f, pretrained: { ...f.pretrained, path: abs(f.pretrained.path) } } : f,
-  ]));
+  const features = Object.fromEntries(
+    Object.entries(c.features).map(([n, f]) => [
+      n,
+      f.type === 'categorical' && f.pretrained
+        ? { ...f, pretrained: { ...f.pretrained, path: abs(f.pretrained.path) } }
+        : f,
+    ]),
+  );
   return { ...c, data, features };
 }

@@ -138,19 +138,24 @@ export const feature = z.discriminatedUnion('type', [categoricalFeature, multiCa
 
 // ---------------------------------------------------------------- tasks
 
-export const labelRule = z.union([
-  z.string().min(1),
-  z.strictObject({
-    column: z.string().min(1),
-    positive: z.array(scalar).min(1),
-    /** When given, any value in neither list is an error (or a skipped row). */
-    negative: z.array(scalar).optional(),
-  }),
-], { error: 'expected a column name or { column, positive: [values] }' });
+export const labelRule = z.union(
+  [
+    z.string().min(1),
+    z.strictObject({
+      column: z.string().min(1),
+      positive: z.array(scalar).min(1),
+      /** When given, any value in neither list is an error (or a skipped row). */
+      negative: z.array(scalar).optional(),
+    }),
+  ],
+  { error: 'expected a column name or { column, positive: [values] }' },
+);
 
 export const task = z.strictObject({
   label: labelRule,
-  labelWeight: z.union([z.number().positive(), z.literal('auto')], { error: "expected a positive number or 'auto'" }).default(1),
+  labelWeight: z
+    .union([z.number().positive(), z.literal('auto')], { error: "expected a positive number or 'auto'" })
+    .default(1),
   positiveShare: z.number().gt(0).lt(1).default(0.5),
   lossWeight: z.number().nonnegative().default(1),
   dependsOn: z.string().optional(),
@@ -191,16 +196,20 @@ export const training = z.looseObject({
   schedule: schedule.default({ type: 'constant' }),
   clipNorm: z.number().nonnegative().default(0),
   evalEvery: positiveInt.default(200),
-  earlyStopping: z.union([
-    z.literal(false),
-    z.looseObject({ monitor: z.string().default('mean-auc'), patience: positiveInt.default(5) }),
-  ]).default({ monitor: 'mean-auc', patience: 5 }),
+  earlyStopping: z
+    .union([
+      z.literal(false),
+      z.looseObject({ monitor: z.string().default('mean-auc'), patience: positiveInt.default(5) }),
+    ])
+    .default({ monitor: 'mean-auc', patience: 5 }),
   checkpointEvery: positiveInt.default(500),
   onNonFinite: z.enum(['stop', 'skip']).default('stop'),
   threads: z.union([positiveInt, z.literal('auto')]).default(2),
-  lossWeighting: z.looseObject({
-    method: z.enum(['static', 'uncertainty', 'gradnorm', 'dwa', 'mgda', 'pareto', 'pcgrad']).default('static'),
-  }).default({ method: 'static' }),
+  lossWeighting: z
+    .looseObject({
+      method: z.enum(['static', 'uncertainty', 'gradnorm', 'dwa', 'mgda', 'pareto', 'pcgrad']).default('static'),
+    })
+    .default({ method: 'static' }),
 });
 
 export const fusion = z.looseObject({
@@ -228,34 +237,101 @@ const experimentShape = z.looseObject({
 /** Cross-field rules: references between sections and the data sources. */
 export const experimentConfig = experimentShape.superRefine((c, ctx) => {
   const d = c.data;
-  if (!d.train && !d.source) ctx.addIssue({ code: 'custom', path: ['data'], message: "expected 'train' (with 'valid'/'test') or 'source' with 'split'" });
-  if (d.train && d.source) ctx.addIssue({ code: 'custom', path: ['data', 'source'], message: "expected either 'train'/'valid'/'test' or 'source', not both" });
-  if (d.source && !d.split) ctx.addIssue({ code: 'custom', path: ['data', 'split'], message: "expected a split ({ method: random | time }) when 'source' is used" });
+  if (!d.train && !d.source)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['data'],
+      message: "expected 'train' (with 'valid'/'test') or 'source' with 'split'",
+    });
+  if (d.train && d.source)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['data', 'source'],
+      message: "expected either 'train'/'valid'/'test' or 'source', not both",
+    });
+  if (d.source && !d.split)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['data', 'split'],
+      message: "expected a split ({ method: random | time }) when 'source' is used",
+    });
   for (const issue of splitIssues(d)) ctx.addIssue({ code: 'custom', ...issue });
-  if (d.header === false && !d.columns && !sourcesHaveColumns(d)) ctx.addIssue({ code: 'custom', path: ['data', 'columns'], message: 'expected column names when header is false' });
+  if (d.header === false && !d.columns && !sourcesHaveColumns(d))
+    ctx.addIssue({ code: 'custom', path: ['data', 'columns'], message: 'expected column names when header is false' });
   for (const [name, t] of Object.entries(c.tasks)) {
-    if (t.dependsOn !== undefined && !(t.dependsOn in c.tasks)) ctx.addIssue({ code: 'custom', path: ['tasks', name, 'dependsOn'], message: `expected one of the tasks (${Object.keys(c.tasks).join(', ')}), got '${t.dependsOn}'` });
-    if (t.dependsOn === name) ctx.addIssue({ code: 'custom', path: ['tasks', name, 'dependsOn'], message: 'a task cannot depend on itself' });
+    if (t.dependsOn !== undefined && !(t.dependsOn in c.tasks))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tasks', name, 'dependsOn'],
+        message: `expected one of the tasks (${Object.keys(c.tasks).join(', ')}), got '${t.dependsOn}'`,
+      });
+    if (t.dependsOn === name)
+      ctx.addIssue({ code: 'custom', path: ['tasks', name, 'dependsOn'], message: 'a task cannot depend on itself' });
   }
-  const groups = Object.entries(c.features).filter(([, f]) => f.group).map(([n]) => n);
-  if (groups.length > 1) ctx.addIssue({ code: 'custom', path: ['features', groups[1], 'group'], message: `expected at most one group feature, got ${groups.join(', ')}` });
+  const groups = Object.entries(c.features)
+    .filter(([, f]) => f.group)
+    .map(([n]) => n);
+  if (groups.length > 1)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['features', groups[1], 'group'],
+      message: `expected at most one group feature, got ${groups.join(', ')}`,
+    });
   for (const g of groups) {
-    if (c.features[g].type !== 'categorical') ctx.addIssue({ code: 'custom', path: ['features', g, 'group'], message: 'expected the group feature to be categorical' });
+    if (c.features[g].type !== 'categorical')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['features', g, 'group'],
+        message: 'expected the group feature to be categorical',
+      });
   }
-  const items = Object.entries(c.features).filter(([, f]) => f.type === 'categorical' && f.role === 'item').map(([n]) => n);
-  if (items.length > 1) ctx.addIssue({ code: 'custom', path: ['features', items[1], 'role'], message: `expected at most one item feature, got ${items.join(', ')}` });
+  const items = Object.entries(c.features)
+    .filter(([, f]) => f.type === 'categorical' && f.role === 'item')
+    .map(([n]) => n);
+  if (items.length > 1)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['features', items[1], 'role'],
+      message: `expected at most one item feature, got ${items.join(', ')}`,
+    });
   if (d.itemFeature !== undefined) {
     const f = c.features[d.itemFeature];
-    if (!f || f.type !== 'categorical') ctx.addIssue({ code: 'custom', path: ['data', 'itemFeature'], message: `expected the name of a categorical feature, got '${d.itemFeature}'` });
+    if (!f || f.type !== 'categorical')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data', 'itemFeature'],
+        message: `expected the name of a categorical feature, got '${d.itemFeature}'`,
+      });
   }
   for (const [name, f] of Object.entries(c.features)) {
-    if ((f.type === 'categorical' || f.type === 'multi-categorical') && f.hashBuckets !== undefined && f.maxSize !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['features', name, 'hashBuckets'], message: 'expected either hashBuckets or maxSize, not both' });
+    if (
+      (f.type === 'categorical' || f.type === 'multi-categorical') &&
+      f.hashBuckets !== undefined &&
+      f.maxSize !== undefined
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['features', name, 'hashBuckets'],
+        message: 'expected either hashBuckets or maxSize, not both',
+      });
     if (f.type === 'categorical' && f.pretrained && f.hashBuckets !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['features', name, 'pretrained'], message: 'a hashed feature (hashBuckets) has no vocabulary to map pretrained vectors onto' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['features', name, 'pretrained'],
+        message: 'a hashed feature (hashBuckets) has no vocabulary to map pretrained vectors onto',
+      });
     if (f.type === 'categorical' && f.pretrained && !f.input)
-      ctx.addIssue({ code: 'custom', path: ['features', name, 'pretrained'], message: 'pretrained vectors need a model input (input: true)' });
-    if (!f.input && !f.group) ctx.addIssue({ code: 'custom', path: ['features', name, 'input'], message: 'a feature with input: false must be a group feature (or be removed)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['features', name, 'pretrained'],
+        message: 'pretrained vectors need a model input (input: true)',
+      });
+    if (!f.input && !f.group)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['features', name, 'input'],
+        message: 'a feature with input: false must be a group feature (or be removed)',
+      });
   }
 });
 
@@ -268,13 +344,30 @@ function splitIssues(d: z.infer<typeof dataSection>): { path: string[]; message:
   if (!s) return [];
   const out: { path: string[]; message: string }[] = [];
   if (d.train) {
-    if (d.valid) out.push({ path: ['data', 'split'], message: "expected either 'valid' or a split that carves the validation split from 'train', not both" });
-    if (s.method !== 'random') out.push({ path: ['data', 'split', 'method'], message: "with an explicit 'train', data.split carves the validation split from it and must be { method: random, ratios: [train, valid] }; a time split needs 'source'" });
-    else if (s.ratios && s.ratios.length !== 2) out.push({ path: ['data', 'split', 'ratios'], message: `expected 2 ratios [train, valid] when carving the validation split from 'train' (the test split is 'test'), got ${s.ratios.length}` });
+    if (d.valid)
+      out.push({
+        path: ['data', 'split'],
+        message: "expected either 'valid' or a split that carves the validation split from 'train', not both",
+      });
+    if (s.method !== 'random')
+      out.push({
+        path: ['data', 'split', 'method'],
+        message:
+          "with an explicit 'train', data.split carves the validation split from it and must be { method: random, ratios: [train, valid] }; a time split needs 'source'",
+      });
+    else if (s.ratios && s.ratios.length !== 2)
+      out.push({
+        path: ['data', 'split', 'ratios'],
+        message: `expected 2 ratios [train, valid] when carving the validation split from 'train' (the test split is 'test'), got ${s.ratios.length}`,
+      });
   } else if (d.source && s.method === 'random' && s.ratios && s.ratios.length !== 3) {
-    out.push({ path: ['data', 'split', 'ratios'], message: `expected 3 ratios [train, valid, test] when splitting 'source', got ${s.ratios.length}` });
+    out.push({
+      path: ['data', 'split', 'ratios'],
+      message: `expected 3 ratios [train, valid, test] when splitting 'source', got ${s.ratios.length}`,
+    });
   }
-  if (s.method === 'random' && s.ratios && !(s.ratios.reduce((a, b) => a + b, 0) > 0)) out.push({ path: ['data', 'split', 'ratios'], message: 'expected a positive sum' });
+  if (s.method === 'random' && s.ratios && !(s.ratios.reduce((a, b) => a + b, 0) > 0))
+    out.push({ path: ['data', 'split', 'ratios'], message: 'expected a positive sum' });
   return out;
 }
 

@@ -15,7 +15,12 @@ import type { EncodedSplit, SplitName } from './types.js';
  * Row-index batches over `rows` (a split or a row count). With an rng, one fresh permutation per call (call
  * once per epoch); without, rows in order. The yielded arrays are views into one permutation: copy to keep.
  */
-export function* batches(split: EncodedSplit | number, batchSize: number, rng?: Rng, opts: { dropLast?: boolean } = {}): Generator<Int32Array> {
+export function* batches(
+  split: EncodedSplit | number,
+  batchSize: number,
+  rng?: Rng,
+  opts: { dropLast?: boolean } = {},
+): Generator<Int32Array> {
   const rows = typeof split === 'number' ? split : split.rows;
   const order = new Int32Array(rows);
   for (let i = 0; i < rows; i++) order[i] = i;
@@ -29,7 +34,8 @@ export function* batches(split: EncodedSplit | number, batchSize: number, rng?: 
 
 /** Copy the given rows of a split into a new, small split (same columns, same order as `rows`). */
 export function gatherBatch(split: EncodedSplit, rows: ArrayLike<number>): EncodedSplit {
-  const n = rows.length, D = split.denseNames.length;
+  const n = rows.length,
+    D = split.denseNames.length;
   const pick = <T extends Int32Array | Uint8Array>(src: T, make: (n: number) => T): T => {
     const out = make(n);
     for (let i = 0; i < n; i++) out[i] = src[rows[i]];
@@ -47,7 +53,8 @@ export function gatherBatch(split: EncodedSplit, rows: ArrayLike<number>): Encod
       for (let i = 0; i < n; i++) ids.set(m.ids.subarray(m.offsets[rows[i]], m.offsets[rows[i] + 1]), offsets[i]);
       return { ...m, offsets, ids };
     }),
-    dense, denseNames: split.denseNames,
+    dense,
+    denseNames: split.denseNames,
     labels: Object.fromEntries(Object.entries(split.labels).map(([t, l]) => [t, pick(l, (k) => new Uint8Array(k))])),
   };
   if (split.group) out.group = pick(split.group, (k) => new Int32Array(k));
@@ -59,13 +66,22 @@ export function gatherBatch(split: EncodedSplit, rows: ArrayLike<number>): Encod
 export function readRows(dir: string, m: SplitManifest, start: number, count: number): EncodedSplit {
   const read = <T extends Int32Array | Float32Array | Uint8Array>(file: string, out: T, firstElement: number): T => {
     const fd = openSync(join(dir, file), 'r');
-    try { if (out.length) readInto(fd, out, firstElement * out.BYTES_PER_ELEMENT); } finally { closeSync(fd); }
+    try {
+      if (out.length) readInto(fd, out, firstElement * out.BYTES_PER_ELEMENT);
+    } finally {
+      closeSync(fd);
+    }
     return out;
   };
   const D = m.denseNames.length;
   const out: EncodedSplit = {
     rows: count,
-    categorical: m.categorical.map((c) => ({ name: c.name, vocabSize: c.vocabSize, dim: c.dim, ids: read(c.file, new Int32Array(count), start) })),
+    categorical: m.categorical.map((c) => ({
+      name: c.name,
+      vocabSize: c.vocabSize,
+      dim: c.dim,
+      ids: read(c.file, new Int32Array(count), start),
+    })),
     multi: m.multi.map((x) => {
       const offsets = read(x.offsets, new Int32Array(count + 1), start);
       const base = offsets[0];
@@ -88,43 +104,90 @@ export function concatSplits(parts: EncodedSplit[]): EncodedSplit {
   const first = parts[0];
   const out = gatherBatch(first, []); // the column shapes, no rows
   out.rows = all;
-  const cat = <T extends Int32Array | Uint8Array | Float32Array>(get: (p: EncodedSplit) => T, make: (n: number) => T): T => {
-    const n = parts.reduce((s, p) => s + get(p).length, 0), o = make(n);
+  const cat = <T extends Int32Array | Uint8Array | Float32Array>(
+    get: (p: EncodedSplit) => T,
+    make: (n: number) => T,
+  ): T => {
+    const n = parts.reduce((s, p) => s + get(p).length, 0),
+      o = make(n);
     let at = 0;
-    for (const p of parts) { o.set(get(p) as never, at); at += get(p).length; }
+    for (const p of parts) {
+      o.set(get(p) as never, at);
+      at += get(p).length;
+    }
     return o;
   };
-  out.categorical = first.categorical.map((c, j) => ({ ...c, ids: cat((p) => p.categorical[j].ids, (n) => new Int32Array(n)) }));
+  out.categorical = first.categorical.map((c, j) => ({
+    ...c,
+    ids: cat(
+      (p) => p.categorical[j].ids,
+      (n) => new Int32Array(n),
+    ),
+  }));
   out.multi = first.multi.map((m, j) => {
-    const ids = cat((p) => p.multi[j].ids, (n) => new Int32Array(n));
+    const ids = cat(
+      (p) => p.multi[j].ids,
+      (n) => new Int32Array(n),
+    );
     const offsets = new Int32Array(all + 1);
-    let row = 0, base = 0;
+    let row = 0,
+      base = 0;
     for (const p of parts) {
       const o = p.multi[j].offsets;
       for (let i = 1; i <= p.rows; i++) offsets[row + i] = base + o[i];
-      row += p.rows; base += o[p.rows];
+      row += p.rows;
+      base += o[p.rows];
     }
     return { ...m, ids, offsets };
   });
-  out.dense = cat((p) => p.dense, (n) => new Float32Array(n));
-  out.labels = Object.fromEntries(Object.keys(first.labels).map((t) => [t, cat((p) => p.labels[t], (n) => new Uint8Array(n))]));
-  if (first.group) out.group = cat((p) => p.group!, (n) => new Int32Array(n));
-  if (first.item) out.item = cat((p) => p.item!, (n) => new Int32Array(n));
+  out.dense = cat(
+    (p) => p.dense,
+    (n) => new Float32Array(n),
+  );
+  out.labels = Object.fromEntries(
+    Object.keys(first.labels).map((t) => [
+      t,
+      cat(
+        (p) => p.labels[t],
+        (n) => new Uint8Array(n),
+      ),
+    ]),
+  );
+  if (first.group)
+    out.group = cat(
+      (p) => p.group!,
+      (n) => new Int32Array(n),
+    );
+  if (first.item)
+    out.item = cat(
+      (p) => p.item!,
+      (n) => new Int32Array(n),
+    );
   return out;
 }
 
-export interface StreamOptions { chunkRows?: number; bufferRows?: number }
+export interface StreamOptions {
+  chunkRows?: number;
+  bufferRows?: number;
+}
 
 /**
  * Batches of a cached split read from disk: chunks of `chunkRows` consecutive rows in a seeded random order
  * fill a buffer of about `bufferRows` rows, whose rows are shuffled and cut into batches; the remainder of a
  * buffer (fewer than batchSize rows) is carried into the next one. Memory ≈ bufferRows rows.
  */
-export async function* streamBatches(data: EncodedData, split: SplitName, batchSize: number, rng: Rng, opts: StreamOptions = {}): AsyncGenerator<EncodedSplit> {
+export async function* streamBatches(
+  data: EncodedData,
+  split: SplitName,
+  batchSize: number,
+  rng: Rng,
+  opts: StreamOptions = {},
+): AsyncGenerator<EncodedSplit> {
   const m = data.manifest.splits[split];
   if (!m || m.rows === 0) return;
   const dir = join(data.dir, split);
-  const chunkRows = opts.chunkRows ?? 65536, bufferRows = Math.max(opts.bufferRows ?? 262144, batchSize);
+  const chunkRows = opts.chunkRows ?? 65536,
+    bufferRows = Math.max(opts.bufferRows ?? 262144, batchSize);
   const chunks = rng.shuffle(Int32Array.from({ length: Math.ceil(m.rows / chunkRows) }, (_, i) => i));
   let carry: EncodedSplit | null = null;
   let next = 0;
@@ -132,14 +195,16 @@ export async function* streamBatches(data: EncodedData, split: SplitName, batchS
     const parts: EncodedSplit[] = carry ? [carry] : [];
     let held = carry?.rows ?? 0;
     while (next < chunks.length && held < bufferRows) {
-      const start = chunks[next++] * chunkRows, count = Math.min(chunkRows, m.rows - start);
+      const start = chunks[next++] * chunkRows,
+        count = Math.min(chunkRows, m.rows - start);
       parts.push(readRows(dir, m, start, count));
       held += count;
     }
     const buffer = parts.length === 1 ? parts[0] : concatSplits(parts);
     const order = rng.shuffle(Int32Array.from({ length: buffer.rows }, (_, i) => i));
     let at = 0;
-    for (; at + batchSize <= buffer.rows; at += batchSize) yield gatherBatch(buffer, order.subarray(at, at + batchSize));
+    for (; at + batchSize <= buffer.rows; at += batchSize)
+      yield gatherBatch(buffer, order.subarray(at, at + batchSize));
     carry = at < buffer.rows ? gatherBatch(buffer, order.subarray(at)) : null;
   }
   if (carry) yield carry;

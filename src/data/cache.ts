@@ -30,7 +30,11 @@ export function cacheKey(config: ExperimentConfig, files: Pick<SourceFile, 'path
   const { cacheDir: _c, memoryLimitMb: _m, streamChunkRows: _s, shuffleBufferRows: _b, ...data } = config.data;
   const random = data.split?.method === 'random' ? { seed: data.split.seed ?? config.seed } : {};
   const payload = JSON.stringify({
-    version: CACHE_VERSION, data, random, features: config.features, tasks: config.tasks,
+    version: CACHE_VERSION,
+    data,
+    random,
+    features: config.features,
+    tasks: config.tasks,
     files: files.map((f) => [f.path, f.size, f.mtimeMs]),
   });
   return createHash('sha256').update(payload).digest('hex').slice(0, 20);
@@ -42,14 +46,23 @@ export function readManifest(dir: string): CacheManifest | null {
   try {
     const m = JSON.parse(readFileSync(path, 'utf8')) as CacheManifest;
     return m.version === CACHE_VERSION ? m : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 /** Every file a manifest names is present (a half-deleted cache entry is re-encoded, not half-loaded). */
 export function cacheComplete(dir: string, m: CacheManifest): boolean {
   if (!existsSync(join(dir, 'preprocess.json'))) return false;
   for (const [split, s] of Object.entries(m.splits)) {
-    const files = [...s.categorical.map((c) => c.file), ...s.multi.flatMap((x) => [x.offsets, x.ids]), ...s.labels.map((l) => l.file), s.dense, s.group, s.item];
+    const files = [
+      ...s.categorical.map((c) => c.file),
+      ...s.multi.flatMap((x) => [x.offsets, x.ids]),
+      ...s.labels.map((l) => l.file),
+      s.dense,
+      s.group,
+      s.item,
+    ];
     for (const f of files) if (f && !existsSync(join(dir, split, f))) return false;
   }
   return true;
@@ -77,10 +90,19 @@ export function loadSplit(dir: string, m: SplitManifest): EncodedSplit {
   for (const l of m.labels) labels[l.task] = readColumn(at(l.file), Uint8Array);
   const split: EncodedSplit = {
     rows: m.rows,
-    categorical: m.categorical.map((c) => ({ name: c.name, ids: readColumn(at(c.file), Int32Array), vocabSize: c.vocabSize, dim: c.dim })),
+    categorical: m.categorical.map((c) => ({
+      name: c.name,
+      ids: readColumn(at(c.file), Int32Array),
+      vocabSize: c.vocabSize,
+      dim: c.dim,
+    })),
     multi: m.multi.map((x) => ({
-      name: x.name, offsets: readColumn(at(x.offsets), Int32Array), ids: readColumn(at(x.ids), Int32Array),
-      vocabSize: x.vocabSize, dim: x.dim, pooling: x.pooling,
+      name: x.name,
+      offsets: readColumn(at(x.offsets), Int32Array),
+      ids: readColumn(at(x.ids), Int32Array),
+      vocabSize: x.vocabSize,
+      dim: x.dim,
+      pooling: x.pooling,
     })),
     dense: m.denseNames.length ? readColumn(at(m.dense), Float32Array) : new Float32Array(0),
     denseNames: m.denseNames,

@@ -14,7 +14,12 @@ export class ColumnWriter {
   private used = 0;
   written = 0;
 
-  constructor(readonly path: string, ctor: ColumnCtor, readonly width = 1, blockRows = 65536) {
+  constructor(
+    readonly path: string,
+    ctor: ColumnCtor,
+    readonly width = 1,
+    blockRows = 65536,
+  ) {
     this.fd = openSync(path, 'w');
     this.block = new ctor(blockRows * width);
   }
@@ -29,7 +34,8 @@ export class ColumnWriter {
       } else {
         for (let k = 0; k < n; k++) this.block[this.used + k] = values[i + k];
       }
-      this.used += n; i += n;
+      this.used += n;
+      i += n;
       if (this.used === this.block.length) this.flush();
     }
   }
@@ -37,10 +43,14 @@ export class ColumnWriter {
   /** Write column `j` of `rows` rows into a row-major block (dense matrix). Call `endRows` after all columns. */
   interleave(values: ArrayLike<number>, rows: number, j: number): void {
     if (this.used + rows * this.width > this.block.length) this.flush();
-    const w = this.width, base = this.used;
+    const w = this.width,
+      base = this.used;
     for (let r = 0; r < rows; r++) this.block[base + r * w + j] = values[r];
   }
-  endRows(rows: number): void { this.used += rows * this.width; if (this.used === this.block.length) this.flush(); }
+  endRows(rows: number): void {
+    this.used += rows * this.width;
+    if (this.used === this.block.length) this.flush();
+  }
 
   private flush(): void {
     if (this.used === 0) return;
@@ -50,18 +60,26 @@ export class ColumnWriter {
     this.used = 0;
   }
 
-  close(): void { this.flush(); closeSync(this.fd); }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
 }
 
 /** Read a whole column file into a new typed array. */
-export function readColumn<T extends ColumnArray>(path: string, ctor: { new(n: number): T; BYTES_PER_ELEMENT: number }): T {
+export function readColumn<T extends ColumnArray>(
+  path: string,
+  ctor: { new (n: number): T; BYTES_PER_ELEMENT: number },
+): T {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
     const out = new ctor(size / ctor.BYTES_PER_ELEMENT);
     readInto(fd, out, 0);
     return out;
-  } finally { closeSync(fd); }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Fill `out` from byte `position` of an open file. */

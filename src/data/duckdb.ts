@@ -8,7 +8,10 @@ import { join } from 'node:path';
 
 export type { DuckDBConnection };
 
-export interface DuckOptions { threads?: number; tempDir?: string }
+export interface DuckOptions {
+  threads?: number;
+  tempDir?: string;
+}
 
 /** Run `fn` with a connection to a fresh in-memory database (spills to a temp dir when data exceeds memory). */
 export async function withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>, opts: DuckOptions = {}): Promise<T> {
@@ -19,15 +22,26 @@ export async function withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>,
     preserve_insertion_order: 'true',
   });
   const c = await instance.connect();
-  try { return await fn(c); } finally { c.closeSync(); instance.closeSync(); }
+  try {
+    return await fn(c);
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
 }
 
 /** A SQL string literal. */
-export function sqlString(s: string): string { return `'${s.replace(/'/g, "''")}'`; }
+export function sqlString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
 /** A SQL identifier (column or table name). */
-export function ident(s: string): string { return `"${s.replace(/"/g, '""')}"`; }
+export function ident(s: string): string {
+  return `"${s.replace(/"/g, '""')}"`;
+}
 /** A SQL list literal of strings. */
-export function sqlList(values: readonly string[]): string { return `[${values.map(sqlString).join(', ')}]`; }
+export function sqlList(values: readonly string[]): string {
+  return `[${values.map(sqlString).join(', ')}]`;
+}
 
 /** First row of a query as a plain JS object (BigInt → number). */
 export async function queryRow(c: DuckDBConnection, sql: string): Promise<Record<string, unknown>> {
@@ -45,14 +59,23 @@ export async function queryRows(c: DuckDBConnection, sql: string): Promise<Recor
 }
 
 /** The typed array a fixed-width DuckDB vector holds (INTEGER → Int32Array, FLOAT → Float32Array, UTINYINT → Uint8Array). */
-export function vectorItems(chunk: DuckDBDataChunk, column: number): Int32Array | Float32Array | Uint8Array | Float64Array {
-  const v = chunk.getColumnVector(column) as unknown as { items?: Int32Array | Float32Array | Uint8Array | Float64Array };
+export function vectorItems(
+  chunk: DuckDBDataChunk,
+  column: number,
+): Int32Array | Float32Array | Uint8Array | Float64Array {
+  const v = chunk.getColumnVector(column) as unknown as {
+    items?: Int32Array | Float32Array | Uint8Array | Float64Array;
+  };
   if (!v.items || !ArrayBuffer.isView(v.items)) throw new Error(`column ${column} is not a fixed-width vector`);
   return v.items;
 }
 
 /** Stream a query's result chunks (about 2048 rows each) to `onChunk` without materialising it. */
-export async function streamChunks(c: DuckDBConnection, sql: string, onChunk: (chunk: DuckDBDataChunk, rows: number) => void | Promise<void>): Promise<number> {
+export async function streamChunks(
+  c: DuckDBConnection,
+  sql: string,
+  onChunk: (chunk: DuckDBDataChunk, rows: number) => void | Promise<void>,
+): Promise<number> {
   const result = await c.stream(sql);
   let total = 0;
   for (;;) {

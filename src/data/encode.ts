@@ -16,7 +16,15 @@ import type { StagedTable } from './stage.js';
 export interface SplitManifest {
   rows: number;
   categorical: { name: string; vocabSize: number; dim: number; file: string }[];
-  multi: { name: string; vocabSize: number; dim: number; pooling: 'mean' | 'sum'; offsets: string; ids: string; count: number }[];
+  multi: {
+    name: string;
+    vocabSize: number;
+    dim: number;
+    pooling: 'mean' | 'sum';
+    offsets: string;
+    ids: string;
+    count: number;
+  }[];
   denseNames: string[];
   dense: string;
   labels: { task: string; file: string }[];
@@ -24,25 +32,41 @@ export interface SplitManifest {
   item?: string;
 }
 
-export interface EncodeOptions { withLabels: boolean; onChunk?: (rows: number) => void }
+export interface EncodeOptions {
+  withLabels: boolean;
+  onChunk?: (rows: number) => void;
+}
 
-export async function encodeTable(c: DuckDBConnection, staged: StagedTable, pre: PreprocessJson, dir: string, opts: EncodeOptions): Promise<SplitManifest> {
+export async function encodeTable(
+  c: DuckDBConnection,
+  staged: StagedTable,
+  pre: PreprocessJson,
+  dir: string,
+  opts: EncodeOptions,
+): Promise<SplitManifest> {
   const rawTable = staged.table;
   mkdirSync(dir, { recursive: true });
   const p = new Preprocessor(pre);
-  const cats = p.categoricalFeatures, nums = p.numericFeatures, labels = opts.withLabels ? pre.labels : [];
+  const cats = p.categoricalFeatures,
+    nums = p.numericFeatures,
+    labels = opts.withLabels ? pre.labels : [];
   const { exprs, joins } = categoricalSelect(cats);
   const dense: string[] = [];
-  for (const f of nums) { dense.push(numericExpr(f)); if (f.missingIndicator) dense.push(missingExpr(f)); }
+  for (const f of nums) {
+    dense.push(numericExpr(f));
+    if (f.missingIndicator) dense.push(missingExpr(f));
+  }
   const select = [...exprs, ...dense, ...labels.map(labelExpr)];
 
   const groupF = pre.groupFeature ? p.feature(pre.groupFeature) : undefined;
   if (groupF) {
     const col = ident(textCol(groupF.column));
-    joins.push(`LEFT JOIN (SELECT v, row_number() OVER (ORDER BY v)::INTEGER AS id FROM (SELECT DISTINCT ${col} AS v FROM ${rawTable} WHERE ${col} IS NOT NULL)) g ON r.${col} = g.v`);
+    joins.push(
+      `LEFT JOIN (SELECT v, row_number() OVER (ORDER BY v)::INTEGER AS id FROM (SELECT DISTINCT ${col} AS v FROM ${rawTable} WHERE ${col} IS NOT NULL)) g ON r.${col} = g.v`,
+    );
     select.push('COALESCE(g.id, 0)::INTEGER');
   }
-  const itemF = pre.itemFeature ? p.feature(pre.itemFeature) as FittedCategorical : undefined;
+  const itemF = pre.itemFeature ? (p.feature(pre.itemFeature) as FittedCategorical) : undefined;
   const itemIndex = itemF ? cats.findIndex((f) => f.name === itemF.name) : -1;
   if (itemF && itemIndex < 0) {
     const own = categoricalSelect([itemF], 'jitem');
@@ -81,15 +105,27 @@ export async function encodeTable(c: DuckDBConnection, staged: StagedTable, pre:
     offW.append([0], 1);
     let total = 0;
     await streamChunks(c, q.lengths, (chunk, n) => {
-      const len = vectorItems(chunk, 0), offs = new Int32Array(n);
-      for (let r = 0; r < n; r++) { total += len[r]; offs[r] = total; }
+      const len = vectorItems(chunk, 0),
+        offs = new Int32Array(n);
+      for (let r = 0; r < n; r++) {
+        total += len[r];
+        offs[r] = total;
+      }
       offW.append(offs, n);
     });
     offW.close();
     const idW = new ColumnWriter(join(dir, `multi.${i}.ids.i32`), Int32Array);
     await streamChunks(c, q.ids, (chunk, n) => idW.append(vectorItems(chunk, 0), n));
     idW.close();
-    multi.push({ name: f.name, vocabSize: vocabSize(f), dim: f.dim, pooling: f.pooling, offsets: `multi.${i}.offsets.i32`, ids: `multi.${i}.ids.i32`, count: total });
+    multi.push({
+      name: f.name,
+      vocabSize: vocabSize(f),
+      dim: f.dim,
+      pooling: f.pooling,
+      offsets: `multi.${i}.offsets.i32`,
+      ids: `multi.${i}.ids.i32`,
+      count: total,
+    });
   }
 
   return {

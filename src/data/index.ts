@@ -1,6 +1,15 @@
 export type { EncodedSplit, CategoricalColumn, MultiColumn, SplitName } from './types.js';
 export { SPLITS } from './types.js';
-export { prepareData, encodeData, emptySplit, type PreparedData, type EncodedData, type PrepareOptions, type DataReport, type ProgressEvent } from './prepare.js';
+export {
+  prepareData,
+  encodeData,
+  emptySplit,
+  type PreparedData,
+  type EncodedData,
+  type PrepareOptions,
+  type DataReport,
+  type ProgressEvent,
+} from './prepare.js';
 export type { BadRowReport } from './stage.js';
 export { generateFunnel, writeFunnel, type FunnelOptions, type FunnelData, type FunnelProbabilities } from './synth.js';
 export { funnelOracle, formatOracle, type FunnelOracle } from './synth-oracle.js';

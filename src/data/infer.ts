@@ -26,7 +26,11 @@ export interface EncodeRowsOptions {
 }
 
 /** Encode raw rows or a CSV/TSV/Parquet file with a fitted preprocessor. */
-export async function encodeRows(pre: Preprocessor, input: Record<string, unknown>[] | string, opts: EncodeRowsOptions = {}): Promise<EncodedSplit & { badRows: BadRowReport }> {
+export async function encodeRows(
+  pre: Preprocessor,
+  input: Record<string, unknown>[] | string,
+  opts: EncodeRowsOptions = {},
+): Promise<EncodedSplit & { badRows: BadRowReport }> {
   const work = mkdtempSync(join(tmpdir(), 'mtrank-encode-'));
   try {
     const path = typeof input === 'string' ? input : writeRowsCsv(pre, input, join(work, 'rows.csv'));
@@ -34,22 +38,36 @@ export async function encodeRows(pre: Preprocessor, input: Record<string, unknow
     const st = statSync(path);
     const format = opts.reader?.format ?? formatOf(path);
     const file: SourceFile = {
-      path, size: st.size, mtimeMs: st.mtimeMs,
-      options: { format, header: true, nullValues: pre.json.nullValues, skipLines: 0, ...opts.reader, ...(typeof input === 'string' ? {} : { format: 'csv', header: true, delimiter: ',', skipLines: 0, columns: undefined }) },
+      path,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      options: {
+        format,
+        header: true,
+        nullValues: pre.json.nullValues,
+        skipLines: 0,
+        ...opts.reader,
+        ...(typeof input === 'string'
+          ? {}
+          : { format: 'csv', header: true, delimiter: ',', skipLines: 0, columns: undefined }),
+      },
     };
     const withLabels = opts.withLabels ?? false;
     const rules = rulesOf(pre, withLabels);
     const badRows: BadRowReport = { skipped: 0, reasons: {}, examples: [] };
-    return await withConnection(async (c) => {
-      await registerVocabularies(c, pre.json);
-      await stageFiles(c, '__stage_infer', [file], 0, rules, opts.onBadRow ?? 'error', badRows);
-      await c.run('CREATE OR REPLACE TEMP TABLE __raw_infer AS SELECT rowid AS __row, * FROM __stage_infer');
-      const rows = Number((await queryRow(c, 'SELECT count(*) AS n FROM __raw_infer')).n);
-      const dir = join(work, 'split');
-      const m = await encodeTable(c, { table: '__raw_infer', order: '__row' }, pre.json, dir, { withLabels });
-      if (m.rows !== rows) throw new Error(`encoded ${m.rows} of ${rows} rows`);
-      return { ...loadSplit(dir, m), badRows };
-    }, { threads: opts.threads });
+    return await withConnection(
+      async (c) => {
+        await registerVocabularies(c, pre.json);
+        await stageFiles(c, '__stage_infer', [file], 0, rules, opts.onBadRow ?? 'error', badRows);
+        await c.run('CREATE OR REPLACE TEMP TABLE __raw_infer AS SELECT rowid AS __row, * FROM __stage_infer');
+        const rows = Number((await queryRow(c, 'SELECT count(*) AS n FROM __raw_infer')).n);
+        const dir = join(work, 'split');
+        const m = await encodeTable(c, { table: '__raw_infer', order: '__row' }, pre.json, dir, { withLabels });
+        if (m.rows !== rows) throw new Error(`encoded ${m.rows} of ${rows} rows`);
+        return { ...loadSplit(dir, m), badRows };
+      },
+      { threads: opts.threads },
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -13,14 +13,27 @@ import { MtrankError } from '../util/errors.js';
 import { fitPreprocessor } from '../features/fit.js';
 import { Preprocessor } from '../features/preprocessor.js';
 import { coverageLines, pretrainedFileStats } from '../features/pretrained.js';
-import { cacheComplete, cacheKey, loadSplit, publishCache, readManifest, splitBytes, type CacheManifest } from './cache.js';
+import {
+  cacheComplete,
+  cacheKey,
+  loadSplit,
+  publishCache,
+  readManifest,
+  splitBytes,
+  type CacheManifest,
+} from './cache.js';
 import { withConnection, type DuckDBConnection } from './duckdb.js';
 import { encodeTable, type SplitManifest } from './encode.js';
 import { expandSource, type SourceFile } from './sources.js';
 import { stageSplits, type BadRowReport } from './stage.js';
 import { SPLITS, type EncodedSplit, type SplitName } from './types.js';
 
-export interface ProgressEvent { stage: 'cache' | 'read' | 'fit' | 'encode' | 'load' | 'done'; split?: SplitName; rows?: number; message: string }
+export interface ProgressEvent {
+  stage: 'cache' | 'read' | 'fit' | 'encode' | 'load' | 'done';
+  split?: SplitName;
+  rows?: number;
+  message: string;
+}
 
 export interface PrepareOptions {
   /** Overrides config.data.cacheDir. */
@@ -60,52 +73,63 @@ export async function encodeData(config: ExperimentConfig, opts: PrepareOptions 
   const start = performance.now();
   const progress = opts.onProgress ?? (() => {});
   const cacheRoot = opts.cacheDir ?? config.data.cacheDir ?? '.cache/mtrank';
-  return withConnection(async (c) => {
-    const sources = await listSources(c, config);
-    // The vocabulary of a pretrained feature may be extended from its vector file, so the file is an input too.
-    const key = cacheKey(config, [...sources, ...pretrainedFileStats(config)]);
-    const dir = join(cacheRoot, key);
-    const found = opts.useCache === false ? null : readManifest(dir);
-    const cached = found && cacheComplete(dir, found) ? found : null;
-    if (cached) {
-      progress({ stage: 'cache', message: `using cached encoding ${dir}` });
-      const preprocessor = Preprocessor.load(join(dir, 'preprocess.json'));
-      for (const line of coverageLines(preprocessor)) progress({ stage: 'cache', message: line });
-      return { dir, manifest: cached, preprocessor, report: report(cached, dir, true, start) };
-    }
-    progress({ stage: 'read', message: `reading ${sources.length} file(s)` });
-    const staged = await stageSplits(c, config);
-    progress({ stage: 'fit', message: 'fitting vocabularies and statistics on the training split' });
-    const pre = await fitPreprocessor(c, config, staged.tables.train!.table);
-    const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-    mkdirSync(tmp, { recursive: true });
-    try {
-      const preprocessor = new Preprocessor(pre);
-      for (const line of coverageLines(preprocessor)) progress({ stage: 'fit', message: line });
-      preprocessor.save(join(tmp, 'preprocess.json'));
-      const splits: Partial<Record<SplitName, SplitManifest>> = {};
-      for (const s of SPLITS) {
-        const table = staged.tables[s];
-        if (!table) continue;
-        let rows = 0;
-        splits[s] = await encodeTable(c, table, pre, join(tmp, s), {
-          withLabels: true,
-          onChunk: (n) => { rows += n; if (rows % 262144 < n) progress({ stage: 'encode', split: s, rows, message: `encoding ${s}: ${rows} rows` }); },
-        });
-        await c.run(`DROP ${table.view ? 'VIEW' : 'TABLE'} ${table.table}`);
+  return withConnection(
+    async (c) => {
+      const sources = await listSources(c, config);
+      // The vocabulary of a pretrained feature may be extended from its vector file, so the file is an input too.
+      const key = cacheKey(config, [...sources, ...pretrainedFileStats(config)]);
+      const dir = join(cacheRoot, key);
+      const found = opts.useCache === false ? null : readManifest(dir);
+      const cached = found && cacheComplete(dir, found) ? found : null;
+      if (cached) {
+        progress({ stage: 'cache', message: `using cached encoding ${dir}` });
+        const preprocessor = Preprocessor.load(join(dir, 'preprocess.json'));
+        for (const line of coverageLines(preprocessor)) progress({ stage: 'cache', message: line });
+        return { dir, manifest: cached, preprocessor, report: report(cached, dir, true, start) };
       }
-      const manifest: CacheManifest = {
-        version: 1, key, createdAt: new Date().toISOString(),
-        sources: sources.map(({ path, size, mtimeMs }) => ({ path, size, mtimeMs })), splits, badRows: staged.badRows,
-      };
-      publishCache(tmp, dir, manifest);
-      progress({ stage: 'done', message: `encoded into ${dir}` });
-      return { dir, manifest, preprocessor, report: report(manifest, dir, false, start) };
-    } catch (e) {
-      rmSync(tmp, { recursive: true, force: true });
-      throw e;
-    }
-  }, { threads: opts.threads });
+      progress({ stage: 'read', message: `reading ${sources.length} file(s)` });
+      const staged = await stageSplits(c, config);
+      progress({ stage: 'fit', message: 'fitting vocabularies and statistics on the training split' });
+      const pre = await fitPreprocessor(c, config, staged.tables.train!.table);
+      const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+      mkdirSync(tmp, { recursive: true });
+      try {
+        const preprocessor = new Preprocessor(pre);
+        for (const line of coverageLines(preprocessor)) progress({ stage: 'fit', message: line });
+        preprocessor.save(join(tmp, 'preprocess.json'));
+        const splits: Partial<Record<SplitName, SplitManifest>> = {};
+        for (const s of SPLITS) {
+          const table = staged.tables[s];
+          if (!table) continue;
+          let rows = 0;
+          splits[s] = await encodeTable(c, table, pre, join(tmp, s), {
+            withLabels: true,
+            onChunk: (n) => {
+              rows += n;
+              if (rows % 262144 < n)
+                progress({ stage: 'encode', split: s, rows, message: `encoding ${s}: ${rows} rows` });
+            },
+          });
+          await c.run(`DROP ${table.view ? 'VIEW' : 'TABLE'} ${table.table}`);
+        }
+        const manifest: CacheManifest = {
+          version: 1,
+          key,
+          createdAt: new Date().toISOString(),
+          sources: sources.map(({ path, size, mtimeMs }) => ({ path, size, mtimeMs })),
+          splits,
+          badRows: staged.badRows,
+        };
+        publishCache(tmp, dir, manifest);
+        progress({ stage: 'done', message: `encoded into ${dir}` });
+        return { dir, manifest, preprocessor, report: report(manifest, dir, false, start) };
+      } catch (e) {
+        rmSync(tmp, { recursive: true, force: true });
+        throw e;
+      }
+    },
+    { threads: opts.threads },
+  );
 }
 
 /** Encode (or reuse the cache) and load train/valid/test into memory. */
@@ -117,7 +141,9 @@ export async function prepareData(config: ExperimentConfig, opts: PrepareOptions
     if (!m) return emptySplit(encoded.manifest.splits.train!);
     const mb = splitBytes(m) / 2 ** 20;
     if (mb > config.data.memoryLimitMb) {
-      throw new MtrankError(`${s} split needs ${mb.toFixed(0)} MB in memory, above data.memoryLimitMb = ${config.data.memoryLimitMb}; raise the limit or stream it (encodeData + streamBatches)`);
+      throw new MtrankError(
+        `${s} split needs ${mb.toFixed(0)} MB in memory, above data.memoryLimitMb = ${config.data.memoryLimitMb}; raise the limit or stream it (encodeData + streamBatches)`,
+      );
     }
     opts.onProgress?.({ stage: 'load', split: s, rows: m.rows, message: `loading ${s} (${m.rows} rows)` });
     return loadSplit(join(encoded.dir, s), m);
@@ -131,9 +157,22 @@ export async function prepareData(config: ExperimentConfig, opts: PrepareOptions
 export function emptySplit(like: SplitManifest): EncodedSplit {
   return {
     rows: 0,
-    categorical: like.categorical.map((c) => ({ name: c.name, ids: new Int32Array(0), vocabSize: c.vocabSize, dim: c.dim })),
-    multi: like.multi.map((x) => ({ name: x.name, offsets: new Int32Array(1), ids: new Int32Array(0), vocabSize: x.vocabSize, dim: x.dim, pooling: x.pooling })),
-    dense: new Float32Array(0), denseNames: like.denseNames,
+    categorical: like.categorical.map((c) => ({
+      name: c.name,
+      ids: new Int32Array(0),
+      vocabSize: c.vocabSize,
+      dim: c.dim,
+    })),
+    multi: like.multi.map((x) => ({
+      name: x.name,
+      offsets: new Int32Array(1),
+      ids: new Int32Array(0),
+      vocabSize: x.vocabSize,
+      dim: x.dim,
+      pooling: x.pooling,
+    })),
+    dense: new Float32Array(0),
+    denseNames: like.denseNames,
     labels: Object.fromEntries(like.labels.map((l) => [l.task, new Uint8Array(0)])),
     ...(like.group ? { group: new Int32Array(0) } : {}),
     ...(like.item ? { item: new Int32Array(0) } : {}),
@@ -141,12 +180,20 @@ export function emptySplit(like: SplitManifest): EncodedSplit {
 }
 
 async function listSources(c: DuckDBConnection, config: ExperimentConfig): Promise<SourceFile[]> {
-  const d = config.data, files: SourceFile[] = [];
-  for (const src of [d.source, d.train, d.valid, d.test]) if (src) files.push(...await expandSource(c, src, d));
+  const d = config.data,
+    files: SourceFile[] = [];
+  for (const src of [d.source, d.train, d.valid, d.test]) if (src) files.push(...(await expandSource(c, src, d)));
   return files;
 }
 
 function report(m: CacheManifest, dir: string, cached: boolean, start: number): DataReport {
   const rows = Object.fromEntries(SPLITS.map((s) => [s, m.splits[s]?.rows ?? 0])) as Record<SplitName, number>;
-  return { cached, dir, rows, badRows: m.badRows, seconds: (performance.now() - start) / 1000, sources: m.sources.map((s) => s.path) };
+  return {
+    cached,
+    dir,
+    rows,
+    badRows: m.badRows,
+    seconds: (performance.now() - start) / 1000,
+    sources: m.sources.map((s) => s.path),
+  };
 }

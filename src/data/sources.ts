@@ -17,7 +17,12 @@ export interface ReaderOptions {
   skipLines: number;
 }
 
-export interface SourceFile { path: string; options: ReaderOptions; size: number; mtimeMs: number }
+export interface SourceFile {
+  path: string;
+  options: ReaderOptions;
+  size: number;
+  mtimeMs: number;
+}
 
 const isGlob = (p: string) => /[*?[{]/.test(p);
 
@@ -29,7 +34,9 @@ export async function expandSource(c: DuckDBConnection, src: SourceConfig, data:
   for (const pattern of patterns) {
     let paths: string[];
     if (isGlob(pattern)) {
-      paths = (await queryRows(c, `SELECT file FROM glob(${sqlString(pattern)}) ORDER BY file`)).map((r) => String(r.file));
+      paths = (await queryRows(c, `SELECT file FROM glob(${sqlString(pattern)}) ORDER BY file`)).map((r) =>
+        String(r.file),
+      );
       if (paths.length === 0) throw new MtrankError(`${pattern}: no file matches this pattern`);
     } else {
       if (!existsSync(pattern)) throw new MtrankError(`${pattern}: file not found`);
@@ -39,7 +46,9 @@ export async function expandSource(c: DuckDBConnection, src: SourceConfig, data:
       const st = statSync(path);
       const format = obj.format ?? data.format;
       files.push({
-        path, size: st.size, mtimeMs: st.mtimeMs,
+        path,
+        size: st.size,
+        mtimeMs: st.mtimeMs,
         options: {
           format: format === 'auto' ? formatOf(path) : format,
           header: obj.header ?? data.header,
@@ -67,13 +76,22 @@ export function readerSql(file: SourceFile, rejects?: { table: string; scan: str
   const o = file.options;
   if (o.format === 'parquet') return `read_parquet(${sqlString(file.path)})`;
   const args = [
-    sqlString(file.path), 'all_varchar = true', `header = ${o.header}`, `skip = ${o.skipLines}`,
+    sqlString(file.path),
+    'all_varchar = true',
+    `header = ${o.header}`,
+    `skip = ${o.skipLines}`,
     `delim = ${sqlString(o.delimiter ?? (o.format === 'tsv' ? '\t' : ','))}`,
-    `nullstr = ${sqlList(['', ...o.nullValues])}`, 'null_padding = false',
+    `nullstr = ${sqlList(['', ...o.nullValues])}`,
+    'null_padding = false',
   ];
   if (o.quote !== undefined) args.push(`quote = ${sqlString(o.quote)}`);
   if (o.columns) args.push(`names = ${sqlList(o.columns)}`);
-  if (rejects) args.push('store_rejects = true', `rejects_table = ${sqlString(rejects.table)}`, `rejects_scan = ${sqlString(rejects.scan)}`);
+  if (rejects)
+    args.push(
+      'store_rejects = true',
+      `rejects_table = ${sqlString(rejects.table)}`,
+      `rejects_scan = ${sqlString(rejects.scan)}`,
+    );
   return `read_csv(${args.join(', ')})`;
 }
 

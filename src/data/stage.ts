@@ -8,7 +8,15 @@ import { MtrankError, placeMessage } from '../util/errors.js';
 import { ident, queryRow, queryRows, sqlString, type DuckDBConnection } from './duckdb.js';
 import { expandSource, linesBeforeData, readerSql, type SourceFile } from './sources.js';
 import { SPLITS, type SplitName } from './types.js';
-import { BINARY_LABEL_VALUES, POSITIVE_LABEL_VALUES, TIME_COL, badCol, labelCol, numCol, textCol } from '../features/sql.js';
+import {
+  BINARY_LABEL_VALUES,
+  POSITIVE_LABEL_VALUES,
+  TIME_COL,
+  badCol,
+  labelCol,
+  numCol,
+  textCol,
+} from '../features/sql.js';
 import { featureColumn, fittedLabels } from '../features/fit.js';
 import type { FittedLabel } from '../features/preprocessor.js';
 
@@ -22,7 +30,11 @@ export interface BadRowReport {
 }
 
 /** A staged table and the column that orders its rows as in the files (always `__row`, a materialised rowid). */
-export interface StagedTable { table: string; order: string; /** A view over one split table (drop it as a VIEW). */ view?: boolean }
+export interface StagedTable {
+  table: string;
+  order: string;
+  /** A view over one split table (drop it as a VIEW). */ view?: boolean;
+}
 
 export interface Staged {
   files: SourceFile[];
@@ -47,7 +59,8 @@ export function rowRules(config: ExperimentConfig, withLabels = true): RowRules 
   const numeric = [...new Set(feats.filter(([, f]) => f.type === 'numeric').map(([n, f]) => featureColumn(n, f)))];
   const labels = withLabels ? fittedLabels(config) : [];
   const split = config.data.split;
-  const time = split?.method === 'time' ? { column: split.column, numeric: typeof split.validFrom === 'number' } : undefined;
+  const time =
+    split?.method === 'time' ? { column: split.column, numeric: typeof split.validFrom === 'number' } : undefined;
   const required = [...new Set([...text, ...numeric, ...labels.map((l) => l.column), ...(time ? [time.column] : [])])];
   return { text, numeric, labels, time, required };
 }
@@ -57,34 +70,51 @@ export function rowRules(config: ExperimentConfig, withLabels = true): RowRules 
  * each checked value a `bad:` column holding the raw text (or '' for a missing value) only where it breaks its rule.
  */
 function stagedColumns(rules: RowRules): { select: string[]; checks: Check[] } {
-  const select: string[] = [], checks: Check[] = [];
+  const select: string[] = [],
+    checks: Check[] = [];
   const raw = (col: string) => `CAST(${ident(col)} AS VARCHAR)`;
   for (const col of rules.text) select.push(`${raw(col)} AS ${ident(textCol(col))}`);
   for (const col of rules.numeric) {
     const x = `TRY_CAST(${raw(col)} AS DOUBLE)`;
     select.push(`${x} AS ${ident(numCol(col))}`);
     const bad = badCol(numCol(col));
-    select.push(`CASE WHEN ${ident(col)} IS NOT NULL AND NOT COALESCE(isfinite(${x}), false) THEN ${raw(col)} END AS ${ident(bad)}`);
+    select.push(
+      `CASE WHEN ${ident(col)} IS NOT NULL AND NOT COALESCE(isfinite(${x}), false) THEN ${raw(col)} END AS ${ident(bad)}`,
+    );
     checks.push({ reason: 'not a finite number', column: col, bad, expected: 'expected a finite number' });
   }
   for (const l of rules.labels) {
-    const v = `trim(${raw(l.column)})`, allowed = l.positive ? (l.negative ? [...l.positive, ...l.negative] : undefined) : BINARY_LABEL_VALUES;
+    const v = `trim(${raw(l.column)})`,
+      allowed = l.positive ? (l.negative ? [...l.positive, ...l.negative] : undefined) : BINARY_LABEL_VALUES;
     const value = l.positive
       ? `CASE WHEN ${v} IN (${l.positive.map(sqlString).join(', ')}) THEN 1 WHEN ${l.negative ? `${v} IN (${l.negative.map(sqlString).join(', ')})` : `${v} IS NOT NULL`} THEN 0 END`
       : `CASE WHEN ${v} IN (${POSITIVE_LABEL_VALUES.map(sqlString).join(', ')}) THEN 1 WHEN ${v} IN (${BINARY_LABEL_VALUES.map(sqlString).join(', ')}) THEN 0 END`;
     select.push(`(${value})::UTINYINT AS ${ident(labelCol(l.task))}`);
     const bad = badCol(labelCol(l.task));
     select.push(`CASE WHEN (${value}) IS NULL THEN COALESCE(${raw(l.column)}, '') END AS ${ident(bad)}`);
-    checks.push(allowed
-      ? { reason: `label of ${l.task} outside its rule`, column: l.column, bad, expected: `label outside its rule (expected one of ${allowed.join(', ')})` }
-      : { reason: `label of ${l.task} missing`, column: l.column, bad, expected: 'label missing' });
+    checks.push(
+      allowed
+        ? {
+            reason: `label of ${l.task} outside its rule`,
+            column: l.column,
+            bad,
+            expected: `label outside its rule (expected one of ${allowed.join(', ')})`,
+          }
+        : { reason: `label of ${l.task} missing`, column: l.column, bad, expected: 'label missing' },
+    );
   }
   if (rules.time) {
-    const t = rules.time, x = `TRY_CAST(${raw(t.column)} AS ${t.numeric ? 'DOUBLE' : 'TIMESTAMP'})`;
+    const t = rules.time,
+      x = `TRY_CAST(${raw(t.column)} AS ${t.numeric ? 'DOUBLE' : 'TIMESTAMP'})`;
     select.push(`${x} AS ${ident(TIME_COL)}`);
     const bad = badCol(TIME_COL);
     select.push(`CASE WHEN ${x} IS NULL THEN COALESCE(${raw(t.column)}, '') END AS ${ident(bad)}`);
-    checks.push({ reason: 'unreadable time', column: t.column, bad, expected: t.numeric ? 'expected a number (time split column)' : 'expected a timestamp (time split column)' });
+    checks.push({
+      reason: 'unreadable time',
+      column: t.column,
+      bad,
+      expected: t.numeric ? 'expected a number (time split column)' : 'expected a timestamp (time split column)',
+    });
   }
   return { select, checks };
 }
@@ -94,7 +124,8 @@ function stagedColumns(rules: RowRules): { select: string[]; checks: Check[] } {
  * explicit files per split, where a `split` with an explicit `train` carves train/valid out of it.
  */
 export async function stageSplits(c: DuckDBConnection, config: ExperimentConfig): Promise<Staged> {
-  const d = config.data, rules = rowRules(config);
+  const d = config.data,
+    rules = rowRules(config);
   const files: SourceFile[] = [];
   const badRows: BadRowReport = { skipped: 0, reasons: {}, examples: [] };
   const tables: Partial<Record<SplitName, StagedTable>> = {};
@@ -110,7 +141,10 @@ export async function stageSplits(c: DuckDBConnection, config: ExperimentConfig)
   if (d.source) {
     const own = await stage('__stage_all', d.source);
     await splitStaged(c, config, '__stage_all', SPLITS);
-    for (const s of SPLITS) { tables[s] = { table: `__raw_${s}`, order: '__row', view: true }; origin[s] = `${paths(own)} after the ${d.split!.method} split`; }
+    for (const s of SPLITS) {
+      tables[s] = { table: `__raw_${s}`, order: '__row', view: true };
+      origin[s] = `${paths(own)} after the ${d.split!.method} split`;
+    }
   } else {
     for (const s of SPLITS) {
       const src = d[s];
@@ -120,7 +154,10 @@ export async function stageSplits(c: DuckDBConnection, config: ExperimentConfig)
       if (s === 'train' && d.split) {
         // Validation carved from the training files (seeded), so early stopping never looks at the test file.
         await splitStaged(c, config, '__stage_train', ['train', 'valid']);
-        for (const k of ['train', 'valid'] as const) { tables[k] = { table: `__raw_${k}`, order: '__row', view: true }; origin[k] = `${paths(own)} after the random split of data.train`; }
+        for (const k of ['train', 'valid'] as const) {
+          tables[k] = { table: `__raw_${k}`, order: '__row', view: true };
+          origin[k] = `${paths(own)} after the random split of data.train`;
+        }
         continue;
       }
       await c.run(`CREATE OR REPLACE TEMP TABLE __raw_${s} AS SELECT rowid AS __row, * FROM __stage_${s}`);
@@ -130,47 +167,81 @@ export async function stageSplits(c: DuckDBConnection, config: ExperimentConfig)
   }
   for (const [s, t] of Object.entries(tables) as [SplitName, StagedTable][]) {
     const n = Number((await queryRow(c, `SELECT count(*) AS n FROM ${t.table}`)).n);
-    if (n === 0) throw new MtrankError(`${s} split is empty (${origin[s]}${badRows.skipped ? `; ${badRows.skipped} bad rows were skipped` : ''})`);
+    if (n === 0)
+      throw new MtrankError(
+        `${s} split is empty (${origin[s]}${badRows.skipped ? `; ${badRows.skipped} bad rows were skipped` : ''})`,
+      );
   }
   return { files, tables, badRows };
 }
 
 /** Where each file's rows sit in a staged table, to turn a rowid back into a file line. */
-interface FileSpan { file: SourceFile; index: number; start: number; rows: number; rejectedBefore: number[] }
+interface FileSpan {
+  file: SourceFile;
+  index: number;
+  start: number;
+  rows: number;
+  rejectedBefore: number[];
+}
 
 /**
  * Read files into one table (in file order, so rowid follows the files) with a __file column, enforcing the
  * structural and value rules.
  */
 export async function stageFiles(
-  c: DuckDBConnection, table: string, files: SourceFile[], firstIndex: number, rules: RowRules,
-  onBadRow: 'error' | 'skip', report: BadRowReport,
+  c: DuckDBConnection,
+  table: string,
+  files: SourceFile[],
+  firstIndex: number,
+  rules: RowRules,
+  onBadRow: 'error' | 'skip',
+  report: BadRowReport,
 ): Promise<void> {
   const spans: FileSpan[] = [];
   let start = 0;
   for (let k = 0; k < files.length; k++) {
-    const f = files[k], index = firstIndex + k;
+    const f = files[k],
+      index = firstIndex + k;
     // Column checks need a sniff of the file: done up front only for header-less files (the field count),
     // otherwise only when the read fails, to name the missing column.
     const checkColumns = async () => {
       const columns = await fileColumns(c, f);
       if (f.options.columns && f.options.format !== 'parquet' && columns.length !== f.options.columns.length)
-        throw new MtrankError(placeMessage({ file: f.path, line: linesBeforeData(f) + 1 }, `rows have ${columns.length} fields but columns: names ${f.options.columns.length}`));
+        throw new MtrankError(
+          placeMessage(
+            { file: f.path, line: linesBeforeData(f) + 1 },
+            `rows have ${columns.length} fields but columns: names ${f.options.columns.length}`,
+          ),
+        );
       for (const col of rules.required) {
         if (!columns.includes(col)) {
-          throw new MtrankError(placeMessage({ file: f.path, line: f.options.header && f.options.format !== 'parquet' ? f.options.skipLines + 1 : undefined, column: col },
-            `column not found (the file has: ${columns.join(', ')})`));
+          throw new MtrankError(
+            placeMessage(
+              {
+                file: f.path,
+                line: f.options.header && f.options.format !== 'parquet' ? f.options.skipLines + 1 : undefined,
+                column: col,
+              },
+              `column not found (the file has: ${columns.join(', ')})`,
+            ),
+          );
         }
       }
     };
     if (f.options.columns && f.options.format !== 'parquet') await checkColumns();
     const run = async (sql: string) => {
-      try { await c.run(sql); } catch (e) { await checkColumns(); throw e; }
+      try {
+        await c.run(sql);
+      } catch (e) {
+        await checkColumns();
+        throw e;
+      }
     };
     const cells = stagedColumns(rules).select.join(', ');
-    const insert = (reader: string) => k === 0
-      ? `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT ${index}::INTEGER AS __file, ${cells} FROM ${reader}`
-      : `INSERT INTO ${table} SELECT ${index}::INTEGER AS __file, ${cells} FROM ${reader}`;
+    const insert = (reader: string) =>
+      k === 0
+        ? `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT ${index}::INTEGER AS __file, ${cells} FROM ${reader}`
+        : `INSERT INTO ${table} SELECT ${index}::INTEGER AS __file, ${cells} FROM ${reader}`;
     let rejectedBefore: number[] = [];
     if (f.options.format === 'parquet') {
       await run(insert(readerSql(f)));
@@ -179,7 +250,12 @@ export async function stageFiles(
       const rejects = { table: `__rejects_${index}`, scan: `__rejscan_${index}` };
       let strictError: Error | undefined;
       if (onBadRow === 'error') {
-        try { await c.run(insert(readerSql(f))); } catch (e) { await checkColumns(); strictError = e as Error; }
+        try {
+          await c.run(insert(readerSql(f)));
+        } catch (e) {
+          await checkColumns();
+          strictError = e as Error;
+        }
       }
       if (onBadRow === 'skip' || strictError) {
         await run(insert(readerSql(f, rejects)));
@@ -198,7 +274,9 @@ async function fileColumns(c: DuckDBConnection, f: SourceFile): Promise<string[]
     return (await queryRows(c, `DESCRIBE SELECT * FROM ${readerSql(f)}`)).map((r) => String(r.column_name));
   } catch {
     // A file bad enough to defeat the dialect sniffer: sniff again tolerating bad rows; they are reported later.
-    return (await queryRows(c, `DESCRIBE SELECT * FROM ${readerSql(f, { table: '__sniff_rejects', scan: '__sniff_scan' })}`)).map((r) => String(r.column_name));
+    return (
+      await queryRows(c, `DESCRIBE SELECT * FROM ${readerSql(f, { table: '__sniff_rejects', scan: '__sniff_scan' })}`)
+    ).map((r) => String(r.column_name));
   }
 }
 
@@ -206,15 +284,24 @@ async function fileColumns(c: DuckDBConnection, f: SourceFile): Promise<string[]
  * Rows with the wrong number of fields, from DuckDB's rejects table. Returns, for each rejected line in order,
  * how many accepted rows precede it (to map accepted rows back to file lines).
  */
-async function checkStructure(c: DuckDBConnection, f: SourceFile, rej: string, onBadRow: 'error' | 'skip', report: BadRowReport, strictError?: Error): Promise<number[]> {
+async function checkStructure(
+  c: DuckDBConnection,
+  f: SourceFile,
+  rej: string,
+  onBadRow: 'error' | 'skip',
+  report: BadRowReport,
+  strictError?: Error,
+): Promise<number[]> {
   const rows = await queryRows(c, `SELECT line, column_name, error_type, error_message FROM ${rej} ORDER BY line`);
   if (rows.length === 0) {
     if (strictError) throw new MtrankError(`${f.path}: cannot read the file: ${strictError.message.split('\n')[0]}`);
     return [];
   }
   const first = rows[0];
-  const message = placeMessage({ file: f.path, line: Number(first.line), column: first.column_name ? String(first.column_name) : undefined },
-    `wrong number of fields (${String(first.error_message).split('\n')[0]})`);
+  const message = placeMessage(
+    { file: f.path, line: Number(first.line), column: first.column_name ? String(first.column_name) : undefined },
+    `wrong number of fields (${String(first.error_message).split('\n')[0]})`,
+  );
   if (onBadRow === 'error') throw new MtrankError(message);
   report.skipped += rows.length;
   report.reasons['wrong number of fields'] = (report.reasons['wrong number of fields'] ?? 0) + rows.length;
@@ -232,20 +319,45 @@ function placeOf(spans: FileSpan[], rowid: number, column: string) {
   return { file: s.file.path, line: r + linesBeforeData(s.file) + skipped, column };
 }
 
-interface Check { reason: string; column: string; bad: string; expected: string }
+interface Check {
+  reason: string;
+  column: string;
+  bad: string;
+  expected: string;
+}
 
 /** Labels outside their rule, non-numbers and NaN/Infinity in numeric columns, unreadable time values. */
-async function checkValues(c: DuckDBConnection, table: string, spans: FileSpan[], rules: RowRules, onBadRow: 'error' | 'skip', report: BadRowReport): Promise<void> {
+async function checkValues(
+  c: DuckDBConnection,
+  table: string,
+  spans: FileSpan[],
+  rules: RowRules,
+  onBadRow: 'error' | 'skip',
+  report: BadRowReport,
+): Promise<void> {
   const checks = stagedColumns(rules).checks;
   if (checks.length === 0) return;
-  const counts = await queryRow(c, `SELECT ${checks.map((k, i) => `count(${ident(k.bad)}) AS n${i}`).join(', ')} FROM ${table}`);
+  const counts = await queryRow(
+    c,
+    `SELECT ${checks.map((k, i) => `count(${ident(k.bad)}) AS n${i}`).join(', ')} FROM ${table}`,
+  );
   const failing = checks.map((k, i) => ({ ...k, n: Number(counts[`n${i}`]) })).filter((k) => k.n > 0);
   if (failing.length === 0) return;
   const places: { k: (typeof failing)[number]; rowid: number; message: string }[] = [];
   for (const k of failing) {
-    const r = await queryRow(c, `SELECT rowid AS id, ${ident(k.bad)} AS v FROM ${table} WHERE ${ident(k.bad)} IS NOT NULL ORDER BY rowid LIMIT 1`);
+    const r = await queryRow(
+      c,
+      `SELECT rowid AS id, ${ident(k.bad)} AS v FROM ${table} WHERE ${ident(k.bad)} IS NOT NULL ORDER BY rowid LIMIT 1`,
+    );
     const v = String(r.v);
-    places.push({ k, rowid: Number(r.id), message: placeMessage(placeOf(spans, Number(r.id), k.column), `${k.expected}, got ${v === '' ? 'a missing value' : `'${v}'`}`) });
+    places.push({
+      k,
+      rowid: Number(r.id),
+      message: placeMessage(
+        placeOf(spans, Number(r.id), k.column),
+        `${k.expected}, got ${v === '' ? 'a missing value' : `'${v}'`}`,
+      ),
+    });
   }
   places.sort((a, b) => a.rowid - b.rowid);
   if (onBadRow === 'error') throw new MtrankError(places[0].message);
@@ -263,12 +375,20 @@ async function checkValues(c: DuckDBConnection, table: string, spans: FileSpan[]
  * Split one staged table into the views __raw_<name> for `names` (train/valid/test of a source, or train/valid
  * carved from data.train): by seeded random ratios, or by time.
  */
-async function splitStaged(c: DuckDBConnection, config: ExperimentConfig, staged: string, names: readonly SplitName[]): Promise<void> {
+async function splitStaged(
+  c: DuckDBConnection,
+  config: ExperimentConfig,
+  staged: string,
+  names: readonly SplitName[],
+): Promise<void> {
   const s = config.data.split!;
   let conds: string[];
   if (s.method === 'random') {
     const ratios = randomSplitRatios(config.data);
-    if (ratios.length !== names.length) throw new MtrankError(`data.split.ratios: expected ${names.length} ratios (${names.join(', ')}), got ${ratios.length}`);
+    if (ratios.length !== names.length)
+      throw new MtrankError(
+        `data.split.ratios: expected ${names.length} ratios (${names.join(', ')}), got ${ratios.length}`,
+      );
     const total = ratios.reduce((a, b) => a + b, 0);
     if (!(total > 0)) throw new MtrankError('data.split.ratios: expected a positive sum');
     const u = `((hash(rowid, ${s.seed ?? config.seed}) % 1000000007) / 1000000007.0)`;
@@ -276,9 +396,12 @@ async function splitStaged(c: DuckDBConnection, config: ExperimentConfig, staged
     conds = ratios.slice(0, -1).map((r) => `${u} < ${(upTo += r) / total}`);
   } else {
     const numeric = typeof s.validFrom === 'number';
-    if (numeric !== (typeof s.testFrom === 'number')) throw new MtrankError('data.split: expected validFrom and testFrom of the same kind (both numbers or both timestamps)');
+    if (numeric !== (typeof s.testFrom === 'number'))
+      throw new MtrankError(
+        'data.split: expected validFrom and testFrom of the same kind (both numbers or both timestamps)',
+      );
     const t = ident(TIME_COL);
-    const lit = (v: string | number) => numeric ? String(v) : `TRY_CAST(${sqlString(String(v))} AS TIMESTAMP)`;
+    const lit = (v: string | number) => (numeric ? String(v) : `TRY_CAST(${sqlString(String(v))} AS TIMESTAMP)`);
     if (!numeric) {
       for (const k of ['validFrom', 'testFrom'] as const) {
         const ok = (await queryRow(c, `SELECT ${lit(s[k])} IS NOT NULL AS ok`)).ok;
@@ -290,7 +413,10 @@ async function splitStaged(c: DuckDBConnection, config: ExperimentConfig, staged
   // One copy that materialises rowid as __row (in a join-free query: DuckDB may mix up a view's rowid under
   // joins) and the split of each row (the first condition that holds, else the last split); the splits are views filtering it.
   const which = `CASE ${conds.map((k, i) => `WHEN ${k} THEN ${i}`).join(' ')} ELSE ${conds.length} END`;
-  await c.run(`CREATE OR REPLACE TEMP TABLE __raw_split AS SELECT rowid AS __row, (${which})::UTINYINT AS __split, * FROM ${staged}`);
+  await c.run(
+    `CREATE OR REPLACE TEMP TABLE __raw_split AS SELECT rowid AS __row, (${which})::UTINYINT AS __split, * FROM ${staged}`,
+  );
   await c.run(`DROP TABLE ${staged}`);
-  for (let i = 0; i < names.length; i++) await c.run(`CREATE OR REPLACE TEMP VIEW __raw_${names[i]} AS SELECT * FROM __raw_split WHERE __split = ${i}`);
+  for (let i = 0; i < names.length; i++)
+    await c.run(`CREATE OR REPLACE TEMP VIEW __raw_${names[i]} AS SELECT * FROM __raw_split WHERE __split = ${i}`);
 }

@@ -48,9 +48,11 @@ export function funnelOracle(d: FunnelData, split: { validFrom: number; testFrom
 function oracleSlice(d: FunnelData, p: FunnelProbabilities, keep: (day: number) => boolean): OracleSlice {
   const idx: number[] = [];
   for (let r = 0; r < d.rows; r++) if (keep(d.day[r])) idx.push(r);
-  const positives = {} as OracleSlice['positives'], aucs = {} as OracleSlice['auc'];
+  const positives = {} as OracleSlice['positives'],
+    aucs = {} as OracleSlice['auc'];
   for (const t of FUNNEL_TASKS) {
-    const y = Uint8Array.from(idx, (r) => d[t][r]), s = Float32Array.from(idx, (r) => p[t][r]);
+    const y = Uint8Array.from(idx, (r) => d[t][r]),
+      s = Float32Array.from(idx, (r) => p[t][r]);
     positives[t] = y.reduce((a, b) => a + b, 0);
     aucs[t] = hasBothClasses(y) ? auc(s, y) : null;
   }
@@ -64,10 +66,18 @@ export function formatOracle(o: FunnelOracle): string {
   const last = o.byDay.length ? o.byDay[o.byDay.length - 1].day : t;
   const range = (a: number, b: number) => (a === b ? `${a}` : `${a}-${b}`);
   const rows = [
-    ['train', range(0, v - 1), o.splits.train], ['valid', range(v, t - 1), o.splits.valid],
-    ['test', range(t, Math.max(t, last)), o.splits.test], ['all', range(0, last), o.all],
+    ['train', range(0, v - 1), o.splits.train],
+    ['valid', range(v, t - 1), o.splits.valid],
+    ['test', range(t, Math.max(t, last)), o.splits.test],
+    ['all', range(0, last), o.all],
   ] as const;
-  const table = [['split', 'days', 'rows', ...FUNNEL_TASKS], ...rows.map(([n, days, s]) => [n, days, String(s.rows), ...FUNNEL_TASKS.map((k) => f(s.auc[k]))])];
+  const table = [
+    ['split', 'days', 'rows', ...FUNNEL_TASKS],
+    ...rows.map(([n, days, s]) => [n, days, String(s.rows), ...FUNNEL_TASKS.map((k) => f(s.auc[k]))]),
+  ];
   const widths = table[0].map((_, k) => Math.max(...table.map((r) => r[k].length)));
-  return ['oracle AUC (true probabilities vs drawn labels: the ceiling of any model)', ...table.map((r) => r.map((c, k) => c.padEnd(widths[k])).join('  '))].join('\n');
+  return [
+    'oracle AUC (true probabilities vs drawn labels: the ceiling of any model)',
+    ...table.map((r) => r.map((c, k) => c.padEnd(widths[k])).join('  ')),
+  ].join('\n');
 }

@@ -36,14 +36,24 @@ const EPOCH_START = 1_704_067_200; // 2024-01-01T00:00:00Z
 
 export interface FunnelData {
   rows: number;
-  ts: Int32Array; day: Int32Array; hour: Int32Array;
-  user: Int32Array; item: Int32Array; shop: Int32Array; category: Int32Array;
-  device: Uint8Array; position: Int32Array;
-  price: Float32Array; userActivity: Float32Array;
+  ts: Int32Array;
+  day: Int32Array;
+  hour: Int32Array;
+  user: Int32Array;
+  item: Int32Array;
+  shop: Int32Array;
+  category: Int32Array;
+  device: Uint8Array;
+  position: Int32Array;
+  price: Float32Array;
+  userActivity: Float32Array;
   /** NaN = missing (about 5% of rows). */
   userAge: Float32Array;
-  itemImpressions: Int32Array; itemClicks: Int32Array;
-  click: Uint8Array; cart: Uint8Array; order: Uint8Array;
+  itemImpressions: Int32Array;
+  itemClicks: Int32Array;
+  click: Uint8Array;
+  cart: Uint8Array;
+  order: Uint8Array;
   /** Tags of each item ("t3|t17"), indexed by item id. */
   itemTags: string[];
   /** First day each item can be shown. */
@@ -55,18 +65,27 @@ export interface FunnelData {
   probabilities?: FunnelProbabilities;
 }
 
-export interface FunnelProbabilities { click: Float32Array; cart: Float32Array; order: Float32Array }
+export interface FunnelProbabilities {
+  click: Float32Array;
+  cart: Float32Array;
+  order: Float32Array;
+}
 
 function resolved(o: FunnelOptions) {
   const rows = o.rows;
-  if (!Number.isInteger(rows) || rows < 1) throw new MtrankError(`synth: expected a positive integer number of rows, got ${rows}`);
+  if (!Number.isInteger(rows) || rows < 1)
+    throw new MtrankError(`synth: expected a positive integer number of rows, got ${rows}`);
   return {
-    rows, seed: o.seed ?? 42,
+    rows,
+    seed: o.seed ?? 42,
     users: o.users ?? Math.max(50, Math.round(rows / 40)),
     items: o.items ?? Math.max(100, Math.round(rows / 60)),
     days: o.days ?? 14,
-    clickRate: o.clickRate ?? 0.1, cartRate: o.cartRate ?? 0.01, orderRate: o.orderRate ?? 0.001,
-    newItemShare: o.newItemShare ?? 0.3, latentDim: o.latentDim ?? 8,
+    clickRate: o.clickRate ?? 0.1,
+    cartRate: o.cartRate ?? 0.01,
+    orderRate: o.orderRate ?? 0.001,
+    newItemShare: o.newItemShare ?? 0.3,
+    latentDim: o.latentDim ?? 8,
   };
 }
 
@@ -74,27 +93,38 @@ function resolved(o: FunnelOptions) {
 export function generateFunnel(options: FunnelOptions): FunnelData {
   const o = resolved(options);
   if (!(o.orderRate <= o.cartRate && o.cartRate <= o.clickRate && o.clickRate < 1 && o.orderRate > 0))
-    throw new MtrankError(`synth: expected 0 < orderRate <= cartRate <= clickRate < 1, got ${o.orderRate}, ${o.cartRate}, ${o.clickRate}`);
+    throw new MtrankError(
+      `synth: expected 0 < orderRate <= cartRate <= clickRate < 1, got ${o.orderRate}, ${o.cartRate}, ${o.clickRate}`,
+    );
   const rng = new Rng(o.seed);
-  const K = o.latentDim, U = o.users, I = o.items, N = o.rows;
+  const K = o.latentDim,
+    U = o.users,
+    I = o.items,
+    N = o.rows;
   const categories = Math.max(5, Math.round(Math.sqrt(I)));
   const shops = Math.max(5, Math.round(I / 15));
 
   // Latent vectors: categories give items a shared direction, so category and tags carry signal too.
   const catVec = normals(rng.fork('cat'), categories * K, 1);
-  const itemVec = new Float32Array(I * K), userVec = normals(rng.fork('user'), U * K, 1 / Math.sqrt(K));
-  const itemCat = new Int32Array(I), itemShop = new Int32Array(I), itemPrice = new Float32Array(I);
-  const itemQuality = new Float32Array(I), itemFirstDay = new Int32Array(I), itemTags: string[] = [];
+  const itemVec = new Float32Array(I * K),
+    userVec = normals(rng.fork('user'), U * K, 1 / Math.sqrt(K));
+  const itemCat = new Int32Array(I),
+    itemShop = new Int32Array(I),
+    itemPrice = new Float32Array(I);
+  const itemQuality = new Float32Array(I),
+    itemFirstDay = new Int32Array(I),
+    itemTags: string[] = [];
   const ir = rng.fork('items');
   for (let i = 0; i < I; i++) {
     const c = ir.int(categories);
     itemCat[i] = c;
     itemShop[i] = ir.int(shops);
     for (let k = 0; k < K; k++) itemVec[i * K + k] = (0.8 * catVec[c * K + k] + 0.6 * ir.normal()) / Math.sqrt(K);
-    itemPrice[i] = Math.round(Math.exp(3 + 0.3 * c / categories + 0.8 * ir.normal()) * 100) / 100;
+    itemPrice[i] = Math.round(Math.exp(3 + (0.3 * c) / categories + 0.8 * ir.normal()) * 100) / 100;
     itemQuality[i] = 0.5 * ir.normal();
     itemFirstDay[i] = ir.float() < o.newItemShare ? 1 + ir.int(Math.max(1, o.days - 1)) : 0;
-    const nt = 1 + ir.int(3), tags = new Set<number>([c % 40]);
+    const nt = 1 + ir.int(3),
+      tags = new Set<number>([c % 40]);
     while (tags.size < nt) tags.add(ir.int(60));
     itemTags.push([...tags].map((t) => `t${t}`).join('|'));
   }
@@ -103,7 +133,9 @@ export function generateFunnel(options: FunnelOptions): FunnelData {
   const itemPop = new Float64Array(I);
   for (let r = 0; r < I; r++) itemPop[rank[r]] = 1 / Math.pow(r + 1, 1.05);
   const ur = rng.fork('users');
-  const userAct = new Float64Array(U), userAge = new Float32Array(U), userBias = new Float32Array(U);
+  const userAct = new Float64Array(U),
+    userAge = new Float32Array(U),
+    userBias = new Float32Array(U);
   for (let u = 0; u < U; u++) {
     userAct[u] = Math.exp(0.9 * ur.normal());
     userAge[u] = ur.float() < 0.05 ? NaN : Math.round(18 + 50 * ur.float());
@@ -112,39 +144,63 @@ export function generateFunnel(options: FunnelOptions): FunnelData {
   const userCdf = cumulative(userAct);
 
   const d: FunnelData = {
-    rows: N, ts: new Int32Array(N), day: new Int32Array(N), hour: new Int32Array(N),
-    user: new Int32Array(N), item: new Int32Array(N), shop: new Int32Array(N), category: new Int32Array(N),
-    device: new Uint8Array(N), position: new Int32Array(N), price: new Float32Array(N),
-    userActivity: new Float32Array(N), userAge: new Float32Array(N),
-    itemImpressions: new Int32Array(N), itemClicks: new Int32Array(N),
-    click: new Uint8Array(N), cart: new Uint8Array(N), order: new Uint8Array(N), itemTags, itemFirstDay,
+    rows: N,
+    ts: new Int32Array(N),
+    day: new Int32Array(N),
+    hour: new Int32Array(N),
+    user: new Int32Array(N),
+    item: new Int32Array(N),
+    shop: new Int32Array(N),
+    category: new Int32Array(N),
+    device: new Uint8Array(N),
+    position: new Int32Array(N),
+    price: new Float32Array(N),
+    userActivity: new Float32Array(N),
+    userAge: new Float32Array(N),
+    itemImpressions: new Int32Array(N),
+    itemClicks: new Int32Array(N),
+    click: new Uint8Array(N),
+    cart: new Uint8Array(N),
+    order: new Uint8Array(N),
+    itemTags,
+    itemFirstDay,
   };
   // Pass 1: who sees what, when; the label logits' affinity parts.
-  const sClick = new Float32Array(N), sCart = new Float32Array(N), sOrder = new Float32Array(N);
+  const sClick = new Float32Array(N),
+    sCart = new Float32Array(N),
+    sOrder = new Float32Array(N);
   const er = rng.fork('events');
   const span = o.days * 86400;
   let row = 0;
   for (let day = 0; day < o.days; day++) {
     const avail = new Float64Array(I);
-    for (let i = 0; i < I; i++) avail[i] = itemFirstDay[i] <= day ? itemPop[i] * (itemFirstDay[i] === day && day > 0 ? 3 : 1) : 0;
+    for (let i = 0; i < I; i++)
+      avail[i] = itemFirstDay[i] <= day ? itemPop[i] * (itemFirstDay[i] === day && day > 0 ? 3 : 1) : 0;
     const itemCdf = cumulative(avail);
     const end = Math.round(((day + 1) * N) / o.days);
     const dayTs = new Int32Array(end - row);
     for (let j = 0; j < dayTs.length; j++) dayTs[j] = er.int(86400);
     dayTs.sort();
     for (let j = 0; row < end; row++, j++) {
-      const u = draw(userCdf, er.float()), i = draw(itemCdf, er.float());
+      const u = draw(userCdf, er.float()),
+        i = draw(itemCdf, er.float());
       const t = day * 86400 + dayTs[j];
       d.ts[row] = EPOCH_START + Math.min(span - 1, t);
-      d.day[row] = day; d.hour[row] = Math.floor(dayTs[j] / 3600);
-      d.user[row] = u; d.item[row] = i; d.shop[row] = itemShop[i]; d.category[row] = itemCat[i];
-      d.device[row] = er.int(3); d.position[row] = 1 + er.int(20);
+      d.day[row] = day;
+      d.hour[row] = Math.floor(dayTs[j] / 3600);
+      d.user[row] = u;
+      d.item[row] = i;
+      d.shop[row] = itemShop[i];
+      d.category[row] = itemCat[i];
+      d.device[row] = er.int(3);
+      d.position[row] = 1 + er.int(20);
       d.price[row] = itemPrice[i];
       d.userActivity[row] = Math.round(userAct[u] * Math.exp(0.1 * er.normal()) * 1000) / 1000;
       d.userAge[row] = userAge[u];
       let a = 0;
       for (let k = 0; k < K; k++) a += userVec[u * K + k] * itemVec[i * K + k];
-      const pos = -0.04 * (d.position[row] - 1), evening = d.hour[row] >= 18 ? 0.15 : 0;
+      const pos = -0.04 * (d.position[row] - 1),
+        evening = d.hour[row] >= 18 ? 0.15 : 0;
       const logPrice = Math.log(itemPrice[i]);
       sClick[row] = 2.0 * a + itemQuality[i] + userBias[u] + pos + evening + (d.device[row] === 1 ? 0.1 : 0);
       sCart[row] = 1.5 * a + 0.5 * itemQuality[i] - 0.2 * (logPrice - 3);
@@ -158,17 +214,23 @@ export function generateFunnel(options: FunnelOptions): FunnelData {
   for (let r = 0; r < N; r++) pClickCart[r] = pClick[r] * pCart[r];
   const pOrder = calibrate(sOrder, pClickCart, o.orderRate);
   const lr = rng.fork('labels');
-  const imp = new Int32Array(I), clk = new Int32Array(I);
+  const imp = new Int32Array(I),
+    clk = new Int32Array(I);
   for (let r = 0; r < N; r++) {
     const i = d.item[r];
-    d.itemImpressions[r] = imp[i]; d.itemClicks[r] = clk[i];
+    d.itemImpressions[r] = imp[i];
+    d.itemClicks[r] = clk[i];
     const c = lr.float() < pClick[r] ? 1 : 0;
     const ca = c && lr.float() < pCart[r] ? 1 : 0;
     const or = ca && lr.float() < pOrder[r] ? 1 : 0;
-    d.click[r] = c; d.cart[r] = ca; d.order[r] = or;
-    imp[i]++; clk[i] += c;
+    d.click[r] = c;
+    d.cart[r] = ca;
+    d.order[r] = or;
+    imp[i]++;
+    clk[i] += c;
   }
-  if (options.withProbabilities) d.probabilities = { click: pClick, cart: pClickCart, order: pClickCart.map((p, r) => p * pOrder[r]) };
+  if (options.withProbabilities)
+    d.probabilities = { click: pClick, cart: pClickCart, order: pClickCart.map((p, r) => p * pOrder[r]) };
   return d;
 }
 
@@ -180,11 +242,14 @@ function calibrate(s: Float32Array, prior: Float32Array | null, target: number):
   const stride = Math.max(1, Math.floor(s.length / 100_000));
   let b = Math.log(target / (1 - target));
   for (let it = 0; it < 30; it++) {
-    let rate = 0, slope = 0, n = 0;
+    let rate = 0,
+      slope = 0,
+      n = 0;
     for (let r = 0; r < s.length; r += stride, n++) {
       const q = prior === null ? 1 : prior[r];
       const p = 1 / (1 + Math.exp(-(b + s[r])));
-      rate += q * p; slope += q * p * (1 - p);
+      rate += q * p;
+      slope += q * p * (1 - p);
     }
     const step = (rate / n - target) / Math.max(slope / n, 1e-12);
     b -= Math.max(-2, Math.min(2, step));
@@ -204,21 +269,45 @@ function normals(rng: Rng, n: number, scale: number): Float32Array {
 function cumulative(w: Float64Array): Float64Array {
   const c = new Float64Array(w.length);
   let s = 0;
-  for (let i = 0; i < w.length; i++) { s += w[i]; c[i] = s; }
+  for (let i = 0; i < w.length; i++) {
+    s += w[i];
+    c[i] = s;
+  }
   for (let i = 0; i < w.length; i++) c[i] /= s;
   return c;
 }
 
 /** Index of the first cumulative weight above u (binary search). */
 function draw(cdf: Float64Array, u: number): number {
-  let lo = 0, hi = cdf.length - 1;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (cdf[mid] > u) hi = mid; else lo = mid + 1; }
+  let lo = 0,
+    hi = cdf.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cdf[mid] > u) hi = mid;
+    else lo = mid + 1;
+  }
   return lo;
 }
 
 export const FUNNEL_COLUMNS = [
-  'ts', 'day', 'hour', 'user_id', 'item_id', 'shop_id', 'category_id', 'device', 'position', 'tags',
-  'price', 'user_activity', 'user_age', 'item_impressions', 'item_ctr', 'is_click', 'is_cart', 'is_order',
+  'ts',
+  'day',
+  'hour',
+  'user_id',
+  'item_id',
+  'shop_id',
+  'category_id',
+  'device',
+  'position',
+  'tags',
+  'price',
+  'user_activity',
+  'user_age',
+  'item_impressions',
+  'item_ctr',
+  'is_click',
+  'is_cart',
+  'is_order',
 ] as const;
 
 /** Historical CTR of the item before this impression, smoothed towards 5%. */
@@ -235,29 +324,76 @@ export function writeFunnelCsv(d: FunnelData, path: string): void {
   try {
     out.text(FUNNEL_COLUMNS.join(',') + '\n');
     for (let r = 0; r < d.rows; r++) {
-      out.int(d.ts[r]); out.byte(44); out.int(d.day[r]); out.byte(44); out.int(d.hour[r]); out.byte(44);
-      out.int(d.user[r]); out.byte(44); out.int(d.item[r]); out.byte(44); out.int(d.shop[r]); out.byte(44);
-      out.int(d.category[r]); out.byte(44); out.bytes(devices[d.device[r]]); out.byte(44); out.int(d.position[r]); out.byte(44);
-      out.bytes(tags[d.item[r]]); out.byte(44); out.fixed(d.price[r], 2); out.byte(44); out.fixed(d.userActivity[r], 3); out.byte(44);
+      out.int(d.ts[r]);
+      out.byte(44);
+      out.int(d.day[r]);
+      out.byte(44);
+      out.int(d.hour[r]);
+      out.byte(44);
+      out.int(d.user[r]);
+      out.byte(44);
+      out.int(d.item[r]);
+      out.byte(44);
+      out.int(d.shop[r]);
+      out.byte(44);
+      out.int(d.category[r]);
+      out.byte(44);
+      out.bytes(devices[d.device[r]]);
+      out.byte(44);
+      out.int(d.position[r]);
+      out.byte(44);
+      out.bytes(tags[d.item[r]]);
+      out.byte(44);
+      out.fixed(d.price[r], 2);
+      out.byte(44);
+      out.fixed(d.userActivity[r], 3);
+      out.byte(44);
       if (!Number.isNaN(d.userAge[r])) out.int(d.userAge[r]);
-      out.byte(44); out.int(d.itemImpressions[r]); out.byte(44); out.fixed(itemCtr(d, r), 4); out.byte(44);
-      out.int(d.click[r]); out.byte(44); out.int(d.cart[r]); out.byte(44); out.int(d.order[r]); out.byte(10);
+      out.byte(44);
+      out.int(d.itemImpressions[r]);
+      out.byte(44);
+      out.fixed(itemCtr(d, r), 4);
+      out.byte(44);
+      out.int(d.click[r]);
+      out.byte(44);
+      out.int(d.cart[r]);
+      out.byte(44);
+      out.int(d.order[r]);
+      out.byte(10);
       if (out.length > out.capacity - 4096) out.flushTo(fd);
     }
     out.flushTo(fd);
-  } finally { closeSync(fd); }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A growable-by-flushing byte buffer with ASCII number formatting. */
 class AsciiWriter {
-  readonly buf: Buffer; length = 0;
-  constructor(readonly capacity: number) { this.buf = Buffer.allocUnsafe(capacity); }
-  byte(b: number): void { this.buf[this.length++] = b; }
-  bytes(b: Buffer): void { b.copy(this.buf, this.length); this.length += b.length; }
-  text(s: string): void { this.length += this.buf.write(s, this.length, 'latin1'); }
+  readonly buf: Buffer;
+  length = 0;
+  constructor(readonly capacity: number) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+  byte(b: number): void {
+    this.buf[this.length++] = b;
+  }
+  bytes(b: Buffer): void {
+    b.copy(this.buf, this.length);
+    this.length += b.length;
+  }
+  text(s: string): void {
+    this.length += this.buf.write(s, this.length, 'latin1');
+  }
   int(v: number): void {
-    if (v < 0) { this.byte(45); v = -v; }
-    if (v < 10) { this.byte(48 + v); return; }
+    if (v < 0) {
+      this.byte(45);
+      v = -v;
+    }
+    if (v < 10) {
+      this.byte(48 + v);
+      return;
+    }
     let digits = 0;
     for (let x = v; x > 0; x = Math.floor(x / 10)) digits++;
     let p = this.length + digits;
@@ -271,10 +407,16 @@ class AsciiWriter {
     this.int(Math.floor(scaled / scale));
     this.byte(46);
     scaled %= scale;
-    for (let d = decimals - 1; d >= 0; d--) { this.buf[this.length + d] = 48 + (scaled % 10); scaled = Math.floor(scaled / 10); }
+    for (let d = decimals - 1; d >= 0; d--) {
+      this.buf[this.length + d] = 48 + (scaled % 10);
+      scaled = Math.floor(scaled / 10);
+    }
     this.length += decimals;
   }
-  flushTo(fd: number): void { writeSync(fd, this.buf, 0, this.length); this.length = 0; }
+  flushTo(fd: number): void {
+    writeSync(fd, this.buf, 0, this.length);
+    this.length = 0;
+  }
 }
 
 /** Behaviour sequences for item2vec: one line per user, the items they clicked in time order. */
@@ -286,7 +428,10 @@ export function funnelSequences(d: FunnelData): string[] {
     if (!s) byUser.set(d.user[r], (s = []));
     s.push(d.item[r]);
   }
-  return [...byUser.entries()].sort((a, b) => a[0] - b[0]).filter(([, s]) => s.length > 1).map(([, s]) => s.join(' '));
+  return [...byUser.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .filter(([, s]) => s.length > 1)
+    .map(([, s]) => s.join(' '));
 }
 
 /** The written config's time split on `day`: the last two days are valid and test. */
@@ -327,9 +472,15 @@ training: { epochs: 1, batchSize: 512, evalEvery: 100 }
 }
 
 export interface WrittenFunnel {
-  dir: string; csv: string; config: string; sequences: string; parquet?: string; rows: number;
+  dir: string;
+  csv: string;
+  config: string;
+  sequences: string;
+  parquet?: string;
+  rows: number;
   /** DIR/funnel.oracle.json and its content: AUC of the true probabilities per split and per day. */
-  oraclePath: string; oracle: FunnelOracle;
+  oraclePath: string;
+  oracle: FunnelOracle;
 }
 
 /**
@@ -340,16 +491,21 @@ export async function writeFunnel(dir: string, options: FunnelOptions & { parque
   const o = resolved(options);
   mkdirSync(dir, { recursive: true });
   const d = generateFunnel({ ...options, withProbabilities: true });
-  const csv = join(dir, 'funnel.csv'), config = join(dir, 'funnel.yaml'), sequences = join(dir, 'sequences.txt');
+  const csv = join(dir, 'funnel.csv'),
+    config = join(dir, 'funnel.yaml'),
+    sequences = join(dir, 'sequences.txt');
   writeFunnelCsv(d, csv);
   writeFileAtomic(sequences, funnelSequences(d).join('\n') + '\n');
-  const oracle = funnelOracle(d, funnelSplitDays(o.days)), oraclePath = join(dir, 'funnel.oracle.json');
+  const oracle = funnelOracle(d, funnelSplitDays(o.days)),
+    oraclePath = join(dir, 'funnel.oracle.json');
   writeFileAtomic(oraclePath, JSON.stringify(oracle, null, 1) + '\n');
   let parquet: string | undefined;
   if (options.parquet) {
     parquet = join(dir, 'funnel.parquet');
     const { withConnection, sqlString } = await import('./duckdb.js');
-    await withConnection(async (c) => { await c.run(`COPY (SELECT * FROM read_csv(${sqlString(csv)})) TO ${sqlString(parquet!)} (FORMAT parquet)`); });
+    await withConnection(async (c) => {
+      await c.run(`COPY (SELECT * FROM read_csv(${sqlString(csv)})) TO ${sqlString(parquet!)} (FORMAT parquet)`);
+    });
   }
   writeFileAtomic(config, funnelConfigYaml(options.parquet ? 'funnel.parquet' : 'funnel.csv', o.days, o.seed));
   return { dir, csv, config, sequences, parquet, rows: d.rows, oraclePath, oracle };

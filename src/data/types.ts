@@ -1,7 +1,17 @@
 /** The encoded, columnar form of one split: what the trainer consumes (docs/architecture.md). */
-export interface CategoricalColumn { name: string; ids: Int32Array; vocabSize: number; dim: number }
+export interface CategoricalColumn {
+  name: string;
+  ids: Int32Array;
+  vocabSize: number;
+  dim: number;
+}
 export interface MultiColumn {
-  name: string; offsets: Int32Array; ids: Int32Array; vocabSize: number; dim: number; pooling: 'mean' | 'sum';
+  name: string;
+  offsets: Int32Array;
+  ids: Int32Array;
+  vocabSize: number;
+  dim: number;
+  pooling: 'mean' | 'sum';
 }
 
 export interface EncodedSplit {

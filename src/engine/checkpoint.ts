@@ -2,7 +2,20 @@
 // little-endian, back to back) plus manifest.json naming each array's shape and byte offset, a CRC-32 of
 // the binary and the caller's extra JSON. The binary's name carries its checksum and is written before
 // the manifest (both atomically), so a reader always sees a manifest that matches a complete binary.
-import { openSync, writeSync, readSync, closeSync, fsyncSync, renameSync, mkdirSync, readFileSync, readdirSync, unlinkSync, fstatSync, existsSync } from 'node:fs';
+import {
+  openSync,
+  writeSync,
+  readSync,
+  closeSync,
+  fsyncSync,
+  renameSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  unlinkSync,
+  fstatSync,
+  existsSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import type { ParamStore } from './params.js';
@@ -14,7 +27,14 @@ const FORMAT = 'mtrank-checkpoint';
 const VERSION = 1;
 const CHUNK = 4 << 20;
 
-export interface ManifestEntry { name: string; kind: 'dense' | 'table' | 'optimizer'; shape: [number, number]; dtype: 'float32'; offset: number; byteLength: number }
+export interface ManifestEntry {
+  name: string;
+  kind: 'dense' | 'table' | 'optimizer';
+  shape: [number, number];
+  dtype: 'float32';
+  offset: number;
+  byteLength: number;
+}
 export interface Manifest {
   format: typeof FORMAT;
   version: number;
@@ -29,19 +49,26 @@ export interface Manifest {
 type Optimizers = Optimizer | readonly Optimizer[] | null | undefined;
 const asList = (o: Optimizers): readonly Optimizer[] => (o == null ? [] : Array.isArray(o) ? o : [o as Optimizer]);
 
-interface Slot { entry: ManifestEntry; data: Float32Array }
+interface Slot {
+  entry: ManifestEntry;
+  data: Float32Array;
+}
 
 function slots(store: ParamStore, optimizers: readonly Optimizer[]): Slot[] {
   const out: Slot[] = [];
   let offset = 0;
   const push = (name: string, kind: ManifestEntry['kind'], rows: number, cols: number, data: Float32Array) => {
-    out.push({ entry: { name, kind, shape: [rows, cols], dtype: 'float32', offset, byteLength: data.byteLength }, data });
+    out.push({
+      entry: { name, kind, shape: [rows, cols], dtype: 'float32', offset, byteLength: data.byteLength },
+      data,
+    });
     offset += data.byteLength;
   };
   for (const p of store.params()) push(p.name, 'dense', p.rows, p.cols, p.data);
   for (const t of store.tables()) push(t.name, 'table', t.vocab, t.dim, t.data);
   optimizers.forEach((o, k) => {
-    for (const [key, arr] of Object.entries(o.state().arrays)) push(`optimizer${k}/${key}`, 'optimizer', 1, arr.length, arr);
+    for (const [key, arr] of Object.entries(o.state().arrays))
+      push(`optimizer${k}/${key}`, 'optimizer', 1, arr.length, arr);
   });
   return out;
 }
@@ -57,7 +84,8 @@ export function saveCheckpoint(dir: string, store: ParamStore, optimizer: Optimi
   // arrays go out through a small buffer instead of being copied into one of the checkpoint's full size.
   const tmp = join(dir, `.weights.tmp-${process.pid}-${Date.now()}`);
   const bounce = Buffer.allocUnsafe(CHUNK);
-  let crc = 0, total = 0;
+  let crc = 0,
+    total = 0;
   const fd = openSync(tmp, 'w');
   try {
     for (const { data } of all) {
@@ -72,11 +100,17 @@ export function saveCheckpoint(dir: string, store: ParamStore, optimizer: Optimi
       }
     }
     fsyncSync(fd);
-  } finally { closeSync(fd); }
+  } finally {
+    closeSync(fd);
+  }
   const binary = `weights-${crc.toString(16).padStart(8, '0')}.bin`;
   renameSync(tmp, join(dir, binary));
   const manifest: Manifest = {
-    format: FORMAT, version: VERSION, binary, byteLength: total, checksum: { algorithm: 'crc32', value: crc },
+    format: FORMAT,
+    version: VERSION,
+    binary,
+    byteLength: total,
+    checksum: { algorithm: 'crc32', value: crc },
     entries: all.map((s) => s.entry),
     optimizers: optimizers.map((o) => ({ type: o.type, step: o.steps, lr: o.lr })),
     extra,
@@ -94,16 +128,25 @@ export function loadCheckpoint(dir: string, store: ParamStore, optimizer?: Optim
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) throw new MtrankError(`${manifestPath}: no checkpoint here (manifest.json missing)`);
   let manifest: Manifest;
-  try { manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest; }
-  catch (e) { throw new MtrankError(`${manifestPath}: not valid JSON (${(e as Error).message})`); }
-  if (manifest.format !== FORMAT || manifest.version !== VERSION) throw new MtrankError(`${manifestPath}: not an ${FORMAT} v${VERSION} manifest`);
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+  } catch (e) {
+    throw new MtrankError(`${manifestPath}: not valid JSON (${(e as Error).message})`);
+  }
+  if (manifest.format !== FORMAT || manifest.version !== VERSION)
+    throw new MtrankError(`${manifestPath}: not an ${FORMAT} v${VERSION} manifest`);
   const optimizers = asList(optimizer);
   const binPath = join(dir, manifest.binary);
   if (optimizers.length !== manifest.optimizers.length) {
-    throw new MtrankError(`${manifestPath}: checkpoint has ${manifest.optimizers.length} optimizer state(s), ${optimizers.length} given`);
+    throw new MtrankError(
+      `${manifestPath}: checkpoint has ${manifest.optimizers.length} optimizer state(s), ${optimizers.length} given`,
+    );
   }
   optimizers.forEach((o, k) => {
-    if (o.type !== manifest.optimizers[k]!.type) throw new MtrankError(`${manifestPath}: optimizer ${k} is '${manifest.optimizers[k]!.type}' in the checkpoint, '${o.type}' given`);
+    if (o.type !== manifest.optimizers[k]!.type)
+      throw new MtrankError(
+        `${manifestPath}: optimizer ${k} is '${manifest.optimizers[k]!.type}' in the checkpoint, '${o.type}' given`,
+      );
   });
   const want = slots(store, optimizers);
   const byName = new Map(manifest.entries.map((e) => [e.name, e]));
@@ -111,29 +154,36 @@ export function loadCheckpoint(dir: string, store: ParamStore, optimizer?: Optim
     const got = byName.get(entry.name);
     if (!got) throw new MtrankError(`${manifestPath}: checkpoint has no array '${entry.name}'`);
     if (got.shape[0] !== entry.shape[0] || got.shape[1] !== entry.shape[1]) {
-      throw new MtrankError(`${manifestPath}: '${entry.name}' is ${got.shape.join('×')} in the checkpoint but ${entry.shape.join('×')} in the model`);
+      throw new MtrankError(
+        `${manifestPath}: '${entry.name}' is ${got.shape.join('×')} in the checkpoint but ${entry.shape.join('×')} in the model`,
+      );
     }
   }
   if (!existsSync(binPath)) throw new MtrankError(`${binPath}: binary of the checkpoint is missing`);
   const fd = openSync(binPath, 'r');
   try {
-    if (fstatSync(fd).size !== manifest.byteLength) throw new MtrankError(`${binPath}: ${fstatSync(fd).size} bytes, manifest says ${manifest.byteLength}`);
+    if (fstatSync(fd).size !== manifest.byteLength)
+      throw new MtrankError(`${binPath}: ${fstatSync(fd).size} bytes, manifest says ${manifest.byteLength}`);
     const bounce = Buffer.allocUnsafe(CHUNK);
     let crc = 0;
     for (let pos = 0; pos < manifest.byteLength; pos += CHUNK) {
       const n = readSync(fd, bounce, 0, Math.min(CHUNK, manifest.byteLength - pos), pos);
       crc = crc32(bounce.subarray(0, n), crc);
     }
-    if (crc !== manifest.checksum.value) throw new MtrankError(`${binPath}: checksum mismatch (file corrupt or truncated)`);
+    if (crc !== manifest.checksum.value)
+      throw new MtrankError(`${binPath}: checksum mismatch (file corrupt or truncated)`);
     for (const { entry, data } of want) {
-      const src = byName.get(entry.name)!, bytes = bytesOf(data);
+      const src = byName.get(entry.name)!,
+        bytes = bytesOf(data);
       for (let pos = 0; pos < bytes.length; pos += CHUNK) {
         const len = Math.min(CHUNK, bytes.length - pos);
         readSync(fd, bounce, 0, len, src.offset + pos);
         bytes.set(bounce.subarray(0, len), pos);
       }
     }
-  } finally { closeSync(fd); }
+  } finally {
+    closeSync(fd);
+  }
   optimizers.forEach((o, k) => {
     const meta = manifest.optimizers[k]!;
     o.load({ type: meta.type, step: meta.step, lr: meta.lr, arrays: o.state().arrays });
@@ -155,7 +205,11 @@ function crc32(data: Uint8Array, value = 0): number {
   if (nativeCrc) return nativeCrc(data, value);
   if (!table) {
     table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; table[n] = c >>> 0; }
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c >>> 0;
+    }
   }
   let c = ~value >>> 0;
   for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);

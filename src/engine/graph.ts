@@ -18,8 +18,16 @@ export interface GraphOptions {
   resetScratch?: boolean;
 }
 
-export interface FieldLookup { table: EmbeddingTable; ids: Int32Array }
-export interface BagLookup { table: EmbeddingTable; offsets: Int32Array; ids: Int32Array; pooling: 'mean' | 'sum' }
+export interface FieldLookup {
+  table: EmbeddingTable;
+  ids: Int32Array;
+}
+export interface BagLookup {
+  table: EmbeddingTable;
+  offsets: Int32Array;
+  ids: Int32Array;
+  pooling: 'mean' | 'sum';
+}
 /** Everything that goes into the first layer: one lookup per ID field, pooled multi-ID fields, dense columns. */
 export interface FeatureSpec {
   rows: number;
@@ -69,17 +77,25 @@ export class Graph {
 
   /** y = x·W (+ b) (ReLU), W stored in×out; bias and ReLU fused into the GEMM. */
   linear(x: Tensor, W: Parameter, b: Parameter | null, activation: 'relu' | null = null): Tensor {
-    const B = x.rows, inDim = W.rows, outDim = W.cols;
-    if (x.cols !== inDim) throw new MtrankError(`linear '${W.name}': input has ${x.cols} columns, weight expects ${inDim}`);
-    if (b && b.size !== outDim) throw new MtrankError(`linear '${W.name}': bias '${b.name}' has ${b.size} values, expected ${outDim}`);
+    const B = x.rows,
+      inDim = W.rows,
+      outDim = W.cols;
+    if (x.cols !== inDim)
+      throw new MtrankError(`linear '${W.name}': input has ${x.cols} columns, weight expects ${inDim}`);
+    if (b && b.size !== outDim)
+      throw new MtrankError(`linear '${W.name}': bias '${b.name}' has ${b.size} values, expected ${outDim}`);
     const relu = activation === 'relu';
     const y = f32(B * outDim);
     K.gemm(B, outDim, inDim, x.data, W.data, y, { bias: b?.data, relu });
     const trainable = !W.frozen || (b !== null && !b.frozen);
     return this.node(B, outDim, y, [x], trainable, (out) => {
       let dz = out.grad!;
-      if (relu) { dz = f32(dz.length); K.reluBackward(y, out.grad!, dz); }
-      if (!W.frozen && this.paramGrads) K.gemm(inDim, outDim, B, x.data, dz, W.grad, { transA: true, accumulate: true });
+      if (relu) {
+        dz = f32(dz.length);
+        K.reluBackward(y, out.grad!, dz);
+      }
+      if (!W.frozen && this.paramGrads)
+        K.gemm(inDim, outDim, B, x.data, dz, W.grad, { transA: true, accumulate: true });
       if (b && !b.frozen && this.paramGrads) K.columnSums(B, outDim, dz, b.grad, true);
       if (x.requiresGrad) {
         const acc = ensureGrad(x, f32);
@@ -102,21 +118,28 @@ export class Graph {
   /** Σ_k w_k·parts[k] over same-shaped tensors (e.g. the weighted sum of task losses). */
   sum(parts: readonly Tensor[], weights?: readonly number[]): Tensor {
     if (parts.length === 0) throw new MtrankError('sum: no tensors');
-    if (weights && weights.length !== parts.length) throw new MtrankError(`sum: ${parts.length} tensors but ${weights.length} weights`);
-    const first = parts[0]!, n = first.size, y = zeros32(n);
+    if (weights && weights.length !== parts.length)
+      throw new MtrankError(`sum: ${parts.length} tensors but ${weights.length} weights`);
+    const first = parts[0]!,
+      n = first.size,
+      y = zeros32(n);
     parts.forEach((p, k) => {
       sameShape('sum', first, p);
       K.axpy(n, weights ? weights[k]! : 1, p.data, y);
     });
     return this.node(first.rows, first.cols, y, parts, false, (out) => {
-      parts.forEach((p, k) => { if (p.requiresGrad) passGrad(p, out.grad!, weights ? weights[k]! : 1); });
+      parts.forEach((p, k) => {
+        if (p.requiresGrad) passGrad(p, out.grad!, weights ? weights[k]! : 1);
+      });
     });
   }
 
   /** Elementwise product. */
   mul(a: Tensor, b: Tensor): Tensor {
     sameShape('mul', a, b);
-    const ad = a.data, bd = b.data, y = f32(a.size);
+    const ad = a.data,
+      bd = b.data,
+      y = f32(a.size);
     K.mulElementwise(ad, bd, y);
     return this.node(a.rows, a.cols, y, [a, b], false, (out) => {
       const g = out.grad!;
@@ -147,7 +170,11 @@ export class Graph {
   /** max(x, slope·x): the slope (default 0.01, PyTorch's) keeps a gradient for negative inputs. */
   leakyRelu(a: Tensor, slope = 0.01): Tensor {
     if (!(slope > 0 && slope < 1)) throw new MtrankError(`leakyRelu: slope ${slope} must be in (0, 1)`);
-    return this.pointwise(a, (x, y) => K.leakyRelu(x, y, slope), (_x, y, dy, dx) => K.leakyReluBackward(y, dy, dx, slope));
+    return this.pointwise(
+      a,
+      (x, y) => K.leakyRelu(x, y, slope),
+      (_x, y, dy, dx) => K.leakyReluBackward(y, dy, dx, slope),
+    );
   }
 
   /** GELU, tanh approximation (PyTorch `gelu(approximate='tanh')`). */
@@ -157,7 +184,9 @@ export class Graph {
 
   /** Row-wise softmax (gates of a mixture of experts). */
   softmax(a: Tensor): Tensor {
-    const R = a.rows, C = a.cols, y = f32(R * C);
+    const R = a.rows,
+      C = a.cols,
+      y = f32(R * C);
     K.softmaxRows(a.data, y, R, C);
     return this.node(R, C, y, [a], false, (out) => {
       const acc = ensureGrad(a, f32);
@@ -170,7 +199,11 @@ export class Graph {
     if (!(p >= 0 && p < 1)) throw new MtrankError(`dropout: probability ${p} must be in [0, 1)`);
     if (!this.training || p === 0) return a;
     if (!this.rng) throw new MtrankError('dropout in training mode needs a Graph created with an rng');
-    const n = a.size, y = f32(n), mask = f32(n), keep = 1 / (1 - p), rng = this.rng;
+    const n = a.size,
+      y = f32(n),
+      mask = f32(n),
+      keep = 1 / (1 - p),
+      rng = this.rng;
     for (let i = 0; i < n; i++) mask[i] = rng.float() < p ? 0 : keep;
     K.mulElementwise(a.data, mask, y);
     return this.node(a.rows, a.cols, y, [a], false, (out) => passProduct(a, out.grad!, mask));
@@ -187,7 +220,10 @@ export class Graph {
     }
     const y = f32(R * C);
     let off = 0;
-    for (const p of parts) { K.copyColumns(p.data, p.cols, 0, y, C, off, p.cols, R); off += p.cols; }
+    for (const p of parts) {
+      K.copyColumns(p.data, p.cols, 0, y, C, off, p.cols, R);
+      off += p.cols;
+    }
     return this.node(R, C, y, parts, false, (out) => {
       let o = 0;
       for (const p of parts) {
@@ -212,7 +248,9 @@ export class Graph {
     if (!(0 <= colStart && colStart < colEnd && colEnd <= a.cols)) {
       throw new MtrankError(`slice: columns [${colStart}, ${colEnd}) out of range for ${a.cols} columns`);
     }
-    const R = a.rows, C = colEnd - colStart, y = f32(R * C);
+    const R = a.rows,
+      C = colEnd - colStart,
+      y = f32(R * C);
     K.copyColumns(a.data, a.cols, colStart, y, C, 0, C, R);
     return this.node(R, C, y, [a], false, (out) => {
       ensureGrad(a, zeros32);
@@ -222,13 +260,16 @@ export class Graph {
 
   /** Mixture of experts: out[i] = Σ_e gate[i, e]·experts[e][i], gate B×E, each expert B×D. */
   weightedSum(gate: Tensor, experts: readonly Tensor[]): Tensor {
-    const B = gate.rows, E = gate.cols;
+    const B = gate.rows,
+      E = gate.cols;
     if (experts.length !== E) throw new MtrankError(`weightedSum: gate has ${E} columns but ${experts.length} experts`);
     const D = experts[0]!.cols;
     for (const x of experts) {
-      if (x.rows !== B || x.cols !== D) throw new MtrankError(`weightedSum: expert is ${x.rows}×${x.cols}, expected ${B}×${D}`);
+      if (x.rows !== B || x.cols !== D)
+        throw new MtrankError(`weightedSum: expert is ${x.rows}×${x.cols}, expected ${B}×${D}`);
     }
-    const xs = experts.map((x) => x.data), y = f32(B * D);
+    const xs = experts.map((x) => x.data),
+      y = f32(B * D);
     K.mixExperts(gate.data, xs, y, B, D);
     return this.node(B, D, y, [gate, ...experts], false, (out) => {
       // Fresh gradients start at zero: the kernel accumulates.
@@ -254,21 +295,39 @@ export class Graph {
    * straight from the slices of this tensor's gradient.
    */
   features(spec: FeatureSpec): Tensor {
-    const B = spec.rows, fields = spec.fields ?? [], bags = spec.bags ?? [];
-    if (spec.dense && spec.denseCols === undefined) throw new MtrankError('features: dense block given without denseCols');
+    const B = spec.rows,
+      fields = spec.fields ?? [],
+      bags = spec.bags ?? [];
+    if (spec.dense && spec.denseCols === undefined)
+      throw new MtrankError('features: dense block given without denseCols');
     const denseCols = spec.dense ? spec.denseCols! : 0;
     let D = denseCols;
-    for (const f of fields) { checkIds(f.table, f.ids, B, 'field'); D += f.table.dim; }
-    for (const b of bags) { checkBag(b, B); D += b.table.dim; }
+    for (const f of fields) {
+      checkIds(f.table, f.ids, B, 'field');
+      D += f.table.dim;
+    }
+    for (const b of bags) {
+      checkBag(b, B);
+      D += b.table.dim;
+    }
     if (spec.dense && spec.dense.length < B * denseCols) {
       throw new MtrankError(`features: dense block has ${spec.dense.length} values, expected ${B}×${denseCols}`);
     }
     const y = f32(B * D);
     let off = 0;
     const slots: number[] = [];
-    const lookups = fields.map((f) => { const offset = off; slots.push(offset); off += f.table.dim; return { table: f.table.data, dim: f.table.dim, ids: f.ids, offset }; });
+    const lookups = fields.map((f) => {
+      const offset = off;
+      slots.push(offset);
+      off += f.table.dim;
+      return { table: f.table.data, dim: f.table.dim, ids: f.ids, offset };
+    });
     K.gatherFields(lookups, B, y, D);
-    for (const b of bags) { poolBag(b, y, D, off); slots.push(off); off += b.table.dim; }
+    for (const b of bags) {
+      poolBag(b, y, D, off);
+      slots.push(off);
+      off += b.table.dim;
+    }
     if (spec.dense && denseCols > 0) K.copyColumns(spec.dense, denseCols, 0, y, D, off, denseCols, B);
     const trainable = fields.some((f) => !f.table.frozen) || bags.some((b) => !b.table.frozen);
     return this.node(B, D, y, [], trainable, (out) => {
@@ -276,12 +335,20 @@ export class Graph {
       let k = 0;
       for (const f of fields) {
         const offset = slots[k++]!;
-        if (!f.table.frozen && this.paramGrads) f.table.addContribution({ ids: f.ids, grad: g, stride: D, offset, bagOffsets: null, mean: false });
+        if (!f.table.frozen && this.paramGrads)
+          f.table.addContribution({ ids: f.ids, grad: g, stride: D, offset, bagOffsets: null, mean: false });
       }
       for (const b of bags) {
         const offset = slots[k++]!;
         if (!b.table.frozen && this.paramGrads) {
-          b.table.addContribution({ ids: b.ids, grad: g, stride: D, offset, bagOffsets: b.offsets, mean: b.pooling === 'mean' });
+          b.table.addContribution({
+            ids: b.ids,
+            grad: g,
+            stride: D,
+            offset,
+            bagOffsets: b.offsets,
+            mean: b.pooling === 'mean',
+          });
         }
       }
     });
@@ -298,7 +365,10 @@ export class Graph {
     if (weights && weights.length < B) throw new MtrankError(`bceWithLogits: ${weights.length} weights for ${B} rows`);
     let y32: Float32Array;
     if (labels instanceof Float32Array) y32 = labels;
-    else { y32 = f32(B); for (let i = 0; i < B; i++) y32[i] = labels[i]!; }
+    else {
+      y32 = f32(B);
+      for (let i = 0; i < B; i++) y32[i] = labels[i]!;
+    }
     const y = f32(1);
     y[0] = K.bceWithLogits(logits.data, y32, weights ?? null, null, B) / B;
     return this.node(1, 1, y, [logits], false, (out) => {
@@ -319,7 +389,11 @@ export class Graph {
    */
   backward(root: Tensor, seed?: Float32Array, opts: { paramGrads?: boolean } = {}): void {
     this.paramGrads = opts.paramGrads ?? true;
-    try { this.reverse(root, seed); } finally { this.paramGrads = true; }
+    try {
+      this.reverse(root, seed);
+    } finally {
+      this.paramGrads = true;
+    }
   }
 
   private reverse(root: Tensor, seed?: Float32Array): void {
@@ -334,10 +408,18 @@ export class Graph {
     while (stack.length > 0) {
       const t = stack.pop()!;
       if (t.backwardFn) t.grad = null;
-      for (const p of t.parents) if (p.requiresGrad && p.mark !== pass) { p.mark = pass; stack.push(p); }
+      for (const p of t.parents)
+        if (p.requiresGrad && p.mark !== pass) {
+          p.mark = pass;
+          stack.push(p);
+        }
     }
-    const acc = ensureGrad(root, f32), g = root.grad!;
-    for (let i = 0; i < g.length; i++) { const s = seed ? seed[i]! : 1; g[i] = acc ? g[i]! + s : s; }
+    const acc = ensureGrad(root, f32),
+      g = root.grad!;
+    for (let i = 0; i < g.length; i++) {
+      const s = seed ? seed[i]! : 1;
+      g[i] = acc ? g[i]! + s : s;
+    }
     for (let i = root.tapeIndex; i >= 0; i--) {
       const t = this.tape[i]!;
       if (t.mark === pass && t.grad !== null) t.backwardFn!();
@@ -345,12 +427,18 @@ export class Graph {
   }
 
   /** Nodes recorded so far (for tests and profiling). */
-  get tapeLength(): number { return this.tape.length; }
+  get tapeLength(): number {
+    return this.tape.length;
+  }
 
   /** An elementwise op: forward(x, y) fills y; backward(x, y, dy, dx) writes dx (added to an existing gradient). */
-  private pointwise(a: Tensor, forward: (x: Float32Array, y: Float32Array) => void,
-    backward: (x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array) => void): Tensor {
-    const n = a.size, y = f32(n);
+  private pointwise(
+    a: Tensor,
+    forward: (x: Float32Array, y: Float32Array) => void,
+    backward: (x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array) => void,
+  ): Tensor {
+    const n = a.size,
+      y = f32(n);
     forward(a.data, y);
     return this.node(a.rows, a.cols, y, [a], false, (out) => {
       if (!ensureGrad(a, f32)) return backward(a.data, y, out.grad!, a.grad!);
@@ -360,8 +448,14 @@ export class Graph {
     });
   }
 
-  private node(rows: number, cols: number, data: Float32Array, parents: readonly Tensor[], trainable: boolean,
-    backward: (out: Tensor) => void): Tensor {
+  private node(
+    rows: number,
+    cols: number,
+    data: Float32Array,
+    parents: readonly Tensor[],
+    trainable: boolean,
+    backward: (out: Tensor) => void,
+  ): Tensor {
     const t = new Tensor(rows, cols, data);
     if (this.recording && (trainable || parents.some((p) => p.requiresGrad))) {
       t.requiresGrad = true;
@@ -397,7 +491,8 @@ function passProduct(t: Tensor, g: Float32Array, other: Float32Array): void {
 }
 
 function sameShape(op: string, a: Tensor, b: Tensor): void {
-  if (a.rows !== b.rows || a.cols !== b.cols) throw new MtrankError(`${op}: shapes differ (${a.rows}×${a.cols} vs ${b.rows}×${b.cols})`);
+  if (a.rows !== b.rows || a.cols !== b.cols)
+    throw new MtrankError(`${op}: shapes differ (${a.rows}×${a.cols} vs ${b.rows}×${b.cols})`);
 }
 
 function checkIds(table: EmbeddingTable, ids: Int32Array, rows: number, what: string): void {
@@ -405,16 +500,20 @@ function checkIds(table: EmbeddingTable, ids: Int32Array, rows: number, what: st
   const V = table.vocab;
   for (let i = 0; i < rows; i++) {
     const id = ids[i]!;
-    if (id < 0 || id >= V) throw new MtrankError(`embedding '${table.name}': ${what} id ${id} at row ${i} is outside [0, ${V})`);
+    if (id < 0 || id >= V)
+      throw new MtrankError(`embedding '${table.name}': ${what} id ${id} at row ${i} is outside [0, ${V})`);
   }
 }
 
 function checkBag(b: BagLookup, rows: number): void {
   const { offsets, ids, table } = b;
-  if (offsets.length !== rows + 1) throw new MtrankError(`embedding bag '${table.name}': offsets has ${offsets.length} entries, expected ${rows + 1}`);
+  if (offsets.length !== rows + 1)
+    throw new MtrankError(`embedding bag '${table.name}': offsets has ${offsets.length} entries, expected ${rows + 1}`);
   for (let r = 0; r < rows; r++) {
     if (offsets[r]! > offsets[r + 1]! || offsets[r]! < 0 || offsets[r + 1]! > ids.length) {
-      throw new MtrankError(`embedding bag '${table.name}': offsets of row ${r} (${offsets[r]}..${offsets[r + 1]}) are not within the ${ids.length} ids`);
+      throw new MtrankError(
+        `embedding bag '${table.name}': offsets of row ${r} (${offsets[r]}..${offsets[r + 1]}) are not within the ${ids.length} ids`,
+      );
     }
   }
   checkIds(table, ids.subarray(offsets[0]!, offsets[rows]!), offsets[rows]! - offsets[0]!, 'bag');
@@ -422,9 +521,14 @@ function checkBag(b: BagLookup, rows: number): void {
 
 /** Mean or sum of each bag's rows into columns [off, off+dim) of a B×stride buffer; an empty bag gives zeros. */
 function poolBag(b: BagLookup, out: Float32Array, stride: number, off: number): void {
-  const { table, offsets, ids } = b, dim = table.dim, data = table.data, rows = offsets.length - 1;
+  const { table, offsets, ids } = b,
+    dim = table.dim,
+    data = table.data,
+    rows = offsets.length - 1;
   for (let r = 0; r < rows; r++) {
-    const start = offsets[r]!, end = offsets[r + 1]!, o = r * stride + off;
+    const start = offsets[r]!,
+      end = offsets[r + 1]!,
+      o = r * stride + off;
     out.fill(0, o, o + dim);
     for (let k = start; k < end; k++) {
       const src = ids[k]! * dim;

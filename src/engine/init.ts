@@ -33,4 +33,6 @@ export function uniformInit(limit: number): Init {
 }
 
 /** Zeros: for biases only (the weights already break the symmetry). */
-export const zeros: Init = (data) => { data.fill(0); };
+export const zeros: Init = (data) => {
+  data.fill(0);
+};

@@ -38,8 +38,21 @@ export interface WorkerInit {
 
 /** GEMM job arguments, in order. */
 export const G = {
-  M: 0, N: 1, K: 2, pA: 3, lda: 4, transA: 5, pB: 6, ldb: 7, transB: 8, pC: 9, ldc: 10, pBias: 11, flags: 12,
-  splitCols: 13, unit: 14,
+  M: 0,
+  N: 1,
+  K: 2,
+  pA: 3,
+  lda: 4,
+  transA: 5,
+  pB: 6,
+  ldb: 7,
+  transB: 8,
+  pC: 9,
+  ldc: 10,
+  pBias: 11,
+  flags: 12,
+  splitCols: 13,
+  unit: 14,
 } as const;
 
 /** How many items a job has, and the granularity a chunk boundary must respect. */
@@ -59,7 +72,8 @@ export function chunkRange(total: number, unit: number, c: number, chunks: numbe
 export function runJobRange(k: KernelExports, kind: number, a: Float64Array, s: number, e: number, work: number): void {
   if (e <= s) return;
   switch (kind) {
-    case JOB.gemm: return gemmRange(k, a, s, e, work);
+    case JOB.gemm:
+      return gemmRange(k, a, s, e, work);
     case JOB.gatherRows:
       // [pTable, dim, pIds, n, pOut, outStride, outOffset]
       return k.gatherRows(a[0]!, a[1]!, a[2]! + s * 4, e - s, a[4]! + s * a[5]! * 4, a[5]!, a[6]!);
@@ -68,8 +82,23 @@ export function runJobRange(k: KernelExports, kind: number, a: Float64Array, s: 
       return k.gatherFields(a[0]!, a[1]!, s, e, a[4]!, a[5]!);
     case JOB.adamSparse:
       // [pTable, dim, pRows, nRows, pGrads, pm, pv, b1, c1, b2, c2, eps, wd, stepSize, sq]
-      return k.adamSparse(a[0]!, a[1]!, a[2]! + s * 4, e - s, a[4]! + s * a[1]! * 4, a[5]!, a[6]!,
-        a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!);
+      return k.adamSparse(
+        a[0]!,
+        a[1]!,
+        a[2]! + s * 4,
+        e - s,
+        a[4]! + s * a[1]! * 4,
+        a[5]!,
+        a[6]!,
+        a[7]!,
+        a[8]!,
+        a[9]!,
+        a[10]!,
+        a[11]!,
+        a[12]!,
+        a[13]!,
+        a[14]!,
+      );
     case JOB.adagradSparse:
       // [pTable, dim, pRows, nRows, pGrads, pa, lr, eps, wd]
       return k.adagradSparse(a[0]!, a[1]!, a[2]! + s * 4, e - s, a[4]! + s * a[1]! * 4, a[5]!, a[6]!, a[7]!, a[8]!);
@@ -79,8 +108,17 @@ export function runJobRange(k: KernelExports, kind: number, a: Float64Array, s: 
 }
 
 function gemmRange(k: KernelExports, a: Float64Array, s: number, e: number, work: number): void {
-  let M = a[G.M]!, N = a[G.N]!, pA = a[G.pA]!, pB = a[G.pB]!, pC = a[G.pC]!, pBias = a[G.pBias]!;
-  const lda = a[G.lda]!, ldb = a[G.ldb]!, ldc = a[G.ldc]!, transA = a[G.transA]!, transB = a[G.transB]!;
+  let M = a[G.M]!,
+    N = a[G.N]!,
+    pA = a[G.pA]!,
+    pB = a[G.pB]!,
+    pC = a[G.pC]!,
+    pBias = a[G.pBias]!;
+  const lda = a[G.lda]!,
+    ldb = a[G.ldb]!,
+    ldc = a[G.ldc]!,
+    transA = a[G.transA]!,
+    transB = a[G.transB]!;
   if (a[G.splitCols]) {
     N = e - s;
     pB += (transB ? s * ldb : s) * 4;

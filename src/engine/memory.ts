@@ -27,7 +27,10 @@ let top = LOW_RESERVED;
 /** The current SharedArrayBuffer of the memory (grows replace the object, never the bytes). */
 function buffer(): ArrayBufferLike {
   const b = memory.buffer;
-  if (b !== latest) { known.add(b); latest = b; }
+  if (b !== latest) {
+    known.add(b);
+    latest = b;
+  }
   return b;
 }
 
@@ -53,7 +56,9 @@ function reserveTop(bytes: number): number {
     const pages = Math.ceil(Math.max(end - have, GROW_STEP) / PAGE_BYTES);
     const maxPages = 65536 - have / PAGE_BYTES;
     if (Math.ceil((end - have) / PAGE_BYTES) > maxPages) {
-      throw new MtrankError(`engine memory exhausted: ${(end / 2 ** 30).toFixed(2)} GiB needed, the wasm limit is 4 GiB`);
+      throw new MtrankError(
+        `engine memory exhausted: ${(end / 2 ** 30).toFixed(2)} GiB needed, the wasm limit is 4 GiB`,
+      );
     }
     memory.grow(Math.min(pages, maxPages));
   }
@@ -66,7 +71,10 @@ const views = {
   i32: (start: number, n: number) => new Int32Array(buffer(), start, n),
 };
 
-interface Block { start: number; size: number }
+interface Block {
+  start: number;
+  size: number;
+}
 
 /** Long-lived arrays. Fresh arrays are zero-filled; `free` returns one for reuse. */
 class Heap implements Allocator {
@@ -117,7 +125,10 @@ class Heap implements Allocator {
       if (b.size < size) continue;
       start = b.start;
       if (b.size === size) list.splice(i, 1);
-      else { b.start += size; b.size -= size; }
+      else {
+        b.start += size;
+        b.size -= size;
+      }
       new Uint8Array(buffer(), start, size).fill(0); // reused bytes: restore the zero-fill promise
       break;
     }
@@ -186,6 +197,16 @@ export const heap = new Heap();
 export const scratch = new Scratch();
 
 /** Address space taken from the memory so far, and its current size (bytes). */
-export function memoryStats(): { reservedBytes: number; usedTopBytes: number; heapBytes: number; scratchPeakBytes: number } {
-  return { reservedBytes: memory.buffer.byteLength, usedTopBytes: top, heapBytes: heap.bytesInUse, scratchPeakBytes: scratch.peakBytes };
+export function memoryStats(): {
+  reservedBytes: number;
+  usedTopBytes: number;
+  heapBytes: number;
+  scratchPeakBytes: number;
+} {
+  return {
+    reservedBytes: memory.buffer.byteLength,
+    usedTopBytes: top,
+    heapBytes: heap.bytesInUse,
+    scratchPeakBytes: scratch.peakBytes,
+  };
 }

@@ -10,12 +10,19 @@ export class Parameter {
   readonly grad: Float32Array;
   frozen = false;
 
-  constructor(readonly name: string, readonly rows: number, readonly cols: number, readonly group: string) {
+  constructor(
+    readonly name: string,
+    readonly rows: number,
+    readonly cols: number,
+    readonly group: string,
+  ) {
     this.data = heap.f32(rows * cols);
     this.grad = heap.f32(rows * cols); // heap arrays start zero-filled
   }
 
-  get size(): number { return this.rows * this.cols; }
+  get size(): number {
+    return this.rows * this.cols;
+  }
 }
 
 /**
@@ -45,7 +52,12 @@ export class EmbeddingTable {
   private contributions: SparseContribution[] = [];
   private merged: SparseGrad | null = null;
 
-  constructor(readonly name: string, readonly vocab: number, readonly dim: number, readonly group: string) {
+  constructor(
+    readonly name: string,
+    readonly vocab: number,
+    readonly dim: number,
+    readonly group: string,
+  ) {
     this.data = heap.f32(vocab * dim);
   }
 
@@ -55,7 +67,9 @@ export class EmbeddingTable {
     this.merged = null;
   }
 
-  get hasGrad(): boolean { return this.contributions.length > 0; }
+  get hasGrad(): boolean {
+    return this.contributions.length > 0;
+  }
 
   /**
    * The accumulated sparse gradient of the step. Repeated ids are summed in a fixed order (contribution
@@ -64,7 +78,8 @@ export class EmbeddingTable {
   sparseGrad(): SparseGrad {
     if (this.merged) return this.merged;
     if (this.contributions.length === 0) return EMPTY;
-    const dim = this.dim, { rows, slots } = uniqueRows(this.contributions);
+    const dim = this.dim,
+      { rows, slots } = uniqueRows(this.contributions);
     const values = scratch.f32(rows.length * dim);
     this.contributions.forEach((c, k) => {
       if (c.bagOffsets) addBagRows(c, slots[k]!, values, dim);
@@ -83,9 +98,13 @@ export class EmbeddingTable {
 /** The distinct ids of all contributions in ascending order, and for every looked-up position its index among them. */
 function uniqueRows(contributions: readonly SparseContribution[]): { rows: Int32Array; slots: Int32Array[] } {
   // A bag lookup uses ids[offsets[0] .. offsets[B]) only.
-  return distinctIds(contributions.map((c) => c.bagOffsets
-    ? { ids: c.ids, from: c.bagOffsets[0]!, to: c.bagOffsets[c.bagOffsets.length - 1]! }
-    : { ids: c.ids, from: 0, to: c.ids.length }));
+  return distinctIds(
+    contributions.map((c) =>
+      c.bagOffsets
+        ? { ids: c.ids, from: c.bagOffsets[0]!, to: c.bagOffsets[c.bagOffsets.length - 1]! }
+        : { ids: c.ids, from: 0, to: c.ids.length },
+    ),
+  );
 }
 
 /** Bag b's gradient row, divided by the bag size for mean pooling, into the slot of each of its ids. */
@@ -93,7 +112,8 @@ function addBagRows(c: SparseContribution, slots: Int32Array, values: Float32Arr
   const { grad, stride, offset } = c;
   const bags = c.bagOffsets!;
   for (let b = 0; b + 1 < bags.length; b++) {
-    const start = bags[b]!, end = bags[b + 1]!;
+    const start = bags[b]!,
+      end = bags[b + 1]!;
     if (end <= start) continue;
     const scale = c.mean ? 1 / (end - start) : 1;
     const src = b * stride + offset;
@@ -131,8 +151,12 @@ export class ParamStore {
     return t;
   }
 
-  params(): readonly Parameter[] { return this.denseParams; }
-  tables(): readonly EmbeddingTable[] { return this.tableList; }
+  params(): readonly Parameter[] {
+    return this.denseParams;
+  }
+  tables(): readonly EmbeddingTable[] {
+    return this.tableList;
+  }
 
   /** Clear dense grads and the tables' sparse grads (call once per step, before the backward passes). */
   zeroGrad(): void {

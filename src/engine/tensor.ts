@@ -24,10 +24,16 @@ export class Tensor {
     public requiresGrad = false,
   ) {}
 
-  get size(): number { return this.rows * this.cols; }
-  get isLeaf(): boolean { return this.backwardFn === null; }
+  get size(): number {
+    return this.rows * this.cols;
+  }
+  get isLeaf(): boolean {
+    return this.backwardFn === null;
+  }
 
-  at(row: number, col: number): number { return this.data[row * this.cols + col]!; }
+  at(row: number, col: number): number {
+    return this.data[row * this.cols + col]!;
+  }
 }
 
 /** Make sure t.grad exists; returns true when it already held values (add to it), false when fresh (overwrite it). */

@@ -8,7 +8,18 @@ import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { workerUrl } from '../util/worker-url.js';
-import { CLOSED, CONTROL_BYTES, CTRL, JOB, JOB_ARGS, controlViews, jobItems, runJobRange, takeChunks, type WorkerInit } from './kernel-jobs.js';
+import {
+  CLOSED,
+  CONTROL_BYTES,
+  CTRL,
+  JOB,
+  JOB_ARGS,
+  controlViews,
+  jobItems,
+  runJobRange,
+  takeChunks,
+  type WorkerInit,
+} from './kernel-jobs.js';
 import { loadedKernels, memory } from './wasm.js';
 import { heap } from './memory.js';
 
@@ -61,7 +72,8 @@ export function shutdownThreads(): Promise<void> {
 
 function startPool(module: WebAssembly.Module, workBytes: number): Pool {
   const url = workerUrl(import.meta.url, './kernel-worker.js');
-  if (!existsSync(fileURLToPath(url))) throw new Error(`kernel worker script missing: ${fileURLToPath(url)}; run \`npm run build\``);
+  if (!existsSync(fileURLToPath(url)))
+    throw new Error(`kernel worker script missing: ${fileURLToPath(url)}; run \`npm run build\``);
   const control = new SharedArrayBuffer(CONTROL_BYTES);
   const { ctrl, args } = controlViews(control);
   Atomics.store(ctrl, CTRL.state, CLOSED);
@@ -197,5 +209,9 @@ const stats = { parallelJobs: 0, mainChunks: 0, singleChoices: 0 };
 export function threadStats(): { parallelJobs: number; workerShare: number; singleThreadChoices: number } {
   const worker = pool ? Atomics.load(pool.ctrl, CTRL.workerChunks) : 0;
   const all = worker + stats.mainChunks;
-  return { parallelJobs: stats.parallelJobs, workerShare: all ? worker / all : 0, singleThreadChoices: stats.singleChoices };
+  return {
+    parallelJobs: stats.parallelJobs,
+    workerShare: all ? worker / all : 0,
+    singleThreadChoices: stats.singleChoices,
+  };
 }

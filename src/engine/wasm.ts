@@ -13,32 +13,119 @@ export interface KernelExports {
   heapBase(): number;
   gemmWorkBytes(): number;
   gemmMR(): number;
-  gemm(M: number, N: number, K: number, pA: number, lda: number, transA: number, pB: number, ldb: number, transB: number,
-    pC: number, ldc: number, pBias: number, flags: number, pWork: number): void;
-  gatherRows(pTable: number, dim: number, pIds: number, n: number, pOut: number, outStride: number, outOffset: number): void;
+  gemm(
+    M: number,
+    N: number,
+    K: number,
+    pA: number,
+    lda: number,
+    transA: number,
+    pB: number,
+    ldb: number,
+    transB: number,
+    pC: number,
+    ldc: number,
+    pBias: number,
+    flags: number,
+    pWork: number,
+  ): void;
+  gatherRows(
+    pTable: number,
+    dim: number,
+    pIds: number,
+    n: number,
+    pOut: number,
+    outStride: number,
+    outOffset: number,
+  ): void;
   gatherFields(pDesc: number, F: number, r0: number, r1: number, pOut: number, outStride: number): void;
-  scatterAddRows(pDst: number, dim: number, pIds: number, n: number, pSrc: number, srcStride: number, srcOffset: number): void;
+  scatterAddRows(
+    pDst: number,
+    dim: number,
+    pIds: number,
+    n: number,
+    pSrc: number,
+    srcStride: number,
+    srcOffset: number,
+  ): void;
   columnSums(M: number, N: number, pY: number, pOut: number, accumulate: number): void;
   copyColumns(pSrc: number, srcStride: number, pDst: number, dstStride: number, width: number, rows: number): void;
   addColumns(pSrc: number, srcStride: number, pDst: number, dstStride: number, width: number, rows: number): void;
   softmaxRows(px: number, py: number, R: number, C: number): void;
   softmaxBackward(py: number, pdy: number, pdx: number, R: number, C: number, accumulate: number): void;
   mixExperts(pGate: number, E: number, pExperts: number, B: number, D: number, pOut: number): void;
-  mixExpertsBackward(pGate: number, E: number, pExperts: number, pdy: number, B: number, D: number, pGateGrad: number, pExpertGrads: number): void;
+  mixExpertsBackward(
+    pGate: number,
+    E: number,
+    pExperts: number,
+    pdy: number,
+    B: number,
+    D: number,
+    pGateGrad: number,
+    pExpertGrads: number,
+  ): void;
   tanh(px: number, py: number, n: number): void;
   tanhBackward(py: number, pdy: number, pdx: number, n: number): void;
   leakyRelu(px: number, py: number, n: number, slope: number): void;
   leakyReluBackward(py: number, pdy: number, pdx: number, n: number, slope: number): void;
   gelu(px: number, py: number, n: number): void;
   geluBackward(px: number, pdy: number, pdx: number, n: number): void;
-  adamDense(pp: number, pg: number, pm: number, pv: number, n: number,
-    b1: number, c1: number, b2: number, c2: number, eps: number, wd: number, stepSize: number, sq: number): void;
-  adamSparse(pTable: number, dim: number, pRows: number, nRows: number, pGrads: number, pm: number, pv: number,
-    b1: number, c1: number, b2: number, c2: number, eps: number, wd: number, stepSize: number, sq: number): void;
+  adamDense(
+    pp: number,
+    pg: number,
+    pm: number,
+    pv: number,
+    n: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    eps: number,
+    wd: number,
+    stepSize: number,
+    sq: number,
+  ): void;
+  adamSparse(
+    pTable: number,
+    dim: number,
+    pRows: number,
+    nRows: number,
+    pGrads: number,
+    pm: number,
+    pv: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    eps: number,
+    wd: number,
+    stepSize: number,
+    sq: number,
+  ): void;
   adagradDense(pp: number, pg: number, pa: number, n: number, lr: number, eps: number, wd: number): void;
-  adagradSparse(pTable: number, dim: number, pRows: number, nRows: number, pGrads: number, pa: number, lr: number, eps: number, wd: number): void;
+  adagradSparse(
+    pTable: number,
+    dim: number,
+    pRows: number,
+    nRows: number,
+    pGrads: number,
+    pa: number,
+    lr: number,
+    eps: number,
+    wd: number,
+  ): void;
   sumSquares(px: number, n: number): number;
-  dedupeIds(pIds: number, n: number, pKeys: number, pFirst: number, mask: number, shift: number, pFound: number, nFound: number, pSlots: number): number;
+  dedupeIds(
+    pIds: number,
+    n: number,
+    pKeys: number,
+    pFirst: number,
+    mask: number,
+    shift: number,
+    pFound: number,
+    nFound: number,
+    pSlots: number,
+  ): number;
   rankIds(pRows: number, n: number, pKeys: number, pFirst: number, mask: number, shift: number, pRank: number): void;
   remapIds(pSlots: number, n: number, pRank: number): void;
   sortIds(pIds: number, n: number, pTmp: number, pCount: number): void;
@@ -94,7 +181,11 @@ export function instantiate(mod: WebAssembly.Module, mem: WebAssembly.Memory): K
   return instance.exports as unknown as KernelExports;
 }
 
-interface Loaded { variant: KernelVariant; module: WebAssembly.Module | null; exports: KernelExports | null }
+interface Loaded {
+  variant: KernelVariant;
+  module: WebAssembly.Module | null;
+  exports: KernelExports | null;
+}
 let loaded: Loaded | null = null;
 
 function load(variant: KernelVariant): Loaded {

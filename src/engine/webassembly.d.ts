@@ -1,7 +1,11 @@
 // The slice of the WebAssembly JS API the engine uses. Node 20 has it at run time, but the project's
 // compiler settings (lib ES2023, no DOM; @types/node 20) do not declare it.
 declare namespace WebAssembly {
-  interface MemoryDescriptor { initial: number; maximum?: number; shared?: boolean }
+  interface MemoryDescriptor {
+    initial: number;
+    maximum?: number;
+    shared?: boolean;
+  }
   class Memory {
     constructor(descriptor: MemoryDescriptor);
     readonly buffer: ArrayBuffer | SharedArrayBuffer;

@@ -7,47 +7,100 @@
 import type { ExperimentConfig, FeatureConfig, LabelRule } from '../config/schema.js';
 import { groupFeatureName, itemFeatureName } from '../config/schema.js';
 import { ident, queryRow, type DuckDBConnection } from '../data/duckdb.js';
-import { PREPROCESS_VERSION, type FittedCategorical, type FittedFeature, type FittedLabel, type PreprocessJson } from './preprocessor.js';
+import {
+  PREPROCESS_VERSION,
+  type FittedCategorical,
+  type FittedFeature,
+  type FittedLabel,
+  type PreprocessJson,
+} from './preprocessor.js';
 import { attachPretrained } from './pretrained.js';
 import { appendVocabulary, numCol, textCol, tokensExpr, vocabTable } from './sql.js';
 
-export function featureColumn(name: string, f: FeatureConfig): string { return f.column ?? name; }
-export function labelColumn(rule: LabelRule): string { return typeof rule === 'string' ? rule : rule.column; }
+export function featureColumn(name: string, f: FeatureConfig): string {
+  return f.column ?? name;
+}
+export function labelColumn(rule: LabelRule): string {
+  return typeof rule === 'string' ? rule : rule.column;
+}
 
 export function fittedLabels(config: ExperimentConfig): FittedLabel[] {
   return Object.entries(config.tasks).map(([task, t]) => {
     if (typeof t.label === 'string') return { task, column: t.label };
-    return { task, column: t.label.column, positive: t.label.positive.map(String), negative: t.label.negative?.map(String) };
+    return {
+      task,
+      column: t.label.column,
+      positive: t.label.positive.map(String),
+      negative: t.label.negative?.map(String),
+    };
   });
 }
 
-export async function fitPreprocessor(c: DuckDBConnection, config: ExperimentConfig, rawTable: string): Promise<PreprocessJson> {
+export async function fitPreprocessor(
+  c: DuckDBConnection,
+  config: ExperimentConfig,
+  rawTable: string,
+): Promise<PreprocessJson> {
   const stats = await numericStats(c, config, rawTable);
   const features: FittedFeature[] = [];
   for (const [name, f] of Object.entries(config.features)) {
     const column = featureColumn(name, f);
     const base = { name, column, input: f.input, group: f.group };
     if (f.type === 'categorical') {
-      const vocab = f.hashBuckets !== undefined ? undefined
-        : await fitVocabulary(c, name, `SELECT r.${ident(textCol(column))} AS v FROM ${rawTable} r`, f.minCount, f.maxSize);
-      const fitted: FittedCategorical = { ...base, kind: 'categorical', dim: f.embeddingDim, vocab, hashBuckets: f.hashBuckets, ...(f.role ? { role: f.role } : {}) };
+      const vocab =
+        f.hashBuckets !== undefined
+          ? undefined
+          : await fitVocabulary(
+              c,
+              name,
+              `SELECT r.${ident(textCol(column))} AS v FROM ${rawTable} r`,
+              f.minCount,
+              f.maxSize,
+            );
+      const fitted: FittedCategorical = {
+        ...base,
+        kind: 'categorical',
+        dim: f.embeddingDim,
+        vocab,
+        hashBuckets: f.hashBuckets,
+        ...(f.role ? { role: f.role } : {}),
+      };
       if (f.pretrained) {
         const appended = attachPretrained(fitted, f.pretrained);
         if (appended.length) await appendVocabulary(c, fitted, appended, fitted.vocab!.length - appended.length + 1);
       }
       features.push(fitted);
     } else if (f.type === 'multi-categorical') {
-      const fitted = { ...base, kind: 'multi' as const, dim: f.embeddingDim, separator: f.separator, maxLength: f.maxLength, pooling: f.pooling, hashBuckets: f.hashBuckets };
-      const vocab = f.hashBuckets !== undefined ? undefined
-        : await fitVocabulary(c, name, `SELECT unnest(${tokensExpr(fitted)}) AS v FROM ${rawTable} r`, f.minCount, f.maxSize);
+      const fitted = {
+        ...base,
+        kind: 'multi' as const,
+        dim: f.embeddingDim,
+        separator: f.separator,
+        maxLength: f.maxLength,
+        pooling: f.pooling,
+        hashBuckets: f.hashBuckets,
+      };
+      const vocab =
+        f.hashBuckets !== undefined
+          ? undefined
+          : await fitVocabulary(
+              c,
+              name,
+              `SELECT unnest(${tokensExpr(fitted)}) AS v FROM ${rawTable} r`,
+              f.minCount,
+              f.maxSize,
+            );
       features.push({ ...fitted, vocab });
     } else if (f.transform === 'bucketize') {
       const raw = (stats[`${name}:b`] as (number | null)[] | null) ?? [];
-      const boundaries = [...new Set(raw.filter((b): b is number => b !== null && Number.isFinite(b)))].sort((a, b) => a - b);
+      const boundaries = [...new Set(raw.filter((b): b is number => b !== null && Number.isFinite(b)))].sort(
+        (a, b) => a - b,
+      );
       features.push({ ...base, kind: 'bucketize', dim: f.embeddingDim, boundaries });
     } else {
       const num = (k: string) => (stats[`${name}:${k}`] as number | null) ?? 0;
-      let shift = 0, scale = 1;
+      let shift = 0,
+        scale = 1;
       if (f.transform === 'standardize' || f.transform === 'log-standardize') {
         shift = num('mean');
         scale = num('std') > 1e-12 ? num('std') : 1;
@@ -55,7 +108,15 @@ export async function fitPreprocessor(c: DuckDBConnection, config: ExperimentCon
         shift = num('lo');
         scale = num('hi') - shift > 1e-12 ? num('hi') - shift : 1;
       }
-      features.push({ ...base, kind: 'numeric', transform: f.transform, default: f.default, missingIndicator: f.missingIndicator, shift, scale });
+      features.push({
+        ...base,
+        kind: 'numeric',
+        transform: f.transform,
+        default: f.default,
+        missingIndicator: f.missingIndicator,
+        shift,
+        scale,
+      });
     }
   }
   return {
@@ -69,24 +130,40 @@ export async function fitPreprocessor(c: DuckDBConnection, config: ExperimentCon
 }
 
 /** Every numeric statistic in one scan of the training split (aggregates skip missing values). */
-async function numericStats(c: DuckDBConnection, config: ExperimentConfig, rawTable: string): Promise<Record<string, unknown>> {
+async function numericStats(
+  c: DuckDBConnection,
+  config: ExperimentConfig,
+  rawTable: string,
+): Promise<Record<string, unknown>> {
   const aggs: string[] = [];
   for (const [name, f] of Object.entries(config.features)) {
     if (f.type !== 'numeric') continue;
-    const x = ident(numCol(featureColumn(name, f))), key = (k: string) => ident(`${name}:${k}`);
+    const x = ident(numCol(featureColumn(name, f))),
+      key = (k: string) => ident(`${name}:${k}`);
     if (f.transform === 'bucketize') {
       const qs = Array.from({ length: f.buckets - 1 }, (_, k) => (k + 1) / f.buckets);
       if (qs.length) aggs.push(`quantile_cont(${x}, [${qs.join(', ')}]) AS ${key('b')}`);
       continue;
     }
     const g = f.transform === 'log-standardize' ? `sign(${x}) * ln(1 + abs(${x}))` : x;
-    aggs.push(`avg(${g}) AS ${key('mean')}`, `stddev_pop(${g}) AS ${key('std')}`, `min(${x}) AS ${key('lo')}`, `max(${x}) AS ${key('hi')}`);
+    aggs.push(
+      `avg(${g}) AS ${key('mean')}`,
+      `stddev_pop(${g}) AS ${key('std')}`,
+      `min(${x}) AS ${key('lo')}`,
+      `max(${x}) AS ${key('hi')}`,
+    );
   }
   return aggs.length ? queryRow(c, `SELECT ${aggs.join(', ')} FROM ${rawTable}`) : {};
 }
 
 /** Build the vocabulary table (value → id, 1-based, most frequent first) and return its values in id order. */
-async function fitVocabulary(c: DuckDBConnection, name: string, values: string, minCount: number, maxSize?: number): Promise<string[]> {
+async function fitVocabulary(
+  c: DuckDBConnection,
+  name: string,
+  values: string,
+  minCount: number,
+  maxSize?: number,
+): Promise<string[]> {
   const table = vocabTable({ name } as FittedFeature);
   const limit = maxSize !== undefined ? `QUALIFY id <= ${maxSize}` : '';
   await c.run(`CREATE OR REPLACE TABLE ${table} AS

@@ -12,28 +12,54 @@ import type { FittedPretrained } from './pretrained.js';
 
 export const PREPROCESS_VERSION = 1;
 
-interface Base { name: string; column: string; input: boolean; group: boolean }
+interface Base {
+  name: string;
+  column: string;
+  input: boolean;
+  group: boolean;
+}
 export interface FittedCategorical extends Base {
-  kind: 'categorical'; dim: number; role?: 'item';
+  kind: 'categorical';
+  dim: number;
+  role?: 'item';
   /** vocab[i] has id i+1 (0 = OOV/missing). Absent when hashing. */
-  vocab?: string[]; hashBuckets?: number;
+  vocab?: string[];
+  hashBuckets?: number;
   /** Pretrained vectors (the vocabulary may end with tokens appended from the file). */
   pretrained?: FittedPretrained;
 }
 export interface FittedMulti extends Base {
-  kind: 'multi'; dim: number; separator: string; maxLength: number; pooling: 'mean' | 'sum';
-  vocab?: string[]; hashBuckets?: number;
+  kind: 'multi';
+  dim: number;
+  separator: string;
+  maxLength: number;
+  pooling: 'mean' | 'sum';
+  vocab?: string[];
+  hashBuckets?: number;
 }
 /** value = (g(x) − shift) / scale with g = identity, or sign(x)·ln(1+|x|) for log transforms. */
 export interface FittedNumeric extends Base {
-  kind: 'numeric'; transform: 'none' | 'standardize' | 'log-standardize' | 'minmax';
-  default: number; missingIndicator: boolean; shift: number; scale: number;
+  kind: 'numeric';
+  transform: 'none' | 'standardize' | 'log-standardize' | 'minmax';
+  default: number;
+  missingIndicator: boolean;
+  shift: number;
+  scale: number;
 }
 /** id = 1 + #{boundaries ≤ x}; missing → 0. */
-export interface FittedBucketize extends Base { kind: 'bucketize'; dim: number; boundaries: number[] }
+export interface FittedBucketize extends Base {
+  kind: 'bucketize';
+  dim: number;
+  boundaries: number[];
+}
 export type FittedFeature = FittedCategorical | FittedMulti | FittedNumeric | FittedBucketize;
 
-export interface FittedLabel { task: string; column: string; positive?: string[]; negative?: string[] }
+export interface FittedLabel {
+  task: string;
+  column: string;
+  positive?: string[];
+  negative?: string[];
+}
 
 export interface PreprocessJson {
   version: number;
@@ -61,9 +87,12 @@ export class Preprocessor {
   private readonly nulls: Set<string>;
 
   constructor(readonly json: PreprocessJson) {
-    if (json.version !== PREPROCESS_VERSION) throw new MtrankError(`preprocess.json: expected version ${PREPROCESS_VERSION}, got ${json.version}`);
+    if (json.version !== PREPROCESS_VERSION)
+      throw new MtrankError(`preprocess.json: expected version ${PREPROCESS_VERSION}, got ${json.version}`);
     const inputs = json.features.filter((f) => f.input);
-    this.categoricalFeatures = inputs.filter((f): f is FittedCategorical | FittedBucketize => f.kind === 'categorical' || f.kind === 'bucketize');
+    this.categoricalFeatures = inputs.filter(
+      (f): f is FittedCategorical | FittedBucketize => f.kind === 'categorical' || f.kind === 'bucketize',
+    );
     this.multiFeatures = inputs.filter((f): f is FittedMulti => f.kind === 'multi');
     this.numericFeatures = inputs.filter((f): f is FittedNumeric => f.kind === 'numeric');
     this.denseNames = denseNames(json.features);
@@ -72,17 +101,27 @@ export class Preprocessor {
 
   static load(path: string): Preprocessor {
     let json: PreprocessJson;
-    try { json = JSON.parse(readFileSync(path, 'utf8')); } catch (e) {
+    try {
+      json = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (e) {
       throw new MtrankError(`${path}: cannot read the preprocessing artifact (${(e as Error).message})`);
     }
     return new Preprocessor(json);
   }
 
-  save(path: string): void { writeFileAtomic(path, JSON.stringify(this.json)); }
+  save(path: string): void {
+    writeFileAtomic(path, JSON.stringify(this.json));
+  }
 
-  get categoricalNames(): string[] { return this.categoricalFeatures.map((f) => f.name); }
-  get multiNames(): string[] { return this.multiFeatures.map((f) => f.name); }
-  feature(name: string): FittedFeature | undefined { return this.json.features.find((f) => f.name === name); }
+  get categoricalNames(): string[] {
+    return this.categoricalFeatures.map((f) => f.name);
+  }
+  get multiNames(): string[] {
+    return this.multiFeatures.map((f) => f.name);
+  }
+  feature(name: string): FittedFeature | undefined {
+    return this.json.features.find((f) => f.name === name);
+  }
 
   /** Encode one raw row (column → value) exactly as training did. */
   encodeRow(row: Record<string, unknown>, where: { row?: number } = {}): EncodedRow {
@@ -93,10 +132,14 @@ export class Preprocessor {
       const s = String(v);
       return s === '' || nulls.has(s) ? null : s;
     };
-    const categorical = new Int32Array(this.categoricalFeatures.map((f) => {
-      const v = text(f.column);
-      return f.kind === 'bucketize' ? bucketId(f, v === null ? null : parseNumber(v, f.column, where)) : categoricalId(f, v, this.lookup(f));
-    }));
+    const categorical = new Int32Array(
+      this.categoricalFeatures.map((f) => {
+        const v = text(f.column);
+        return f.kind === 'bucketize'
+          ? bucketId(f, v === null ? null : parseNumber(v, f.column, where))
+          : categoricalId(f, v, this.lookup(f));
+      }),
+    );
     const multi = this.multiFeatures.map((f) => {
       const v = text(f.column);
       const lookup = this.lookup(f);
@@ -122,7 +165,10 @@ export class Preprocessor {
   private lookup(f: FittedCategorical | FittedMulti): Map<string, number> | null {
     if (!f.vocab) return null;
     let m = this.lookups.get(f.name);
-    if (!m) { m = new Map(f.vocab.map((v, i) => [v, i + 1])); this.lookups.set(f.name, m); }
+    if (!m) {
+      m = new Map(f.vocab.map((v, i) => [v, i + 1]));
+      this.lookups.set(f.name, m);
+    }
     return m;
   }
 }
@@ -143,7 +189,11 @@ export function vocabSize(f: FittedCategorical | FittedMulti | FittedBucketize):
   return f.hashBuckets !== undefined ? f.hashBuckets + 1 : f.vocab!.length + 1;
 }
 
-function categoricalId(f: FittedCategorical | FittedMulti, v: string | null, lookup: Map<string, number> | null): number {
+function categoricalId(
+  f: FittedCategorical | FittedMulti,
+  v: string | null,
+  lookup: Map<string, number> | null,
+): number {
   if (v === null) return 0;
   if (f.hashBuckets !== undefined) return hashBucket(v, f.hashBuckets);
   return lookup!.get(v) ?? 0;
@@ -158,7 +208,10 @@ export function hashBucket(v: string, n: number): number {
 /** Split, drop empty tokens, keep the first maxLength (the order DuckDB's list functions use). */
 export function splitTokens(v: string | null, separator: string, maxLength: number): string[] {
   if (v === null) return [];
-  return v.split(separator).filter((t) => t !== '').slice(0, maxLength);
+  return v
+    .split(separator)
+    .filter((t) => t !== '')
+    .slice(0, maxLength);
 }
 
 export function numericValue(f: FittedNumeric, x: number): number {
@@ -175,6 +228,7 @@ export function bucketId(f: FittedBucketize, x: number | null): number {
 
 function parseNumber(v: string, column: string, where: { row?: number }): number {
   const x = Number(v.trim());
-  if (!Number.isFinite(x)) throw new MtrankError(placeMessage({ row: where.row, column }, `expected a finite number, got '${v}'`));
+  if (!Number.isFinite(x))
+    throw new MtrankError(placeMessage({ row: where.row, column }, `expected a finite number, got '${v}'`));
   return x;
 }

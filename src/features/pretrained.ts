@@ -10,7 +10,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { ExperimentConfig, PretrainedConfig } from '../config/schema.js';
-import { describeCoverage, initFromPretrained, type PretrainedCoverage, type PretrainedInit } from '../pretrain/init.js';
+import {
+  describeCoverage,
+  initFromPretrained,
+  type PretrainedCoverage,
+  type PretrainedInit,
+} from '../pretrain/init.js';
 import { parseVectors, type WordVectors } from '../pretrain/word2vec-io.js';
 import { MtrankError, placeMessage } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
@@ -35,11 +40,17 @@ export type PretrainedFeature = FittedCategorical & { vocab: string[]; pretraine
  * `f.pretrained`. Returns the appended tokens (their ids follow the training vocabulary's).
  */
 export function attachPretrained(f: FittedCategorical, p: PretrainedConfig): string[] {
-  if (!f.vocab) throw new MtrankError(`features.${f.name}: a hashed feature (hashBuckets) cannot take pretrained vectors`);
+  if (!f.vocab)
+    throw new MtrankError(`features.${f.name}: a hashed feature (hashBuckets) cannot take pretrained vectors`);
   const { vectors, sha256 } = readFeatureVectors(f.name, p.path, p.format, f.dim);
   const trainedVocab = f.vocab.length;
   // The uncovered rows' random draws are not kept here; pretrainedInit redraws them from the run's seed.
-  const init = initFromPretrained(vocabMap(f.vocab), trainedVocab + 1, vectors, { dim: f.dim, rng: new Rng(0), extendVocab: p.extendVocab, file: p.path });
+  const init = initFromPretrained(vocabMap(f.vocab), trainedVocab + 1, vectors, {
+    dim: f.dim,
+    rng: new Rng(0),
+    extendVocab: p.extendVocab,
+    file: p.path,
+  });
   f.vocab.push(...init.extended);
   f.pretrained = { path: p.path, format: p.format, sha256, trainedVocab, coverage: init.coverage };
   return init.extended;
@@ -54,11 +65,17 @@ export function pretrainedInit(f: PretrainedFeature, seed: number): PretrainedIn
   const p = f.pretrained;
   const { vectors, sha256 } = readFeatureVectors(f.name, p.path, p.format, f.dim);
   if (sha256 !== p.sha256) {
-    throw new MtrankError(`${p.path}: the vector file of feature '${f.name}' changed since the data was encoded (SHA-256 ${sha256.slice(0, 12)}…, encoded with ${p.sha256.slice(0, 12)}…); run again to re-encode`);
+    throw new MtrankError(
+      `${p.path}: the vector file of feature '${f.name}' changed since the data was encoded (SHA-256 ${sha256.slice(0, 12)}…, encoded with ${p.sha256.slice(0, 12)}…); run again to re-encode`,
+    );
   }
   const appended = f.vocab.slice(p.trainedVocab);
-  const init = initFromPretrained(vocabMap(f.vocab.slice(0, p.trainedVocab)), p.trainedVocab + 1, vectors,
-    { dim: f.dim, rng: new Rng(seed).fork(`pretrained/${f.name}`), extendVocab: appended.length > 0, file: p.path });
+  const init = initFromPretrained(vocabMap(f.vocab.slice(0, p.trainedVocab)), p.trainedVocab + 1, vectors, {
+    dim: f.dim,
+    rng: new Rng(seed).fork(`pretrained/${f.name}`),
+    extendVocab: appended.length > 0,
+    file: p.path,
+  });
   if (init.extended.length !== appended.length || init.extended.some((t, k) => t !== appended[k])) {
     throw new Error(`pretrained '${f.name}': the file's extra tokens differ from the appended vocabulary`);
   }
@@ -67,7 +84,9 @@ export function pretrainedInit(f: PretrainedFeature, seed: number): PretrainedIn
 
 /** The fitted features that carry pretrained vectors (model inputs only). */
 export function pretrainedFeatures(pre: Preprocessor): PretrainedFeature[] {
-  return pre.categoricalFeatures.filter((f): f is PretrainedFeature => f.kind === 'categorical' && f.pretrained !== undefined && f.vocab !== undefined);
+  return pre.categoricalFeatures.filter(
+    (f): f is PretrainedFeature => f.kind === 'categorical' && f.pretrained !== undefined && f.vocab !== undefined,
+  );
 }
 
 /** One line per pretrained feature (`describeCoverage`), for the progress log. */
@@ -81,7 +100,9 @@ export function pretrainedFileStats(config: ExperimentConfig): { path: string; s
   for (const [name, f] of Object.entries(config.features)) {
     if (f.type !== 'categorical' || !f.pretrained) continue;
     let st;
-    try { st = statSync(f.pretrained.path); } catch {
+    try {
+      st = statSync(f.pretrained.path);
+    } catch {
       throw new MtrankError(`${f.pretrained.path}: file not found (features.${name}.pretrained.path)`);
     }
     out.push({ path: f.pretrained.path, size: st.size, mtimeMs: st.mtimeMs });
@@ -90,7 +111,10 @@ export function pretrainedFileStats(config: ExperimentConfig): { path: string; s
 }
 
 /** Where each encoded id of a feature gets its vector: trained row, appended pretrained row, or the OOV row. */
-export function vectorSources(f: FittedCategorical, ids: Int32Array): { trained: number; pretrained: number; oov: number } {
+export function vectorSources(
+  f: FittedCategorical,
+  ids: Int32Array,
+): { trained: number; pretrained: number; oov: number } {
   const trainedRows = (f.pretrained?.trainedVocab ?? f.vocab?.length ?? Infinity) + 1;
   const out = { trained: 0, pretrained: 0, oov: 0 };
   for (const id of ids) {
@@ -101,14 +125,28 @@ export function vectorSources(f: FittedCategorical, ids: Int32Array): { trained:
   return out;
 }
 
-function readFeatureVectors(name: string, path: string, format: PretrainedConfig['format'], dim: number): { vectors: WordVectors; sha256: string } {
+function readFeatureVectors(
+  name: string,
+  path: string,
+  format: PretrainedConfig['format'],
+  dim: number,
+): { vectors: WordVectors; sha256: string } {
   let bytes: Buffer;
-  try { bytes = readFileSync(path); } catch (e) {
-    throw new MtrankError(`${path}: cannot read the pretrained vectors of feature '${name}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new MtrankError(
+      `${path}: cannot read the pretrained vectors of feature '${name}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   const vectors = parseVectors(bytes, path, { format });
   if (vectors.dim !== dim) {
-    throw new MtrankError(placeMessage({ file: path, line: 1 }, `vectors have dimension ${vectors.dim} but features.${name}.embeddingDim is ${dim}`));
+    throw new MtrankError(
+      placeMessage(
+        { file: path, line: 1 },
+        `vectors have dimension ${vectors.dim} but features.${name}.embeddingDim is ${dim}`,
+      ),
+    );
   }
   return { vectors, sha256: createHash('sha256').update(bytes).digest('hex') };
 }

@@ -4,12 +4,24 @@
  * Every formula here must match src/features/preprocessor.ts operation for operation.
  */
 import { ident, sqlString, type DuckDBConnection } from '../data/duckdb.js';
-import type { FittedBucketize, FittedCategorical, FittedFeature, FittedLabel, FittedMulti, FittedNumeric, PreprocessJson } from './preprocessor.js';
+import type {
+  FittedBucketize,
+  FittedCategorical,
+  FittedFeature,
+  FittedLabel,
+  FittedMulti,
+  FittedNumeric,
+  PreprocessJson,
+} from './preprocessor.js';
 
 /** A double literal that parses to exactly the JS number. */
-export function dbl(x: number): string { return `${sqlString(String(x))}::DOUBLE`; }
+export function dbl(x: number): string {
+  return `${sqlString(String(x))}::DOUBLE`;
+}
 
-export function vocabTable(f: FittedFeature): string { return ident(`__vocab_${f.name}`); }
+export function vocabTable(f: FittedFeature): string {
+  return ident(`__vocab_${f.name}`);
+}
 
 /** (Re)create the vocabulary tables of a preprocessor (used when encoding with a loaded artifact). */
 export async function registerVocabularies(c: DuckDBConnection, pre: PreprocessJson): Promise<void> {
@@ -21,9 +33,18 @@ export async function registerVocabularies(c: DuckDBConnection, pre: PreprocessJ
 }
 
 /** Add tokens to a feature's vocabulary table with ids firstId, firstId+1, ... */
-export async function appendVocabulary(c: DuckDBConnection, f: FittedFeature, tokens: readonly string[], firstId: number): Promise<void> {
+export async function appendVocabulary(
+  c: DuckDBConnection,
+  f: FittedFeature,
+  tokens: readonly string[],
+  firstId: number,
+): Promise<void> {
   const a = await c.createAppender(`__vocab_${f.name}`);
-  tokens.forEach((v, i) => { a.appendVarchar(v); a.appendInteger(firstId + i); a.endRow(); });
+  tokens.forEach((v, i) => {
+    a.appendVarchar(v);
+    a.appendInteger(firstId + i);
+    a.endRow();
+  });
   a.closeSync();
 }
 
@@ -60,7 +81,9 @@ export function hashExpr(value: string, buckets: number): string {
 }
 
 /** Labels are staged as 0/1 already. */
-export function labelExpr(l: FittedLabel): string { return `r.${ident(labelCol(l.task))}`; }
+export function labelExpr(l: FittedLabel): string {
+  return `r.${ident(labelCol(l.task))}`;
+}
 
 /** The accepted values of a plain 0/1 label column, and those meaning 1. */
 export const BINARY_LABEL_VALUES = ['0', '1', '0.0', '1.0', 'true', 'false', 'True', 'False', 'TRUE', 'FALSE'];
@@ -72,12 +95,22 @@ export function tokensExpr(f: FittedMulti, table = 'r'): string {
 }
 
 /** SELECT list + joins that encode the one-id-per-row features of a raw table `r`. */
-export function categoricalSelect(features: (FittedCategorical | FittedBucketize)[], aliasPrefix = 'j'): { exprs: string[]; joins: string[] } {
-  const exprs: string[] = [], joins: string[] = [];
+export function categoricalSelect(
+  features: (FittedCategorical | FittedBucketize)[],
+  aliasPrefix = 'j',
+): { exprs: string[]; joins: string[] } {
+  const exprs: string[] = [],
+    joins: string[] = [];
   features.forEach((f, i) => {
-    if (f.kind === 'bucketize') { exprs.push(bucketExpr(f)); return; }
+    if (f.kind === 'bucketize') {
+      exprs.push(bucketExpr(f));
+      return;
+    }
     const col = `r.${ident(textCol(f.column))}`;
-    if (f.hashBuckets !== undefined) { exprs.push(hashExpr(col, f.hashBuckets)); return; }
+    if (f.hashBuckets !== undefined) {
+      exprs.push(hashExpr(col, f.hashBuckets));
+      return;
+    }
     const alias = `${aliasPrefix}${i}`;
     joins.push(`LEFT JOIN ${vocabTable(f)} ${alias} ON ${col} = ${alias}.v`);
     exprs.push(`COALESCE(${alias}.id, 0)::INTEGER`);

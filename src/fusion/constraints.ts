@@ -15,13 +15,16 @@ export interface Constraint {
   offset: number;
 }
 
-const PATTERN = /^\s*auc\(\s*([\w.-]+)\s*\)\s*(>=|<=)\s*(?:base\(\s*([\w.-]+)\s*\)\s*(?:([+-])\s*([\d.eE+-]+))?|([\d.eE+-]+))\s*$/;
+const PATTERN =
+  /^\s*auc\(\s*([\w.-]+)\s*\)\s*(>=|<=)\s*(?:base\(\s*([\w.-]+)\s*\)\s*(?:([+-])\s*([\d.eE+-]+))?|([\d.eE+-]+))\s*$/;
 
 export function parseConstraint(text: string): Constraint {
   const m = PATTERN.exec(text);
   const num = m ? Number(m[6] ?? m[5] ?? 0) : NaN;
   if (!m || !Number.isFinite(num)) {
-    throw new MtrankError(`fuse: constraint '${text}' is not 'auc(<task>) >= base(<task>) - <number>' or 'auc(<task>) >= <number>' (also <=)`);
+    throw new MtrankError(
+      `fuse: constraint '${text}' is not 'auc(<task>) >= base(<task>) - <number>' or 'auc(<task>) >= <number>' (also <=)`,
+    );
   }
   const [, task, op, base, sign] = m;
   return { text: text.trim(), task, op: op as '>=' | '<=', base, offset: base ? (sign === '-' ? -num : num) : num };

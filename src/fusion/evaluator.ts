@@ -40,19 +40,26 @@ export class Evaluator {
   private visits = 0;
   readonly taskIndex: (task: string) => number;
 
-  constructor(private readonly s: EvaluatorSetup, private readonly onProgress?: (done: number, total: number) => void) {
+  constructor(
+    private readonly s: EvaluatorSetup,
+    private readonly onProgress?: (done: number, total: number) => void,
+  ) {
     this.taskIndex = (task) => s.tasks.indexOf(task);
   }
 
   /** Distinct rankings scored so far. */
-  get evaluated(): number { return this.cache.size; }
+  get evaluated(): number {
+    return this.cache.size;
+  }
 
   async evaluate(batch: readonly (readonly number[])[]): Promise<Scored[]> {
     const canon = batch.map((w) => canonical(w, this.s.levels));
     const todo = new Map<string, readonly number[]>();
     for (const c of canon) if (!this.cache.has(c.key) && !todo.has(c.key)) todo.set(c.key, c.vector);
     const keys = [...todo.keys()];
-    const metrics = await this.s.pool.score([...todo.values()], this.s.request, (d) => this.onProgress?.(d, keys.length));
+    const metrics = await this.s.pool.score([...todo.values()], this.s.request, (d) =>
+      this.onProgress?.(d, keys.length),
+    );
     keys.forEach((k, i) => this.cache.set(k, metrics[i]));
     return canon.map((c, i) => this.scored([...batch[i]], c.key, this.cache.get(c.key)!));
   }
@@ -66,7 +73,12 @@ export class Evaluator {
   scored(weights: number[], key: string, metrics: Float64Array): Scored {
     const objective = objectiveValue(this.s.objective, metrics, this.taskIndex);
     const feasible = this.s.constraints.every((c) =>
-      satisfied(c, metrics[this.taskIndex(c.task)], constraintBound(c, (t) => this.s.baseAuc[this.taskIndex(t)])));
+      satisfied(
+        c,
+        metrics[this.taskIndex(c.task)],
+        constraintBound(c, (t) => this.s.baseAuc[this.taskIndex(t)]),
+      ),
+    );
     return { weights, key, objective, feasible, metrics, order: this.visits++ };
   }
 }
@@ -78,7 +90,9 @@ export function better(a: Scored, b: Scored): boolean {
   return a.order < b.order;
 }
 
-export function byRank(a: Scored, b: Scored): number { return better(a, b) ? -1 : better(b, a) ? 1 : 0; }
+export function byRank(a: Scored, b: Scored): number {
+  return better(a, b) ? -1 : better(b, a) ? 1 : 0;
+}
 
 /** Primitive integer direction of a grid-aligned vector, or the vector itself. */
 export function canonical(w: readonly number[], levels: number): { key: string; vector: readonly number[] } {
@@ -92,4 +106,7 @@ export function canonical(w: readonly number[], levels: number): { key: string; 
   return { key: `f:${w.join(',')}`, vector: w };
 }
 
-function gcd(a: number, b: number): number { while (b) [a, b] = [b, a % b]; return Math.abs(a); }
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return Math.abs(a);
+}

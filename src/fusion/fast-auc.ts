@@ -48,7 +48,13 @@ export interface TaskRows {
  * Where a row's score falls among the sorted positives: slot 0 = below all, `last` = above all, and slots 1 … last − 1
  * = bucket of the score's key (`key >> shift`) − base + 1. Positives in slot d are pos[start[d] … start[d + 1]).
  */
-export interface BucketTable { lo: number; hi: number; shift: number; base: number; last: number }
+export interface BucketTable {
+  lo: number;
+  hi: number;
+  shift: number;
+  base: number;
+  last: number;
+}
 
 /** One double and its two 32-bit halves, to read a score's bit pattern (table building). */
 const bits = new Float64Array(1);
@@ -68,11 +74,22 @@ export const SORTED_SLOT = 16;
  * Lays out the positives' scores `scores` (any order, P ≥ 1) slot by slot into `pos` and fills `start` (at least
  * tableLength(P) long): a counting sort by slot, so only slots longer than SORTED_SLOT need a comparison sort.
  */
-export function bucketTable(scores: Float64Array, pos: Float64Array, start: Uint32Array, slotOf: Int32Array): BucketTable {
+export function bucketTable(
+  scores: Float64Array,
+  pos: Float64Array,
+  start: Uint32Array,
+  slotOf: Int32Array,
+): BucketTable {
   const P = scores.length;
-  let lo = scores[0], hi = scores[0];
-  for (let k = 1; k < P; k++) { const v = scores[k]; if (v < lo) lo = v; if (v > hi) hi = v; }
-  const keyLo = keyOf(lo), B = bucketsFor(P);
+  let lo = scores[0],
+    hi = scores[0];
+  for (let k = 1; k < P; k++) {
+    const v = scores[k];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const keyLo = keyOf(lo),
+    B = bucketsFor(P);
   let shift = 0;
   while ((keyOf(hi) - keyLo) / 2 ** shift >= B) shift++;
   const base = keyLo >> shift; // d = floor(key / 2^shift) − base is monotone in key and lies in [0, B]
@@ -87,15 +104,29 @@ export function bucketTable(scores: Float64Array, pos: Float64Array, start: Uint
   // Counted at d + 2, summed: start[d + 1] is slot d's first index, the scatter's cursor; after it, slot d + 1's first.
   for (let k = 0; k <= last; k++) start[k + 1] += start[k];
   for (let k = 0; k < P; k++) pos[start[slotOf[k] + 1]++] = scores[k];
-  if (crowded) for (let d = 1; d < last; d++) if (start[d + 1] - start[d] > SORTED_SLOT) pos.subarray(start[d], start[d + 1]).sort();
+  if (crowded)
+    for (let d = 1; d < last; d++)
+      if (start[d + 1] - start[d] > SORTED_SLOT) pos.subarray(start[d], start[d + 1]).sort();
   return { lo, hi, shift, base, last };
 }
 
 /** out[k] = a·X[r] + b·Y[r] + c·Z[r] for the task's positive rows r; returns out[0, P). */
-export function positiveScores(a: number, X: Float64Array, b: number, Y: Float64Array, c: number, Z: Float64Array,
-  positives: Uint32Array, out: Float64Array): Float64Array {
-  const P = positives.length, s = out.subarray(0, P);
-  for (let k = 0; k < P; k++) { const r = positives[k]; s[k] = a * X[r] + b * Y[r] + c * Z[r] + 0; }
+export function positiveScores(
+  a: number,
+  X: Float64Array,
+  b: number,
+  Y: Float64Array,
+  c: number,
+  Z: Float64Array,
+  positives: Uint32Array,
+  out: Float64Array,
+): Float64Array {
+  const P = positives.length,
+    s = out.subarray(0, P);
+  for (let k = 0; k < P; k++) {
+    const r = positives[k];
+    s[k] = a * X[r] + b * Y[r] + c * Z[r] + 0;
+  }
   return s;
 }
 
@@ -103,11 +134,21 @@ export function positiveScores(a: number, X: Float64Array, b: number, Y: Float64
 export const aucFromWins2 = (wins2: number, P: number, n: number): number => (wins2 - P * P) / (2 * P * (n - P));
 
 /** Per-scorer scratch of the table: positives' scores, their slot-ordered copy, the table and each one's slot. */
-export interface TableScratch { scores: Float64Array; pos: Float64Array; start: Uint32Array; slotOf: Int32Array }
+export interface TableScratch {
+  scores: Float64Array;
+  pos: Float64Array;
+  start: Uint32Array;
+  slotOf: Int32Array;
+}
 
 export function tableScratch(maxPositives: number): TableScratch {
   const p = Math.max(1, maxPositives);
-  return { scores: new Float64Array(p), pos: new Float64Array(p), start: new Uint32Array(tableLength(p)), slotOf: new Int32Array(p) };
+  return {
+    scores: new Float64Array(p),
+    pos: new Float64Array(p),
+    start: new Uint32Array(tableLength(p)),
+    slotOf: new Int32Array(p),
+  };
 }
 
 export class FastAuc {
@@ -116,7 +157,10 @@ export class FastAuc {
   private readonly bits = new Float64Array(1);
   private readonly words = new Int32Array(this.bits.buffer);
 
-  constructor(readonly rows: number, maxPositives: number) {
+  constructor(
+    readonly rows: number,
+    maxPositives: number,
+  ) {
     this.t = tableScratch(maxPositives);
   }
 
@@ -127,32 +171,59 @@ export class FastAuc {
 
   /** AUC of a·X + b·Y + c·Z for the task's labels; at most `maxPositives` positives, both classes present. */
   aucOf(a: number, X: Float64Array, b: number, Y: Float64Array, c: number, Z: Float64Array, task: TaskRows): number {
-    const P = task.positives.length, { pos, start, slotOf } = this.t;
+    const P = task.positives.length,
+      { pos, start, slotOf } = this.t;
     const table = bucketTable(positiveScores(a, X, b, Y, c, Z, task.positives, this.t.scores), pos, start, slotOf);
-    return aucFromWins2(2 * rowWins(a, X, b, Y, c, Z, this.rows, table, pos, start, P, this.bits, this.words), P, this.rows);
+    return aucFromWins2(
+      2 * rowWins(a, X, b, Y, c, Z, this.rows, table, pos, start, P, this.bits, this.words),
+      P,
+      this.rows,
+    );
   }
 }
 
 /** Σ over rows of (#positives above + ½ #equal). `start` is a Uint32Array: V8 runs this loop ~1.5x faster than on an Int32Array. */
-function rowWins(a: number, X: Float64Array, b: number, Y: Float64Array, c: number, Z: Float64Array, n: number,
-  table: BucketTable, pos: Float64Array, start: Uint32Array, P: number, b64: Float64Array, w32: Int32Array): number {
+function rowWins(
+  a: number,
+  X: Float64Array,
+  b: number,
+  Y: Float64Array,
+  c: number,
+  Z: Float64Array,
+  n: number,
+  table: BucketTable,
+  pos: Float64Array,
+  start: Uint32Array,
+  P: number,
+  b64: Float64Array,
+  w32: Int32Array,
+): number {
   const { lo, hi, shift, base } = table;
   let wins = 0;
   for (let i = 0; i < n; i++) {
     const v = a * X[i] + b * Y[i] + c * Z[i] + 0;
-    if (v < lo) { wins += P; continue; }
+    if (v < lo) {
+      wins += P;
+      continue;
+    }
     if (v > hi) continue;
     b64[0] = v;
     const w = w32[1];
     const slot = ((w ^ ((w >> 31) & 0x7fffffff)) >> shift) - base + 1;
-    const s0 = start[slot], s1 = start[slot + 1];
+    const s0 = start[slot],
+      s1 = start[slot + 1];
     wins += P - s1;
     if (s1 === s0) continue;
     if (s1 - s0 <= SORTED_SLOT) {
-      for (let k = s0; k < s1; k++) { const p = pos[k]; if (p > v) wins += 1; else if (p === v) wins += 0.5; }
+      for (let k = s0; k < s1; k++) {
+        const p = pos[k];
+        if (p > v) wins += 1;
+        else if (p === v) wins += 0.5;
+      }
     } else {
-      const above = upperBound(pos, s0, s1, v), atOrAbove = lowerBound(pos, s0, s1, v);
-      wins += (s1 - above) + 0.5 * (above - atOrAbove);
+      const above = upperBound(pos, s0, s1, v),
+        atOrAbove = lowerBound(pos, s0, s1, v);
+      wins += s1 - above + 0.5 * (above - atOrAbove);
     }
   }
   return wins;
@@ -160,13 +231,21 @@ function rowWins(a: number, X: Float64Array, b: number, Y: Float64Array, c: numb
 
 /** First index in a[lo, hi) with a[i] > v. */
 function upperBound(a: Float64Array, lo: number, hi: number, v: number): number {
-  while (lo < hi) { const m = (lo + hi) >>> 1; if (a[m] <= v) lo = m + 1; else hi = m; }
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (a[m] <= v) lo = m + 1;
+    else hi = m;
+  }
   return lo;
 }
 
 /** First index in a[lo, hi) with a[i] >= v. */
 function lowerBound(a: Float64Array, lo: number, hi: number, v: number): number {
-  while (lo < hi) { const m = (lo + hi) >>> 1; if (a[m] < v) lo = m + 1; else hi = m; }
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (a[m] < v) lo = m + 1;
+    else hi = m;
+  }
   return lo;
 }
 

@@ -70,19 +70,39 @@ export interface FusionResult {
   seconds: number;
 }
 
-export async function fuse(tasks: string[], valid: ScoreSplit, test: ScoreSplit | undefined, o: FuseOptions): Promise<FusionResult> {
+export async function fuse(
+  tasks: string[],
+  valid: ScoreSplit,
+  test: ScoreSplit | undefined,
+  o: FuseOptions,
+): Promise<FusionResult> {
   const started = performance.now();
   checkSplit(tasks, valid, o);
   if (test) checkSplit(tasks, test, o);
   const levels = levelsOf(o.step);
 
   const needed = new Set([...objectiveTasks(o.objective), ...o.constraints.map((c) => c.task)]);
-  const request = { taskMask: tasks.reduce((m, t, i) => (needed.has(t) ? m | (1 << i) : m), 0), withGauc: o.objective.type === 'gauc' };
+  const request = {
+    taskMask: tasks.reduce((m, t, i) => (needed.has(t) ? m | (1 << i) : m), 0),
+    withGauc: o.objective.type === 'gauc',
+  };
   const pool = await createPool(scoringData(tasks, valid, o), o.threads);
   try {
-    const baseValid = o.form === 'linear' ? await ownScoreAucs(pool, tasks.length) : tasks.map((_, t) => auc(valid.scores[t], valid.labels[t]));
-    const ev = new Evaluator({ pool, tasks, objective: o.objective, constraints: o.constraints, baseAuc: baseValid, levels, request }, o.onProgress);
-    const ctx = { tasks: tasks.length, step: o.step, rng: new Rng(o.seed), samples: o.samples, evaluate: (b: readonly (readonly number[])[]) => ev.evaluate(b) };
+    const baseValid =
+      o.form === 'linear'
+        ? await ownScoreAucs(pool, tasks.length)
+        : tasks.map((_, t) => auc(valid.scores[t], valid.labels[t]));
+    const ev = new Evaluator(
+      { pool, tasks, objective: o.objective, constraints: o.constraints, baseAuc: baseValid, levels, request },
+      o.onProgress,
+    );
+    const ctx = {
+      tasks: tasks.length,
+      step: o.step,
+      rng: new Rng(o.seed),
+      samples: o.samples,
+      evaluate: (b: readonly (readonly number[])[]) => ev.evaluate(b),
+    };
     const visited = await searchNamed(o.search).run(ctx);
     if (o.refine) {
       const start = [...visited].sort(byRank)[0];
@@ -91,7 +111,9 @@ export async function fuse(tasks: string[], valid: ScoreSplit, test: ScoreSplit 
     const combinations = visited.length;
     const ranked = [...visited].sort(byRank);
     if (!ranked[0].feasible) {
-      throw new MtrankError(`fuse: no combination satisfies ${o.constraints.map((c) => `'${c.text}'`).join(' and ')} on ${valid.source}`);
+      throw new MtrankError(
+        `fuse: no combination satisfies ${o.constraints.map((c) => `'${c.text}'`).join(' and ')} on ${valid.source}`,
+      );
     }
     const topScored = distinctByKey(ranked).slice(0, 10);
     const details = await ev.detail(topScored.map((s) => s.weights));
@@ -102,20 +124,32 @@ export async function fuse(tasks: string[], valid: ScoreSplit, test: ScoreSplit 
     let baseTest: Record<string, number> | undefined;
     if (test) {
       const testPool = await createPool(scoringData(tasks, test, o), 1);
-      const [m] = await testPool.score([topScored[0].weights], { taskMask: (1 << tasks.length) - 1, withGauc: request.withGauc });
+      const [m] = await testPool.score([topScored[0].weights], {
+        taskMask: (1 << tasks.length) - 1,
+        withGauc: request.withGauc,
+      });
       await testPool.close();
       best.test = objectiveValue(o.objective, m, (t) => tasks.indexOf(t));
       best.testAucs = record(tasks, (t) => m[t]);
       baseTest = record(tasks, (t) => auc(test.scores[t], test.labels[t]));
     }
     return {
-      form: o.form, search: o.search, refine: o.refine, step: o.step,
+      form: o.form,
+      search: o.search,
+      refine: o.refine,
+      step: o.step,
       objective: { ...o.objective, label: objectiveLabel(o.objective) },
       constraints: o.constraints.map((c) => c.text),
-      tasks, rows: { valid: valid.rows, test: test?.rows },
-      combinations, evaluated: ev.evaluated,
-      best, base: { valid: record(tasks, (t) => baseValid[t]), test: baseTest },
-      top, heatmap: hm, threads: pool.threads, seconds: (performance.now() - started) / 1000,
+      tasks,
+      rows: { valid: valid.rows, test: test?.rows },
+      combinations,
+      evaluated: ev.evaluated,
+      best,
+      base: { valid: record(tasks, (t) => baseValid[t]), test: baseTest },
+      top,
+      heatmap: hm,
+      threads: pool.threads,
+      seconds: (performance.now() - started) / 1000,
     };
   } finally {
     await pool.close();
@@ -139,24 +173,40 @@ function scoringData(tasks: string[], s: ScoreSplit, o: FuseOptions): ScoringDat
   if (o.objective.type !== 'gauc') return { rows: s.rows, columns, labels };
   const task = tasks.indexOf(o.objective.task);
   const layout = groupLayout(s.group!, [labels[task]]);
-  const permute = <A extends Float64Array | Uint8Array>(a: A): A => { const out = a.slice() as A; layout.order.forEach((r, k) => { out[k] = a[r]; }); return out; };
+  const permute = <A extends Float64Array | Uint8Array>(a: A): A => {
+    const out = a.slice() as A;
+    layout.order.forEach((r, k) => {
+      out[k] = a[r];
+    });
+    return out;
+  };
   columns = columns.map(permute);
   labels = labels.map(permute);
-  if (layout.segments[0].length === 0) throw new MtrankError(`fuse: ${s.source}: no group holds both a positive and a negative '${o.objective.task}' label, so GAUC is undefined`);
+  if (layout.segments[0].length === 0)
+    throw new MtrankError(
+      `fuse: ${s.source}: no group holds both a positive and a negative '${o.objective.task}' label, so GAUC is undefined`,
+    );
   return { rows: s.rows, columns, labels, gauc: { task, segments: layout.segments[0] } };
 }
 
 function checkSplit(tasks: string[], s: ScoreSplit, o: FuseOptions): void {
-  for (const t of [...objectiveTasks(o.objective), ...o.constraints.flatMap((c) => (c.base ? [c.task, c.base] : [c.task]))]) {
+  for (const t of [
+    ...objectiveTasks(o.objective),
+    ...o.constraints.flatMap((c) => (c.base ? [c.task, c.base] : [c.task])),
+  ]) {
     if (!tasks.includes(t)) throw new MtrankError(`fuse: unknown task '${t}' (tasks: ${tasks.join(', ')})`);
   }
   if (tasks.length > 16) throw new MtrankError(`fuse: at most 16 tasks, got ${tasks.length}`);
-  if (o.objective.type === 'gauc' && !s.group) throw new MtrankError(`fuse: ${s.source}: the GAUC objective needs a group column`);
+  if (o.objective.type === 'gauc' && !s.group)
+    throw new MtrankError(`fuse: ${s.source}: the GAUC objective needs a group column`);
   tasks.forEach((t, i) => {
     let p = 0;
     const y = s.labels[i];
     for (let r = 0; r < y.length; r++) p += y[r];
-    if (p === 0 || p === y.length) throw new MtrankError(`fuse: ${s.source}: task '${t}' has only ${p === 0 ? 'negative' : 'positive'} labels, so its AUC is undefined`);
+    if (p === 0 || p === y.length)
+      throw new MtrankError(
+        `fuse: ${s.source}: task '${t}' has only ${p === 0 ? 'negative' : 'positive'} labels, so its AUC is undefined`,
+      );
   });
 }
 
@@ -167,10 +217,17 @@ function distinctByKey(ranked: Scored[]): Scored[] {
 
 function combination(s: Scored, m: Float64Array, tasks: string[], visited: Scored[]): Combination {
   const weights = record(tasks, (t) => s.weights[t]);
-  const equivalent = visited.filter((v) => v.key === s.key && v.order !== s.order && v.weights.some((w, t) => w !== s.weights[t]))
+  const equivalent = visited
+    .filter((v) => v.key === s.key && v.order !== s.order && v.weights.some((w, t) => w !== s.weights[t]))
     .filter((v, i, all) => all.findIndex((u) => u.weights.every((w, t) => w === v.weights[t])) === i)
     .map((v) => record(tasks, (t) => v.weights[t]));
-  const out: Combination = { weights, objective: s.objective, feasible: s.feasible, aucs: record(tasks, (t) => m[t]), equivalent };
+  const out: Combination = {
+    weights,
+    objective: s.objective,
+    feasible: s.feasible,
+    aucs: record(tasks, (t) => m[t]),
+    equivalent,
+  };
   if (!Number.isNaN(m[tasks.length])) out.gauc = m[tasks.length];
   return out;
 }

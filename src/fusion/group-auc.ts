@@ -40,12 +40,19 @@ export class GroupAuc {
   /** GAUC of `score` (rows in grouped order) for labels over the given two-class group segments. */
   gauc(score: Float64Array, labels: Uint8Array, segments: Uint32Array): number {
     const { pos, neg } = this;
-    let weighted = 0, rows = 0;
+    let weighted = 0,
+      rows = 0;
     for (let s = 0; s < segments.length; s += 2) {
-      const lo = segments[s], hi = segments[s + 1];
-      let p = 0, q = 0;
-      for (let i = lo; i < hi; i++) { if (labels[i]) pos[p++] = score[i]; else neg[q++] = score[i]; }
-      sortRange(pos, 0, p); sortRange(neg, 0, q);
+      const lo = segments[s],
+        hi = segments[s + 1];
+      let p = 0,
+        q = 0;
+      for (let i = lo; i < hi; i++) {
+        if (labels[i]) pos[p++] = score[i];
+        else neg[q++] = score[i];
+      }
+      sortRange(pos, 0, p);
+      sortRange(neg, 0, q);
       weighted += (hi - lo) * (countWins(pos, 0, p, neg, 0, q) / (p * q));
       rows += hi - lo;
     }

@@ -15,14 +15,16 @@ export type Objective =
 export function parseObjective(spec: string | Record<string, unknown>): Objective {
   if (typeof spec !== 'string') return objectiveFromConfig(spec);
   const m = /^\s*(auc|gauc|weighted-auc)\s*[:(]\s*([^)]*?)\s*\)?\s*$/.exec(spec);
-  if (!m) throw new MtrankError(`fuse: objective '${spec}' is not one of auc:<task>, gauc:<task>, weighted-auc:<task>=<w>,…`);
+  if (!m)
+    throw new MtrankError(`fuse: objective '${spec}' is not one of auc:<task>, gauc:<task>, weighted-auc:<task>=<w>,…`);
   const [, type, arg] = m;
   if (type !== 'weighted-auc') return { type: type as 'auc' | 'gauc', task: arg };
   const weights: Record<string, number> = {};
   for (const part of arg.split(',')) {
     const [task, w] = part.split('=').map((s) => s.trim());
     const x = Number(w);
-    if (!task || w === undefined || !Number.isFinite(x)) throw new MtrankError(`fuse: objective '${spec}': '${part}' is not <task>=<weight>`);
+    if (!task || w === undefined || !Number.isFinite(x))
+      throw new MtrankError(`fuse: objective '${spec}': '${part}' is not <task>=<weight>`);
     weights[task] = x;
   }
   return { type: 'weighted-auc', weights };
@@ -33,9 +35,12 @@ function objectiveFromConfig(o: Record<string, unknown>): Objective {
   if ((type === 'auc' || type === 'gauc') && typeof o.task === 'string') return { type, task: o.task };
   if (type === 'weighted-auc' && typeof o.weights === 'object' && o.weights) {
     const weights = o.weights as Record<string, unknown>;
-    if (Object.values(weights).every((w) => typeof w === 'number')) return { type, weights: weights as Record<string, number> };
+    if (Object.values(weights).every((w) => typeof w === 'number'))
+      return { type, weights: weights as Record<string, number> };
   }
-  throw new MtrankError(`fusion.objective: expected { type: auc|gauc, task } or { type: weighted-auc, weights: { task: w } }, got ${JSON.stringify(o)}`);
+  throw new MtrankError(
+    `fusion.objective: expected { type: auc|gauc, task } or { type: weighted-auc, weights: { task: w } }, got ${JSON.stringify(o)}`,
+  );
 }
 
 export function objectiveTasks(o: Objective): string[] {
@@ -43,7 +48,10 @@ export function objectiveTasks(o: Objective): string[] {
 }
 
 export function objectiveLabel(o: Objective): string {
-  if (o.type === 'weighted-auc') return `weighted-auc(${Object.entries(o.weights).map(([t, w]) => `${t}=${w}`).join(',')})`;
+  if (o.type === 'weighted-auc')
+    return `weighted-auc(${Object.entries(o.weights)
+      .map(([t, w]) => `${t}=${w}`)
+      .join(',')})`;
   return `${o.type}(${o.task})`;
 }
 

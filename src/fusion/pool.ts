@@ -14,7 +14,11 @@ const CHUNK = 8;
 export interface ScorerPool {
   readonly threads: number;
   /** Metrics (aucs…, gauc) for each weight vector, in order. `onDone(k)` reports progress. */
-  score(batch: readonly (readonly number[])[], request: ScoreRequest, onDone?: (done: number) => void): Promise<Float64Array[]>;
+  score(
+    batch: readonly (readonly number[])[],
+    request: ScoreRequest,
+    onDone?: (done: number) => void,
+  ): Promise<Float64Array[]>;
   close(): Promise<void>;
 }
 
@@ -27,7 +31,11 @@ export async function createPool(data: ScoringData, threads: number): Promise<Sc
 function inKernelMemory(data: ScoringData, module: WebAssembly.Module | null, scorers: number): ScoringData {
   if (!module) return data;
   let maxPositives = 0;
-  for (const y of data.labels) { let p = 0; for (let i = 0; i < y.length; i++) p += y[i]; maxPositives = Math.max(maxPositives, p); }
+  for (const y of data.labels) {
+    let p = 0;
+    for (let i = 0; i < y.length; i++) p += y[i];
+    maxPositives = Math.max(maxPositives, p);
+  }
   const { kernel, columns } = placeColumns(module, data.columns, scratchBytes(data.rows, maxPositives), scorers);
   return { ...data, columns, kernel };
 }
@@ -49,11 +57,19 @@ function inlinePool(data: ScoringData): ScorerPool {
   };
 }
 
-interface Reply { id: number; start: number; metrics: Float64Array }
+interface Reply {
+  id: number;
+  start: number;
+  metrics: Float64Array;
+}
 
 function workerPool(data: ScoringData, threads: number): ScorerPool {
-  const T = data.columns.length, width = metricsWidth(T);
-  const workers = Array.from({ length: threads }, () => new Worker(workerUrl(import.meta.url, './worker.js'), { workerData: data }));
+  const T = data.columns.length,
+    width = metricsWidth(T);
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(workerUrl(import.meta.url, './worker.js'), { workerData: data }),
+  );
   let nextId = 0;
   return {
     threads,
@@ -62,17 +78,26 @@ function workerPool(data: ScoringData, threads: number): ScorerPool {
       const results: Float64Array[] = new Array(batch.length);
       if (batch.length === 0) return Promise.resolve(results);
       return new Promise((resolve, reject) => {
-        let sent = 0, done = 0;
+        let sent = 0,
+          done = 0;
         const send = (w: Worker) => {
           if (sent >= batch.length) return;
-          const start = sent, end = Math.min(batch.length, start + CHUNK);
+          const start = sent,
+            end = Math.min(batch.length, start + CHUNK);
           sent = end;
           const weights = new Float64Array((end - start) * T);
           for (let k = start; k < end; k++) for (let t = 0; t < T; t++) weights[(k - start) * T + t] = batch[k][t];
           w.postMessage({ id, start, weights, request });
         };
-        const cleanup = () => workers.forEach((w) => { w.off('message', handlers.get(w)!); w.off('error', onError); });
-        const onError = (err: Error) => { cleanup(); reject(err); };
+        const cleanup = () =>
+          workers.forEach((w) => {
+            w.off('message', handlers.get(w)!);
+            w.off('error', onError);
+          });
+        const onError = (err: Error) => {
+          cleanup();
+          reject(err);
+        };
         const handlers = new Map<Worker, (r: Reply) => void>();
         for (const w of workers) {
           const onMessage = (r: Reply) => {
@@ -81,7 +106,10 @@ function workerPool(data: ScoringData, threads: number): ScorerPool {
             for (let k = 0; k < count; k++) results[r.start + k] = r.metrics.slice(k * width, (k + 1) * width);
             done += count;
             onDone?.(done);
-            if (done === batch.length) { cleanup(); resolve(results); } else send(w);
+            if (done === batch.length) {
+              cleanup();
+              resolve(results);
+            } else send(w);
           };
           handlers.set(w, onMessage);
           w.on('message', onMessage);
@@ -90,7 +118,9 @@ function workerPool(data: ScoringData, threads: number): ScorerPool {
         }
       });
     },
-    async close() { await Promise.all(workers.map((w) => w.terminate())); },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
   };
 }
 

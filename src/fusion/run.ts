@@ -42,12 +42,23 @@ type FusionSection = ReturnType<typeof fusionSchema.parse>;
 
 export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResult & { savedTo: string[] }> {
   if (!!o.run === !!o.scores) throw new MtrankError('fuse: give exactly one of --run DIR or --scores FILE');
-  const names: ColumnNames = { score: o.scoreCol ?? DEFAULT_COLUMNS.score, label: o.labelCol ?? DEFAULT_COLUMNS.label, group: o.groupCol ?? DEFAULT_COLUMNS.group };
+  const names: ColumnNames = {
+    score: o.scoreCol ?? DEFAULT_COLUMNS.score,
+    label: o.labelCol ?? DEFAULT_COLUMNS.label,
+    group: o.groupCol ?? DEFAULT_COLUMNS.group,
+  };
   const { validPath, testPath, section } = resolveInput(o);
-  const tasks = o.tasks ? o.tasks.split(',').map((t) => t.trim()).filter(Boolean) : await detectTasks(validPath, names);
+  const tasks = o.tasks
+    ? o.tasks
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean)
+    : await detectTasks(validPath, names);
 
   const objectiveSpec = o.objective ?? section?.objective;
-  const provisional: Objective | undefined = objectiveSpec ? parseObjective(objectiveSpec as string | Record<string, unknown>) : undefined;
+  const provisional: Objective | undefined = objectiveSpec
+    ? parseObjective(objectiveSpec as string | Record<string, unknown>)
+    : undefined;
   const needGroup = provisional?.type === 'gauc';
   const valid = await readScores(validPath, tasks, names, needGroup);
   const test: ScoreSplit | undefined = testPath ? await readScores(testPath, tasks, names, needGroup) : undefined;
@@ -61,14 +72,23 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
     refine: o.refine ?? section?.refine === true,
     objective,
     constraints: constraintTexts.map(parseConstraint),
-    threads: o.threads, seed: o.seed, samples: o.samples,
+    threads: o.threads,
+    seed: o.seed,
+    samples: o.samples,
     onProgress: o.onProgress,
   });
 
   const savedTo: string[] = [];
   const json = `${JSON.stringify(fusionFile(result), null, 2)}\n`;
-  if (o.run) { const p = join(o.run, 'fusion.json'); writeFileAtomic(p, json); savedTo.push(p); }
-  if (o.out) { writeFileAtomic(o.out, json); savedTo.push(o.out); }
+  if (o.run) {
+    const p = join(o.run, 'fusion.json');
+    writeFileAtomic(p, json);
+    savedTo.push(p);
+  }
+  if (o.out) {
+    writeFileAtomic(o.out, json);
+    savedTo.push(o.out);
+  }
   return { ...result, savedTo };
 }
 
@@ -83,7 +103,8 @@ function resolveInput(o: FuseCommandOptions): { validPath: string; testPath?: st
   if (o.scores) return { validPath: o.scores, testPath: o.test, section };
   const dir = o.run!;
   const validPath = join(dir, 'predictions', `${o.split}.csv`);
-  if (!existsSync(validPath)) throw new MtrankError(`fuse: ${validPath}: no such file (train the run first; it writes predictions/<split>.csv)`);
+  if (!existsSync(validPath))
+    throw new MtrankError(`fuse: ${validPath}: no such file (train the run first; it writes predictions/<split>.csv)`);
   const testCandidate = join(dir, 'predictions', 'test.csv');
   const testPath = o.test ?? (o.split !== 'test' && existsSync(testCandidate) ? testCandidate : undefined);
   const configPath = join(dir, 'config.json');
@@ -91,7 +112,10 @@ function resolveInput(o: FuseCommandOptions): { validPath: string; testPath?: st
     const raw = JSON.parse(readFileSync(configPath, 'utf8')) as { fusion?: unknown };
     if (raw.fusion !== undefined) {
       const parsed = fusionSchema.safeParse(raw.fusion);
-      if (!parsed.success) throw new MtrankError(`${configPath}: fusion: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new MtrankError(
+          `${configPath}: fusion: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
       section = parsed.data;
     }
   }
@@ -113,7 +137,10 @@ function rarestTask(tasks: string[], s: ScoreSplit): string {
 }
 
 const f4 = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(4));
-const weights = (w: Record<string, number>): string => Object.entries(w).map(([t, v]) => `${t}=${+v.toFixed(6)}`).join(' ');
+const weights = (w: Record<string, number>): string =>
+  Object.entries(w)
+    .map(([t, v]) => `${t}=${+v.toFixed(6)}`)
+    .join(' ');
 
 /** The human summary printed when --json is not given. */
 export function formatSummary(r: FusionResult & { savedTo: string[] }): string {
@@ -123,10 +150,15 @@ export function formatSummary(r: FusionResult & { savedTo: string[] }): string {
     `best: ${weights(r.best.weights)}   valid ${f4(r.best.objective)}${r.best.test !== undefined ? `   test ${f4(r.best.test)}` : ''}`,
     `  per-task AUC   ${r.tasks.map((t) => `${t} ${f4(r.best.aucs[t])} (own score ${f4(r.base.valid[t])})`).join('   ')}`,
   ];
-  if (r.best.testAucs) lines.push(`  test AUC       ${r.tasks.map((t) => `${t} ${f4(r.best.testAucs![t])} (own score ${f4(r.base.test?.[t])})`).join('   ')}`);
+  if (r.best.testAucs)
+    lines.push(
+      `  test AUC       ${r.tasks.map((t) => `${t} ${f4(r.best.testAucs![t])} (own score ${f4(r.base.test?.[t])})`).join('   ')}`,
+    );
   lines.push('top 10:', `  ${'objective'.padEnd(10)} ${r.tasks.map((t) => `auc(${t})`.padEnd(12)).join(' ')} weights`);
   for (const c of r.top) {
-    lines.push(`  ${f4(c.objective).padEnd(10)} ${r.tasks.map((t) => f4(c.aucs[t]).padEnd(12)).join(' ')} ${weights(c.weights)}${c.equivalent.length ? ` (+${c.equivalent.length} multiples)` : ''}${c.feasible ? '' : ' [violates constraints]'}`);
+    lines.push(
+      `  ${f4(c.objective).padEnd(10)} ${r.tasks.map((t) => f4(c.aucs[t]).padEnd(12)).join(' ')} ${weights(c.weights)}${c.equivalent.length ? ` (+${c.equivalent.length} multiples)` : ''}${c.feasible ? '' : ' [violates constraints]'}`,
+    );
   }
   if (r.heatmap) lines.push(textHeatmap(r.heatmap));
   if (r.savedTo.length) lines.push(`saved ${r.savedTo.join(', ')}`);

@@ -22,7 +22,10 @@ export interface ScoringData {
 }
 
 /** What to compute for a weight vector: a bit per task whose AUC is needed, plus GAUC when configured. */
-export interface ScoreRequest { taskMask: number; withGauc: boolean }
+export interface ScoreRequest {
+  taskMask: number;
+  withGauc: boolean;
+}
 
 /** Metrics of one combination: aucs[t] (NaN when not requested) and gauc (NaN when not requested). */
 export const metricsWidth = (tasks: number): number => tasks + 1;
@@ -49,21 +52,31 @@ export class ComboScorer {
 
   /** Writes aucs then gauc for `weights` into out[offset …]. */
   score(weights: ArrayLike<number>, request: ScoreRequest, out: Float64Array, offset = 0): void {
-    const { columns, gauc } = this.data, T = columns.length;
+    const { columns, gauc } = this.data,
+      T = columns.length;
     const withGauc = request.withGauc && gauc !== undefined && this.group !== null;
     const nonZero: number[] = [];
     for (let t = 0; t < T; t++) if (weights[t] !== 0) nonZero.push(t);
     // Up to three non-zero weights are fused on the fly inside the AUC pass; otherwise the score is written out.
     const onTheFly = nonZero.length <= 3 && !withGauc;
     if (!onTheFly) fuseInto(weights, columns, this.fused);
-    const w = [0, 0, 0], c = [this.fused, this.fused, this.fused];
-    if (onTheFly) nonZero.forEach((t, k) => { w[k] = weights[t]; c[k] = columns[t]; });
+    const w = [0, 0, 0],
+      c = [this.fused, this.fused, this.fused];
+    if (onTheFly)
+      nonZero.forEach((t, k) => {
+        w[k] = weights[t];
+        c[k] = columns[t];
+      });
     else w[0] = 1;
     if (onTheFly && nonZero.length > 0) for (let k = nonZero.length; k < 3; k++) c[k] = c[0]; // zero weight: reuse a hot column
     for (let t = 0; t < T; t++) {
       const wanted = (request.taskMask & (1 << t)) !== 0;
       // All weights zero: a constant score, whose midrank AUC is exactly 0.5 (every pair a tie).
-      out[offset + t] = !wanted ? NaN : nonZero.length === 0 ? 0.5 : this.fast.aucOf(w[0], c[0], w[1], c[1], w[2], c[2], this.tasks[t]);
+      out[offset + t] = !wanted
+        ? NaN
+        : nonZero.length === 0
+          ? 0.5
+          : this.fast.aucOf(w[0], c[0], w[1], c[1], w[2], c[2], this.tasks[t]);
     }
     out[offset + T] = withGauc ? this.group!.gauc(this.fused, this.data.labels[gauc!.task], gauc!.segments) : NaN;
   }

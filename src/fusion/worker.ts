@@ -4,7 +4,8 @@ import { ComboScorer, metricsWidth, type ScoreRequest, type ScoringData } from '
 
 const data = workerData as ScoringData;
 const scorer = new ComboScorer(data);
-const T = data.columns.length, width = metricsWidth(T);
+const T = data.columns.length,
+  width = metricsWidth(T);
 
 parentPort!.on('message', (m: { id: number; start: number; weights: Float64Array; request: ScoreRequest }) => {
   const count = m.weights.length / T;

@@ -20,15 +20,21 @@ export function auc(scores: Scores, labels: Uint8Array, weights?: Scores): numbe
   for (let i = 0; i < n; i++) {
     const k = lowerBound(distinct, u, scores[i]);
     const w = weights ? weights[i] : 1;
-    if (labels[i]) pos[k] += w; else neg[k] += w;
+    if (labels[i]) pos[k] += w;
+    else neg[k] += w;
   }
-  let negBelow = 0, posTotal = 0, area = 0;
+  let negBelow = 0,
+    posTotal = 0,
+    area = 0;
   for (let k = 0; k < u; k++) {
     area += pos[k] * (negBelow + 0.5 * neg[k]);
     negBelow += neg[k];
     posTotal += pos[k];
   }
-  if (posTotal === 0 || negBelow === 0) throw new MtrankError(`auc: undefined, the labels hold only ${posTotal === 0 ? 'negatives' : 'positives'} (${n} rows)`);
+  if (posTotal === 0 || negBelow === 0)
+    throw new MtrankError(
+      `auc: undefined, the labels hold only ${posTotal === 0 ? 'negatives' : 'positives'} (${n} rows)`,
+    );
   return area / (posTotal * negBelow);
 }
 
@@ -39,15 +45,20 @@ export function hasBothClasses(labels: Uint8Array): boolean {
   return pos > 0 && pos < labels.length;
 }
 
-
 /** Without weights: sort each class natively and merge — about 10x faster than the per-distinct-score path. */
 function unweightedAuc(scores: Scores, labels: Uint8Array): number {
   const n = scores.length;
   let p = 0;
   for (let i = 0; i < n; i++) p += labels[i] ? 1 : 0;
-  if (p === 0 || p === n) throw new MtrankError(`auc: undefined, the labels hold only ${p === 0 ? 'negatives' : 'positives'} (${n} rows)`);
-  const pos = new Float64Array(p), neg = new Float64Array(n - p);
-  for (let i = 0, a = 0, b = 0; i < n; i++) { if (labels[i]) pos[a++] = scores[i]; else neg[b++] = scores[i]; }
-  pos.sort(); neg.sort();
+  if (p === 0 || p === n)
+    throw new MtrankError(`auc: undefined, the labels hold only ${p === 0 ? 'negatives' : 'positives'} (${n} rows)`);
+  const pos = new Float64Array(p),
+    neg = new Float64Array(n - p);
+  for (let i = 0, a = 0, b = 0; i < n; i++) {
+    if (labels[i]) pos[a++] = scores[i];
+    else neg[b++] = scores[i];
+  }
+  pos.sort();
+  neg.sort();
   return countWins(pos, 0, p, neg, 0, n - p) / (p * (n - p));
 }

@@ -9,16 +9,20 @@ import { countWins, sortRange } from './pair-count.js';
  */
 export function gauc(scores: Scores, labels: Uint8Array, groups: Int32Array): number {
   checkInputs('gauc', scores, labels);
-  if (groups.length !== scores.length) throw new MtrankError(`gauc: ${groups.length} groups for ${scores.length} scores`);
+  if (groups.length !== scores.length)
+    throw new MtrankError(`gauc: ${groups.length} groups for ${scores.length} scores`);
   const { order, starts } = groupRows(groups);
   const pos = new Float64Array(scores.length);
   const neg = new Float64Array(scores.length);
-  let weighted = 0, rows = 0;
+  let weighted = 0,
+    rows = 0;
   for (let g = 0; g + 1 < starts.length; g++) {
-    let p = 0, q = 0;
+    let p = 0,
+      q = 0;
     for (let k = starts[g]; k < starts[g + 1]; k++) {
       const i = order[k];
-      if (labels[i]) pos[p++] = scores[i]; else neg[q++] = scores[i];
+      if (labels[i]) pos[p++] = scores[i];
+      else neg[q++] = scores[i];
     }
     if (p === 0 || q === 0) continue;
     sortRange(pos, 0, p);
@@ -34,8 +38,12 @@ export function gauc(scores: Scores, labels: Uint8Array, groups: Int32Array): nu
 export function groupRows(groups: Int32Array): { order: Uint32Array; starts: Uint32Array } {
   const n = groups.length;
   const dense = new Uint32Array(n);
-  let min = Infinity, max = -Infinity;
-  for (let i = 0; i < n; i++) { if (groups[i] < min) min = groups[i]; if (groups[i] > max) max = groups[i]; }
+  let min = Infinity,
+    max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (groups[i] < min) min = groups[i];
+    if (groups[i] > max) max = groups[i];
+  }
   let u: number;
   if (max - min < 4 * n + 1024) {
     // compact id range (the usual encoded ids): the offset is the dense id; empty ids make empty groups
@@ -55,4 +63,3 @@ export function groupRows(groups: Int32Array): { order: Uint32Array; starts: Uin
   for (let i = 0; i < n; i++) order[fill[dense[i]]++] = i;
   return { order, starts };
 }
-

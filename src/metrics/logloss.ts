@@ -10,4 +10,3 @@ export function logloss(scores: Scores, labels: Uint8Array, eps = 1e-7): number 
   }
   return sum / scores.length;
 }
-

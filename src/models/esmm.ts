@@ -24,9 +24,13 @@ export class ESMM extends MultiTaskModel {
     });
   }
 
-  shared(g: Graph, batch: FeatureBatch): Tensor[] { return [this.input.forward(g, batch)]; }
+  shared(g: Graph, batch: FeatureBatch): Tensor[] {
+    return [this.input.forward(g, batch)];
+  }
 
-  heads(g: Graph, [H]: readonly Tensor[]): Tensor[] { return this.nets.map((n) => n.tower.forward(g, n.bottom.forward(g, H!))); }
+  heads(g: Graph, [H]: readonly Tensor[]): Tensor[] {
+    return this.nets.map((n) => n.tower.forward(g, n.bottom.forward(g, H!)));
+  }
 }
 
 /** For each task, its ancestors via dependsOn (root first), then itself. */
@@ -38,7 +42,10 @@ export function funnelChains(tasks: readonly TaskSpec[]): number[][] {
     while (cur.dependsOn !== undefined) {
       const p = index.get(cur.dependsOn);
       if (p === undefined) throw new MtrankError(`tasks.${cur.name}.dependsOn: no task named '${cur.dependsOn}'`);
-      if (chain.includes(p)) throw new MtrankError(`tasks.${task.name}.dependsOn: the chain ${[...chain.map((k) => tasks[k]!.name).reverse(), tasks[p]!.name].join(' → ')} is a cycle`);
+      if (chain.includes(p))
+        throw new MtrankError(
+          `tasks.${task.name}.dependsOn: the chain ${[...chain.map((k) => tasks[k]!.name).reverse(), tasks[p]!.name].join(' → ')} is a cycle`,
+        );
       chain.unshift(p);
       cur = tasks[p]!;
     }

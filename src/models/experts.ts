@@ -8,7 +8,12 @@ import type { ModelConfig } from '../config/schema.js';
 /** A softmax gate over `n` experts: weights = softmax(x·W + b), B×n. */
 export class Gate {
   private readonly dense: Dense;
-  constructor(store: ParamStore, name: string, inDim: number, readonly n: number) {
+  constructor(
+    store: ParamStore,
+    name: string,
+    inDim: number,
+    readonly n: number,
+  ) {
     this.dense = new Dense(store, name, inDim, n);
   }
   /** Σ_e gate_e(x) · expert_e. */

@@ -15,7 +15,11 @@ export { MultiTaskModel, type ModelOutput, type ModelType, type TaskSpec } from 
 export { SharedBottom, SingleTask, MMoE, PLE, ESMM };
 
 const MODELS: Record<ModelType, new (ctx: ModelContext) => MultiTaskModel> = {
-  'shared-bottom': SharedBottom, 'single-task': SingleTask, mmoe: MMoE, ple: PLE, esmm: ESMM,
+  'shared-bottom': SharedBottom,
+  'single-task': SingleTask,
+  mmoe: MMoE,
+  ple: PLE,
+  esmm: ESMM,
 };
 
 /** The model's input layout from an encoded split (same for every split of a run). */
@@ -28,7 +32,10 @@ export function featureSpec(split: EncodedSplit): FeatureInputSpec {
 }
 
 /** A freshly initialised model (seeded: parameters draw from `seed`'s 'init' stream). */
-export function createModel(config: Pick<ExperimentConfig, 'model' | 'tasks' | 'seed'>, features: FeatureInputSpec): MultiTaskModel {
+export function createModel(
+  config: Pick<ExperimentConfig, 'model' | 'tasks' | 'seed'>,
+  features: FeatureInputSpec,
+): MultiTaskModel {
   const tasks = Object.entries(config.tasks).map(([name, t]) => ({ name, dependsOn: t.dependsOn }));
   const store = new ParamStore(new Rng(config.seed).fork('init'));
   return new MODELS[config.model.type]({ features, tasks, config: config.model, store });

@@ -17,7 +17,12 @@ const APPLY: Record<Exclude<Activation, 'relu' | 'none'>, (g: Graph, y: Tensor) 
   sigmoid: (g, y) => g.sigmoid(y),
 };
 
-export interface DenseOptions { activation?: Activation; init?: Init; bias?: boolean; group?: string }
+export interface DenseOptions {
+  activation?: Activation;
+  init?: Init;
+  bias?: boolean;
+  group?: string;
+}
 
 /** y = act(x·W + b); ReLU is fused into the GEMM; He init for the ReLU family, Xavier for tanh, sigmoid, linear. */
 export class Dense {
@@ -25,7 +30,13 @@ export class Dense {
   readonly b: Parameter | null;
   readonly activation: Activation;
 
-  constructor(store: ParamStore, readonly name: string, readonly inDim: number, readonly outDim: number, opts: DenseOptions = {}) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    readonly inDim: number,
+    readonly outDim: number,
+    opts: DenseOptions = {},
+  ) {
     this.activation = opts.activation ?? 'none';
     const reluLike = this.activation === 'relu' || this.activation === 'leaky-relu' || this.activation === 'gelu';
     const init = opts.init ?? (reluLike ? heUniform : xavierUniform);
@@ -40,7 +51,11 @@ export class Dense {
   }
 }
 
-export interface MlpOptions { activation?: Activation; dropout?: number; group?: string }
+export interface MlpOptions {
+  activation?: Activation;
+  dropout?: number;
+  group?: string;
+}
 
 /** A stack of Dense layers of the given widths, each followed by the activation and dropout. */
 export class MLP {
@@ -52,7 +67,10 @@ export class MLP {
     this.dropout = opts.dropout ?? 0;
     let d = inDim;
     this.layers = hidden.map((h, i) => {
-      const layer = new Dense(store, `${name}.${i}`, d, h, { activation: opts.activation ?? 'relu', group: opts.group });
+      const layer = new Dense(store, `${name}.${i}`, d, h, {
+        activation: opts.activation ?? 'relu',
+        group: opts.group,
+      });
       d = h;
       return layer;
     });
@@ -67,11 +85,15 @@ export class MLP {
 }
 
 export interface CategoricalField {
-  name: string; vocabSize: number; dim: number;
+  name: string;
+  vocabSize: number;
+  dim: number;
   /** Parameter group of this field's table (e.g. pretrainedGroup(name), so lrScale applies); default: the input's. */
   group?: string;
 }
-export interface MultiField extends CategoricalField { pooling: 'mean' | 'sum' }
+export interface MultiField extends CategoricalField {
+  pooling: 'mean' | 'sum';
+}
 export interface FeatureInputSpec {
   categorical: readonly CategoricalField[];
   multi?: readonly MultiField[];
@@ -89,7 +111,10 @@ export interface FeatureBatch {
   dense: Float32Array | null;
 }
 
-export interface FeatureInputOptions { init?: Init; group?: string }
+export interface FeatureInputOptions {
+  init?: Init;
+  group?: string;
+}
 
 /** The bottom input: [embeddings of the ID fields | pooled multi-ID fields | dense features], B×outDim. */
 export class FeatureInput {
@@ -97,9 +122,14 @@ export class FeatureInput {
   readonly bagTables: EmbeddingTable[];
   readonly outDim: number;
 
-  constructor(store: ParamStore, readonly spec: FeatureInputSpec, opts: FeatureInputOptions = {}) {
+  constructor(
+    store: ParamStore,
+    readonly spec: FeatureInputSpec,
+    opts: FeatureInputOptions = {},
+  ) {
     const init = opts.init ?? normal(0.01);
-    const table = (f: CategoricalField) => store.embedding(`emb.${f.name}`, f.vocabSize, f.dim, init, f.group ?? opts.group);
+    const table = (f: CategoricalField) =>
+      store.embedding(`emb.${f.name}`, f.vocabSize, f.dim, init, f.group ?? opts.group);
     this.tables = spec.categorical.map(table);
     this.bagTables = (spec.multi ?? []).map(table);
     this.outDim = [...this.tables, ...this.bagTables].reduce((s, t) => s + t.dim, spec.denseCount);
@@ -108,12 +138,19 @@ export class FeatureInput {
   forward(g: Graph, batch: FeatureBatch): Tensor {
     const multi = this.spec.multi ?? [];
     if (batch.categorical.length !== this.tables.length || (batch.multi?.length ?? 0) !== multi.length) {
-      throw new MtrankError(`feature batch has ${batch.categorical.length} categorical and ${batch.multi?.length ?? 0} multi-ID fields, the model expects ${this.tables.length} and ${multi.length}`);
+      throw new MtrankError(
+        `feature batch has ${batch.categorical.length} categorical and ${batch.multi?.length ?? 0} multi-ID fields, the model expects ${this.tables.length} and ${multi.length}`,
+      );
     }
     return g.features({
       rows: batch.rows,
       fields: this.tables.map((table, i) => ({ table, ids: batch.categorical[i]! })),
-      bags: this.bagTables.map((table, i) => ({ table, offsets: batch.multi![i]!.offsets, ids: batch.multi![i]!.ids, pooling: multi[i]!.pooling })),
+      bags: this.bagTables.map((table, i) => ({
+        table,
+        offsets: batch.multi![i]!.offsets,
+        ids: batch.multi![i]!.ids,
+        pooling: multi[i]!.pooling,
+      })),
       dense: batch.dense,
       denseCols: this.spec.denseCount,
     });

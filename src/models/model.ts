@@ -19,7 +19,10 @@ export interface ModelOutput {
   logits: Tensor[];
 }
 
-export interface TaskSpec { name: string; dependsOn?: string }
+export interface TaskSpec {
+  name: string;
+  dependsOn?: string;
+}
 
 export interface ModelContext {
   features: FeatureInputSpec;
@@ -61,10 +64,18 @@ export abstract class MultiTaskModel {
   forward(g: Graph, batch: FeatureBatch, opts: { detachShared?: boolean } = {}): ModelOutput {
     const parts = this.shared(g, batch);
     if (parts.length === 0) return { logits: this.heads(g, [], batch) };
-    if (!opts.detachShared) return { shared: parts.length === 1 ? parts[0] : undefined, logits: this.heads(g, parts, batch) };
+    if (!opts.detachShared)
+      return { shared: parts.length === 1 ? parts[0] : undefined, logits: this.heads(g, parts, batch) };
     const H = parts.length === 1 ? parts[0]! : g.concat(parts);
     const detached = g.detach(H);
-    const views = parts.length === 1 ? [detached] : splitColumns(g, detached, parts.map((p) => p.cols));
+    const views =
+      parts.length === 1
+        ? [detached]
+        : splitColumns(
+            g,
+            detached,
+            parts.map((p) => p.cols),
+          );
     return { shared: H, detached, logits: this.heads(g, views, batch) };
   }
 }
@@ -90,10 +101,18 @@ export class Tower {
     this.out = new Dense(store, `${name}.logit`, this.mlp.outDim, 1);
   }
 
-  forward(g: Graph, x: Tensor): Tensor { return this.out.forward(g, this.mlp.forward(g, x)); }
+  forward(g: Graph, x: Tensor): Tensor {
+    return this.out.forward(g, this.mlp.forward(g, x));
+  }
 }
 
 /** An MLP with the model's activation and dropout. */
-export function mlp(store: ParamStore, name: string, inDim: number, widths: readonly number[], config: ModelConfig): MLP {
+export function mlp(
+  store: ParamStore,
+  name: string,
+  inDim: number,
+  widths: readonly number[],
+  config: ModelConfig,
+): MLP {
   return new MLP(store, name, inDim, widths, { activation: activationOf(config), dropout: config.dropout });
 }

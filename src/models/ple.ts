@@ -21,7 +21,9 @@ class ExtractionLevel {
     this.taskExperts = tasks.map((t) => expertGroup(store, `${name}.expert.${t}`, c.taskExperts, inDim, c));
     this.sharedExperts = expertGroup(store, `${name}.expert.shared`, c.sharedExperts, inDim, c);
     this.taskGates = tasks.map((t) => new Gate(store, `${name}.gate.${t}`, inDim, c.taskExperts + c.sharedExperts));
-    this.sharedGate = last ? null : new Gate(store, `${name}.gate.shared`, inDim, tasks.length * c.taskExperts + c.sharedExperts);
+    this.sharedGate = last
+      ? null
+      : new Gate(store, `${name}.gate.shared`, inDim, tasks.length * c.taskExperts + c.sharedExperts);
     this.outDim = this.sharedExperts[0]!.outDim;
   }
 

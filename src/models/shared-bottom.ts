@@ -17,7 +17,11 @@ export class SharedBottom extends MultiTaskModel {
     this.towers = this.tasks.map((t) => new Tower(ctx.store, `tower.${t}`, this.bottom.outDim, ctx.config));
   }
 
-  shared(g: Graph, batch: FeatureBatch): Tensor[] { return [this.bottom.forward(g, this.input.forward(g, batch))]; }
+  shared(g: Graph, batch: FeatureBatch): Tensor[] {
+    return [this.bottom.forward(g, this.input.forward(g, batch))];
+  }
 
-  heads(g: Graph, [H]: readonly Tensor[]): Tensor[] { return this.towers.map((t) => t.forward(g, H!)); }
+  heads(g: Graph, [H]: readonly Tensor[]): Tensor[] {
+    return this.towers.map((t) => t.forward(g, H!));
+  }
 }

@@ -17,7 +17,9 @@ export class SingleTask extends MultiTaskModel {
     });
   }
 
-  shared(): Tensor[] { return []; }
+  shared(): Tensor[] {
+    return [];
+  }
 
   heads(g: Graph, _shared: readonly Tensor[], batch: FeatureBatch): Tensor[] {
     return this.nets.map((n) => n.tower.forward(g, n.bottom.forward(g, n.input.forward(g, batch))));

@@ -25,7 +25,11 @@ export interface ColdStartTables {
   inductive?: { model: GraphSageModel; kind: 'item' | 'user' };
 }
 
-export interface ResolvedVector { vector: Float32Array; source: VectorSource; row?: number }
+export interface ResolvedVector {
+  vector: Float32Array;
+  source: VectorSource;
+  row?: number;
+}
 
 export interface ColdStartLookup {
   /** `edges`: tokens of the other side (users of a new item, items of a new user) it has interacted with. */
@@ -34,18 +38,24 @@ export interface ColdStartLookup {
 
 export function createColdStartLookup(t: ColdStartTables): ColdStartLookup {
   const rows = t.table.length / t.dim;
-  if (!Number.isInteger(rows) || rows < 1) throw new Error(`cold start: table of ${t.table.length} values is not rows × ${t.dim}`);
+  if (!Number.isInteger(rows) || rows < 1)
+    throw new Error(`cold start: table of ${t.table.length} values is not rows × ${t.dim}`);
   for (const v of [t.pretrained?.dim, t.inductive?.model.dim]) {
-    if (v !== undefined && v !== t.dim) throw new MtrankError(`cold start: vectors of dimension ${v} cannot stand in for embeddings of dimension ${t.dim}`);
+    if (v !== undefined && v !== t.dim)
+      throw new MtrankError(
+        `cold start: vectors of dimension ${v} cannot stand in for embeddings of dimension ${t.dim}`,
+      );
   }
   const fileRow = new Map(t.pretrained?.tokens.map((tok, r) => [tok, r]) ?? []);
   const row = (r: number) => t.table.subarray(r * t.dim, (r + 1) * t.dim);
   return {
     resolve(token, edges) {
       const r = t.vocab.get(token);
-      if (r !== undefined && r > 0 && r < rows) return { vector: row(r), source: r < t.trainedRows ? 'trained' : 'pretrained', row: r };
+      if (r !== undefined && r > 0 && r < rows)
+        return { vector: row(r), source: r < t.trainedRows ? 'trained' : 'pretrained', row: r };
       const f = fileRow.get(token);
-      if (f !== undefined) return { vector: t.pretrained!.data.subarray(f * t.dim, (f + 1) * t.dim), source: 'pretrained' };
+      if (f !== undefined)
+        return { vector: t.pretrained!.data.subarray(f * t.dim, (f + 1) * t.dim), source: 'pretrained' };
       if (t.inductive && edges?.length) {
         const { model, kind } = t.inductive;
         const other = kind === 'item' ? 'user' : 'item';
@@ -59,9 +69,17 @@ export function createColdStartLookup(t: ColdStartTables): ColdStartLookup {
 
 // ---------------------------------------------------------------- report
 
-export interface ColdStartSlice { rows: number; positives: number; labelRate: number | null; auc: number | null }
+export interface ColdStartSlice {
+  rows: number;
+  positives: number;
+  labelRate: number | null;
+  auc: number | null;
+}
 /** Per task; `unseenPretrained` (unseen rows whose item has a pretrained row) only when that mask was given. */
-export type ColdStartBreakdown = Record<string, { seen: ColdStartSlice; unseen: ColdStartSlice; unseenPretrained?: ColdStartSlice }>;
+export type ColdStartBreakdown = Record<
+  string,
+  { seen: ColdStartSlice; unseen: ColdStartSlice; unseenPretrained?: ColdStartSlice }
+>;
 
 /** 1 for evaluation rows whose item ID (0 = OOV, never seen) occurs among the training rows' item IDs. */
 export function itemSeenFlags(trainItems: Int32Array, evalItems: Int32Array): Uint8Array {
@@ -75,22 +93,38 @@ export function itemSeenFlags(trainItems: Int32Array, evalItems: Int32Array): Ui
  * With `pretrainedOnly` (1 where the row's item is unseen in training but has a row appended from the
  * pretrained file), also the `unseenPretrained` slice. AUC is null where a slice is empty or has one class only.
  */
-export function coldStartBreakdown(input: { scores: Record<string, Float32Array | Float64Array>; labels: Record<string, Uint8Array>; itemSeen: Uint8Array; pretrainedOnly?: Uint8Array }): ColdStartBreakdown {
+export function coldStartBreakdown(input: {
+  scores: Record<string, Float32Array | Float64Array>;
+  labels: Record<string, Uint8Array>;
+  itemSeen: Uint8Array;
+  pretrainedOnly?: Uint8Array;
+}): ColdStartBreakdown {
   const out: ColdStartBreakdown = {};
   const n = input.itemSeen.length;
-  if (input.pretrainedOnly && input.pretrainedOnly.length !== n) throw new MtrankError(`cold-start report: ${input.pretrainedOnly.length} pretrained flags for ${n} rows`);
+  if (input.pretrainedOnly && input.pretrainedOnly.length !== n)
+    throw new MtrankError(`cold-start report: ${input.pretrainedOnly.length} pretrained flags for ${n} rows`);
   for (const [task, scores] of Object.entries(input.scores)) {
     const labels = input.labels[task];
     if (!labels) throw new MtrankError(`cold-start report: no labels for task '${task}'`);
-    if (scores.length !== n || labels.length !== n) throw new MtrankError(`cold-start report: task '${task}' has ${scores.length} scores and ${labels.length} labels for ${n} rows`);
+    if (scores.length !== n || labels.length !== n)
+      throw new MtrankError(
+        `cold-start report: task '${task}' has ${scores.length} scores and ${labels.length} labels for ${n} rows`,
+      );
     const slice = (keep: (i: number) => boolean): ColdStartSlice => {
       const idx: number[] = [];
       for (let i = 0; i < n; i++) if (keep(i)) idx.push(i);
-      const s = Float64Array.from(idx, (i) => scores[i]!), y = Uint8Array.from(idx, (i) => labels[i]!);
+      const s = Float64Array.from(idx, (i) => scores[i]!),
+        y = Uint8Array.from(idx, (i) => labels[i]!);
       const positives = y.reduce((a, b) => a + b, 0);
-      return { rows: idx.length, positives, labelRate: idx.length ? positives / idx.length : null, auc: hasBothClasses(y) ? auc(s, y) : null };
+      return {
+        rows: idx.length,
+        positives,
+        labelRate: idx.length ? positives / idx.length : null,
+        auc: hasBothClasses(y) ? auc(s, y) : null,
+      };
     };
-    const seen = input.itemSeen, pre = input.pretrainedOnly;
+    const seen = input.itemSeen,
+      pre = input.pretrainedOnly;
     out[task] = { seen: slice((i) => seen[i] === 1), unseen: slice((i) => seen[i] === 0) };
     if (pre) out[task].unseenPretrained = slice((i) => seen[i] === 0 && pre[i] === 1);
   }

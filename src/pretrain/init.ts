@@ -52,11 +52,20 @@ export interface InitOptions {
  * mean pretrained vector — the best guess for an item we know nothing about — and is then trained as usual.
  * `vocab` maps token → index in [1, vocabSize); vocabSize counts the OOV row.
  */
-export function initFromPretrained(vocab: ReadonlyMap<string, number>, vocabSize: number, vectors: WordVectors, options: InitOptions): PretrainedInit {
+export function initFromPretrained(
+  vocab: ReadonlyMap<string, number>,
+  vocabSize: number,
+  vectors: WordVectors,
+  options: InitOptions,
+): PretrainedInit {
   const { dim } = options;
   if (vectors.dim !== dim) {
-    throw new MtrankError(placeMessage({ file: options.file, line: 1 },
-      `vectors have dimension ${vectors.dim} but the feature's embeddingDim is ${dim}`));
+    throw new MtrankError(
+      placeMessage(
+        { file: options.file, line: 1 },
+        `vectors have dimension ${vectors.dim} but the feature's embeddingDim is ${dim}`,
+      ),
+    );
   }
   const outside: number[] = [];
   for (let r = 0; r < vectors.tokens.length; r++) if (!vocab.has(vectors.tokens[r]!)) outside.push(r);
@@ -69,7 +78,10 @@ export function initFromPretrained(vocab: ReadonlyMap<string, number>, vocabSize
 
   const mean = new Float64Array(dim);
   let sumSq = 0;
-  for (let i = 0; i < vectors.data.length; i++) { mean[i % dim]! += vectors.data[i]!; sumSq += vectors.data[i]! ** 2; }
+  for (let i = 0; i < vectors.data.length; i++) {
+    mean[i % dim]! += vectors.data[i]!;
+    sumSq += vectors.data[i]! ** 2;
+  }
   const n = vectors.tokens.length;
   const scale = n ? Math.sqrt(sumSq / (n * dim)) : 1 / Math.sqrt(dim);
 
@@ -77,7 +89,8 @@ export function initFromPretrained(vocab: ReadonlyMap<string, number>, vocabSize
   for (let r = 0; r < n; r++) {
     const index = map.get(vectors.tokens[r]!);
     if (index === undefined) continue;
-    if (index <= 0 || index >= rows) throw new Error(`vocabulary index ${index} of '${vectors.tokens[r]}' outside [1, ${rows})`);
+    if (index <= 0 || index >= rows)
+      throw new Error(`vocabulary index ${index} of '${vectors.tokens[r]}' outside [1, ${rows})`);
     data.set(vectors.data.subarray(r * dim, (r + 1) * dim), index * dim);
     fromFile[index] = 1;
     if (index < vocabSize) covered++;
@@ -90,17 +103,32 @@ export function initFromPretrained(vocab: ReadonlyMap<string, number>, vocabSize
 
   const vocabulary = vocabSize - 1;
   return {
-    data, dim, vocab: map, vocabSize: rows, extended, fromFile,
+    data,
+    dim,
+    vocab: map,
+    vocabSize: rows,
+    extended,
+    fromFile,
     coverage: {
-      vocabulary, covered, fraction: vocabulary > 0 ? covered / vocabulary : 0,
-      fileTokens: n, outsideVocabulary: outside.length, extended: extended.length,
+      vocabulary,
+      covered,
+      fraction: vocabulary > 0 ? covered / vocabulary : 0,
+      fileTokens: n,
+      outsideVocabulary: outside.length,
+      extended: extended.length,
     },
   };
 }
 
 export function describeCoverage(feature: string, c: PretrainedCoverage): string {
   const pct = (100 * c.fraction).toFixed(1);
-  const ext = c.extended ? `, ${c.extended} appended to the vocabulary` : c.outsideVocabulary ? ' (not appended: extendVocab is off)' : '';
-  return `${feature}: ${c.covered}/${c.vocabulary} vocabulary entries (${pct}%) have a pretrained vector; ` +
-    `${c.outsideVocabulary} of ${c.fileTokens} file vectors are outside the training vocabulary${ext}`;
+  const ext = c.extended
+    ? `, ${c.extended} appended to the vocabulary`
+    : c.outsideVocabulary
+      ? ' (not appended: extendVocab is off)'
+      : '';
+  return (
+    `${feature}: ${c.covered}/${c.vocabulary} vocabulary entries (${pct}%) have a pretrained vector; ` +
+    `${c.outsideVocabulary} of ${c.fileTokens} file vectors are outside the training vocabulary${ext}`
+  );
 }

@@ -5,8 +5,17 @@ import { threadRng, type Item2vecWorkerInput } from './item2vec.js';
 
 const input = workerData as Item2vecWorkerInput;
 const b = input.buffers;
-const stats = trainSgnsShard({
-  syn0: new Float32Array(b.syn0), syn1: new Float32Array(b.syn1), negTable: new Int32Array(b.negTable),
-  keepProb: new Float32Array(b.keepProb), offsets: new Int32Array(b.offsets), tokens: new Int32Array(b.tokens),
-}, input.cfg, input.sequences, threadRng(input.seed, input.thread));
+const stats = trainSgnsShard(
+  {
+    syn0: new Float32Array(b.syn0),
+    syn1: new Float32Array(b.syn1),
+    negTable: new Int32Array(b.negTable),
+    keepProb: new Float32Array(b.keepProb),
+    offsets: new Int32Array(b.offsets),
+    tokens: new Int32Array(b.tokens),
+  },
+  input.cfg,
+  input.sequences,
+  threadRng(input.seed, input.thread),
+);
 parentPort!.postMessage(stats);

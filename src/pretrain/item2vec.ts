@@ -7,7 +7,14 @@ import { MtrankError } from '../util/errors.js';
 import { workerUrl } from '../util/worker-url.js';
 import type { Sequences } from './sequences.js';
 import type { WordVectors } from './word2vec-io.js';
-import { keepProbabilities, trainSgnsShard, unigramTable, type SgnsArrays, type SgnsConfig, type SgnsStats } from './sgns.js';
+import {
+  keepProbabilities,
+  trainSgnsShard,
+  unigramTable,
+  type SgnsArrays,
+  type SgnsConfig,
+  type SgnsStats,
+} from './sgns.js';
 
 export interface Item2vecOptions {
   dim?: number;
@@ -45,11 +52,18 @@ export function threadRng(seed: number, thread: number): Rng {
 }
 
 export async function trainItem2vec(seqs: Sequences, o: Item2vecOptions = {}): Promise<Item2vecResult> {
-  const cfg: SgnsConfig = { dim: o.dim ?? 32, window: o.window ?? 5, negative: o.negative ?? 5, epochs: o.epochs ?? 5, alpha: o.alpha ?? 0.025 };
+  const cfg: SgnsConfig = {
+    dim: o.dim ?? 32,
+    window: o.window ?? 5,
+    negative: o.negative ?? 5,
+    epochs: o.epochs ?? 5,
+    alpha: o.alpha ?? 0.025,
+  };
   const threads = Math.max(1, Math.floor(o.threads ?? 1));
   const seed = o.seed ?? 42;
   for (const [k, v] of Object.entries(cfg)) {
-    if (!(Number.isFinite(v) && v > 0) || (k !== 'alpha' && !Number.isInteger(v))) throw new MtrankError(`item2vec: ${k} must be a positive ${k === 'alpha' ? 'number' : 'integer'}, got ${v}`);
+    if (!(Number.isFinite(v) && v > 0) || (k !== 'alpha' && !Number.isInteger(v)))
+      throw new MtrankError(`item2vec: ${k} must be a positive ${k === 'alpha' ? 'number' : 'integer'}, got ${v}`);
   }
   const V = seqs.vocab.length;
   if (V === 0) throw new MtrankError('item2vec: no item reaches minCount, nothing to train');
@@ -70,12 +84,18 @@ export async function trainItem2vec(seqs: Sequences, o: Item2vecOptions = {}): P
   const start = performance.now();
   let stats: SgnsStats[];
   if (threads === 1) stats = [trainSgnsShard(arrays, cfg, shards[0]!, threadRng(seed, 0))];
-  else stats = await Promise.all(shards.map((sequences, thread) => runWorker({ buffers: buffersOf(arrays), cfg, sequences, seed, thread })));
+  else
+    stats = await Promise.all(
+      shards.map((sequences, thread) => runWorker({ buffers: buffersOf(arrays), cfg, sequences, seed, thread })),
+    );
   const seconds = (performance.now() - start) / 1000;
   const pairs = stats.reduce((s, x) => s + x.pairs, 0);
   return {
     vectors: { tokens: seqs.vocab, dim: cfg.dim, data: Float32Array.from(arrays.syn0) },
-    pairs, seconds, pairsPerSecond: pairs / Math.max(seconds, 1e-9), threads,
+    pairs,
+    seconds,
+    pairsPerSecond: pairs / Math.max(seconds, 1e-9),
+    threads,
   };
 }
 
@@ -94,13 +114,22 @@ function sharedIfThreads<T extends Float32Array | Int32Array>(src: T, threads: n
 
 function buffersOf(a: SgnsArrays): Item2vecWorkerInput['buffers'] {
   const b = (x: Float32Array | Int32Array) => x.buffer as SharedArrayBuffer;
-  return { syn0: b(a.syn0), syn1: b(a.syn1), negTable: b(a.negTable), keepProb: b(a.keepProb), offsets: b(a.offsets), tokens: b(a.tokens) };
+  return {
+    syn0: b(a.syn0),
+    syn1: b(a.syn1),
+    negTable: b(a.negTable),
+    keepProb: b(a.keepProb),
+    offsets: b(a.offsets),
+    tokens: b(a.tokens),
+  };
 }
 
 /** Splits sequences into `k` shards of nearly equal token counts (longest first onto the lightest shard). */
 export function balancedShards(offsets: Int32Array, k: number): Int32Array[] {
   const n = offsets.length - 1;
-  const order = Array.from({ length: n }, (_, s) => s).sort((a, b) => (offsets[b + 1]! - offsets[b]!) - (offsets[a + 1]! - offsets[a]!) || a - b);
+  const order = Array.from({ length: n }, (_, s) => s).sort(
+    (a, b) => offsets[b + 1]! - offsets[b]! - (offsets[a + 1]! - offsets[a]!) || a - b,
+  );
   const load = new Array<number>(k).fill(0);
   const members: number[][] = Array.from({ length: k }, () => []);
   for (const s of order) {
@@ -118,6 +147,8 @@ function runWorker(input: Item2vecWorkerInput): Promise<SgnsStats> {
     const worker = new Worker(workerUrl(import.meta.url, './item2vec-worker.js'), { workerData: input });
     worker.once('message', (m: SgnsStats) => resolve(m));
     worker.once('error', reject);
-    worker.once('exit', (code) => { if (code !== 0) reject(new Error(`item2vec worker ${input.thread} exited with code ${code}`)); });
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`item2vec worker ${input.thread} exited with code ${code}`));
+    });
   });
 }

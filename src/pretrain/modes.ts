@@ -20,7 +20,10 @@ export function fromPretrained(init: PretrainedInit): Init {
 export const pretrainedGroup = (feature: string): string => `pretrained:${feature}`;
 
 /** Optimizer `groups` entries: embedding lr × lrScale for each pretrained feature that sets lrScale. */
-export function pretrainedLrGroups(features: Record<string, { pretrained?: PretrainedConfig }>, embeddingLr: number): Record<string, { lr: number }> {
+export function pretrainedLrGroups(
+  features: Record<string, { pretrained?: PretrainedConfig }>,
+  embeddingLr: number,
+): Record<string, { lr: number }> {
   const groups: Record<string, { lr: number }> = {};
   for (const [name, f] of Object.entries(features)) {
     if (f.pretrained) groups[pretrainedGroup(name)] = { lr: embeddingLr * (f.pretrained.lrScale ?? 1) };
@@ -28,14 +31,21 @@ export function pretrainedLrGroups(features: Record<string, { pretrained?: Pretr
   return groups;
 }
 
-export interface PretrainedTable { table: EmbeddingTable; mode: PretrainedConfig['mode']; unfreezeAfter?: number }
+export interface PretrainedTable {
+  table: EmbeddingTable;
+  mode: PretrainedConfig['mode'];
+  unfreezeAfter?: number;
+}
 
 /**
  * Sets `frozen` on pretrained tables before every optimizer step: freeze → always; finetune → never;
  * freeze-then-finetune → while fewer than `unfreezeAfter` steps are done (default: one epoch of steps).
  */
 export class PretrainedModes {
-  constructor(private readonly tables: readonly PretrainedTable[], private readonly stepsPerEpoch: number) {}
+  constructor(
+    private readonly tables: readonly PretrainedTable[],
+    private readonly stepsPerEpoch: number,
+  ) {}
 
   /** `stepsDone`: optimizer steps completed before the coming one. */
   beforeStep(stepsDone: number): void {

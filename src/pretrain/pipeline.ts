@@ -15,15 +15,28 @@ import { pretrainedGroup, PretrainedModes, type PretrainedTable } from './modes.
 
 /** Each pretrained feature's table in its own parameter group, so the embedding optimizer can scale its rate. */
 export function withPretrainedGroups(spec: FeatureInputSpec, features: ExperimentConfig['features']): FeatureInputSpec {
-  const pretrained = (name: string) => { const f = features[name]; return f?.type === 'categorical' && f.pretrained !== undefined; };
-  return { ...spec, categorical: spec.categorical.map((f) => (pretrained(f.name) ? { ...f, group: pretrainedGroup(f.name) } : f)) };
+  const pretrained = (name: string) => {
+    const f = features[name];
+    return f?.type === 'categorical' && f.pretrained !== undefined;
+  };
+  return {
+    ...spec,
+    categorical: spec.categorical.map((f) => (pretrained(f.name) ? { ...f, group: pretrainedGroup(f.name) } : f)),
+  };
 }
 
 export interface LoadedPretrained {
   /** Call `modes.beforeStep(stepsDone)` before every optimizer step. */
   modes: PretrainedModes;
   /** What was loaded, per feature (for the metrics log). */
-  features: { feature: string; path: string; sha256: string; mode: string; tables: string[]; coverage: PretrainedCoverage }[];
+  features: {
+    feature: string;
+    path: string;
+    sha256: string;
+    mode: string;
+    tables: string[];
+    coverage: PretrainedCoverage;
+  }[];
 }
 
 /**
@@ -31,25 +44,49 @@ export interface LoadedPretrained {
  * table(s) of that feature — every table in group pretrainedGroup(name), one per task for single-task models —
  * and returns the freeze/finetune switch. Call right after createModel (before loading a checkpoint to resume).
  */
-export function loadPretrainedTables(store: ParamStore, pre: Preprocessor, config: Pick<ExperimentConfig, 'features' | 'seed'>, stepsPerEpoch: number): LoadedPretrained {
+export function loadPretrainedTables(
+  store: ParamStore,
+  pre: Preprocessor,
+  config: Pick<ExperimentConfig, 'features' | 'seed'>,
+  stepsPerEpoch: number,
+): LoadedPretrained {
   const entries: PretrainedTable[] = [];
   const features: LoadedPretrained['features'] = [];
   const fitted = pretrainedFeatures(pre);
   for (const [name, f] of Object.entries(config.features)) {
-    if (f.type === 'categorical' && f.pretrained && !fitted.some((x) => x.name === name)) throw new MtrankError(`features.${name}: the config has pretrained vectors for this feature but the encoded data has none; re-encode`);
+    if (f.type === 'categorical' && f.pretrained && !fitted.some((x) => x.name === name))
+      throw new MtrankError(
+        `features.${name}: the config has pretrained vectors for this feature but the encoded data has none; re-encode`,
+      );
   }
   for (const f of fitted) {
     const p = config.features[f.name];
-    if (p?.type !== 'categorical' || !p.pretrained) throw new MtrankError(`features.${f.name}: the encoded data has pretrained vectors for this feature but the config has none; re-encode`);
+    if (p?.type !== 'categorical' || !p.pretrained)
+      throw new MtrankError(
+        `features.${f.name}: the encoded data has pretrained vectors for this feature but the config has none; re-encode`,
+      );
     const tables = store.tables().filter((t) => t.group === pretrainedGroup(f.name));
-    if (tables.length === 0) throw new Error(`pretrained '${f.name}': no table in group ${pretrainedGroup(f.name)} (build the model from withPretrainedGroups)`);
+    if (tables.length === 0)
+      throw new Error(
+        `pretrained '${f.name}': no table in group ${pretrainedGroup(f.name)} (build the model from withPretrainedGroups)`,
+      );
     const init = pretrainedInit(f, config.seed);
     for (const t of tables) {
-      if (t.vocab !== init.vocabSize || t.dim !== init.dim) throw new Error(`pretrained '${f.name}': table ${t.name} is ${t.vocab}×${t.dim}, the vectors ${init.vocabSize}×${init.dim}`);
+      if (t.vocab !== init.vocabSize || t.dim !== init.dim)
+        throw new Error(
+          `pretrained '${f.name}': table ${t.name} is ${t.vocab}×${t.dim}, the vectors ${init.vocabSize}×${init.dim}`,
+        );
       t.data.set(init.data);
       entries.push({ table: t, mode: p.pretrained.mode, unfreezeAfter: p.pretrained.unfreezeAfter });
     }
-    features.push({ feature: f.name, path: f.pretrained.path, sha256: f.pretrained.sha256, mode: p.pretrained.mode, tables: tables.map((t) => t.name), coverage: init.coverage });
+    features.push({
+      feature: f.name,
+      path: f.pretrained.path,
+      sha256: f.pretrained.sha256,
+      mode: p.pretrained.mode,
+      tables: tables.map((t) => t.name),
+      coverage: init.coverage,
+    });
   }
   return { modes: new PretrainedModes(entries, stepsPerEpoch), features };
 }
@@ -59,10 +96,15 @@ export function loadPretrainedTables(store: ParamStore, pre: Preprocessor, confi
  * training rows' items. When the item feature's vocabulary was extended from its vector file, also the slice of
  * unseen rows whose item has an appended (pretrained) row. Undefined without an item feature.
  */
-export function runColdStart(pre: Preprocessor, train: { item?: Int32Array }, test: { item?: Int32Array; labels: Record<string, Uint8Array> }, scores: Record<string, Float32Array>): ColdStartBreakdown | undefined {
+export function runColdStart(
+  pre: Preprocessor,
+  train: { item?: Int32Array },
+  test: { item?: Int32Array; labels: Record<string, Uint8Array> },
+  scores: Record<string, Float32Array>,
+): ColdStartBreakdown | undefined {
   if (!train.item || !test.item) return undefined;
   const itemSeen = itemSeenFlags(train.item, test.item);
-  const item = pre.json.itemFeature ? pre.feature(pre.json.itemFeature) as FittedCategorical | undefined : undefined;
+  const item = pre.json.itemFeature ? (pre.feature(pre.json.itemFeature) as FittedCategorical | undefined) : undefined;
   const p = item?.pretrained;
   const extended = p !== undefined && item!.vocab !== undefined && item!.vocab.length > p.trainedVocab;
   const pretrainedOnly = extended ? Uint8Array.from(test.item, (id) => (id > p.trainedVocab ? 1 : 0)) : undefined;

@@ -23,14 +23,20 @@ export function buildSequences(log: SequenceLog, minCount = 1): Sequences {
   const count = new Map<string, number>();
   for (let r = 0; r < n; r++) count.set(log.items[r]!, (count.get(log.items[r]!) ?? 0) + 1);
   // Map iteration order is first appearance, and the sort is stable: ties keep it.
-  const vocab = [...count.entries()].filter(([, c]) => c >= minCount).sort((a, b) => b[1] - a[1]).map(([t]) => t);
+  const vocab = [...count.entries()]
+    .filter(([, c]) => c >= minCount)
+    .sort((a, b) => b[1] - a[1])
+    .map(([t]) => t);
   const index = new Map(vocab.map((t, i) => [t, i]));
 
   const userOf = new Int32Array(n);
   const users = new Map<string, number>();
   for (let r = 0; r < n; r++) {
     let u = users.get(log.users[r]!);
-    if (u === undefined) { u = users.size; users.set(log.users[r]!, u); }
+    if (u === undefined) {
+      u = users.size;
+      users.set(log.users[r]!, u);
+    }
     userOf[r] = u;
   }
   const order = Array.from({ length: n }, (_, r) => r);

@@ -25,13 +25,17 @@ export interface SgnsArrays {
   tokens: Int32Array;
 }
 
-export interface SgnsStats { pairs: number; words: number }
+export interface SgnsStats {
+  pairs: number;
+  words: number;
+}
 
 /** Trains on the listed sequences for cfg.epochs epochs; lr decays over this shard's own progress. */
 export function trainSgnsShard(a: SgnsArrays, cfg: SgnsConfig, sequences: Int32Array, rng: Rng): SgnsStats {
   const { dim, window, negative } = cfg;
   const { syn0, syn1, negTable, keepProb, offsets, tokens } = a;
-  let shardWords = 0, maxLen = 0;
+  let shardWords = 0,
+    maxLen = 0;
   for (const s of sequences) {
     const len = offsets[s + 1]! - offsets[s]!;
     shardWords += len;
@@ -41,7 +45,8 @@ export function trainSgnsShard(a: SgnsArrays, cfg: SgnsConfig, sequences: Int32A
   const kept = new Int32Array(maxLen);
   const neu1e = new Float32Array(dim);
   const tableSize = negTable.length;
-  let wordsDone = 0, pairs = 0;
+  let wordsDone = 0,
+    pairs = 0;
   for (let epoch = 0; epoch < cfg.epochs; epoch++) {
     for (const s of sequences) {
       let len = 0;
@@ -56,14 +61,18 @@ export function trainSgnsShard(a: SgnsArrays, cfg: SgnsConfig, sequences: Int32A
       for (let i = 0; i < len; i++) {
         const center = kept[i]!;
         const reach = window - rng.int(window); // word2vec's random window shrink: nearer items count more
-        const lo = Math.max(0, i - reach), hi = Math.min(len - 1, i + reach);
+        const lo = Math.max(0, i - reach),
+          hi = Math.min(len - 1, i + reach);
         for (let j = lo; j <= hi; j++) {
           if (j === i) continue;
           const l1 = kept[j]! * dim;
           neu1e.fill(0);
           for (let d = 0; d <= negative; d++) {
             let target: number, label: number;
-            if (d === 0) { target = center; label = 1; } else {
+            if (d === 0) {
+              target = center;
+              label = 1;
+            } else {
               target = negTable[rng.u32() % tableSize]!;
               if (target === center) continue;
               label = 0;
@@ -93,10 +102,14 @@ export function unigramTable(counts: ArrayLike<number>, size = 1_000_000): Int32
   if (n === 0) return table;
   let norm = 0;
   for (let i = 0; i < n; i++) norm += Math.pow(counts[i]!, 0.75);
-  let w = 0, cum = Math.pow(counts[0]!, 0.75) / norm;
+  let w = 0,
+    cum = Math.pow(counts[0]!, 0.75) / norm;
   for (let i = 0; i < size; i++) {
     table[i] = w;
-    if ((i + 1) / size > cum && w < n - 1) { w++; cum += Math.pow(counts[w]!, 0.75) / norm; }
+    if ((i + 1) / size > cum && w < n - 1) {
+      w++;
+      cum += Math.pow(counts[w]!, 0.75) / norm;
+    }
   }
   return table;
 }

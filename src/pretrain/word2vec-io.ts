@@ -31,7 +31,9 @@ export function formatFromPath(path: string): VectorFormat {
 
 export function readVectors(path: string, options: ReadVectorsOptions = {}): WordVectors {
   let bytes: Buffer;
-  try { bytes = readFileSync(path); } catch (e) {
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
     throw new MtrankError(placeMessage({ file: path }, `cannot read pretrained vectors: ${(e as Error).message}`));
   }
   return parseVectors(bytes, path, options);
@@ -40,12 +42,19 @@ export function readVectors(path: string, options: ReadVectorsOptions = {}): Wor
 /** readVectors on a file's bytes already in memory (`path` names the file in errors and picks the format). */
 export function parseVectors(bytes: Buffer, path: string, options: ReadVectorsOptions = {}): WordVectors {
   const format = !options.format || options.format === 'auto' ? formatFromPath(path) : options.format;
-  const vectors = format === 'word2vec-binary' ? parseWord2vecBinary(bytes, path)
-    : format === 'csv' ? parseCsvVectors(bytes.toString('utf8'), path)
-    : parseWord2vecText(bytes.toString('utf8'), path);
+  const vectors =
+    format === 'word2vec-binary'
+      ? parseWord2vecBinary(bytes, path)
+      : format === 'csv'
+        ? parseCsvVectors(bytes.toString('utf8'), path)
+        : parseWord2vecText(bytes.toString('utf8'), path);
   if (options.expectDim !== undefined && vectors.dim !== options.expectDim) {
-    throw new MtrankError(placeMessage({ file: path, line: 1 },
-      `vectors have dimension ${vectors.dim} but the feature's embeddingDim is ${options.expectDim}`));
+    throw new MtrankError(
+      placeMessage(
+        { file: path, line: 1 },
+        `vectors have dimension ${vectors.dim} but the feature's embeddingDim is ${options.expectDim}`,
+      ),
+    );
   }
   return vectors;
 }
@@ -55,18 +64,29 @@ class VectorCollector {
   readonly tokens: string[] = [];
   private values: Float32Array;
   private readonly seen = new Map<string, number>();
-  constructor(readonly file: string, readonly dim: number, capacity = 1024) { this.values = new Float32Array(dim * Math.max(1, capacity)); }
+  constructor(
+    readonly file: string,
+    readonly dim: number,
+    capacity = 1024,
+  ) {
+    this.values = new Float32Array(dim * Math.max(1, capacity));
+  }
 
   add(token: string, line: number, fields: ArrayLike<string>, start: number): void {
     const n = fields.length - start;
-    if (n !== this.dim) throw new MtrankError(placeMessage({ file: this.file, line }, `expected ${this.dim} values after '${token}', found ${n}`));
+    if (n !== this.dim)
+      throw new MtrankError(
+        placeMessage({ file: this.file, line }, `expected ${this.dim} values after '${token}', found ${n}`),
+      );
     if (token === '') throw new MtrankError(placeMessage({ file: this.file, line }, 'empty token'));
     const row = this.reserve(token, line);
     for (let c = 0; c < n; c++) {
       const s = fields[start + c]!;
       const v = Number(s);
       if (s === '' || !Number.isFinite(v)) {
-        throw new MtrankError(placeMessage({ file: this.file, line }, `value ${c + 1} of '${token}' is not a finite number: '${s}'`));
+        throw new MtrankError(
+          placeMessage({ file: this.file, line }, `value ${c + 1} of '${token}' is not a finite number: '${s}'`),
+        );
       }
       this.values[row * this.dim + c] = v;
     }
@@ -76,7 +96,9 @@ class VectorCollector {
   reserve(token: string, line: number, where: 'line' | 'row' = 'line'): number {
     const first = this.seen.get(token);
     if (first !== undefined) {
-      throw new MtrankError(placeMessage({ file: this.file, [where]: line }, `duplicate token '${token}' (first at ${where} ${first})`));
+      throw new MtrankError(
+        placeMessage({ file: this.file, [where]: line }, `duplicate token '${token}' (first at ${where} ${first})`),
+      );
     }
     this.seen.set(token, line);
     const row = this.tokens.length;
@@ -89,7 +111,9 @@ class VectorCollector {
     return row;
   }
 
-  get buffer(): Float32Array { return this.values; }
+  get buffer(): Float32Array {
+    return this.values;
+  }
   finish(): WordVectors {
     return { tokens: this.tokens, dim: this.dim, data: this.values.slice(0, this.tokens.length * this.dim) };
   }
@@ -115,7 +139,10 @@ export function parseWord2vecText(text: string, file = '<text>'): WordVectors {
     if (dim < 1) throw new MtrankError(placeMessage({ file, line: 1 }, `header declares dimension ${dim}`));
   } else {
     dim = head.length - 1;
-    if (dim < 1) throw new MtrankError(placeMessage({ file, line: 1 }, `expected "count dim" header or "token v1 ... vd", found '${lines[0]}'`));
+    if (dim < 1)
+      throw new MtrankError(
+        placeMessage({ file, line: 1 }, `expected "count dim" header or "token v1 ... vd", found '${lines[0]}'`),
+      );
   }
   const out = new VectorCollector(file, dim, declared > 0 ? declared : lines.length);
   for (let i = hasHeader ? 1 : 0; i < lines.length; i++) {
@@ -126,7 +153,9 @@ export function parseWord2vecText(text: string, file = '<text>'): WordVectors {
     out.add(fields[0]!, i + 1, fields, 1);
   }
   if (declared >= 0 && out.tokens.length !== declared) {
-    throw new MtrankError(placeMessage({ file, line: 1 }, `header declares ${declared} vectors but the file holds ${out.tokens.length}`));
+    throw new MtrankError(
+      placeMessage({ file, line: 1 }, `header declares ${declared} vectors but the file holds ${out.tokens.length}`),
+    );
   }
   return out.finish();
 }
@@ -140,12 +169,18 @@ export function parseCsvVectors(text: string, file = '<csv>'): WordVectors {
   const headFields = splitCsvLine(lines[first]!, file, first + 1);
   const isHeader = headFields.slice(1).some((f) => f.trim() === '' || !Number.isFinite(Number(f)));
   const dim = headFields.length - 1;
-  if (dim < 1) throw new MtrankError(placeMessage({ file, line: first + 1 }, `expected 'id,v1,...,vd', found '${lines[first]}'`));
+  if (dim < 1)
+    throw new MtrankError(placeMessage({ file, line: first + 1 }, `expected 'id,v1,...,vd', found '${lines[first]}'`));
   const out = new VectorCollector(file, dim, lines.length);
   for (let i = isHeader ? first + 1 : first; i < lines.length; i++) {
     if (lines[i]!.trim() === '') continue;
     const fields = splitCsvLine(lines[i]!, file, i + 1);
-    out.add(fields[0]!, i + 1, fields.map((f, k) => (k === 0 ? f : f.trim())), 1);
+    out.add(
+      fields[0]!,
+      i + 1,
+      fields.map((f, k) => (k === 0 ? f : f.trim())),
+      1,
+    );
   }
   return out.finish();
 }
@@ -162,12 +197,17 @@ function splitCsvLine(line: string, file: string, lineNo: number): string[] {
         const q = line.indexOf('"', i);
         if (q < 0) throw new MtrankError(placeMessage({ file, line: lineNo }, 'unterminated quoted field'));
         value += line.slice(i, q);
-        if (line[q + 1] === '"') { value += '"'; i = q + 2; continue; }
+        if (line[q + 1] === '"') {
+          value += '"';
+          i = q + 2;
+          continue;
+        }
         i = q + 1;
         break;
       }
       fields.push(value);
-      if (i < line.length && line[i] !== ',') throw new MtrankError(placeMessage({ file, line: lineNo }, 'text after a closing quote'));
+      if (i < line.length && line[i] !== ',')
+        throw new MtrankError(placeMessage({ file, line: lineNo }, 'text after a closing quote'));
     } else {
       const comma = line.indexOf(',', i);
       fields.push(comma < 0 ? line.slice(i) : line.slice(i, comma));
@@ -189,7 +229,8 @@ export function parseWord2vecBinary(bytes: Uint8Array, file = '<binary>'): WordV
   if (head.length !== 2 || !/^\d+$/.test(head[0]!) || !/^\d+$/.test(head[1]!) || Number(head[1]) < 1) {
     throw new MtrankError(placeMessage({ file, line: 1 }, `expected "count dim" header, found '${head.join(' ')}'`));
   }
-  const count = Number(head[0]), dim = Number(head[1]);
+  const count = Number(head[0]),
+    dim = Number(head[1]);
   const out = new VectorCollector(file, dim, count);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -198,34 +239,43 @@ export function parseWord2vecBinary(bytes: Uint8Array, file = '<binary>'): WordV
     while (pos < bytes.length && bytes[pos] === 0x0a) pos++;
     const space = bytes.indexOf(0x20, pos);
     if (space < 0 || pos >= bytes.length) {
-      throw new MtrankError(placeMessage({ file, row: e }, `file ends before entry ${e} of ${count} declared in the header`));
+      throw new MtrankError(
+        placeMessage({ file, row: e }, `file ends before entry ${e} of ${count} declared in the header`),
+      );
     }
     const token = decoder.decode(bytes.subarray(pos, space));
     if (token === '') throw new MtrankError(placeMessage({ file, row: e }, 'empty token'));
     pos = space + 1;
     if (pos + 4 * dim > bytes.length) {
-      throw new MtrankError(placeMessage({ file, row: e }, `entry '${token}' is truncated: expected ${dim} float32 values`));
+      throw new MtrankError(
+        placeMessage({ file, row: e }, `entry '${token}' is truncated: expected ${dim} float32 values`),
+      );
     }
     const row = out.reserve(token, e, 'row');
     const target = out.buffer;
     for (let c = 0; c < dim; c++) {
       const v = view.getFloat32(pos + 4 * c, true);
-      if (!Number.isFinite(v)) throw new MtrankError(placeMessage({ file, row: e }, `value ${c + 1} of '${token}' is not finite`));
+      if (!Number.isFinite(v))
+        throw new MtrankError(placeMessage({ file, row: e }, `value ${c + 1} of '${token}' is not finite`));
       target[row * dim + c] = v;
     }
     pos += 4 * dim;
   }
   while (pos < bytes.length && (bytes[pos] === 0x0a || bytes[pos] === 0x0d)) pos++;
   if (pos !== bytes.length) {
-    throw new MtrankError(placeMessage({ file, row: count + 1 }, `extra data after the ${count} entries declared in the header`));
+    throw new MtrankError(
+      placeMessage({ file, row: count + 1 }, `extra data after the ${count} entries declared in the header`),
+    );
   }
   return out.finish();
 }
 
 function checkTokens(v: WordVectors): void {
-  if (v.data.length !== v.tokens.length * v.dim) throw new Error(`vectors: ${v.tokens.length} tokens × ${v.dim} ≠ ${v.data.length} values`);
+  if (v.data.length !== v.tokens.length * v.dim)
+    throw new Error(`vectors: ${v.tokens.length} tokens × ${v.dim} ≠ ${v.data.length} values`);
   for (const t of v.tokens) {
-    if (t === '' || /[\s]/.test(t)) throw new MtrankError(`token '${t}' cannot be written in word2vec format (empty or contains whitespace)`);
+    if (t === '' || /[\s]/.test(t))
+      throw new MtrankError(`token '${t}' cannot be written in word2vec format (empty or contains whitespace)`);
   }
 }
 

@@ -26,11 +26,31 @@ export interface RenderedChart extends ChartSpec {
 export const chartConfig = {
   background: 'white',
   view: { stroke: '#e3e7ef' },
-  axis: { labelColor: '#5b6478', titleColor: '#1d2433', gridColor: '#eef1f6', domainColor: '#c9cfdb', tickColor: '#c9cfdb', titleFontWeight: 600 },
+  axis: {
+    labelColor: '#5b6478',
+    titleColor: '#1d2433',
+    gridColor: '#eef1f6',
+    domainColor: '#c9cfdb',
+    tickColor: '#c9cfdb',
+    titleFontWeight: 600,
+  },
   legend: { labelColor: '#1d2433', titleColor: '#5b6478', labelLimit: 320 },
   header: { labelFontSize: 13, labelFontWeight: 600, titleFontSize: 0 },
   title: { fontSize: 14, anchor: 'start' as const, color: '#1d2433' },
-  range: { category: ['#3b6fd8', '#e8833a', '#17a673', '#c94f7c', '#8a63d2', '#7f8c9e', '#d4b52a', '#2bb3c0', '#a05a2c', '#5a6b2c'] },
+  range: {
+    category: [
+      '#3b6fd8',
+      '#e8833a',
+      '#17a673',
+      '#c94f7c',
+      '#8a63d2',
+      '#7f8c9e',
+      '#d4b52a',
+      '#2bb3c0',
+      '#a05a2c',
+      '#5a6b2c',
+    ],
+  },
 };
 
 export async function renderChart(chart: ChartSpec): Promise<RenderedChart> {
@@ -57,12 +77,25 @@ export function scopeSvgIds(svg: string, prefix: string): string {
 
 /** The chart as a page element: a titled figure around the inline SVG. */
 export function chartFigure(chart: RenderedChart): Html {
-  return html`<figure class="chart" id="chart-${chart.name}" data-chart="${chart.name}" aria-label="${chart.title}">${raw(chart.svg)}</figure>`;
+  return html`<figure class="chart" id="chart-${chart.name}" data-chart="${chart.name}" aria-label="${chart.title}">
+    ${raw(chart.svg)}
+  </figure>`;
 }
 
-const FONT_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', join(homedir(), '.fonts'), join(homedir(), '.local/share/fonts'),
-  '/System/Library/Fonts', '/Library/Fonts', 'C:\\Windows\\Fonts'];
-const DEJAVU = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/TTF/DejaVuSans.ttf', '/usr/share/fonts/dejavu/DejaVuSans.ttf'];
+const FONT_DIRS = [
+  '/usr/share/fonts',
+  '/usr/local/share/fonts',
+  join(homedir(), '.fonts'),
+  join(homedir(), '.local/share/fonts'),
+  '/System/Library/Fonts',
+  '/Library/Fonts',
+  'C:\\Windows\\Fonts',
+];
+const DEJAVU = [
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/TTF/DejaVuSans.ttf',
+  '/usr/share/fonts/dejavu/DejaVuSans.ttf',
+];
 
 function hasFontFile(dir: string, depth = 3): boolean {
   if (depth < 0 || !existsSync(dir)) return false;
@@ -71,7 +104,9 @@ function hasFontFile(dir: string, depth = 3): boolean {
       if (e.isFile() && /\.(ttf|otf|ttc)$/i.test(e.name)) return true;
       if (e.isDirectory() && hasFontFile(join(dir, e.name), depth - 1)) return true;
     }
-  } catch { /* unreadable font dir: treat as absent */ }
+  } catch {
+    /* unreadable font dir: treat as absent */
+  }
   return false;
 }
 
@@ -85,9 +120,14 @@ let fontCheck: { sansSerif?: string; any: boolean } | undefined;
 export function pngFontStatus(): { sansSerif?: string; any: boolean } {
   if (!fontCheck) {
     const dejavu = DEJAVU.find((p) => existsSync(p));
-    fontCheck = { sansSerif: dejavu ? 'DejaVu Sans' : undefined, any: Boolean(dejavu) || FONT_DIRS.some((d) => hasFontFile(d)) };
+    fontCheck = {
+      sansSerif: dejavu ? 'DejaVu Sans' : undefined,
+      any: Boolean(dejavu) || FONT_DIRS.some((d) => hasFontFile(d)),
+    };
     if (!fontCheck.any) {
-      process.emitWarning('no system fonts found: PNG charts will be drawn without text (install e.g. Debian fonts-dejavu-core); the HTML report is not affected');
+      process.emitWarning(
+        'no system fonts found: PNG charts will be drawn without text (install e.g. Debian fonts-dejavu-core); the HTML report is not affected',
+      );
     }
   }
   return fontCheck;

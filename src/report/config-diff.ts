@@ -28,7 +28,8 @@ export const IGNORED_PATHS = new Set(['data.cacheDir', 'training.threads', 'name
 export function differingPaths(configs: unknown[], ignore: ReadonlySet<string> = new Set()): string[] {
   const flat = configs.map((c) => flattenConfig(c));
   const paths: string[] = [];
-  for (const f of flat) for (const p of f.keys()) if (!paths.includes(p) && !IGNORED_PATHS.has(p) && !ignore.has(p)) paths.push(p);
+  for (const f of flat)
+    for (const p of f.keys()) if (!paths.includes(p) && !IGNORED_PATHS.has(p) && !ignore.has(p)) paths.push(p);
   return paths.filter((p) => new Set(flat.map((f) => f.get(p) ?? UNSET)).size > 1);
 }
 
@@ -39,6 +40,10 @@ export function differingPaths(configs: unknown[], ignore: ReadonlySet<string> =
 export function diffLabels(configs: unknown[], names: string[], ignore?: ReadonlySet<string>): string[] {
   const paths = differingPaths(configs, ignore);
   const flat = configs.map((c) => flattenConfig(c));
-  const labels = flat.map((f, i) => (paths.length ? paths.map((p) => `${p}=${f.get(p) ?? UNSET}`).join(', ') : names[i]));
-  return labels.map((l, i) => (labels.indexOf(l) !== labels.lastIndexOf(l) && l !== names[i] ? `${l} (${names[i]})` : l));
+  const labels = flat.map((f, i) =>
+    paths.length ? paths.map((p) => `${p}=${f.get(p) ?? UNSET}`).join(', ') : names[i],
+  );
+  return labels.map((l, i) =>
+    labels.indexOf(l) !== labels.lastIndexOf(l) && l !== names[i] ? `${l} (${names[i]})` : l,
+  );
 }

@@ -54,7 +54,11 @@ function combination(v: unknown): FusionCombination | undefined {
   if (!isObj(v)) return undefined;
   const weights = numRecord(v.weights);
   if (!weights) return undefined;
-  return { weights, objective: num(v.objective) ?? num(v.value) ?? num(v.score), aucs: numRecord(v.aucs) ?? numRecord(v.taskAuc) ?? numRecord(v.auc) };
+  return {
+    weights,
+    objective: num(v.objective) ?? num(v.value) ?? num(v.score),
+    aucs: numRecord(v.aucs) ?? numRecord(v.taskAuc) ?? numRecord(v.auc),
+  };
 }
 
 function linspace01(n: number): number[] {
@@ -73,11 +77,28 @@ function axis(v: unknown, n: number, file: string, name: string): { task: string
 export function fusionView(json: unknown, file = 'fusion.json'): FusionView | undefined {
   if (!isObj(json)) return undefined;
   const topRaw = [json.top, json.top10, json.topCombinations].find(Array.isArray) as unknown[] | undefined;
-  const top = (topRaw ?? []).map(combination).filter((c): c is FusionCombination => !!c).slice(0, 10);
-  const bestRaw = isObj(json.best) ? json.best : numRecord(json.bestWeights) ? { weights: json.bestWeights, objective: json.bestObjective } : undefined;
+  const top = (topRaw ?? [])
+    .map(combination)
+    .filter((c): c is FusionCombination => !!c)
+    .slice(0, 10);
+  const bestRaw = isObj(json.best)
+    ? json.best
+    : numRecord(json.bestWeights)
+      ? { weights: json.bestWeights, objective: json.bestObjective }
+      : undefined;
   const best0 = combination(bestRaw);
-  const test = isObj(bestRaw) ? num(bestRaw.test) ?? num(bestRaw.testObjective) ?? (isObj(bestRaw.test) ? num(bestRaw.test.objective) : undefined) : undefined;
-  const best = best0 ? { ...best0, test: test ?? num(json.testObjective), testAucs: isObj(bestRaw) ? numRecord(bestRaw.testAucs) : undefined } : top[0];
+  const test = isObj(bestRaw)
+    ? (num(bestRaw.test) ??
+      num(bestRaw.testObjective) ??
+      (isObj(bestRaw.test) ? num(bestRaw.test.objective) : undefined))
+    : undefined;
+  const best = best0
+    ? {
+        ...best0,
+        test: test ?? num(json.testObjective),
+        testAucs: isObj(bestRaw) ? numRecord(bestRaw.testAucs) : undefined,
+      }
+    : top[0];
   const base = isObj(json.base) ? { valid: numRecord(json.base.valid), test: numRecord(json.base.test) } : undefined;
 
   let heatmap: FusionView['heatmap'];
@@ -89,10 +110,19 @@ export function fusionView(json: unknown, file = 'fusion.json'): FusionView | un
     const y = axis(h.y, values.length, file, 'y');
     const x = axis(h.x, values[0]?.length ?? 0, file, 'x');
     if (values.length !== y.weights.length || values.some((r) => r.length !== x.weights.length)) {
-      throw new MtrankError(`${file}: heatmap.values is ${values.length}×${values[0]?.length ?? 0}, but the axes have ${y.weights.length} (y) × ${x.weights.length} (x) weights`);
+      throw new MtrankError(
+        `${file}: heatmap.values is ${values.length}×${values[0]?.length ?? 0}, but the axes have ${y.weights.length} (y) × ${x.weights.length} (x) weights`,
+      );
     }
     heatmap = { x, y, fixed: numRecord(h.fixed) ?? {}, values };
   }
   if (!best && !top.length && !heatmap) return undefined;
-  return { form: typeof json.form === 'string' ? json.form : undefined, objectiveLabel: objectiveLabel(json.objective), best, base, top, heatmap };
+  return {
+    form: typeof json.form === 'string' ? json.form : undefined,
+    objectiveLabel: objectiveLabel(json.objective),
+    best,
+    base,
+    top,
+    heatmap,
+  };
 }

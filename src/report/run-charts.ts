@@ -9,7 +9,13 @@ import type { FusionView } from './fusion-view.js';
 
 const PANEL = { width: 250, height: 170 };
 
-export interface CurvePoint { task: string; split: string; step: number; value: number; best: boolean }
+export interface CurvePoint {
+  task: string;
+  split: string;
+  step: number;
+  value: number;
+  best: boolean;
+}
 
 /** Per-task train/valid curves of one metric; rows at a task's best validation step carry `best: true`. */
 export function curvePoints(run: RunData, metric: 'auc' | 'logloss'): CurvePoint[] {
@@ -40,9 +46,29 @@ export function curveChart(run: RunData, metric: 'auc' | 'logloss'): ChartSpec |
     spec: {
       ...PANEL,
       layer: [
-        { mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color: { field: 'split', type: 'nominal', title: 'split', scale: { domain: ['train', 'valid'], range: ['#9aa5b8', '#3b6fd8'] } } } },
-        { transform: [{ filter: 'datum.best' }], mark: { type: 'rule', strokeDash: [5, 4], color: '#e8833a' }, encoding: { x } },
-        { transform: [{ filter: 'datum.best' }], mark: { type: 'point', filled: true, size: 60, color: '#e8833a' }, encoding: { x, y } },
+        {
+          mark: { type: 'line', strokeWidth: 2 },
+          encoding: {
+            x,
+            y,
+            color: {
+              field: 'split',
+              type: 'nominal',
+              title: 'split',
+              scale: { domain: ['train', 'valid'], range: ['#9aa5b8', '#3b6fd8'] },
+            },
+          },
+        },
+        {
+          transform: [{ filter: 'datum.best' }],
+          mark: { type: 'rule', strokeDash: [5, 4], color: '#e8833a' },
+          encoding: { x },
+        },
+        {
+          transform: [{ filter: 'datum.best' }],
+          mark: { type: 'point', filled: true, size: 60, color: '#e8833a' },
+          encoding: { x, y },
+        },
         {
           transform: [{ filter: 'datum.best' }, { calculate: "'best ' + datum.step", as: 'label' }],
           mark: { type: 'text', align: 'left', dx: 5, dy: -8, fontSize: 11, color: '#b35a1c' },
@@ -54,15 +80,27 @@ export function curveChart(run: RunData, metric: 'auc' | 'logloss'): ChartSpec |
   return { name: `${metric}-by-step`, title: `${label} by step`, spec: spec as unknown as TopLevelSpec };
 }
 
-interface TaskValue { task: string; step: number; value: number }
+interface TaskValue {
+  task: string;
+  step: number;
+  value: number;
+}
 
 /** One line per task over steps: the shape of the loss-weight and training-loss charts. */
-function perTaskLines(run: RunData, values: TaskValue[], c: { name: string; title: string; heading: string; yTitle: string; points?: boolean; yScale?: object }): ChartSpec | undefined {
+function perTaskLines(
+  run: RunData,
+  values: TaskValue[],
+  c: { name: string; title: string; heading: string; yTitle: string; points?: boolean; yScale?: object },
+): ChartSpec | undefined {
   if (!values.length) return undefined;
   return {
-    name: c.name, title: c.title,
+    name: c.name,
+    title: c.title,
     spec: {
-      title: c.heading, width: 520, height: 200, data: { values },
+      title: c.heading,
+      width: 520,
+      height: 200,
+      data: { values },
       mark: { type: 'line', point: c.points ?? false, strokeWidth: c.points ? 2 : 1.5 },
       encoding: {
         x: { field: 'step', type: 'quantitative' },
@@ -85,7 +123,13 @@ export function lossWeightChart(run: RunData): ChartSpec | undefined {
       if (typeof w === 'number' && Number.isFinite(w)) values.push({ task, step: e.step, value: w });
     }
   }
-  return perTaskLines(run, values, { name: 'loss-weights', title: 'Loss weights over time', heading: 'Loss weight per task by step', yTitle: 'loss weight', points: true });
+  return perTaskLines(run, values, {
+    name: 'loss-weights',
+    title: 'Loss weights over time',
+    heading: 'Loss weight per task by step',
+    yTitle: 'loss weight',
+    points: true,
+  });
 }
 
 /** Each task's training loss (the unweighted task loss the trainer logs every few steps). */
@@ -97,7 +141,13 @@ export function trainLossChart(run: RunData): ChartSpec | undefined {
       if (typeof l === 'number' && Number.isFinite(l)) values.push({ task, step: r.step, value: l });
     }
   }
-  return perTaskLines(run, values, { name: 'train-loss', title: 'Training loss', heading: 'Training loss per task by step', yTitle: 'task loss', yScale: { type: 'symlog' } });
+  return perTaskLines(run, values, {
+    name: 'train-loss',
+    title: 'Training loss',
+    heading: 'Training loss per task by step',
+    yTitle: 'task loss',
+    yScale: { type: 'symlog' },
+  });
 }
 
 /** The fusion objective over two task weights (the others fixed at their best), best cell outlined. */
@@ -108,26 +158,62 @@ export function fusionHeatmapChart(f: FusionView): ChartSpec | undefined {
   for (let i = 0; i < h.y.weights.length; i++) {
     for (let j = 0; j < h.x.weights.length; j++) {
       const v = h.values[i][j];
-      const x = h.x.weights[j], y = h.y.weights[i];
-      values.push({ x, y, value: Number.isFinite(v) ? v : null, best: near(f.best?.weights[h.x.task], x) && near(f.best?.weights[h.y.task], y) });
+      const x = h.x.weights[j],
+        y = h.y.weights[i];
+      values.push({
+        x,
+        y,
+        value: Number.isFinite(v) ? v : null,
+        best: near(f.best?.weights[h.x.task], x) && near(f.best?.weights[h.y.task], y),
+      });
     }
   }
-  const fixed = Object.entries(h.fixed).map(([t, w]) => `${t}=${fmtWeight(w)}`).join(', ');
-  const x = { field: 'x', type: 'ordinal', title: `weight of ${h.x.task}`, axis: { labelAngle: 0, format: '.2~f' } } as const;
-  const y = { field: 'y', type: 'ordinal', title: `weight of ${h.y.task}`, sort: 'descending', axis: { format: '.2~f' } } as const;
+  const fixed = Object.entries(h.fixed)
+    .map(([t, w]) => `${t}=${fmtWeight(w)}`)
+    .join(', ');
+  const x = {
+    field: 'x',
+    type: 'ordinal',
+    title: `weight of ${h.x.task}`,
+    axis: { labelAngle: 0, format: '.2~f' },
+  } as const;
+  const y = {
+    field: 'y',
+    type: 'ordinal',
+    title: `weight of ${h.y.task}`,
+    sort: 'descending',
+    axis: { format: '.2~f' },
+  } as const;
   return {
-    name: 'fusion-heatmap', title: 'Fusion objective heatmap',
+    name: 'fusion-heatmap',
+    title: 'Fusion objective heatmap',
     spec: {
       title: `${f.objectiveLabel} over ${h.x.task} × ${h.y.task} weights${fixed ? ` (${fixed})` : ''}`,
       data: { values },
-      width: Math.min(440, 26 * h.x.weights.length), height: Math.min(440, 26 * h.y.weights.length),
+      width: Math.min(440, 26 * h.x.weights.length),
+      height: Math.min(440, 26 * h.y.weights.length),
       layer: [
-        { mark: 'rect', encoding: { x, y, color: { field: 'value', type: 'quantitative', title: f.objectiveLabel, scale: { scheme: 'viridis' } } } },
-        { transform: [{ filter: 'datum.best' }], mark: { type: 'rect', fill: null, stroke: '#e8833a', strokeWidth: 3 }, encoding: { x, y } },
+        {
+          mark: 'rect',
+          encoding: {
+            x,
+            y,
+            color: { field: 'value', type: 'quantitative', title: f.objectiveLabel, scale: { scheme: 'viridis' } },
+          },
+        },
+        {
+          transform: [{ filter: 'datum.best' }],
+          mark: { type: 'rect', fill: null, stroke: '#e8833a', strokeWidth: 3 },
+          encoding: { x, y },
+        },
       ],
     } as unknown as TopLevelSpec,
   };
 }
 
-function near(a: number | undefined, b: number): boolean { return a !== undefined && Math.abs(a - b) < 1e-9; }
-export function fmtWeight(w: number): string { return String(Number(w.toFixed(4))); }
+function near(a: number | undefined, b: number): boolean {
+  return a !== undefined && Math.abs(a - b) < 1e-9;
+}
+export function fmtWeight(w: number): string {
+  return String(Number(w.toFixed(4)));
+}

@@ -14,11 +14,18 @@ export type TaskMetrics = z.infer<typeof TaskMetrics>;
 const ByTask = <T extends z.ZodType>(t: T) => z.record(z.string(), t);
 
 const TrainRecord = z.looseObject({
-  type: z.literal('train'), step: z.number(), epoch: z.number().optional(), loss: num,
-  taskLoss: ByTask(z.number().nullable()).optional(), lr: num,
+  type: z.literal('train'),
+  step: z.number(),
+  epoch: z.number().optional(),
+  loss: num,
+  taskLoss: ByTask(z.number().nullable()).optional(),
+  lr: num,
 });
 const EvalRecord = z.looseObject({
-  type: z.literal('eval'), step: z.number(), split: z.string(), tasks: ByTask(TaskMetrics),
+  type: z.literal('eval'),
+  step: z.number(),
+  split: z.string(),
+  tasks: ByTask(TaskMetrics),
   lossWeights: ByTask(z.number()).optional(),
 });
 const BestRecord = z.looseObject({ type: z.literal('best'), task: z.string(), step: z.number(), auc: num });
@@ -103,13 +110,24 @@ export function parseMetricsLog(text: string, file: string): MetricsLog {
         log.config = config;
         break;
       }
-      case 'labelWeights': log.labelWeights = parseOrThrow(LabelWeightsRecord, rec, where).weights; break;
-      case 'train': log.train.push(parseOrThrow(TrainRecord, rec, where)); break;
-      case 'eval': log.evals.push(parseOrThrow(EvalRecord, rec, where)); break;
-      case 'best': log.best.push(parseOrThrow(BestRecord, rec, where)); break;
-      case 'test': log.test = parseOrThrow(TestRecord, rec, where).tasks; break;
+      case 'labelWeights':
+        log.labelWeights = parseOrThrow(LabelWeightsRecord, rec, where).weights;
+        break;
+      case 'train':
+        log.train.push(parseOrThrow(TrainRecord, rec, where));
+        break;
+      case 'eval':
+        log.evals.push(parseOrThrow(EvalRecord, rec, where));
+        break;
+      case 'best':
+        log.best.push(parseOrThrow(BestRecord, rec, where));
+        break;
+      case 'test':
+        log.test = parseOrThrow(TestRecord, rec, where).tasks;
+        break;
       default:
-        if (typeof type !== 'string') throw new MtrankError(placeMessage(where, 'a metrics record needs a string "type"'));
+        if (typeof type !== 'string')
+          throw new MtrankError(placeMessage(where, 'a metrics record needs a string "type"'));
     }
   }
   return log;
@@ -135,11 +153,15 @@ export function readRun(dirArg: string): RunData {
   if (!isRunDir(dir)) throw new MtrankError(`${dirArg}: not a run directory (no metrics.jsonl or metrics.json)`);
 
   const logPath = join(dir, 'metrics.jsonl');
-  const log = existsSync(logPath) ? parseMetricsLog(readFileSync(logPath, 'utf8'), logPath) : { train: [], evals: [], best: [] } as MetricsLog;
+  const log = existsSync(logPath)
+    ? parseMetricsLog(readFileSync(logPath, 'utf8'), logPath)
+    : ({ train: [], evals: [], best: [] } as MetricsLog);
   const metricsPath = join(dir, 'metrics.json');
-  const metrics = existsSync(metricsPath) ? parseOrThrow(RunMetrics, readJson(metricsPath), { file: metricsPath }) : undefined;
+  const metrics = existsSync(metricsPath)
+    ? parseOrThrow(RunMetrics, readJson(metricsPath), { file: metricsPath })
+    : undefined;
   const configPath = join(dir, 'config.json');
-  const config = existsSync(configPath) ? readJson(configPath) as Record<string, unknown> : log.config ?? {};
+  const config = existsSync(configPath) ? (readJson(configPath) as Record<string, unknown>) : (log.config ?? {});
 
   let test: Record<string, TaskMetrics> | undefined;
   if (metrics?.test || log.test) {
@@ -151,10 +173,16 @@ export function readRun(dirArg: string): RunData {
   const fusionPath = join(dir, 'fusion.json');
   const coldPath = join(dir, 'coldstart.json');
   return {
-    dir, name: basename(dir), config,
+    dir,
+    name: basename(dir),
+    config,
     tasks: taskNames(config, log, metrics),
-    train: log.train, evals: log.evals, best: log.best,
-    labelWeights: log.labelWeights, test, metrics,
+    train: log.train,
+    evals: log.evals,
+    best: log.best,
+    labelWeights: log.labelWeights,
+    test,
+    metrics,
     fusion: existsSync(fusionPath) ? readJson(fusionPath) : undefined,
     coldStart: metrics?.coldStart ?? (existsSync(coldPath) ? readJson(coldPath) : undefined),
   };
@@ -168,13 +196,22 @@ export function bestSteps(run: RunData): Record<string, number> {
   const out: Record<string, number> = {};
   for (const task of run.tasks) {
     const fromMetrics = run.metrics?.bestStep?.[task];
-    if (fromMetrics !== undefined) { out[task] = fromMetrics; continue; }
+    if (fromMetrics !== undefined) {
+      out[task] = fromMetrics;
+      continue;
+    }
     const records = run.best.filter((b) => b.task === task);
-    if (records.length) { out[task] = records[records.length - 1].step; continue; }
+    if (records.length) {
+      out[task] = records[records.length - 1].step;
+      continue;
+    }
     let bestAuc = -Infinity;
     for (const e of run.evals) {
       const auc = e.split === 'valid' ? e.tasks[task]?.auc : undefined;
-      if (typeof auc === 'number' && auc > bestAuc) { bestAuc = auc; out[task] = e.step; }
+      if (typeof auc === 'number' && auc > bestAuc) {
+        bestAuc = auc;
+        out[task] = e.step;
+      }
     }
   }
   return out;

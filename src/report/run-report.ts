@@ -33,11 +33,14 @@ function lastStep(run: RunData): number | undefined {
 }
 
 function headerFigures(run: RunData): { label: string; value: string }[] {
-  const figures = run.tasks.filter((t) => typeof run.test?.[t]?.auc === 'number').map((t) => ({ label: `test AUC · ${t}`, value: fmt(run.test![t].auc) }));
+  const figures = run.tasks
+    .filter((t) => typeof run.test?.[t]?.auc === 'number')
+    .map((t) => ({ label: `test AUC · ${t}`, value: fmt(run.test![t].auc) }));
   const steps = lastStep(run);
   if (steps !== undefined) figures.push({ label: 'steps', value: String(steps) });
   const eps = run.metrics?.trainExamplesPerSec;
-  if (typeof eps === 'number') figures.push({ label: 'train examples/s', value: Math.round(eps).toLocaleString('en-US') });
+  if (typeof eps === 'number')
+    figures.push({ label: 'train examples/s', value: Math.round(eps).toLocaleString('en-US') });
   const rss = run.metrics?.peakRssMb;
   if (typeof rss === 'number') figures.push({ label: 'peak RSS', value: `${Math.round(rss)} MB` });
   return figures;
@@ -53,34 +56,67 @@ function subtitle(run: RunData): string {
     weighting ? `loss weighting ${show(weighting)}` : '',
     run.config.seed !== undefined ? `seed ${show(run.config.seed)}` : '',
     run.metrics ? '' : 'unfinished run (no metrics.json yet)',
-  ].filter(Boolean).join(' · ');
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 function weightsTable(run: RunData): Html {
-  return table(['task', 'label', 'label weight (config)', 'label weight used', 'loss weight (config)'],
+  return table(
+    ['task', 'label', 'label weight (config)', 'label weight used', 'loss weight (config)'],
     run.tasks.map((t) => {
       const c = taskConfig(run, t);
       const used = run.labelWeights?.[t];
       return [t, show(c.label), show(c.labelWeight), used === undefined ? '–' : fmtWeight(used), show(c.lossWeight)];
-    }));
+    }),
+  );
 }
 
 function testTable(run: RunData): Html | undefined {
   if (!run.test) return undefined;
   const best = bestSteps(run);
-  return table(['task', 'AUC', 'logloss', 'GAUC', 'mean prediction', 'label rate', 'calibration (pred / rate)', 'best valid step'],
+  return table(
+    ['task', 'AUC', 'logloss', 'GAUC', 'mean prediction', 'label rate', 'calibration (pred / rate)', 'best valid step'],
     run.tasks.map((t) => {
       const m = run.test![t] ?? {};
-      const ratio = typeof m.meanPred === 'number' && typeof m.labelRate === 'number' && m.labelRate > 0 ? m.meanPred / m.labelRate : undefined;
-      return [t, fmt(m.auc), fmt(m.logloss), fmt(m.gauc), fmt(m.meanPred, 5), fmt(m.labelRate, 5), fmt(ratio, 3), best[t] === undefined ? '–' : String(best[t])];
-    }));
+      const ratio =
+        typeof m.meanPred === 'number' && typeof m.labelRate === 'number' && m.labelRate > 0
+          ? m.meanPred / m.labelRate
+          : undefined;
+      return [
+        t,
+        fmt(m.auc),
+        fmt(m.logloss),
+        fmt(m.gauc),
+        fmt(m.meanPred, 5),
+        fmt(m.labelRate, 5),
+        fmt(ratio, 3),
+        best[t] === undefined ? '–' : String(best[t]),
+      ];
+    }),
+  );
 }
 
 function fusionTable(f: FusionView, tasks: string[]): Html {
   const withAucs = f.top.some((c) => c.aucs);
-  const head = ['rank', ...tasks.map((t) => `w ${t}`), f.objectiveLabel, ...(withAucs ? tasks.map((t) => `AUC ${t}`) : [])];
-  return table(head, f.top.map((c, i) => [String(i + 1), ...tasks.map((t) => (c.weights[t] === undefined ? '–' : fmtWeight(c.weights[t]))),
-    fmt(c.objective), ...(withAucs ? tasks.map((t) => fmt(c.aucs?.[t])) : [])] as Cell[]));
+  const head = [
+    'rank',
+    ...tasks.map((t) => `w ${t}`),
+    f.objectiveLabel,
+    ...(withAucs ? tasks.map((t) => `AUC ${t}`) : []),
+  ];
+  return table(
+    head,
+    f.top.map(
+      (c, i) =>
+        [
+          String(i + 1),
+          ...tasks.map((t) => (c.weights[t] === undefined ? '–' : fmtWeight(c.weights[t]))),
+          fmt(c.objective),
+          ...(withAucs ? tasks.map((t) => fmt(c.aucs?.[t])) : []),
+        ] as Cell[],
+    ),
+  );
 }
 
 /** Each task's AUC on its own score vs on the fused score: what the fusion costs or buys per task. */
@@ -88,14 +124,24 @@ function fusionAucTable(f: FusionView, tasks: string[]): Html | undefined {
   const b = f.best;
   if (!b?.aucs && !b?.testAucs) return undefined;
   const cols: [string, Record<string, number> | undefined][] = [
-    ['own score, valid', f.base?.valid], ['fused, valid', b.aucs], ['own score, test', f.base?.test], ['fused, test', b.testAucs]];
+    ['own score, valid', f.base?.valid],
+    ['fused, valid', b.aucs],
+    ['own score, test', f.base?.test],
+    ['fused, test', b.testAucs],
+  ];
   const shown = cols.filter(([, v]) => v);
-  return table(['task AUC', ...shown.map(([h]) => h)], tasks.map((t) => [t, ...shown.map(([, v]) => fmt(v![t]))]));
+  return table(
+    ['task AUC', ...shown.map(([h]) => h)],
+    tasks.map((t) => [t, ...shown.map(([, v]) => fmt(v![t]))]),
+  );
 }
 
 function fusionSummary(f: FusionView, tasks: string[]): string {
   if (!f.best) return '';
-  const w = tasks.filter((t) => f.best!.weights[t] !== undefined).map((t) => `${t} ${fmtWeight(f.best!.weights[t])}`).join(', ');
+  const w = tasks
+    .filter((t) => f.best!.weights[t] !== undefined)
+    .map((t) => `${t} ${fmtWeight(f.best!.weights[t])}`)
+    .join(', ');
   const parts = [`Best ${f.form ?? ''} weights: ${w}`.replace('  ', ' ')];
   if (f.best.objective !== undefined) parts.push(`${f.objectiveLabel} ${fmt(f.best.objective)} on validation`);
   if (f.best.test !== undefined) parts.push(`${fmt(f.best.test)} on test`);
@@ -105,18 +151,26 @@ function fusionSummary(f: FusionView, tasks: string[]): string {
 function coldStartTable(rows: ColdStartRow[]): Html {
   const count = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? n.toLocaleString('en-US') : '–');
   const cols = coldStartColumns(rows);
-  return table(['task', ...cols.map((c) => c.head)], rows.map((r) => [r.task, ...cols.map((c) => (c.kind === 'auc' ? fmt(c.value(r)) : count(c.value(r))))]));
+  return table(
+    ['task', ...cols.map((c) => c.head)],
+    rows.map((r) => [r.task, ...cols.map((c) => (c.kind === 'auc' ? fmt(c.value(r)) : count(c.value(r))))]),
+  );
 }
 
 function coldStart(run: RunData): ColdStartRow[] | undefined {
-  return coldStartFromJson(run.coldStart, run.tasks) ?? coldStartFromPredictions(join(run.dir, 'predictions', 'test.csv'), run.tasks);
+  return (
+    coldStartFromJson(run.coldStart, run.tasks) ??
+    coldStartFromPredictions(join(run.dir, 'predictions', 'test.csv'), run.tasks)
+  );
 }
 
 export async function buildRunReport(run: RunData): Promise<RunReport> {
   const fusion = run.fusion === undefined ? undefined : fusionView(run.fusion, join(run.dir, 'fusion.json'));
   const specs = {
-    auc: curveChart(run, 'auc'), logloss: curveChart(run, 'logloss'),
-    lossWeights: lossWeightChart(run), trainLoss: trainLossChart(run),
+    auc: curveChart(run, 'auc'),
+    logloss: curveChart(run, 'logloss'),
+    lossWeights: lossWeightChart(run),
+    trainLoss: trainLossChart(run),
     heatmap: fusion ? fusionHeatmapChart(fusion) : undefined,
   };
   const rendered: Partial<Record<keyof typeof specs, RenderedChart>> = {};
@@ -127,29 +181,75 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
   const sections: Html[] = [];
 
   if (rendered.auc || rendered.logloss) {
-    sections.push(section('Validation and training curves', [fig(rendered.auc), fig(rendered.logloss)],
-      'Per task; the dashed line marks the step with the best validation AUC. A sparse task that peaks early and then falls while the others still rise is overfitting.'));
+    sections.push(
+      section(
+        'Validation and training curves',
+        [fig(rendered.auc), fig(rendered.logloss)],
+        'Per task; the dashed line marks the step with the best validation AUC. A sparse task that peaks early and then falls while the others still rise is overfitting.',
+      ),
+    );
   } else {
     sections.push(section('Validation and training curves', html`<p>No evaluation records in metrics.jsonl yet.</p>`));
   }
   const testT = testTable(run);
-  if (testT) sections.push(section('Test metrics', testT, 'Calibration is the mean prediction over the label rate: above 1 the model over-predicts (expected after up-weighting positives).'));
-  sections.push(section('Weights', [weightsTable(run), fig(rendered.lossWeights), fig(rendered.trainLoss)],
-    'Label weights multiply the loss of positive examples; loss weights multiply each task loss in the total.'));
+  if (testT)
+    sections.push(
+      section(
+        'Test metrics',
+        testT,
+        'Calibration is the mean prediction over the label rate: above 1 the model over-predicts (expected after up-weighting positives).',
+      ),
+    );
+  sections.push(
+    section(
+      'Weights',
+      [weightsTable(run), fig(rendered.lossWeights), fig(rendered.trainLoss)],
+      'Label weights multiply the loss of positive examples; loss weights multiply each task loss in the total.',
+    ),
+  );
   if (fusion) {
-    sections.push(section('Output weights (fusion)', [html`<p>${fusionSummary(fusion, run.tasks)}</p>`, fusionAucTable(fusion, run.tasks), fig(rendered.heatmap),
-      fusion.top.length ? html`<h3>Top combinations</h3>${fusionTable(fusion, run.tasks)}` : '']));
+    sections.push(
+      section('Output weights (fusion)', [
+        html`<p>${fusionSummary(fusion, run.tasks)}</p>`,
+        fusionAucTable(fusion, run.tasks),
+        fig(rendered.heatmap),
+        fusion.top.length
+          ? html`<h3>Top combinations</h3>
+              ${fusionTable(fusion, run.tasks)}`
+          : '',
+      ]),
+    );
   }
   const cold = coldStart(run);
   if (cold) {
-    const pre = cold.some((r) => r.unseenPretrained) ? ' "Unseen, pretrained": the unseen rows whose item has a vector from the pretrained file (vocabulary extended from it).' : '';
-    sections.push(section('Cold start', coldStartTable(cold), `Test AUC on rows whose item appeared in training vs rows whose item did not.${pre}`));
+    const pre = cold.some((r) => r.unseenPretrained)
+      ? ' "Unseen, pretrained": the unseen rows whose item has a vector from the pretrained file (vocabulary extended from it).'
+      : '';
+    sections.push(
+      section(
+        'Cold start',
+        coldStartTable(cold),
+        `Test AUC on rows whose item appeared in training vs rows whose item did not.${pre}`,
+      ),
+    );
   }
   const yaml = toYaml(run.config);
-  sections.push(section('Resolved config', html`<details><summary>${yaml.split('\n').length - 1} lines of YAML, every default filled in</summary><pre class="config">${yaml}</pre></details>`));
+  sections.push(
+    section(
+      'Resolved config',
+      html`<details>
+        <summary>${yaml.split('\n').length - 1} lines of YAML, every default filled in</summary>
+        <pre class="config">${yaml}</pre>
+      </details>`,
+    ),
+  );
 
   const charts = Object.values(rendered).filter((c): c is RenderedChart => !!c);
-  return { html: page({ title: `Run ${run.name}`, subtitle: subtitle(run), figures: headerFigures(run), sections }), charts, ...(cold ? { coldStart: cold } : {}) };
+  return {
+    html: page({ title: `Run ${run.name}`, subtitle: subtitle(run), figures: headerFigures(run), sections }),
+    charts,
+    ...(cold ? { coldStart: cold } : {}),
+  };
 }
 
 /** Writes RUN_DIR/report.html (and RUN_DIR/charts/*.png unless png is false); returns the report's path. */

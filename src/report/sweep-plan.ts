@@ -6,18 +6,28 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { MtrankError } from '../util/errors.js';
 
-export interface GridAxis { path: string; values: string[] }
+export interface GridAxis {
+  path: string;
+  values: string[];
+}
 
 /** Splits on commas outside brackets/braces/quotes, so `model.bottom=[64,32],[128]` gives two values. */
 export function splitValues(text: string): string[] {
   const out: string[] = [];
-  let depth = 0, quote = '', cur = '';
+  let depth = 0,
+    quote = '',
+    cur = '';
   for (const ch of text) {
-    if (quote) { if (ch === quote) quote = ''; }
-    else if (ch === '"' || ch === "'") quote = ch;
+    if (quote) {
+      if (ch === quote) quote = '';
+    } else if (ch === '"' || ch === "'") quote = ch;
     else if (ch === '[' || ch === '{') depth++;
     else if (ch === ']' || ch === '}') depth--;
-    else if (ch === ',' && depth === 0) { out.push(cur.trim()); cur = ''; continue; }
+    else if (ch === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+      continue;
+    }
     cur += ch;
   }
   out.push(cur.trim());
@@ -70,7 +80,14 @@ export interface PlannedRun {
 }
 
 export function planRuns(points: SweepPoint[], outDir: string, seeds: number[] | undefined): PlannedRun[] {
-  return points.flatMap((point) => (seeds
-    ? seeds.map((seed) => ({ point, seed, dir: join(outDir, point.name, `seed-${seed}`), log: join(outDir, 'logs', `${point.name}.seed-${seed}.log`) }))
-    : [{ point, dir: join(outDir, point.name), log: join(outDir, 'logs', `${point.name}.log`) }]));
+  return points.flatMap((point) =>
+    seeds
+      ? seeds.map((seed) => ({
+          point,
+          seed,
+          dir: join(outDir, point.name, `seed-${seed}`),
+          log: join(outDir, 'logs', `${point.name}.seed-${seed}.log`),
+        }))
+      : [{ point, dir: join(outDir, point.name), log: join(outDir, 'logs', `${point.name}.log`) }],
+  );
 }

@@ -48,7 +48,10 @@ export function defaultTrainCommand(): string[] {
 
 /** The seed the config would use: a `--set seed=N` wins over the file's `seed`, default 42. */
 export function baseSeed(configPath: string, sets: string[]): number {
-  const fromSet = sets.map((s) => /^seed=(-?\d+)$/.exec(s.trim())).filter(Boolean).pop();
+  const fromSet = sets
+    .map((s) => /^seed=(-?\d+)$/.exec(s.trim()))
+    .filter(Boolean)
+    .pop();
   if (fromSet) return Number(fromSet[1]);
   let seed: unknown;
   try {
@@ -72,20 +75,34 @@ function runChild(command: string[], args: string[], logPath: string): Promise<n
   const fd = openSync(logPath, 'w');
   return new Promise((resolvePromise) => {
     const child = spawn(command[0], [...command.slice(1), ...args], { stdio: ['ignore', fd, fd] });
-    child.on('error', (e) => { closeSync(fd); resolvePromise(null); process.emitWarning(`sweep: cannot start ${command[0]}: ${e.message}`); });
-    child.on('exit', (code) => { closeSync(fd); resolvePromise(code); });
+    child.on('error', (e) => {
+      closeSync(fd);
+      resolvePromise(null);
+      process.emitWarning(`sweep: cannot start ${command[0]}: ${e.message}`);
+    });
+    child.on('exit', (code) => {
+      closeSync(fd);
+      resolvePromise(code);
+    });
   });
 }
 
 function tail(path: string, lines = 5): string {
   if (!existsSync(path)) return '';
-  return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `    ${l}`).join('\n');
+  return readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(-lines)
+    .map((l) => `    ${l}`)
+    .join('\n');
 }
 
 /** Runs `jobs` with at most `limit` in flight. */
 async function pool<T>(items: T[], limit: number, job: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  const worker = async () => { while (next < items.length) await job(items[next++]); };
+  const worker = async () => {
+    while (next < items.length) await job(items[next++]);
+  };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
@@ -100,7 +117,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     throw new MtrankError(`--parallel ${o.parallel}: must be an integer from 1 to the number of cores (${cores})`);
   }
   const seedCount = o.seeds ?? 1;
-  if (!Number.isInteger(seedCount) || seedCount < 1) throw new MtrankError(`--seeds ${o.seeds}: must be a positive integer`);
+  if (!Number.isInteger(seedCount) || seedCount < 1)
+    throw new MtrankError(`--seeds ${o.seeds}: must be a positive integer`);
 
   const axes = o.grids.map(parseGrid);
   const sets = [...(o.sets ?? [])];
@@ -121,7 +139,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     result.skipped.push(r);
     return false;
   });
-  log(`sweep: ${points.length} points × ${seeds?.length ?? 1} seeds = ${runs.length} runs in ${out}; ${result.skipped.length} already complete, ${todo.length} to train, ${Math.min(parallel, Math.max(1, todo.length))} at a time`);
+  log(
+    `sweep: ${points.length} points × ${seeds?.length ?? 1} seeds = ${runs.length} runs in ${out}; ${result.skipped.length} already complete, ${todo.length} to train, ${Math.min(parallel, Math.max(1, todo.length))} at a time`,
+  );
 
   let done = 0;
   await pool(todo, parallel, async (run) => {
@@ -135,23 +155,48 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       log(`[${done}/${todo.length}] ${name}: done in ${secs} s`);
     } else {
       result.failed.push({ run, code });
-      log(`[${done}/${todo.length}] ${name}: FAILED (exit ${code}${code === 0 ? ', but no complete metrics.json' : ''}) after ${secs} s; log ${run.log}\n${tail(run.log)}`);
+      log(
+        `[${done}/${todo.length}] ${name}: FAILED (exit ${code}${code === 0 ? ', but no complete metrics.json' : ''}) after ${secs} s; log ${run.log}\n${tail(run.log)}`,
+      );
     }
   });
 
-  writeFileAtomic(join(out, 'sweep.json'), JSON.stringify({
-    config, grids: axes, sets, seeds: seeds ?? null,
-    runs: runs.map((r) => ({ dir: r.dir, sets: r.point.sets, seed: r.seed ?? null, complete: isCompleteRun(r.dir) })),
-  }, null, 2) + '\n');
+  writeFileAtomic(
+    join(out, 'sweep.json'),
+    JSON.stringify(
+      {
+        config,
+        grids: axes,
+        sets,
+        seeds: seeds ?? null,
+        runs: runs.map((r) => ({
+          dir: r.dir,
+          sets: r.point.sets,
+          seed: r.seed ?? null,
+          complete: isCompleteRun(r.dir),
+        })),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
 
-  const groups = points.map((p) => ({ name: p.name, dirs: runs.filter((r) => r.point === p && isCompleteRun(r.dir)).map((r) => r.dir) }))
+  const groups = points
+    .map((p) => ({ name: p.name, dirs: runs.filter((r) => r.point === p && isCompleteRun(r.dir)).map((r) => r.dir) }))
     .filter((g) => g.dirs.length);
   if (groups.length) {
-    result.report = await writeCompareReport(groups, { out: join(out, 'compare.html'), png: o.png, title: `Sweep: ${axes.map((a) => a.path).join(' × ')}` });
+    result.report = await writeCompareReport(groups, {
+      out: join(out, 'compare.html'),
+      png: o.png,
+      title: `Sweep: ${axes.map((a) => a.path).join(' × ')}`,
+    });
     log(`sweep: comparison report ${result.report}`);
   }
   if (result.failed.length) {
-    throw new MtrankError(`sweep: ${result.failed.length} of ${runs.length} runs failed (logs under ${join(out, 'logs')}); rerun the same command to retry them`, { result });
+    throw new MtrankError(
+      `sweep: ${result.failed.length} of ${runs.length} runs failed (logs under ${join(out, 'logs')}); rerun the same command to retry them`,
+      { result },
+    );
   }
   return result;
 }

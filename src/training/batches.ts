@@ -29,7 +29,10 @@ export function gatherBatch(split: EncodedSplit, idx: Int32Array, tasks: readonl
   const multi = split.multi.map((m) => {
     const offsets = alloc.i32(B + 1);
     let n = 0;
-    for (let i = 0; i < B; i++) { offsets[i] = n; n += m.offsets[idx[i]! + 1]! - m.offsets[idx[i]!]!; }
+    for (let i = 0; i < B; i++) {
+      offsets[i] = n;
+      n += m.offsets[idx[i]! + 1]! - m.offsets[idx[i]!]!;
+    }
     offsets[B] = n;
     const ids = alloc.i32(Math.max(n, 1));
     for (let i = 0; i < B; i++) ids.set(m.ids.subarray(m.offsets[idx[i]!]!, m.offsets[idx[i]! + 1]!), offsets[i]!);
@@ -42,7 +45,8 @@ export function gatherBatch(split: EncodedSplit, idx: Int32Array, tasks: readonl
     for (let i = 0; i < B; i++) dense.set(split.dense.subarray(idx[i]! * D, idx[i]! * D + D), i * D);
   }
   const labels = tasks.map((t) => {
-    const src = split.labels[t]!, y = new Uint8Array(B);
+    const src = split.labels[t]!,
+      y = new Uint8Array(B);
     for (let i = 0; i < B; i++) y[i] = src[idx[i]!]!;
     return y;
   });

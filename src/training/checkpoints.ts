@@ -7,7 +7,12 @@ import { sumSquares } from '../engine/kernels.js';
 import { MtrankError } from '../util/errors.js';
 
 /** Save only finite parameters: a NaN checkpoint would poison every later resume, evaluation and export. */
-export function saveFiniteCheckpoint(dir: string, store: ParamStore, optimizers: Optimizer[] | null, extra: unknown): void {
+export function saveFiniteCheckpoint(
+  dir: string,
+  store: ParamStore,
+  optimizers: Optimizer[] | null,
+  extra: unknown,
+): void {
   const bad = nonFiniteParameter(store);
   if (bad) throw new MtrankError(`refusing to write checkpoint ${dir}: parameter '${bad}' holds NaN or Inf`);
   saveCheckpoint(dir, store, optimizers, extra);
@@ -23,11 +28,14 @@ export function nonFiniteParameter(store: ParamStore): string | null {
 /** The name of the first parameter whose gradient is non-finite, or null. */
 export function nonFiniteGradient(store: ParamStore): string | null {
   for (const p of store.params()) if (!p.frozen && !Number.isFinite(sumSquares(p.grad, p.size))) return p.name;
-  for (const t of store.tables()) if (!t.frozen && t.hasGrad && !Number.isFinite(sumSquares(t.sparseGrad().values))) return t.name;
+  for (const t of store.tables())
+    if (!t.frozen && t.hasGrad && !Number.isFinite(sumSquares(t.sparseGrad().values))) return t.name;
   return null;
 }
 
-export function hasCheckpoint(dir: string): boolean { return existsSync(join(dir, 'manifest.json')); }
+export function hasCheckpoint(dir: string): boolean {
+  return existsSync(join(dir, 'manifest.json'));
+}
 
 /** Parameters only (evaluate, predict, export). */
 export function loadModelWeights(dir: string, store: ParamStore): unknown {

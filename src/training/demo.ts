@@ -24,15 +24,29 @@ export async function runDemo(o: DemoOptions = {}): Promise<{ summary: RunSummar
   const seed = o.seed ?? 42;
   const say = (m: string) => process.stderr.write(`${m}\n`);
   const rows = o.rows ?? DEMO_ROWS;
-  say(`demo: synthesising a ${rows}-impression funnel (click ~1:10, cart ~1:100, order ~1:1000) into ${join(out, 'data')}`);
+  say(
+    `demo: synthesising a ${rows}-impression funnel (click ~1:10, cart ~1:100, order ~1:1000) into ${join(out, 'data')}`,
+  );
   const funnel = await writeFunnel(join(out, 'data'), { rows, seed, clickRate: 0.1, cartRate: 0.01, orderRate: 0.001 });
   const summary = await runTraining({
-    configPath: funnel.config, out, seed, quiet: o.quiet,
+    configPath: funnel.config,
+    out,
+    seed,
+    quiet: o.quiet,
     set: [
-      'name=demo', 'model.type=shared-bottom', 'model.bottom=[128,64]', 'model.tower=[32]',
-      'tasks.click.labelWeight=auto', 'tasks.click.positiveShare=0.5',
-      'training.epochs=2', 'training.batchSize=512', 'training.evalEvery=100', 'training.checkpointEvery=200',
-      'training.optimizer.lr=0.002', 'training.embeddingOptimizer.lr=0.01', 'training.earlyStopping.patience=6',
+      'name=demo',
+      'model.type=shared-bottom',
+      'model.bottom=[128,64]',
+      'model.tower=[32]',
+      'tasks.click.labelWeight=auto',
+      'tasks.click.positiveShare=0.5',
+      'training.epochs=2',
+      'training.batchSize=512',
+      'training.evalEvery=100',
+      'training.checkpointEvery=200',
+      'training.optimizer.lr=0.002',
+      'training.embeddingOptimizer.lr=0.01',
+      'training.earlyStopping.patience=6',
       ...(o.set ?? []),
     ],
   });
@@ -40,8 +54,16 @@ export async function runDemo(o: DemoOptions = {}): Promise<{ summary: RunSummar
   process.stdout.write(`${formatTestTable(summary, funnel.oracle.splits.test.auc)}\n`);
   say('demo: searching output weights for the fused ranking score (objective: order AUC)');
   const fusion = await runFuseCommand({
-    run: out, split: 'valid', scoreCol: 'p_{task}', labelCol: 'y_{task}', groupCol: 'group',
-    samples: 1000, constraint: [], threads: 2, seed, objective: 'auc:order',
+    run: out,
+    split: 'valid',
+    scoreCol: 'p_{task}',
+    labelCol: 'y_{task}',
+    groupCol: 'group',
+    samples: 1000,
+    constraint: [],
+    threads: 2,
+    seed,
+    objective: 'auc:order',
   });
   process.stdout.write(`${formatSummary(fusion)}\n`);
   const report = await writeRunReport(out, { png: false });

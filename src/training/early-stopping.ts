@@ -1,6 +1,9 @@
 import { MtrankError } from '../util/errors.js';
 
-export interface EarlyStoppingConfig { monitor?: string; patience?: number }
+export interface EarlyStoppingConfig {
+  monitor?: string;
+  patience?: number;
+}
 export type TaskScores = Record<string, { auc: number }>;
 
 /**
@@ -16,13 +19,18 @@ export class EarlyStopping {
   sinceBest = 0;
   taskBest: Record<string, { step: number; auc: number }> = {};
 
-  constructor(cfg: EarlyStoppingConfig | undefined, private readonly tasks: string[]) {
+  constructor(
+    cfg: EarlyStoppingConfig | undefined,
+    private readonly tasks: string[],
+  ) {
     this.monitor = cfg?.monitor ?? 'mean-auc';
     this.patience = cfg?.patience ?? 0;
     if (this.monitor !== 'mean-auc') {
       const task = this.monitor.replace(/-auc$/, '');
       if (!this.monitor.endsWith('-auc') || !tasks.includes(task))
-        throw new MtrankError(`training.earlyStopping.monitor must be 'mean-auc' or '<task>-auc' for one of ${tasks.join(', ')}; got '${this.monitor}'`);
+        throw new MtrankError(
+          `training.earlyStopping.monitor must be 'mean-auc' or '<task>-auc' for one of ${tasks.join(', ')}; got '${this.monitor}'`,
+        );
     }
   }
 
@@ -45,14 +53,25 @@ export class EarlyStopping {
     }
     const s = this.score(scores);
     const improved = Number.isFinite(s) && s > this.best;
-    if (improved) { this.best = s; this.bestStep = step; this.sinceBest = 0; } else this.sinceBest++;
+    if (improved) {
+      this.best = s;
+      this.bestStep = step;
+      this.sinceBest = 0;
+    } else this.sinceBest++;
     return { improved, newTaskBests };
   }
 
-  get shouldStop(): boolean { return this.patience > 0 && this.sinceBest >= this.patience; }
+  get shouldStop(): boolean {
+    return this.patience > 0 && this.sinceBest >= this.patience;
+  }
 
-  state() { return { best: this.best, bestStep: this.bestStep, sinceBest: this.sinceBest, taskBest: this.taskBest }; }
+  state() {
+    return { best: this.best, bestStep: this.bestStep, sinceBest: this.sinceBest, taskBest: this.taskBest };
+  }
   load(s: ReturnType<EarlyStopping['state']>): void {
-    this.best = s.best ?? -Infinity; this.bestStep = s.bestStep; this.sinceBest = s.sinceBest; this.taskBest = { ...s.taskBest };
+    this.best = s.best ?? -Infinity;
+    this.bestStep = s.bestStep;
+    this.sinceBest = s.sinceBest;
+    this.taskBest = { ...s.taskBest };
   }
 }

@@ -7,14 +7,21 @@ import { gatherBatch, ranges } from './batches.js';
 import { taskProbabilities } from './loss.js';
 import { MtrankError } from '../util/errors.js';
 
-export interface TaskMetrics { auc: number; logloss: number; gauc: number; meanPred: number; labelRate: number }
+export interface TaskMetrics {
+  auc: number;
+  logloss: number;
+  gauc: number;
+  meanPred: number;
+  labelRate: number;
+}
 export type SplitMetrics = Record<string, TaskMetrics>;
 
 const EVAL_BATCH = 4096;
 
 /** Predicted probability per task (in task order) for the rows of a split (all of them, or `rows`). */
 export function predictSplit(model: MultiTaskModel, split: EncodedSplit, rows?: Int32Array): Float32Array[] {
-  const n = rows?.length ?? split.rows, T = model.tasks.length;
+  const n = rows?.length ?? split.rows,
+    T = model.tasks.length;
   const out = model.tasks.map(() => new Float32Array(n));
   const idx = new Int32Array(EVAL_BATCH);
   for (const [s, e] of ranges(n, EVAL_BATCH)) {
@@ -23,7 +30,9 @@ export function predictSplit(model: MultiTaskModel, split: EncodedSplit, rows?: 
     for (let i = s; i < e; i++) batchIdx[i - s] = rows ? rows[i]! : i;
     const logits = model.forward(g, gatherBatch(split, batchIdx, [], scratch)).logits;
     const Z = scratch.f32((e - s) * T);
-    logits.forEach((l, t) => { for (let i = 0; i < e - s; i++) Z[i * T + t] = l.data[i]!; });
+    logits.forEach((l, t) => {
+      for (let i = 0; i < e - s; i++) Z[i * T + t] = l.data[i]!;
+    });
     taskProbabilities(Z, e - s, model.chains, out, s);
   }
   return out;
@@ -33,13 +42,25 @@ export function predictSplit(model: MultiTaskModel, split: EncodedSplit, rows?: 
  * AUC, logloss, GAUC (by the split's group feature), mean prediction and label rate per task. A metric
  * that is undefined on this data (one class only; no group with both classes) is NaN, logged as null.
  */
-export function scoreSplit(tasks: readonly string[], probs: readonly Float32Array[], labels: readonly Uint8Array[], group?: Int32Array): SplitMetrics {
+export function scoreSplit(
+  tasks: readonly string[],
+  probs: readonly Float32Array[],
+  labels: readonly Uint8Array[],
+  group?: Int32Array,
+): SplitMetrics {
   const out: SplitMetrics = {};
   tasks.forEach((task, t) => {
-    const p = probs[t]!, y = labels[t]!;
+    const p = probs[t]!,
+      y = labels[t]!;
     const both = hasBothClasses(y);
     let g = NaN;
-    if (group && both) { try { g = gauc(p, y, group); } catch { g = NaN; } }
+    if (group && both) {
+      try {
+        g = gauc(p, y, group);
+      } catch {
+        g = NaN;
+      }
+    }
     out[task] = {
       auc: both ? auc(p, y) : NaN,
       logloss: logloss(p, y),
@@ -62,11 +83,19 @@ export function labelsOf(split: EncodedSplit, tasks: readonly string[], rows?: I
   });
 }
 
-export function evaluateSplit(model: MultiTaskModel, split: EncodedSplit, rows?: Int32Array, name = 'evaluation'): { probs: Float32Array[]; metrics: SplitMetrics } {
+export function evaluateSplit(
+  model: MultiTaskModel,
+  split: EncodedSplit,
+  rows?: Int32Array,
+  name = 'evaluation',
+): { probs: Float32Array[]; metrics: SplitMetrics } {
   const probs = predictSplit(model, split, rows);
   probs.forEach((p, t) => {
     const bad = p.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) throw new MtrankError(`the model predicts ${p[bad]} for task '${model.tasks[t]}' on row ${rows ? rows[bad] : bad} of the ${name} split (non-finite input features or weights)`);
+    if (bad >= 0)
+      throw new MtrankError(
+        `the model predicts ${p[bad]} for task '${model.tasks[t]}' on row ${rows ? rows[bad] : bad} of the ${name} split (non-finite input features or weights)`,
+      );
   });
   let group = split.group;
   if (group && rows) group = Int32Array.from(rows, (r) => split.group![r]!);

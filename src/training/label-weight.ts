@@ -15,14 +15,18 @@ export interface LabelWeightConfig {
 export function resolveLabelWeight(task: string, cfg: LabelWeightConfig, labels: Uint8Array): number {
   const w = cfg.labelWeight ?? 1;
   if (w !== 'auto') {
-    if (!(w > 0) || !Number.isFinite(w)) throw new MtrankError(`tasks.${task}.labelWeight must be a positive number or 'auto', got ${w}`);
+    if (!(w > 0) || !Number.isFinite(w))
+      throw new MtrankError(`tasks.${task}.labelWeight must be a positive number or 'auto', got ${w}`);
     return w;
   }
   const share = cfg.positiveShare ?? 0.5;
-  if (!(share > 0) || !Number.isFinite(share)) throw new MtrankError(`tasks.${task}.positiveShare must be a positive number, got ${share}`);
+  if (!(share > 0) || !Number.isFinite(share))
+    throw new MtrankError(`tasks.${task}.positiveShare must be a positive number, got ${share}`);
   const rate = labelRate(labels);
-  if (rate === 0) throw new MtrankError(`tasks.${task}: labelWeight 'auto' needs positives, but the training split has none`);
-  if (rate === 1) throw new MtrankError(`tasks.${task}: labelWeight 'auto' needs negatives, but every training label is positive`);
+  if (rate === 0)
+    throw new MtrankError(`tasks.${task}: labelWeight 'auto' needs positives, but the training split has none`);
+  if (rate === 1)
+    throw new MtrankError(`tasks.${task}: labelWeight 'auto' needs negatives, but every training label is positive`);
   return (share * (1 - rate)) / rate;
 }
 

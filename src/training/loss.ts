@@ -37,12 +37,15 @@ export function taskLosses(inp: LossInput, alloc?: (n: number) => Float32Array):
   const losses: number[] = [];
   const grads: Float32Array[] = [];
   for (let t = 0; t < T; t++) {
-    const chain = chains[t]!, y = labels[t]!, lw = labelWeights[t]!;
+    const chain = chains[t]!,
+      y = labels[t]!,
+      lw = labelWeights[t]!;
     const grad = alloc ? alloc(B * T).fill(0) : null;
     let sum = 0;
     for (let i = 0; i < B; i++) {
       const u = chainLogit(Z, T, i, chain);
-      const pos = y[i] === 1, w = pos ? lw : 1;
+      const pos = y[i] === 1,
+        w = pos ? lw : 1;
       sum += w * (Math.max(u, 0) - (pos ? u : 0) + Math.log1p(Math.exp(-Math.abs(u))));
       if (!grad) continue;
       for (const j of chain) {
@@ -58,7 +61,13 @@ export function taskLosses(inp: LossInput, alloc?: (n: number) => Float32Array):
 }
 
 /** Predicted probabilities per task from B×T logits: Π σ(z_j) over each task's chain. */
-export function taskProbabilities(Z: Float32Array, rows: number, chains: readonly (readonly number[])[], out?: Float32Array[], offset = 0): Float32Array[] {
+export function taskProbabilities(
+  Z: Float32Array,
+  rows: number,
+  chains: readonly (readonly number[])[],
+  out?: Float32Array[],
+  offset = 0,
+): Float32Array[] {
   const T = chains.length;
   const res = out ?? chains.map(() => new Float32Array(rows));
   for (let t = 0; t < T; t++) {

@@ -9,7 +9,9 @@ export class MetricsLog {
   constructor(readonly path: string) {}
 
   /** Starts a fresh log. */
-  reset(): void { writeFileAtomic(this.path, ''); }
+  reset(): void {
+    writeFileAtomic(this.path, '');
+  }
 
   /**
    * For `--resume` from a checkpoint at `step`: drops the records written after it (they will be produced
@@ -17,15 +19,22 @@ export class MetricsLog {
    */
   truncateAfter(step: number): void {
     if (!existsSync(this.path)) return this.reset();
-    const keep = readMetricsLog(this.path).filter((r) => r.type === 'config' || r.type === 'labelWeights' || (r.step !== undefined && r.step <= step));
+    const keep = readMetricsLog(this.path).filter(
+      (r) => r.type === 'config' || r.type === 'labelWeights' || (r.step !== undefined && r.step <= step),
+    );
     writeFileAtomic(this.path, keep.map((r) => JSON.stringify(r) + '\n').join(''));
   }
 
-  write(record: MetricsRecord): void { appendFileSync(this.path, JSON.stringify(record, finite) + '\n'); }
+  write(record: MetricsRecord): void {
+    appendFileSync(this.path, JSON.stringify(record, finite) + '\n');
+  }
 }
 
 export function readMetricsLog(path: string): MetricsRecord[] {
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as MetricsRecord);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as MetricsRecord);
 }
 
 // JSON has no NaN/Infinity: write them as null rather than silently corrupting the line.

@@ -14,33 +14,62 @@ import { loadRun, type SavedRun } from './saved-run.js';
 
 /** Raw rows (column → value) encoded with the run's preprocessing artifact into one split (no labels). */
 export function encodeRows(run: SavedRun, rows: Record<string, unknown>[], file = 'input'): EncodedSplit {
-  const p = run.preprocessor, n = rows.length, D = p.denseNames.length;
-  const cats = p.categoricalFeatures, multis = p.multiFeatures;
+  const p = run.preprocessor,
+    n = rows.length,
+    D = p.denseNames.length;
+  const cats = p.categoricalFeatures,
+    multis = p.multiFeatures;
   const catIds = cats.map(() => new Int32Array(n));
   const bags = multis.map(() => ({ offsets: new Int32Array(n + 1), ids: [] as number[] }));
   const dense = new Float32Array(n * D);
   rows.forEach((raw, r) => {
     let e;
-    try { e = p.encodeRow(raw, { row: r + 1 }); } catch (err) {
+    try {
+      e = p.encodeRow(raw, { row: r + 1 });
+    } catch (err) {
       throw err instanceof MtrankError ? new MtrankError(`${file}: ${err.message}`) : err;
     }
-    e.categorical.forEach((id, k) => { catIds[k]![r] = id; });
-    e.multi.forEach((ids, k) => { const b = bags[k]!; b.ids.push(...ids); b.offsets[r + 1] = b.ids.length; });
+    e.categorical.forEach((id, k) => {
+      catIds[k]![r] = id;
+    });
+    e.multi.forEach((ids, k) => {
+      const b = bags[k]!;
+      b.ids.push(...ids);
+      b.offsets[r + 1] = b.ids.length;
+    });
     dense.set(e.dense, r * D);
   });
   const spec = run.model.tasks;
   return {
     rows: n,
     categorical: cats.map((f, k) => ({ name: f.name, ids: catIds[k]!, vocabSize: 0, dim: f.dim })),
-    multi: multis.map((f, k) => ({ name: f.name, offsets: bags[k]!.offsets, ids: Int32Array.from(bags[k]!.ids), vocabSize: 0, dim: f.dim, pooling: f.pooling })),
-    dense, denseNames: p.denseNames,
+    multi: multis.map((f, k) => ({
+      name: f.name,
+      offsets: bags[k]!.offsets,
+      ids: Int32Array.from(bags[k]!.ids),
+      vocabSize: 0,
+      dim: f.dim,
+      pooling: f.pooling,
+    })),
+    dense,
+    denseNames: p.denseNames,
     labels: Object.fromEntries(spec.map((t) => [t, new Uint8Array(0)])),
   };
 }
 
 /** Where a feature's IDs got their vectors: trained row, row appended from a pretrained file, or the OOV row. */
-export interface VectorSourceCount { feature: string; trained: number; pretrained: number; oov: number }
-export interface PredictResult { rows: number; tasks: string[]; fused: boolean; sources: VectorSourceCount[] }
+export interface VectorSourceCount {
+  feature: string;
+  trained: number;
+  pretrained: number;
+  oov: number;
+}
+export interface PredictResult {
+  rows: number;
+  tasks: string[];
+  fused: boolean;
+  sources: VectorSourceCount[];
+}
 
 export async function predictFile(dir: string, input: string, output: string): Promise<PredictResult> {
   const run = loadRun(dir);
@@ -48,7 +77,7 @@ export async function predictFile(dir: string, input: string, output: string): P
   const rows = await withConnection(async (c) => {
     const files = await expandSource(c, input, run.config.data);
     const out: Record<string, unknown>[] = [];
-    for (const f of files) out.push(...await queryRows(c, `SELECT * FROM ${readerSql(f)}`));
+    for (const f of files) out.push(...(await queryRows(c, `SELECT * FROM ${readerSql(f)}`)));
     return out;
   });
   if (rows.length === 0) throw new MtrankError(`${input}: no rows to score`);
@@ -60,7 +89,10 @@ export async function predictFile(dir: string, input: string, output: string): P
   const lines = [head.join(',')];
   const p = new Float64Array(run.model.tasks.length);
   for (let i = 0; i < rows.length; i++) {
-    const cells = probs.map((col, t) => { p[t] = col[i]!; return fmt(col[i]!); });
+    const cells = probs.map((col, t) => {
+      p[t] = col[i]!;
+      return fmt(col[i]!);
+    });
     if (fusion) cells.push(fmt(fusedScore(fusion.form, fusion.weights, p)));
     lines.push(cells.join(','));
   }
@@ -81,7 +113,8 @@ function sourceCounts(run: SavedRun, encoded: EncodedSplit): VectorSourceCount[]
 function readFusion(path: string, tasks: string[]): { form: ReturnType<typeof parseForm>; weights: number[] } | null {
   if (!existsSync(path)) return null;
   const f = JSON.parse(readFileSync(path, 'utf8')) as { form?: string; weights?: Record<string, number> };
-  if (!f.weights || typeof f.form !== 'string') throw new MtrankError(`${path}: expected { form, weights } (written by 'mtrank fuse --run')`);
+  if (!f.weights || typeof f.form !== 'string')
+    throw new MtrankError(`${path}: expected { form, weights } (written by 'mtrank fuse --run')`);
   return { form: parseForm(f.form), weights: tasks.map((t) => f.weights![t] ?? 0) };
 }
 

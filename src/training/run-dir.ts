@@ -46,7 +46,11 @@ export function predictionsCsv(c: PredictionColumns): string {
   return lines.join('\n') + '\n';
 }
 
-export function writePredictions(path: string, c: PredictionColumns): void { writeFileAtomic(path, predictionsCsv(c)); }
+export function writePredictions(path: string, c: PredictionColumns): void {
+  writeFileAtomic(path, predictionsCsv(c));
+}
 
 // float32 has ~7 significant digits; more would only bloat the file.
-function formatScore(x: number): string { return Number.isFinite(x) ? String(Number(x.toPrecision(7))) : 'NaN'; }
+function formatScore(x: number): string {
+  return Number.isFinite(x) ? String(Number(x.toPrecision(7))) : 'NaN';
+}

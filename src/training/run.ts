@@ -61,23 +61,45 @@ export async function runTraining(o: RunOptions): Promise<RunSummary> {
   const dir = o.out ?? defaultRunDir(o.configPath, config);
   const paths = runPaths(dir);
   if (o.resume) {
-    if (!existsSync(paths.config)) throw new MtrankError(`${dir}: nothing to resume (no config.json; start without --resume)`);
+    if (!existsSync(paths.config))
+      throw new MtrankError(`${dir}: nothing to resume (no config.json; start without --resume)`);
     const saved = readFileSync(paths.config, 'utf8');
-    if (saved !== configJson(config)) throw new MtrankError(`${paths.config}: the resolved config differs from the one this run started with; --resume needs the same config, --seed and --set values`);
+    if (saved !== configJson(config))
+      throw new MtrankError(
+        `${paths.config}: the resolved config differs from the one this run started with; --resume needs the same config, --seed and --set values`,
+      );
   }
   const say = o.quiet === 'silent' ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
-  const data = await prepareData(config, { onProgress: (e) => { if (e.stage !== 'encode') say(e.message); } });
+  const data = await prepareData(config, {
+    onProgress: (e) => {
+      if (e.stage !== 'encode') say(e.message);
+    },
+  });
   if (data.report.badRows.skipped > 0) say(describeSkippedRows(data.report.badRows));
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(paths.config, configJson(config));
   data.preprocessor.save(paths.preprocess);
-  say(`training ${config.model.type} on ${data.train.rows} rows (valid ${data.valid.rows}, test ${data.test.rows}) into ${dir}`);
-  const result = await train({ config, data, dir, resume: o.resume, progress: progressFor(o.quiet), preprocessor: data.preprocessor });
+  say(
+    `training ${config.model.type} on ${data.train.rows} rows (valid ${data.valid.rows}, test ${data.test.rows}) into ${dir}`,
+  );
+  const result = await train({
+    config,
+    data,
+    dir,
+    resume: o.resume,
+    progress: progressFor(o.quiet),
+    preprocessor: data.preprocessor,
+  });
   return finishRun(dir, config, data, result);
 }
 
 /** Test metrics, predictions for valid and test, metrics.json, the test line of the log. */
-export function finishRun(dir: string, config: ExperimentConfig, data: Pick<PreparedData, 'train' | 'valid' | 'test' | 'preprocessor'>, result: TrainResult): RunSummary {
+export function finishRun(
+  dir: string,
+  config: ExperimentConfig,
+  data: Pick<PreparedData, 'train' | 'valid' | 'test' | 'preprocessor'>,
+  result: TrainResult,
+): RunSummary {
   const paths = runPaths(dir);
   const { model } = result;
   writeSplitPredictions(paths.predictions('valid'), model, data.valid, data.train);
@@ -87,11 +109,26 @@ export function finishRun(dir: string, config: ExperimentConfig, data: Pick<Prep
     const r = evaluateSplit(model, data.test, undefined, 'test');
     test = r.metrics;
     writePredictions(paths.predictions('test'), predictionColumns(model, data.test, r.probs, data.train));
-    coldStart = runColdStart(data.preprocessor, data.train, data.test, Object.fromEntries(model.tasks.map((t, k) => [t, r.probs[k]!])));
-    new MetricsLog(paths.metricsLog).write({ type: 'test', step: result.steps, tasks: test, ...(coldStart ? { coldStart } : {}) });
+    coldStart = runColdStart(
+      data.preprocessor,
+      data.train,
+      data.test,
+      Object.fromEntries(model.tasks.map((t, k) => [t, r.probs[k]!])),
+    );
+    new MetricsLog(paths.metricsLog).write({
+      type: 'test',
+      step: result.steps,
+      tasks: test,
+      ...(coldStart ? { coldStart } : {}),
+    });
   }
   const metrics: RunMetricsJson = {
-    test: Object.fromEntries(model.tasks.map((t) => [t, { auc: nul(test?.[t]?.auc), logloss: nul(test?.[t]?.logloss), gauc: nul(test?.[t]?.gauc) }])),
+    test: Object.fromEntries(
+      model.tasks.map((t) => [
+        t,
+        { auc: nul(test?.[t]?.auc), logloss: nul(test?.[t]?.logloss), gauc: nul(test?.[t]?.gauc) },
+      ]),
+    ),
     bestStep: Object.fromEntries(model.tasks.map((t) => [t, result.taskBest[t]?.step ?? result.bestStep])),
     trainExamplesPerSec: Math.round(result.trainExamplesPerSec),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -108,7 +145,10 @@ function writeSplitPredictions(path: string, model: MultiTaskModel, split: Encod
 
 function predictionColumns(model: MultiTaskModel, split: EncodedSplit, probs: Float32Array[], train: EncodedSplit) {
   return {
-    tasks: model.tasks, scores: probs, labels: model.tasks.map((t) => split.labels[t]!), group: split.group,
+    tasks: model.tasks,
+    scores: probs,
+    labels: model.tasks.map((t) => split.labels[t]!),
+    group: split.group,
     // seen = the item occurs among the training rows (not merely in the vocabulary, which pretrained vectors may extend)
     itemSeen: split.item && train.item ? itemSeenFlags(train.item, split.item) : undefined,
   };

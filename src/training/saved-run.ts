@@ -11,11 +11,17 @@ import { loadModelWeights } from './checkpoints.js';
 import { runPaths } from './run-dir.js';
 import { withPretrainedGroups } from '../pretrain/pipeline.js';
 
-export interface SavedRun { dir: string; config: ExperimentConfig; preprocessor: Preprocessor; model: MultiTaskModel }
+export interface SavedRun {
+  dir: string;
+  config: ExperimentConfig;
+  preprocessor: Preprocessor;
+  model: MultiTaskModel;
+}
 
 export function loadRun(dir: string): SavedRun {
   const paths = runPaths(dir);
-  if (!existsSync(paths.config)) throw new MtrankError(`${dir}: not a run directory (no config.json; train one with 'mtrank train')`);
+  if (!existsSync(paths.config))
+    throw new MtrankError(`${dir}: not a run directory (no config.json; train one with 'mtrank train')`);
   const config = parseConfig(JSON.parse(readFileSync(paths.config, 'utf8')), [], { file: paths.config });
   const preprocessor = Preprocessor.load(paths.preprocess);
   const model = createModel(config, withPretrainedGroups(inputSpec(preprocessor), config.features));

@@ -9,9 +9,17 @@ export type ScheduleConfig =
  * `warmupSteps`, then decays (cosine by default) to `minLr` over `decaySteps` (default: the rest of training)
  * and stays there.
  */
-export function learningRate(schedule: ScheduleConfig | undefined, baseLr: number, step: number, totalSteps: number): number {
+export function learningRate(
+  schedule: ScheduleConfig | undefined,
+  baseLr: number,
+  step: number,
+  totalSteps: number,
+): number {
   if (!schedule || schedule.type === 'constant') return baseLr;
-  if (schedule.type !== 'warmup-decay') throw new MtrankError(`training.schedule.type must be 'constant' or 'warmup-decay', got '${(schedule as { type: string }).type}'`);
+  if (schedule.type !== 'warmup-decay')
+    throw new MtrankError(
+      `training.schedule.type must be 'constant' or 'warmup-decay', got '${(schedule as { type: string }).type}'`,
+    );
   const warm = Math.max(0, schedule.warmupSteps ?? 0);
   const minLr = schedule.minLr ?? 0;
   if (step < warm) return (baseLr * (step + 1)) / warm;

@@ -9,13 +9,22 @@ import { runColdStart } from '../pretrain/pipeline.js';
 import type { ColdStartBreakdown } from '../pretrain/cold-start.js';
 import { coldStartColumns, coldStartFromJson, type ColdStartRow } from '../report/cold-start.js';
 
-const f4 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(4));
+const f4 = (x: number | null | undefined) =>
+  x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(4);
 
 export function metricsTable(m: SplitMetrics, extra: Record<string, Record<string, string | number>> = {}): string {
   const tasks = Object.keys(m);
   const extraCols = Object.keys(extra);
   const head = ['task', 'auc', 'gauc', 'logloss', 'meanPred', 'labelRate', ...extraCols];
-  const rows = tasks.map((t) => [t, f4(m[t]!.auc), f4(m[t]!.gauc), f4(m[t]!.logloss), f4(m[t]!.meanPred), f4(m[t]!.labelRate), ...extraCols.map((c) => String(extra[c]![t] ?? ''))]);
+  const rows = tasks.map((t) => [
+    t,
+    f4(m[t]!.auc),
+    f4(m[t]!.gauc),
+    f4(m[t]!.logloss),
+    f4(m[t]!.meanPred),
+    f4(m[t]!.labelRate),
+    ...extraCols.map((c) => String(extra[c]![t] ?? '')),
+  ]);
   return textTable(head, rows);
 }
 
@@ -50,15 +59,23 @@ export interface RunEvaluation {
 
 /** The run's best model on a split of its (cached) data, with the cold-start breakdown when there is an item feature. */
 export async function evaluateRunSplit(dir: string, split: string): Promise<RunEvaluation> {
-  if (!['train', 'valid', 'test'].includes(split)) throw new MtrankError(`--split: expected train, valid or test, got '${split}'`);
+  if (!['train', 'valid', 'test'].includes(split))
+    throw new MtrankError(`--split: expected train, valid or test, got '${split}'`);
   const run = loadRun(dir);
   const data = await prepareData(run.config);
   const s = data[split as SplitName];
   if (s.rows === 0) throw new MtrankError(`${dir}: the ${split} split has no rows`);
   const { metrics, probs } = evaluateSplit(run.model, s, undefined, split);
   // On the training split every item is seen: no breakdown.
-  const coldStart = split === 'train' ? undefined
-    : runColdStart(data.preprocessor, data.train, s, Object.fromEntries(run.model.tasks.map((t, k) => [t, probs[k]!])));
+  const coldStart =
+    split === 'train'
+      ? undefined
+      : runColdStart(
+          data.preprocessor,
+          data.train,
+          s,
+          Object.fromEntries(run.model.tasks.map((t, k) => [t, probs[k]!])),
+        );
   return { split: split as SplitName, rows: s.rows, tasks: metrics, ...(coldStart ? { coldStart } : {}) };
 }
 
@@ -68,14 +85,23 @@ export async function evaluateRun(dir: string, split: string, json: boolean): Pr
   if (json) return JSON.stringify(e);
   const lines = [`${e.split} (${e.rows} rows)`, metricsTable(e.tasks)];
   const cold = e.coldStart ? coldStartFromJson(e.coldStart, Object.keys(e.tasks)) : undefined;
-  if (cold) lines.push('', `cold start: ${e.split} AUC by whether the row's item occurs in the training rows`, coldStartText(cold));
+  if (cold)
+    lines.push(
+      '',
+      `cold start: ${e.split} AUC by whether the row's item occurs in the training rows`,
+      coldStartText(cold),
+    );
   return lines.join('\n');
 }
 
 function coldStartText(rows: ColdStartRow[]): string {
   const cols = coldStartColumns(rows);
-  const cell = (kind: 'auc' | 'rows', v: number | undefined) => (kind === 'auc' ? f4(v) : v === undefined || !Number.isFinite(v) ? '–' : String(v));
-  return textTable(['task', ...cols.map((c) => c.head)], rows.map((r) => [r.task, ...cols.map((c) => cell(c.kind, c.value(r)))]));
+  const cell = (kind: 'auc' | 'rows', v: number | undefined) =>
+    kind === 'auc' ? f4(v) : v === undefined || !Number.isFinite(v) ? '–' : String(v);
+  return textTable(
+    ['task', ...cols.map((c) => c.head)],
+    rows.map((r) => [r.task, ...cols.map((c) => cell(c.kind, c.value(r)))]),
+  );
 }
 
 function textTable(head: string[], rows: string[][]): string {

@@ -30,7 +30,10 @@ import type { Preprocessor } from '../features/preprocessor.js';
 import { loadPretrainedTables, withPretrainedGroups } from '../pretrain/pipeline.js';
 import { pretrainedLrGroups } from '../pretrain/modes.js';
 
-export interface TrainData { train: EncodedSplit; valid: EncodedSplit }
+export interface TrainData {
+  train: EncodedSplit;
+  valid: EncodedSplit;
+}
 
 export interface TrainOptions {
   config: ExperimentConfig;
@@ -90,8 +93,13 @@ export function createOptimizers(config: ExperimentConfig, model: MultiTaskModel
     const { type, ...rest } = o;
     return createOptimizer(type as OptimizerType, model.store, { ...rest, scope, ...(groups ? { groups } : {}) });
   };
-  const pretrained = Object.fromEntries(Object.entries(config.features).map(([n, f]) => [n, f.type === 'categorical' ? { pretrained: f.pretrained } : {}]));
-  return [make(t.optimizer, 'dense'), make(t.embeddingOptimizer, 'embeddings', pretrainedLrGroups(pretrained, t.embeddingOptimizer.lr))];
+  const pretrained = Object.fromEntries(
+    Object.entries(config.features).map(([n, f]) => [n, f.type === 'categorical' ? { pretrained: f.pretrained } : {}]),
+  );
+  return [
+    make(t.optimizer, 'dense'),
+    make(t.embeddingOptimizer, 'embeddings', pretrainedLrGroups(pretrained, t.embeddingOptimizer.lr)),
+  ];
 }
 
 export function applyThreads(threads: number | 'auto'): void {
@@ -113,14 +121,28 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   const model = createModel(config, withPretrainedGroups(featureSpec(data.train), config.features));
   // Pretrained vectors overwrite their tables' random initialisation (a resume then loads the checkpoint over them).
-  const wanted = Object.keys(config.features).filter((n) => { const f = config.features[n]!; return f.type === 'categorical' && f.pretrained; });
-  if (wanted.length && !opts.preprocessor) throw new MtrankError(`features ${wanted.join(', ')} use pretrained vectors: train() needs the fitted preprocessor (TrainOptions.preprocessor)`);
-  const pretrained = opts.preprocessor ? loadPretrainedTables(model.store, opts.preprocessor, config, stepsPerEpoch) : null;
+  const wanted = Object.keys(config.features).filter((n) => {
+    const f = config.features[n]!;
+    return f.type === 'categorical' && f.pretrained;
+  });
+  if (wanted.length && !opts.preprocessor)
+    throw new MtrankError(
+      `features ${wanted.join(', ')} use pretrained vectors: train() needs the fitted preprocessor (TrainOptions.preprocessor)`,
+    );
+  const pretrained = opts.preprocessor
+    ? loadPretrainedTables(model.store, opts.preprocessor, config, stepsPerEpoch)
+    : null;
   const tasks = model.tasks;
   const optimizers = createOptimizers(config, model);
-  const weighting = createLossWeighting(tc.lossWeighting, tasks.map((name) => ({ name, lossWeight: config.tasks[name]!.lossWeight })), { seed: config.seed });
+  const weighting = createLossWeighting(
+    tc.lossWeighting,
+    tasks.map((name) => ({ name, lossWeight: config.tasks[name]!.lossWeight })),
+    { seed: config.seed },
+  );
   if (weighting.needs === 'shared-grads' && model.type === 'single-task') {
-    throw new MtrankError(`training.lossWeighting '${weighting.method}' balances gradients at a shared representation; model type 'single-task' shares nothing`);
+    throw new MtrankError(
+      `training.lossWeighting '${weighting.method}' balances gradients at a shared representation; model type 'single-task' shares nothing`,
+    );
   }
   const labelWeights = labelWeightsFor(config, data.train);
   const lw = tasks.map((t) => labelWeights[t]!);
@@ -129,9 +151,18 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const trainSample = trainSampleRows(rows, data.valid.rows, config.seed);
 
   const log = new MetricsLog(paths.metricsLog);
-  const state: TrainerState = { step: 0, stopped: false, skipped: 0, examples: 0, trainSeconds: 0, earlyStopping: earlyStopping.state(), weighting: null };
+  const state: TrainerState = {
+    step: 0,
+    stopped: false,
+    skipped: 0,
+    examples: 0,
+    trainSeconds: 0,
+    earlyStopping: earlyStopping.state(),
+    weighting: null,
+  };
   if (opts.resume) {
-    if (!hasCheckpoint(paths.last)) throw new MtrankError(`${paths.last}: nothing to resume (no checkpoint has been written yet)`);
+    if (!hasCheckpoint(paths.last))
+      throw new MtrankError(`${paths.last}: nothing to resume (no checkpoint has been written yet)`);
     const saved = loadCheckpoint(paths.last, model.store, optimizers) as TrainerState;
     Object.assign(state, saved);
     earlyStopping.load(saved.earlyStopping);
@@ -159,12 +190,20 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const lossWeights = weighting.describe();
     log.write({ type: 'eval', step, split: 'train', tasks: trainM, lossWeights });
     // Without a validation split there is nothing to select on: the final weights are the result.
-    if (data.valid.rows === 0) { progress.eval(step, Object.fromEntries(tasks.map((t) => [t, trainM[t]!.auc]))); return false; }
+    if (data.valid.rows === 0) {
+      progress.eval(step, Object.fromEntries(tasks.map((t) => [t, trainM[t]!.auc])));
+      return false;
+    }
     const valid = evaluateSplit(model, data.valid, undefined, 'valid').metrics;
     log.write({ type: 'eval', step, split: 'valid', tasks: valid, lossWeights });
     const { improved, newTaskBests } = earlyStopping.update(step, valid);
     for (const t of newTaskBests) log.write({ type: 'best', task: t, step, auc: valid[t]!.auc });
-    if (improved) saveFiniteCheckpoint(paths.model, model.store, null, { step, monitor: earlyStopping.monitor, score: earlyStopping.best });
+    if (improved)
+      saveFiniteCheckpoint(paths.model, model.store, null, {
+        step,
+        monitor: earlyStopping.monitor,
+        score: earlyStopping.best,
+      });
     progress.eval(step, Object.fromEntries(tasks.map((t) => [t, valid[t]!.auc])));
     lastValid = valid;
     return earlyStopping.shouldStop;
@@ -173,42 +212,75 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const logEvery = Math.max(1, Math.floor(tc.evalEvery / 10));
   const lossSum = new Float64Array(tasks.length);
   let lossCount = 0;
-  let order: Int32Array = new Int32Array(0), orderEpoch = -1;
+  let order: Int32Array = new Int32Array(0),
+    orderEpoch = -1;
   progress.start(totalSteps, state.step);
   try {
     while (state.step < totalSteps && !stoppedEarly) {
-      const step = state.step, epoch = Math.floor(step / stepsPerEpoch), inEpoch = step % stepsPerEpoch;
-      if (epoch !== orderEpoch) { order = epochOrder(rows, config.seed, epoch); orderEpoch = epoch; }
+      const step = state.step,
+        epoch = Math.floor(step / stepsPerEpoch),
+        inEpoch = step % stepsPerEpoch;
+      if (epoch !== orderEpoch) {
+        order = epochOrder(rows, config.seed, epoch);
+        orderEpoch = epoch;
+      }
       const idx = order.subarray(inEpoch * tc.batchSize, Math.min(rows, (inEpoch + 1) * tc.batchSize));
       const lr = learningRate(tc.schedule, tc.optimizer.lr, step, totalSteps);
       const factor = lr / tc.optimizer.lr; // the embeddings follow the same schedule from their own base rate
       pretrained?.modes.beforeStep(step); // freeze / unfreeze pretrained tables
       const t0 = performance.now();
-      const r = trainStep({ model, optimizers, weighting, labelWeights: lw, step, lrs: [lr, tc.embeddingOptimizer.lr * factor], clipNorm: tc.clipNorm, batchRows: idx, split: data.train, seed: config.seed });
+      const r = trainStep({
+        model,
+        optimizers,
+        weighting,
+        labelWeights: lw,
+        step,
+        lrs: [lr, tc.embeddingOptimizer.lr * factor],
+        clipNorm: tc.clipNorm,
+        batchRows: idx,
+        split: data.train,
+        seed: config.seed,
+      });
       state.trainSeconds += (performance.now() - t0) / 1000;
       state.examples += idx.length;
       state.step = step + 1;
       if (r.nonFinite) {
-        if (tc.onNonFinite === 'stop') throw new MtrankError(`training stopped at step ${step + 1}: ${r.nonFinite} (lower the learning rate, set training.clipNorm, or set training.onNonFinite: skip)`);
+        if (tc.onNonFinite === 'stop')
+          throw new MtrankError(
+            `training stopped at step ${step + 1}: ${r.nonFinite} (lower the learning rate, set training.clipNorm, or set training.onNonFinite: skip)`,
+          );
         state.skipped++;
         log.write({ type: 'skip', step: state.step, reason: r.nonFinite });
         progress.message(`step ${state.step}: skipped the batch, ${r.nonFinite}`);
       } else {
-        r.losses.forEach((l, t) => { lossSum[t] += l; });
+        r.losses.forEach((l, t) => {
+          lossSum[t] += l;
+        });
         lossCount++;
       }
       if (lossCount > 0 && (state.step % logEvery === 0 || state.step === totalSteps)) {
         const taskLoss = Object.fromEntries(tasks.map((t, k) => [t, lossSum[k]! / lossCount]));
         log.write({ type: 'train', step: state.step, epoch, loss: r.weightedLoss, taskLoss, lr });
-        progress.step(state.step, Object.values(taskLoss).reduce((a, b) => a + b, 0));
-        lossSum.fill(0); lossCount = 0;
+        progress.step(
+          state.step,
+          Object.values(taskLoss).reduce((a, b) => a + b, 0),
+        );
+        lossSum.fill(0);
+        lossCount = 0;
       } else progress.step(state.step, NaN);
       const atEnd = state.step === totalSteps;
       if (state.step % tc.evalEvery === 0 || atEnd) {
-        if (evaluate(state.step)) { stoppedEarly = state.stopped = !atEnd; }
+        if (evaluate(state.step)) {
+          stoppedEarly = state.stopped = !atEnd;
+        }
       }
       if (state.step % tc.checkpointEvery === 0 || atEnd || stoppedEarly) saveLast();
-      if (stoppedEarly) { progress.message(`early stopping at step ${state.step}: ${earlyStopping.monitor} has not improved for ${earlyStopping.patience} evaluations (best at step ${earlyStopping.bestStep})`); break; }
+      if (stoppedEarly) {
+        progress.message(
+          `early stopping at step ${state.step}: ${earlyStopping.monitor} has not improved for ${earlyStopping.patience} evaluations (best at step ${earlyStopping.bestStep})`,
+        );
+        break;
+      }
       if (opts.haltAfterStep !== undefined && state.step >= opts.haltAfterStep) break;
     }
   } finally {
@@ -217,8 +289,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   // The best weights (by the monitor) are what the run delivers; fall back to the last ones if no evaluation improved.
   if (hasCheckpoint(paths.model)) loadModelWeights(paths.model, model.store);
   return {
-    model, labelWeights, bestStep: earlyStopping.bestStep >= 0 ? earlyStopping.bestStep : state.step, taskBest: earlyStopping.taskBest, steps: state.step, totalSteps,
-    stoppedEarly, skippedBatches: state.skipped, lastValid,
+    model,
+    labelWeights,
+    bestStep: earlyStopping.bestStep >= 0 ? earlyStopping.bestStep : state.step,
+    taskBest: earlyStopping.taskBest,
+    steps: state.step,
+    totalSteps,
+    stoppedEarly,
+    skippedBatches: state.skipped,
+    lastValid,
     trainExamplesPerSec: state.trainSeconds > 0 ? state.examples / state.trainSeconds : 0,
   };
 }
@@ -261,7 +340,10 @@ export function trainStep(s: StepInput): StepResult {
     store.zeroGrad();
     return { ...r, nonFinite: what };
   }
-  s.optimizers.forEach((o, k) => { o.setLr(s.lrs[k]!); o.step(); });
+  s.optimizers.forEach((o, k) => {
+    o.setLr(s.lrs[k]!);
+    o.step();
+  });
   return r;
 }
 
@@ -274,9 +356,16 @@ export function computeGradients(s: Omit<StepInput, 'optimizers' | 'lrs' | 'clip
   const perTask = weighting.needs === 'shared-grads';
   const out = model.forward(g, batch, { detachShared: perTask });
   const Z: Tensor = out.logits.length === 1 ? out.logits[0]! : g.concat(out.logits);
-  const B = batch.rows, T = model.tasks.length;
-  const { losses, grads } = taskLosses({ Z: Z.data, rows: B, chains: model.chains, labels: batch.labels, labelWeights: s.labelWeights }, (n) => scratch.f32(n));
-  const fail = (what: string): StepResult => { store.zeroGrad(); return { losses, weights: [], weightedLoss: NaN, nonFinite: what }; };
+  const B = batch.rows,
+    T = model.tasks.length;
+  const { losses, grads } = taskLosses(
+    { Z: Z.data, rows: B, chains: model.chains, labels: batch.labels, labelWeights: s.labelWeights },
+    (n) => scratch.f32(n),
+  );
+  const fail = (what: string): StepResult => {
+    store.zeroGrad();
+    return { losses, weights: [], weightedLoss: NaN, nonFinite: what };
+  };
   for (let t = 0; t < T; t++) {
     if (!Number.isFinite(losses[t]!)) return fail(`the loss of task '${model.tasks[t]}' is ${losses[t]}`);
     if (!allFinite(grads[t]!)) return fail(`the gradient of task '${model.tasks[t]}' at its logits is not finite`);
@@ -289,7 +378,8 @@ export function computeGradients(s: Omit<StepInput, 'optimizers' | 'lrs' | 'clip
       // A task whose loss reads only its own logit backpropagates through its own head alone; a chained
       // (ESMM) task needs the concatenated logits.
       // Only dL_t/dH is wanted here: no parameter gradients (the weighted pass below computes those).
-      if (model.chains[t]!.length === 1 && out.logits.length > 1) g.backward(out.logits[t]!, column(seed, B, T, t), { paramGrads: false });
+      if (model.chains[t]!.length === 1 && out.logits.length > 1)
+        g.backward(out.logits[t]!, column(seed, B, T, t), { paramGrads: false });
       else g.backward(Z, seed, { paramGrads: false });
       const dH = scratch.f32Raw(H.grad!.length); // per-step memory, like every other array of the step
       dH.set(H.grad!);
@@ -301,7 +391,10 @@ export function computeGradients(s: Omit<StepInput, 'optimizers' | 'lrs' | 'clip
   }
   const weights = weighting.weights({ step, losses, sharedGrads });
   const seed = scratch.f32(B * T).fill(0);
-  grads.forEach((gr, t) => { const w = weights[t]!; for (let i = 0; i < gr.length; i++) seed[i] = seed[i]! + w * gr[i]!; });
+  grads.forEach((gr, t) => {
+    const w = weights[t]!;
+    for (let i = 0; i < gr.length; i++) seed[i] = seed[i]! + w * gr[i]!;
+  });
   g.backward(Z, seed);
   if (perTask) {
     const H = out.detached!;

@@ -3,14 +3,20 @@
  * alone, without a stack trace; anything else is a bug and keeps its stack.
  */
 export class MtrankError extends Error {
-  constructor(message: string, readonly details?: Record<string, unknown>) {
+  constructor(
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
     super(message);
     this.name = 'MtrankError';
   }
 }
 
 /** "file:line:column: message" — the shape of every bad-input message. */
-export function placeMessage(where: { file?: string; line?: number; row?: number; column?: string }, message: string): string {
+export function placeMessage(
+  where: { file?: string; line?: number; row?: number; column?: string },
+  message: string,
+): string {
   const parts: string[] = [];
   if (where.file) parts.push(where.file);
   if (where.line !== undefined) parts.push(`line ${where.line}`);

@@ -19,7 +19,10 @@ export class Rng {
       return (z ^ (z >>> 16)) >>> 0;
     };
     const s = this.s;
-    s[0] = next(); s[1] = next(); s[2] = next(); s[3] = next();
+    s[0] = next();
+    s[1] = next();
+    s[2] = next();
+    s[3] = next();
     if ((s[0]! | s[1]! | s[2]! | s[3]!) === 0) s[0] = 1;
   }
 
@@ -29,20 +32,32 @@ export class Rng {
     const s1 = s[1]!;
     const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
     const t = s1 << 9;
-    s[2] = s[2]! ^ s[0]!; s[3] = s[3]! ^ s1; s[1] = s1 ^ s[2]!; s[0] = s[0]! ^ s[3]!;
-    s[2] = s[2]! ^ t; s[3] = rotl(s[3]!, 11);
+    s[2] = s[2]! ^ s[0]!;
+    s[3] = s[3]! ^ s1;
+    s[1] = s1 ^ s[2]!;
+    s[0] = s[0]! ^ s[3]!;
+    s[2] = s[2]! ^ t;
+    s[3] = rotl(s[3]!, 11);
     return result;
   }
 
   /** Uniform in [0, 1). */
-  float(): number { return this.u32() / 4294967296; }
+  float(): number {
+    return this.u32() / 4294967296;
+  }
 
   /** Uniform integer in [0, n). */
-  int(n: number): number { return Math.floor(this.float() * n); }
+  int(n: number): number {
+    return Math.floor(this.float() * n);
+  }
 
   /** Standard normal (Box–Muller). */
   normal(): number {
-    if (this.spare !== null) { const s = this.spare; this.spare = null; return s; }
+    if (this.spare !== null) {
+      const s = this.spare;
+      this.spare = null;
+      return s;
+    }
     let u = 0;
     while (u === 0) u = this.float();
     const v = this.float();
@@ -55,7 +70,9 @@ export class Rng {
   shuffle<T extends { length: number; [i: number]: any }>(a: T): T {
     for (let i = a.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
-      const t = a[i]; a[i] = a[j]; a[j] = t;
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
     }
     return a;
   }
@@ -69,4 +86,6 @@ export class Rng {
   }
 }
 
-function rotl(x: number, k: number): number { return (x << k) | (x >>> (32 - k)); }
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}

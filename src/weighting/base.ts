@@ -25,7 +25,10 @@ export interface LossWeighting {
   describe(): Record<string, number>;
 }
 
-export interface TaskSpec { name: string; lossWeight: number }
+export interface TaskSpec {
+  name: string;
+  lossWeight: number;
+}
 
 /** Losses must be one finite number per task: a NaN here would silently poison the learned weights. */
 export function checkLosses(method: string, tasks: readonly TaskSpec[], input: WeightingInput): void {
@@ -34,7 +37,9 @@ export function checkLosses(method: string, tasks: readonly TaskSpec[], input: W
   }
   input.losses.forEach((loss, t) => {
     if (!Number.isFinite(loss)) {
-      throw new MtrankError(`lossWeighting '${method}': loss of task '${tasks[t]!.name}' is ${loss} at step ${input.step}`);
+      throw new MtrankError(
+        `lossWeighting '${method}': loss of task '${tasks[t]!.name}' is ${loss} at step ${input.step}`,
+      );
     }
   });
 }
@@ -43,13 +48,17 @@ export function checkLosses(method: string, tasks: readonly TaskSpec[], input: W
 export function requireGrads(method: string, tasks: readonly TaskSpec[], input: WeightingInput): Float32Array[] {
   const grads = input.sharedGrads;
   if (!grads || grads.length !== tasks.length) {
-    throw new MtrankError(`lossWeighting '${method}' needs one shared-representation gradient per task ` +
-      `(got ${grads ? grads.length : 'none'} for ${tasks.length} tasks)`);
+    throw new MtrankError(
+      `lossWeighting '${method}' needs one shared-representation gradient per task ` +
+        `(got ${grads ? grads.length : 'none'} for ${tasks.length} tasks)`,
+    );
   }
   const n = grads[0]!.length;
   grads.forEach((g, t) => {
     if (g.length !== n) {
-      throw new MtrankError(`lossWeighting '${method}': gradient of task '${tasks[t]!.name}' has ${g.length} values, expected ${n}`);
+      throw new MtrankError(
+        `lossWeighting '${method}': gradient of task '${tasks[t]!.name}' has ${g.length} values, expected ${n}`,
+      );
     }
   });
   return grads;
@@ -58,7 +67,9 @@ export function requireGrads(method: string, tasks: readonly TaskSpec[], input: 
 /** Task name → weight, for logs. */
 export function byTask(tasks: readonly TaskSpec[], weights: ArrayLike<number>): Record<string, number> {
   const out: Record<string, number> = {};
-  tasks.forEach((task, t) => { out[task.name] = weights[t]!; });
+  tasks.forEach((task, t) => {
+    out[task.name] = weights[t]!;
+  });
   return out;
 }
 
@@ -66,17 +77,30 @@ export function byTask(tasks: readonly TaskSpec[], weights: ArrayLike<number>): 
  * Reads back a state() object: checks the method and that each listed array has one finite number per task
  * (`nullable` keys may also be null).
  */
-export function readState<K extends string, N extends string = never>(method: string, tasks: readonly TaskSpec[], state: unknown,
-  keys: readonly K[], nullable: readonly N[] = []): Record<K, number[]> & Record<N, number[] | null> & Record<string, unknown> {
+export function readState<K extends string, N extends string = never>(
+  method: string,
+  tasks: readonly TaskSpec[],
+  state: unknown,
+  keys: readonly K[],
+  nullable: readonly N[] = [],
+): Record<K, number[]> & Record<N, number[] | null> & Record<string, unknown> {
   const s = state as Record<string, unknown> | null;
   if (!s || typeof s !== 'object' || s.method !== method) {
-    throw new MtrankError(`lossWeighting '${method}': checkpoint state is for method '${s && typeof s === 'object' ? String(s.method) : typeof s}'`);
+    throw new MtrankError(
+      `lossWeighting '${method}': checkpoint state is for method '${s && typeof s === 'object' ? String(s.method) : typeof s}'`,
+    );
   }
   for (const key of [...keys, ...nullable]) {
     const v = s[key];
     if ((nullable as readonly string[]).includes(key) && v === null) continue;
-    if (!Array.isArray(v) || v.length !== tasks.length || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-      throw new MtrankError(`lossWeighting '${method}': checkpoint state '${key}' must hold ${tasks.length} finite numbers`);
+    if (
+      !Array.isArray(v) ||
+      v.length !== tasks.length ||
+      !v.every((x) => typeof x === 'number' && Number.isFinite(x))
+    ) {
+      throw new MtrankError(
+        `lossWeighting '${method}': checkpoint state '${key}' must hold ${tasks.length} finite numbers`,
+      );
     }
   }
   return s as Record<K, number[]> & Record<N, number[] | null> & Record<string, unknown>;

@@ -5,16 +5,20 @@
 import { z } from 'zod';
 import { byTask, checkLosses, readState, type LossWeighting, type TaskSpec } from './base.js';
 
-export const dwaOptions = z.object({
-  method: z.literal('dwa'),
-  temperature: z.number().positive().default(2),
-  window: z.number().int().positive().default(100),
-}).strict();
+export const dwaOptions = z
+  .object({
+    method: z.literal('dwa'),
+    temperature: z.number().positive().default(2),
+    window: z.number().int().positive().default(100),
+  })
+  .strict();
 
 export function createDwa(options: z.infer<typeof dwaOptions>, tasks: readonly TaskSpec[]): LossWeighting {
   const T = tasks.length;
-  let sums = new Array<number>(T).fill(0), count = 0;
-  let last: number[] | null = null, before: number[] | null = null;
+  let sums = new Array<number>(T).fill(0),
+    count = 0;
+  let last: number[] | null = null,
+    before: number[] | null = null;
   let applied = new Array<number>(T).fill(1);
 
   const current = (): number[] => {
@@ -31,7 +35,9 @@ export function createDwa(options: z.infer<typeof dwaOptions>, tasks: readonly T
       checkLosses('dwa', tasks, input);
       const w = current();
       applied = [...w];
-      input.losses.forEach((loss, t) => { sums[t] = sums[t]! + loss; });
+      input.losses.forEach((loss, t) => {
+        sums[t] = sums[t]! + loss;
+      });
       if (++count === options.window) {
         before = last;
         last = sums.map((s) => Math.max(s / count, 1e-12)); // a zero mean loss would divide by zero next window
@@ -43,8 +49,10 @@ export function createDwa(options: z.infer<typeof dwaOptions>, tasks: readonly T
     state: () => ({ method: 'dwa', sums: [...sums], count, last, before }),
     load(state) {
       const s = readState('dwa', tasks, state, ['sums'], ['last', 'before']);
-      sums = [...s.sums]; count = Number(s.count) || 0;
-      last = s.last; before = s.before;
+      sums = [...s.sums];
+      count = Number(s.count) || 0;
+      last = s.last;
+      before = s.before;
       applied = current();
     },
     describe: () => byTask(tasks, applied),

@@ -12,11 +12,13 @@ import { ScalarAdam } from './adam.js';
 import { byTask, checkLosses, readState, requireGrads, type LossWeighting, type TaskSpec } from './base.js';
 import { squaredNorms } from './gram.js';
 
-export const gradnormOptions = z.object({
-  method: z.literal('gradnorm'),
-  alpha: z.number().min(0).default(1.5),
-  lr: z.number().positive().default(0.025),
-}).strict();
+export const gradnormOptions = z
+  .object({
+    method: z.literal('gradnorm'),
+    alpha: z.number().min(0).default(1.5),
+    lr: z.number().positive().default(0.025),
+  })
+  .strict();
 
 export function createGradnorm(options: z.infer<typeof gradnormOptions>, tasks: readonly TaskSpec[]): LossWeighting {
   const T = tasks.length;
@@ -48,7 +50,8 @@ export function createGradnorm(options: z.infer<typeof gradnormOptions>, tasks: 
     state: () => ({ method: 'gradnorm', weights: [...w], initialLoss, ...adam.state() }),
     load(state) {
       const s = readState('gradnorm', tasks, state, ['weights', 'm', 'v'], ['initialLoss']);
-      w = [...s.weights]; applied = [...w];
+      w = [...s.weights];
+      applied = [...w];
       initialLoss = s.initialLoss;
       adam.load({ m: s.m, v: s.v, t: Number(s.t) || 0 });
     },

@@ -10,7 +10,10 @@ const kernels = new Map<string, Kernel>();
 
 function compiled(key: string, source: () => string): Kernel {
   let k = kernels.get(key);
-  if (!k) { k = new Function('grads', 'coeffs', source()) as Kernel; kernels.set(key, k); }
+  if (!k) {
+    k = new Function('grads', 'coeffs', source()) as Kernel;
+    kernels.set(key, k);
+  }
   return k;
 }
 
@@ -37,15 +40,24 @@ export function gramMatrix(grads: readonly Float32Array[], label = 'gradients'):
   for (let a = 0; a < T; a++) for (let b = a; b < T; b++) pairs.push([a, b]);
   const dots = fusedDots(grads, pairs);
   const G = new Float64Array(T * T);
-  pairs.forEach(([a, b], p) => { G[a * T + b] = dots[p]!; G[b * T + a] = dots[p]!; });
-  for (let a = 0; a < T; a++) if (!Number.isFinite(G[a * T + a]!)) throw new MtrankError(`${label}: task ${a} has a non-finite gradient`);
+  pairs.forEach(([a, b], p) => {
+    G[a * T + b] = dots[p]!;
+    G[b * T + a] = dots[p]!;
+  });
+  for (let a = 0; a < T; a++)
+    if (!Number.isFinite(G[a * T + a]!)) throw new MtrankError(`${label}: task ${a} has a non-finite gradient`);
   return G;
 }
 
 /** ‖g_t‖² per task (the Gram diagonal, for methods that need only norms). */
 export function squaredNorms(grads: readonly Float32Array[], label = 'gradients'): number[] {
-  const norms = fusedDots(grads, grads.map((_, t) => [t, t] as const));
-  norms.forEach((s, t) => { if (!Number.isFinite(s)) throw new MtrankError(`${label}: task ${t} has a non-finite gradient`); });
+  const norms = fusedDots(
+    grads,
+    grads.map((_, t) => [t, t] as const),
+  );
+  norms.forEach((s, t) => {
+    if (!Number.isFinite(s)) throw new MtrankError(`${label}: task ${t} has a non-finite gradient`);
+  });
   return norms;
 }
 

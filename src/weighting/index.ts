@@ -16,31 +16,52 @@ export const WEIGHTING_METHODS = ['static', 'uncertainty', 'gradnorm', 'dwa', 'm
 
 /** The zod schema of `training.lossWeighting` (the config schema may embed it). */
 export const lossWeightingSchema = z.discriminatedUnion('method', [
-  staticOptions, uncertaintyOptions, gradnormOptions, dwaOptions, mgdaOptions, paretoOptions, pcgradOptions,
+  staticOptions,
+  uncertaintyOptions,
+  gradnormOptions,
+  dwaOptions,
+  mgdaOptions,
+  paretoOptions,
+  pcgradOptions,
 ]);
 export type LossWeightingConfig = z.input<typeof lossWeightingSchema>;
 
 /** Extension of the contract: `seed` (the experiment seed) drives pcgrad's task order unless it sets its own. */
-export interface WeightingContext { seed?: number }
+export interface WeightingContext {
+  seed?: number;
+}
 
-export function createLossWeighting(config: unknown, tasks: readonly TaskSpec[], context: WeightingContext = {}): LossWeighting {
+export function createLossWeighting(
+  config: unknown,
+  tasks: readonly TaskSpec[],
+  context: WeightingContext = {},
+): LossWeighting {
   checkTasks(tasks);
   const options = parseOptions(config ?? { method: 'static' });
   switch (options.method) {
-    case 'static': return createStatic(options, tasks);
-    case 'uncertainty': return createUncertainty(options, tasks);
-    case 'gradnorm': return createGradnorm(options, tasks);
-    case 'dwa': return createDwa(options, tasks);
-    case 'mgda': return createMgda(options, tasks);
-    case 'pareto': return createPareto(options, tasks);
-    case 'pcgrad': return createPcgrad(options, tasks, context.seed ?? 0);
+    case 'static':
+      return createStatic(options, tasks);
+    case 'uncertainty':
+      return createUncertainty(options, tasks);
+    case 'gradnorm':
+      return createGradnorm(options, tasks);
+    case 'dwa':
+      return createDwa(options, tasks);
+    case 'mgda':
+      return createMgda(options, tasks);
+    case 'pareto':
+      return createPareto(options, tasks);
+    case 'pcgrad':
+      return createPcgrad(options, tasks, context.seed ?? 0);
   }
 }
 
 function parseOptions(config: unknown): z.output<typeof lossWeightingSchema> {
   const method = (config as { method?: unknown } | null)?.method;
   if (typeof method !== 'string' || !(WEIGHTING_METHODS as readonly string[]).includes(method)) {
-    throw new MtrankError(`training.lossWeighting.method: unknown method ${JSON.stringify(method)} (expected one of ${WEIGHTING_METHODS.join(', ')})`);
+    throw new MtrankError(
+      `training.lossWeighting.method: unknown method ${JSON.stringify(method)} (expected one of ${WEIGHTING_METHODS.join(', ')})`,
+    );
   }
   const parsed = lossWeightingSchema.safeParse(config);
   if (!parsed.success) {

@@ -8,11 +8,13 @@ import { byTask, checkLosses, requireGrads, readState, type LossWeighting, type 
 import { gramMatrix } from './gram.js';
 import { minNormOnSimplex } from './min-norm.js';
 
-export const mgdaOptions = z.object({
-  method: z.literal('mgda'),
-  normalization: z.enum(['none', 'l2', 'loss', 'loss+']).default('none'),
-  solver: z.enum(['exact', 'frank-wolfe']).optional(),
-}).strict();
+export const mgdaOptions = z
+  .object({
+    method: z.literal('mgda'),
+    normalization: z.enum(['none', 'l2', 'loss', 'loss+']).default('none'),
+    solver: z.enum(['exact', 'frank-wolfe']).optional(),
+  })
+  .strict();
 
 type Normalization = z.infer<typeof mgdaOptions>['normalization'];
 
@@ -21,7 +23,8 @@ export function gradientScale(normalization: Normalization, G: Float64Array, los
   const T = losses.length;
   return losses.map((loss, i) => {
     const norm = Math.sqrt(G[i * T + i]!);
-    const d = normalization === 'l2' ? norm : normalization === 'loss' ? loss : normalization === 'loss+' ? loss * norm : 1;
+    const d =
+      normalization === 'l2' ? norm : normalization === 'loss' ? loss : normalization === 'loss+' ? loss * norm : 1;
     return d > 0 ? d : 1;
   });
 }
@@ -41,7 +44,9 @@ export function createMgda(options: z.infer<typeof mgdaOptions>, tasks: readonly
       return [...last];
     },
     state: () => ({ method: 'mgda', weights: [...last] }),
-    load(state) { last = [...readState('mgda', tasks, state, ['weights']).weights]; },
+    load(state) {
+      last = [...readState('mgda', tasks, state, ['weights']).weights];
+    },
     describe: () => byTask(tasks, last),
   };
 }

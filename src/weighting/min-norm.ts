@@ -13,7 +13,10 @@
 
 export const MAX_EXACT_TASKS = 12;
 
-export interface SimplexQpOptions { method?: 'exact' | 'frank-wolfe'; iterations?: number }
+export interface SimplexQpOptions {
+  method?: 'exact' | 'frank-wolfe';
+  iterations?: number;
+}
 
 export function minNormOnSimplex(A: Float64Array, b?: Float64Array, options: SimplexQpOptions = {}): number[] {
   const T = Math.round(Math.sqrt(A.length));
@@ -22,7 +25,8 @@ export function minNormOnSimplex(A: Float64Array, b?: Float64Array, options: Sim
   let scale = 0;
   for (let i = 0; i < T; i++) scale = Math.max(scale, Math.abs(A[i * T + i]!), b ? Math.abs(b[i]!) : 0);
   if (!(scale > 0)) return new Array<number>(T).fill(1 / T); // all gradients zero: every point is optimal
-  const As = A.map((v) => v / scale), bs = b ? b.map((v) => v / scale) : new Float64Array(T);
+  const As = A.map((v) => v / scale),
+    bs = b ? b.map((v) => v / scale) : new Float64Array(T);
   const method = options.method ?? (T <= MAX_EXACT_TASKS ? 'exact' : 'frank-wolfe');
   return method === 'exact' ? exactByFaces(As, bs, T) : frankWolfe(As, bs, T, options.iterations ?? 2000);
 }
@@ -40,18 +44,25 @@ export function quadratic(A: Float64Array, b: Float64Array | undefined, x: Array
 }
 
 function exactByFaces(A: Float64Array, b: Float64Array, T: number): number[] {
-  let best: number[] = [], bestF = Infinity;
+  let best: number[] = [],
+    bestF = Infinity;
   for (const S of facesBySize(T)) {
     const solved = solveFace(A, b, T, S);
     if (!solved || solved.x.some((v) => v < -1e-9)) continue;
     const x = new Array<number>(T).fill(0);
     let sum = 0;
-    S.forEach((i, k) => { x[i] = Math.max(0, solved.x[k]!); sum += x[i]!; });
+    S.forEach((i, k) => {
+      x[i] = Math.max(0, solved.x[k]!);
+      sum += x[i]!;
+    });
     for (const i of S) x[i] = x[i]! / sum;
     // KKT certificate: no vertex outside the face has a smaller (half) gradient (Ax + b)ⱼ than λ → global optimum.
     if (isOptimal(A, b, T, x, solved.lambda)) return x;
     const f = quadratic(A, b, x);
-    if (f < bestF - 1e-15) { bestF = f; best = x; }
+    if (f < bestF - 1e-15) {
+      bestF = f;
+      best = x;
+    }
   }
   // Only reached when rounding defeats every certificate: the best feasible face is still exact.
   return best.length ? best : frankWolfe(A, b, T, 2000);
@@ -82,10 +93,14 @@ function facesBySize(T: number): number[][] {
 
 /** Solves [A_S −1; 1ᵀ 0][x; λ] = [−b_S; 1] by Gaussian elimination with partial pivoting; null if singular. */
 function solveFace(A: Float64Array, b: Float64Array, T: number, S: number[]): { x: number[]; lambda: number } | null {
-  const k = S.length, n = k + 1, M = new Float64Array(n * (n + 1));
+  const k = S.length,
+    n = k + 1,
+    M = new Float64Array(n * (n + 1));
   const at = (r: number, c: number) => r * (n + 1) + c;
   S.forEach((i, r) => {
-    S.forEach((j, c) => { M[at(r, c)] = A[i * T + j]!; });
+    S.forEach((j, c) => {
+      M[at(r, c)] = A[i * T + j]!;
+    });
     M[at(r, k)] = -1;
     M[at(r, n)] = -b[i]!;
     M[at(k, r)] = 1;
@@ -95,7 +110,12 @@ function solveFace(A: Float64Array, b: Float64Array, T: number, S: number[]): { 
     let piv = col;
     for (let r = col + 1; r < n; r++) if (Math.abs(M[at(r, col)]!) > Math.abs(M[at(piv, col)]!)) piv = r;
     if (Math.abs(M[at(piv, col)]!) < 1e-12) return null;
-    if (piv !== col) for (let c = 0; c <= n; c++) { const t = M[at(col, c)]!; M[at(col, c)] = M[at(piv, c)]!; M[at(piv, c)] = t; }
+    if (piv !== col)
+      for (let c = 0; c <= n; c++) {
+        const t = M[at(col, c)]!;
+        M[at(col, c)] = M[at(piv, c)]!;
+        M[at(piv, c)] = t;
+      }
     for (let r = 0; r < n; r++) {
       if (r === col) continue;
       const f = M[at(r, col)]! / M[at(col, col)]!;
@@ -118,7 +138,8 @@ function frankWolfe(A: Float64Array, b: Float64Array, T: number, iterations: num
       for (let j = 0; j < T; j++) s += A[i * T + j]! * x[j]!;
       grad[i] = s;
     }
-    let toward = 0, away = -1;
+    let toward = 0,
+      away = -1;
     for (let i = 0; i < T; i++) {
       if (grad[i]! < grad[toward]!) toward = i;
       if (x[i]! > 0 && (away < 0 || grad[i]! > grad[away]!)) away = i;

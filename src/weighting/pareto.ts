@@ -8,10 +8,12 @@ import { byTask, checkLosses, readState, requireGrads, type LossWeighting, type 
 import { gramMatrix } from './gram.js';
 import { paretoWeights } from './pareto-solver.js';
 
-export const paretoOptions = z.object({
-  method: z.literal('pareto'),
-  bounds: z.record(z.string(), z.number().min(0).max(1)).default({}),
-}).strict();
+export const paretoOptions = z
+  .object({
+    method: z.literal('pareto'),
+    bounds: z.record(z.string(), z.number().min(0).max(1)).default({}),
+  })
+  .strict();
 
 /** The lower bound per task, in task order; rejects unknown task names and bounds that sum past 1. */
 export function lowerBounds(bounds: Record<string, number>, tasks: readonly TaskSpec[]): number[] {
@@ -24,7 +26,9 @@ export function lowerBounds(bounds: Record<string, number>, tasks: readonly Task
   const c = names.map((name) => bounds[name] ?? 0);
   const sum = c.reduce((a, b) => a + b, 0);
   if (sum > 1 + 1e-9) {
-    throw new MtrankError(`training.lossWeighting.bounds: lower bounds sum to ${+sum.toFixed(6)}, more than 1 (the weights sum to 1)`);
+    throw new MtrankError(
+      `training.lossWeighting.bounds: lower bounds sum to ${+sum.toFixed(6)}, more than 1 (the weights sum to 1)`,
+    );
   }
   return c;
 }
@@ -42,7 +46,9 @@ export function createPareto(options: z.infer<typeof paretoOptions>, tasks: read
       return [...last];
     },
     state: () => ({ method: 'pareto', weights: [...last] }),
-    load(state) { last = [...readState('pareto', tasks, state, ['weights']).weights]; },
+    load(state) {
+      last = [...readState('pareto', tasks, state, ['weights']).weights];
+    },
     describe: () => byTask(tasks, last),
   };
 }

@@ -9,10 +9,12 @@ import { Rng } from '../util/rng.js';
 import { byTask, checkLosses, readState, requireGrads, type LossWeighting, type TaskSpec } from './base.js';
 import { gramMatrix, linearCombination } from './gram.js';
 
-export const pcgradOptions = z.object({
-  method: z.literal('pcgrad'),
-  seed: z.number().int().optional(),
-}).strict();
+export const pcgradOptions = z
+  .object({
+    method: z.literal('pcgrad'),
+    seed: z.number().int().optional(),
+  })
+  .strict();
 
 /** Coefficients γ with Σᵢ PCGrad(wᵢgᵢ) = Σⱼ γⱼgⱼ, for Gram matrix G. */
 export function pcgradCoefficients(G: Float64Array, weights: readonly number[], rng: Rng): number[] {
@@ -33,21 +35,30 @@ export function pcgradCoefficients(G: Float64Array, weights: readonly number[], 
   return gamma;
 }
 
-export function createPcgrad(options: z.infer<typeof pcgradOptions>, tasks: readonly TaskSpec[], seed: number): LossWeighting {
+export function createPcgrad(
+  options: z.infer<typeof pcgradOptions>,
+  tasks: readonly TaskSpec[],
+  seed: number,
+): LossWeighting {
   const rng = new Rng(options.seed ?? seed).fork('pcgrad');
   const base = tasks.map((t) => t.lossWeight);
   let effective = [...base];
   return {
     method: 'pcgrad',
     needs: 'shared-grads',
-    weights(input) { checkLosses('pcgrad', tasks, input); return [...base]; },
+    weights(input) {
+      checkLosses('pcgrad', tasks, input);
+      return [...base];
+    },
     combine(input, weights) {
       const grads = requireGrads('pcgrad', tasks, input);
       effective = pcgradCoefficients(gramMatrix(grads, 'pcgrad'), weights, rng.fork(input.step));
       return linearCombination(grads, effective);
     },
     state: () => ({ method: 'pcgrad', effective: [...effective] }),
-    load(state) { effective = [...readState('pcgrad', tasks, state, ['effective']).effective]; },
+    load(state) {
+      effective = [...readState('pcgrad', tasks, state, ['effective']).effective];
+    },
     describe: () => byTask(tasks, effective),
   };
 }

@@ -9,9 +9,14 @@ export function createStatic(_options: z.infer<typeof staticOptions>, tasks: rea
   return {
     method: 'static',
     needs: 'losses',
-    weights(input) { checkLosses('static', tasks, input); return [...weights]; },
+    weights(input) {
+      checkLosses('static', tasks, input);
+      return [...weights];
+    },
     state: () => ({ method: 'static' }),
-    load(state) { readState('static', tasks, state, []); },
+    load(state) {
+      readState('static', tasks, state, []);
+    },
     describe: () => byTask(tasks, weights),
   };
 }

@@ -7,13 +7,18 @@ import { z } from 'zod';
 import { ScalarAdam } from './adam.js';
 import { byTask, checkLosses, readState, type LossWeighting, type TaskSpec } from './base.js';
 
-export const uncertaintyOptions = z.object({
-  method: z.literal('uncertainty'),
-  lr: z.number().positive().default(0.01),
-  initLogVariance: z.number().finite().default(0),
-}).strict();
+export const uncertaintyOptions = z
+  .object({
+    method: z.literal('uncertainty'),
+    lr: z.number().positive().default(0.01),
+    initLogVariance: z.number().finite().default(0),
+  })
+  .strict();
 
-export function createUncertainty(options: z.infer<typeof uncertaintyOptions>, tasks: readonly TaskSpec[]): LossWeighting {
+export function createUncertainty(
+  options: z.infer<typeof uncertaintyOptions>,
+  tasks: readonly TaskSpec[],
+): LossWeighting {
   let logVariance = tasks.map(() => options.initLogVariance);
   const adam = new ScalarAdam(tasks.length, options.lr);
   const current = () => logVariance.map((s) => Math.exp(-s));
@@ -25,7 +30,10 @@ export function createUncertainty(options: z.infer<typeof uncertaintyOptions>, t
       checkLosses('uncertainty', tasks, input);
       const w = current();
       applied = [...w];
-      adam.step(logVariance, input.losses.map((loss, t) => 1 - w[t]! * loss));
+      adam.step(
+        logVariance,
+        input.losses.map((loss, t) => 1 - w[t]! * loss),
+      );
       return w;
     },
     state: () => ({ method: 'uncertainty', logVariance: [...logVariance], ...adam.state() }),

@@ -8,11 +8,19 @@ import { MtrankError } from '../../src/util/errors.js';
 const minimal = {
   data: { train: 'd/train.csv', valid: 'd/valid.csv' },
   features: { user_id: { type: 'categorical' }, price: { type: 'numeric' } },
-  tasks: { click: { label: 'is_click' }, order: { label: { column: 'status', positive: ['paid'] }, dependsOn: 'click' } },
+  tasks: {
+    click: { label: 'is_click' },
+    order: { label: { column: 'status', positive: ['paid'] }, dependsOn: 'click' },
+  },
 };
 
 function errorOf(f: () => unknown): string {
-  try { f(); } catch (e) { expect(e).toBeInstanceOf(MtrankError); return (e as Error).message; }
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(MtrankError);
+    return (e as Error).message;
+  }
   throw new Error('expected an error');
 }
 
@@ -20,10 +28,19 @@ describe('config', () => {
   it('fills defaults and resolves paths relative to the config file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mtrank-cfg-'));
     const file = join(dir, 'exp.yaml');
-    writeFileSync(file, `data: { train: d/train.csv }\nfeatures: { u: { type: categorical } }\ntasks: { click: { label: c } }\n`);
+    writeFileSync(
+      file,
+      `data: { train: d/train.csv }\nfeatures: { u: { type: categorical } }\ntasks: { click: { label: c } }\n`,
+    );
     const c = loadConfig(file);
     expect(c.data.train).toBe(join(dir, 'd/train.csv'));
-    expect(c.features.u).toMatchObject({ type: 'categorical', minCount: 1, embeddingDim: 16, input: true, group: false });
+    expect(c.features.u).toMatchObject({
+      type: 'categorical',
+      minCount: 1,
+      embeddingDim: 16,
+      input: true,
+      group: false,
+    });
     expect(c.tasks.click).toMatchObject({ labelWeight: 1, positiveShare: 0.5, lossWeight: 1 });
     expect(c.model.type).toBe('shared-bottom');
     expect(c.training.batchSize).toBe(512);
@@ -32,8 +49,13 @@ describe('config', () => {
 
   it('applies --set overrides with value parsing', () => {
     const c = parseConfig(minimal, [
-      'tasks.order.labelWeight=100', 'tasks.click.labelWeight=auto', 'model.bottom=[64,32]',
-      'model.tower=16,8', 'training.optimizer.lr=0.01', 'data.header=false', 'data.columns=a,b',
+      'tasks.order.labelWeight=100',
+      'tasks.click.labelWeight=auto',
+      'model.bottom=[64,32]',
+      'model.tower=16,8',
+      'training.optimizer.lr=0.01',
+      'data.header=false',
+      'data.columns=a,b',
       'features.price.missingIndicator=true',
     ]);
     expect(c.tasks.order.labelWeight).toBe(100);
@@ -48,14 +70,24 @@ describe('config', () => {
   });
 
   it('names the bad key path and what was expected', () => {
-    expect(errorOf(() => parseConfig(minimal, ['tasks.order.labelWeight=heavy']))).toMatch(/tasks\.order\.labelWeight: expected a positive number or 'auto'/);
-    expect(errorOf(() => parseConfig(minimal, ['features.price.transform=sqrt']))).toMatch(/features\.price\.transform: .*standardize/);
+    expect(errorOf(() => parseConfig(minimal, ['tasks.order.labelWeight=heavy']))).toMatch(
+      /tasks\.order\.labelWeight: expected a positive number or 'auto'/,
+    );
+    expect(errorOf(() => parseConfig(minimal, ['features.price.transform=sqrt']))).toMatch(
+      /features\.price\.transform: .*standardize/,
+    );
     expect(errorOf(() => parseConfig(minimal, ['data.onBadrow=skip']))).toMatch(/data: unknown key 'onBadrow'/);
-    expect(errorOf(() => parseConfig(minimal, ['tasks.order.dependsOn=cart']))).toMatch(/tasks\.order\.dependsOn: expected one of the tasks \(click, order\), got 'cart'/);
+    expect(errorOf(() => parseConfig(minimal, ['tasks.order.dependsOn=cart']))).toMatch(
+      /tasks\.order\.dependsOn: expected one of the tasks \(click, order\), got 'cart'/,
+    );
     expect(errorOf(() => parseConfig(minimal, ['features.x.type=vector']))).toMatch(/features\.x/);
     expect(errorOf(() => parseConfig({ ...minimal, data: { source: 'x.csv' } }))).toMatch(/data\.split/);
-    expect(errorOf(() => parseConfig(minimal, ['features.price.group=true']))).toMatch(/features\.price\.group: expected the group feature to be categorical/);
-    expect(errorOf(() => parseConfig(minimal, ['features.user_id.input=false']))).toMatch(/features\.user_id\.input: a feature with input: false must be a group feature/);
+    expect(errorOf(() => parseConfig(minimal, ['features.price.group=true']))).toMatch(
+      /features\.price\.group: expected the group feature to be categorical/,
+    );
+    expect(errorOf(() => parseConfig(minimal, ['features.user_id.input=false']))).toMatch(
+      /features\.user_id\.input: a feature with input: false must be a group feature/,
+    );
   });
 
   it('carves a validation split from an explicit train and rejects the ambiguous combinations', () => {
@@ -63,13 +95,36 @@ describe('config', () => {
     const c = parseConfig({ ...minimal, data: carve });
     expect(c.data.split).toEqual({ method: 'random', ratios: [0.9, 0.1] });
     // Defaults depend on what is split: [train, valid] from train, [train, valid, test] from a source.
-    expect(parseConfig({ ...minimal, data: { train: 'a.csv', split: { method: 'random' } } }).data.split).toMatchObject({ ratios: [0.9, 0.1] });
-    expect(parseConfig({ ...minimal, data: { source: 'a.csv', split: { method: 'random' } } }).data.split).toMatchObject({ ratios: [0.8, 0.1, 0.1] });
-    expect(errorOf(() => parseConfig({ ...minimal, data: { ...carve, valid: 'd/valid.csv' } }))).toMatch(/data\.split: expected either 'valid' or a split that carves/);
-    expect(errorOf(() => parseConfig({ ...minimal, data: { ...carve, split: { method: 'random', ratios: [0.8, 0.1, 0.1] } } }))).toMatch(/data\.split\.ratios: expected 2 ratios \[train, valid\].*got 3/);
-    expect(errorOf(() => parseConfig({ ...minimal, data: { ...carve, split: { method: 'time', column: 't', validFrom: 1, testFrom: 2 } } }))).toMatch(/data\.split\.method: .*a time split needs 'source'/);
-    expect(errorOf(() => parseConfig({ ...minimal, data: { source: 'a.csv', split: { method: 'random', ratios: [0.9, 0.1] } } }))).toMatch(/data\.split\.ratios: expected 3 ratios/);
-    expect(errorOf(() => parseConfig({ ...minimal, data: { ...carve, split: { method: 'random', ratios: [0, 0] } } }))).toMatch(/data\.split\.ratios: expected a positive sum/);
+    expect(parseConfig({ ...minimal, data: { train: 'a.csv', split: { method: 'random' } } }).data.split).toMatchObject(
+      { ratios: [0.9, 0.1] },
+    );
+    expect(
+      parseConfig({ ...minimal, data: { source: 'a.csv', split: { method: 'random' } } }).data.split,
+    ).toMatchObject({ ratios: [0.8, 0.1, 0.1] });
+    expect(errorOf(() => parseConfig({ ...minimal, data: { ...carve, valid: 'd/valid.csv' } }))).toMatch(
+      /data\.split: expected either 'valid' or a split that carves/,
+    );
+    expect(
+      errorOf(() =>
+        parseConfig({ ...minimal, data: { ...carve, split: { method: 'random', ratios: [0.8, 0.1, 0.1] } } }),
+      ),
+    ).toMatch(/data\.split\.ratios: expected 2 ratios \[train, valid\].*got 3/);
+    expect(
+      errorOf(() =>
+        parseConfig({
+          ...minimal,
+          data: { ...carve, split: { method: 'time', column: 't', validFrom: 1, testFrom: 2 } },
+        }),
+      ),
+    ).toMatch(/data\.split\.method: .*a time split needs 'source'/);
+    expect(
+      errorOf(() =>
+        parseConfig({ ...minimal, data: { source: 'a.csv', split: { method: 'random', ratios: [0.9, 0.1] } } }),
+      ),
+    ).toMatch(/data\.split\.ratios: expected 3 ratios/);
+    expect(
+      errorOf(() => parseConfig({ ...minimal, data: { ...carve, split: { method: 'random', ratios: [0, 0] } } })),
+    ).toMatch(/data\.split\.ratios: expected a positive sum/);
   });
 
   it('reports unreadable and malformed files with their name', () => {
@@ -81,7 +136,8 @@ describe('config', () => {
 
   it('publishes a JSON Schema covering every section', () => {
     const s = configJsonSchema() as { properties: Record<string, unknown> };
-    for (const k of ['data', 'features', 'tasks', 'model', 'training', 'fusion', 'seed']) expect(s.properties).toHaveProperty(k);
+    for (const k of ['data', 'features', 'tasks', 'model', 'training', 'fusion', 'seed'])
+      expect(s.properties).toHaveProperty(k);
     expect(JSON.stringify(s)).toContain('log-standardize');
   });
 });

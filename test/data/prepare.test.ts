@@ -15,7 +15,11 @@ const csv = join(dir, 'funnel.csv');
 
 const rawConfig = {
   seed: 7,
-  data: { source: csv, split: { method: 'time', column: 'day', validFrom: 10, testFrom: 12 }, cacheDir: join(dir, 'cache') },
+  data: {
+    source: csv,
+    split: { method: 'time', column: 'day', validFrom: 10, testFrom: 12 },
+    cacheDir: join(dir, 'cache'),
+  },
   features: {
     user_id: { type: 'categorical', minCount: 3, group: true },
     item_id: { type: 'categorical', minCount: 2, role: 'item', maxSize: 60 },
@@ -26,7 +30,10 @@ const rawConfig = {
     user_age: { type: 'numeric', transform: 'standardize', default: 30, missingIndicator: true },
     age_bucket: { type: 'numeric', column: 'user_age', transform: 'bucketize', buckets: 5 },
   },
-  tasks: { click: { label: 'is_click' }, order: { label: { column: 'is_order', positive: ['1'] }, dependsOn: 'click' } },
+  tasks: {
+    click: { label: 'is_click' },
+    order: { label: { column: 'is_order', positive: ['1'] }, dependsOn: 'click' },
+  },
 };
 
 type Row = Record<string, string>;
@@ -43,13 +50,17 @@ function readCsv(path: string): Row[] {
 function vocab(values: string[], minCount: number, maxSize = Infinity): Map<string, number> {
   const counts = new Map<string, number>();
   for (const v of values) if (v !== '') counts.set(v, (counts.get(v) ?? 0) + 1);
-  const kept = [...counts].filter(([, n]) => n >= minCount).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, maxSize);
+  const kept = [...counts]
+    .filter(([, n]) => n >= minCount)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, maxSize);
   return new Map(kept.map(([v], i) => [v, i + 1]));
 }
 
 function quantile(sorted: number[], q: number): number {
-  const h = (sorted.length - 1) * q, lo = Math.floor(h);
-  return sorted[lo] + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)]) - sorted[lo]);
+  const h = (sorted.length - 1) * q,
+    lo = Math.floor(h);
+  return sorted[lo] + (h - lo) * (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]);
 }
 
 beforeAll(async () => {
@@ -60,12 +71,20 @@ beforeAll(async () => {
 
 describe('prepareData on the synthetic funnel', () => {
   it('splits by time and fits vocabularies on the training split only', () => {
-    const train = rows.filter((r) => +r.day < 10), valid = rows.filter((r) => +r.day >= 10 && +r.day < 12);
+    const train = rows.filter((r) => +r.day < 10),
+      valid = rows.filter((r) => +r.day >= 10 && +r.day < 12);
     expect(data.train.rows).toBe(train.length);
     expect(data.valid.rows).toBe(valid.length);
     expect(data.test.rows).toBe(rows.length - train.length - valid.length);
-    const users = vocab(train.map((r) => r.user_id), 3);
-    const items = vocab(train.map((r) => r.item_id), 2, 60);
+    const users = vocab(
+      train.map((r) => r.user_id),
+      3,
+    );
+    const items = vocab(
+      train.map((r) => r.item_id),
+      2,
+      60,
+    );
     const user = data.train.categorical.find((c) => c.name === 'user_id')!;
     expect(user.vocabSize).toBe(users.size + 1);
     expect(Array.from(user.ids)).toEqual(train.map((r) => users.get(r.user_id) ?? 0));
@@ -87,7 +106,9 @@ describe('prepareData on the synthetic funnel', () => {
     const prices = train.map((r) => slog(+r.price));
     const mean = prices.reduce((a, b) => a + b, 0) / prices.length;
     const std = Math.sqrt(prices.reduce((a, b) => a + (b - mean) ** 2, 0) / prices.length);
-    const acts = train.map((r) => +r.user_activity), lo = Math.min(...acts), hi = Math.max(...acts);
+    const acts = train.map((r) => +r.user_activity),
+      lo = Math.min(...acts),
+      hi = Math.max(...acts);
     const ages = train.filter((r) => r.user_age !== '').map((r) => +r.user_age);
     const ageMean = ages.reduce((a, b) => a + b, 0) / ages.length;
     const ageStd = Math.sqrt(ages.reduce((a, b) => a + (b - ageMean) ** 2, 0) / ages.length);
@@ -104,11 +125,23 @@ describe('prepareData on the synthetic funnel', () => {
     const bounds = [...new Set([0.2, 0.4, 0.6, 0.8].map((q) => quantile(sorted, q)))];
     const bucket = data.train.categorical.find((c) => c.name === 'age_bucket')!;
     expect(bucket.vocabSize).toBe(bounds.length + 2);
-    expect(Array.from(bucket.ids)).toEqual(train.map((r) => r.user_age === '' ? 0 : 1 + bounds.filter((b) => b <= +r.user_age).length));
-    const tagVocab = vocab(train.flatMap((r) => r.tags.split('|').slice(0, 2)), 1);
+    expect(Array.from(bucket.ids)).toEqual(
+      train.map((r) => (r.user_age === '' ? 0 : 1 + bounds.filter((b) => b <= +r.user_age).length)),
+    );
+    const tagVocab = vocab(
+      train.flatMap((r) => r.tags.split('|').slice(0, 2)),
+      1,
+    );
     const tags = data.train.multi[0];
     expect(tags.pooling).toBe('sum');
-    expect(Array.from(tags.ids)).toEqual(train.flatMap((r) => r.tags.split('|').slice(0, 2).map((t) => tagVocab.get(t) ?? 0)));
+    expect(Array.from(tags.ids)).toEqual(
+      train.flatMap((r) =>
+        r.tags
+          .split('|')
+          .slice(0, 2)
+          .map((t) => tagVocab.get(t) ?? 0),
+      ),
+    );
     expect(tags.offsets[train.length]).toBe(tags.ids.length);
     expect(Array.from(data.train.labels.click)).toEqual(train.map((r) => +r.is_click));
     expect(Array.from(data.train.labels.order)).toEqual(train.map((r) => +r.is_order));
@@ -155,7 +188,9 @@ describe('prepareData on the synthetic funnel', () => {
     expect(Array.from(g.categorical[0].ids)).toEqual([5, 0, 17].map((r) => data.train.categorical[0].ids[r]));
     expect(Array.from(g.dense.subarray(4, 8))).toEqual(Array.from(data.train.dense.subarray(0, 4)));
     const m = data.train.multi[0];
-    expect(Array.from(g.multi[0].ids.subarray(g.multi[0].offsets[2], g.multi[0].offsets[3]))).toEqual(Array.from(m.ids.subarray(m.offsets[17], m.offsets[18])));
+    expect(Array.from(g.multi[0].ids.subarray(g.multi[0].offsets[2], g.multi[0].offsets[3]))).toEqual(
+      Array.from(m.ids.subarray(m.offsets[17], m.offsets[18])),
+    );
   });
 
   it('streams a split from disk in shuffled chunks covering every row once', async () => {
@@ -165,7 +200,11 @@ describe('prepareData on the synthetic funnel', () => {
     let n = 0;
     for await (const b of streamBatches(encoded, 'train', 100, new Rng(3), { chunkRows: 500, bufferRows: 1200 })) {
       expect(b.rows).toBeLessThanOrEqual(100);
-      for (let i = 0; i < b.rows; i++) { seen.push(b.group![i]); clickOf.set(n, b.labels.click[i]); n++; }
+      for (let i = 0; i < b.rows; i++) {
+        seen.push(b.group![i]);
+        clickOf.set(n, b.labels.click[i]);
+        n++;
+      }
     }
     expect(n).toBe(data.train.rows);
     const sum = (a: ArrayLike<number>) => Array.from(a).reduce((s, x) => s + x, 0);
@@ -176,7 +215,10 @@ describe('prepareData on the synthetic funnel', () => {
 
 describe('random split', () => {
   it('is seeded, complete and near the ratios', async () => {
-    const cfg = { ...rawConfig, data: { source: csv, split: { method: 'random', ratios: [0.7, 0.2, 0.1] }, cacheDir: join(dir, 'cache-r') } };
+    const cfg = {
+      ...rawConfig,
+      data: { source: csv, split: { method: 'random', ratios: [0.7, 0.2, 0.1] }, cacheDir: join(dir, 'cache-r') },
+    };
     const a = await prepareData(parseConfig(cfg), { threads: 2 });
     expect(a.train.rows + a.valid.rows + a.test.rows).toBe(rows.length);
     expect(a.train.rows / rows.length).toBeGreaterThan(0.66);
@@ -187,4 +229,3 @@ describe('random split', () => {
     expect(Array.from(c.valid.labels.click)).not.toEqual(Array.from(a.valid.labels.click));
   });
 });
-

@@ -14,10 +14,17 @@ let baseline: PreparedData;
 
 function config(source: unknown, extra: Record<string, unknown> = {}) {
   return parseConfig({
-    data: { source, split: { method: 'time', column: 'day', validFrom: 10, testFrom: 12 }, cacheDir: join(dir, 'cache'), ...extra },
+    data: {
+      source,
+      split: { method: 'time', column: 'day', validFrom: 10, testFrom: 12 },
+      cacheDir: join(dir, 'cache'),
+      ...extra,
+    },
     features: {
-      user_id: { type: 'categorical', group: true }, item_id: { type: 'categorical', role: 'item' },
-      tags: { type: 'multi-categorical' }, price: { type: 'numeric', transform: 'log-standardize' },
+      user_id: { type: 'categorical', group: true },
+      item_id: { type: 'categorical', role: 'item' },
+      tags: { type: 'multi-categorical' },
+      price: { type: 'numeric', transform: 'log-standardize' },
       user_age: { type: 'numeric', missingIndicator: true },
     },
     tasks: { click: { label: 'is_click' }, order: { label: 'is_order' } },
@@ -41,7 +48,9 @@ describe('readers', () => {
     writeFileSync(join(dir, 'funnel.tsv'), text.replace(/,/g, '\t'));
     writeFileSync(join(dir, 'funnel.txt'), text.replace(/,/g, ';'));
     expect((await prepareData(config(join(dir, 'funnel.tsv')), { threads: 2 })).test).toEqual(baseline.test);
-    expect((await prepareData(config(join(dir, 'funnel.txt'), { delimiter: ';', format: 'csv' }), { threads: 2 })).test).toEqual(baseline.test);
+    expect(
+      (await prepareData(config(join(dir, 'funnel.txt'), { delimiter: ';', format: 'csv' }), { threads: 2 })).test,
+    ).toEqual(baseline.test);
   });
 
   it('several files through a glob, in path order', async () => {
@@ -61,7 +70,9 @@ describe('readers', () => {
   it('header-less files named by columns:', async () => {
     const [head, ...lines] = readFileSync(join(dir, 'funnel.csv'), 'utf8').trim().split('\n');
     writeFileSync(join(dir, 'nohead.csv'), lines.join('\n') + '\n');
-    const d = await prepareData(config(join(dir, 'nohead.csv'), { header: false, columns: head.split(',') }), { threads: 2 });
+    const d = await prepareData(config(join(dir, 'nohead.csv'), { header: false, columns: head.split(',') }), {
+      threads: 2,
+    });
     expect(d.test).toEqual(baseline.test);
   });
 });

@@ -12,17 +12,22 @@ describe('synthetic funnel', () => {
   const d = generateFunnel({ rows: 100_000, seed: 11 });
 
   it('is reproducible for a seed and differs across seeds', () => {
-    const again = generateFunnel({ rows: 20_000, seed: 3 }), twice = generateFunnel({ rows: 20_000, seed: 3 });
+    const again = generateFunnel({ rows: 20_000, seed: 3 }),
+      twice = generateFunnel({ rows: 20_000, seed: 3 });
     const bytes = (x: ArrayBufferView) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
-    for (const k of ['ts', 'user', 'item', 'price', 'userAge', 'click', 'cart', 'order', 'itemImpressions'] as const) expect(bytes(twice[k]).equals(bytes(again[k]))).toBe(true);
+    for (const k of ['ts', 'user', 'item', 'price', 'userAge', 'click', 'cart', 'order', 'itemImpressions'] as const)
+      expect(bytes(twice[k]).equals(bytes(again[k]))).toBe(true);
     expect(twice.itemTags).toEqual(again.itemTags);
     expect(Array.from(generateFunnel({ rows: 20_000, seed: 4 }).item)).not.toEqual(Array.from(again.item));
   });
 
   it('hits the target rates and nests the funnel (order ⊆ cart ⊆ click)', () => {
-    expect(mean(d.click)).toBeGreaterThan(0.09); expect(mean(d.click)).toBeLessThan(0.11);
-    expect(mean(d.cart)).toBeGreaterThan(0.008); expect(mean(d.cart)).toBeLessThan(0.012);
-    expect(mean(d.order)).toBeGreaterThan(0.0006); expect(mean(d.order)).toBeLessThan(0.0014);
+    expect(mean(d.click)).toBeGreaterThan(0.09);
+    expect(mean(d.click)).toBeLessThan(0.11);
+    expect(mean(d.cart)).toBeGreaterThan(0.008);
+    expect(mean(d.cart)).toBeLessThan(0.012);
+    expect(mean(d.order)).toBeGreaterThan(0.0006);
+    expect(mean(d.order)).toBeLessThan(0.0014);
     let violations = 0;
     for (let r = 0; r < d.rows; r++) violations += (d.cart[r] > d.click[r] ? 1 : 0) + (d.order[r] > d.cart[r] ? 1 : 0);
     expect(violations).toBe(0);
@@ -36,8 +41,16 @@ describe('synthetic funnel', () => {
     const byPos = (p: number) => mean(Array.from(d.click).filter((_, r) => d.position[r] === p));
     expect(byPos(1)).toBeGreaterThan(byPos(20) * 1.3);
     const clicks = new Map<number, [number, number]>();
-    for (let r = 0; r < d.rows; r++) { const c = clicks.get(d.item[r]) ?? [0, 0]; c[0] += d.click[r]; c[1]++; clicks.set(d.item[r], c); }
-    const rates = [...clicks.values()].filter(([, n]) => n >= 300).map(([c, n]) => c / n).sort((a, b) => a - b);
+    for (let r = 0; r < d.rows; r++) {
+      const c = clicks.get(d.item[r]) ?? [0, 0];
+      c[0] += d.click[r];
+      c[1]++;
+      clicks.set(d.item[r], c);
+    }
+    const rates = [...clicks.values()]
+      .filter(([, n]) => n >= 300)
+      .map(([c, n]) => c / n)
+      .sort((a, b) => a - b);
     expect(rates[Math.floor(rates.length * 0.9)] - rates[Math.floor(rates.length * 0.1)]).toBeGreaterThan(0.08);
   });
 
@@ -64,7 +77,15 @@ describe('synthetic funnel', () => {
   });
 
   it('oracle AUC: the true probabilities against the drawn labels, equal to a brute-force AUC', () => {
-    const small = generateFunnel({ rows: 4000, seed: 5, days: 4, clickRate: 0.2, cartRate: 0.06, orderRate: 0.02, withProbabilities: true });
+    const small = generateFunnel({
+      rows: 4000,
+      seed: 5,
+      days: 4,
+      clickRate: 0.2,
+      cartRate: 0.06,
+      orderRate: 0.02,
+      withProbabilities: true,
+    });
     const plain = generateFunnel({ rows: 4000, seed: 5, days: 4, clickRate: 0.2, cartRate: 0.06, orderRate: 0.02 });
     expect(plain.probabilities).toBeUndefined();
     expect(Array.from(small.order)).toEqual(Array.from(plain.order)); // the option changes no draw
@@ -73,13 +94,25 @@ describe('synthetic funnel', () => {
     expect(mean(p.click)).toBeCloseTo(0.2, 2); // the calibrated rate is the mean probability
     // Brute force: share of (positive, negative) pairs the probability orders right, ties counting one half.
     const bruteAuc = (s: Float32Array, y: Uint8Array, rows: number[]) => {
-      let wins = 0, pairs = 0;
-      for (const i of rows) if (y[i]) for (const j of rows) if (!y[j]) { pairs++; wins += s[i] > s[j] ? 1 : s[i] === s[j] ? 0.5 : 0; }
+      let wins = 0,
+        pairs = 0;
+      for (const i of rows)
+        if (y[i])
+          for (const j of rows)
+            if (!y[j]) {
+              pairs++;
+              wins += s[i] > s[j] ? 1 : s[i] === s[j] ? 0.5 : 0;
+            }
       return wins / pairs;
     };
     const o = funnelOracle(small, { validFrom: 2, testFrom: 3 });
-    const rowsOf = (keep: (day: number) => boolean) => Array.from({ length: small.rows }, (_, r) => r).filter((r) => keep(small.day[r]));
-    const slices = [[o.splits.train, rowsOf((d) => d < 2)], [o.splits.test, rowsOf((d) => d >= 3)], [o.byDay[1], rowsOf((d) => d === 1)]] as const;
+    const rowsOf = (keep: (day: number) => boolean) =>
+      Array.from({ length: small.rows }, (_, r) => r).filter((r) => keep(small.day[r]));
+    const slices = [
+      [o.splits.train, rowsOf((d) => d < 2)],
+      [o.splits.test, rowsOf((d) => d >= 3)],
+      [o.byDay[1], rowsOf((d) => d === 1)],
+    ] as const;
     for (const [slice, rows] of slices) {
       expect(slice.rows).toBe(rows.length);
       for (const t of ['click', 'cart', 'order'] as const) {
@@ -92,14 +125,23 @@ describe('synthetic funnel', () => {
     expect(formatOracle(o)).toMatch(/test\s+3\s+\d+\s+0\.\d{4}/);
   });
 
-  it('writeFunnel writes DIR/funnel.oracle.json over the config\'s time split', async () => {
+  it("writeFunnel writes DIR/funnel.oracle.json over the config's time split", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mtrank-synth-'));
     const w = await writeFunnel(dir, { rows: 5000, seed: 3, days: 7 });
     const json = JSON.parse(readFileSync(join(dir, 'funnel.oracle.json'), 'utf8'));
     expect(json).toEqual(JSON.parse(JSON.stringify(w.oracle)));
     const cfg = loadConfig(w.config);
-    expect(cfg.data.split).toMatchObject({ method: 'time', column: 'day', validFrom: json.split.validFrom, testFrom: json.split.testFrom });
-    const days = readFileSync(w.csv, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+    expect(cfg.data.split).toMatchObject({
+      method: 'time',
+      column: 'day',
+      validFrom: json.split.validFrom,
+      testFrom: json.split.testFrom,
+    });
+    const days = readFileSync(w.csv, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => Number(l.split(',')[1]));
     expect(json.splits.test.rows).toBe(days.filter((d) => d >= json.split.testFrom).length);
     expect(json.all.auc.click).toBeGreaterThan(0.6);
   });

@@ -20,29 +20,37 @@ const ACTIVATIONS = Object.keys(FORMULA) as Activation[];
 
 describe('Dense and MLP with every configurable activation', () => {
   it.each(ACTIVATIONS)('%s: Dense output = activation(x·W + b)', (act) => {
-    const store = new ParamStore(5), rng = new Rng(2);
+    const store = new ParamStore(5),
+      rng = new Rng(2);
     const layer = new Dense(store, 'd', 3, 4, { activation: act });
     for (let i = 0; i < 4; i++) layer.b!.data[i] = rng.normal();
     const x = heap.f32(6);
     for (let i = 0; i < 6; i++) x[i] = rng.normal() * 2;
     const g = new Graph({ training: false });
     const y = layer.forward(g, g.input(x, 2, 3));
-    for (let r = 0; r < 2; r++) for (let j = 0; j < 4; j++) {
-      let z = layer.b!.data[j]!;
-      for (let k = 0; k < 3; k++) z += x[r * 3 + k]! * layer.W.data[k * 4 + j]!;
-      expect(y.at(r, j)).toBeCloseTo(FORMULA[act](z), 5);
-    }
+    for (let r = 0; r < 2; r++)
+      for (let j = 0; j < 4; j++) {
+        let z = layer.b!.data[j]!;
+        for (let k = 0; k < 3; k++) z += x[r * 3 + k]! * layer.W.data[k * 4 + j]!;
+        expect(y.at(r, j)).toBeCloseTo(FORMULA[act](z), 5);
+      }
   });
 
   it.each(ACTIVATIONS.filter((a) => a !== 'none'))('%s: an MLP learns XOR-like data (loss falls by half)', (act) => {
-    const store = new ParamStore(3), rng = new Rng(4);
+    const store = new ParamStore(3),
+      rng = new Rng(4);
     const mlp = new MLP(store, 'h', 2, [16], { activation: act });
     const out = new Dense(store, 'o', 16, 1);
     const opt = new Adam(store, { lr: 0.03 });
-    const B = 64, x = heap.f32(B * 2), y = new Uint8Array(B);
+    const B = 64,
+      x = heap.f32(B * 2),
+      y = new Uint8Array(B);
     for (let i = 0; i < B; i++) {
-      const a = rng.float() * 2 - 1, b = rng.float() * 2 - 1;
-      x[2 * i] = a; x[2 * i + 1] = b; y[i] = a * b > 0 ? 1 : 0;
+      const a = rng.float() * 2 - 1,
+        b = rng.float() * 2 - 1;
+      x[2 * i] = a;
+      x[2 * i + 1] = b;
+      y[i] = a * b > 0 ? 1 : 0;
     }
     const step = () => {
       const g = new Graph({ training: true });

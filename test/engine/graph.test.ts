@@ -23,8 +23,14 @@ function randArray(rng: Rng, n: number, awayFromZero = false): Float32Array {
 }
 
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { d += (a[i]! - b[i]!) ** 2; na += a[i]! ** 2; nb += b[i]! ** 2; }
+  let d = 0,
+    na = 0,
+    nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += (a[i]! - b[i]!) ** 2;
+    na += a[i]! ** 2;
+    nb += b[i]! ** 2;
+  }
   return Math.sqrt(d) / Math.max(Math.sqrt(na), Math.sqrt(nb), 1e-8);
 }
 
@@ -56,15 +62,21 @@ function gradCheck(c: Case, seed = 1): void {
   first.g.backward(first.out, R);
   // Copy every gradient out now: the finite-difference forwards below recycle the step's scratch memory.
   const leafGrads = first.leaves.map((l) => Array.from(l.grad ?? new Float32Array(l.size)));
-  const sparse = (c.tables ?? []).map((t) => { const g = t.sparseGrad(); return { rows: Array.from(g.rows), values: Array.from(g.values) }; });
-  const loss = () => projected(build().out, R);
-  const numeric = (data: Float32Array, idx: number[]) => idx.map((i) => {
-    const v = data[i]!;
-    data[i] = v + EPS; const up = loss();
-    data[i] = v - EPS; const down = loss();
-    data[i] = v;
-    return (up - down) / (2 * EPS);
+  const sparse = (c.tables ?? []).map((t) => {
+    const g = t.sparseGrad();
+    return { rows: Array.from(g.rows), values: Array.from(g.values) };
   });
+  const loss = () => projected(build().out, R);
+  const numeric = (data: Float32Array, idx: number[]) =>
+    idx.map((i) => {
+      const v = data[i]!;
+      data[i] = v + EPS;
+      const up = loss();
+      data[i] = v - EPS;
+      const down = loss();
+      data[i] = v;
+      return (up - down) / (2 * EPS);
+    });
   const all = (n: number) => Array.from({ length: n }, (_, i) => i);
   first.leaves.forEach((leaf, k) => {
     expect(relErr(leafGrads[k]!, numeric(c.leaves[k]!, all(leaf.size))), `leaf ${k}`).toBeLessThan(TOL);
@@ -76,12 +88,12 @@ function gradCheck(c: Case, seed = 1): void {
     // Densify the sparse gradient; every row (touched or not) is checked against finite differences.
     const dense = new Float64Array(t.vocab * t.dim);
     const sg = sparse[k]!;
-    for (let r = 0; r < sg.rows.length; r++) for (let d = 0; d < t.dim; d++) dense[sg.rows[r]! * t.dim + d] = sg.values[r * t.dim + d]!;
+    for (let r = 0; r < sg.rows.length; r++)
+      for (let d = 0; d < t.dim; d++) dense[sg.rows[r]! * t.dim + d] = sg.values[r * t.dim + d]!;
     for (let r = 1; r < sg.rows.length; r++) expect(sg.rows[r]!).toBeGreaterThan(sg.rows[r - 1]!);
     expect(relErr(Array.from(dense), numeric(t.data, all(t.vocab * t.dim))), t.name).toBeLessThan(TOL);
   });
 }
-
 
 function sparseRows(table: EmbeddingTable, lookup: (g: Graph) => Tensor): number[] {
   const g = new Graph({ training: true });
@@ -100,17 +112,32 @@ describe('finite-difference gradients of every op', () => {
   const b = store.dense('b', 1, 4, normal(0.5));
 
   it('linear (bias, no activation)', () => {
-    gradCheck({ leaves: [randArray(rng, 15)], params: [W, b], forward: (g, [x]) => g.linear(reshape(g, x!, 3, 5), W, b) });
+    gradCheck({
+      leaves: [randArray(rng, 15)],
+      params: [W, b],
+      forward: (g, [x]) => g.linear(reshape(g, x!, 3, 5), W, b),
+    });
   });
   it('linear with fused ReLU, no bias', () => {
-    gradCheck({ leaves: [randArray(rng, 15)], params: [W], forward: (g, [x]) => g.linear(reshape(g, x!, 3, 5), W, null, 'relu') });
+    gradCheck({
+      leaves: [randArray(rng, 15)],
+      params: [W],
+      forward: (g, [x]) => g.linear(reshape(g, x!, 3, 5), W, null, 'relu'),
+    });
   });
   it('linear with fused ReLU and bias', () => {
-    gradCheck({ leaves: [randArray(rng, 20)], params: [W, b], forward: (g, [x]) => g.linear(reshape(g, x!, 4, 5), W, b, 'relu') });
+    gradCheck({
+      leaves: [randArray(rng, 20)],
+      params: [W, b],
+      forward: (g, [x]) => g.linear(reshape(g, x!, 4, 5), W, b, 'relu'),
+    });
   });
   it('add, sum, mul, scale', () => {
     gradCheck({ leaves: [randArray(rng, 6), randArray(rng, 6)], forward: (g, [a, c]) => g.add(a!, c!) });
-    gradCheck({ leaves: [randArray(rng, 6), randArray(rng, 6), randArray(rng, 6)], forward: (g, [a, c, d]) => g.sum([a!, c!, d!], [0.5, -2, 3]) });
+    gradCheck({
+      leaves: [randArray(rng, 6), randArray(rng, 6), randArray(rng, 6)],
+      forward: (g, [a, c, d]) => g.sum([a!, c!, d!], [0.5, -2, 3]),
+    });
     gradCheck({ leaves: [randArray(rng, 6), randArray(rng, 6)], forward: (g, [a, c]) => g.mul(a!, c!) });
     gradCheck({ leaves: [randArray(rng, 6)], forward: (g, [a]) => g.scale(a!, -1.7) });
     // The same tensor used twice: gradients from both uses add up.
@@ -132,23 +159,37 @@ describe('finite-difference gradients of every op', () => {
     // (leaves given as plain arrays take the reference loops).
     const inWasm = (g: Graph, a: Tensor) => g.scale(a, 1);
     for (const act of ['relu', 'sigmoid', 'tanh', 'leakyRelu', 'gelu'] as const) {
-      gradCheck({ leaves: [randArray(rng, 10, true)], forward: (g, [a]) => g.mul(g[act](inWasm(g, a!)), inWasm(g, a!)) });
+      gradCheck({
+        leaves: [randArray(rng, 10, true)],
+        forward: (g, [a]) => g.mul(g[act](inWasm(g, a!)), inWasm(g, a!)),
+      });
     }
     gradCheck({
       leaves: [randArray(rng, 15), randArray(rng, 20), randArray(rng, 20), randArray(rng, 20)],
-      forward: (g, [gl, e1, e2, e3]) => g.weightedSum(g.softmax(reshape(g, inWasm(g, gl!), 5, 3)),
-        [reshape(g, inWasm(g, e1!), 5, 4), reshape(g, inWasm(g, e2!), 5, 4), reshape(g, inWasm(g, e3!), 5, 4)]),
+      forward: (g, [gl, e1, e2, e3]) =>
+        g.weightedSum(g.softmax(reshape(g, inWasm(g, gl!), 5, 3)), [
+          reshape(g, inWasm(g, e1!), 5, 4),
+          reshape(g, inWasm(g, e2!), 5, 4),
+          reshape(g, inWasm(g, e3!), 5, 4),
+        ]),
     });
     gradCheck({
       leaves: [randArray(rng, 5), randArray(rng, 15)],
-      forward: (g, [a, c]) => { const x = inWasm(g, a!), y = reshape(g, inWasm(g, c!), 5, 3); return g.slice(g.concat([reshape(g, x, 5, 1), y, reshape(g, x, 5, 1)]), 1, 5); },
+      forward: (g, [a, c]) => {
+        const x = inWasm(g, a!),
+          y = reshape(g, inWasm(g, c!), 5, 3);
+        return g.slice(g.concat([reshape(g, x, 5, 1), y, reshape(g, x, 5, 1)]), 1, 5);
+      },
     });
   });
   it('dropout (fixed mask from the seed)', () => {
     gradCheck({ leaves: [randArray(rng, 20)], forward: (g, [a]) => g.dropout(a!, 0.4) });
   });
   it('reshape', () => {
-    gradCheck({ leaves: [randArray(rng, 6)], forward: (g, [a]) => g.mul(reshape(g, a!, 3, 2), reshape(g, g.scale(a!, 2), 3, 2)) });
+    gradCheck({
+      leaves: [randArray(rng, 6)],
+      forward: (g, [a]) => g.mul(reshape(g, a!, 3, 2), reshape(g, g.scale(a!, 2), 3, 2)),
+    });
   });
   it('concat and slice', () => {
     gradCheck({
@@ -157,12 +198,23 @@ describe('finite-difference gradients of every op', () => {
     });
     gradCheck({ leaves: [randArray(rng, 15)], forward: (g, [a]) => g.slice(reshape(g, a!, 3, 5), 1, 4) });
     // Two slices of one tensor feeding one output.
-    gradCheck({ leaves: [randArray(rng, 15)], forward: (g, [a]) => { const x = reshape(g, a!, 3, 5); return g.mul(g.slice(x, 0, 2), g.slice(x, 3, 5)); } });
+    gradCheck({
+      leaves: [randArray(rng, 15)],
+      forward: (g, [a]) => {
+        const x = reshape(g, a!, 3, 5);
+        return g.mul(g.slice(x, 0, 2), g.slice(x, 3, 5));
+      },
+    });
   });
   it('weightedSum (mixture of experts) with a softmax gate', () => {
     gradCheck({
       leaves: [randArray(rng, 9), randArray(rng, 12), randArray(rng, 12), randArray(rng, 12)],
-      forward: (g, [gl, e1, e2, e3]) => g.weightedSum(g.softmax(reshape(g, gl!, 3, 3)), [reshape(g, e1!, 3, 4), reshape(g, e2!, 3, 4), reshape(g, e3!, 3, 4)]),
+      forward: (g, [gl, e1, e2, e3]) =>
+        g.weightedSum(g.softmax(reshape(g, gl!, 3, 3)), [
+          reshape(g, e1!, 3, 4),
+          reshape(g, e2!, 3, 4),
+          reshape(g, e3!, 3, 4),
+        ]),
     });
   });
   it('embedding lookup with repeated ids gives a sparse gradient of unique sorted rows', () => {
@@ -182,33 +234,59 @@ describe('finite-difference gradients of every op', () => {
       expect(sparseRows(table, (g) => g.embeddingBag(table, offsets, ids, pooling))).toEqual([0, 2, 3, 5]);
       // Bags over the middle of a longer id array: ids outside offsets[0]..offsets[B] are not rows of the gradient.
       const wide = Int32Array.from([9, 2, 5, 2, 0, 5, 3, 99]);
-      expect(sparseRows(table, (g) => g.embeddingBag(table, Int32Array.from([1, 4, 4, 6, 7]), wide, pooling))).toEqual([0, 2, 3, 5]);
+      expect(sparseRows(table, (g) => g.embeddingBag(table, Int32Array.from([1, 4, 4, 6, 7]), wide, pooling))).toEqual([
+        0, 2, 3, 5,
+      ]);
     }
   });
   it('features: lookups, bags and dense columns in one buffer, one table shared by two fields', () => {
     const s = new ParamStore(13);
-    const t1 = s.embedding('a', 5, 2, normal(1)), t2 = s.embedding('b', 4, 3, normal(1));
-    const f1 = Int32Array.from([0, 3, 3]), f2 = Int32Array.from([1, 1, 2]);
-    const offsets = Int32Array.from([0, 2, 3, 3]), bagIds = Int32Array.from([4, 0, 4]);
+    const t1 = s.embedding('a', 5, 2, normal(1)),
+      t2 = s.embedding('b', 4, 3, normal(1));
+    const f1 = Int32Array.from([0, 3, 3]),
+      f2 = Int32Array.from([1, 1, 2]);
+    const offsets = Int32Array.from([0, 2, 3, 3]),
+      bagIds = Int32Array.from([4, 0, 4]);
     const dense = randArray(rng, 6);
     gradCheck({
-      leaves: [], tables: [t1, t2],
-      forward: (g) => g.linear(g.features({
-        rows: 3, fields: [{ table: t1, ids: f1 }, { table: t2, ids: f2 }, { table: t1, ids: f2 }],
-        bags: [{ table: t1, offsets, ids: bagIds, pooling: 'mean' }], dense, denseCols: 2,
-      }), W2, null),
+      leaves: [],
+      tables: [t1, t2],
+      forward: (g) =>
+        g.linear(
+          g.features({
+            rows: 3,
+            fields: [
+              { table: t1, ids: f1 },
+              { table: t2, ids: f2 },
+              { table: t1, ids: f2 },
+            ],
+            bags: [{ table: t1, offsets, ids: bagIds, pooling: 'mean' }],
+            dense,
+            denseCols: 2,
+          }),
+          W2,
+          null,
+        ),
     });
   });
   const W2 = store.dense('W2', 11, 2, xavierUniform);
   it('weighted BCE with logits: Σ wᵢ lossᵢ / B, 0/1 and soft labels', () => {
     const labels = Uint8Array.from([1, 0, 0, 1, 1]);
     const weights = Float32Array.from([1, 4, 0.5, 2, 0]);
-    gradCheck({ leaves: [randArray(rng, 5)], forward: (g, [x]) => g.bceWithLogits(reshape(g, x!, 5, 1), labels, weights) });
-    gradCheck({ leaves: [randArray(rng, 5)], forward: (g, [x]) => g.bceWithLogits(reshape(g, x!, 5, 1), Float32Array.from([0.2, 1, 0, 0.7, 0.5])) });
+    gradCheck({
+      leaves: [randArray(rng, 5)],
+      forward: (g, [x]) => g.bceWithLogits(reshape(g, x!, 5, 1), labels, weights),
+    });
+    gradCheck({
+      leaves: [randArray(rng, 5)],
+      forward: (g, [x]) => g.bceWithLogits(reshape(g, x!, 5, 1), Float32Array.from([0.2, 1, 0, 0.7, 0.5])),
+    });
   });
   it('BCE value against the textbook formula', () => {
     const g = new Graph({ training: true });
-    const x = Float32Array.from([2, -1, 0.5]), y = Uint8Array.from([1, 0, 0]), w = Float32Array.from([1, 3, 0.5]);
+    const x = Float32Array.from([2, -1, 0.5]),
+      y = Uint8Array.from([1, 0, 0]),
+      w = Float32Array.from([1, 3, 0.5]);
     const loss = g.bceWithLogits(g.input(x, 3, 1, true), y, w);
     const p = (v: number) => 1 / (1 + Math.exp(-v));
     const expected = (-Math.log(p(2)) * 1 - Math.log(1 - p(-1)) * 3 - Math.log(1 - p(0.5)) * 0.5) / 3;
@@ -219,7 +297,8 @@ describe('finite-difference gradients of every op', () => {
 describe('tape behaviour', () => {
   it('a backward pass only visits nodes reached from its root', () => {
     const g = new Graph({ training: true });
-    const a = g.input(Float32Array.from([1, 2]), 1, 2, true), b = g.input(Float32Array.from([3, 4]), 1, 2, true);
+    const a = g.input(Float32Array.from([1, 2]), 1, 2, true),
+      b = g.input(Float32Array.from([3, 4]), 1, 2, true);
     const ya = g.scale(a, 2);
     g.scale(b, 5);
     g.backward(ya, Float32Array.from([1, 1]));
@@ -230,7 +309,8 @@ describe('tape behaviour', () => {
     const g = new Graph({ training: true });
     const a = g.input(Float32Array.from([1, -2]), 1, 2, true);
     const h = g.scale(a, 3);
-    const y1 = g.scale(h, 2), y2 = g.mul(h, h);
+    const y1 = g.scale(h, 2),
+      y2 = g.mul(h, h);
     g.backward(y1, Float32Array.from([1, 1]));
     g.backward(y2, Float32Array.from([1, 1]));
     // d(2·3a)/da = 6; d(9a²)/da = 18a.
@@ -247,7 +327,9 @@ describe('tape behaviour', () => {
     const g = new Graph({ training: true });
     const t = new ParamStore(1).embedding('user', 10, 2, normal(1));
     expect(() => g.embedding(t, Int32Array.from([3, 10]))).toThrow(/user.*id 10 at row 1/);
-    expect(() => g.add(g.input(new Float32Array(2), 1, 2), g.input(new Float32Array(3), 1, 3))).toThrow(/shapes differ/);
+    expect(() => g.add(g.input(new Float32Array(2), 1, 2), g.input(new Float32Array(3), 1, 3))).toThrow(
+      /shapes differ/,
+    );
   });
 });
 
@@ -260,10 +342,15 @@ describe('multi-task flow: detach the shared part, one backward per task, then t
     const w = [0.7, 2, 0.1];
     const snapshot = () => ({
       dense: model.store.params().map((p) => Array.from(p.grad)),
-      sparse: model.store.tables().map((t) => { const g = t.sparseGrad(); return [Array.from(g.rows), Array.from(g.values)]; }),
+      sparse: model.store.tables().map((t) => {
+        const g = t.sparseGrad();
+        return [Array.from(g.rows), Array.from(g.values)];
+      }),
     });
-    const taskLosses = (g: Graph, h: Tensor) => model.towers.map((t, k) =>
-      g.bceWithLogits(t.out.forward(g, t.hidden.forward(g, h)), batch.labels[k]!, batch.weights[k]));
+    const taskLosses = (g: Graph, h: Tensor) =>
+      model.towers.map((t, k) =>
+        g.bceWithLogits(t.out.forward(g, t.hidden.forward(g, h)), batch.labels[k]!, batch.weights[k]),
+      );
 
     // Reference: one backward of Σ w_t L_t.
     model.store.zeroGrad();
@@ -287,7 +374,9 @@ describe('multi-task flow: detach the shared part, one backward per task, then t
     g.backward(h, combined);
     const got = snapshot();
 
-    got.dense.forEach((grad, k) => expect(relErr(grad, expected.dense[k]!), model.store.params()[k]!.name).toBeLessThan(1e-5));
+    got.dense.forEach((grad, k) =>
+      expect(relErr(grad, expected.dense[k]!), model.store.params()[k]!.name).toBeLessThan(1e-5),
+    );
     got.sparse.forEach(([rows, values], k) => {
       expect(rows).toEqual(expected.sparse[k]![0]);
       expect(relErr(values!, expected.sparse[k]![1]!)).toBeLessThan(1e-5);
@@ -311,12 +400,14 @@ describe('backward with { paramGrads: false }', () => {
       const loss = g.bceWithLogits(t.out.forward(g, t.hidden.forward(g, h)), batch.labels[0]!, batch.weights[0]);
       g.backward(loss, undefined, { paramGrads });
       return {
-        dx: Array.from(x.grad!), dh: Array.from(h.grad!),
+        dx: Array.from(x.grad!),
+        dh: Array.from(h.grad!),
         dense: model.store.params().map((p) => p.grad.some((v) => v !== 0)),
         tableRows: model.store.tables().map((tb) => tb.sparseGrad().rows.length),
       };
     };
-    const full = run(true), inputsOnly = run(false);
+    const full = run(true),
+      inputsOnly = run(false);
     expect(inputsOnly.dh).toEqual(full.dh);
     expect(inputsOnly.dx).toEqual(full.dx);
     expect(full.dense.some(Boolean)).toBe(true);

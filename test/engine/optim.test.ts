@@ -8,7 +8,8 @@ import { Rng } from '../../src/util/rng.js';
 
 const close = (got: ArrayLike<number>, want: ArrayLike<number>, rel = 2e-6) => {
   expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(want[i]!)));
+  for (let i = 0; i < want.length; i++)
+    expect(Math.abs(got[i]! - want[i]!)).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(want[i]!)));
 };
 
 /** A 1×2 parameter p0 and its gradients g_1, g_2 of two steps; run an optimizer on it. */
@@ -17,54 +18,95 @@ function twoSteps(make: (s: ParamStore) => Optimizer, p0: number[], grads: numbe
   const p = s.dense('p', 1, 2, zeros);
   p.data.set(p0);
   const opt = make(s);
-  for (const g of grads) { p.grad.set(g); opt.step(); }
+  for (const g of grads) {
+    p.grad.set(g);
+    opt.step();
+  }
   return Array.from(p.data);
 }
 
 describe('dense updates against hand-computed steps (float64)', () => {
-  const p0 = [1, -2], grads = [[0.5, -1], [0.1, 0.2]];
+  const p0 = [1, -2],
+    grads = [
+      [0.5, -1],
+      [0.1, 0.2],
+    ];
 
   it('SGD with momentum and weight decay', () => {
-    const lr = 0.1, mu = 0.9, wd = 0.01;
+    const lr = 0.1,
+      mu = 0.9,
+      wd = 0.01;
     const want = p0.map((p, i) => {
       let buf = 0;
-      for (const g of grads) { buf = mu * buf + g[i]! + wd * p; p -= lr * buf; }
+      for (const g of grads) {
+        buf = mu * buf + g[i]! + wd * p;
+        p -= lr * buf;
+      }
       return p;
     });
-    close(twoSteps((s) => new Sgd(s, { lr, momentum: mu, weightDecay: wd }), p0, grads), want);
+    close(
+      twoSteps((s) => new Sgd(s, { lr, momentum: mu, weightDecay: wd }), p0, grads),
+      want,
+    );
     // Step 1 by hand: buf = 0.5 + 0.01 → p = 1 − 0.051.
-    expect(twoSteps((s) => new Sgd(s, { lr, momentum: mu, weightDecay: wd }), p0, grads.slice(0, 1))[0]).toBeCloseTo(0.949, 6);
+    expect(twoSteps((s) => new Sgd(s, { lr, momentum: mu, weightDecay: wd }), p0, grads.slice(0, 1))[0]).toBeCloseTo(
+      0.949,
+      6,
+    );
   });
 
   it('Adam with bias correction', () => {
-    const lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    const lr = 0.01,
+      b1 = 0.9,
+      b2 = 0.999,
+      eps = 1e-8;
     const want = p0.map((p, i) => {
-      let m = 0, v = 0;
+      let m = 0,
+        v = 0;
       grads.forEach((gs, k) => {
-        const g = gs[i]!, t = k + 1;
-        m = b1 * m + (1 - b1) * g; v = b2 * v + (1 - b2) * g * g;
+        const g = gs[i]!,
+          t = k + 1;
+        m = b1 * m + (1 - b1) * g;
+        v = b2 * v + (1 - b2) * g * g;
         p -= (lr * (m / (1 - b1 ** t))) / (Math.sqrt(v / (1 - b2 ** t)) + eps);
       });
       return p;
     });
-    close(twoSteps((s) => new Adam(s, { lr }), p0, grads), want);
+    close(
+      twoSteps((s) => new Adam(s, { lr }), p0, grads),
+      want,
+    );
     // The first Adam step moves every coordinate by ≈ lr·sign(g).
-    close(twoSteps((s) => new Adam(s, { lr }), p0, grads.slice(0, 1)), [1 - 0.01, -2 + 0.01], 1e-6);
+    close(
+      twoSteps((s) => new Adam(s, { lr }), p0, grads.slice(0, 1)),
+      [1 - 0.01, -2 + 0.01],
+      1e-6,
+    );
   });
 
   it('Adagrad', () => {
-    const lr = 0.1, eps = 1e-10;
+    const lr = 0.1,
+      eps = 1e-10;
     const want = p0.map((p, i) => {
       let acc = 0;
-      for (const gs of grads) { const g = gs[i]!; acc += g * g; p -= (lr * g) / (Math.sqrt(acc) + eps); }
+      for (const gs of grads) {
+        const g = gs[i]!;
+        acc += g * g;
+        p -= (lr * g) / (Math.sqrt(acc) + eps);
+      }
       return p;
     });
-    close(twoSteps((s) => new Adagrad(s, { lr }), p0, grads), want);
+    close(
+      twoSteps((s) => new Adagrad(s, { lr }), p0, grads),
+      want,
+    );
   });
 
   it('group learning rates, setLr scaling both, frozen and out-of-scope parameters untouched', () => {
     const s = new ParamStore(1);
-    const a = s.dense('a', 1, 1, zeros), b = s.dense('b', 1, 1, zeros, 'tower'), c = s.dense('c', 1, 1, zeros);
+    const a = s.dense('a', 1, 1, zeros),
+      b = s.dense('b', 1, 1, zeros, 'tower'),
+      c = s.dense('c', 1, 1, zeros);
     const t = s.embedding('t', 4, 1, zeros);
     c.frozen = true;
     const opt = new Sgd(s, { lr: 0.1, groups: { tower: { lr: 0.5 } }, scope: 'dense' });
@@ -89,10 +131,20 @@ function lookupGrad(table: EmbeddingTable, ids: number[], R: Float32Array): void
 }
 
 describe('lazy (sparse) updates of embedding tables', () => {
-  const V = 32, D = 4; // 512-byte tables: the heap places them back to back (64-byte alignment), so updates join
-  const steps = [[3, 7, 3, 29, 0], [7, 8, 8, 8], [0, 29, 15, 3]];
+  const V = 32,
+    D = 4; // 512-byte tables: the heap places them back to back (64-byte alignment), so updates join
+  const steps = [
+    [3, 7, 3, 29, 0],
+    [7, 8, 8, 8],
+    [0, 29, 15, 3],
+  ];
 
-  interface Step { rows: number[]; values: number[]; before: Float32Array; after: Float32Array }
+  interface Step {
+    rows: number[];
+    values: number[];
+    before: Float32Array;
+    after: Float32Array;
+  }
 
   /**
    * Three tables of one store, all looked up in every step (one features() call): consecutive tables are
@@ -110,29 +162,48 @@ describe('lazy (sparse) updates of embedding tables', () => {
       const g = new Graph({ training: true });
       s.zeroGrad();
       const y = g.features({ rows: ids.length, fields: tables.map((table) => ({ table, ids })) });
-      g.backward(y, new Float32Array(y.size).map(() => rng.normal()));
+      g.backward(
+        y,
+        new Float32Array(y.size).map(() => rng.normal()),
+      );
       const grads = tables.map((t) => t.sparseGrad());
       const before = tables.map((t) => Float32Array.from(t.data));
       opt.step();
-      tables.forEach((t, k) => history[k]!.push({ rows: Array.from(grads[k]!.rows), values: Array.from(grads[k]!.values), before: before[k]!, after: Float32Array.from(t.data) }));
+      tables.forEach((t, k) =>
+        history[k]!.push({
+          rows: Array.from(grads[k]!.rows),
+          values: Array.from(grads[k]!.values),
+          before: before[k]!,
+          after: Float32Array.from(t.data),
+        }),
+      );
     }
     return tables.map((table, k) => ({ table, initial: initial[k]!, history: history[k]! }));
   }
 
-  const bytes = (a: Float32Array, row: number) => Array.from(new Uint8Array(a.buffer, a.byteOffset + row * D * 4, D * 4));
+  const bytes = (a: Float32Array, row: number) =>
+    Array.from(new Uint8Array(a.buffer, a.byteOffset + row * D * 4, D * 4));
 
   it('sparse Adam equals the Adam formulas on touched rows (float64) and leaves other rows byte-identical', () => {
-    const lr = 0.05, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    const lr = 0.05,
+      b1 = 0.9,
+      b2 = 0.999,
+      eps = 1e-8;
     for (const { table, initial, history } of run((s) => new Adam(s, { lr }))) {
       // Float64 lazy Adam: a row's moments and value change only in the steps that touch it; global step count.
-      const p = Array.from(initial), m = new Float64Array(V * D), v = new Float64Array(V * D);
+      const p = Array.from(initial),
+        m = new Float64Array(V * D),
+        v = new Float64Array(V * D);
       history.forEach(({ rows, values, before, after }, k) => {
         const t = k + 1;
-        for (let r = 0; r < V; r++) if (!rows.includes(r)) expect(bytes(after, r), `${table.name} step ${t} row ${r}`).toEqual(bytes(before, r));
+        for (let r = 0; r < V; r++)
+          if (!rows.includes(r)) expect(bytes(after, r), `${table.name} step ${t} row ${r}`).toEqual(bytes(before, r));
         rows.forEach((row, j) => {
           for (let d = 0; d < D; d++) {
-            const i = row * D + d, g = values[j * D + d]!;
-            m[i] = b1 * m[i]! + (1 - b1) * g; v[i] = b2 * v[i]! + (1 - b2) * g * g;
+            const i = row * D + d,
+              g = values[j * D + d]!;
+            m[i] = b1 * m[i]! + (1 - b1) * g;
+            v[i] = b2 * v[i]! + (1 - b2) * g * g;
             p[i] = p[i]! - (lr * (m[i]! / (1 - b1 ** t))) / (Math.sqrt(v[i]! / (1 - b2 ** t)) + eps);
           }
         });
@@ -176,12 +247,18 @@ describe('lazy (sparse) updates of embedding tables', () => {
   });
 
   it('sparse SGD with lazy momentum equals the formulas on touched rows', () => {
-    const lr = 0.1, mu = 0.5;
+    const lr = 0.1,
+      mu = 0.5;
     for (const { table, initial, history } of run((s) => new Sgd(s, { lr, momentum: mu }))) {
-      const p = Array.from(initial), buf = new Float64Array(V * D);
+      const p = Array.from(initial),
+        buf = new Float64Array(V * D);
       for (const { rows, values } of history) {
         rows.forEach((row, j) => {
-          for (let d = 0; d < D; d++) { const i = row * D + d; buf[i] = mu * buf[i]! + values[j * D + d]!; p[i] = p[i]! - lr * buf[i]!; }
+          for (let d = 0; d < D; d++) {
+            const i = row * D + d;
+            buf[i] = mu * buf[i]! + values[j * D + d]!;
+            p[i] = p[i]! - lr * buf[i]!;
+          }
         });
       }
       close(table.data, p, 1e-5);

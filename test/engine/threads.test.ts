@@ -10,7 +10,9 @@ const dist = fileURLToPath(new URL('../../dist/engine/kernels.js', import.meta.u
 function runChild(code: string, env: Record<string, string> = {}) {
   const script = `import * as K from ${JSON.stringify(dist)};\n${code}`;
   return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env },
   });
 }
 
@@ -24,14 +26,20 @@ describe('kernel worker pool', () => {
   it('survives shutdown and restarts on the next parallel call with the same results', async () => {
     K.setThreads(2);
     const [M, N, Kd] = [200, 150, 120];
-    const A = K.heap.f32(M * Kd).map((_, i) => Math.sin(i)), B = K.heap.f32(Kd * N).map((_, i) => Math.cos(i));
-    const a = K.heap.f32(M * Kd), b = K.heap.f32(Kd * N);
-    a.set(A); b.set(B);
-    const c1 = K.heap.f32(M * N), c2 = K.heap.f32(M * N);
+    const A = K.heap.f32(M * Kd).map((_, i) => Math.sin(i)),
+      B = K.heap.f32(Kd * N).map((_, i) => Math.cos(i));
+    const a = K.heap.f32(M * Kd),
+      b = K.heap.f32(Kd * N);
+    a.set(A);
+    b.set(B);
+    const c1 = K.heap.f32(M * N),
+      c2 = K.heap.f32(M * N);
     K.gemm(M, N, Kd, a, b, c1);
     await K.shutdownThreads();
     K.gemm(M, N, Kd, a, b, c2);
-    expect(Buffer.from(c1.buffer, c1.byteOffset, c1.byteLength).equals(Buffer.from(c2.buffer, c2.byteOffset, c2.byteLength))).toBe(true);
+    expect(
+      Buffer.from(c1.buffer, c1.byteOffset, c1.byteLength).equals(Buffer.from(c2.buffer, c2.byteOffset, c2.byteLength)),
+    ).toBe(true);
   });
 
   it('an idle pool does not keep the process alive', () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fuse, gridPoints, parseConstraint, parseObjective, type ScoreSplit, type FuseOptions } from '../../src/fusion/index.js';
+import {
+  fuse,
+  gridPoints,
+  parseConstraint,
+  parseObjective,
+  type ScoreSplit,
+  type FuseOptions,
+} from '../../src/fusion/index.js';
 import { auc, gauc } from '../../src/metrics/index.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -28,15 +35,25 @@ function planted(n: number, seed: number): ScoreSplit {
 }
 
 const options = (o: Partial<FuseOptions> = {}): FuseOptions => ({
-  form: 'linear', search: 'grid', step: 0.1, refine: false, objective: parseObjective('auc:order'),
-  constraints: [], threads: 1, seed: 1, samples: 200, ...o,
+  form: 'linear',
+  search: 'grid',
+  step: 0.1,
+  refine: false,
+  objective: parseObjective('auc:order'),
+  constraints: [],
+  threads: 1,
+  seed: 1,
+  samples: 200,
+  ...o,
 });
 
 function fusedAuc(s: ScoreSplit, w: Record<string, number>, task: number, product = false): number {
   const f = new Float64Array(s.rows);
   for (let i = 0; i < s.rows; i++) {
     let v = product ? 1 : 0;
-    TASKS.forEach((t, k) => { v = product ? v * Math.pow(Math.max(s.scores[k][i], 1e-12), w[t]) : v + w[t] * s.scores[k][i]; });
+    TASKS.forEach((t, k) => {
+      v = product ? v * Math.pow(Math.max(s.scores[k][i], 1e-12), w[t]) : v + w[t] * s.scores[k][i];
+    });
     f[i] = v;
   }
   return auc(f, s.labels[task]);
@@ -58,15 +75,24 @@ describe('grid', () => {
     const r = await fuse(TASKS, s, undefined, options());
     expect(r.combinations).toBe(1331);
     // distinct directions, counted independently: normalise each non-zero grid point by its sum
-    const directions = new Set(gridPoints(3, 0.1).map((p) => { const z = p.reduce((a, b) => a + b, 0); return z ? p.map((x) => (x / z).toFixed(9)).join() : 'zero'; }));
+    const directions = new Set(
+      gridPoints(3, 0.1).map((p) => {
+        const z = p.reduce((a, b) => a + b, 0);
+        return z ? p.map((x) => (x / z).toFixed(9)).join() : 'zero';
+      }),
+    );
     expect(r.evaluated).toBe(directions.size);
     expect(r.best.weights).toEqual({ click: 0.3, cart: 0.5, order: 0.2 });
     expect(r.best.objective).toBe(1);
     expect(r.top).toHaveLength(10);
     // reported per-task AUCs are the exact AUCs of the fused score
-    for (const c of r.top.slice(0, 3)) TASKS.forEach((_, t) => expect(c.aucs[TASKS[t]]).toBeCloseTo(fusedAuc(s, c.weights, t), 9));
+    for (const c of r.top.slice(0, 3))
+      TASKS.forEach((_, t) => expect(c.aucs[TASKS[t]]).toBeCloseTo(fusedAuc(s, c.weights, t), 9));
     // a direction and its multiples share one entry: equivalent lists every other grid multiple
-    const dir = (w: number[]) => { const z = w.reduce((a, b) => a + b, 0); return w.map((x) => (x / z).toFixed(9)).join(); };
+    const dir = (w: number[]) => {
+      const z = w.reduce((a, b) => a + b, 0);
+      return w.map((x) => (x / z).toFixed(9)).join();
+    };
     for (const c of r.top) {
       const w = TASKS.map((t) => c.weights[t]);
       const multiples = gridPoints(3, 0.1).filter((p) => p.some((x) => x > 0) && dir(p) === dir(w));
@@ -108,7 +134,12 @@ describe('grid', () => {
     const s = planted(1500, 4);
     const strip = (r: Awaited<ReturnType<typeof fuse>>) => ({ ...r, seconds: 0, threads: 0 });
     const one = await fuse(TASKS, s, undefined, options({ objective: parseObjective('weighted-auc:click=1,order=2') }));
-    const two = await fuse(TASKS, s, undefined, options({ objective: parseObjective('weighted-auc:click=1,order=2'), threads: 2 }));
+    const two = await fuse(
+      TASKS,
+      s,
+      undefined,
+      options({ objective: parseObjective('weighted-auc:click=1,order=2'), threads: 2 }),
+    );
     expect(two.threads).toBe(2);
     expect(strip(two)).toEqual(strip(one));
   });
@@ -119,7 +150,10 @@ describe('objectives and other searches', () => {
     const s = planted(3000, 5);
     const r = await fuse(TASKS, s, undefined, options({ objective: parseObjective('gauc:order'), step: 0.5 }));
     const w = r.best.weights;
-    const f = Float64Array.from({ length: s.rows }, (_, i) => w.click * s.scores[0][i] + w.cart * s.scores[1][i] + w.order * s.scores[2][i]);
+    const f = Float64Array.from(
+      { length: s.rows },
+      (_, i) => w.click * s.scores[0][i] + w.cart * s.scores[1][i] + w.order * s.scores[2][i],
+    );
     expect(r.best.objective).toBeCloseTo(gauc(f, s.labels[2], s.group!), 12);
   });
 
@@ -136,7 +170,8 @@ describe('objectives and other searches', () => {
   });
 
   it('reports the chosen weights on the test split', async () => {
-    const valid = planted(2000, 7), test = planted(2000, 8);
+    const valid = planted(2000, 7),
+      test = planted(2000, 8);
     const r = await fuse(TASKS, valid, test, options({ step: 0.5 }));
     expect(r.best.test).toBeCloseTo(fusedAuc(test, r.best.weights, 2), 12);
     expect(r.base.test?.click).toBe(auc(test.scores[0], test.labels[0]));
@@ -144,10 +179,17 @@ describe('objectives and other searches', () => {
 
   it('rejects unknown tasks and malformed specs with clear errors', async () => {
     const s = planted(500, 9);
-    await expect(fuse(TASKS, s, undefined, options({ objective: parseObjective('auc:like') }))).rejects.toThrow(/unknown task 'like'/);
+    await expect(fuse(TASKS, s, undefined, options({ objective: parseObjective('auc:like') }))).rejects.toThrow(
+      /unknown task 'like'/,
+    );
     expect(() => parseObjective('best')).toThrow(/objective 'best'/);
     expect(() => parseConstraint('auc(click) > 3')).toThrow(/constraint/);
-    expect(parseConstraint('auc(click) >= base(click) - 0.005')).toMatchObject({ task: 'click', op: '>=', base: 'click', offset: -0.005 });
+    expect(parseConstraint('auc(click) >= base(click) - 0.005')).toMatchObject({
+      task: 'click',
+      op: '>=',
+      base: 'click',
+      offset: -0.005,
+    });
     expect(parseConstraint('auc(cart)<=0.9')).toMatchObject({ task: 'cart', op: '<=', offset: 0.9 });
     await expect(fuse(TASKS, s, undefined, options({ step: 0.3 }))).rejects.toThrow(/must divide 1/);
   });

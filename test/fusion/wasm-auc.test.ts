@@ -8,7 +8,8 @@ import { Rng } from '../../src/util/rng.js';
 
 /** Mann–Whitney by brute force over all positive–negative pairs (ties ½): the independent reference. */
 function bruteAuc(s: Float64Array, y: Uint8Array): number {
-  let wins = 0, pairs = 0;
+  let wins = 0,
+    pairs = 0;
   for (let i = 0; i < s.length; i++) {
     if (!y[i]) continue;
     for (let j = 0; j < s.length; j++) {
@@ -27,9 +28,16 @@ const module = await kernelModule();
 
 function setup(cols: Float64Array[], y: Uint8Array, scorers = 1) {
   if (!module) throw new Error('kernel build missing: run `node scripts/build.mjs`');
-  const P = positiveRows(y).length, n = y.length;
+  const P = positiveRows(y).length,
+    n = y.length;
   const { kernel, columns } = placeColumns(module, cols, scratchBytes(n, P), scorers);
-  return { kernel, columns, wasm: new WasmAuc(kernel, n, P), js: new FastAuc(n, P), task: { labels: y, positives: positiveRows(y) } };
+  return {
+    kernel,
+    columns,
+    wasm: new WasmAuc(kernel, n, P),
+    js: new FastAuc(n, P),
+    task: { labels: y, positives: positiveRows(y) },
+  };
 }
 
 const shapes: [string, (u: number) => number][] = [
@@ -49,8 +57,12 @@ describe.skipIf(forcedJs)('WasmAuc (the wasm row pass)', () => {
     for (const [name, shape] of shapes) {
       for (const rate of [0.002, 0.05, 0.5, 0.97]) {
         const n = 2999; // not a multiple of 4 (the scalar tail) and spanning several 1024-row blocks
-        const s = new Float64Array(n), y = new Uint8Array(n);
-        for (let i = 0; i < n; i++) { y[i] = rng.float() < rate ? 1 : 0; s[i] = shape(Math.min(0.999999, rng.float() * 0.8 + 0.2 * y[i])); }
+        const s = new Float64Array(n),
+          y = new Uint8Array(n);
+        for (let i = 0; i < n; i++) {
+          y[i] = rng.float() < rate ? 1 : 0;
+          s[i] = shape(Math.min(0.999999, rng.float() * 0.8 + 0.2 * y[i]));
+        }
         if (!y.includes(1) || !y.includes(0)) continue;
         const { columns, wasm, js, task } = setup([s], y);
         const got = wasm.auc(columns[0], task);
@@ -70,7 +82,13 @@ describe.skipIf(forcedJs)('WasmAuc (the wasm row pass)', () => {
       const y = Uint8Array.from({ length: n }, (_, i) => (rng.float() < rate * (0.5 + cols[0][i]) ? 1 : 0));
       const { columns, wasm, js, task } = setup(cols, y);
       const f = new Float64Array(n);
-      for (const [a, b, c] of [[1, 0, 0], [0, 0, 3], [1, 2, 3], [7, 1, 10], [0.1, 0.7, 0.3]]) {
+      for (const [a, b, c] of [
+        [1, 0, 0],
+        [0, 0, 3],
+        [1, 2, 3],
+        [7, 1, 10],
+        [0.1, 0.7, 0.3],
+      ]) {
         fuseInto([a, b, c], cols, f);
         const want = auc(f, y);
         expect(wasm.aucOf(a, columns[0], b, columns[1], c, columns[2], task), `w=${[a, b, c]} rate ${rate}`).toBe(want);
@@ -81,15 +99,29 @@ describe.skipIf(forcedJs)('WasmAuc (the wasm row pass)', () => {
 
   it('gives scorers sharing one kernel memory separate scratch, and the same results as the JavaScript scorer', () => {
     const rng = new Rng(13);
-    const n = 3001, T = 4;
-    const cols = Array.from({ length: T }, () => Float64Array.from({ length: n }, () => Math.floor(rng.float() * 40) / 40));
+    const n = 3001,
+      T = 4;
+    const cols = Array.from({ length: T }, () =>
+      Float64Array.from({ length: n }, () => Math.floor(rng.float() * 40) / 40),
+    );
     const labels = cols.map((c) => Uint8Array.from(c, (v) => (rng.float() < 0.05 + 0.4 * v ? 1 : 0)));
     const maxP = Math.max(...labels.map((y) => positiveRows(y).length));
     const { kernel, columns } = placeColumns(module!, cols, scratchBytes(n, maxP), 2);
-    const inWasm = [new ComboScorer({ rows: n, columns, labels, kernel }), new ComboScorer({ rows: n, columns, labels, kernel })];
+    const inWasm = [
+      new ComboScorer({ rows: n, columns, labels, kernel }),
+      new ComboScorer({ rows: n, columns, labels, kernel }),
+    ];
     const inJs = new ComboScorer({ rows: n, columns: cols, labels });
-    const a = new Float64Array(T + 1), b = new Float64Array(T + 1), c = new Float64Array(T + 1);
-    for (const w of [[0, 0, 0, 0], [0, 2, 0, 0], [1, 0, 3, 0], [1, 2, 3, 0], [1, 2, 3, 4]]) {
+    const a = new Float64Array(T + 1),
+      b = new Float64Array(T + 1),
+      c = new Float64Array(T + 1);
+    for (const w of [
+      [0, 0, 0, 0],
+      [0, 2, 0, 0],
+      [1, 0, 3, 0],
+      [1, 2, 3, 0],
+      [1, 2, 3, 4],
+    ]) {
       const request = { taskMask: 0b1111, withGauc: false };
       inWasm[0].score(w, request, a);
       inWasm[1].score(w, request, b);

@@ -5,10 +5,13 @@ import { MtrankError } from '../../src/util/errors.js';
 
 /** Σ over (positive, negative) pairs of w⁺w⁻·([s⁺ > s⁻] + ½[s⁺ = s⁻]) / (W⁺W⁻): the definition, O(n²). */
 function bruteAuc(s: ArrayLike<number>, y: Uint8Array, w?: ArrayLike<number>): number {
-  let num = 0, wp = 0, wn = 0;
+  let num = 0,
+    wp = 0,
+    wn = 0;
   for (let i = 0; i < s.length; i++) {
     const wi = w ? w[i] : 1;
-    if (y[i]) wp += wi; else wn += wi;
+    if (y[i]) wp += wi;
+    else wn += wi;
     if (!y[i]) continue;
     for (let j = 0; j < s.length; j++) {
       if (y[j]) continue;
@@ -20,7 +23,10 @@ function bruteAuc(s: ArrayLike<number>, y: Uint8Array, w?: ArrayLike<number>): n
 }
 
 function tiedData(rng: Rng, n: number, levels: number, rate: number) {
-  const s = new Float64Array(n), y = new Uint8Array(n), g = new Int32Array(n), w = new Float64Array(n);
+  const s = new Float64Array(n),
+    y = new Uint8Array(n),
+    g = new Int32Array(n),
+    w = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     y[i] = rng.float() < rate ? 1 : 0;
     // few distinct levels -> many ties; label shifts the level so AUC is away from 0.5
@@ -72,17 +78,32 @@ describe('gauc', () => {
     for (let trial = 0; trial < 10; trial++) {
       const { s, y, g } = tiedData(rng, 600, 4 + trial, 0.15);
       const byGroup = new Map<number, number[]>();
-      g.forEach((gi, i) => { if (!byGroup.has(gi)) byGroup.set(gi, []); byGroup.get(gi)!.push(i); });
-      let num = 0, den = 0;
+      g.forEach((gi, i) => {
+        if (!byGroup.has(gi)) byGroup.set(gi, []);
+        byGroup.get(gi)!.push(i);
+      });
+      let num = 0,
+        den = 0;
       for (const rows of byGroup.values()) {
         const ys = Uint8Array.from(rows.map((i) => y[i]));
         if (!hasBothClasses(ys)) continue;
-        num += rows.length * bruteAuc(rows.map((i) => s[i]), ys);
+        num +=
+          rows.length *
+          bruteAuc(
+            rows.map((i) => s[i]),
+            ys,
+          );
         den += rows.length;
       }
       expect(gauc(s, y, g)).toBeCloseTo(num / den, 12);
       // sparse ids (hashed user ids) take the sorted-ids path and must agree
-      expect(gauc(s, y, g.map((v) => v * 5_000_000))).toBeCloseTo(num / den, 12);
+      expect(
+        gauc(
+          s,
+          y,
+          g.map((v) => v * 5_000_000),
+        ),
+      ).toBeCloseTo(num / den, 12);
     }
   });
 

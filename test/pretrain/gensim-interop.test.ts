@@ -8,13 +8,21 @@ import { join } from 'node:path';
 import { readVectors, writeVectors } from '../../src/pretrain/word2vec-io.js';
 import { Rng } from '../../src/util/rng.js';
 
-const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import gensim'], { stdio: 'ignore' }).status === 0);
+const python = ['/usr/bin/python3', 'python3'].find(
+  (p) => spawnSync(p, ['-c', 'import gensim'], { stdio: 'ignore' }).status === 0,
+);
 
 describe.skipIf(!python)('gensim interop', () => {
   it('gensim loads our text and binary files and writes files we read back identically', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mtrank-gensim-'));
-    const rng = new Rng(5), dim = 5, n = 20;
-    const v = { tokens: Array.from({ length: n }, (_, i) => `id${i}`), dim, data: Float32Array.from({ length: n * dim }, () => rng.normal()) };
+    const rng = new Rng(5),
+      dim = 5,
+      n = 20;
+    const v = {
+      tokens: Array.from({ length: n }, (_, i) => `id${i}`),
+      dim,
+      data: Float32Array.from({ length: n * dim }, () => rng.normal()),
+    };
     writeVectors(join(dir, 'ours.vec'), v);
     writeVectors(join(dir, 'ours.bin'), v);
     const script = `

@@ -4,7 +4,12 @@ import { MtrankError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/rng.js';
 
 // Vocabulary: 0 = OOV, a=1, b=2, c=3, d=4. File: b, d, x, y (x, y unknown to the vocabulary).
-const vocab = new Map([['a', 1], ['b', 2], ['c', 3], ['d', 4]]);
+const vocab = new Map([
+  ['a', 1],
+  ['b', 2],
+  ['c', 3],
+  ['d', 4],
+]);
 const file = { tokens: ['b', 'x', 'd', 'y'], dim: 2, data: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]) };
 
 describe('initFromPretrained', () => {
@@ -14,7 +19,14 @@ describe('initFromPretrained', () => {
     expect(Array.from(r.data.subarray(4, 6))).toEqual([1, 2]); // b
     expect(Array.from(r.data.subarray(8, 10))).toEqual([5, 6]); // d
     expect(Array.from(r.fromFile)).toEqual([0, 0, 1, 0, 1]);
-    expect(r.coverage).toEqual({ vocabulary: 4, covered: 2, fraction: 0.5, fileTokens: 4, outsideVocabulary: 2, extended: 0 });
+    expect(r.coverage).toEqual({
+      vocabulary: 4,
+      covered: 2,
+      fraction: 0.5,
+      fileTokens: 4,
+      outsideVocabulary: 2,
+      extended: 0,
+    });
     expect(r.vocab.size).toBe(4);
     // OOV row = mean of the file's vectors.
     expect(Array.from(r.data.subarray(0, 2))).toEqual([4, 5]);
@@ -34,7 +46,8 @@ describe('initFromPretrained', () => {
     expect(vocab.has('x')).toBe(false); // input map untouched
   });
   it('dimension mismatch is an MtrankError naming the file', () => {
-    expect(() => initFromPretrained(vocab, 5, file, { dim: 3, rng: new Rng(1), file: 'v.vec' }))
-      .toThrow(new MtrankError("v.vec, line 1: vectors have dimension 2 but the feature's embeddingDim is 3"));
+    expect(() => initFromPretrained(vocab, 5, file, { dim: 3, rng: new Rng(1), file: 'v.vec' })).toThrow(
+      new MtrankError("v.vec, line 1: vectors have dimension 2 but the feature's embeddingDim is 3"),
+    );
   });
 });

@@ -14,11 +14,19 @@ function purityOf(vectors: { tokens: string[]; dim: number; data: Float32Array }
 
 describe('behaviour sequences', () => {
   it('groups by user, orders by time, orders the vocabulary by frequency and drops rare items', () => {
-    const s = buildSequences({ users: ['a', 'b', 'a', 'a', 'b'], items: ['x', 'y', 'z', 'y', 'q'], time: [3, 1, 1, 2, 0] }, 2);
+    const s = buildSequences(
+      { users: ['a', 'b', 'a', 'a', 'b'], items: ['x', 'y', 'z', 'y', 'q'], time: [3, 1, 1, 2, 0] },
+      2,
+    );
     expect(s.vocab).toEqual(['y']); // y twice; x, z, q once
-    const full = buildSequences({ users: ['a', 'b', 'a', 'a', 'b'], items: ['x', 'y', 'z', 'y', 'q'], time: [3, 1, 1, 2, 0] });
+    const full = buildSequences({
+      users: ['a', 'b', 'a', 'a', 'b'],
+      items: ['x', 'y', 'z', 'y', 'q'],
+      time: [3, 1, 1, 2, 0],
+    });
     expect(full.vocab).toEqual(['y', 'x', 'z', 'q']);
-    const seq = (k: number) => Array.from(full.tokens.subarray(full.offsets[k], full.offsets[k + 1]), (i) => full.vocab[i]);
+    const seq = (k: number) =>
+      Array.from(full.tokens.subarray(full.offsets[k], full.offsets[k + 1]), (i) => full.vocab[i]);
     expect(seq(0)).toEqual(['z', 'y', 'x']);
     expect(seq(1)).toEqual(['q', 'y']);
   });
@@ -34,7 +42,7 @@ describe('sampling tables', () => {
       expect(share).toBeCloseTo(counts[w]! ** 0.75 / z, 3);
     }
   });
-  it('sub-sampling keeps rare items and thins frequent ones by word2vec\'s formula', () => {
+  it("sub-sampling keeps rare items and thins frequent ones by word2vec's formula", () => {
     const keep = keepProbabilities([1000, 1], 1e-2);
     const t = 1e-2 * 1001;
     expect(keep[0]).toBeCloseTo((Math.sqrt(1000 / t) + 1) * (t / 1000), 6);
@@ -68,9 +76,11 @@ describe('item2vec', () => {
     expect(Buffer.from(c.vectors.data.buffer).equals(Buffer.from(a.vectors.data.buffer))).toBe(false);
   });
   it.skipIf(!existsSync(new URL('../../dist/pretrain/item2vec-worker.js', import.meta.url)))(
-    'two worker threads on shared vectors also recover the clusters', async () => {
+    'two worker threads on shared vectors also recover the clusters',
+    async () => {
       const r = await trainItem2vec(seqs, { dim: 16, window: 4, epochs: 5, negative: 5, seed: 7, threads: 2 });
       expect(r.threads).toBe(2);
       expect(purityOf(r.vectors)).toBeGreaterThanOrEqual(0.9);
-    });
+    },
+  );
 });

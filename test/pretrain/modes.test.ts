@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { Graph, ParamStore, Adam, Sgd, normal } from '../../src/engine/index.js';
 import { initFromPretrained } from '../../src/pretrain/init.js';
-import { fromPretrained, isFrozen, pretrainedGroup, pretrainedLrGroups, PretrainedModes } from '../../src/pretrain/modes.js';
+import {
+  fromPretrained,
+  isFrozen,
+  pretrainedGroup,
+  pretrainedLrGroups,
+  PretrainedModes,
+} from '../../src/pretrain/modes.js';
 import { Rng } from '../../src/util/rng.js';
 
-const vocab = new Map([['a', 1], ['b', 2], ['c', 3]]);
+const vocab = new Map([
+  ['a', 1],
+  ['b', 2],
+  ['c', 3],
+]);
 const vectors = { tokens: ['a', 'b', 'z'], dim: 4, data: Float32Array.from({ length: 12 }, (_, i) => (i - 6) / 10) };
 
 /** A tiny model: look up item rows, one dense layer, BCE; returns the pretrained table after `steps` Adam steps. */
@@ -14,7 +24,10 @@ function train(mode: 'freeze' | 'finetune' | 'freeze-then-finetune', steps: numb
   const table = store.embedding('item', init.vocabSize, 4, fromPretrained(init), pretrainedGroup('item'));
   const W = store.dense('w', 4, 1, normal(0.5));
   const before = Float32Array.from(table.data);
-  const opt = new Adam(store, { lr: 0.05, groups: pretrainedLrGroups({ item: { pretrained: { path: 'x', format: 'auto', mode, lrScale: 0.5 } } }, 0.05) });
+  const opt = new Adam(store, {
+    lr: 0.05,
+    groups: pretrainedLrGroups({ item: { pretrained: { path: 'x', format: 'auto', mode, lrScale: 0.5 } } }, 0.05),
+  });
   const modes = new PretrainedModes([{ table, mode, unfreezeAfter }], 100);
   const snapshots: Float32Array[] = [];
   for (let s = 0; s < steps; s++) {

@@ -12,7 +12,10 @@ function randomVectors(n: number, dim: number, seed: number): WordVectors {
   const rng = new Rng(seed);
   const data = new Float32Array(n * dim);
   for (let i = 0; i < data.length; i++) data[i] = rng.normal() * 10 ** (rng.int(7) - 4);
-  data[0] = 0; data[1] = -0; data[2] = 1e-38; data[3] = 3.4e38;
+  data[0] = 0;
+  data[1] = -0;
+  data[2] = 1e-38;
+  data[3] = 3.4e38;
   return { tokens: Array.from({ length: n }, (_, i) => (i === 1 ? 'ünïcode-é' : `item_${i * 7919}`)), dim, data };
 }
 
@@ -20,12 +23,20 @@ function expectIdentical(a: WordVectors, b: WordVectors) {
   expect(b.tokens).toEqual(a.tokens);
   expect(b.dim).toBe(a.dim);
   // Byte equality: the same float32 bit patterns, -0 included.
-  expect(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength).equals(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength))).toBe(true);
+  expect(
+    Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength).equals(
+      Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength),
+    ),
+  ).toBe(true);
 }
 
 function expectError(fn: () => unknown, pattern: RegExp) {
   let caught: unknown;
-  try { fn(); } catch (e) { caught = e; }
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
   expect(caught).toBeInstanceOf(MtrankError);
   expect((caught as Error).message).toMatch(pattern);
 }
@@ -46,9 +57,12 @@ describe('word2vec round trips', () => {
     const expected = Buffer.concat([Buffer.from('2 2\na '), f32(1, -2), Buffer.from('bc '), f32(0.5, 4)]);
     expect(bytes.equals(expected)).toBe(true);
   });
-  it('reads the C tool\'s binary variant with a newline after each vector', () => {
+  it("reads the C tool's binary variant with a newline after each vector", () => {
     const path = join(dir, 'c-tool.bin');
-    writeFileSync(path, Buffer.concat([Buffer.from('2 2\na '), f32(1, -2), Buffer.from('\nbc '), f32(0.5, 4), Buffer.from('\n')]));
+    writeFileSync(
+      path,
+      Buffer.concat([Buffer.from('2 2\na '), f32(1, -2), Buffer.from('\nbc '), f32(0.5, 4), Buffer.from('\n')]),
+    );
     expect(readVectors(path)).toEqual({ tokens: ['a', 'bc'], dim: 2, data: Float32Array.from([1, -2, 0.5, 4]) });
   });
   it('reads fastText text (trailing spaces, CRLF) and headerless GloVe text', () => {
@@ -73,7 +87,11 @@ describe('word2vec round trips', () => {
 });
 
 describe('bad vector files name the file and the line', () => {
-  const write = (name: string, body: string | Buffer) => { const p = join(dir, name); writeFileSync(p, body); return p; };
+  const write = (name: string, body: string | Buffer) => {
+    const p = join(dir, name);
+    writeFileSync(p, body);
+    return p;
+  };
   it('wrong number of values on a line', () => {
     const p = write('short.vec', '3 3\na 1 2 3\nb 1 2\nc 1 2 3\n');
     expectError(() => readVectors(p), /short\.vec, line 3: expected 3 values after 'b', found 2/);
@@ -92,7 +110,10 @@ describe('bad vector files name the file and the line', () => {
   });
   it('dimension mismatch with the feature', () => {
     const p = write('dim.vec', '1 4\na 1 2 3 4\n');
-    expectError(() => readVectors(p, { expectDim: 8 }), /dim\.vec, line 1: vectors have dimension 4 but the feature's embeddingDim is 8/);
+    expectError(
+      () => readVectors(p, { expectDim: 8 }),
+      /dim\.vec, line 1: vectors have dimension 4 but the feature's embeddingDim is 8/,
+    );
   });
   it('truncated binary entry names the entry', () => {
     const p = write('trunc.bin', Buffer.concat([Buffer.from('2 2\na '), f32(1, 2), Buffer.from('b '), f32(1)]));

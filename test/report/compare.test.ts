@@ -12,11 +12,20 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('config differences', () => {
   it('flattens nested maps to dotted paths, keeping arrays as leaves', () => {
-    expect([...flattenConfig({ a: { b: 1, c: [64, 32] }, d: 'x', e: {} })]).toEqual([['a.b', '1'], ['a.c', '[64,32]'], ['d', 'x'], ['e', '{}']]);
+    expect([...flattenConfig({ a: { b: 1, c: [64, 32] }, d: 'x', e: {} })]).toEqual([
+      ['a.b', '1'],
+      ['a.c', '[64,32]'],
+      ['d', 'x'],
+      ['e', '{}'],
+    ]);
   });
 
   it('labels configs by the paths that differ, and only those', () => {
-    const base = { seed: 42, tasks: { click: { labelWeight: 1 }, order: { labelWeight: 1 } }, model: { type: 'shared-bottom' } };
+    const base = {
+      seed: 42,
+      tasks: { click: { labelWeight: 1 }, order: { labelWeight: 1 } },
+      model: { type: 'shared-bottom' },
+    };
     const configs = [
       base,
       { ...base, tasks: { ...base.tasks, order: { labelWeight: 100 } } },
@@ -31,7 +40,10 @@ describe('config differences', () => {
   });
 
   it('ignores settings that do not change what a run learns, and paths the caller says vary within a group', () => {
-    const configs = [{ a: 1, b: 1, data: { cacheDir: 'x' }, training: { threads: 1 } }, { a: 2, b: 2, data: { cacheDir: 'y' }, training: { threads: 2 } }];
+    const configs = [
+      { a: 1, b: 1, data: { cacheDir: 'x' }, training: { threads: 1 } },
+      { a: 2, b: 2, data: { cacheDir: 'y' }, training: { threads: 2 } },
+    ];
     expect(diffLabels(configs, ['r1', 'r2'])).toEqual(['a=1, b=1', 'a=2, b=2']);
     expect(diffLabels(configs, ['r1', 'r2'], new Set(['b']))).toEqual(['a=1', 'a=2']);
   });
@@ -51,15 +63,24 @@ describe('comparison report', () => {
 
   it('labels runs by their config differences and overlays one validation curve per run and task', async () => {
     const groups = loadGroups(dirs.map((d) => ({ dirs: [d] })));
-    expect(groups.map((g) => g.label)).toEqual(['tasks.order.labelWeight=1', 'tasks.order.labelWeight=10', 'tasks.order.labelWeight=100']);
+    expect(groups.map((g) => g.label)).toEqual([
+      'tasks.order.labelWeight=1',
+      'tasks.order.labelWeight=10',
+      'tasks.order.labelWeight=100',
+    ]);
     const report = await buildCompareReport(groups);
     const curves = report.charts.find((c) => c.name === 'valid-auc')!;
     const values = (curves.spec as any).data.values as any[];
     for (const [i, d] of dirs.entries()) {
-      const evals = readFileSync(join(d, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.type === 'eval' && r.split === 'valid');
+      const evals = readFileSync(join(d, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((r) => r.type === 'eval' && r.split === 'valid');
       for (const task of ['click', 'cart', 'order']) {
-        expect(values.filter((v) => v.run === groups[i].label && v.task === task).map((v) => [v.step, v.auc]))
-          .toEqual(evals.map((e) => [e.step, e.tasks[task].auc]));
+        expect(values.filter((v) => v.run === groups[i].label && v.task === task).map((v) => [v.step, v.auc])).toEqual(
+          evals.map((e) => [e.step, e.tasks[task].auc]),
+        );
       }
       expect(curves.svg).toContain(groups[i].label); // legend entry
     }
@@ -77,11 +98,12 @@ describe('comparison report', () => {
   });
 
   it('groups seeds of one setting: labels ignore the seed, values are mean ± std', async () => {
-    const seedDirs = (w: number) => [1, 2, 3].map((s) => {
-      const d = join(root, `s-w${w}`, `seed-${s}`);
-      writeFixtureRun(d, { config: { seed: s, tasks: { order: { labelWeight: w } } }, aucShift: 0.002 * s * s });
-      return d;
-    });
+    const seedDirs = (w: number) =>
+      [1, 2, 3].map((s) => {
+        const d = join(root, `s-w${w}`, `seed-${s}`);
+        writeFixtureRun(d, { config: { seed: s, tasks: { order: { labelWeight: w } } }, aucShift: 0.002 * s * s });
+        return d;
+      });
     const out = join(root, 'seeds', 'compare.html');
     await writeCompareReport([{ dirs: seedDirs(1) }, { dirs: seedDirs(10) }], { out, png: false });
     const summary = JSON.parse(readFileSync(join(root, 'seeds', 'compare.json'), 'utf8'));

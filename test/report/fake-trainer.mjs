@@ -6,7 +6,10 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 
 const argv = process.argv.slice(2);
-if (argv[0] !== 'train') { console.error('fake trainer: expected "train"'); process.exit(2); }
+if (argv[0] !== 'train') {
+  console.error('fake trainer: expected "train"');
+  process.exit(2);
+}
 const config = JSON.parse(readFileSync(argv[1], 'utf8'));
 let out, seed;
 for (let i = 2; i < argv.length; i++) {
@@ -18,7 +21,11 @@ for (let i = 2; i < argv.length; i++) {
     let o = config;
     for (const k of keys.slice(0, -1)) o = o[k] ??= {};
     let v;
-    try { v = JSON.parse(value); } catch { v = value; }
+    try {
+      v = JSON.parse(value);
+    } catch {
+      v = value;
+    }
     o[keys.at(-1)] = v;
   }
 }
@@ -36,13 +43,23 @@ if (process.env.FAKE_TRAINER_FAIL && out.includes(process.env.FAKE_TRAINER_FAIL)
 const tasks = Object.keys(config.tasks);
 // Order AUC rises with log10 of its label weight and costs click AUC a little; the seed adds a known offset.
 const lw = Number(config.tasks.order?.labelWeight) || 1;
-const auc = (t) => ({ click: 0.7 - 0.002 * Math.log10(lw), order: 0.7 + 0.02 * Math.log10(lw) }[t] ?? 0.7) + 0.001 * ((config.seed ?? 0) % 10);
+const auc = (t) =>
+  (({ click: 0.7 - 0.002 * Math.log10(lw), order: 0.7 + 0.02 * Math.log10(lw) })[t] ?? 0.7) +
+  0.001 * ((config.seed ?? 0) % 10);
 const lines = [{ type: 'config', ...config }];
 for (const step of [100, 200, 300]) {
-  lines.push({ type: 'eval', step, split: 'valid', tasks: Object.fromEntries(tasks.map((t) => [t, { auc: auc(t) - 0.01 * (3 - step / 100), logloss: 0.5 }])) });
+  lines.push({
+    type: 'eval',
+    step,
+    split: 'valid',
+    tasks: Object.fromEntries(tasks.map((t) => [t, { auc: auc(t) - 0.01 * (3 - step / 100), logloss: 0.5 }])),
+  });
 }
 const test = Object.fromEntries(tasks.map((t) => [t, { auc: auc(t), logloss: 0.5, gauc: auc(t) - 0.05 }]));
 lines.push({ type: 'test', tasks: test });
 writeFileSync(join(out, 'metrics.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-writeFileSync(join(out, 'metrics.json'), JSON.stringify({ test, bestStep: Object.fromEntries(tasks.map((t) => [t, 300])) }));
+writeFileSync(
+  join(out, 'metrics.json'),
+  JSON.stringify({ test, bestStep: Object.fromEntries(tasks.map((t) => [t, 300])) }),
+);
 if (calls) appendFileSync(calls, `end ${out} ${Date.now()}\n`);

@@ -28,8 +28,10 @@ export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const cur = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur)
-      ? deepMerge(cur as Record<string, unknown>, v as Record<string, unknown>) : v;
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur)
+        ? deepMerge(cur as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
   }
   return out;
 }
@@ -38,7 +40,17 @@ export function fixtureConfig(tasks: string[], extra: Record<string, unknown> = 
   const base = {
     seed: 42,
     data: { train: 'data/train.csv', valid: 'data/valid.csv', test: 'data/test.csv' },
-    tasks: Object.fromEntries(tasks.map((t, i) => [t, { label: `is_${t}`, labelWeight: i === 0 ? 'auto' : 10, lossWeight: 1, ...(i ? { dependsOn: tasks[i - 1] } : {}) }])),
+    tasks: Object.fromEntries(
+      tasks.map((t, i) => [
+        t,
+        {
+          label: `is_${t}`,
+          labelWeight: i === 0 ? 'auto' : 10,
+          lossWeight: 1,
+          ...(i ? { dependsOn: tasks[i - 1] } : {}),
+        },
+      ]),
+    ),
     model: { type: 'shared-bottom', bottom: [64, 32], tower: [16] },
     training: { epochs: 1, batchSize: 256, evalEvery: 100, lossWeighting: { method: 'static' } },
   };
@@ -57,20 +69,35 @@ export function fixtureAuc(task: string, step: number, split: string, shift: num
 
 export function writeFixtureRun(dir: string, o: FixtureOptions = {}): void {
   const tasks = o.tasks ?? ['click', 'cart', 'order'];
-  const steps = o.steps ?? 1000, every = o.evalEvery ?? 100, shift = o.aucShift ?? 0, peak = o.orderPeak ?? 400;
+  const steps = o.steps ?? 1000,
+    every = o.evalEvery ?? 100,
+    shift = o.aucShift ?? 0,
+    peak = o.orderPeak ?? 400;
   const config = fixtureConfig(tasks, o.config);
   mkdirSync(dir, { recursive: true });
-  const lines: object[] = [{ type: 'config', ...config }, { type: 'labelWeights', weights: Object.fromEntries(tasks.map((t, i) => [t, i === 0 ? 4.5 : 10])) }];
+  const lines: object[] = [
+    { type: 'config', ...config },
+    { type: 'labelWeights', weights: Object.fromEntries(tasks.map((t, i) => [t, i === 0 ? 4.5 : 10])) },
+  ];
   const best: Record<string, { step: number; auc: number }> = {};
   for (let step = 10; step <= steps; step += 10) {
-    lines.push({ type: 'train', step, epoch: 0, loss: 1 / Math.sqrt(step), taskLoss: Object.fromEntries(tasks.map((t, i) => [t, (0.7 - 0.1 * i) / Math.sqrt(step / 10)])), lr: 0.001 });
+    lines.push({
+      type: 'train',
+      step,
+      epoch: 0,
+      loss: 1 / Math.sqrt(step),
+      taskLoss: Object.fromEntries(tasks.map((t, i) => [t, (0.7 - 0.1 * i) / Math.sqrt(step / 10)])),
+      lr: 0.001,
+    });
     if (step % every) continue;
     const lossWeights = Object.fromEntries(tasks.map((t, i) => [t, o.adaptive ? 1 + 0.3 * i * (step / steps) : 1]));
     for (const split of ['train', 'valid']) {
-      const metrics = Object.fromEntries(tasks.map((t) => {
-        const auc = fixtureAuc(t, step, split, shift, peak);
-        return [t, { auc, logloss: 1.2 - auc, gauc: auc - 0.05, meanPred: 0.1, labelRate: 0.08 }];
-      }));
+      const metrics = Object.fromEntries(
+        tasks.map((t) => {
+          const auc = fixtureAuc(t, step, split, shift, peak);
+          return [t, { auc, logloss: 1.2 - auc, gauc: auc - 0.05, meanPred: 0.1, labelRate: 0.08 }];
+        }),
+      );
       lines.push({ type: 'eval', step, split, tasks: metrics, lossWeights });
       if (split !== 'valid') continue;
       for (const t of tasks) {
@@ -82,15 +109,29 @@ export function writeFixtureRun(dir: string, o: FixtureOptions = {}): void {
       }
     }
   }
-  const test = Object.fromEntries(tasks.map((t) => [t, { auc: best[t].auc - 0.002, logloss: 1.2 - best[t].auc, gauc: best[t].auc - 0.05, meanPred: 0.1, labelRate: 0.08 }]));
+  const test = Object.fromEntries(
+    tasks.map((t) => [
+      t,
+      {
+        auc: best[t].auc - 0.002,
+        logloss: 1.2 - best[t].auc,
+        gauc: best[t].auc - 0.05,
+        meanPred: 0.1,
+        labelRate: 0.08,
+      },
+    ]),
+  );
   lines.push({ type: 'test', tasks: test });
   writeFileSync(join(dir, 'metrics.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));
   if (!o.unfinished) {
     const metrics = {
-      test: Object.fromEntries(Object.entries(test).map(([t, m]) => [t, { auc: m.auc, logloss: m.logloss, gauc: m.gauc }])),
+      test: Object.fromEntries(
+        Object.entries(test).map(([t, m]) => [t, { auc: m.auc, logloss: m.logloss, gauc: m.gauc }]),
+      ),
       bestStep: Object.fromEntries(tasks.map((t) => [t, best[t].step])),
-      trainExamplesPerSec: 123456, peakRssMb: 321,
+      trainExamplesPerSec: 123456,
+      peakRssMb: 321,
     };
     writeFileSync(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2));
   }
@@ -103,12 +144,30 @@ export function fixtureFusion(tasks: string[]) {
   const w = Array.from({ length: 11 }, (_, i) => i / 10);
   const objective = (x: number, y: number) => 0.8 - (x - 0.3) ** 2 - (y - 0.6) ** 2;
   const values = w.map((y) => w.map((x) => objective(x, y)));
-  const top = [{ weights: { [tasks[0]]: 0.3, [tasks[1]]: 0.6, [tasks[2]]: 1 }, objective: 0.8, aucs: Object.fromEntries(tasks.map((t) => [t, 0.7])) }];
+  const top = [
+    {
+      weights: { [tasks[0]]: 0.3, [tasks[1]]: 0.6, [tasks[2]]: 1 },
+      objective: 0.8,
+      aucs: Object.fromEntries(tasks.map((t) => [t, 0.7])),
+    },
+  ];
   // The shape `mtrank fuse --run` writes (src/fusion/run.ts fusionFile), trimmed to what reports read.
   return {
-    form: 'linear', weights: top[0].weights, search: 'grid', objective: { type: 'auc', task: tasks[2], label: `AUC(${tasks[2]})` },
-    best: { ...top[0], feasible: true, equivalent: [], test: 0.79, testAucs: Object.fromEntries(tasks.map((t) => [t, 0.69])) },
-    base: { valid: Object.fromEntries(tasks.map((t) => [t, 0.68])), test: Object.fromEntries(tasks.map((t) => [t, 0.67])) },
+    form: 'linear',
+    weights: top[0].weights,
+    search: 'grid',
+    objective: { type: 'auc', task: tasks[2], label: `AUC(${tasks[2]})` },
+    best: {
+      ...top[0],
+      feasible: true,
+      equivalent: [],
+      test: 0.79,
+      testAucs: Object.fromEntries(tasks.map((t) => [t, 0.69])),
+    },
+    base: {
+      valid: Object.fromEntries(tasks.map((t) => [t, 0.68])),
+      test: Object.fromEntries(tasks.map((t) => [t, 0.67])),
+    },
     top,
     heatmap: { x: { task: tasks[0], weights: w }, y: { task: tasks[1], weights: w }, fixed: { [tasks[2]]: 1 }, values },
   };
@@ -118,7 +177,8 @@ export function fixtureFusion(tasks: string[]) {
 function writePredictions(dir: string, tasks: string[]): void {
   const rows = ['' + [...tasks.map((t) => `p_${t}`), ...tasks.map((t) => `y_${t}`), 'group', 'item_seen'].join(',')];
   for (let i = 0; i < 40; i++) {
-    const seen = i < 20 ? 1 : 0, y = i % 2;
+    const seen = i < 20 ? 1 : 0,
+      y = i % 2;
     const p = seen ? (y ? 0.9 : 0.1) : [0.3, 0.6, 0.6, 0.3][i % 4];
     rows.push([...tasks.map(() => p), ...tasks.map(() => y), i % 5, seen].join(','));
   }

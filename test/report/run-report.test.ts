@@ -14,7 +14,10 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** The log read back independently of the report code. */
 function logRecords(dir: string): any[] {
-  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 const dataOf = (spec: any) => spec.data.values as any[];
@@ -23,7 +26,9 @@ describe('run report', () => {
   const dir = join(root, 'full');
   writeFixtureRun(dir, { fusion: true, predictions: true, adaptive: true, orderPeak: 400 });
   let report: RunReport;
-  beforeAll(async () => { report = await buildRunReport(readRun(dir)); });
+  beforeAll(async () => {
+    report = await buildRunReport(readRun(dir));
+  });
 
   it('plots every task × split series of AUC and logloss with the points of the log', async () => {
     const evals = logRecords(dir).filter((r) => r.type === 'eval');
@@ -52,7 +57,9 @@ describe('run report', () => {
     }
     expect(bestStep.order).toBeLessThan(bestStep.click); // the fixture's order task overfits
     const auc = report.charts.find((c) => c.name === 'auc-by-step')!;
-    const marked = dataOf(auc.spec).filter((v) => v.best).map((v) => [v.task, v.split, v.step]);
+    const marked = dataOf(auc.spec)
+      .filter((v) => v.best)
+      .map((v) => [v.task, v.split, v.step]);
     expect(marked.sort()).toEqual(['click', 'cart', 'order'].map((t) => [t, 'valid', bestStep[t]]).sort());
     expect(auc.svg).toContain(`best ${bestStep.order}`);
   });
@@ -60,8 +67,11 @@ describe('run report', () => {
   it('charts loss weights over time and lists label weights, test metrics with calibration, fusion, cold start, config', async () => {
     const lw = report.charts.find((c) => c.name === 'loss-weights')!;
     const evals = logRecords(dir).filter((r) => r.type === 'eval' && r.split === 'valid');
-    expect(dataOf(lw.spec).filter((v) => v.task === 'order').map((v) => [v.step, v.value]))
-      .toEqual(evals.map((e) => [e.step, e.lossWeights.order]));
+    expect(
+      dataOf(lw.spec)
+        .filter((v) => v.task === 'order')
+        .map((v) => [v.step, v.value]),
+    ).toEqual(evals.map((e) => [e.step, e.lossWeights.order]));
     const page = report.html;
     expect(page).toContain('<td class="num">4.5</td>'); // label weight used for click ('auto' in the config)
     expect(page).toContain('<td>auto</td>');
@@ -71,7 +81,11 @@ describe('run report', () => {
     // Fusion: an 11×11 heatmap with the best cell at (0.3, 0.6), and the top table.
     const heat = report.charts.find((c) => c.name === 'fusion-heatmap')!;
     expect(dataOf(heat.spec)).toHaveLength(121);
-    expect(dataOf(heat.spec).filter((v) => v.best).map((v) => [v.x, v.y])).toEqual([[0.3, 0.6]]);
+    expect(
+      dataOf(heat.spec)
+        .filter((v) => v.best)
+        .map((v) => [v.x, v.y]),
+    ).toEqual([[0.3, 0.6]]);
     expect(page).toContain('Top combinations');
     expect(page).toMatch(/<th>fused, test<\/th>[^]*<td>order<\/td>[^]*<td class="num">0\.6900<\/td>/);
     // Cold start from predictions/test.csv: the fixture ranks seen items perfectly, unseen ones at chance.
@@ -116,13 +130,26 @@ describe('run report', () => {
     writeFileSync(join(d, 'metrics.json'), JSON.stringify(metrics));
     const r = await buildRunReport(readRun(d));
     expect(r.coldStart).toEqual([
-      { task: 'click', seen: { rows: 900, auc: 0.7812, labelRate: 3 / 900 }, unseen: { rows: 100, auc: 0.6123, labelRate: 0.03 }, unseenPretrained: { rows: 40, auc: 0.6634, labelRate: 3 / 40 } },
-      { task: 'order', seen: { rows: 900, auc: 0.8, labelRate: 3 / 900 }, unseen: { rows: 100, auc: undefined, labelRate: 0.03 }, unseenPretrained: { rows: 40, auc: undefined, labelRate: 3 / 40 } },
+      {
+        task: 'click',
+        seen: { rows: 900, auc: 0.7812, labelRate: 3 / 900 },
+        unseen: { rows: 100, auc: 0.6123, labelRate: 0.03 },
+        unseenPretrained: { rows: 40, auc: 0.6634, labelRate: 3 / 40 },
+      },
+      {
+        task: 'order',
+        seen: { rows: 900, auc: 0.8, labelRate: 3 / 900 },
+        unseen: { rows: 100, auc: undefined, labelRate: 0.03 },
+        unseenPretrained: { rows: 40, auc: undefined, labelRate: 3 / 40 },
+      },
     ]);
     expect(r.html).toContain('<th>AUC unseen, pretrained</th>');
-    expect(r.html).toMatch(/<td>click<\/td><td class="num">0\.7812<\/td><td class="num">0\.6123<\/td><td class="num">0\.6634<\/td><td class="num">-0\.1689<\/td><td class="num">900<\/td><td class="num">100<\/td><td class="num">40<\/td>/);
+    expect(r.html).toMatch(
+      /<td>click<\/td><td class="num">0\.7812<\/td><td class="num">0\.6123<\/td><td class="num">0\.6634<\/td><td class="num">-0\.1689<\/td><td class="num">900<\/td><td class="num">100<\/td><td class="num">40<\/td>/,
+    );
     // Without the slice (no pretrained vectors) the table keeps its two slices.
-    delete metrics.coldStart.click.unseenPretrained; delete metrics.coldStart.order.unseenPretrained;
+    delete metrics.coldStart.click.unseenPretrained;
+    delete metrics.coldStart.order.unseenPretrained;
     writeFileSync(join(d, 'metrics.json'), JSON.stringify(metrics));
     const plain = await buildRunReport(readRun(d));
     expect(plain.coldStart![0].unseenPretrained).toBeUndefined();
@@ -147,13 +174,17 @@ describe('run report', () => {
 describe('html helpers', () => {
   it('escapes interpolated text but not nested markup', () => {
     const name = '<b>&"x"</b>';
-    expect(html`<p title="${name}">${name}${html`<i>${name}</i>`}${raw('<br>')}</p>`.value)
-      .toBe('<p title="&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;">&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;<i>&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;</i><br></p>');
+    expect(html`<p title="${name}">${name}${html`<i>${name}</i>`}${raw('<br>')}</p>`.value).toBe(
+      '<p title="&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;">&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;<i>&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;</i><br></p>',
+    );
   });
 
   it('prefixes SVG ids and their references', () => {
-    const svg = '<defs><linearGradient id="gradient_0"/></defs><rect fill="url(#gradient_0)"/><use href="#gradient_0"/>';
-    expect(scopeSvgIds(svg, 'c1')).toBe('<defs><linearGradient id="c1-gradient_0"/></defs><rect fill="url(#c1-gradient_0)"/><use href="#c1-gradient_0"/>');
+    const svg =
+      '<defs><linearGradient id="gradient_0"/></defs><rect fill="url(#gradient_0)"/><use href="#gradient_0"/>';
+    expect(scopeSvgIds(svg, 'c1')).toBe(
+      '<defs><linearGradient id="c1-gradient_0"/></defs><rect fill="url(#c1-gradient_0)"/><use href="#c1-gradient_0"/>',
+    );
   });
 });
 

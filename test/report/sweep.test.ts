@@ -29,15 +29,25 @@ describe('grid parsing and planning', () => {
   });
 
   it('is the cartesian product, first axis slowest', () => {
-    const points = sweepPoints([parseGrid('tasks.order.labelWeight=1,10,100,500'), parseGrid('model.type=shared-bottom,mmoe')]);
+    const points = sweepPoints([
+      parseGrid('tasks.order.labelWeight=1,10,100,500'),
+      parseGrid('model.type=shared-bottom,mmoe'),
+    ]);
     expect(points).toHaveLength(8);
-    expect(points.map((p) => p.sets.join(' '))).toEqual(['1', '10', '100', '500'].flatMap((w) =>
-      ['shared-bottom', 'mmoe'].map((m) => `tasks.order.labelWeight=${w} model.type=${m}`)));
+    expect(points.map((p) => p.sets.join(' '))).toEqual(
+      ['1', '10', '100', '500'].flatMap((w) =>
+        ['shared-bottom', 'mmoe'].map((m) => `tasks.order.labelWeight=${w} model.type=${m}`),
+      ),
+    );
     expect(new Set(points.map((p) => p.name)).size).toBe(8);
     expect(points[1].name).toBe('tasks.order.labelWeight=1__model.type=mmoe');
     const runs = planRuns(points.slice(0, 2), '/s', [7, 8]);
-    expect(runs.map((r) => r.dir)).toEqual(['/s/tasks.order.labelWeight=1__model.type=shared-bottom/seed-7',
-      '/s/tasks.order.labelWeight=1__model.type=shared-bottom/seed-8', '/s/tasks.order.labelWeight=1__model.type=mmoe/seed-7', '/s/tasks.order.labelWeight=1__model.type=mmoe/seed-8']);
+    expect(runs.map((r) => r.dir)).toEqual([
+      '/s/tasks.order.labelWeight=1__model.type=shared-bottom/seed-7',
+      '/s/tasks.order.labelWeight=1__model.type=shared-bottom/seed-8',
+      '/s/tasks.order.labelWeight=1__model.type=mmoe/seed-7',
+      '/s/tasks.order.labelWeight=1__model.type=mmoe/seed-8',
+    ]);
   });
 
   it('keeps point names short and distinct', () => {
@@ -50,40 +60,89 @@ describe('grid parsing and planning', () => {
 
 describe('sweep with a fake trainer', () => {
   let calls: string;
-  beforeEach(() => { calls = join(root, `calls-${Date.now()}.log`); process.env.FAKE_TRAINER_CALLS = calls; });
-  afterEach(() => { delete process.env.FAKE_TRAINER_CALLS; delete process.env.FAKE_TRAINER_FAIL; delete process.env.FAKE_TRAINER_MS; });
-  const started = () => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').filter((l) => l.startsWith('start')).length : 0);
+  beforeEach(() => {
+    calls = join(root, `calls-${Date.now()}.log`);
+    process.env.FAKE_TRAINER_CALLS = calls;
+  });
+  afterEach(() => {
+    delete process.env.FAKE_TRAINER_CALLS;
+    delete process.env.FAKE_TRAINER_FAIL;
+    delete process.env.FAKE_TRAINER_MS;
+  });
+  const started = () =>
+    existsSync(calls)
+      ? readFileSync(calls, 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('start')).length
+      : 0;
 
   it('runs 4 points, then 0 when run again (resumable), and writes the comparison', async () => {
     const out = join(root, 'four');
-    const opts = { config, grids: ['tasks.order.labelWeight=1,10,100,500'], out, trainCommand: fake, png: false, log: quiet };
+    const opts = {
+      config,
+      grids: ['tasks.order.labelWeight=1,10,100,500'],
+      out,
+      trainCommand: fake,
+      png: false,
+      log: quiet,
+    };
     const first = await runSweep(opts);
     expect([first.ran.length, first.skipped.length, started()]).toEqual([4, 0, 4]);
     const second = await runSweep(opts);
     expect([second.ran.length, second.skipped.length, started()]).toEqual([0, 4, 4]);
     const summary = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
-    expect(summary.map((s: any) => s.run)).toEqual(['1', '10', '100', '500'].map((w) => `tasks.order.labelWeight=${w}`));
+    expect(summary.map((s: any) => s.run)).toEqual(
+      ['1', '10', '100', '500'].map((w) => `tasks.order.labelWeight=${w}`),
+    );
     // The fake trainer's order AUC is 0.7 + 0.02·log10(w) + 0.001·(seed mod 10), seed 7 from the config.
-    summary.forEach((s: any, i: number) => expect(s.test.order.auc.mean).toBeCloseTo(0.7 + 0.02 * Math.log10([1, 10, 100, 500][i]) + 0.007, 12));
+    summary.forEach((s: any, i: number) =>
+      expect(s.test.order.auc.mean).toBeCloseTo(0.7 + 0.02 * Math.log10([1, 10, 100, 500][i]) + 0.007, 12),
+    );
     expect(readFileSync(join(out, 'compare.html'), 'utf8')).toContain('tasks.order.labelWeight=500');
   });
 
   it('never runs more than --parallel trainers at once', async () => {
     process.env.FAKE_TRAINER_MS = '150';
     const parallel = Math.min(2, availableParallelism());
-    await runSweep({ config, grids: ['tasks.order.labelWeight=1,2,3,4'], out: join(root, 'par'), parallel, trainCommand: fake, png: false, log: quiet });
-    const events = readFileSync(calls, 'utf8').trim().split('\n').map((l) => l.split(' ')).map(([kind, , t]) => ({ kind, t: Number(t) }));
+    await runSweep({
+      config,
+      grids: ['tasks.order.labelWeight=1,2,3,4'],
+      out: join(root, 'par'),
+      parallel,
+      trainCommand: fake,
+      png: false,
+      log: quiet,
+    });
+    const events = readFileSync(calls, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '))
+      .map(([kind, , t]) => ({ kind, t: Number(t) }));
     events.sort((a, b) => a.t - b.t || (a.kind === 'end' ? -1 : 1));
-    let live = 0, peak = 0;
-    for (const e of events) { live += e.kind === 'start' ? 1 : -1; peak = Math.max(peak, live); }
+    let live = 0,
+      peak = 0;
+    for (const e of events) {
+      live += e.kind === 'start' ? 1 : -1;
+      peak = Math.max(peak, live);
+    }
     expect(peak).toBeLessThanOrEqual(parallel);
     expect(events.filter((e) => e.kind === 'start')).toHaveLength(4);
-    await expect(runSweep({ config, grids: ['a=1'], parallel: availableParallelism() + 1, trainCommand: fake, log: quiet })).rejects.toThrow(/--parallel/);
+    await expect(
+      runSweep({ config, grids: ['a=1'], parallel: availableParallelism() + 1, trainCommand: fake, log: quiet }),
+    ).rejects.toThrow(/--parallel/);
   });
 
   it('repeats each point over seeds from the config seed and reports mean ± std', async () => {
     const out = join(root, 'seeds');
-    const r = await runSweep({ config, grids: ['tasks.order.labelWeight=1,100'], seeds: 3, out, trainCommand: fake, png: false, log: quiet });
+    const r = await runSweep({
+      config,
+      grids: ['tasks.order.labelWeight=1,100'],
+      seeds: 3,
+      out,
+      trainCommand: fake,
+      png: false,
+      log: quiet,
+    });
     expect(r.ran.map((x) => x.seed)).toEqual([7, 8, 9, 7, 8, 9]);
     const summary = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
     expect(summary.map((s: any) => s.run)).toEqual(['tasks.order.labelWeight=1', 'tasks.order.labelWeight=100']);

@@ -30,7 +30,11 @@ describe('per-task losses on logits', () => {
     const Z64 = Float64Array.from(Z);
     for (let t = 0; t < 3; t++) {
       for (let k = 0; k < 9; k++) {
-        const f = (d: number) => { const z = Float32Array.from(Z64); z[k] = z[k]! + d; return taskLosses({ Z: z, rows: 3, chains, labels, labelWeights: lw }).losses[t]!; };
+        const f = (d: number) => {
+          const z = Float32Array.from(Z64);
+          z[k] = z[k]! + d;
+          return taskLosses({ Z: z, rows: 3, chains, labels, labelWeights: lw }).losses[t]!;
+        };
         const numeric = (f(1e-2) - f(-1e-2)) / 2e-2;
         expect(grads[t]![k], `task ${t} z[${k}]`).toBeCloseTo(numeric, 3);
       }
@@ -39,7 +43,10 @@ describe('per-task losses on logits', () => {
 
   it('stay finite for extreme logits', () => {
     const big = Float32Array.from([80, 80, 80, -80, -80, -80]);
-    const r = taskLosses({ Z: big, rows: 2, chains, labels: labels.map((y) => y.subarray(0, 2)), labelWeights: lw }, (n) => new Float32Array(n));
+    const r = taskLosses(
+      { Z: big, rows: 2, chains, labels: labels.map((y) => y.subarray(0, 2)), labelWeights: lw },
+      (n) => new Float32Array(n),
+    );
     expect(r.losses.every(Number.isFinite)).toBe(true);
     expect(r.grads.every((g) => g.every(Number.isFinite))).toBe(true);
   });
@@ -47,7 +54,14 @@ describe('per-task losses on logits', () => {
 
 describe('funnel chains', () => {
   it('follow dependsOn to the root and reject cycles', () => {
-    expect(funnelChains([{ name: 'click' }, { name: 'cart', dependsOn: 'click' }, { name: 'order', dependsOn: 'cart' }])).toEqual([[0], [0, 1], [0, 1, 2]]);
-    expect(() => funnelChains([{ name: 'a', dependsOn: 'b' }, { name: 'b', dependsOn: 'a' }])).toThrow(/cycle/);
+    expect(
+      funnelChains([{ name: 'click' }, { name: 'cart', dependsOn: 'click' }, { name: 'order', dependsOn: 'cart' }]),
+    ).toEqual([[0], [0, 1], [0, 1, 2]]);
+    expect(() =>
+      funnelChains([
+        { name: 'a', dependsOn: 'b' },
+        { name: 'b', dependsOn: 'a' },
+      ]),
+    ).toThrow(/cycle/);
   });
 });

@@ -20,7 +20,12 @@ async function trainWith(mode: string) {
   const fresh = createModel(run.config, withPretrainedGroups(inputSpec(run.preprocessor), run.config.features));
   loadPretrainedTables(fresh.store, run.preprocessor, run.config, 1);
   const table = (m: typeof fresh) => m.store.tables().find((t) => t.name === 'emb.item_id')!.data;
-  return { trained: table(run.model), initial: table(fresh), other: run.model.store.tables().find((t) => t.name === 'emb.user_id')!.data, otherInitial: fresh.store.tables().find((t) => t.name === 'emb.user_id')!.data };
+  return {
+    trained: table(run.model),
+    initial: table(fresh),
+    other: run.model.store.tables().find((t) => t.name === 'emb.user_id')!.data,
+    otherInitial: fresh.store.tables().find((t) => t.name === 'emb.user_id')!.data,
+  };
 }
 
 describe('pretrained item vectors in the trainer', () => {

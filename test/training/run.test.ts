@@ -11,20 +11,46 @@ import { readMetricsLog } from '../../src/training/metrics-log.js';
 describe('mtrank train / evaluate / predict on a run directory', () => {
   it('writes the documented run directory, and evaluate/predict reproduce its test scores', async () => {
     const root = mkdtempSync(join(tmpdir(), 'mtrank-run-'));
-    const funnel = await writeFunnel(join(root, 'data'), { rows: 6000, seed: 3, days: 6, clickRate: 0.2, cartRate: 0.05, orderRate: 0.02 });
+    const funnel = await writeFunnel(join(root, 'data'), {
+      rows: 6000,
+      seed: 3,
+      days: 6,
+      clickRate: 0.2,
+      cartRate: 0.05,
+      orderRate: 0.02,
+    });
     const out = join(root, 'run');
     const r = await runTraining({
-      configPath: funnel.config, out, quiet: 'silent',
-      set: ['model.bottom=[16]', 'model.tower=[8]', 'training.evalEvery=5', 'training.batchSize=256', 'training.threads=1', 'data.cacheDir=' + join(root, 'cache')],
+      configPath: funnel.config,
+      out,
+      quiet: 'silent',
+      set: [
+        'model.bottom=[16]',
+        'model.tower=[8]',
+        'training.evalEvery=5',
+        'training.batchSize=256',
+        'training.threads=1',
+        'data.cacheDir=' + join(root, 'cache'),
+      ],
     });
-    for (const f of ['config.json', 'preprocess.json', 'model/manifest.json', 'checkpoints/last/manifest.json', 'metrics.jsonl', 'metrics.json', 'predictions/valid.csv', 'predictions/test.csv'])
+    for (const f of [
+      'config.json',
+      'preprocess.json',
+      'model/manifest.json',
+      'checkpoints/last/manifest.json',
+      'metrics.jsonl',
+      'metrics.json',
+      'predictions/valid.csv',
+      'predictions/test.csv',
+    ])
       expect(existsSync(join(out, f)), f).toBe(true);
 
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     // The documented keys, plus the cold-start breakdown this funnel's item feature allows.
     expect(Object.keys(metrics).sort()).toEqual(['bestStep', 'coldStart', 'peakRssMb', 'test', 'trainExamplesPerSec']);
     expect(Object.keys(metrics.test)).toEqual(['click', 'cart', 'order']);
-    for (const t of ['click', 'cart', 'order']) expect(Object.keys(metrics.test[t]).sort()).toEqual(['auc', 'gauc', 'logloss']);
+    for (const t of ['click', 'cart', 'order'])
+      expect(Object.keys(metrics.test[t]).sort()).toEqual(['auc', 'gauc', 'logloss']);
     expect(metrics.test.click.auc).toBeCloseTo(r.test!.click!.auc, 12);
 
     const log = readMetricsLog(join(out, 'metrics.jsonl'));
@@ -42,10 +68,21 @@ describe('mtrank train / evaluate / predict on a run directory', () => {
     // ... and the cold-start breakdown of the run's test line: AUC on rows whose item occurs in training or not,
     // checked against a brute-force AUC over predictions/test.csv's item_seen column.
     expect(Object.keys(ev.coldStart)).toEqual(['click', 'cart', 'order']);
-    const preds = readFileSync(join(out, 'predictions/test.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    const preds = readFileSync(join(out, 'predictions/test.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',').map(Number));
     const bruteAuc = (rows: number[][]) => {
-      let wins = 0, pairs = 0;
-      for (const a of rows) if (a[3] === 1) for (const b of rows) if (b[3] === 0) { pairs++; wins += a[0]! > b[0]! ? 1 : a[0] === b[0] ? 0.5 : 0; }
+      let wins = 0,
+        pairs = 0;
+      for (const a of rows)
+        if (a[3] === 1)
+          for (const b of rows)
+            if (b[3] === 0) {
+              pairs++;
+              wins += a[0]! > b[0]! ? 1 : a[0] === b[0] ? 0.5 : 0;
+            }
       return wins / pairs;
     };
     for (const seen of [1, 0]) {
@@ -57,7 +94,11 @@ describe('mtrank train / evaluate / predict on a run directory', () => {
     }
     const text = await evaluateRun(out, 'test', false);
     expect(text).toMatch(/cold start: test AUC by whether the row's item occurs in the training rows/);
-    expect(text).toMatch(new RegExp(`\\nclick\\s+${ev.coldStart.click.seen.auc.toFixed(4)}\\s+${ev.coldStart.click.unseen.auc.toFixed(4)}\\s`));
+    expect(text).toMatch(
+      new RegExp(
+        `\\nclick\\s+${ev.coldStart.click.seen.auc.toFixed(4)}\\s+${ev.coldStart.click.unseen.auc.toFixed(4)}\\s`,
+      ),
+    );
     expect(JSON.parse(await evaluateRun(out, 'train', true)).coldStart).toBeUndefined();
 
     // predict: raw test rows through the saved preprocessing give the scores of predictions/test.csv.
@@ -74,7 +115,9 @@ describe('mtrank train / evaluate / predict on a run directory', () => {
     const b = csv.slice(1).map((l) => l.split(',').slice(0, 3).map(Number));
     const sorted = (m: number[][]) => m.map((r) => r.join(',')).sort();
     // Same multiset of score rows (DuckDB may order a split differently from the file).
-    const close = sorted(a).every((row, i) => row.split(',').every((x, k) => Math.abs(Number(x) - Number(sorted(b)[i]!.split(',')[k])) < 1e-5));
+    const close = sorted(a).every((row, i) =>
+      row.split(',').every((x, k) => Math.abs(Number(x) - Number(sorted(b)[i]!.split(',')[k])) < 1e-5),
+    );
     expect(close).toBe(true);
   }, 60_000);
 });

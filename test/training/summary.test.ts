@@ -5,7 +5,14 @@ import type { RunSummary } from '../../src/training/run.js';
 
 const summary = {
   dir: 'runs/x',
-  result: { steps: 10, totalSteps: 10, stoppedEarly: false, bestStep: 10, skippedBatches: 0, labelWeights: { click: 1, order: 250 } },
+  result: {
+    steps: 10,
+    totalSteps: 10,
+    stoppedEarly: false,
+    bestStep: 10,
+    skippedBatches: 0,
+    labelWeights: { click: 1, order: 250 },
+  },
   metrics: { trainExamplesPerSec: 1000, peakRssMb: 100, bestStep: { click: 10, order: 8 } },
   test: {
     click: { auc: 0.7012, gauc: 0.6, logloss: 0.3, meanPred: 0.1, labelRate: 0.1 },
@@ -14,7 +21,7 @@ const summary = {
 } as unknown as RunSummary;
 
 describe('test table', () => {
-  it('puts the oracle AUC of each task beside the model\'s', () => {
+  it("puts the oracle AUC of each task beside the model's", () => {
     const lines = formatTestTable(summary, { click: 0.73491, order: 0.92 }).split('\n');
     const head = lines[1].split(/\s+/);
     expect(head).toContain('oracle');

@@ -24,14 +24,28 @@ describe('every model type learns', () => {
 describe('resume', () => {
   it('an interrupted run resumed from its last checkpoint ends bit-for-bit where an uninterrupted one does', async () => {
     const config = tinyConfig(['training.dropout=0', 'model.dropout=0.1', 'tasks.order.labelWeight=auto']);
-    const full = tmp(), cut = tmp();
+    const full = tmp(),
+      cut = tmp();
     const a = await train({ config, data, dir: full });
     // Stops after step 40; the last checkpoint is at step 30 (checkpointEvery 15), so steps 31..40 run twice.
     await train({ config, data, dir: cut, haltAfterStep: 40 });
     const b = await train({ config, data, dir: cut, resume: true });
     expect(b.steps).toBe(a.steps);
-    a.model.store.params().forEach((p, k) => expect(Buffer.from(b.model.store.params()[k]!.data.buffer, b.model.store.params()[k]!.data.byteOffset, p.size * 4).equals(Buffer.from(p.data.buffer, p.data.byteOffset, p.size * 4)), p.name).toBe(true));
-    a.model.store.tables().forEach((t, k) => expect(Array.from(b.model.store.tables()[k]!.data)).toEqual(Array.from(t.data)));
+    a.model.store
+      .params()
+      .forEach((p, k) =>
+        expect(
+          Buffer.from(
+            b.model.store.params()[k]!.data.buffer,
+            b.model.store.params()[k]!.data.byteOffset,
+            p.size * 4,
+          ).equals(Buffer.from(p.data.buffer, p.data.byteOffset, p.size * 4)),
+          p.name,
+        ).toBe(true),
+      );
+    a.model.store
+      .tables()
+      .forEach((t, k) => expect(Array.from(b.model.store.tables()[k]!.data)).toEqual(Array.from(t.data)));
     expect(readFileSync(join(cut, 'metrics.jsonl'), 'utf8')).toBe(readFileSync(join(full, 'metrics.jsonl'), 'utf8'));
     expect(b.taskBest).toEqual(a.taskBest);
   }, 30_000);
@@ -39,7 +53,12 @@ describe('resume', () => {
 
 describe('early stopping', () => {
   it('stops when the monitor stalls, and a resume of the stopped run trains no further', async () => {
-    const config = tinyConfig(['training.epochs=20', 'training.evalEvery=5', 'training.earlyStopping={"monitor":"order-auc","patience":2}', 'training.optimizer.lr=0.05']);
+    const config = tinyConfig([
+      'training.epochs=20',
+      'training.evalEvery=5',
+      'training.earlyStopping={"monitor":"order-auc","patience":2}',
+      'training.optimizer.lr=0.05',
+    ]);
     const dir = tmp();
     const a = await train({ config, data, dir });
     expect(a.stoppedEarly).toBe(true);

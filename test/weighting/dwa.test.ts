@@ -6,7 +6,15 @@ const tasks = ['click', 'order'].map((name) => ({ name, lossWeight: 1 }));
 describe('Dynamic Weight Average (Liu et al. 2019)', () => {
   it('weights 1 until two windows are complete, then K·softmax(r/τ) of the loss ratios of the last two windows', () => {
     const w = createLossWeighting({ method: 'dwa', temperature: 2, window: 3 }, tasks);
-    const losses = [[1, 4], [2, 4], [3, 4], [1, 1], [1, 2], [1, 3], [9, 9]];
+    const losses = [
+      [1, 4],
+      [2, 4],
+      [3, 4],
+      [1, 1],
+      [1, 2],
+      [1, 3],
+      [9, 9],
+    ];
     const seen: number[][] = losses.map((l, step) => w.weights({ step, losses: l }));
     for (let step = 0; step < 6; step++) expect(seen[step]).toEqual([1, 1]);
     // Window means: first (2, 4), second (1, 2) → r = (0.5, 0.5) → equal weights.

@@ -25,12 +25,20 @@ export function* simplexGrid(T: number, steps: number, lower: number[] = new Arr
   }
   for (let i = 0; i <= steps; i++) {
     for (let j = 0; i + j <= steps; j++) {
-      yield [lower[0]! + (slack * i) / steps, lower[1]! + (slack * j) / steps, lower[2]! + (slack * (steps - i - j)) / steps];
+      yield [
+        lower[0]! + (slack * i) / steps,
+        lower[1]! + (slack * j) / steps,
+        lower[2]! + (slack * (steps - i - j)) / steps,
+      ];
     }
   }
 }
 
-export function bruteForceMin(grads: Float32Array[], steps: number, lower?: number[]): { alpha: number[]; value: number } {
+export function bruteForceMin(
+  grads: Float32Array[],
+  steps: number,
+  lower?: number[],
+): { alpha: number[]; value: number } {
   let best = { alpha: [] as number[], value: Infinity };
   for (const alpha of simplexGrid(grads.length, steps, lower)) {
     const value = normOfCombination(grads, alpha);

@@ -4,7 +4,8 @@ import { minNormOnSimplex } from '../../src/weighting/min-norm.js';
 import { Rng } from '../../src/util/rng.js';
 import { bruteForceMin, normOfCombination, randomGrads } from './helpers.js';
 
-const solve = (grads: Float32Array[], method?: 'exact' | 'frank-wolfe') => minNormOnSimplex(gramMatrix(grads), undefined, { method });
+const solve = (grads: Float32Array[], method?: 'exact' | 'frank-wolfe') =>
+  minNormOnSimplex(gramMatrix(grads), undefined, { method });
 
 describe('min-norm point on the simplex (MGDA solver)', () => {
   it('matches a brute-force grid search for 2 and 3 random gradients', () => {
@@ -12,7 +13,12 @@ describe('min-norm point on the simplex (MGDA solver)', () => {
     for (const T of [2, 3]) {
       for (let trial = 0; trial < 12; trial++) {
         // n ≥ T keeps the minimiser unique; mixed scales make interior, edge and vertex optima all occur.
-        const grads = randomGrads(rng, T, T + rng.int(3), Array.from({ length: T }, () => Math.exp(rng.normal())));
+        const grads = randomGrads(
+          rng,
+          T,
+          T + rng.int(3),
+          Array.from({ length: T }, () => Math.exp(rng.normal())),
+        );
         const alpha = solve(grads);
         const brute = bruteForceMin(grads, T === 2 ? 20000 : 400);
         expect(alpha.every((a) => a >= 0)).toBe(true);
@@ -31,14 +37,19 @@ describe('min-norm point on the simplex (MGDA solver)', () => {
     expect(solve([v(1, 0), v(0, 3)]).map((a) => +a.toFixed(12))).toEqual([0.9, 0.1]); // 9/(1+9)
     // Three gradients in a plane whose hull contains the origin only on the edge 1–2 (singular Gram).
     const a = solve([v(1, 0), v(-1, 0), v(0, 1)]);
-    expect(a[0]).toBeCloseTo(0.5, 12); expect(a[1]).toBeCloseTo(0.5, 12); expect(a[2]).toBeCloseTo(0, 12);
+    expect(a[0]).toBeCloseTo(0.5, 12);
+    expect(a[1]).toBeCloseTo(0.5, 12);
+    expect(a[2]).toBeCloseTo(0, 12);
   });
 
   it('handles duplicate and zero gradients without NaN', () => {
     const g = Float32Array.from([1, 2, 3]);
     const dup = solve([g, g, Float32Array.from([3, 2, 1])]);
     expect(dup.every(Number.isFinite)).toBe(true);
-    expect(normOfCombination([g, g, Float32Array.from([3, 2, 1])], dup)).toBeCloseTo(bruteForceMin([g, g, Float32Array.from([3, 2, 1])], 300).value, 6);
+    expect(normOfCombination([g, g, Float32Array.from([3, 2, 1])], dup)).toBeCloseTo(
+      bruteForceMin([g, g, Float32Array.from([3, 2, 1])], 300).value,
+      6,
+    );
     expect(solve([new Float32Array(3), new Float32Array(3)])).toEqual([0.5, 0.5]);
     expect(solve([new Float32Array(3), g])).toEqual([1, 0]);
   });
@@ -47,7 +58,8 @@ describe('min-norm point on the simplex (MGDA solver)', () => {
     const rng = new Rng(3);
     const grads = randomGrads(rng, 3, 50);
     const tiny = grads.map((g) => g.map((x) => x * 1e-15));
-    const a = solve(grads), b = solve(tiny);
+    const a = solve(grads),
+      b = solve(tiny);
     a.forEach((x, i) => expect(b[i]).toBeCloseTo(x, 6)); // float32 rounding of the scaled inputs only
   });
 

@@ -9,7 +9,12 @@ describe('PE-LTR Pareto solver', () => {
     const rng = new Rng(21);
     for (const T of [2, 3]) {
       for (let trial = 0; trial < 12; trial++) {
-        const grads = randomGrads(rng, T, T + rng.int(3), Array.from({ length: T }, () => Math.exp(rng.normal())));
+        const grads = randomGrads(
+          rng,
+          T,
+          T + rng.int(3),
+          Array.from({ length: T }, () => Math.exp(rng.normal())),
+        );
         const raw = Array.from({ length: T }, () => rng.float());
         const total = 0.2 + 0.7 * rng.float(); // bounds use 20–90% of the budget
         const lower = raw.map((r) => (r / raw.reduce((a, b) => a + b, 0)) * total);
@@ -27,7 +32,8 @@ describe('PE-LTR Pareto solver', () => {
   it('beats the paper’s relaxed solve + projection when a bound is active', () => {
     // g1 long, g2 short and nearly opposite: unconstrained min-norm puts almost all weight on g2;
     // the bound c1 = 0.5 forces α1 ≥ 0.5, and the exact optimum sits on that bound.
-    const g1 = Float32Array.from([4, 0]), g2 = Float32Array.from([-1, 0.2]);
+    const g1 = Float32Array.from([4, 0]),
+      g2 = Float32Array.from([-1, 0.2]);
     const alpha = paretoWeights(gramMatrix([g1, g2]), [0.5, 0]);
     expect(alpha[0]).toBeCloseTo(0.5, 12);
     const brute = bruteForceMin([g1, g2], 100000, [0.5, 0]);

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createLossWeighting } from '../../src/weighting/index.js';
 
-const tasks = [{ name: 'order', lossWeight: 1 }, { name: 'click', lossWeight: 1 }, { name: 'watch', lossWeight: 1 }];
+const tasks = [
+  { name: 'order', lossWeight: 1 },
+  { name: 'click', lossWeight: 1 },
+  { name: 'watch', lossWeight: 1 },
+];
 
 describe('uncertainty weighting (Kendall et al. 2018)', () => {
   it('learns variances exp(s) that move to the task losses’ scales', () => {

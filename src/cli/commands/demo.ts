@@ -4,8 +4,11 @@ import { MtrankError } from '../../util/errors.js';
 
 /** `mtrank demo` (what `npm start` runs): funnel → Shared-Bottom → fusion → runs/demo/report.html. */
 export function registerDemoCommand(program: Command): void {
-  program.command('demo')
-    .description('the main job: synthesise a funnel, train Shared-Bottom with label weights, search output weights, write runs/demo/report.html')
+  program
+    .command('demo')
+    .description(
+      'the main job: synthesise a funnel, train Shared-Bottom with label weights, search output weights, write runs/demo/report.html',
+    )
     .option('--out <dir>', 'run directory', 'runs/demo')
     .option('--rows <n>', `impressions to synthesise (default ${DEMO_ROWS})`, (v) => {
       const n = Number(v);

@@ -3,26 +3,41 @@ import cliProgress from 'cli-progress';
 import { MtrankError } from '../../util/errors.js';
 import { formatSummary, fusionFile, runFuseCommand, type FuseCommandOptions } from '../../fusion/run.js';
 
-const num = (name: string, integer = false) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new MtrankError(`--${name}: expected a positive ${integer ? 'integer' : 'number'}, got '${v}'`);
-  return n;
-};
+const num =
+  (name: string, integer = false) =>
+  (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+      throw new MtrankError(`--${name}: expected a positive ${integer ? 'integer' : 'number'}, got '${v}'`);
+    return n;
+  };
 const collect = (v: string, all: string[]) => [...all, v];
 
 /** `mtrank fuse`: search output weights that fuse per-task scores into one ranking score. */
 export function registerFuseCommand(program: Command): void {
-  program.command('fuse')
-    .description('find output weights that fuse the per-task scores into one ranking score (exact AUC/GAUC, both cores)')
-    .option('--run <dir>', 'a trained run: searches on predictions/<split>.csv, estimates on predictions/test.csv, saves fusion.json')
-    .option('--scores <file>', 'a CSV or Parquet file with per-task score and label columns (and an optional group column)')
+  program
+    .command('fuse')
+    .description(
+      'find output weights that fuse the per-task scores into one ranking score (exact AUC/GAUC, both cores)',
+    )
+    .option(
+      '--run <dir>',
+      'a trained run: searches on predictions/<split>.csv, estimates on predictions/test.csv, saves fusion.json',
+    )
+    .option(
+      '--scores <file>',
+      'a CSV or Parquet file with per-task score and label columns (and an optional group column)',
+    )
     .option('--test <file>', 'held-out file for the honest estimate (default with --run: predictions/test.csv)')
     .option('--split <name>', 'with --run: the split to search on', 'valid')
     .option('--tasks <list>', 'comma-separated task names (default: every score column with a label column)')
     .option('--score-col <template>', 'score column name, {task} replaced by the task', 'p_{task}')
     .option('--label-col <template>', 'label column name', 'y_{task}')
     .option('--group-col <name>', 'group column for GAUC', 'group')
-    .option('--objective <spec>', 'auc:<task> | gauc:<task> | weighted-auc:<task>=<w>,... (default: AUC of the rarest task)')
+    .option(
+      '--objective <spec>',
+      'auc:<task> | gauc:<task> | weighted-auc:<task>=<w>,... (default: AUC of the rarest task)',
+    )
     .option('--search <name>', 'grid | coordinate | random (default grid)')
     .option('--form <name>', 'linear (Σ w·p) | product (Π p^w) (default linear)')
     .option('--step <x>', 'grid step over [0, 1] (default 0.1)', num('step'))
@@ -31,22 +46,49 @@ export function registerFuseCommand(program: Command): void {
     .option('--constraint <expr>', "e.g. 'auc(click) >= base(click) - 0.005' (repeatable)", collect, [])
     .option('--config <file>', 'experiment config whose fusion: section gives defaults')
     .option('--threads <n>', 'worker threads (results do not depend on it)', num('threads', true), 2)
-    .option('--seed <n>', 'random search seed', (v) => { if (!/^\d+$/.test(v)) throw new MtrankError(`--seed: expected a non-negative integer, got '${v}'`); return Number(v); }, 42)
+    .option(
+      '--seed <n>',
+      'random search seed',
+      (v) => {
+        if (!/^\d+$/.test(v)) throw new MtrankError(`--seed: expected a non-negative integer, got '${v}'`);
+        return Number(v);
+      },
+      42,
+    )
     .option('--out <file>', 'also write the result JSON here')
     .option('--json', 'print the result as JSON')
     .action(async (o: FuseCommandOptions & { json?: boolean }) => {
-      const bar = !o.json && process.stderr.isTTY
-        ? new cliProgress.SingleBar({ stream: process.stderr, format: 'fuse [{bar}] {value}/{total} rankings | {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic)
-        : null;
+      const bar =
+        !o.json && process.stderr.isTTY
+          ? new cliProgress.SingleBar(
+              {
+                stream: process.stderr,
+                format: 'fuse [{bar}] {value}/{total} rankings | {eta_formatted}',
+                hideCursor: true,
+              },
+              cliProgress.Presets.shades_classic,
+            )
+          : null;
       let started = false;
-      const onProgress = bar ? (done: number, total: number) => {
-        if (!started) { bar.start(total, 0); started = true; }
-        bar.setTotal(total); bar.update(done);
-        if (done === total) { bar.stop(); started = false; }
-      } : undefined;
+      const onProgress = bar
+        ? (done: number, total: number) => {
+            if (!started) {
+              bar.start(total, 0);
+              started = true;
+            }
+            bar.setTotal(total);
+            bar.update(done);
+            if (done === total) {
+              bar.stop();
+              started = false;
+            }
+          }
+        : undefined;
       try {
         const r = await runFuseCommand({ ...o, onProgress });
-        process.stdout.write(o.json ? `${JSON.stringify({ ...fusionFile(r), savedTo: r.savedTo })}\n` : `${formatSummary(r)}\n`);
+        process.stdout.write(
+          o.json ? `${JSON.stringify({ ...fusionFile(r), savedTo: r.savedTo })}\n` : `${formatSummary(r)}\n`,
+        );
       } finally {
         if (started) bar?.stop();
       }

@@ -3,16 +3,23 @@ import { predictFile } from '../../training/predict.js';
 
 /** `mtrank predict DIR --input FILE --output FILE`: per-task scores (and the fused score) for raw rows. */
 export function registerPredictCommand(program: Command): void {
-  program.command('predict')
-    .description('score raw rows with a trained run: p_<task> per task, plus the fused score when DIR/fusion.json exists')
+  program
+    .command('predict')
+    .description(
+      'score raw rows with a trained run: p_<task> per task, plus the fused score when DIR/fusion.json exists',
+    )
     .argument('<run-dir>', 'run directory written by `mtrank train`')
-    .requiredOption('--input <file>', 'raw rows (CSV, TSV or Parquet, read with the run\'s data options)')
+    .requiredOption('--input <file>', "raw rows (CSV, TSV or Parquet, read with the run's data options)")
     .requiredOption('--output <file>', 'CSV of scores, one line per input row in input order')
     .action(async (dir: string, o: { input: string; output: string }) => {
       const r = await predictFile(dir, o.input, o.output);
-      process.stderr.write(`scored ${r.rows} rows (${r.tasks.join(', ')}${r.fused ? ', fused score' : ''}) into ${o.output}\n`);
+      process.stderr.write(
+        `scored ${r.rows} rows (${r.tasks.join(', ')}${r.fused ? ', fused score' : ''}) into ${o.output}\n`,
+      );
       for (const s of r.sources) {
-        process.stderr.write(`${s.feature}: ${s.trained} rows with a trained vector, ${s.pretrained} with a pretrained-only vector, ${s.oov} unknown or missing (out-of-vocabulary row)\n`);
+        process.stderr.write(
+          `${s.feature}: ${s.trained} rows with a trained vector, ${s.pretrained} with a pretrained-only vector, ${s.oov} unknown or missing (out-of-vocabulary row)\n`,
+        );
       }
     });
 }

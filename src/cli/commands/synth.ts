@@ -6,15 +6,19 @@ import { MtrankError } from '../../util/errors.js';
 function number(name: string, integer: boolean) {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new MtrankError(`${name}: expected ${integer ? 'an integer' : 'a number'}, got '${v}'`);
+    if (!Number.isFinite(n) || (integer && !Number.isInteger(n)))
+      throw new MtrankError(`${name}: expected ${integer ? 'an integer' : 'a number'}, got '${v}'`);
     return n;
   };
 }
 
 /** `mtrank synth --rows N --out DIR`: the synthetic e-commerce funnel (CSV, sequences, ready config). */
 export function registerSynthCommand(program: Command): void {
-  program.command('synth')
-    .description('generate the synthetic e-commerce funnel: DIR/funnel.csv, DIR/sequences.txt, DIR/funnel.yaml, DIR/funnel.oracle.json')
+  program
+    .command('synth')
+    .description(
+      'generate the synthetic e-commerce funnel: DIR/funnel.csv, DIR/sequences.txt, DIR/funnel.yaml, DIR/funnel.oracle.json',
+    )
     .requiredOption('--rows <n>', 'impressions to generate', number('--rows', true))
     .requiredOption('--out <dir>', 'output directory')
     .option('--seed <n>', 'random seed', number('--seed', true), 42)
@@ -26,12 +30,36 @@ export function registerSynthCommand(program: Command): void {
     .option('--order-rate <x>', 'orders per impression', number('--order-rate', false), 0.001)
     .option('--new-item-share <x>', 'share of items introduced after day 0', number('--new-item-share', false), 0.3)
     .option('--parquet', 'also write DIR/funnel.parquet (the config then points at it)')
-    .action(async (o: { rows: number; out: string; seed: number; users?: number; items?: number; days: number; clickRate: number; cartRate: number; orderRate: number; newItemShare: number; parquet?: boolean }) => {
-      const start = performance.now();
-      const w = await writeFunnel(o.out, {
-        rows: o.rows, seed: o.seed, users: o.users, items: o.items, days: o.days,
-        clickRate: o.clickRate, cartRate: o.cartRate, orderRate: o.orderRate, newItemShare: o.newItemShare, parquet: o.parquet,
-      });
-      process.stdout.write(`wrote ${w.rows} rows in ${((performance.now() - start) / 1000).toFixed(1)} s:\n  ${w.csv}\n${w.parquet ? `  ${w.parquet}\n` : ''}  ${w.sequences}\n  ${w.config}  (mtrank train ${w.config})\n  ${w.oraclePath}\n\n${formatOracle(w.oracle)}\n`);
-    });
+    .action(
+      async (o: {
+        rows: number;
+        out: string;
+        seed: number;
+        users?: number;
+        items?: number;
+        days: number;
+        clickRate: number;
+        cartRate: number;
+        orderRate: number;
+        newItemShare: number;
+        parquet?: boolean;
+      }) => {
+        const start = performance.now();
+        const w = await writeFunnel(o.out, {
+          rows: o.rows,
+          seed: o.seed,
+          users: o.users,
+          items: o.items,
+          days: o.days,
+          clickRate: o.clickRate,
+          cartRate: o.cartRate,
+          orderRate: o.orderRate,
+          newItemShare: o.newItemShare,
+          parquet: o.parquet,
+        });
+        process.stdout.write(
+          `wrote ${w.rows} rows in ${((performance.now() - start) / 1000).toFixed(1)} s:\n  ${w.csv}\n${w.parquet ? `  ${w.parquet}\n` : ''}  ${w.sequences}\n  ${w.config}  (mtrank train ${w.config})\n  ${w.oraclePath}\n\n${formatOracle(w.oracle)}\n`,
+        );
+      },
+    );
 }

@@ -8,11 +8,12 @@ const collect = (v: string, all: string[]) => [...all, v];
 
 /** `mtrank train CONFIG`: a complete run directory (model, metrics, predictions). */
 export function registerTrainCommand(program: Command): void {
-  program.command('train')
+  program
+    .command('train')
     .description('train a multi-task model from an experiment config into a run directory')
     .argument('<config>', 'experiment config (YAML or JSON)')
     .option('--out <dir>', 'run directory (default runs/<config name>)')
-    .option('--resume', 'continue from the run directory\'s last checkpoint (same config, same result)')
+    .option('--resume', "continue from the run directory's last checkpoint (same config, same result)")
     .option('--seed <n>', 'override the config seed', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n)) throw new MtrankError(`--seed: expected an integer, got '${v}'`);
@@ -21,9 +22,21 @@ export function registerTrainCommand(program: Command): void {
     .option('--set <key=value>', 'override a config value, e.g. tasks.order.labelWeight=100 (repeatable)', collect, [])
     .option('--quiet', 'log lines instead of a progress bar')
     .option('--no-report', 'skip writing DIR/report.html at the end')
-    .action(async (config: string, o: { out?: string; resume?: boolean; seed?: number; set: string[]; quiet?: boolean; report: boolean }) => {
-      const r = await runTraining({ configPath: config, out: o.out, resume: o.resume, seed: o.seed, set: o.set, quiet: o.quiet });
-      process.stdout.write(`${formatTestTable(r)}\n`);
-      if (o.report) process.stderr.write(`report: ${await writeRunReport(r.dir, { png: false })}\n`);
-    });
+    .action(
+      async (
+        config: string,
+        o: { out?: string; resume?: boolean; seed?: number; set: string[]; quiet?: boolean; report: boolean },
+      ) => {
+        const r = await runTraining({
+          configPath: config,
+          out: o.out,
+          resume: o.resume,
+          seed: o.seed,
+          set: o.set,
+          quiet: o.quiet,
+        });
+        process.stdout.write(`${formatTestTable(r)}\n`);
+        if (o.report) process.stderr.write(`report: ${await writeRunReport(r.dir, { png: false })}\n`);
+      },
+    );
 }

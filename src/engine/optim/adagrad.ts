@@ -2,7 +2,9 @@ import { adagradDense, adagradSparse, type AdagradHyper } from '../kernels.js';
 import type { ParamStore, Parameter, SparseGrad } from '../params.js';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
-export interface AdagradOptions extends OptimizerOptions { eps?: number }
+export interface AdagradOptions extends OptimizerOptions {
+  eps?: number;
+}
 
 /** Adagrad (PyTorch defaults: accumulator starts at 0, eps 1e-10); tables update only the step's rows. */
 export class Adagrad extends Optimizer {

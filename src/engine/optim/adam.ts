@@ -2,7 +2,11 @@ import { adamDense, adamSparse, type AdamHyper } from '../kernels.js';
 import type { ParamStore, Parameter, SparseGrad } from '../params.js';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
-export interface AdamOptions extends OptimizerOptions { beta1?: number; beta2?: number; eps?: number }
+export interface AdamOptions extends OptimizerOptions {
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+}
 
 /**
  * Adam with bias correction and L2 weight decay added to the gradient (PyTorch `Adam`). Tables use the
@@ -14,7 +18,14 @@ export class Adam extends Optimizer {
 
   constructor(store: ParamStore, options: AdamOptions) {
     super(store, options, ['m', 'v']);
-    this.hyper = { lr: options.lr, beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999, eps: options.eps ?? 1e-8, step: 0, weightDecay: options.weightDecay ?? 0 };
+    this.hyper = {
+      lr: options.lr,
+      beta1: options.beta1 ?? 0.9,
+      beta2: options.beta2 ?? 0.999,
+      eps: options.eps ?? 1e-8,
+      step: 0,
+      weightDecay: options.weightDecay ?? 0,
+    };
   }
 
   private at(lr: number): AdamHyper {

@@ -11,10 +11,17 @@ import type { Optimizer, OptimizerOptions } from './optimizer.js';
 export type OptimizerType = 'adam' | 'adagrad' | 'sgd';
 
 /** Build an optimizer from its config name (training.optimizer.type). */
-export function createOptimizer(type: OptimizerType, store: ParamStore, options: OptimizerOptions & Record<string, unknown>): Optimizer {
+export function createOptimizer(
+  type: OptimizerType,
+  store: ParamStore,
+  options: OptimizerOptions & Record<string, unknown>,
+): Optimizer {
   switch (type) {
-    case 'adam': return new Adam(store, options);
-    case 'adagrad': return new Adagrad(store, options);
-    case 'sgd': return new Sgd(store, options);
+    case 'adam':
+      return new Adam(store, options);
+    case 'adagrad':
+      return new Adagrad(store, options);
+    case 'sgd':
+      return new Sgd(store, options);
   }
 }

@@ -35,7 +35,11 @@ export abstract class Optimizer {
   private readonly joins: boolean[];
   private readonly spans = new Map<string, { data: Float32Array; state: Float32Array[] }>();
 
-  protected constructor(store: ParamStore, protected readonly options: OptimizerOptions, private readonly slotNames: readonly string[]) {
+  protected constructor(
+    store: ParamStore,
+    protected readonly options: OptimizerOptions,
+    private readonly slotNames: readonly string[],
+  ) {
     if (!(options.lr >= 0)) throw new MtrankError(`optimizer: learning rate ${options.lr} must be >= 0`);
     const scope = options.scope ?? 'all';
     this.dense = scope === 'embeddings' ? [] : [...store.params()];
@@ -47,11 +51,17 @@ export abstract class Optimizer {
     for (const s of slotNames) for (const t of this.tables) this.slots.set(`${s}/${t.name}`, heap.f32(t.vocab * t.dim));
     this.joins = this.tables.slice(1).map((t, k) => {
       const prev = this.tables[k]!;
-      return prev.dim === t.dim && continues(prev.data, t.data) && slotNames.every((s) => continues(this.slot(s, prev), this.slot(s, t)));
+      return (
+        prev.dim === t.dim &&
+        continues(prev.data, t.data) &&
+        slotNames.every((s) => continues(this.slot(s, prev), this.slot(s, t)))
+      );
     });
   }
 
-  get lr(): number { return this.currentLr; }
+  get lr(): number {
+    return this.currentLr;
+  }
 
   /** Set the learning rate for a schedule; group rates keep their ratio to the base rate. */
   setLr(lr: number): void {
@@ -74,7 +84,10 @@ export abstract class Optimizer {
     // kernels split one large row update across the threads, but not 26 small ones.
     const T = this.tables;
     for (let k = 0; k < T.length;) {
-      if (T[k]!.frozen) { k++; continue; }
+      if (T[k]!.frozen) {
+        k++;
+        continue;
+      }
       const lr = this.lrFor(T[k]!.group);
       let end = k + 1;
       while (end < T.length && this.joins[end - 1] && !T[end]!.frozen && this.lrFor(T[end]!.group) === lr) end++;
@@ -84,19 +97,31 @@ export abstract class Optimizer {
   }
 
   private updateTables(from: number, to: number, lr: number): void {
-    const T = this.tables, first = T[from]!, dim = first.dim;
+    const T = this.tables,
+      first = T[from]!,
+      dim = first.dim;
     if (to - from === 1) {
       const g = first.sparseGrad();
-      if (g.rows.length > 0) this.updateRows(first.data, dim, g, this.slotNames.map((s) => this.slot(s, first)), lr);
+      if (g.rows.length > 0)
+        this.updateRows(
+          first.data,
+          dim,
+          g,
+          this.slotNames.map((s) => this.slot(s, first)),
+          lr,
+        );
       return;
     }
     let n = 0;
     for (let k = from; k < to; k++) n += T[k]!.sparseGrad().rows.length;
     if (n === 0) return;
-    const rows = scratch.i32Raw(n), values = scratch.f32Raw(n * dim);
-    let o = 0, base = 0;
+    const rows = scratch.i32Raw(n),
+      values = scratch.f32Raw(n * dim);
+    let o = 0,
+      base = 0;
     for (let k = from; k < to; k++) {
-      const t = T[k]!, g = t.sparseGrad();
+      const t = T[k]!,
+        g = t.sparseGrad();
       for (let r = 0; r < g.rows.length; r++) rows[o + r] = g.rows[r]! + base;
       values.set(g.values, o * dim);
       o += g.rows.length;
@@ -114,9 +139,16 @@ export abstract class Optimizer {
       const T = this.tables.slice(from, to);
       const cover = (arrays: Float32Array[]) => {
         const last = arrays[arrays.length - 1]!;
-        return new Float32Array(last.buffer, arrays[0]!.byteOffset, arrays.reduce((n, a) => n + a.length, 0));
+        return new Float32Array(
+          last.buffer,
+          arrays[0]!.byteOffset,
+          arrays.reduce((n, a) => n + a.length, 0),
+        );
       };
-      s = { data: cover(T.map((t) => t.data)), state: this.slotNames.map((name) => cover(T.map((t) => this.slot(name, t)))) };
+      s = {
+        data: cover(T.map((t) => t.data)),
+        state: this.slotNames.map((name) => cover(T.map((t) => this.slot(name, t)))),
+      };
       this.spans.set(key, s);
     }
     return s;
@@ -124,7 +156,13 @@ export abstract class Optimizer {
 
   protected abstract updateDense(p: Parameter, lr: number): void;
   /** Lazy update of the listed rows of a table (state: one array per slot name, same layout as data). */
-  protected abstract updateRows(data: Float32Array, dim: number, g: SparseGrad, state: Float32Array[], lr: number): void;
+  protected abstract updateRows(
+    data: Float32Array,
+    dim: number,
+    g: SparseGrad,
+    state: Float32Array[],
+    lr: number,
+  ): void;
 
   protected slot(name: string, param: { name: string }): Float32Array {
     // Cached per parameter object: the keyed lookup builds a string per call, and steps call this per parameter.
@@ -144,7 +182,8 @@ export abstract class Optimizer {
     for (const [key, arr] of this.slots) {
       const src = state.arrays[key];
       if (!src) throw new MtrankError(`optimizer state has no array '${key}'`);
-      if (src.length !== arr.length) throw new MtrankError(`optimizer state '${key}' has ${src.length} values, expected ${arr.length}`);
+      if (src.length !== arr.length)
+        throw new MtrankError(`optimizer state '${key}' has ${src.length} values, expected ${arr.length}`);
       if (src !== arr) arr.set(src);
     }
     this.steps = state.step;
@@ -164,7 +203,8 @@ export abstract class Optimizer {
 function continues(a: Float32Array, b: Float32Array): boolean {
   if (a.byteOffset + a.byteLength !== b.byteOffset || a.length === 0) return false;
   const span = new Float32Array(b.buffer, a.byteOffset, 1);
-  const saved = span[0]!, old = a[0]!;
+  const saved = span[0]!,
+    old = a[0]!;
   span[0] = old === 0 ? 1 : 0;
   const same = a[0] === span[0];
   span[0] = saved;

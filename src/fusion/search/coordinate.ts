@@ -6,7 +6,13 @@
 import { better, type Scored } from '../evaluator.js';
 import type { SearchContext, SearchStrategy } from './types.js';
 
-export async function coordinateAscent(ctx: SearchContext, start: Scored, step: number, minStep: number, visited: Scored[]): Promise<Scored> {
+export async function coordinateAscent(
+  ctx: SearchContext,
+  start: Scored,
+  step: number,
+  minStep: number,
+  visited: Scored[],
+): Promise<Scored> {
   let best = start;
   while (step >= minStep - 1e-12) {
     const moves: number[][] = [];
@@ -20,7 +26,8 @@ export async function coordinateAscent(ctx: SearchContext, start: Scored, step: 
     const scored = await ctx.evaluate(moves);
     visited.push(...scored);
     const top = scored.reduce<Scored | null>((a, s) => (a === null || better(s, a) ? s : a), null);
-    if (top && top.key !== best.key && (top.feasible !== best.feasible ? top.feasible : top.objective > best.objective)) best = top;
+    if (top && top.key !== best.key && (top.feasible !== best.feasible ? top.feasible : top.objective > best.objective))
+      best = top;
     else step /= 2;
   }
   return best;

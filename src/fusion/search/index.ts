@@ -4,7 +4,11 @@ import { gridSearch } from './grid.js';
 import { randomSearch } from './random.js';
 import type { SearchStrategy } from './types.js';
 
-export const SEARCHES: Record<string, SearchStrategy> = { grid: gridSearch, coordinate: coordinateSearch, random: randomSearch };
+export const SEARCHES: Record<string, SearchStrategy> = {
+  grid: gridSearch,
+  coordinate: coordinateSearch,
+  random: randomSearch,
+};
 
 export function searchNamed(name: string): SearchStrategy {
   const s = SEARCHES[name];
