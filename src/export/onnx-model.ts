@@ -18,6 +18,8 @@ export interface OnnxInput {
   kind: 'categorical' | 'multi' | 'dense';
   dtype: ElemType;
   shape: Dim[];
+  /** Ids must lie in [0, vocabSize); 0 is the out-of-vocabulary / missing id. */
+  vocabSize?: number;
   /** The id that fills a multi-categorical row after its last token. */
   padding?: number;
   denseNames?: string[];
@@ -70,7 +72,14 @@ export function buildOnnxModel(
   const { spec } = layout;
   const traced = {
     categorical: spec.categorical.map((f) =>
-      declare({ name: name(f.name), feature: f.name, kind: 'categorical', dtype: 'int64', shape: [BATCH_AXIS] }),
+      declare({
+        name: name(f.name),
+        feature: f.name,
+        kind: 'categorical',
+        dtype: 'int64',
+        shape: [BATCH_AXIS],
+        vocabSize: f.vocabSize,
+      }),
     ),
     multi: (spec.multi ?? []).map((f, k) =>
       declare({
@@ -79,6 +88,7 @@ export function buildOnnxModel(
         kind: 'multi',
         dtype: 'int64',
         shape: [BATCH_AXIS, layout.maxLengths[k]!],
+        vocabSize: f.vocabSize,
         padding: MULTI_PADDING,
       }),
     ),

@@ -10,6 +10,9 @@ import { exportRun } from '../../src/export/export.js';
 import { encodedFeeds } from '../../src/export/feeds.js';
 import { contentHash, fileHashes, type Manifest } from '../../src/export/manifest.js';
 import { MtrankError } from '../../src/util/errors.js';
+import type { FittedCategorical } from '../../src/features/preprocessor.js';
+import { encodeRows } from '../../src/training/predict.js';
+import { fixtureConfig, writeFixture } from '../integration/pretrained-fixture.js';
 import { fusedScore } from '../../src/fusion/forms.js';
 import { maxAbsDiff, randomRows, runOnnx } from './helpers.js';
 
@@ -122,6 +125,27 @@ describe('mtrank export: model.onnx equals the engine (onnxruntime-node)', () =>
   }, 30_000);
 });
 
+describe('mtrank export: pretrained, extended-vocabulary tables', () => {
+  it('an item table extended from a vector file (frozen) exports; appended rows and the OOV row match', async () => {
+    const fx = writeFixture(join(root, 'pretrained'));
+    const config = join(root, 'pretrained.json');
+    writeFileSync(config, JSON.stringify(fixtureConfig(fx, { mode: 'freeze', extendVocab: true }, { epochs: 1 })));
+    const run = join(root, 'pretrained-run');
+    await runTraining({ configPath: config, out: run, quiet: 'silent' });
+    const out = join(root, 'export-pretrained');
+    exportRun(run, out);
+    const { saved, got, expected } = await compare(run, out);
+    expect(maxAbsDiff(got.p_click!, expected[0]!)).toBeLessThan(1e-5);
+    // Raw rows through the run's encoder: an item only the vector file knows, an unknown one, a trained one.
+    const f = saved.preprocessor.feature('item_id') as FittedCategorical;
+    const rows = ['p2', 'x0', 't4'].map((item_id) => ({ user_id: 'u1', item_id, price: 3 }));
+    const enc = encodeRows(saved, rows);
+    expect(enc.categorical.find((c) => c.name === 'item_id')!.ids[0]).toBeGreaterThan(f.pretrained!.trainedVocab);
+    const raw = await runOnnx(join(out, 'model.onnx'), encodedFeeds(readManifest(out).onnx.inputs, enc));
+    expect(maxAbsDiff(raw.p_click!, predictSplit(saved.model, enc)[0]!)).toBeLessThan(1e-6);
+  }, 30_000);
+});
+
 describe('mtrank export: the folder and its manifest', () => {
   it('describes inputs, outputs, tasks, features and a content hash that matches the files', () => {
     const out = join(root, 'export-manifest');
@@ -142,12 +166,14 @@ describe('mtrank export: the folder and its manifest', () => {
     expect(manifest.modelType).toBe('esmm');
     expect(manifest.onnx.opset).toBeGreaterThanOrEqual(17);
     const byName = Object.fromEntries(manifest.onnx.inputs.map((i) => [i.name, i]));
+    const tagsVocab = inputSpec(loadRun(runs.esmm!).preprocessor).multi![0]!.vocabSize;
     expect(byName.tags).toEqual({
       name: 'tags',
       feature: 'tags',
       kind: 'multi',
       dtype: 'int64',
       shape: ['batch', 4],
+      vocabSize: tagsVocab,
       padding: -1,
     });
     expect(byName.user_id).toMatchObject({ kind: 'categorical', dtype: 'int64', shape: ['batch'] });
