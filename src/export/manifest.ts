@@ -6,7 +6,7 @@ import { join, relative, sep } from 'node:path';
 import type { ExperimentConfig } from '../config/index.js';
 import type { PreprocessJson } from '../features/preprocessor.js';
 import type { FusionForm } from '../fusion/forms.js';
-import { OPSET } from './onnx-builder.js';
+import { MtrankError } from '../util/errors.js';
 import type { OnnxIo } from './onnx-model.js';
 
 export const MANIFEST_FILE = 'model.json';
@@ -101,4 +101,30 @@ export function contentHash(files: Record<string, string>): string {
 export function mtrankVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
+}
+
+/**
+ * An export folder's manifest, after checking that every file it lists is there with its recorded SHA-256
+ * and that the folder hash matches: a truncated or edited artifact is refused, naming the file.
+ */
+export function readArtifact(dir: string): Manifest {
+  const path = join(dir, MANIFEST_FILE);
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+  } catch (e) {
+    throw new MtrankError(`${path}: not an mtrank export (${(e as Error).message})`);
+  }
+  if (manifest.format !== 'mtrank-model' || typeof manifest.files !== 'object' || manifest.files === null)
+    throw new MtrankError(`${path}: not an mtrank export manifest (format '${String(manifest.format)}')`);
+  if (manifest.version !== MANIFEST_VERSION)
+    throw new MtrankError(`${path}: manifest version ${manifest.version}, this mtrank reads ${MANIFEST_VERSION}`);
+  const actual = fileHashes(dir, [MANIFEST_FILE]);
+  for (const [file, hash] of Object.entries(manifest.files)) {
+    if (!(file in actual)) throw new MtrankError(`${dir}: ${file} is missing (listed in ${MANIFEST_FILE})`);
+    if (actual[file] !== hash) throw new MtrankError(`${dir}: ${file} does not match its SHA-256 in ${MANIFEST_FILE}`);
+  }
+  if (contentHash(manifest.files) !== manifest.hash)
+    throw new MtrankError(`${path}: the folder hash does not match the listed files`);
+  return manifest;
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFunnel } from '../../src/data/index.js';
@@ -8,7 +8,7 @@ import { loadRun, inputSpec } from '../../src/training/saved-run.js';
 import { predictSplit } from '../../src/training/evaluation.js';
 import { exportRun } from '../../src/export/export.js';
 import { encodedFeeds } from '../../src/export/feeds.js';
-import { contentHash, fileHashes, type Manifest } from '../../src/export/manifest.js';
+import { contentHash, fileHashes, readArtifact, type Manifest } from '../../src/export/manifest.js';
 import { MtrankError } from '../../src/util/errors.js';
 import type { FittedCategorical } from '../../src/features/preprocessor.js';
 import { encodeRows } from '../../src/training/predict.js';
@@ -202,6 +202,22 @@ describe('mtrank export: the folder and its manifest', () => {
     expect(scope.user_id).toBe('context'); // the group feature
     expect(scope.item_id).toBe('candidate');
     expect(manifest.fusion).toEqual({ form: 'linear', weights: { click: 0, cart: 0, order: 1 } });
+  });
+
+  it('readArtifact checks every listed file against its SHA-256, naming the one that differs or is missing', () => {
+    const out = join(root, 'export-corrupt');
+    const { manifest } = exportRun(runs.mmoe!, out);
+    expect(readArtifact(out)).toEqual(manifest);
+    const onnx = readFileSync(join(out, 'model.onnx'));
+    onnx[onnx.length >> 1] ^= 1;
+    writeFileSync(join(out, 'model.onnx'), onnx);
+    expect(() => readArtifact(out)).toThrow(/model\.onnx does not match its SHA-256/);
+    onnx[onnx.length >> 1] ^= 1;
+    writeFileSync(join(out, 'model.onnx'), onnx);
+    expect(readArtifact(out).hash).toBe(manifest.hash);
+    rmSync(join(out, 'preprocess.json'));
+    expect(() => readArtifact(out)).toThrow(/preprocess\.json is missing/);
+    expect(() => readArtifact(runs.mmoe!)).toThrow(MtrankError); // a run folder is not an export
   });
 
   it('refuses a non-empty folder unless --overwrite, and rejects unknown tasks and non-numeric weights', () => {
