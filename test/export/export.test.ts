@@ -8,6 +8,7 @@ import { loadRun, inputSpec } from '../../src/training/saved-run.js';
 import { predictSplit } from '../../src/training/evaluation.js';
 import { exportRun } from '../../src/export/export.js';
 import { encodedFeeds } from '../../src/export/feeds.js';
+import { verifyExport } from '../../src/export/verify.js';
 import { contentHash, fileHashes, readArtifact, type Manifest } from '../../src/export/manifest.js';
 import { MtrankError } from '../../src/util/errors.js';
 import type { FittedCategorical } from '../../src/features/preprocessor.js';
@@ -202,6 +203,14 @@ describe('mtrank export: the folder and its manifest', () => {
     expect(scope.user_id).toBe('context'); // the group feature
     expect(scope.item_id).toBe('candidate');
     expect(manifest.fusion).toEqual({ form: 'linear', weights: { click: 0, cart: 0, order: 1 } });
+  });
+
+  it('verifyExport (--verify) agrees, and reports every output', async () => {
+    const out = join(root, 'export-verify');
+    exportRun(runs.ple!, out, { fusion: 'click=1,cart=1' });
+    const v = await verifyExport(out, 5000);
+    expect(Object.keys(v.maxAbsDiff).sort()).toEqual(['p_cart', 'p_click', 'p_order', 'score']);
+    for (const d of Object.values(v.maxAbsDiff)) expect(d).toBeLessThan(1e-5);
   });
 
   it('readArtifact checks every listed file against its SHA-256, naming the one that differs or is missing', () => {
