@@ -27,7 +27,9 @@ const ROWS = 5000;
 const CASES: [string, string[]][] = [
   ['shared-bottom', ['model.activation=relu']],
   ['single-task', ['model.activation=sigmoid']],
-  ['mmoe', ['model.activation=gelu']],
+  ['mmoe', ['model.activation=gelu', 'model.dropout=0.3']], // dropout: the identity at inference
+  ['ple', ['model.levels=1', 'model.sharedExperts=2']],
+  ['mmoe', ['model.experts=1']], // a one-expert gate
   ['ple', ['model.activation=tanh', 'model.levels=2']],
   ['esmm', ['model.activation=leaky-relu']],
 ];
