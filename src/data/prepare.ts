@@ -29,7 +29,7 @@ import {
 } from './cache.js';
 import { withConnection, type DuckDBConnection } from './duckdb.js';
 import { encodeTable, type SplitManifest } from './encode.js';
-import { expandSource, type SourceFile } from './sources.js';
+import { checkCompressedSources, expandSource, type SourceFile } from './sources.js';
 import { stageSplits, type BadRowReport } from './stage.js';
 import { SPLITS, type EncodedSplit, type SplitName } from './types.js';
 
@@ -102,6 +102,7 @@ export async function encodeData(config: ExperimentConfig, opts: PrepareOptions 
         return { dir, manifest: cached, preprocessor, report: report(cached, dir, true, start) };
       }
       progress({ stage: 'read', message: `reading ${sources.length} file(s)` });
+      await checkCompressedSources(sources);
       const staged = await stageSplits(c, config);
       progress({ stage: 'fit', message: 'fitting vocabularies and statistics on the training split' });
       let pre: PreprocessJson;

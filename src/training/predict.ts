@@ -2,7 +2,7 @@
 // score when the run has a fusion.json).
 import { existsSync, readFileSync } from 'node:fs';
 import { withConnection, queryRows } from '../data/duckdb.js';
-import { expandSource, readerSql } from '../data/sources.js';
+import { checkCompressedSources, expandSource, readerSql } from '../data/sources.js';
 import type { EncodedSplit } from '../data/types.js';
 import { FORMS, fusedScore, type FusionForm } from '../fusion/forms.js';
 import { outputFormat, writeTable, type OutputColumn } from '../data/write-table.js';
@@ -96,6 +96,7 @@ export async function predictFile(
   const { rows, columns } = await withErrorKind('data', () =>
     withConnection(async (c) => {
       const files = await expandSource(c, input, run.config.data);
+      await checkCompressedSources(files);
       const out: Record<string, unknown>[] = [];
       let columns: string[] | null = null;
       for (const f of files) {
