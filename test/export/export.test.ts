@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFunnel } from '../../src/data/index.js';
 import { runTraining } from '../../src/training/run.js';
-import { loadRun, inputSpec } from '../../src/training/saved-run.js';
+import { loadSavedRun, inputSpec } from '../../src/training/saved-run.js';
 import { predictSplit } from '../../src/training/evaluation.js';
 import { exportRun } from '../../src/export/export.js';
 import { encodedFeeds } from '../../src/export/feeds.js';
@@ -57,7 +57,7 @@ function readManifest(dir: string): Manifest {
 
 /** onnxruntime on model.onnx vs the run's own engine on the same random rows (OOV ids, padded bags). */
 async function compare(run: string, out: string) {
-  const saved = loadRun(run);
+  const saved = loadSavedRun(run);
   const manifest = readManifest(out);
   const spec = inputSpec(saved.preprocessor);
   const rows = randomRows(
@@ -94,7 +94,7 @@ describe('mtrank export: model.onnx equals the engine (onnxruntime-node)', () =>
       expect(maxAbsDiff(got.score!, score)).toBeLessThan(1e-5);
       expect(w).toEqual(type === 'shared-bottom' ? [0.2, 0.5, 1] : [0.1, 0, 1]);
       // The folder loads as a run, and that run predicts exactly what the original does.
-      const reloaded = predictSplit(loadRun(out).model, randomRows(inputSpec(saved.preprocessor), [4], 200, 3));
+      const reloaded = predictSplit(loadSavedRun(out).model, randomRows(inputSpec(saved.preprocessor), [4], 200, 3));
       const original = predictSplit(saved.model, randomRows(inputSpec(saved.preprocessor), [4], 200, 3));
       reloaded.forEach((p, t) => expect(Array.from(p)).toEqual(Array.from(original[t]!)));
     }, 30_000);
@@ -167,7 +167,7 @@ describe('mtrank export: the folder and its manifest', () => {
     expect(manifest.modelType).toBe('esmm');
     expect(manifest.onnx.opset).toBeGreaterThanOrEqual(17);
     const byName = Object.fromEntries(manifest.onnx.inputs.map((i) => [i.name, i]));
-    const tagsVocab = inputSpec(loadRun(runs.esmm!).preprocessor).multi![0]!.vocabSize;
+    const tagsVocab = inputSpec(loadSavedRun(runs.esmm!).preprocessor).multi![0]!.vocabSize;
     expect(byName.tags).toEqual({
       name: 'tags',
       feature: 'tags',
