@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { MtrankError } from '../util/errors.js';
+import { mtrankVersion } from '../util/version.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerSweepCommand } from './commands/sweep.js';
@@ -16,7 +17,7 @@ import { registerDataCommand } from './commands/data.js';
 import { registerExportCommand } from './commands/export.js';
 
 const program = new Command();
-program.name('mtrank').description('Multi-task ranking models: train, tune, fuse and serve.').version('0.1.0');
+program.name('mtrank').description('Multi-task ranking models: train, tune, fuse and serve.').version(mtrankVersion());
 
 // Each command lives in its own file under ./commands and registers itself here.
 // (add one import + one call per command)

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { fusedScore } from '../fusion/forms.js';
 import { predictSplit } from '../training/evaluation.js';
-import { inputSpec, loadRun } from '../training/saved-run.js';
+import { inputSpec, loadSavedRun } from '../training/saved-run.js';
 import { MtrankError } from '../util/errors.js';
 import { encodedFeeds } from './feeds.js';
 import { readArtifact } from './manifest.js';
@@ -21,7 +21,7 @@ export interface VerifyResult {
 /** Scores `rows` sampled rows (OOV ids, bags of every length) both ways; an error when any output differs. */
 export async function verifyExport(dir: string, rows = 5000, seed = 1): Promise<VerifyResult> {
   const manifest = readArtifact(dir);
-  const run = loadRun(dir);
+  const run = loadSavedRun(dir);
   const split = sampleEncodedRows(
     inputSpec(run.preprocessor),
     run.preprocessor.multiFeatures.map((f) => f.maxLength),

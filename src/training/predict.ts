@@ -10,10 +10,13 @@ import { MtrankError } from '../util/errors.js';
 import { predictSplit } from './evaluation.js';
 import { vectorSources } from '../features/pretrained.js';
 import { runPaths } from './run-dir.js';
-import { loadRun, type SavedRun } from './saved-run.js';
+import { loadSavedRun, type SavedRun } from './saved-run.js';
 
-/** Raw rows (column → value) encoded with the run's preprocessing artifact into one split (no labels). */
-export function encodeRows(run: SavedRun, rows: Record<string, unknown>[], file = 'input'): EncodedSplit {
+/**
+ * Raw rows (column → value) encoded in JS with the run's preprocessing artifact into one split (no labels);
+ * `encodeRows` (src/data/infer.ts) does the same through DuckDB for files and labelled rows.
+ */
+export function encodeRecords(run: SavedRun, rows: Record<string, unknown>[], file = 'input'): EncodedSplit {
   const p = run.preprocessor,
     n = rows.length,
     D = p.denseNames.length;
@@ -71,8 +74,34 @@ export interface PredictResult {
   sources: VectorSourceCount[];
 }
 
+/** Per-task probabilities of raw rows, plus the fused score when the run has a fusion.json. */
+export interface RowScores {
+  tasks: Record<string, Float32Array>;
+  fused?: Float64Array;
+}
+
+export function scoreRecords(run: SavedRun, rows: Record<string, unknown>[], file = 'input'): RowScores {
+  return scoresOf(run, predictSplit(run.model, encodeRecords(run, rows, file)));
+}
+
+function scoresOf(run: SavedRun, probs: Float32Array[]): RowScores {
+  const tasks = Object.fromEntries(run.model.tasks.map((t, k) => [t, probs[k]!]));
+  const fusion = readFusion(runPaths(run.dir).fusion, run.model.tasks);
+  if (!fusion) return { tasks };
+  const n = probs[0]?.length ?? 0,
+    fused = new Float64Array(n),
+    p = new Float64Array(probs.length);
+  for (let i = 0; i < n; i++) {
+    probs.forEach((col, t) => {
+      p[t] = col[i]!;
+    });
+    fused[i] = fusedScore(fusion.form, fusion.weights, p);
+  }
+  return { tasks, fused };
+}
+
 export async function predictFile(dir: string, input: string, output: string): Promise<PredictResult> {
-  const run = loadRun(dir);
+  const run = loadSavedRun(dir);
   if (!existsSync(input)) throw new MtrankError(`${input}: file not found`);
   const rows = await withConnection(async (c) => {
     const files = await expandSource(c, input, run.config.data);
@@ -81,23 +110,19 @@ export async function predictFile(dir: string, input: string, output: string): P
     return out;
   });
   if (rows.length === 0) throw new MtrankError(`${input}: no rows to score`);
-  const encoded = encodeRows(run, rows, input);
-  const probs = predictSplit(run.model, encoded);
-  const fusion = readFusion(runPaths(dir).fusion, run.model.tasks);
+  const encoded = encodeRecords(run, rows, input);
+  const { tasks, fused } = scoresOf(run, predictSplit(run.model, encoded));
+  const columns = Object.values(tasks);
   const head = run.model.tasks.map((t) => `p_${t}`);
-  if (fusion) head.push('score');
+  if (fused) head.push('score');
   const lines = [head.join(',')];
-  const p = new Float64Array(run.model.tasks.length);
   for (let i = 0; i < rows.length; i++) {
-    const cells = probs.map((col, t) => {
-      p[t] = col[i]!;
-      return fmt(col[i]!);
-    });
-    if (fusion) cells.push(fmt(fusedScore(fusion.form, fusion.weights, p)));
+    const cells = columns.map((col) => fmt(col[i]!));
+    if (fused) cells.push(fmt(fused[i]!));
     lines.push(cells.join(','));
   }
   writeFileAtomic(output, lines.join('\n') + '\n');
-  return { rows: rows.length, tasks: run.model.tasks, fused: fusion !== null, sources: sourceCounts(run, encoded) };
+  return { rows: rows.length, tasks: run.model.tasks, fused: fused !== undefined, sources: sourceCounts(run, encoded) };
 }
 
 /** For the item feature and every pretrained one: how many rows found a trained row, a pretrained row, the OOV row. */

@@ -1,7 +1,7 @@
 // `mtrank train` as a function: config → encoded data → trained model → a complete run directory.
 import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { loadConfig, type ExperimentConfig } from '../config/index.js';
+import { loadConfig, parseConfig, type ExperimentConfig, type ExperimentConfigInput } from '../config/index.js';
 import { prepareData, type PreparedData } from '../data/index.js';
 import type { EncodedSplit } from '../data/types.js';
 import type { MultiTaskModel } from '../models/model.js';
@@ -17,7 +17,8 @@ import { runColdStart } from '../pretrain/pipeline.js';
 import { itemSeenFlags, type ColdStartBreakdown } from '../pretrain/cold-start.js';
 
 export interface RunOptions {
-  configPath: string;
+  /** A config file (YAML/JSON), or a config object (relative paths resolve against the working directory). */
+  config: string | ExperimentConfigInput;
   /** Run directory (default runs/<config name or file name>). */
   out?: string;
   resume?: boolean;
@@ -26,6 +27,12 @@ export interface RunOptions {
   set?: string[];
   /** Plain log lines instead of a live progress bar; 'silent' prints nothing. */
   quiet?: boolean | 'silent';
+  /** Replaces the progress display chosen by `quiet`. */
+  progress?: TrainProgress;
+  /** Data-preparation messages (default: stderr unless quiet is 'silent'). */
+  onMessage?: (message: string) => void;
+  /** Aborting stops training after the current step (the last checkpoint allows --resume). */
+  signal?: AbortSignal;
 }
 
 export interface RunSummary {
@@ -46,8 +53,8 @@ export interface RunMetricsJson {
   coldStart?: ColdStartBreakdown;
 }
 
-export function defaultRunDir(configPath: string, config: ExperimentConfig): string {
-  return join('runs', config.name ?? basename(configPath, extname(configPath)));
+export function defaultRunDir(configPath: string | undefined, config: ExperimentConfig): string {
+  return join('runs', config.name ?? (configPath ? basename(configPath, extname(configPath)) : 'run'));
 }
 
 export function progressFor(quiet: RunOptions['quiet']): TrainProgress {
@@ -57,8 +64,9 @@ export function progressFor(quiet: RunOptions['quiet']): TrainProgress {
 
 export async function runTraining(o: RunOptions): Promise<RunSummary> {
   const overrides = [...(o.set ?? []), ...(o.seed !== undefined ? [`seed=${o.seed}`] : [])];
-  const config = loadConfig(o.configPath, overrides);
-  const dir = o.out ?? defaultRunDir(o.configPath, config);
+  const configPath = typeof o.config === 'string' ? o.config : undefined;
+  const config = configPath ? loadConfig(configPath, overrides) : parseConfig(o.config, overrides);
+  const dir = o.out ?? defaultRunDir(configPath, config);
   const paths = runPaths(dir);
   if (o.resume) {
     if (!existsSync(paths.config))
@@ -69,7 +77,8 @@ export async function runTraining(o: RunOptions): Promise<RunSummary> {
         `${paths.config}: the resolved config differs from the one this run started with; --resume needs the same config, --seed and --set values`,
       );
   }
-  const say = o.quiet === 'silent' ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
+  const say = o.onMessage ?? (o.quiet === 'silent' ? () => {} : (m: string) => process.stderr.write(`${m}\n`));
+  if (o.signal?.aborted) throw new MtrankError('training aborted before it started');
   const data = await prepareData(config, {
     onProgress: (e) => {
       if (e.stage !== 'encode') say(e.message);
@@ -87,7 +96,8 @@ export async function runTraining(o: RunOptions): Promise<RunSummary> {
     data,
     dir,
     resume: o.resume,
-    progress: progressFor(o.quiet),
+    progress: o.progress ?? progressFor(o.quiet),
+    signal: o.signal,
     preprocessor: data.preprocessor,
   });
   return finishRun(dir, config, data, result);

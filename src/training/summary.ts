@@ -4,7 +4,7 @@ import type { SplitName } from '../data/types.js';
 import { MtrankError } from '../util/errors.js';
 import { evaluateSplit, type SplitMetrics } from './evaluation.js';
 import type { RunSummary } from './run.js';
-import { loadRun } from './saved-run.js';
+import { loadSavedRun } from './saved-run.js';
 import { runColdStart } from '../pretrain/pipeline.js';
 import type { ColdStartBreakdown } from '../pretrain/cold-start.js';
 import { coldStartColumns, coldStartFromJson, type ColdStartRow } from '../report/cold-start.js';
@@ -61,7 +61,7 @@ export interface RunEvaluation {
 export async function evaluateRunSplit(dir: string, split: string): Promise<RunEvaluation> {
   if (!['train', 'valid', 'test'].includes(split))
     throw new MtrankError(`--split: expected train, valid or test, got '${split}'`);
-  const run = loadRun(dir);
+  const run = loadSavedRun(dir);
   const data = await prepareData(run.config);
   const s = data[split as SplitName];
   if (s.rows === 0) throw new MtrankError(`${dir}: the ${split} split has no rows`);

@@ -28,7 +28,7 @@ export function registerTrainCommand(program: Command): void {
         o: { out?: string; resume?: boolean; seed?: number; set: string[]; quiet?: boolean; report: boolean },
       ) => {
         const r = await runTraining({
-          configPath: config,
+          config,
           out: o.out,
           resume: o.resume,
           seed: o.seed,
