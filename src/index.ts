@@ -12,6 +12,13 @@ export type { FusionResult, Combination } from './fusion/fuse.js';
 export type { Objective } from './fusion/objectives.js';
 export type { FusionForm } from './fusion/forms.js';
 
+// Export: a run as a serving artifact folder (model.onnx + model.json), checked and fed generically.
+export { exportRun, type ExportOptions, type ExportResult } from './export/export.js';
+export { readArtifact, type Manifest, type ManifestFeature, type ManifestTask } from './export/manifest.js';
+export { encodedFeeds, type Feed } from './export/feeds.js';
+export { verifyExport, type VerifyResult } from './export/verify.js';
+export type { OnnxInput, OnnxOutput } from './export/onnx-model.js';
+
 // Config: the typed experiment (ExperimentConfigInput is what you write; ExperimentConfig has defaults filled in).
 export { loadConfig, parseConfig, configJsonSchema } from './config/index.js';
 export type {
