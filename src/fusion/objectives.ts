@@ -6,6 +6,7 @@
  * The config form is { type: auc|gauc|weighted-auc, task?, weights? }.
  * Each objective is one record of OBJECTIVES: adding one is one entry here.
  */
+import type { FUSION_OBJECTIVES } from '../config/schema.js';
 import { MtrankError } from '../util/errors.js';
 
 export type Objective =
@@ -13,7 +14,7 @@ export type Objective =
   | { type: 'gauc'; task: string }
   | { type: 'weighted-auc'; weights: Record<string, number> };
 
-type ObjectiveType = Objective['type'];
+type ObjectiveType = (typeof FUSION_OBJECTIVES)[number] & Objective['type'];
 type Of<T extends ObjectiveType> = Extract<Objective, { type: T }>;
 
 interface ObjectiveKind<T extends ObjectiveType> {
