@@ -7,6 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { MtrankError } from '../util/errors.js';
+import { checkConfigSanity } from './sanity.js';
 import { experimentConfig, randomSplitRatios, type ExperimentConfig, type SourceConfig } from './schema.js';
 
 export interface LoadOptions {
@@ -47,6 +48,7 @@ export function parseConfig(raw: unknown, overrides: string[] = [], opts: LoadOp
   const result = experimentConfig.safeParse(obj);
   if (!result.success)
     throw new MtrankError(formatConfigIssues(file, result.error.issues), { issues: result.error.issues });
+  checkConfigSanity(result.data, file);
   return resolvePaths(result.data, opts.baseDir ?? process.cwd());
 }
 
