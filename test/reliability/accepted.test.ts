@@ -6,6 +6,7 @@ import { outcome, project, train } from './fixture.js';
 import { loadConfig } from '../../src/config/load.js';
 import { configWarnings } from '../../src/config/sanity.js';
 import { EXIT_CODES } from '../../src/util/errors.js';
+import { fuse } from '../../src/fusion/fuse.js';
 
 describe('refused at config time (usage exit code, before any data is read)', () => {
   const dir = project(50);
@@ -66,4 +67,45 @@ describe('warned', () => {
     }
     expect(said.join('')).toMatch(/warning: task 'buy' has no positive label in the 300 training rows/);
   }, 30_000);
+});
+
+describe('fuse refuses scores it cannot rank by', () => {
+  const n = 40;
+  const split = (a: (i: number) => number, b: (i: number) => number) => ({
+    source: 'valid.csv',
+    scores: [Float64Array.from({ length: n }, (_, i) => a(i)), Float64Array.from({ length: n }, (_, i) => b(i))],
+    labels: [0, 1].map(() => Uint8Array.from({ length: n }, (_, i) => i % 2)),
+  });
+  const opts = (form: string) =>
+    ({ form, search: 'grid', step: 0.5, objective: { type: 'auc', task: 'a' }, constraints: [], threads: 1 }) as never;
+  it('constant scores of a task', async () => {
+    const r = await outcome(() =>
+      fuse(
+        ['a', 'b'],
+        split(
+          (i) => i / n,
+          () => 0.3,
+        ) as never,
+        undefined,
+        opts('linear'),
+      ),
+    );
+    expect(r.code).toBe(EXIT_CODES.usage);
+    expect(r.line).toMatch(/valid\.csv: the scores of task 'b' are all 0\.3/);
+  });
+  it('the product form with negative scores', async () => {
+    const r = await outcome(() =>
+      fuse(
+        ['a', 'b'],
+        split(
+          (i) => i / n - 0.5,
+          (i) => (i * 7) % 5,
+        ) as never,
+        undefined,
+        opts('product'),
+      ),
+    );
+    expect(r.code).toBe(EXIT_CODES.usage);
+    expect(r.line).toMatch(/product form needs scores ≥ 0 .* task 'a' has -0\.5/);
+  });
 });
