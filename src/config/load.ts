@@ -8,6 +8,7 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { MtrankError } from '../util/errors.js';
 import { closestKey, validKeysAt } from './suggest.js';
+import { checkConfigSanity } from './sanity.js';
 import { experimentConfig, randomSplitRatios, type ExperimentConfig, type SourceConfig } from './schema.js';
 
 export interface LoadOptions {
@@ -48,6 +49,7 @@ export function parseConfig(raw: unknown, overrides: string[] = [], opts: LoadOp
   const result = experimentConfig.safeParse(obj);
   if (!result.success)
     throw new MtrankError(formatConfigIssues(file, result.error.issues), { issues: result.error.issues });
+  checkConfigSanity(result.data, file);
   return resolvePaths(result.data, opts.baseDir ?? process.cwd());
 }
 

@@ -215,6 +215,21 @@ function checkSplit(tasks: string[], s: ScoreSplit, o: FuseOptions): void {
       throw new MtrankError(
         `fuse: ${s.source}: task '${t}' has only ${p === 0 ? 'negative' : 'positive'} labels, so its AUC is undefined`,
       );
+    const x = s.scores[i];
+    let lo = Infinity,
+      hi = -Infinity;
+    for (let r = 0; r < x.length; r++) {
+      if (x[r] < lo) lo = x[r];
+      if (x[r] > hi) hi = x[r];
+    }
+    if (x.length > 0 && lo === hi)
+      throw new MtrankError(
+        `fuse: ${s.source}: the scores of task '${t}' are all ${lo}, so its weight cannot change any ranking; check the predictions or leave the task out`,
+      );
+    if (o.form === 'product' && lo < 0)
+      throw new MtrankError(
+        `fuse: ${s.source}: the product form needs scores ≥ 0 (probabilities), but task '${t}' has ${lo}; use --form linear`,
+      );
   });
 }
 
