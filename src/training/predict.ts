@@ -110,7 +110,10 @@ function sourceCounts(run: SavedRun, encoded: EncodedSplit): VectorSourceCount[]
 }
 
 /** fusion.json's form and weights in task order, or null when fusion has not run. */
-function readFusion(path: string, tasks: string[]): { form: ReturnType<typeof parseForm>; weights: number[] } | null {
+export function readFusion(
+  path: string,
+  tasks: string[],
+): { form: ReturnType<typeof parseForm>; weights: number[] } | null {
   if (!existsSync(path)) return null;
   const f = JSON.parse(readFileSync(path, 'utf8')) as { form?: string; weights?: Record<string, number> };
   if (!f.weights || typeof f.form !== 'string')
