@@ -13,6 +13,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerSynthCommand } from './commands/synth.js';
 import { registerDataCommand } from './commands/data.js';
+import { registerServeCommand } from './commands/serve.js';
 
 const program = new Command();
 program.name('mtrank').description('Multi-task ranking models: train, tune, fuse and serve.').version('0.1.0');
@@ -31,6 +32,7 @@ registerDemoCommand(program);
 registerSchemaCommand(program);
 registerSynthCommand(program);
 registerDataCommand(program);
+registerServeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

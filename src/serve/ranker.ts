@@ -49,6 +49,10 @@ export class Ranker {
   get preprocessor() {
     return this.artifact.run.preprocessor;
   }
+  /** The run's data options (null values, delimiter), for reading feature tables like the training data. */
+  get dataConfig() {
+    return this.artifact.run.config.data;
+  }
   get backendName(): string {
     return this.backend.name;
   }

@@ -50,3 +50,14 @@ export function csvRows(path: string, limit: number): Record<string, string>[] {
   const head = lines[0]!.split(',');
   return lines.slice(1, 1 + limit).map((l) => Object.fromEntries(l.split(',').map((v, i) => [head[i]!, v])));
 }
+
+/** A CSV row as a JSON client sends it: numbers for numeric columns, null for empty cells. */
+export function typedRow(row: Record<string, string>, numericColumns: Set<string>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k, v === '' ? null : numericColumns.has(k) ? Number(v) : v]),
+  );
+}
+
+export function numericColumns(p: { json: { features: { kind: string; column: string }[] } }): Set<string> {
+  return new Set(p.json.features.filter((f) => f.kind === 'numeric' || f.kind === 'bucketize').map((f) => f.column));
+}
