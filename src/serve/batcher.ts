@@ -43,6 +43,11 @@ export class MicroBatcher {
     });
   }
 
+  /** Requests waiting for the next batch. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   /** Resolves once nothing is queued or being scored. */
   idle(): Promise<void> {
     if (this.queue.length === 0 && this.running === 0) return Promise.resolve();

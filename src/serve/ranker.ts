@@ -59,7 +59,17 @@ export class Ranker {
 
   /** Raw rows → model inputs with the run's fitted encoders (bad values throw MtrankError naming row and column). */
   encode(rows: Row[], label = 'rows'): EncodedSplit {
-    return encodeRows(this.artifact.run, rows, label);
+    const split = encodeRows(this.artifact.run, rows, label);
+    // A finite but huge number (1e300) overflows float32 after its transform: refuse it rather than score NaN.
+    const D = split.denseNames.length;
+    for (let j = 0; j < split.dense.length; j++)
+      if (!Number.isFinite(split.dense[j]!)) {
+        const i = Math.floor(j / D),
+          name = split.denseNames[j % D]!;
+        const column = this.preprocessor.feature(name)?.column ?? name;
+        throw new MtrankError(`${label}[${i}].${column}: ${String(rows[i]![column])} is out of range for this feature`);
+      }
+    return split;
   }
 
   /** Per-task probabilities (task order) for encoded rows. */

@@ -88,6 +88,11 @@ export async function createServer(o: ServeOptions): Promise<RankingServer> {
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: `no route ${req.method} ${req.url}` });
   });
+  // While draining, answers close their connection: otherwise a keep-alive socket would hold the exit for
+  // fastify's 72 s keep-alive timeout.
+  app.addHook('onSend', async (_req, reply) => {
+    if (draining) void reply.header('connection', 'close');
+  });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unknown';
     metrics.requests.inc({ route, status: String(reply.statusCode) });

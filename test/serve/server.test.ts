@@ -104,6 +104,12 @@ describe('mtrank serve: bad requests are 4xx with a JSON error naming the field'
     ],
     ['no candidates', () => ({ context: {} }), 400, /candidates: required field missing/],
     ['too many candidates', () => ({ candidates: rows.slice(0, 51) }), 400, /candidates: at most 50 per request/],
+    [
+      'finite number that overflows its transform',
+      () => ({ candidates: rows.slice(0, 3).map((r, i) => (i === 1 ? { ...r, item_ctr: 1e300 } : r)) }),
+      400,
+      /candidates\[1\]\.item_ctr: 1e\+300 is out of range/,
+    ],
     ['bad topK', () => ({ candidates: rows.slice(0, 2), topK: 0 }), 400, /topK: must be >= 1/],
     ['context not an object', () => ({ context: [1], candidates: rows.slice(0, 2) }), 400, /context: must be object/],
   ];
