@@ -14,6 +14,7 @@ import { registerSchemaCommand } from './commands/schema.js';
 import { registerSynthCommand } from './commands/synth.js';
 import { registerDataCommand } from './commands/data.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerExportCommand } from './commands/export.js';
 
 const program = new Command();
 program.name('mtrank').description('Multi-task ranking models: train, tune, fuse and serve.').version('0.1.0');
@@ -33,6 +34,7 @@ registerSchemaCommand(program);
 registerSynthCommand(program);
 registerDataCommand(program);
 registerServeCommand(program);
+registerExportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

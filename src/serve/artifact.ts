@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { readArtifact, type Manifest } from '../export/manifest.js';
 import type { FusionForm } from '../fusion/forms.js';
 import { nonFiniteParameter } from '../training/checkpoints.js';
 import { readFusion } from '../training/predict.js';
@@ -11,9 +12,9 @@ import { loadRun, type SavedRun } from '../training/saved-run.js';
 import { MtrankError } from '../util/errors.js';
 
 export interface ModelInfo {
-  /** The export's version (model.json) or, for a run directory, the first 12 hex digits of the hash. */
+  /** The first 12 hex digits of the hash. */
   version: string;
-  /** SHA-256 over the files the model is made of. */
+  /** SHA-256 over the files the model is made of (an export's model.json `hash`). */
   hash: string;
   tasks: string[];
   fusion: { form: FusionForm; weights: Record<string, number> } | null;
@@ -25,6 +26,8 @@ export interface ModelInfo {
 
 export interface LoadedArtifact {
   run: SavedRun;
+  /** model.json of an export folder (checked against its SHA-256s), or null for a run directory. */
+  manifest: Manifest | null;
   info: ModelInfo;
   /** Fusion weights in task order, or null. */
   fusion: { form: FusionForm; weights: number[] } | null;
@@ -33,6 +36,8 @@ export interface LoadedArtifact {
 export function loadArtifact(dir: string): LoadedArtifact {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new MtrankError(`${dir}: no such model directory (train with 'mtrank train' or export with 'mtrank export')`);
+  // An export folder is checked file by file against its manifest before anything is loaded.
+  const manifest = existsSync(join(dir, 'model.json')) ? readArtifact(dir) : null;
   let run: SavedRun;
   try {
     run = loadRun(dir);
@@ -53,10 +58,9 @@ export function loadArtifact(dir: string): LoadedArtifact {
     run.model.store.release();
     throw e instanceof MtrankError ? e : new MtrankError(`${runPaths(dir).fusion}: ${(e as Error).message}`);
   }
-  const hash = contentHash(dir);
-  const manifest = readManifest(dir);
+  const hash = manifest?.hash ?? contentHash(dir);
   const info: ModelInfo = {
-    version: typeof manifest?.version === 'string' ? manifest.version : hash.slice(0, 12),
+    version: hash.slice(0, 12),
     hash,
     tasks,
     fusion: fusion && { form: fusion.form, weights: Object.fromEntries(tasks.map((t, i) => [t, fusion.weights[i]!])) },
@@ -64,10 +68,10 @@ export function loadArtifact(dir: string): LoadedArtifact {
   };
   const item = run.preprocessor.json.itemFeature;
   if (item) info.idColumn = run.preprocessor.feature(item)?.column;
-  return { run, info, fusion };
+  return { run, manifest, info, fusion };
 }
 
-/** SHA-256 over config, preprocessing, weights and fusion (name and bytes of each, in a fixed order). */
+/** A run directory's SHA-256 over config, preprocessing, weights and fusion (name and bytes, fixed order). */
 function contentHash(dir: string): string {
   const p = runPaths(dir);
   const files = [p.config, p.preprocess, p.fusion];
@@ -80,14 +84,4 @@ function contentHash(dir: string): string {
     h.update(readFileSync(f));
   }
   return h.digest('hex');
-}
-
-function readManifest(dir: string): Record<string, unknown> | null {
-  const path = join(dir, 'model.json');
-  if (!existsSync(path)) return null;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new MtrankError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
 }

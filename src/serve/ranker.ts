@@ -6,6 +6,7 @@ import { encodeRows } from '../training/predict.js';
 import { MtrankError } from '../util/errors.js';
 import { loadArtifact, type LoadedArtifact, type ModelInfo } from './artifact.js';
 import { engineBackend, type ScoringBackend } from './engine-backend.js';
+import { onnxBackend } from './onnx-backend.js';
 
 export type { ModelInfo };
 export type Row = Record<string, unknown>;
@@ -117,14 +118,21 @@ export class Ranker {
   }
 }
 
+/**
+ * Load a run directory or an export folder (an export is checked against model.json's SHA-256s). Backends:
+ * 'engine' (default; mtrank's own wasm engine) or 'onnxruntime' (an export's model.onnx, needs onnxruntime-node).
+ */
 export async function loadRanker(dir: string, opts: LoadRankerOptions = {}): Promise<Ranker> {
-  const artifact = loadArtifact(dir);
   const backend = opts.backend ?? 'engine';
-  if (backend !== 'engine') {
-    artifact.run.model.store.release();
-    throw new MtrankError(`backend '${backend}' is not available in this build (use 'engine')`);
-  }
-  return new Ranker(artifact, engineBackend(artifact.run));
+  if (backend !== 'engine' && backend !== 'onnxruntime')
+    throw new MtrankError(`backend '${String(backend)}': expected 'engine' or 'onnxruntime'`);
+  const artifact = loadArtifact(dir);
+  if (backend === 'engine') return new Ranker(artifact, engineBackend(artifact.run));
+  // The run's encoders and fusion are still needed; its engine weights are not.
+  artifact.run.model.store.release();
+  if (!artifact.manifest)
+    throw new MtrankError(`${dir}: backend 'onnxruntime' needs an export folder with model.onnx (mtrank export)`);
+  return new Ranker(artifact, await onnxBackend(dir, artifact.manifest, artifact.info.tasks));
 }
 
 /** Each candidate with the context's fields underneath its own. */

@@ -79,5 +79,6 @@ describe('loadRanker(dir).score / rank', () => {
     await expect(loadRanker(join(fx.root, 'nope'))).rejects.toThrow(/no such model directory/);
     await expect(loadRanker(fx.root)).rejects.toThrow(/not a run directory/);
     await expect(loadRanker(fx.dir, { backend: 'bogus' as never })).rejects.toThrow(/backend 'bogus'/);
+    await expect(loadRanker(fx.dir, { backend: 'onnxruntime' })).rejects.toThrow(/needs an export folder/);
   });
 });
