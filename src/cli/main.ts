@@ -14,6 +14,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerSynthCommand } from './commands/synth.js';
 import { registerDataCommand } from './commands/data.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerExportCommand } from './commands/export.js';
 
 const program = new Command();
@@ -33,6 +34,7 @@ registerDemoCommand(program);
 registerSchemaCommand(program);
 registerSynthCommand(program);
 registerDataCommand(program);
+registerServeCommand(program);
 registerExportCommand(program);
 
 try {
