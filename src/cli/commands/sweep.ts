@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runSweep } from '../../report/sweep.js';
+import { runSweep } from '../../app/sweep/local.js';
 import { MtrankError } from '../../util/errors.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];

@@ -1,20 +1,17 @@
 /**
- * `mtrank sweep`: trains every point of a grid (× seeds) as a separate `mtrank train` child process, at
- * most `parallel` at a time, skipping runs that already finished (so an interrupted sweep resumes), then
- * writes the comparison report over the points.
+ * `mtrank sweep` on one machine: trains every point of a grid (× seeds) as a separate `mtrank train` child
+ * process, at most `parallel` at a time, skipping runs that already finished with the same resolved config (so
+ * an interrupted sweep resumes, and a changed one retrains), then writes the comparison report over the points.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
-import { writeCompareReport } from './compare.js';
-import { isCompleteRun } from './run-data.js';
-import { parseGrid, planRuns, sweepPoints, type PlannedRun } from './sweep-plan.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
-import { MtrankError } from '../util/errors.js';
-import { workerUrl } from '../util/worker-url.js';
+import { basename, join, resolve } from 'node:path';
+import { writeCompareReport } from '../../report/compare.js';
+import { isCompleteRun } from '../../report/run-data.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { MtrankError } from '../../util/errors.js';
+import { defaultTrainCommand, startChild, tail } from './child.js';
+import { configHash, parseGrid, planRuns, resolveTrial, sweepPoints, trialOverrides, type PlannedRun } from './plan.js';
 
 export interface SweepOptions {
   config: string;
@@ -42,24 +39,9 @@ export interface SweepResult {
   report?: string;
 }
 
-export function defaultTrainCommand(): string[] {
-  return [process.execPath, fileURLToPath(workerUrl(import.meta.url, '../cli/main.js'))];
-}
-
-/** The seed the config would use: a `--set seed=N` wins over the file's `seed`, default 42. */
+/** The seed the config would use: a `--set seed=N` wins over the file's `seed` (the schema's default otherwise). */
 export function baseSeed(configPath: string, sets: string[]): number {
-  const fromSet = sets
-    .map((s) => /^seed=(-?\d+)$/.exec(s.trim()))
-    .filter(Boolean)
-    .pop();
-  if (fromSet) return Number(fromSet[1]);
-  let seed: unknown;
-  try {
-    seed = (parseYaml(readFileSync(configPath, 'utf8')) as { seed?: unknown } | null)?.seed;
-  } catch (e) {
-    throw new MtrankError(`${configPath}: cannot read the config (${(e as Error).message})`);
-  }
-  return typeof seed === 'number' && Number.isInteger(seed) ? seed : 42;
+  return resolveTrial(configPath, sets).config.seed;
 }
 
 function trainArgs(run: PlannedRun, config: string, sets: string[]): string[] {
@@ -70,31 +52,27 @@ function trainArgs(run: PlannedRun, config: string, sets: string[]): string[] {
   return args;
 }
 
-function runChild(command: string[], args: string[], logPath: string): Promise<number | null> {
-  mkdirSync(dirname(logPath), { recursive: true });
-  const fd = openSync(logPath, 'w');
-  return new Promise((resolvePromise) => {
-    const child = spawn(command[0], [...command.slice(1), ...args], { stdio: ['ignore', fd, fd] });
-    child.on('error', (e) => {
-      closeSync(fd);
-      resolvePromise(null);
-      process.emitWarning(`sweep: cannot start ${command[0]}: ${e.message}`);
-    });
-    child.on('exit', (code) => {
-      closeSync(fd);
-      resolvePromise(code);
-    });
-  });
+/** Hash of the resolved config a run directory was trained with, or undefined when it has none. */
+export function runConfigHash(dir: string): string | undefined {
+  try {
+    return configHash(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>);
+  } catch {
+    return undefined;
+  }
 }
 
-function tail(path: string, lines = 5): string {
-  if (!existsSync(path)) return '';
-  return readFileSync(path, 'utf8')
-    .trimEnd()
-    .split('\n')
-    .slice(-lines)
-    .map((l) => `    ${l}`)
-    .join('\n');
+/**
+ * A run left by other settings (a different --set, an edited base config) is moved aside, never reported as
+ * this trial: returns true when `run.dir` holds a complete run of exactly `hash`.
+ */
+function completeWith(run: PlannedRun, hash: string, log: (l: string) => void): boolean {
+  if (!existsSync(run.dir)) return false;
+  const found = runConfigHash(run.dir);
+  if (found === undefined || found === hash) return found === hash && isCompleteRun(run.dir);
+  const aside = `${run.dir}.replaced-${found.slice(0, 12)}`;
+  renameSync(run.dir, aside);
+  log(`sweep: ${run.dir} was trained with other settings; moved to ${aside}`);
+  return false;
 }
 
 /** Runs `jobs` with at most `limit` in flight. */
@@ -133,9 +111,10 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const runs = planRuns(points, out, seeds);
   const command = o.trainCommand ?? defaultTrainCommand();
 
+  const hashes = new Map(runs.map((r) => [r, resolveTrial(config, trialOverrides(sets, r)).hash]));
   const result: SweepResult = { runs, ran: [], skipped: [], failed: [] };
   const todo = runs.filter((r) => {
-    if (!isCompleteRun(r.dir)) return true;
+    if (!completeWith(r, hashes.get(r)!, log)) return true;
     result.skipped.push(r);
     return false;
   });
@@ -147,7 +126,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   await pool(todo, parallel, async (run) => {
     const name = `${run.point.sets.join(' ')}${run.seed !== undefined ? ` seed=${run.seed}` : ''}`;
     const t0 = performance.now();
-    const code = await runChild(command, trainArgs(run, config, sets), run.log);
+    const exit = await startChild(command, trainArgs(run, config, sets), run.log).exit;
+    const code = exit.code;
+    if (exit.startError) log(`sweep: cannot start ${command[0]}: ${exit.startError}`);
     done++;
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     if (code === 0 && isCompleteRun(run.dir)) {
@@ -173,6 +154,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
           dir: r.dir,
           sets: r.point.sets,
           seed: r.seed ?? null,
+          hash: hashes.get(r),
           complete: isCompleteRun(r.dir),
         })),
       },

@@ -1,18 +1,21 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseGrid, planRuns, pointName, splitValues, sweepPoints } from '../../src/report/sweep-plan.js';
-import { runSweep } from '../../src/report/sweep.js';
+import { parseGrid, planRuns, pointName, splitValues, sweepPoints } from '../../src/app/sweep/plan.js';
+import { runSweep } from '../../src/app/sweep/local.js';
 import { MtrankError } from '../../src/util/errors.js';
-import { fixtureConfig } from './fixture-run.js';
+import { fixtureConfig } from '../report/fixture-run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mtrank-sweep-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const fake = [process.execPath, fileURLToPath(new URL('./fake-trainer.mjs', import.meta.url))];
 const config = join(root, 'config.json');
-writeFileSync(config, JSON.stringify(fixtureConfig(['click', 'order'], { seed: 7 })));
+writeFileSync(
+  config,
+  JSON.stringify(fixtureConfig(['click', 'order'], { seed: 7, features: { price: { type: 'numeric' } } })),
+);
 const quiet = () => {};
 
 describe('grid parsing and planning', () => {
@@ -163,5 +166,22 @@ describe('sweep with a fake trainer', () => {
     delete process.env.FAKE_TRAINER_FAIL;
     const again = await runSweep(opts);
     expect([again.ran.length, again.skipped.length]).toEqual([1, 1]);
+  });
+
+  it('identifies trials by their resolved config: a rerun with another --set retrains and moves the old run aside', async () => {
+    const out = join(root, 'changed');
+    const opts = { config, grids: ['tasks.order.labelWeight=1,10'], out, trainCommand: fake, png: false, log: quiet };
+    await runSweep(opts);
+    expect(started()).toBe(2);
+    const again = await runSweep({ ...opts, sets: ['training.epochs=2'] });
+    expect([again.ran.length, again.skipped.length, started()]).toEqual([2, 0, 4]);
+    const dir = join(out, 'tasks.order.labelWeight=1');
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).training.epochs).toBe(2);
+    const aside = readdirSync(out).filter((f) => f.startsWith('tasks.order.labelWeight=1.replaced-'));
+    expect(aside).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(out, aside[0]!, 'config.json'), 'utf8')).training.epochs).toBe(1);
+    // The same settings again: both complete, nothing runs.
+    const third = await runSweep({ ...opts, sets: ['training.epochs=2'] });
+    expect([third.ran.length, third.skipped.length, started()]).toEqual([0, 2, 4]);
   });
 });

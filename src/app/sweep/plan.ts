@@ -1,10 +1,12 @@
 /**
- * Sweep planning: `--grid path=v1,v2,...` axes → the cartesian product of points → one run directory per
- * point (and per seed with `--seeds K`). Pure functions; running them is sweep.ts's job.
+ * Sweep planning: `--grid path=v1,v2,...` axes → the cartesian product of points → one trial per point (and per
+ * seed with `--seeds K`), each identified by the hash of its full resolved config. Running them is local.ts's
+ * (one machine) or coordinator.ts's (a queue) job.
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { MtrankError } from '../util/errors.js';
+import { loadConfig, type ExperimentConfig } from '../../config/index.js';
+import { MtrankError } from '../../util/errors.js';
 
 export interface GridAxis {
   path: string;
@@ -90,4 +92,28 @@ export function planRuns(points: SweepPoint[], outDir: string, seeds: number[] |
         }))
       : [{ point, dir: join(outDir, point.name), log: join(outDir, 'logs', `${point.name}.log`) }],
   );
+}
+
+/** The overrides a trial's trainer applies, in the trainer's order: sweep-wide, the point's, then the seed. */
+export function trialOverrides(sets: string[], run: Pick<PlannedRun, 'point' | 'seed'>): string[] {
+  return [...sets, ...run.point.sets, ...(run.seed !== undefined ? [`seed=${run.seed}`] : [])];
+}
+
+/**
+ * A trial's identity: the SHA-256 of its resolved config as `train` writes it to config.json (key order kept),
+ * so a rerun with another --set or an edited base config never takes an old run for this trial.
+ */
+export function configHash(config: ExperimentConfig | Record<string, unknown>): string {
+  return createHash('sha256').update(JSON.stringify(config)).digest('hex');
+}
+
+export interface ResolvedTrial {
+  config: ExperimentConfig;
+  hash: string;
+}
+
+/** Loads and validates each trial's config up front: a config error stops the sweep before anything runs. */
+export function resolveTrial(configPath: string, overrides: string[]): ResolvedTrial {
+  const config = loadConfig(configPath, overrides);
+  return { config, hash: configHash(config) };
 }
