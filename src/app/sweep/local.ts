@@ -3,7 +3,7 @@
  * process, at most `parallel` at a time, skipping runs that already finished with the same resolved config (so
  * an interrupted sweep resumes, and a changed one retrains), then writes the comparison report over the points.
  */
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { writeCompareReport } from '../../report/compare.js';
@@ -11,7 +11,10 @@ import { isCompleteRun } from '../../report/run-data.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { MtrankError } from '../../util/errors.js';
 import { defaultTrainCommand, startChild, tail } from './child.js';
-import { configHash, parseGrid, planRuns, resolveTrial, sweepPoints, trialOverrides, type PlannedRun } from './plan.js';
+import { MemoryRungBook, TrialStopper, checkEarlyStop, type EarlyStopSpec } from './early-stop.js';
+import { followTrial, readGrowingLog, stepsTrained } from './follow.js';
+import { isDone, runConfigHash, trialState, workerName, writeTrialInfo } from './trial-record.js';
+import { parseGrid, planRuns, resolveTrial, sweepPoints, trialOverrides, type PlannedRun } from './plan.js';
 
 export interface SweepOptions {
   config: string;
@@ -27,6 +30,8 @@ export interface SweepOptions {
   /** The program that trains: argv before `train CONFIG ...` (default: node dist/cli/main.js). */
   trainCommand?: string[];
   png?: boolean;
+  /** Stop hopeless trials on their periodic validation (asha or median). */
+  earlyStop?: EarlyStopSpec;
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
 }
@@ -35,6 +40,8 @@ export interface SweepResult {
   runs: PlannedRun[];
   ran: PlannedRun[];
   skipped: PlannedRun[];
+  /** Stopped early by --early-stop (marked so in their trial.json; a rerun does not train them again). */
+  stopped: PlannedRun[];
   failed: { run: PlannedRun; code: number | null }[];
   report?: string;
 }
@@ -52,24 +59,14 @@ function trainArgs(run: PlannedRun, config: string, sets: string[]): string[] {
   return args;
 }
 
-/** Hash of the resolved config a run directory was trained with, or undefined when it has none. */
-export function runConfigHash(dir: string): string | undefined {
-  try {
-    return configHash(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * A run left by other settings (a different --set, an edited base config) is moved aside, never reported as
- * this trial: returns true when `run.dir` holds a complete run of exactly `hash`.
+ * this trial: returns true when `run.dir` holds a finished or early-stopped run of exactly `hash`.
  */
-function completeWith(run: PlannedRun, hash: string, log: (l: string) => void): boolean {
-  if (!existsSync(run.dir)) return false;
-  const found = runConfigHash(run.dir);
-  if (found === undefined || found === hash) return found === hash && isCompleteRun(run.dir);
-  const aside = `${run.dir}.replaced-${found.slice(0, 12)}`;
+function doneWith(run: PlannedRun, hash: string, log: (l: string) => void): boolean {
+  const state = trialState(run.dir, hash);
+  if (state !== 'other-config') return isDone(state);
+  const aside = `${run.dir}.replaced-${runConfigHash(run.dir)!.slice(0, 12)}`;
   renameSync(run.dir, aside);
   log(`sweep: ${run.dir} was trained with other settings; moved to ${aside}`);
   return false;
@@ -98,6 +95,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   if (!Number.isInteger(seedCount) || seedCount < 1)
     throw new MtrankError(`--seeds ${o.seeds}: must be a positive integer`);
 
+  if (o.earlyStop) checkEarlyStop(o.earlyStop);
   const axes = o.grids.map(parseGrid);
   const sets = [...(o.sets ?? [])];
   // Parallel runs share the cores: give each its share of threads unless the user decided.
@@ -112,9 +110,10 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const command = o.trainCommand ?? defaultTrainCommand();
 
   const hashes = new Map(runs.map((r) => [r, resolveTrial(config, trialOverrides(sets, r)).hash]));
-  const result: SweepResult = { runs, ran: [], skipped: [], failed: [] };
+  const result: SweepResult = { runs, ran: [], skipped: [], failed: [], stopped: [] };
+  const book = new MemoryRungBook();
   const todo = runs.filter((r) => {
-    if (!completeWith(r, hashes.get(r)!, log)) return true;
+    if (!doneWith(r, hashes.get(r)!, log)) return true;
     result.skipped.push(r);
     return false;
   });
@@ -126,12 +125,34 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   await pool(todo, parallel, async (run) => {
     const name = `${run.point.sets.join(' ')}${run.seed !== undefined ? ` seed=${run.seed}` : ''}`;
     const t0 = performance.now();
-    const exit = await startChild(command, trainArgs(run, config, sets), run.log).exit;
+    const hash = hashes.get(run)!;
+    const running = startChild(command, trainArgs(run, config, sets), run.log);
+    const stopper = o.earlyStop && new TrialStopper(o.earlyStop, book, hash);
+    const verdict = stopper ? await followTrial(running, join(run.dir, 'metrics.jsonl'), { stopper }) : undefined;
+    const exit = await running.exit;
     const code = exit.code;
     if (exit.startError) log(`sweep: cannot start ${command[0]}: ${exit.startError}`);
     done++;
-    const secs = ((performance.now() - t0) / 1000).toFixed(1);
-    if (code === 0 && isCompleteRun(run.dir)) {
+    const seconds = (performance.now() - t0) / 1000;
+    const secs = seconds.toFixed(1);
+    const info = {
+      hash,
+      seconds,
+      worker: workerName(),
+      stepsTrained: stepsTrained(readGrowingLog(join(run.dir, 'metrics.jsonl'))),
+    };
+    if (verdict) {
+      writeTrialInfo(run.dir, {
+        ...info,
+        status: 'stopped',
+        stop: { ...verdict, metric: o.earlyStop!.metric, method: o.earlyStop!.method },
+      });
+      result.stopped.push(run);
+      log(
+        `[${done}/${todo.length}] ${name}: stopped early at step ${verdict.step} (rung ${verdict.rung}) after ${secs} s`,
+      );
+    } else if (code === 0 && isCompleteRun(run.dir)) {
+      writeTrialInfo(run.dir, { ...info, status: 'finished' });
       result.ran.push(run);
       log(`[${done}/${todo.length}] ${name}: done in ${secs} s`);
     } else {
@@ -155,7 +176,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
           sets: r.point.sets,
           seed: r.seed ?? null,
           hash: hashes.get(r),
-          complete: isCompleteRun(r.dir),
+          status: trialState(r.dir, hashes.get(r)!),
         })),
       },
       null,
