@@ -13,7 +13,8 @@ import { MtrankError } from '../../util/errors.js';
 import { defaultTrainCommand, startChild, tail } from './child.js';
 import { MemoryRungBook, TrialStopper, checkEarlyStop, type EarlyStopSpec } from './early-stop.js';
 import { followTrial, readGrowingLog, stepsTrained } from './follow.js';
-import { isDone, runConfigHash, trialState, workerName, writeTrialInfo } from './trial-record.js';
+import { isDone, runConfigHash, trialRow, trialState, workerName, writeTrialInfo } from './trial-record.js';
+import { writeSweepReport } from '../../report/sweep-report.js';
 import { parseGrid, planRuns, resolveTrial, sweepPoints, trialOverrides, type PlannedRun } from './plan.js';
 
 export interface SweepOptions {
@@ -32,6 +33,8 @@ export interface SweepOptions {
   png?: boolean;
   /** Stop hopeless trials on their periodic validation (asha or median). */
   earlyStop?: EarlyStopSpec;
+  /** The two tasks of the Pareto chart (test AUC); default: the first two. */
+  paretoTasks?: [string, string];
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
 }
@@ -44,6 +47,8 @@ export interface SweepResult {
   stopped: PlannedRun[];
   failed: { run: PlannedRun; code: number | null }[];
   report?: string;
+  /** DIR/sweep.html: trial table, mean ± sd over seeds, Pareto front. */
+  sweepReport?: string;
 }
 
 /** The seed the config would use: a `--set seed=N` wins over the file's `seed` (the schema's default otherwise). */
@@ -183,6 +188,15 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       2,
     ) + '\n',
   );
+
+  const failedRuns = new Set(result.failed.map((f) => f.run));
+  result.sweepReport = await writeSweepReport(
+    runs.map((r) =>
+      trialRow(r.dir, hashes.get(r)!, { sets: r.point.sets, seed: r.seed }, failedRuns.has(r) ? 'failed' : 'pending'),
+    ),
+    { out, title: `Sweep: ${axes.map((a) => a.path).join(' × ')}`, paretoTasks: o.paretoTasks },
+  );
+  log(`sweep: trial table and Pareto front ${result.sweepReport}`);
 
   const groups = points
     .map((p) => ({ name: p.name, dirs: runs.filter((r) => r.point === p && isCompleteRun(r.dir)).map((r) => r.dir) }))

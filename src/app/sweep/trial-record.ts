@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isCompleteRun } from '../../report/run-data.js';
+import type { SweepTrialRow } from '../../report/sweep-report.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { configHash } from './plan.js';
 import type { StopVerdict } from './early-stop.js';
@@ -55,4 +56,32 @@ export function trialState(dir: string, hash: string): TrialState {
   return isCompleteRun(dir) ? 'finished' : 'partial';
 }
 
-export const isDone = (s: TrialState): boolean => s === 'finished' || s === 'stopped';
+export const isDone = (s: TrialState): s is 'finished' | 'stopped' => s === 'finished' || s === 'stopped';
+
+/** The report's row for a trial: its state, and what its run folder says (test metrics, best steps, trial.json). */
+export function trialRow(
+  dir: string,
+  hash: string,
+  trial: { sets: string[]; seed?: number },
+  fallback: 'pending' | 'failed' | 'running' = 'pending',
+): SweepTrialRow {
+  const state = trialState(dir, hash);
+  const row: SweepTrialRow = { sets: trial.sets, seed: trial.seed, status: isDone(state) ? state : fallback, dir };
+  const info = readTrialInfo(dir);
+  if (info && isDone(state)) {
+    row.seconds = info.seconds;
+    row.worker = info.worker;
+    row.stepsTrained = info.stepsTrained;
+    row.stoppedAt = info.stop?.step;
+  }
+  if (state === 'finished') {
+    try {
+      const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as Pick<SweepTrialRow, 'test' | 'bestStep'>;
+      row.test = m.test;
+      row.bestStep = m.bestStep;
+    } catch {
+      // isCompleteRun has read it a moment ago; a vanished file leaves the row without numbers.
+    }
+  }
+  return row;
+}

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runSweep } from '../../app/sweep/local.js';
+import type { EarlyStopSpec } from '../../app/sweep/early-stop.js';
 import { MtrankError } from '../../util/errors.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -8,13 +9,48 @@ const positiveInt = (flag: string) => (value: string) => {
   if (!Number.isInteger(n) || n < 1) throw new MtrankError(`${flag} ${value}: expected a positive integer`);
   return n;
 };
+const number = (flag: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new MtrankError(`${flag} ${value}: expected a number`);
+  return n;
+};
+
+export interface SweepCliOptions {
+  grid: string[];
+  parallel: number;
+  seeds: number;
+  out?: string;
+  set: string[];
+  png: boolean;
+  earlyStop?: string;
+  metric: string;
+  grace: number;
+  reduction: number;
+  minTrials: number;
+  pareto?: string;
+}
+
+export function earlyStopOf(o: SweepCliOptions): EarlyStopSpec | undefined {
+  if (o.earlyStop === undefined) return undefined;
+  if (o.earlyStop !== 'asha' && o.earlyStop !== 'median')
+    throw new MtrankError(`--early-stop ${o.earlyStop}: expected asha or median`);
+  return { method: o.earlyStop, metric: o.metric, grace: o.grace, reduction: o.reduction, minTrials: o.minTrials };
+}
+
+export function paretoOf(o: SweepCliOptions): [string, string] | undefined {
+  if (o.pareto === undefined) return undefined;
+  const tasks = o.pareto.split(',').map((t) => t.trim());
+  if (tasks.length !== 2 || tasks.some((t) => !t))
+    throw new MtrankError(`--pareto ${o.pareto}: expected two task names, e.g. click,order`);
+  return tasks as [string, string];
+}
 
 /** `mtrank sweep CONFIG --grid path=v1,v2 ...`: one training run per grid point (× seeds), then a comparison. */
 export function registerSweepCommand(program: Command): void {
   program
     .command('sweep')
     .description(
-      'train every combination of the --grid values as separate runs (resumable), then write DIR/compare.html',
+      'train every combination of the --grid values as separate runs (resumable), then write DIR/sweep.html and DIR/compare.html',
     )
     .argument('<config>', 'experiment config (YAML or JSON)')
     .requiredOption(
@@ -32,22 +68,35 @@ export function registerSweepCommand(program: Command): void {
     .option('--seeds <k>', 'repeat each point with k seeds; the report shows mean ± std', positiveInt('--seeds'), 1)
     .option('--out <dir>', 'sweep directory (default runs/sweep-<config name>)')
     .option('--set <key=value>', 'config override for every run (repeatable)', collect, [])
+    .option('--early-stop <method>', 'stop hopeless trials on their validation: asha or median')
+    .option('--metric <name>', 'early-stop metric: mean-auc, <task>-auc or valid.<task>.auc', 'mean-auc')
+    .option('--grace <steps>', 'first rung (asha) or first step judged (median)', positiveInt('--grace'), 200)
+    .option(
+      '--reduction <eta>',
+      'asha: about 1 trial in eta passes each rung; rungs at grace·etaᵏ',
+      number('--reduction'),
+      3,
+    )
+    .option(
+      '--min-trials <n>',
+      'median: other trials needed at a step before judging it',
+      positiveInt('--min-trials'),
+      3,
+    )
+    .option('--pareto <task,task>', 'the two tasks of the Pareto chart in sweep.html (default: the first two)')
     .option('--no-png', 'skip the PNG copies of the comparison charts')
-    .action(
-      async (
-        config: string,
-        opts: { grid: string[]; parallel: number; seeds: number; out?: string; set: string[]; png: boolean },
-      ) => {
-        const r = await runSweep({
-          config,
-          grids: opts.grid,
-          parallel: opts.parallel,
-          seeds: opts.seeds,
-          out: opts.out,
-          sets: opts.set,
-          png: opts.png,
-        });
-        process.stdout.write(`${r.report ?? ''}\n`);
-      },
-    );
+    .action(async (config: string, opts: SweepCliOptions) => {
+      const r = await runSweep({
+        config,
+        grids: opts.grid,
+        parallel: opts.parallel,
+        seeds: opts.seeds,
+        out: opts.out,
+        sets: opts.set,
+        png: opts.png,
+        earlyStop: earlyStopOf(opts),
+        paretoTasks: paretoOf(opts),
+      });
+      process.stdout.write(`${r.sweepReport ?? ''}\n`);
+    });
 }
