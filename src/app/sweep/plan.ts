@@ -99,12 +99,27 @@ export function trialOverrides(sets: string[], run: Pick<PlannedRun, 'point' | '
   return [...sets, ...run.point.sets, ...(run.seed !== undefined ? [`seed=${run.seed}`] : [])];
 }
 
+/** JSON with object keys sorted at every level: the same config gives the same text whatever built it. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  return value;
+}
+
 /**
- * A trial's identity: the SHA-256 of its resolved config as `train` writes it to config.json (key order kept),
- * so a rerun with another --set or an edited base config never takes an old run for this trial.
+ * A trial's identity: the SHA-256 of its resolved config (keys sorted, so config.json written by `train` from
+ * the same settings hashes the same), so a rerun with another --set or an edited base config never takes an old
+ * run for this trial.
  */
 export function configHash(config: ExperimentConfig | Record<string, unknown>): string {
-  return createHash('sha256').update(JSON.stringify(config)).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(config)))
+    .digest('hex');
 }
 
 export interface ResolvedTrial {
