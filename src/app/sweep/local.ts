@@ -3,9 +3,9 @@
  * process, at most `parallel` at a time, skipping runs that already finished with the same resolved config (so
  * an interrupted sweep resumes, and a changed one retrains), then writes the comparison report over the points.
  */
-import { existsSync, renameSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { writeCompareReport } from '../../report/compare.js';
 import { isCompleteRun } from '../../report/run-data.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
@@ -14,8 +14,8 @@ import { defaultTrainCommand, startChild, tail } from './child.js';
 import { MemoryRungBook, TrialStopper, checkEarlyStop, type EarlyStopSpec } from './early-stop.js';
 import { followTrial, readGrowingLog, stepsTrained } from './follow.js';
 import { isDone, runConfigHash, trialRow, trialState, workerName, writeTrialInfo } from './trial-record.js';
-import { writeSweepReport } from '../../report/sweep-report.js';
-import { parseGrid, planRuns, resolveTrial, sweepPoints, trialOverrides, type PlannedRun } from './plan.js';
+import { planSweep, type PlannedRun } from './plan.js';
+import { writeSweepResults } from './results.js';
 
 export interface SweepOptions {
   config: string;
@@ -51,11 +51,6 @@ export interface SweepResult {
   sweepReport?: string;
 }
 
-/** The seed the config would use: a `--set seed=N` wins over the file's `seed` (the schema's default otherwise). */
-export function baseSeed(configPath: string, sets: string[]): number {
-  return resolveTrial(configPath, sets).config.seed;
-}
-
 function trainArgs(run: PlannedRun, config: string, sets: string[]): string[] {
   const args = ['train', config, '--out', run.dir];
   for (const s of [...sets, ...run.point.sets]) args.push('--set', s);
@@ -88,33 +83,21 @@ async function pool<T>(items: T[], limit: number, job: (item: T) => Promise<void
 
 export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const config = resolve(o.config);
-  if (!existsSync(config)) throw new MtrankError(`${o.config}: no such config file`);
-  if (!o.grids.length) throw new MtrankError('sweep needs at least one --grid path=v1,v2,...');
   const cores = availableParallelism();
   const parallel = o.parallel ?? 1;
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > cores) {
     throw new MtrankError(`--parallel ${o.parallel}: must be an integer from 1 to the number of cores (${cores})`);
   }
-  const seedCount = o.seeds ?? 1;
-  if (!Number.isInteger(seedCount) || seedCount < 1)
-    throw new MtrankError(`--seeds ${o.seeds}: must be a positive integer`);
-
   if (o.earlyStop) checkEarlyStop(o.earlyStop);
-  const axes = o.grids.map(parseGrid);
   const sets = [...(o.sets ?? [])];
   // Parallel runs share the cores: give each its share of threads unless the user decided.
   if (parallel > 1 && ![...sets, ...o.grids].some((s) => s.startsWith('training.threads='))) {
     sets.push(`training.threads=${Math.max(1, Math.floor(cores / parallel))}`);
   }
-  const base = seedCount > 1 ? baseSeed(config, sets) : undefined;
-  const seeds = base === undefined ? undefined : Array.from({ length: seedCount }, (_, i) => base + i);
-  const out = resolve(o.out ?? join('runs', `sweep-${basename(config).replace(/\.[^.]+$/, '')}`));
-  const points = sweepPoints(axes);
-  const runs = planRuns(points, out, seeds);
+  const plan = planSweep({ ...o, sets });
+  const { config, axes, seeds, out, points, runs } = plan;
   const command = o.trainCommand ?? defaultTrainCommand();
-
-  const hashes = new Map(runs.map((r) => [r, resolveTrial(config, trialOverrides(sets, r)).hash]));
+  const hashes = new Map(runs.map((r) => [r, plan.trials.get(r)!.hash]));
   const result: SweepResult = { runs, ran: [], skipped: [], failed: [], stopped: [] };
   const book = new MemoryRungBook();
   const todo = runs.filter((r) => {
@@ -168,33 +151,12 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     }
   });
 
-  writeFileAtomic(
-    join(out, 'sweep.json'),
-    JSON.stringify(
-      {
-        config,
-        grids: axes,
-        sets,
-        seeds: seeds ?? null,
-        runs: runs.map((r) => ({
-          dir: r.dir,
-          sets: r.point.sets,
-          seed: r.seed ?? null,
-          hash: hashes.get(r),
-          status: trialState(r.dir, hashes.get(r)!),
-        })),
-      },
-      null,
-      2,
-    ) + '\n',
-  );
-
   const failedRuns = new Set(result.failed.map((f) => f.run));
-  result.sweepReport = await writeSweepReport(
-    runs.map((r) =>
+  result.sweepReport = await writeSweepResults(
+    plan,
+    (r) =>
       trialRow(r.dir, hashes.get(r)!, { sets: r.point.sets, seed: r.seed }, failedRuns.has(r) ? 'failed' : 'pending'),
-    ),
-    { out, title: `Sweep: ${axes.map((a) => a.path).join(' × ')}`, paretoTasks: o.paretoTasks },
+    o.paretoTasks,
   );
   log(`sweep: trial table and Pareto front ${result.sweepReport}`);
 

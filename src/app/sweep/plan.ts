@@ -4,7 +4,8 @@
  * (one machine) or coordinator.ts's (a queue) job.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { loadConfig, type ExperimentConfig } from '../../config/index.js';
 import { MtrankError } from '../../util/errors.js';
 
@@ -131,4 +132,46 @@ export interface ResolvedTrial {
 export function resolveTrial(configPath: string, overrides: string[]): ResolvedTrial {
   const config = loadConfig(configPath, overrides);
   return { config, hash: configHash(config) };
+}
+
+export interface SweepPlanInput {
+  config: string;
+  /** `path=v1,v2,...`, one per axis. */
+  grids: string[];
+  /** Extra `--set k=v` for every run. */
+  sets?: string[];
+  /** Repeat each point with this many seeds (config seed, +1, ...). */
+  seeds?: number;
+  out?: string;
+}
+
+export interface SweepPlan {
+  config: string;
+  axes: GridAxis[];
+  sets: string[];
+  seeds?: number[];
+  out: string;
+  points: SweepPoint[];
+  runs: PlannedRun[];
+  /** Each run's resolved config and its hash (the trial's identity). */
+  trials: Map<PlannedRun, ResolvedTrial>;
+}
+
+/** Validates the inputs and resolves every trial's config: all config errors surface before anything runs. */
+export function planSweep(o: SweepPlanInput): SweepPlan {
+  const config = resolve(o.config);
+  if (!existsSync(config)) throw new MtrankError(`${o.config}: no such config file`);
+  if (!o.grids.length) throw new MtrankError('sweep needs at least one --grid path=v1,v2,...');
+  const seedCount = o.seeds ?? 1;
+  if (!Number.isInteger(seedCount) || seedCount < 1)
+    throw new MtrankError(`--seeds ${o.seeds}: must be a positive integer`);
+  const axes = o.grids.map(parseGrid);
+  const sets = [...(o.sets ?? [])];
+  const base = seedCount > 1 ? resolveTrial(config, sets).config.seed : undefined;
+  const seeds = base === undefined ? undefined : Array.from({ length: seedCount }, (_, i) => base + i);
+  const out = resolve(o.out ?? join('runs', `sweep-${basename(config).replace(/\.[^.]+$/, '')}`));
+  const points = sweepPoints(axes);
+  const runs = planRuns(points, out, seeds);
+  const trials = new Map(runs.map((r) => [r, resolveTrial(config, trialOverrides(sets, r))]));
+  return { config, axes, sets, seeds, out, points, runs, trials };
 }
