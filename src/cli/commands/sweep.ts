@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runSweep } from '../../app/sweep/local.js';
+import { queueStatus, runQueueSweep } from '../../app/sweep/coordinator.js';
 import type { EarlyStopSpec } from '../../app/sweep/early-stop.js';
 import { MtrankError } from '../../util/errors.js';
 
@@ -28,6 +29,9 @@ export interface SweepCliOptions {
   reduction: number;
   minTrials: number;
   pareto?: string;
+  queue?: string;
+  store?: string;
+  status?: boolean;
 }
 
 export function earlyStopOf(o: SweepCliOptions): EarlyStopSpec | undefined {
@@ -52,13 +56,8 @@ export function registerSweepCommand(program: Command): void {
     .description(
       'train every combination of the --grid values as separate runs (resumable), then write DIR/sweep.html and DIR/compare.html',
     )
-    .argument('<config>', 'experiment config (YAML or JSON)')
-    .requiredOption(
-      '--grid <path=values>',
-      "an axis, e.g. 'tasks.order.labelWeight=1,10,100,500' (repeatable)",
-      collect,
-      [],
-    )
+    .argument('[config]', 'experiment config (YAML or JSON)')
+    .option('--grid <path=values>', "an axis, e.g. 'tasks.order.labelWeight=1,10,100,500' (repeatable)", collect, [])
     .option(
       '--parallel <n>',
       'training processes at a time (at most the number of cores)',
@@ -84,8 +83,36 @@ export function registerSweepCommand(program: Command): void {
       3,
     )
     .option('--pareto <task,task>', 'the two tasks of the Pareto chart in sweep.html (default: the first two)')
+    .option('--queue <url>', 'run the trials on `mtrank worker`s through this Redis (redis://host:6379/0)')
+    .option('--store <dir>', 'queue mode: the trial store every worker sees (a shared volume)')
+    .option('--status', 'print the progress of the sweeps on --queue and exit')
     .option('--no-png', 'skip the PNG copies of the comparison charts')
-    .action(async (config: string, opts: SweepCliOptions) => {
+    .action(async (config: string | undefined, opts: SweepCliOptions) => {
+      if (opts.status) {
+        if (!opts.queue) throw new MtrankError('--status needs --queue redis://...');
+        process.stdout.write(`${await queueStatus(opts.queue)}\n`);
+        return;
+      }
+      if (!config) throw new MtrankError('sweep needs a config file (or --status --queue URL)');
+      if (opts.queue) {
+        if (!opts.store) throw new MtrankError('--queue needs --store DIR, a directory every worker sees');
+        if (opts.parallel !== 1)
+          throw new MtrankError('--parallel is for local mode; with --queue, start more `mtrank worker`s');
+        const r = await runQueueSweep({
+          config,
+          grids: opts.grid,
+          seeds: opts.seeds,
+          out: opts.out,
+          sets: opts.set,
+          queue: opts.queue,
+          store: opts.store,
+          earlyStop: earlyStopOf(opts),
+          paretoTasks: paretoOf(opts),
+        });
+        process.stdout.write(`${r.report ?? ''}\n`);
+        return;
+      }
+      if (opts.store) throw new MtrankError('--store is for queue mode (--queue redis://...)');
       const r = await runSweep({
         config,
         grids: opts.grid,
