@@ -118,7 +118,7 @@ describe.skipIf(!ready)('queue mode on a real Redis', () => {
     const env = { FAKE_TRAINER_CALLS: calls, FAKE_TRAINER_MS: '300' };
     startWorker(store, env);
     startWorker(store, env);
-    const r = await runQueueSweep({
+    const opts = {
       config,
       grids: ['tasks.order.labelWeight=1,10,100', 'model.type=shared-bottom,mmoe'],
       out: join(root, 'six'),
@@ -126,7 +126,8 @@ describe.skipIf(!ready)('queue mode on a real Redis', () => {
       store,
       pollMs: 200,
       log: () => {},
-    });
+    };
+    const r = await runQueueSweep(opts);
     expect([r.trials, r.finished, r.failed.length]).toEqual([6, 6, 0]);
     const s = starts(calls);
     expect(s).toHaveLength(6);
@@ -140,15 +141,7 @@ describe.skipIf(!ready)('queue mode on a real Redis', () => {
     expect(workersUsed.size).toBe(2);
     expect(readFileSync(join(root, 'six', 'sweep.html'), 'utf8')).toContain('Pareto front');
     // A second coordinator (a restart) finds everything done and enqueues nothing.
-    const again = await runQueueSweep({
-      config,
-      grids: ['tasks.order.labelWeight=1,10,100', 'model.type=shared-bottom,mmoe'],
-      out: join(root, 'six'),
-      queue,
-      store,
-      pollMs: 200,
-      log: () => {},
-    });
+    const again = await runQueueSweep(opts);
     expect([again.alreadyDone, again.enqueued]).toEqual([6, 0]);
   }, 60_000);
 
