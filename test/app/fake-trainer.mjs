@@ -6,7 +6,11 @@
 // $FAKE_TRAINER_STEP_MS: write the eval lines one by one, this long apart (for early stopping).
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { exitWithParent } from '../../dist/app/sweep/orphan-guard.js';
 import { loadConfig } from '../../dist/config/index.js';
+
+// Like mtrank's own trainer entry: die with the sweep or worker that started us.
+exitWithParent();
 
 const argv = process.argv.slice(2);
 if (argv[0] !== 'train') {

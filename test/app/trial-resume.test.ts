@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,26 +9,13 @@ import { resolveTrial } from '../../src/app/sweep/plan.js';
 import { runTrial, TrialFailed } from '../../src/app/sweep/run-trial.js';
 import { TrialStore } from '../../src/app/sweep/store.js';
 import { readTrialInfo } from '../../src/app/sweep/trial-record.js';
+import { processesWith } from './processes.js';
 import { writeFunnel } from '../../src/data/index.js';
 import { runTraining } from '../../src/training/run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mtrank-trial-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Processes whose command line mentions `text` (the trainer of a given work folder). */
-function processesWith(text: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 describe('a trial on a worker that dies', () => {
   it('resumes from the last checkpoint on the next worker and ends with the uninterrupted test AUC', async () => {

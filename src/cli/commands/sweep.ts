@@ -3,6 +3,7 @@ import { runSweep } from '../../app/sweep/local.js';
 import { queueStatus, runQueueSweep } from '../../app/sweep/coordinator.js';
 import type { EarlyStopSpec } from '../../app/sweep/early-stop.js';
 import { MtrankError } from '../../util/errors.js';
+import { TRAINER_ENV } from './worker.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const positiveInt = (flag: string) => (value: string) => {
@@ -113,7 +114,9 @@ export function registerSweepCommand(program: Command): void {
         return;
       }
       if (opts.store) throw new MtrankError('--store is for queue mode (--queue redis://...)');
+      const trainer = process.env[TRAINER_ENV];
       const r = await runSweep({
+        trainCommand: trainer ? (JSON.parse(trainer) as string[]) : undefined,
         config,
         grids: opts.grid,
         parallel: opts.parallel,

@@ -8,8 +8,8 @@ const positiveInt = (flag: string) => (value: string) => {
   return n;
 };
 
-/** Test hook: the trainer command as a JSON array (default: mtrank's own `train`). */
-const TRAINER_ENV = 'MTRANK_SWEEP_TRAINER';
+/** Test hook for sweep and worker: the trainer command as a JSON array (default: mtrank's own `train`). */
+export const TRAINER_ENV = 'MTRANK_SWEEP_TRAINER';
 
 /** `mtrank worker --queue URL --store DIR`: trains sweep trials from the queue until stopped (SIGINT/SIGTERM). */
 export function registerWorkerCommand(program: Command): void {
@@ -37,7 +37,9 @@ export function registerWorkerCommand(program: Command): void {
       await new Promise<void>((resolve) => {
         for (const sig of ['SIGINT', 'SIGTERM'] as const)
           process.once(sig, () => {
-            process.stderr.write(`worker: ${sig}: stopping; a trial cut short here is resumed from its checkpoint by another worker\n`);
+            process.stderr.write(
+              `worker: ${sig}: stopping; a trial cut short here is resumed from its checkpoint by another worker\n`,
+            );
             void worker.close().then(resolve);
           });
       });
