@@ -5,6 +5,7 @@ import { exitWithFailure } from './fail.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerSweepCommand } from './commands/sweep.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { registerPretrainCommand } from './commands/pretrain.js';
 import { registerFuseCommand } from './commands/fuse.js';
 import { registerTrainCommand } from './commands/train.js';
@@ -25,6 +26,7 @@ program.name('mtrank').description('Multi-task ranking models: train, tune, fuse
 registerReportCommand(program);
 registerCompareCommand(program);
 registerSweepCommand(program);
+registerWorkerCommand(program);
 registerPretrainCommand(program);
 registerFuseCommand(program);
 registerTrainCommand(program);
