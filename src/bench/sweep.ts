@@ -77,7 +77,7 @@ async function main() {
     ];
     // Warm the data cache once, so every trial (and both timings) reads the same encoded split.
     const warm = await runTraining({
-      configPath: funnel.config,
+      config: funnel.config,
       out: join(root, 'warm'),
       quiet: 'silent',
       set: [...sets, 'training.epochs=1'],

@@ -69,7 +69,7 @@ describe('a trial on a worker that dies', () => {
 
     // The same config trained without interruption gives the same test metrics, bit for bit.
     const ref = await runTraining({
-      configPath: join(root, 'store', 'runs', hash, 'config.json'),
+      config: join(root, 'store', 'runs', hash, 'config.json'),
       out: join(root, 'ref'),
       quiet: 'silent',
     });
