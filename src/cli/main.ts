@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { mtrankVersion } from '../util/version.js';
 import { exitWithFailure } from './fail.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerCompareCommand } from './commands/compare.js';
@@ -13,9 +14,10 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerSynthCommand } from './commands/synth.js';
 import { registerDataCommand } from './commands/data.js';
+import { registerExportCommand } from './commands/export.js';
 
 const program = new Command();
-program.name('mtrank').description('Multi-task ranking models: train, tune, fuse and serve.').version('0.1.0');
+program.name('mtrank').description('Multi-task ranking models: train, tune, fuse and serve.').version(mtrankVersion());
 
 // Each command lives in its own file under ./commands and registers itself here.
 // (add one import + one call per command)
@@ -31,6 +33,7 @@ registerDemoCommand(program);
 registerSchemaCommand(program);
 registerSynthCommand(program);
 registerDataCommand(program);
+registerExportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -95,6 +95,11 @@ const common = {
   input: z.boolean().default(true),
   /** Grouping key for GAUC (at most one feature). */
   group: z.boolean().default(false),
+  /**
+   * Serving: per-request context (sent once per request, e.g. the user) or per-candidate (e.g. the item).
+   * Default: the group feature is context, every other feature candidate.
+   */
+  scope: z.enum(['context', 'candidate']).optional(),
 };
 
 export const categoricalFeature = z.strictObject({

@@ -70,6 +70,12 @@ export interface FusionResult {
   seconds: number;
 }
 
+/** The task with the fewest positives — the default objective, as in the benchmark. */
+export function rarestTask(tasks: string[], s: ScoreSplit): string {
+  const counts = s.labels.map((y) => y.reduce((a, b) => a + b, 0));
+  return tasks[counts.indexOf(Math.min(...counts))];
+}
+
 export async function fuse(
   tasks: string[],
   valid: ScoreSplit,

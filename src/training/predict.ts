@@ -10,10 +10,13 @@ import { MtrankError, withErrorKind } from '../util/errors.js';
 import { predictSplit } from './evaluation.js';
 import { vectorSources } from '../features/pretrained.js';
 import { runPaths } from './run-dir.js';
-import { loadRun, unfinishedNote, type SavedRun } from './saved-run.js';
+import { loadSavedRun, unfinishedNote, type SavedRun } from './saved-run.js';
 
-/** Raw rows (column → value) encoded with the run's preprocessing artifact into one split (no labels). */
-export function encodeRows(run: SavedRun, rows: Record<string, unknown>[], file = 'input'): EncodedSplit {
+/**
+ * Raw rows (column → value) encoded in JS with the run's preprocessing artifact into one split (no labels);
+ * `encodeRows` (src/data/infer.ts) does the same through DuckDB for files and labelled rows.
+ */
+export function encodeRecords(run: SavedRun, rows: Record<string, unknown>[], file = 'input'): EncodedSplit {
   const p = run.preprocessor,
     n = rows.length,
     D = p.denseNames.length;
@@ -71,6 +74,32 @@ export interface PredictResult {
   sources: VectorSourceCount[];
 }
 
+/** Per-task probabilities of raw rows, plus the fused score when the run has a fusion.json. */
+export interface RowScores {
+  tasks: Record<string, Float32Array>;
+  fused?: Float64Array;
+}
+
+export function scoreRecords(run: SavedRun, rows: Record<string, unknown>[], file = 'input'): RowScores {
+  return scoresOf(run, predictSplit(run.model, encodeRecords(run, rows, file)));
+}
+
+function scoresOf(run: SavedRun, probs: Float32Array[]): RowScores {
+  const tasks = Object.fromEntries(run.model.tasks.map((t, k) => [t, probs[k]!]));
+  const fusion = readFusion(runPaths(run.dir).fusion, run.model.tasks);
+  if (!fusion) return { tasks };
+  const n = probs[0]?.length ?? 0,
+    fused = new Float64Array(n),
+    p = new Float64Array(probs.length);
+  for (let i = 0; i < n; i++) {
+    probs.forEach((col, t) => {
+      p[t] = col[i]!;
+    });
+    fused[i] = fusedScore(fusion.form, fusion.weights, p);
+  }
+  return { tasks, fused };
+}
+
 export interface PredictOptions {
   /** Input columns copied to the output in front of the scores (ids to join them back on). */
   keep?: string[];
@@ -88,7 +117,7 @@ export async function predictFile(
 ): Promise<PredictResult> {
   const say = o.say ?? ((l: string) => process.stderr.write(`${l}\n`));
   outputFormat(output); // refuse an unwritable extension before any work
-  const run = loadRun(dir);
+  const run = loadSavedRun(dir);
   const note = unfinishedNote(run);
   if (note) say(note);
   const fusion = readFusion(runPaths(dir).fusion, run.model.tasks);
@@ -123,7 +152,7 @@ export async function predictFile(
   const absentKeep = (o.keep ?? []).filter((k) => !columns.includes(k));
   if (absentKeep.length > 0)
     throw new MtrankError(`--keep: ${input} has no column ${absentKeep.map((k) => `'${k}'`).join(', ')}`);
-  const encoded = encodeRows(run, rows, input);
+  const encoded = encodeRecords(run, rows, input);
   const probs = predictSplit(run.model, encoded);
   const out: OutputColumn[] = [
     ...(o.keep ?? []).map((k) => ({ name: k, type: 'text' as const, values: rows.map((r) => r[k]) })),

@@ -1,7 +1,7 @@
 // `mtrank train` as a function: config → encoded data → trained model → a complete run directory.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { loadConfig, type ExperimentConfig } from '../config/index.js';
+import { loadConfig, parseConfig, type ExperimentConfig, type ExperimentConfigInput } from '../config/index.js';
 import { configWarnings } from '../config/sanity.js';
 import { prepareData, type PreparedData } from '../data/index.js';
 import { dataSourcePaths } from '../data/prepare.js';
@@ -30,7 +30,8 @@ import { runColdStart } from '../pretrain/pipeline.js';
 import { itemSeenFlags, type ColdStartBreakdown } from '../pretrain/cold-start.js';
 
 export interface RunOptions {
-  configPath: string;
+  /** A config file (YAML/JSON), or a config object (relative paths resolve against the working directory). */
+  config: string | ExperimentConfigInput;
   /** Run directory (default runs/<config name or file name>). */
   out?: string;
   resume?: boolean;
@@ -39,6 +40,12 @@ export interface RunOptions {
   set?: string[];
   /** Plain log lines instead of a live progress bar; 'silent' prints nothing. */
   quiet?: boolean | 'silent';
+  /** Replaces the progress display chosen by `quiet`. */
+  progress?: TrainProgress;
+  /** Data-preparation messages (default: stderr unless quiet is 'silent'). */
+  onMessage?: (message: string) => void;
+  /** Aborting stops training after the current step (the last checkpoint allows --resume). */
+  signal?: AbortSignal;
   /** Replace the run already in `out` (its artifacts are removed first); without it a fresh train there is refused. */
   overwrite?: boolean;
 }
@@ -61,8 +68,8 @@ export interface RunMetricsJson {
   coldStart?: ColdStartBreakdown;
 }
 
-export function defaultRunDir(configPath: string, config: ExperimentConfig): string {
-  return join('runs', config.name ?? basename(configPath, extname(configPath)));
+export function defaultRunDir(configPath: string | undefined, config: ExperimentConfig): string {
+  return join('runs', config.name ?? (configPath ? basename(configPath, extname(configPath)) : 'run'));
 }
 
 export function progressFor(quiet: RunOptions['quiet']): TrainProgress {
@@ -72,8 +79,9 @@ export function progressFor(quiet: RunOptions['quiet']): TrainProgress {
 
 export async function runTraining(o: RunOptions): Promise<RunSummary> {
   const overrides = [...(o.set ?? []), ...(o.seed !== undefined ? [`seed=${o.seed}`] : [])];
-  const config = loadConfig(o.configPath, overrides);
-  const dir = o.out ?? defaultRunDir(o.configPath, config);
+  const configPath = typeof o.config === 'string' ? o.config : undefined;
+  const config = configPath ? loadConfig(configPath, overrides) : parseConfig(o.config, overrides);
+  const dir = o.out ?? defaultRunDir(configPath, config);
   const lock = lockRunDir(dir, o.resume ? 'train --resume' : 'train');
   try {
     return await trainLocked(o, config, dir);
@@ -84,7 +92,8 @@ export async function runTraining(o: RunOptions): Promise<RunSummary> {
 
 async function trainLocked(o: RunOptions, config: ExperimentConfig, dir: string): Promise<RunSummary> {
   const paths = runPaths(dir);
-  const say = o.quiet === 'silent' ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
+  const say = o.onMessage ?? (o.quiet === 'silent' ? () => {} : (m: string) => process.stderr.write(`${m}\n`));
+  if (o.signal?.aborted) throw new MtrankError('training aborted before it started');
   // Temp files of a writer killed mid-write (ours hold the lock now, so any left are stale).
   for (const d of [dir, paths.model, paths.last]) removeStaleTemps(d);
   for (const w of configWarnings(config)) say(w);
@@ -134,7 +143,8 @@ async function trainLocked(o: RunOptions, config: ExperimentConfig, dir: string)
     data,
     dir,
     resume: o.resume,
-    progress: progressFor(o.quiet),
+    progress: o.progress ?? progressFor(o.quiet),
+    signal: o.signal,
     preprocessor: data.preprocessor,
   });
   return await finishRun(dir, config, data, result);

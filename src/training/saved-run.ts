@@ -25,7 +25,7 @@ export interface SavedRun {
   step: number | null;
 }
 
-export function loadRun(dir: string): SavedRun {
+export function loadSavedRun(dir: string): SavedRun {
   const paths = runPaths(dir);
   if (!existsSync(paths.config))
     throw new MtrankError(`${dir}: not a run directory (no config.json; train one with 'mtrank train')`);

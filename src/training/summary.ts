@@ -4,7 +4,7 @@ import type { SplitName } from '../data/types.js';
 import { MtrankError, withErrorKind } from '../util/errors.js';
 import { evaluateSplit, type SplitMetrics } from './evaluation.js';
 import type { RunSummary } from './run.js';
-import { loadRun, unfinishedNote } from './saved-run.js';
+import { loadSavedRun, unfinishedNote } from './saved-run.js';
 import { describeDataChange, fingerprintSources } from './run-record.js';
 import { dataSourcePaths } from '../data/prepare.js';
 import { runColdStart } from '../pretrain/pipeline.js';
@@ -67,7 +67,7 @@ export async function evaluateRunSplit(
 ): Promise<RunEvaluation> {
   if (!['train', 'valid', 'test'].includes(split))
     throw new MtrankError(`--split: expected train, valid or test, got '${split}'`);
-  const run = loadRun(dir);
+  const run = loadSavedRun(dir);
   const note = unfinishedNote(run);
   if (note) say(note);
   if (run.record) {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { cliAsync, outcome, project, tempLeftovers, train } from './fixture.js';
 import { EXIT_CODES } from '../../src/util/errors.js';
 import { lockRunDir, runDirLockOwner, LOCK_FILE } from '../../src/training/run-lock.js';
-import { loadRun } from '../../src/training/saved-run.js';
+import { loadSavedRun } from '../../src/training/saved-run.js';
 import { Rng } from '../../src/util/rng.js';
 
 describe('run-directory lock', () => {
@@ -62,7 +62,7 @@ describe('kill -9 during train', () => {
       // Whole or absent: each JSON artifact parses; a model that is there loads (checksummed).
       for (const f of ['config.json', 'preprocess.json', 'run.json', 'metrics.json'])
         if (existsSync(join(out, f))) expect(() => JSON.parse(readFileSync(join(out, f), 'utf8')), f).not.toThrow();
-      if (existsSync(join(out, 'model', 'manifest.json'))) expect(loadRun(out).unfinished).toBe(true);
+      if (existsSync(join(out, 'model', 'manifest.json'))) expect(loadSavedRun(out).unfinished).toBe(true);
       const resumed = await outcome(() => train(dir, out, { resume: true }));
       if (resumed.code !== 0) {
         // killed before the first checkpoint: nothing to resume, start over
@@ -72,7 +72,7 @@ describe('kill -9 during train', () => {
       cases.push(resumed.code === 0 ? 'resumed' : 'restarted');
       expect(tempLeftovers(out)).toEqual([]);
       expect(existsSync(join(out, LOCK_FILE))).toBe(false);
-      expect(loadRun(out).unfinished).toBe(false);
+      expect(loadSavedRun(out).unfinished).toBe(false);
       expect(readdirSync(out).sort()).toEqual(
         [
           'checkpoints',

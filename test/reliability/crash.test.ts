@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { cli, isOneLineFailure, outcome, project, tempLeftovers, train } from './fixture.js';
 import { EXIT_CODES } from '../../src/util/errors.js';
 import { predictFile } from '../../src/training/predict.js';
-import { loadRun } from '../../src/training/saved-run.js';
+import { loadSavedRun } from '../../src/training/saved-run.js';
 import { loadConfig } from '../../src/config/load.js';
 import { fuse } from '../../src/fusion/fuse.js';
 import { writeFileAtomic } from '../../src/util/atomic-write.js';
@@ -74,7 +74,7 @@ describe('bad input files', () => {
       const text = readFileSync(path, 'utf8');
       writeFileSync(path, text.slice(0, Math.floor(text.length / 2)));
       try {
-        const f = describeFailure(captured(() => loadRun(run())));
+        const f = describeFailure(captured(() => loadSavedRun(run())));
         expect(f.code, name).toBe(EXIT_CODES.data);
         expect(f.line).toContain(path);
       } finally {

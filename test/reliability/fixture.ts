@@ -94,5 +94,5 @@ export async function outcome(fn: () => unknown): Promise<{ code: number; line: 
 
 /** `mtrank train` in-process, quiet. */
 export function train(dir: string, out: string, o: Partial<RunOptions> = {}) {
-  return runTraining({ configPath: join(dir, 'exp.yaml'), out, quiet: 'silent', ...o });
+  return runTraining({ config: join(dir, 'exp.yaml'), out, quiet: 'silent', ...o });
 }

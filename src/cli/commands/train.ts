@@ -37,7 +37,7 @@ export function registerTrainCommand(program: Command): void {
         },
       ) => {
         const r = await runTraining({
-          configPath: config,
+          config,
           out: o.out,
           resume: o.resume,
           overwrite: o.overwrite,

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { exportRun } from '../../export/export.js';
+import { verifyExport } from '../../export/verify.js';
+
+/** `mtrank export RUN --out DIR`: the serving artifact (model.onnx, model.json and the run's own files). */
+export function registerExportCommand(program: Command): void {
+  program
+    .command('export')
+    .description('write a trained run as a serving artifact folder: model.onnx, model.json and the run files')
+    .argument('<run-dir>', 'run directory written by `mtrank train`')
+    .requiredOption('--out <dir>', 'artifact folder to write (must be empty or absent unless --overwrite)')
+    .option(
+      '--fusion <weights>',
+      "override the fused score's weights, e.g. click=0.2,order=1 (other tasks keep theirs)",
+    )
+    .option('--fusion-form <form>', 'override the fusion form: linear (Σ w·p) or product (Π p^w)')
+    .option('--overwrite', 'replace a non-empty --out folder')
+    .option('--verify', 'check model.onnx against mtrank on 5,000 sampled rows with onnxruntime-node (if installed)')
+    .action(
+      async (
+        dir: string,
+        o: { out: string; fusion?: string; fusionForm?: string; overwrite?: boolean; verify?: boolean },
+      ) => {
+        const { manifest } = exportRun(dir, o.out, o);
+        const f = manifest.fusion;
+        const fused = f
+          ? `score = ${f.form} fusion (${Object.entries(f.weights)
+              .map(([t, w]) => `${t}=${w}`)
+              .join(', ')})`
+          : 'no fused score (the run has no fusion.json; pass --fusion to set weights)';
+        process.stderr.write(
+          `exported ${manifest.modelType} (${manifest.tasks.map((t) => t.name).join(', ')}) to ${o.out}: ` +
+            `${manifest.onnx.inputs.length} ONNX inputs, ${fused}; hash ${manifest.hash.slice(0, 12)}\n`,
+        );
+        if (o.verify) {
+          const v = await verifyExport(o.out);
+          const worst = Math.max(...Object.values(v.maxAbsDiff));
+          process.stderr.write(
+            `verified with onnxruntime on ${v.rows} sampled rows: max |difference| ${worst.toExponential(2)}\n`,
+          );
+        }
+      },
+    );
+}

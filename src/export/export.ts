@@ -1,0 +1,129 @@
+// `mtrank export RUN --out DIR`: a self-describing artifact folder. It holds the run's own files under their
+// run-directory names (so `loadSavedRun(DIR)` loads it like a run), model.onnx and the model.json manifest. Written
+// into a temporary sibling folder and renamed into place, so DIR is never seen half-written.
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { loadSavedRun, inputSpec } from '../training/saved-run.js';
+import { runPaths } from '../training/run-dir.js';
+import { readMetricsLog } from '../training/metrics-log.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { MtrankError } from '../util/errors.js';
+import { resolveFusion } from './fusion-override.js';
+import { buildOnnxModel } from './onnx-model.js';
+import {
+  MANIFEST_FILE,
+  MANIFEST_VERSION,
+  ONNX_FILE,
+  contentHash,
+  fileHashes,
+  manifestFeatures,
+  mtrankVersion,
+  type Manifest,
+} from './manifest.js';
+import { OPSET } from './onnx-builder.js';
+
+export interface ExportOptions {
+  /** `click=0.2,order=1`: weights overriding the run's fusion.json. */
+  fusion?: string;
+  /** linear | product: overrides the run's fusion form. */
+  fusionForm?: string;
+  /** Replace a non-empty `out`. */
+  overwrite?: boolean;
+}
+
+export interface ExportResult {
+  out: string;
+  manifest: Manifest;
+}
+
+export function exportRun(runDir: string, out: string, opts: ExportOptions = {}): ExportResult {
+  if (resolve(runDir) === resolve(out)) throw new MtrankError(`export: --out ${out} is the run directory itself`);
+  if (nonEmpty(out) && !opts.overwrite)
+    throw new MtrankError(`export: ${out} exists and is not empty (pass --overwrite to replace it)`);
+  const run = loadSavedRun(runDir);
+  const src = runPaths(runDir);
+  const tasks = run.model.tasks;
+  const fusion = resolveFusion(src.fusion, tasks, { weights: opts.fusion, form: opts.fusionForm });
+  const onnx = buildOnnxModel(
+    run.model,
+    {
+      spec: inputSpec(run.preprocessor),
+      maxLengths: run.preprocessor.multiFeatures.map((f) => f.maxLength),
+      denseNames: run.preprocessor.denseNames,
+    },
+    fusion ? { form: fusion.form, weights: tasks.map((t) => fusion.weights[t]!) } : null,
+  );
+
+  mkdirSync(dirname(resolve(out)), { recursive: true });
+  const tmp = join(dirname(resolve(out)), `.${basename(out)}.tmp-${process.pid}-${Date.now()}`);
+  try {
+    const dst = runPaths(tmp);
+    mkdirSync(tmp);
+    cpSync(src.config, dst.config);
+    cpSync(src.preprocess, dst.preprocess);
+    cpSync(src.model, dst.model, { recursive: true });
+    if (existsSync(src.metrics)) cpSync(src.metrics, dst.metrics);
+    if (fusion) writeFileAtomic(dst.fusion, `${JSON.stringify(fusion.file, null, 2)}\n`);
+    writeFileAtomic(join(tmp, ONNX_FILE), onnx.bytes);
+
+    const files = fileHashes(tmp);
+    const labelWeights = runLabelWeights(src.metricsLog);
+    const manifest: Manifest = {
+      format: 'mtrank-model',
+      version: MANIFEST_VERSION,
+      mtrank: mtrankVersion(),
+      createdAt: new Date().toISOString(),
+      hash: contentHash(files),
+      files,
+      source: { run: resolve(runDir) },
+      modelType: run.model.type,
+      tasks: tasks.map((name, t) => ({
+        name,
+        output: onnx.io.outputs[t]!.name,
+        ...(run.config.tasks[name]!.dependsOn ? { dependsOn: run.config.tasks[name]!.dependsOn } : {}),
+        labelWeight: labelWeights?.[name] ?? null,
+        calibration: null,
+      })),
+      fusion: fusion ? { form: fusion.form, weights: fusion.weights } : null,
+      metrics: existsSync(src.metrics) ? (readJson(src.metrics).test as Record<string, unknown>) : null,
+      features: manifestFeatures(run.config, run.preprocessor.json),
+      onnx: { file: ONNX_FILE, opset: OPSET, ...onnx.io },
+    };
+    writeFileAtomic(join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    replaceFolder(tmp, out);
+    return { out, manifest };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The label weights training used, from the run's metrics.jsonl (null when there is no log). */
+function runLabelWeights(logPath: string): Record<string, number> | null {
+  if (!existsSync(logPath)) return null;
+  const rec = readMetricsLog(logPath).find((r) => r.type === 'labelWeights');
+  return (rec?.weights as Record<string, number> | undefined) ?? null;
+}
+
+function readJson(path: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+}
+
+function nonEmpty(dir: string): boolean {
+  if (!existsSync(dir)) return false;
+  if (!statSync(dir).isDirectory()) throw new MtrankError(`export: ${dir} exists and is not a folder`);
+  return readdirSync(dir).length > 0;
+}
+
+/** Puts the finished folder at `out`: an old one is moved aside first and removed once the new one is in place. */
+function replaceFolder(tmp: string, out: string): void {
+  if (!existsSync(out)) return renameSync(tmp, out);
+  const old = `${tmp}.old`;
+  renameSync(out, old);
+  try {
+    renameSync(tmp, out);
+  } catch (e) {
+    renameSync(old, out);
+    throw e;
+  }
+  rmSync(old, { recursive: true, force: true });
+}

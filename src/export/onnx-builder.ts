@@ -1,0 +1,142 @@
+// Assembles an ONNX model (protobuf, via the `onnx-proto` definition): named values, nodes, float/int64
+// initializers, graph inputs and outputs with a symbolic batch axis. Knows nothing about mtrank's models.
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+
+/** The operator set the exported graphs are written against (ONNX 1.12+, onnxruntime ≥ 1.12). */
+export const OPSET = 17;
+/** ONNX IR version matching opset 17. */
+const IR_VERSION = 8;
+export const BATCH_AXIS = 'batch';
+
+export type ElemType = 'float32' | 'int64';
+const ELEM: Record<ElemType, number> = {
+  float32: onnx.TensorProto.DataType.FLOAT,
+  int64: onnx.TensorProto.DataType.INT64,
+};
+
+/** A dimension: a fixed size, or the symbolic batch axis. */
+export type Dim = number | typeof BATCH_AXIS;
+export type AttrValue = number | number[] | string;
+/** Attributes whose numbers are floats (everything else numeric is written as an int). */
+const FLOAT_ATTRS = new Set(['alpha', 'beta']);
+
+export class OnnxBuilder {
+  private readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
+  private readonly initializers: InstanceType<typeof onnx.TensorProto>[] = [];
+  private readonly inputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
+  private readonly outputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
+  private readonly used = new Set<string>();
+  private readonly reserved = new Set<string>();
+  private counter = 0;
+
+  /** A fresh value name (hint + counter), never reused. */
+  fresh(hint: string): string {
+    let name: string;
+    do name = `${hint}_${this.counter++}`;
+    while (this.used.has(name));
+    this.used.add(name);
+    return name;
+  }
+
+  input(name: string, type: ElemType, shape: readonly Dim[]): string {
+    if (!this.reserved.delete(name)) this.claim(name);
+    this.inputs.push(valueInfo(name, type, shape));
+    return name;
+  }
+
+  /** Keeps a name for a later input or output, so that no value or initializer takes it meanwhile. */
+  reserve(name: string): void {
+    this.claim(name);
+    this.reserved.add(name);
+  }
+
+  /** Declares `value` a graph output under `name` (through an Identity when the names differ). */
+  output(name: string, value: string, type: ElemType, shape: readonly Dim[]): void {
+    if (value !== name) {
+      if (!this.reserved.delete(name)) this.claim(name);
+      this.nodes.push(new onnx.NodeProto({ opType: 'Identity', input: [value], output: [name], name }));
+    }
+    this.outputs.push(valueInfo(name, type, shape));
+  }
+
+  /** A float32 initializer of the given shape (values copied). */
+  floats(hint: string, shape: readonly number[], values: ArrayLike<number>): string {
+    const data = Float32Array.from(values as ArrayLike<number>);
+    return this.initializer(hint, shape, 'float32', new Uint8Array(data.buffer));
+  }
+
+  int64s(hint: string, values: readonly number[]): string {
+    const data = BigInt64Array.from(values, (v) => BigInt(v));
+    return this.initializer(hint, [values.length], 'int64', new Uint8Array(data.buffer));
+  }
+
+  /** One node; returns its output names (`outputs` of them). */
+  node(op: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outputs = 1): string[] {
+    const out = Array.from({ length: outputs }, () => this.fresh(op.toLowerCase()));
+    this.nodes.push(
+      new onnx.NodeProto({
+        opType: op,
+        input: [...inputs],
+        output: out,
+        name: out[0],
+        attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+      }),
+    );
+    return out;
+  }
+
+  /** The single-output form of `node`. */
+  op(op: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}): string {
+    return this.node(op, inputs, attrs)[0]!;
+  }
+
+  encode(graphName: string, docString: string): Uint8Array {
+    const model = new onnx.ModelProto({
+      irVersion: IR_VERSION,
+      opsetImport: [{ domain: '', version: OPSET }],
+      producerName: 'mtrank',
+      docString,
+      graph: new onnx.GraphProto({
+        name: graphName,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      }),
+    });
+    return onnx.ModelProto.encode(model).finish();
+  }
+
+  private initializer(hint: string, shape: readonly number[], type: ElemType, raw: Uint8Array): string {
+    const name = this.used.has(hint) ? this.fresh(hint) : (this.used.add(hint), hint);
+    this.initializers.push(new onnx.TensorProto({ name, dims: [...shape], dataType: ELEM[type], rawData: raw }));
+    return name;
+  }
+
+  private claim(name: string): void {
+    if (this.used.has(name)) throw new Error(`onnx builder: the name '${name}' is already taken`);
+    this.used.add(name);
+  }
+}
+
+function valueInfo(name: string, type: ElemType, shape: readonly Dim[]) {
+  return new onnx.ValueInfoProto({
+    name,
+    type: {
+      tensorType: {
+        elemType: ELEM[type],
+        shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  });
+}
+
+function attribute(name: string, v: AttrValue) {
+  const A = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'string') return new onnx.AttributeProto({ name, type: A.STRING, s: new TextEncoder().encode(v) });
+  if (Array.isArray(v)) return new onnx.AttributeProto({ name, type: A.INTS, ints: v });
+  if (FLOAT_ATTRS.has(name)) return new onnx.AttributeProto({ name, type: A.FLOAT, f: v });
+  return new onnx.AttributeProto({ name, type: A.INT, i: v });
+}

@@ -1,0 +1,39 @@
+/**
+ * mtrank's public entry: `import { train, loadRun, fuse, ... } from 'mtrank'`.
+ * The compute engine, for people who write their own models, is `mtrank/engine`; metrics are `mtrank/metrics`.
+ */
+export { train, loadRun, Run, type TrainOptions, type TrainEvent } from './api/run.js';
+export { fuse, FUSE_DEFAULTS, type FuseOptions, type TaskScores } from './api/fuse.js';
+export type { RowScores } from './training/predict.js';
+export type { RunMetricsJson as RunMetrics } from './training/run.js';
+export type { RunEvaluation } from './training/summary.js';
+export type { SplitMetrics, TaskMetrics } from './training/evaluation.js';
+export type { FusionResult, Combination } from './fusion/fuse.js';
+export type { Objective } from './fusion/objectives.js';
+export type { FusionForm } from './fusion/forms.js';
+
+// Config: the typed experiment (ExperimentConfigInput is what you write; ExperimentConfig has defaults filled in).
+export { loadConfig, parseConfig, configJsonSchema } from './config/index.js';
+export type {
+  ExperimentConfig,
+  ExperimentConfigInput,
+  DataConfig,
+  FeatureConfig,
+  TaskConfig,
+  ModelConfig,
+  TrainingConfig,
+  FusionConfig,
+} from './config/index.js';
+
+// Data: the synthetic funnel and the encoded splits training reads.
+export { writeFunnel as synth, generateFunnel } from './data/synth.js';
+export type { FunnelOptions, FunnelData, WrittenFunnel } from './data/synth.js';
+export { prepareData, encodeData, encodeRows, streamBatches } from './data/index.js';
+export type { PreparedData, PrepareOptions, EncodedSplit, SplitName } from './data/index.js';
+
+// Pretraining: item2vec and GraphSAGE vectors from an interaction log, and the word2vec formats.
+export { runItem2vec as pretrainItem2vec, runGraphSage as pretrainGraphSage } from './pretrain/run.js';
+export type { Item2vecJob, Item2vecReport, GraphSageJob, GraphSageReport } from './pretrain/run.js';
+export { readVectors, writeVectors, type WordVectors } from './pretrain/word2vec-io.js';
+
+export { MtrankError } from './util/errors.js';
