@@ -12,6 +12,13 @@ export type { FusionResult, Combination } from './fusion/fuse.js';
 export type { Objective } from './fusion/objectives.js';
 export type { FusionForm } from './fusion/forms.js';
 
+// Export: a run as a serving artifact folder (model.onnx + model.json), checked and fed generically.
+export { exportRun, type ExportOptions, type ExportResult } from './export/export.js';
+export { readArtifact, type Manifest, type ManifestFeature, type ManifestTask } from './export/manifest.js';
+export { encodedFeeds, type Feed } from './export/feeds.js';
+export { verifyExport, type VerifyResult } from './export/verify.js';
+export type { OnnxInput, OnnxOutput } from './export/onnx-model.js';
+
 // Config: the typed experiment (ExperimentConfigInput is what you write; ExperimentConfig has defaults filled in).
 export { loadConfig, parseConfig, configJsonSchema } from './config/index.js';
 export type {
@@ -35,5 +42,11 @@ export type { PreparedData, PrepareOptions, EncodedSplit, SplitName } from './da
 export { runItem2vec as pretrainItem2vec, runGraphSage as pretrainGraphSage } from './pretrain/run.js';
 export type { Item2vecJob, Item2vecReport, GraphSageJob, GraphSageReport } from './pretrain/run.js';
 export { readVectors, writeVectors, type WordVectors } from './pretrain/word2vec-io.js';
+
+// Serving: a ranker over a run or export folder (engine or onnxruntime backend), and the HTTP server.
+export { loadRanker, Ranker } from './serve/ranker.js';
+export type { LoadRankerOptions, ModelInfo, RankedItem, RankRequest, Row, ScoredRow } from './serve/ranker.js';
+export { createServer } from './serve/server.js';
+export type { RankingServer, ServeOptions } from './serve/server.js';
 
 export { MtrankError } from './util/errors.js';

@@ -17,10 +17,10 @@ import {
   contentHash,
   fileHashes,
   manifestFeatures,
-  mtrankVersion,
   type Manifest,
 } from './manifest.js';
 import { OPSET } from './onnx-builder.js';
+import { mtrankVersion } from '../util/version.js';
 
 export interface ExportOptions {
   /** `click=0.2,order=1`: weights overriding the run's fusion.json. */

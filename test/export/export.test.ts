@@ -12,7 +12,7 @@ import { verifyExport } from '../../src/export/verify.js';
 import { contentHash, fileHashes, readArtifact, type Manifest } from '../../src/export/manifest.js';
 import { MtrankError } from '../../src/util/errors.js';
 import type { FittedCategorical } from '../../src/features/preprocessor.js';
-import { encodeRows } from '../../src/training/predict.js';
+import { encodeRecords } from '../../src/training/predict.js';
 import { fixtureConfig, writeFixture } from '../integration/pretrained-fixture.js';
 import { fusedScore } from '../../src/fusion/forms.js';
 import { maxAbsDiff, randomRows, runOnnx } from './helpers.js';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   for (const type of TYPES) {
     runs[type] = join(root, type);
     await runTraining({
-      configPath: funnel.config,
+      config: funnel.config,
       out: runs[type],
       quiet: 'silent',
       set: [
@@ -132,7 +132,7 @@ describe('mtrank export: pretrained, extended-vocabulary tables', () => {
     const config = join(root, 'pretrained.json');
     writeFileSync(config, JSON.stringify(fixtureConfig(fx, { mode: 'freeze', extendVocab: true }, { epochs: 1 })));
     const run = join(root, 'pretrained-run');
-    await runTraining({ configPath: config, out: run, quiet: 'silent' });
+    await runTraining({ config, out: run, quiet: 'silent' });
     const out = join(root, 'export-pretrained');
     exportRun(run, out);
     const { saved, got, expected } = await compare(run, out);
@@ -140,7 +140,7 @@ describe('mtrank export: pretrained, extended-vocabulary tables', () => {
     // Raw rows through the run's encoder: an item only the vector file knows, an unknown one, a trained one.
     const f = saved.preprocessor.feature('item_id') as FittedCategorical;
     const rows = ['p2', 'x0', 't4'].map((item_id) => ({ user_id: 'u1', item_id, price: 3 }));
-    const enc = encodeRows(saved, rows);
+    const enc = encodeRecords(saved, rows);
     expect(enc.categorical.find((c) => c.name === 'item_id')!.ids[0]).toBeGreaterThan(f.pretrained!.trainedVocab);
     const raw = await runOnnx(join(out, 'model.onnx'), encodedFeeds(readManifest(out).onnx.inputs, enc));
     expect(maxAbsDiff(raw.p_click!, predictSplit(saved.model, enc)[0]!)).toBeLessThan(1e-6);

@@ -68,3 +68,21 @@ describe('buildOnnxModel: onnxruntime reproduces the engine', () => {
     });
   }
 });
+
+describe('buildOnnxModel: inputs follow the layout', () => {
+  it('no dense block and no bags: only the id inputs; no fusion: only p_<task>; names never clash', async () => {
+    const spec: FeatureInputSpec = { categorical: [{ name: 'p_click', vocabSize: 9, dim: 2 }], denseCount: 0 };
+    const model = createModel(tinyConfig(['model.type=esmm']), spec);
+    const rng = new Rng(3);
+    for (const t of model.store.tables()) for (let i = 0; i < t.vocab * t.dim; i++) t.data[i] = rng.normal();
+    const { bytes, io } = buildOnnxModel(model, { spec, maxLengths: [], denseNames: [] }, null);
+    // A feature named like an output gets a leading underscore; the output keeps its name.
+    expect(io.inputs.map((i) => [i.name, i.feature, i.kind])).toEqual([['_p_click', 'p_click', 'categorical']]);
+    expect(io.outputs.map((o) => o.name)).toEqual(['p_click', 'p_cart', 'p_order']);
+    const rows = randomRows(spec, [], 300, 2);
+    const out = await runOnnx(bytes, encodedFeeds(io.inputs, rows));
+    expect(Object.keys(out).sort()).toEqual(['p_cart', 'p_click', 'p_order']);
+    const expected = predictSplit(model, rows);
+    model.tasks.forEach((task, t) => expect(maxAbsDiff(out[`p_${task}`]!, expected[t]!)).toBeLessThan(1e-5));
+  });
+});
