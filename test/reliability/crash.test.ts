@@ -38,7 +38,7 @@ describe('through the CLI process', () => {
     const s = cli(['train', at('exp.yaml'), '--out', at('r2'), '--set', '__proto__.polluted=1']);
     expect(s.status).toBe(EXIT_CODES.usage);
     expect(s.stderr.trim()).toBe("mtrank: --set __proto__.polluted=1: '__proto__' is not a config key");
-  }, 30_000);
+  }, 120_000); // three process starts: seconds each on a quiet machine, far more on a loaded one
 });
 
 describe('bad input files', () => {
