@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExperimentConfig } from '../config/schema.js';
-import { MtrankError } from '../util/errors.js';
+import { MtrankError, withErrorKind } from '../util/errors.js';
 import { removeStaleTemps, tempPath } from '../util/atomic-write.js';
 import { fitPreprocessor } from '../features/fit.js';
 import { registerVocabularies } from '../features/sql.js';
@@ -80,6 +80,11 @@ export interface PreparedData extends EncodedData {
 
 /** Encode (or find in the cache) every split of the config; nothing is loaded into memory. */
 export async function encodeData(config: ExperimentConfig, opts: PrepareOptions = {}): Promise<EncodedData> {
+  // Whatever fails while reading and encoding is about the data (exit code of data errors).
+  return withErrorKind('data', () => encodeDataUnchecked(config, opts));
+}
+
+async function encodeDataUnchecked(config: ExperimentConfig, opts: PrepareOptions): Promise<EncodedData> {
   const start = performance.now();
   const progress = opts.onProgress ?? (() => {});
   const cacheRoot = opts.cacheDir ?? config.data.cacheDir ?? '.cache/mtrank';

@@ -2,12 +2,12 @@
  * Data sources: a path, glob or list (optionally with per-source reader options) → concrete files and the
  * DuckDB table function that reads one of them (read_csv with every cell as VARCHAR, or read_parquet).
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { DataConfig, SourceConfig } from '../config/schema.js';
-import { MtrankError } from '../util/errors.js';
+import { MtrankError, placeMessage } from '../util/errors.js';
 import { queryRows, sqlList, sqlString, type DuckDBConnection } from './duckdb.js';
 
 export interface ReaderOptions {
@@ -124,4 +124,43 @@ export async function checkCompressedSources(files: readonly Pick<SourceFile, 'p
       throw new MtrankError(`${f.path}: ${why}; re-download or re-compress it`, undefined, 'data');
     }
   }
+}
+
+/**
+ * A CSV header that names a column twice is an error (a reader would rename one, and a feature would silently
+ * read the other). Plain-text files with a header only; quoted names are unquoted.
+ */
+export function checkHeaderNames(f: SourceFile): void {
+  const o = f.options;
+  if (o.format === 'parquet' || !o.header || /\.(gz|gzip|zst)$/i.test(f.path)) return;
+  const fd = openSync(f.path, 'r');
+  let text: string;
+  try {
+    const buf = Buffer.alloc(1 << 16);
+    text = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+  const lines = text.split(/\r?\n/);
+  if (lines.length <= o.skipLines + 1) return; // header longer than the sniffed block: leave it to the reader
+  const delim = o.delimiter ?? (o.format === 'tsv' ? '\t' : ',');
+  const quote = o.quote ?? '"';
+  const names = lines[o.skipLines]!.split(delim).map((n) => {
+    const t = n.trim();
+    return t.length >= 2 && t.startsWith(quote) && t.endsWith(quote) ? t.slice(1, -1) : t;
+  });
+  const first = new Map<string, number>();
+  names.forEach((n, k) => {
+    const before = first.get(n);
+    if (before !== undefined)
+      throw new MtrankError(
+        placeMessage(
+          { file: f.path, line: o.skipLines + 1, column: n },
+          `duplicate column name (fields ${before + 1} and ${k + 1}); rename one`,
+        ),
+        undefined,
+        'data',
+      );
+    first.set(n, k);
+  });
 }

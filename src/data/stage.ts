@@ -6,7 +6,7 @@
 import { randomSplitRatios, type ExperimentConfig, type SourceConfig } from '../config/schema.js';
 import { MtrankError, placeMessage } from '../util/errors.js';
 import { ident, queryRow, queryRows, sqlString, type DuckDBConnection } from './duckdb.js';
-import { expandSource, linesBeforeData, readerSql, type SourceFile } from './sources.js';
+import { checkHeaderNames, expandSource, linesBeforeData, readerSql, type SourceFile } from './sources.js';
 import { SPLITS, type SplitName } from './types.js';
 import {
   BINARY_LABEL_VALUES,
@@ -228,6 +228,7 @@ export async function stageFiles(
         }
       }
     };
+    checkHeaderNames(f);
     if (f.options.columns && f.options.format !== 'parquet') await checkColumns();
     const run = async (sql: string) => {
       try {

@@ -15,7 +15,7 @@ import { ident, sqlString, withConnection } from './duckdb.js';
 export type TableFormat = 'csv' | 'parquet';
 
 export type OutputColumn =
-  | { name: string; type: 'float'; values: ArrayLike<number> }
+  | { name: string; type: 'float' | 'int'; values: ArrayLike<number> }
   | { name: string; type: 'text'; values: ArrayLike<unknown> };
 
 const FORMATS: Record<string, TableFormat> = { '.csv': 'csv', '.parquet': 'parquet', '.pq': 'parquet' };
@@ -37,13 +37,15 @@ export async function writeTable(path: string, columns: OutputColumn[], rows: nu
   try {
     await withConnection(
       async (c) => {
-        const defs = columns.map((col) => `${ident(col.name)} ${col.type === 'float' ? 'FLOAT' : 'VARCHAR'}`);
+        const sqlType = { float: 'FLOAT', int: 'INTEGER', text: 'VARCHAR' } as const;
+        const defs = columns.map((col) => `${ident(col.name)} ${sqlType[col.type]}`);
         await c.run(`CREATE TABLE out (${defs.join(', ')})`);
         const a = await c.createAppender('out');
         for (let r = 0; r < rows; r++) {
           for (const col of columns) {
             const v = col.values[r];
             if (col.type === 'float') a.appendFloat(v as number);
+            else if (col.type === 'int') a.appendInteger(v as number);
             else if (v === null || v === undefined) a.appendNull();
             else a.appendVarchar(String(v));
           }

@@ -2,7 +2,7 @@
 // score when the run has a fusion.json).
 import { existsSync, readFileSync } from 'node:fs';
 import { withConnection, queryRows } from '../data/duckdb.js';
-import { checkCompressedSources, expandSource, readerSql } from '../data/sources.js';
+import { checkCompressedSources, checkHeaderNames, expandSource, readerSql } from '../data/sources.js';
 import type { EncodedSplit } from '../data/types.js';
 import { FORMS, fusedScore, type FusionForm } from '../fusion/forms.js';
 import { outputFormat, writeTable, type OutputColumn } from '../data/write-table.js';
@@ -126,6 +126,7 @@ export async function predictFile(
     withConnection(async (c) => {
       const files = await expandSource(c, input, run.config.data);
       await checkCompressedSources(files);
+      files.forEach(checkHeaderNames);
       const out: Record<string, unknown>[] = [];
       let columns: string[] | null = null;
       for (const f of files) {

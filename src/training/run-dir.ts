@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeTable, type OutputColumn } from '../data/write-table.js';
 import { LOCK_FILE } from './run-lock.js';
 
 /** Where everything of a run lives (docs/architecture.md, "Run directory"). */
@@ -62,27 +62,11 @@ export interface PredictionColumns {
 }
 
 /** predictions/<split>.csv: p_<task>..., y_<task>..., group, item_seen (docs/architecture.md, "Predictions file"). */
-export function predictionsCsv(c: PredictionColumns): string {
-  const head = [...c.tasks.map((t) => `p_${t}`), ...(c.labels ? c.tasks.map((t) => `y_${t}`) : [])];
-  if (c.group) head.push('group');
-  if (c.itemSeen) head.push('item_seen');
-  const rows = c.scores[0]?.length ?? 0;
-  const lines = [head.join(',')];
-  for (let i = 0; i < rows; i++) {
-    const cells: (string | number)[] = c.scores.map((s) => formatScore(s[i]!));
-    if (c.labels) for (const y of c.labels) cells.push(y[i]!);
-    if (c.group) cells.push(c.group[i]!);
-    if (c.itemSeen) cells.push(c.itemSeen[i]!);
-    lines.push(cells.join(','));
-  }
-  return lines.join('\n') + '\n';
-}
-
-export function writePredictions(path: string, c: PredictionColumns): void {
-  writeFileAtomic(path, predictionsCsv(c));
-}
-
-// float32 has ~7 significant digits; more would only bloat the file.
-function formatScore(x: number): string {
-  return Number.isFinite(x) ? String(Number(x.toPrecision(7))) : 'NaN';
+export async function writePredictions(path: string, c: PredictionColumns): Promise<void> {
+  const columns: OutputColumn[] = c.tasks.map((t, k) => ({ name: `p_${t}`, type: 'float', values: c.scores[k]! }));
+  if (c.labels) c.tasks.forEach((t, k) => columns.push({ name: `y_${t}`, type: 'int', values: c.labels![k]! }));
+  if (c.group) columns.push({ name: 'group', type: 'int', values: c.group });
+  if (c.itemSeen) columns.push({ name: 'item_seen', type: 'int', values: c.itemSeen });
+  mkdirSync(dirname(path), { recursive: true });
+  await writeTable(path, columns, c.scores[0]?.length ?? 0);
 }

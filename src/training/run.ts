@@ -147,7 +147,7 @@ async function trainLocked(o: RunOptions, config: ExperimentConfig, dir: string)
     signal: o.signal,
     preprocessor: data.preprocessor,
   });
-  return finishRun(dir, config, data, result);
+  return await finishRun(dir, config, data, result);
 }
 
 /** For --resume: the same config and the same data as the run started with; returns its record. */
@@ -172,21 +172,21 @@ function checkResumable(dir: string, config: ExperimentConfig, sources: SourceFi
 }
 
 /** Test metrics, predictions for valid and test, metrics.json, the test line of the log. */
-export function finishRun(
+export async function finishRun(
   dir: string,
   config: ExperimentConfig,
   data: Pick<PreparedData, 'train' | 'valid' | 'test' | 'preprocessor'>,
   result: TrainResult,
-): RunSummary {
+): Promise<RunSummary> {
   const paths = runPaths(dir);
   const { model } = result;
-  writeSplitPredictions(paths.predictions('valid'), model, data.valid, data.train);
+  await writeSplitPredictions(paths.predictions('valid'), model, data.valid, data.train);
   let test: SplitMetrics | null = null;
   let coldStart: ColdStartBreakdown | undefined;
   if (data.test.rows > 0) {
     const r = evaluateSplit(model, data.test, undefined, 'test');
     test = r.metrics;
-    writePredictions(paths.predictions('test'), predictionColumns(model, data.test, r.probs, data.train));
+    await writePredictions(paths.predictions('test'), predictionColumns(model, data.test, r.probs, data.train));
     coldStart = runColdStart(
       data.preprocessor,
       data.train,
@@ -218,9 +218,14 @@ export function finishRun(
   return { dir, config, result, test, metrics };
 }
 
-function writeSplitPredictions(path: string, model: MultiTaskModel, split: EncodedSplit, train: EncodedSplit): void {
+async function writeSplitPredictions(
+  path: string,
+  model: MultiTaskModel,
+  split: EncodedSplit,
+  train: EncodedSplit,
+): Promise<void> {
   if (split.rows === 0) return;
-  writePredictions(path, predictionColumns(model, split, evaluateSplit(model, split).probs, train));
+  await writePredictions(path, predictionColumns(model, split, evaluateSplit(model, split).probs, train));
 }
 
 function predictionColumns(model: MultiTaskModel, split: EncodedSplit, probs: Float32Array[], train: EncodedSplit) {

@@ -109,3 +109,14 @@ describe('fuse refuses scores it cannot rank by', () => {
     expect(r.line).toMatch(/product form needs scores ≥ 0 .* task 'a' has -0\.5/);
   });
 });
+
+describe('duplicate column names', () => {
+  it('a CSV header naming a column twice is a data error naming file, line and column', async () => {
+    const dir = project(50);
+    const f = join(dir, 'train.csv');
+    writeFileSync(f, readFileSync(f, 'utf8').replace('user,item,price,click,buy', 'user,item,price,click,price'));
+    const r = await outcome(() => train(dir, join(dir, 'run')));
+    expect(r.code).toBe(EXIT_CODES.data);
+    expect(r.line).toBe(`mtrank: ${f}, line 1, column 'price': duplicate column name (fields 3 and 5); rename one`);
+  });
+});

@@ -24,16 +24,21 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('through the CLI process', () => {
-  it('a fake Parquet file: one line, data exit code; a bad --set: usage exit code', () => {
+  it('a fake Parquet file: one line, data exit code; scores to stdout; a bad --set: usage exit code', () => {
     writeFileSync(at('fake.parquet'), 'this is not parquet\n');
     const r = cli(['predict', run(), '--input', at('fake.parquet'), '--output', at('x.csv')]);
     expect(r.status).toBe(EXIT_CODES.data);
     expect(isOneLineFailure(r.stderr)).toBe(true);
     expect(r.stderr).toMatch(/fake\.parquet/);
+    const out = cli(['predict', run(), '--input', at('test.csv'), '--output', '-', '--keep', 'user']);
+    expect(out.status, out.stderr).toBe(0);
+    const lines = out.stdout.trim().split('\n');
+    expect(lines[0]).toBe('user,p_click,p_buy');
+    expect(lines).toHaveLength(readFileSync(at('test.csv'), 'utf8').trim().split('\n').length);
     const s = cli(['train', at('exp.yaml'), '--out', at('r2'), '--set', '__proto__.polluted=1']);
     expect(s.status).toBe(EXIT_CODES.usage);
     expect(s.stderr.trim()).toBe("mtrank: --set __proto__.polluted=1: '__proto__' is not a config key");
-  }, 30_000);
+  }, 120_000); // three process starts: seconds each on a quiet machine, far more on a loaded one
 });
 
 describe('bad input files', () => {
@@ -124,7 +129,7 @@ describe('I/O errors', () => {
     expect(tempLeftovers(dir)).toEqual([]);
   }, 20_000);
 
-  it('disk full (a 64 kB tmpfs when this machine allows mounting, else an injected ENOSPC): I/O exit code, nothing half-written', () => {
+  it('disk full and read-only (a 64 kB tmpfs, remounted read-only, when this machine allows mounting, else an injected ENOSPC): I/O exit code, nothing half-written', () => {
     const mnt = at('tiny');
     mkdirSync(mnt);
     let mounted = false;
@@ -142,7 +147,13 @@ describe('I/O errors', () => {
       const f = describeFailure(err);
       expect(f.code).toBe(EXIT_CODES.io);
       expect(f.line).toMatch(/no space left on the device/);
-      if (mounted) expect(readdirSync(mnt)).toEqual([]); // neither the file nor its temp
+      if (mounted) {
+        expect(readdirSync(mnt)).toEqual([]); // neither the file nor its temp
+        execFileSync('mount', ['-o', 'remount,ro', mnt], { stdio: 'ignore' });
+        const ro = describeFailure(captured(() => writeFileAtomic(join(mnt, 'small.json'), '{}')));
+        expect(ro.code).toBe(EXIT_CODES.io);
+        expect(ro.line).toMatch(/read-only file system; choose a writable location \(EROFS\)/);
+      }
     } finally {
       if (mounted) execFileSync('umount', [mnt]);
       rmSync(mnt, { recursive: true, force: true });
