@@ -134,8 +134,7 @@ export async function train(config: ExperimentConfigInput | string, options: Tra
     progress: eventProgress(emit),
     signal: options.signal,
   });
-  const preprocessor = Preprocessor.load(runPaths(summary.dir).preprocess);
-  return Run.of({ dir: summary.dir, config: summary.config, model: summary.result.model, preprocessor });
+  return Run.of(loadSavedRun(summary.dir));
 }
 
 /** Open a finished run directory (written by `train` or `mtrank train`). */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { MtrankError } from '../util/errors.js';
 import { mtrankVersion } from '../util/version.js';
+import { exitWithFailure } from './fail.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerSweepCommand } from './commands/sweep.js';
@@ -38,10 +38,5 @@ registerExportCommand(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  // A user-facing error gets its message alone; anything else is a bug and keeps its stack.
-  if (err instanceof MtrankError) {
-    process.stderr.write(`mtrank: ${err.message}\n`);
-    process.exit(1);
-  }
-  throw err;
+  exitWithFailure(err);
 }

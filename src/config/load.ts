@@ -50,15 +50,21 @@ export function parseConfig(raw: unknown, overrides: string[] = [], opts: LoadOp
   return resolvePaths(result.data, opts.baseDir ?? process.cwd());
 }
 
+// Keys that would reach Object.prototype: prototype pollution must be impossible.
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** "a.b.c=value": set a nested key, creating objects on the way; the value is parsed (see parseOverrideValue). */
 export function applyOverride(obj: Record<string, unknown>, override: string): void {
   const eq = override.indexOf('=');
   if (eq <= 0) throw new MtrankError(`--set ${override}: expected key.path=value`);
   const keys = override.slice(0, eq).trim().split('.');
   if (keys.some((k) => k === '')) throw new MtrankError(`--set ${override}: empty key in '${override.slice(0, eq)}'`);
+  const forbidden = keys.find((k) => FORBIDDEN_KEYS.has(k));
+  if (forbidden) throw new MtrankError(`--set ${override}: '${forbidden}' is not a config key`);
   let node: Record<string, unknown> = obj;
+  // Own keys only: an inherited property (toString, ...) is not a section to descend into.
   for (let i = 0; i < keys.length - 1; i++) {
-    const next = node[keys[i]];
+    const next = Object.hasOwn(node, keys[i]) ? node[keys[i]] : undefined;
     if (next === undefined || next === null) node[keys[i]] = {};
     else if (typeof next !== 'object')
       throw new MtrankError(

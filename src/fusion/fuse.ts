@@ -13,7 +13,7 @@ import { groupLayout } from './group-auc.js';
 import { heatmap, type Heatmap } from './heatmap.js';
 import { objectiveLabel, objectiveTasks, objectiveValue, type Objective } from './objectives.js';
 import { createPool, type ScorerPool } from './pool.js';
-import { coordinateAscent, levelsOf, searchNamed } from './search/index.js';
+import { checkGridSize, coordinateAscent, levelsOf, searchNamed } from './search/index.js';
 import type { ScoringData } from './scorer.js';
 
 /** One split's per-task scores and labels (and groups), as read from a predictions or scores file. */
@@ -86,6 +86,7 @@ export async function fuse(
   checkSplit(tasks, valid, o);
   if (test) checkSplit(tasks, test, o);
   const levels = levelsOf(o.step);
+  if (o.search === 'grid') checkGridSize(tasks.length, o.step); // before any memory is spent
 
   const needed = new Set([...objectiveTasks(o.objective), ...o.constraints.map((c) => c.task)]);
   const request = {

@@ -31,6 +31,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<{ summary: RunSummar
   const summary = await runTraining({
     config: funnel.config,
     out,
+    overwrite: true, // the demo's directory holds its own previous run
     seed,
     quiet: o.quiet,
     set: [

@@ -1,17 +1,29 @@
 // `mtrank train` as a function: config → encoded data → trained model → a complete run directory.
-import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { loadConfig, parseConfig, type ExperimentConfig, type ExperimentConfigInput } from '../config/index.js';
 import { prepareData, type PreparedData } from '../data/index.js';
+import { dataSourcePaths } from '../data/prepare.js';
 import type { EncodedSplit } from '../data/types.js';
 import type { MultiTaskModel } from '../models/model.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { removeStaleTemps, writeFileAtomic } from '../util/atomic-write.js';
 import { describeSkippedRows } from '../data/inspect.js';
-import { MtrankError } from '../util/errors.js';
+import { MtrankError, withErrorKind } from '../util/errors.js';
 import { train, type TrainResult } from './trainer.js';
 import { evaluateSplit, type SplitMetrics } from './evaluation.js';
 import { MetricsLog } from './metrics-log.js';
-import { runPaths, writePredictions } from './run-dir.js';
+import { clearRunArtifacts, existingRunArtifacts, runPaths, writePredictions } from './run-dir.js';
+import { lockRunDir } from './run-lock.js';
+import {
+  describeDataChange,
+  fingerprintArtifacts,
+  fingerprintSources,
+  newRunRecord,
+  readRunRecord,
+  writeRunRecord,
+  type RunRecord,
+  type SourceFingerprint,
+} from './run-record.js';
 import { barProgress, logProgress, silentProgress, type TrainProgress } from './progress.js';
 import { runColdStart } from '../pretrain/pipeline.js';
 import { itemSeenFlags, type ColdStartBreakdown } from '../pretrain/cold-start.js';
@@ -33,6 +45,8 @@ export interface RunOptions {
   onMessage?: (message: string) => void;
   /** Aborting stops training after the current step (the last checkpoint allows --resume). */
   signal?: AbortSignal;
+  /** Replace the run already in `out` (its artifacts are removed first); without it a fresh train there is refused. */
+  overwrite?: boolean;
 }
 
 export interface RunSummary {
@@ -67,27 +81,53 @@ export async function runTraining(o: RunOptions): Promise<RunSummary> {
   const configPath = typeof o.config === 'string' ? o.config : undefined;
   const config = configPath ? loadConfig(configPath, overrides) : parseConfig(o.config, overrides);
   const dir = o.out ?? defaultRunDir(configPath, config);
-  const paths = runPaths(dir);
-  if (o.resume) {
-    if (!existsSync(paths.config))
-      throw new MtrankError(`${dir}: nothing to resume (no config.json; start without --resume)`);
-    const saved = readFileSync(paths.config, 'utf8');
-    if (saved !== configJson(config))
-      throw new MtrankError(
-        `${paths.config}: the resolved config differs from the one this run started with; --resume needs the same config, --seed and --set values`,
-      );
+  const lock = lockRunDir(dir, o.resume ? 'train --resume' : 'train');
+  try {
+    return await trainLocked(o, config, dir);
+  } finally {
+    lock.release();
   }
+}
+
+async function trainLocked(o: RunOptions, config: ExperimentConfig, dir: string): Promise<RunSummary> {
+  const paths = runPaths(dir);
   const say = o.onMessage ?? (o.quiet === 'silent' ? () => {} : (m: string) => process.stderr.write(`${m}\n`));
   if (o.signal?.aborted) throw new MtrankError('training aborted before it started');
-  const data = await prepareData(config, {
-    onProgress: (e) => {
-      if (e.stage !== 'encode') say(e.message);
-    },
-  });
+  // Temp files of a writer killed mid-write (ours hold the lock now, so any left are stale).
+  for (const d of [dir, paths.model, paths.last]) removeStaleTemps(d);
+  const sources = fingerprintSources(await withErrorKind('data', () => dataSourcePaths(config)));
+  let record = newRunRecord(config, sources);
+  if (o.resume) record = checkResumable(dir, config, sources) ?? record;
+  else {
+    const existing = existingRunArtifacts(dir);
+    if (existing.length > 0 && !o.overwrite)
+      throw new MtrankError(
+        `${dir}: already holds a run (${existing.join(', ')}); pass --overwrite to replace it, --resume to continue it, or choose another --out`,
+      );
+    clearRunArtifacts(dir);
+  }
+  const data = await withErrorKind('data', () =>
+    prepareData(config, {
+      onProgress: (e) => {
+        if (e.stage !== 'encode') say(e.message);
+      },
+    }),
+  );
   if (data.report.badRows.skipped > 0) say(describeSkippedRows(data.report.badRows));
-  mkdirSync(dir, { recursive: true });
+  if (
+    o.resume &&
+    existsSync(paths.preprocess) &&
+    readFileSync(paths.preprocess, 'utf8') !== JSON.stringify(data.preprocessor.json)
+  )
+    throw new MtrankError(
+      `${paths.preprocess}: the encoders fitted now differ from the ones this run was trained with; --resume would pair the saved model with a new vocabulary. Train into a new --out instead`,
+      undefined,
+      'data',
+    );
   writeFileAtomic(paths.config, configJson(config));
   data.preprocessor.save(paths.preprocess);
+  const artifacts = fingerprintArtifacts(dir, ['config.json', 'preprocess.json']);
+  writeRunRecord(paths.record, { ...record, artifacts, finishedAt: undefined });
   say(
     `training ${config.model.type} on ${data.train.rows} rows (valid ${data.valid.rows}, test ${data.test.rows}) into ${dir}`,
   );
@@ -101,6 +141,27 @@ export async function runTraining(o: RunOptions): Promise<RunSummary> {
     preprocessor: data.preprocessor,
   });
   return finishRun(dir, config, data, result);
+}
+
+/** For --resume: the same config and the same data as the run started with; returns its record. */
+function checkResumable(dir: string, config: ExperimentConfig, sources: SourceFingerprint[]): RunRecord | null {
+  const paths = runPaths(dir);
+  if (!existsSync(paths.config))
+    throw new MtrankError(`${dir}: nothing to resume (no config.json; start without --resume)`);
+  const saved = readFileSync(paths.config, 'utf8');
+  if (saved !== configJson(config))
+    throw new MtrankError(
+      `${paths.config}: the resolved config differs from the one this run started with; --resume needs the same config, --seed and --set values`,
+    );
+  const record = readRunRecord(paths.record);
+  const change = record && describeDataChange(record.data.sources, sources);
+  if (change)
+    throw new MtrankError(
+      `${dir}: cannot resume, the data changed since this run started (${change}); train into a new --out instead`,
+      undefined,
+      'data',
+    );
+  return record;
 }
 
 /** Test metrics, predictions for valid and test, metrics.json, the test line of the log. */
@@ -145,6 +206,8 @@ export function finishRun(
     ...(coldStart ? { coldStart } : {}),
   };
   writeFileAtomic(paths.metrics, JSON.stringify(metrics, null, 2) + '\n');
+  const record = readRunRecord(paths.record);
+  if (record) writeRunRecord(paths.record, { ...record, finishedAt: new Date().toISOString() });
   return { dir, config, result, test, metrics };
 }
 

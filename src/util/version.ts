@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 
-/** mtrank's version, from the package.json two levels up (src/util or dist/util → the package root). */
+let cached: string | undefined;
+
+/** mtrank's version from its package.json (the same file from src/ and from dist/). */
 export function mtrankVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  if (cached === undefined) {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    cached = pkg.version ?? 'unknown';
+  }
+  return cached;
 }

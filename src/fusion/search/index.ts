@@ -18,5 +18,5 @@ export function searchNamed(name: string): SearchStrategy {
 
 export { coordinateAscent } from './coordinate.js';
 export { gridPoints } from './grid.js';
-export { levelsOf } from './levels.js';
+export { checkGridSize, levelsOf } from './levels.js';
 export type { SearchContext, SearchStrategy } from './types.js';
