@@ -62,7 +62,7 @@ export function exportRun(runDir: string, out: string, opts: ExportOptions = {})
     cpSync(src.config, dst.config);
     cpSync(src.preprocess, dst.preprocess);
     cpSync(src.model, dst.model, { recursive: true });
-    if (existsSync(src.metrics)) cpSync(src.metrics, dst.metrics);
+    for (const f of ['metrics', 'record'] as const) if (existsSync(src[f])) cpSync(src[f], dst[f]);
     if (fusion) writeFileAtomic(dst.fusion, `${JSON.stringify(fusion.file, null, 2)}\n`);
     writeFileAtomic(join(tmp, ONNX_FILE), onnx.bytes);
 
@@ -75,7 +75,7 @@ export function exportRun(runDir: string, out: string, opts: ExportOptions = {})
       createdAt: new Date().toISOString(),
       hash: contentHash(files),
       files,
-      source: { run: resolve(runDir) },
+      source: { run: resolve(runDir), finished: !run.unfinished },
       modelType: run.model.type,
       tasks: tasks.map((name, t) => ({
         name,

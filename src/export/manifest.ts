@@ -6,7 +6,7 @@ import { join, relative, sep } from 'node:path';
 import type { ExperimentConfig } from '../config/index.js';
 import type { PreprocessJson } from '../features/preprocessor.js';
 import type { FusionForm } from '../fusion/forms.js';
-import { MtrankError } from '../util/errors.js';
+import { MtrankError, dataError } from '../util/errors.js';
 import type { OnnxIo } from './onnx-model.js';
 
 export const MANIFEST_FILE = 'model.json';
@@ -46,7 +46,8 @@ export interface Manifest {
   /** SHA-256 over the other files of the folder (sorted paths, each path and its SHA-256). */
   hash: string;
   files: Record<string, string>;
-  source: { run: string };
+  /** The run exported; finished = false when training was interrupted (the best checkpoint so far). */
+  source: { run: string; finished: boolean };
   modelType: string;
   tasks: ManifestTask[];
   fusion: { form: FusionForm; weights: Record<string, number> } | null;
@@ -115,10 +116,10 @@ export function readArtifact(dir: string): Manifest {
     throw new MtrankError(`${path}: manifest version ${manifest.version}, this mtrank reads ${MANIFEST_VERSION}`);
   const actual = fileHashes(dir, [MANIFEST_FILE]);
   for (const [file, hash] of Object.entries(manifest.files)) {
-    if (!(file in actual)) throw new MtrankError(`${dir}: ${file} is missing (listed in ${MANIFEST_FILE})`);
-    if (actual[file] !== hash) throw new MtrankError(`${dir}: ${file} does not match its SHA-256 in ${MANIFEST_FILE}`);
+    if (!(file in actual)) throw dataError(`${dir}: ${file} is missing (listed in ${MANIFEST_FILE})`);
+    if (actual[file] !== hash) throw dataError(`${dir}: ${file} does not match its SHA-256 in ${MANIFEST_FILE}`);
   }
   if (contentHash(manifest.files) !== manifest.hash)
-    throw new MtrankError(`${path}: the folder hash does not match the listed files`);
+    throw dataError(`${path}: the folder hash does not match the listed files`);
   return manifest;
 }

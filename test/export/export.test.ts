@@ -160,11 +160,14 @@ describe('mtrank export: the folder and its manifest', () => {
         'metrics.json',
         'model.onnx',
         'preprocess.json',
+        'run.json',
         'model/manifest.json',
         ...Object.keys(manifest.files).filter((f) => f.startsWith('model/') && f !== 'model/manifest.json'),
       ].sort(),
     );
     expect(manifest.modelType).toBe('esmm');
+    expect(manifest.source.finished).toBe(true);
+    expect(loadSavedRun(out).record?.finishedAt).toBeDefined(); // run.json came along, checksums verified on load
     expect(manifest.onnx.opset).toBeGreaterThanOrEqual(17);
     const byName = Object.fromEntries(manifest.onnx.inputs.map((i) => [i.name, i]));
     const tagsVocab = inputSpec(loadSavedRun(runs.esmm!).preprocessor).multi![0]!.vocabSize;

@@ -22,6 +22,8 @@ export function registerExportCommand(program: Command): void {
         o: { out: string; fusion?: string; fusionForm?: string; overwrite?: boolean; verify?: boolean },
       ) => {
         const { manifest } = exportRun(dir, o.out, o);
+        if (!manifest.source.finished)
+          process.stderr.write(`warning: ${dir} is an unfinished run; the export holds its best checkpoint so far\n`);
         const f = manifest.fusion;
         const fused = f
           ? `score = ${f.form} fusion (${Object.entries(f.weights)
