@@ -258,7 +258,8 @@ async function load(m: Model, bodies: string[], seconds: number, reloadEveryMs =
       ok2xx: r['2xx'],
       client4xx: r['4xx'],
       server5xx: r['5xx'],
-      errors: r.errors + r.timeouts,
+      errors: r.errors, // autocannon counts a timeout both as an error and as a timeout
+      timeouts: r.timeouts,
       serverRssMbBefore: rssBefore,
       serverRssMbAfter: rssAfter,
       serverPeakRssMb: peakRssOf(server.child.pid!),
@@ -267,7 +268,7 @@ async function load(m: Model, bodies: string[], seconds: number, reloadEveryMs =
     log(
       `${m.name} HTTP ${bodies.length === 10 ? '(10% malformed) ' : ''}${reloadEveryMs ? `(reload every ${reloadEveryMs / 1000} s: ${reloads.ok} ok, ${reloads.failed} failed) ` : ''}` +
         `${CONNECTIONS} connections ${seconds} s: ${out.requestsPerSec.toFixed(0)} req/s, ${out.candidatesPerSec.toFixed(0)} candidates/s, ` +
-        `p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms; 2xx ${out.ok2xx}, 4xx ${out.client4xx}, 5xx ${out.server5xx}, errors ${out.errors}; ` +
+        `p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms; 2xx ${out.ok2xx}, 4xx ${out.client4xx}, 5xx ${out.server5xx}, errors ${out.errors} (${out.timeouts} timeouts); ` +
         `server RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB`,
     );
     return out;
