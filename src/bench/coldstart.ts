@@ -194,7 +194,7 @@ async function runVariant(
   out: string,
   pretrainedOnly: Uint8Array,
 ): Promise<{ result: VariantResult; data: PreparedData }> {
-  const run = await runTraining({ configPath, out, quiet: 'silent' });
+  const run = await runTraining({ config: configPath, out, quiet: 'silent' });
   const data = await prepareData(loadConfig(configPath));
   const tasks = run.result.model.tasks,
     probs = predictSplit(run.result.model, data.test);

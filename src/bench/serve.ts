@@ -97,7 +97,7 @@ async function funnelModel(work: string): Promise<Model> {
   const f = await writeFunnel(join(work, 'funnel-data'), { rows: 30_000, days: 6, seed: 1 });
   const run = join(work, 'funnel-run');
   await runTraining({
-    configPath: f.config,
+    config: f.config,
     out: run,
     quiet: 'silent',
     set: ['model.bottom=[128,64]', 'model.tower=[32]', 'training.evalEvery=1000', 'data.cacheDir=' + join(work, 'c1')],
@@ -122,7 +122,7 @@ async function kuairandModel(work: string, config: string): Promise<Model> {
   const t0 = performance.now();
   const run = join(work, 'kuairand-run');
   await runTraining({
-    configPath: config,
+    config: config,
     out: run,
     quiet: 'silent',
     set: ['training.epochs=1', 'training.evalEvery=1000', 'data.cacheDir=' + join(work, 'c2')],

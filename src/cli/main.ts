@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { MtrankError } from '../util/errors.js';
+import { mtrankVersion } from '../util/version.js';
+import { exitWithFailure } from './fail.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerSweepCommand } from './commands/sweep.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { registerPretrainCommand } from './commands/pretrain.js';
 import { registerFuseCommand } from './commands/fuse.js';
 import { registerTrainCommand } from './commands/train.js';
@@ -17,13 +19,14 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerExportCommand } from './commands/export.js';
 
 const program = new Command();
-program.name('mtrank').description('Multi-task ranking models: train, tune, fuse and serve.').version('0.1.0');
+program.name('mtrank').description('Multi-task ranking models: train, tune, fuse and serve.').version(mtrankVersion());
 
 // Each command lives in its own file under ./commands and registers itself here.
 // (add one import + one call per command)
 registerReportCommand(program);
 registerCompareCommand(program);
 registerSweepCommand(program);
+registerWorkerCommand(program);
 registerPretrainCommand(program);
 registerFuseCommand(program);
 registerTrainCommand(program);
@@ -39,10 +42,5 @@ registerExportCommand(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  // A user-facing error gets its message alone; anything else is a bug and keeps its stack.
-  if (err instanceof MtrankError) {
-    process.stderr.write(`mtrank: ${err.message}\n`);
-    process.exit(1);
-  }
-  throw err;
+  exitWithFailure(err);
 }

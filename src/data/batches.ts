@@ -33,7 +33,7 @@ export function* batches(
 }
 
 /** Copy the given rows of a split into a new, small split (same columns, same order as `rows`). */
-export function gatherBatch(split: EncodedSplit, rows: ArrayLike<number>): EncodedSplit {
+export function selectRows(split: EncodedSplit, rows: ArrayLike<number>): EncodedSplit {
   const n = rows.length,
     D = split.denseNames.length;
   const pick = <T extends Int32Array | Uint8Array>(src: T, make: (n: number) => T): T => {
@@ -102,7 +102,7 @@ export function readRows(dir: string, m: SplitManifest, start: number, count: nu
 export function concatSplits(parts: EncodedSplit[]): EncodedSplit {
   const all = parts.reduce((s, p) => s + p.rows, 0);
   const first = parts[0];
-  const out = gatherBatch(first, []); // the column shapes, no rows
+  const out = selectRows(first, []); // the column shapes, no rows
   out.rows = all;
   const cat = <T extends Int32Array | Uint8Array | Float32Array>(
     get: (p: EncodedSplit) => T,
@@ -203,9 +203,8 @@ export async function* streamBatches(
     const buffer = parts.length === 1 ? parts[0] : concatSplits(parts);
     const order = rng.shuffle(Int32Array.from({ length: buffer.rows }, (_, i) => i));
     let at = 0;
-    for (; at + batchSize <= buffer.rows; at += batchSize)
-      yield gatherBatch(buffer, order.subarray(at, at + batchSize));
-    carry = at < buffer.rows ? gatherBatch(buffer, order.subarray(at)) : null;
+    for (; at + batchSize <= buffer.rows; at += batchSize) yield selectRows(buffer, order.subarray(at, at + batchSize));
+    carry = at < buffer.rows ? selectRows(buffer, order.subarray(at)) : null;
   }
   if (carry) yield carry;
 }

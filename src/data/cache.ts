@@ -5,8 +5,9 @@
  * re-encodes and an unchanged run skips parsing.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { fingerprintFile, type FileFingerprint } from '../util/fingerprint.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { readColumn } from './columns.js';
@@ -14,7 +15,8 @@ import type { SplitManifest } from './encode.js';
 import type { SourceFile } from './sources.js';
 import type { EncodedSplit, SplitName } from './types.js';
 
-export const CACHE_VERSION = 1;
+// 2: the manifest records each column file's size and CRC-32.
+export const CACHE_VERSION = 2;
 
 export interface CacheManifest {
   version: number;
@@ -23,6 +25,8 @@ export interface CacheManifest {
   sources: { path: string; size: number; mtimeMs: number }[];
   splits: Partial<Record<SplitName, SplitManifest>>;
   badRows: { skipped: number; reasons: Record<string, number>; examples: string[] };
+  /** Every file of the entry (path relative to it) with its size and CRC-32, checked before the entry is used. */
+  files: Record<string, FileFingerprint>;
 }
 
 /** The part of the config that decides the encoded arrays (not where the cache lives or how it streams). */
@@ -51,9 +55,12 @@ export function readManifest(dir: string): CacheManifest | null {
   }
 }
 
-/** Every file a manifest names is present (a half-deleted cache entry is re-encoded, not half-loaded). */
-export function cacheComplete(dir: string, m: CacheManifest): boolean {
-  if (!existsSync(join(dir, 'preprocess.json'))) return false;
+/**
+ * Why a cache entry cannot be used (a file missing, truncated or changed since it was written), or null when
+ * every file matches its recorded size and checksum. A bad entry is re-encoded, never half-loaded.
+ */
+export function cacheDefect(dir: string, m: CacheManifest): string | null {
+  const needed = new Set(['preprocess.json']);
   for (const [split, s] of Object.entries(m.splits)) {
     const files = [
       ...s.categorical.map((c) => c.file),
@@ -63,9 +70,28 @@ export function cacheComplete(dir: string, m: CacheManifest): boolean {
       s.group,
       s.item,
     ];
-    for (const f of files) if (f && !existsSync(join(dir, split, f))) return false;
+    for (const f of files) if (f) needed.add(`${split}/${f}`);
   }
-  return true;
+  for (const f of needed) {
+    const want = m.files?.[f];
+    if (!want) return `${f} has no recorded checksum`;
+    const path = join(dir, f);
+    if (!existsSync(path)) return `${f} is missing`;
+    const got = fingerprintFile(path);
+    if (got.size !== want.size) return `${f} has ${got.size} bytes, expected ${want.size}`;
+    if (got.crc32 !== want.crc32) return `${f} fails its checksum`;
+  }
+  return null;
+}
+
+/** Size and checksum of every file under an entry being published (paths relative to it). */
+export function fingerprintEntry(dir: string): Record<string, FileFingerprint> {
+  const out: Record<string, FileFingerprint> = {};
+  for (const rel of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const path = join(dir, rel);
+    if (rel !== 'manifest.json' && statSync(path).isFile()) out[rel.split(sep).join('/')] = fingerprintFile(path);
+  }
+  return out;
 }
 
 /** Publish a fully written temporary directory as the cache entry (the manifest is written last). */

@@ -14,4 +14,4 @@ export type { BadRowReport } from './stage.js';
 export { generateFunnel, writeFunnel, type FunnelOptions, type FunnelData, type FunnelProbabilities } from './synth.js';
 export { funnelOracle, formatOracle, type FunnelOracle } from './synth-oracle.js';
 export { encodeRows, type EncodeRowsOptions } from './infer.js';
-export { batches, gatherBatch, streamBatches } from './batches.js';
+export { batches, selectRows, streamBatches } from './batches.js';

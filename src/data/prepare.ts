@@ -6,16 +6,21 @@
  *   prepareData(config) — encodeData, then loads the splits into memory (refusing splits larger than
  *                         data.memoryLimitMb: stream those with `streamBatches`).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExperimentConfig } from '../config/schema.js';
 import { MtrankError } from '../util/errors.js';
+import { removeStaleTemps, tempPath } from '../util/atomic-write.js';
 import { fitPreprocessor } from '../features/fit.js';
-import { Preprocessor } from '../features/preprocessor.js';
+import { registerVocabularies } from '../features/sql.js';
+import { Preprocessor, type PreprocessJson } from '../features/preprocessor.js';
 import { coverageLines, pretrainedFileStats } from '../features/pretrained.js';
 import {
-  cacheComplete,
+  CACHE_VERSION,
+  cacheDefect,
   cacheKey,
+  fingerprintEntry,
   loadSplit,
   publishCache,
   readManifest,
@@ -24,7 +29,7 @@ import {
 } from './cache.js';
 import { withConnection, type DuckDBConnection } from './duckdb.js';
 import { encodeTable, type SplitManifest } from './encode.js';
-import { expandSource, type SourceFile } from './sources.js';
+import { checkCompressedSources, expandSource, type SourceFile } from './sources.js';
 import { stageSplits, type BadRowReport } from './stage.js';
 import { SPLITS, type EncodedSplit, type SplitName } from './types.js';
 
@@ -43,6 +48,11 @@ export interface PrepareOptions {
   threads?: number;
   /** false = always re-encode (the result still replaces the cache entry). */
   useCache?: boolean;
+  /**
+   * Encode with this fitted preprocessing (a run's preprocess.json) instead of fitting on the training split:
+   * evaluate/predict always see the data through the encoders the model was trained with.
+   */
+  fitted?: PreprocessJson;
 }
 
 export interface DataReport {
@@ -77,10 +87,14 @@ export async function encodeData(config: ExperimentConfig, opts: PrepareOptions 
     async (c) => {
       const sources = await listSources(c, config);
       // The vocabulary of a pretrained feature may be extended from its vector file, so the file is an input too.
-      const key = cacheKey(config, [...sources, ...pretrainedFileStats(config)]);
+      const key = fittedKey(cacheRoot, cacheKey(config, [...sources, ...pretrainedFileStats(config)]), opts.fitted);
       const dir = join(cacheRoot, key);
+      removeStaleTemps(cacheRoot);
       const found = opts.useCache === false ? null : readManifest(dir);
-      const cached = found && cacheComplete(dir, found) ? found : null;
+      const defect = found ? cacheDefect(dir, found) : null;
+      if (found && defect)
+        progress({ stage: 'cache', message: `warning: cache entry ${dir} is damaged (${defect}); re-encoding` });
+      const cached = found && !defect ? found : null;
       if (cached) {
         progress({ stage: 'cache', message: `using cached encoding ${dir}` });
         const preprocessor = Preprocessor.load(join(dir, 'preprocess.json'));
@@ -88,10 +102,15 @@ export async function encodeData(config: ExperimentConfig, opts: PrepareOptions 
         return { dir, manifest: cached, preprocessor, report: report(cached, dir, true, start) };
       }
       progress({ stage: 'read', message: `reading ${sources.length} file(s)` });
+      await checkCompressedSources(sources);
       const staged = await stageSplits(c, config);
       progress({ stage: 'fit', message: 'fitting vocabularies and statistics on the training split' });
-      const pre = await fitPreprocessor(c, config, staged.tables.train!.table);
-      const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+      let pre: PreprocessJson;
+      if (opts.fitted) {
+        pre = opts.fitted;
+        await registerVocabularies(c, pre);
+      } else pre = await fitPreprocessor(c, config, staged.tables.train!.table);
+      const tmp = tempPath(dir);
       mkdirSync(tmp, { recursive: true });
       try {
         const preprocessor = new Preprocessor(pre);
@@ -113,12 +132,13 @@ export async function encodeData(config: ExperimentConfig, opts: PrepareOptions 
           await c.run(`DROP ${table.view ? 'VIEW' : 'TABLE'} ${table.table}`);
         }
         const manifest: CacheManifest = {
-          version: 1,
+          version: CACHE_VERSION,
           key,
           createdAt: new Date().toISOString(),
           sources: sources.map(({ path, size, mtimeMs }) => ({ path, size, mtimeMs })),
           splits,
           badRows: staged.badRows,
+          files: fingerprintEntry(tmp),
         };
         publishCache(tmp, dir, manifest);
         progress({ stage: 'done', message: `encoded into ${dir}` });
@@ -177,6 +197,24 @@ export function emptySplit(like: SplitManifest): EncodedSplit {
     ...(like.group ? { group: new Int32Array(0) } : {}),
     ...(like.item ? { item: new Int32Array(0) } : {}),
   };
+}
+
+/**
+ * The cache key for encoding with given encoders: the ordinary entry's when it was fitted to exactly these
+ * (the usual case: the run's own training data, unchanged), else one of its own.
+ */
+function fittedKey(cacheRoot: string, key: string, fitted: PreprocessJson | undefined): string {
+  if (!fitted) return key;
+  const text = JSON.stringify(fitted);
+  const own = join(cacheRoot, key, 'preprocess.json');
+  if (existsSync(own) && readFileSync(own, 'utf8') === text) return key;
+  return `${key}-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
+}
+
+/** Every file the config reads (data sources and pretrained vector files): what a run is bound to. */
+export async function dataSourcePaths(config: ExperimentConfig): Promise<string[]> {
+  const files = await withConnection((c) => listSources(c, config), { threads: 1 });
+  return [...files.map((f) => f.path), ...pretrainedFileStats(config).map((f) => f.path)];
 }
 
 async function listSources(c: DuckDBConnection, config: ExperimentConfig): Promise<SourceFile[]> {

@@ -2,7 +2,10 @@
  * Data sources: a path, glob or list (optionally with per-source reader options) → concrete files and the
  * DuckDB table function that reads one of them (read_csv with every cell as VARCHAR, or read_parquet).
  */
-import { existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import type { DataConfig, SourceConfig } from '../config/schema.js';
 import { MtrankError } from '../util/errors.js';
 import { queryRows, sqlList, sqlString, type DuckDBConnection } from './duckdb.js';
@@ -98,4 +101,27 @@ export function readerSql(file: SourceFile, rejects?: { table: string; scan: str
 /** Lines before the first data row (skipped lines + header). */
 export function linesBeforeData(file: SourceFile): number {
   return file.options.format === 'parquet' ? 0 : file.options.skipLines + (file.options.header ? 1 : 0);
+}
+
+/**
+ * Decompress every gzip source once to its end: a truncated file (which a reader may stop at a flush point
+ * without an error, losing rows) or a `.gz` that is not gzip is an error naming the file.
+ */
+export async function checkCompressedSources(files: readonly Pick<SourceFile, 'path'>[]): Promise<void> {
+  for (const f of files) {
+    if (!/\.(gz|gzip)$/i.test(f.path)) continue;
+    const sink = new Writable({ write: (_chunk, _enc, done) => done() });
+    try {
+      await pipeline(createReadStream(f.path), createGunzip(), sink);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why =
+        code === 'Z_BUF_ERROR' || /unexpected end/i.test((e as Error).message)
+          ? 'truncated gzip stream (the file is incomplete)'
+          : code === 'Z_DATA_ERROR'
+            ? 'not a valid gzip file'
+            : (e as Error).message;
+      throw new MtrankError(`${f.path}: ${why}; re-download or re-compress it`, undefined, 'data');
+    }
+  }
 }

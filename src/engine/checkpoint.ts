@@ -15,12 +15,13 @@ import {
   unlinkSync,
   fstatSync,
   existsSync,
+  rmSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import * as zlib from 'node:zlib';
 import type { ParamStore } from './params.js';
 import type { Optimizer } from './optim/optimizer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { crc32 } from '../util/crc32.js';
 import { MtrankError } from '../util/errors.js';
 
 const FORMAT = 'mtrank-checkpoint';
@@ -100,9 +101,12 @@ export function saveCheckpoint(dir: string, store: ParamStore, optimizer: Optimi
       }
     }
     fsyncSync(fd);
-  } finally {
+  } catch (e) {
     closeSync(fd);
+    rmSync(tmp, { force: true }); // disk full or killed: no partial temp file stays behind
+    throw e;
   }
+  closeSync(fd);
   const binary = `weights-${crc.toString(16).padStart(8, '0')}.bin`;
   renameSync(tmp, join(dir, binary));
   const manifest: Manifest = {
@@ -194,24 +198,4 @@ export function loadCheckpoint(dir: string, store: ParamStore, optimizer?: Optim
 /** Read a checkpoint's manifest without loading it. */
 export function readManifest(dir: string): Manifest {
   return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
-}
-
-type Crc = (data: Uint8Array, value?: number) => number;
-const nativeCrc = (zlib as unknown as { crc32?: Crc }).crc32;
-let table: Uint32Array | null = null;
-
-/** CRC-32 (IEEE), continued from `value`: zlib's when Node has it (>= 20.15), else a table-driven loop. */
-function crc32(data: Uint8Array, value = 0): number {
-  if (nativeCrc) return nativeCrc(data, value);
-  if (!table) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c >>> 0;
-    }
-  }
-  let c = ~value >>> 0;
-  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
 }

@@ -8,3 +8,4 @@ export { clipGradNorm } from './clip.js';
 export { saveCheckpoint, loadCheckpoint, readManifest, type Manifest } from './checkpoint.js';
 export * from './optim/index.js';
 export { heap, scratch } from './kernels.js';
+export { Rng } from '../util/rng.js';

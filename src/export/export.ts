@@ -1,9 +1,9 @@
 // `mtrank export RUN --out DIR`: a self-describing artifact folder. It holds the run's own files under their
-// run-directory names (so `loadRun(DIR)` loads it like a run), model.onnx and the model.json manifest. Written
+// run-directory names (so `loadSavedRun(DIR)` loads it like a run), model.onnx and the model.json manifest. Written
 // into a temporary sibling folder and renamed into place, so DIR is never seen half-written.
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { loadRun, inputSpec } from '../training/saved-run.js';
+import { loadSavedRun, inputSpec } from '../training/saved-run.js';
 import { runPaths } from '../training/run-dir.js';
 import { readMetricsLog } from '../training/metrics-log.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -17,10 +17,10 @@ import {
   contentHash,
   fileHashes,
   manifestFeatures,
-  mtrankVersion,
   type Manifest,
 } from './manifest.js';
 import { OPSET } from './onnx-builder.js';
+import { mtrankVersion } from '../util/version.js';
 
 export interface ExportOptions {
   /** `click=0.2,order=1`: weights overriding the run's fusion.json. */
@@ -40,7 +40,7 @@ export function exportRun(runDir: string, out: string, opts: ExportOptions = {})
   if (resolve(runDir) === resolve(out)) throw new MtrankError(`export: --out ${out} is the run directory itself`);
   if (nonEmpty(out) && !opts.overwrite)
     throw new MtrankError(`export: ${out} exists and is not empty (pass --overwrite to replace it)`);
-  const run = loadRun(runDir);
+  const run = loadSavedRun(runDir);
   const src = runPaths(runDir);
   const tasks = run.model.tasks;
   const fusion = resolveFusion(src.fusion, tasks, { weights: opts.fusion, form: opts.fusionForm });

@@ -97,12 +97,6 @@ export function contentHash(files: Record<string, string>): string {
   return h.digest('hex');
 }
 
-/** mtrank's own version (package.json two levels up from src/export or dist/export). */
-export function mtrankVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
 /**
  * An export folder's manifest, after checking that every file it lists is there with its recorded SHA-256
  * and that the folder hash matches: a truncated or edited artifact is refused, naming the file.

@@ -63,7 +63,8 @@ export class OnnxBuilder {
 
   /** A float32 initializer of the given shape (values copied). */
   floats(hint: string, shape: readonly number[], values: ArrayLike<number>): string {
-    const data = Float32Array.from(values as ArrayLike<number>);
+    // A copy that owns its buffer (parameters are views into the shared wasm heap).
+    const data = values instanceof Float32Array ? values.slice() : Float32Array.from(values);
     return this.initializer(hint, shape, 'float32', new Uint8Array(data.buffer));
   }
 

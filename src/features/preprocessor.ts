@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError, placeMessage } from '../util/errors.js';
 import type { FittedPretrained } from './pretrained.js';
+import { validatePreprocessJson } from './preprocess-schema.js';
 
 export const PREPROCESS_VERSION = 1;
 
@@ -100,13 +101,17 @@ export class Preprocessor {
   }
 
   static load(path: string): Preprocessor {
-    let json: PreprocessJson;
+    let raw: unknown;
     try {
-      json = JSON.parse(readFileSync(path, 'utf8'));
+      raw = JSON.parse(readFileSync(path, 'utf8'));
     } catch (e) {
-      throw new MtrankError(`${path}: cannot read the preprocessing artifact (${(e as Error).message})`);
+      throw new MtrankError(
+        `${path}: cannot read the preprocessing artifact (${(e as Error).message})`,
+        undefined,
+        'data',
+      );
     }
-    return new Preprocessor(json);
+    return new Preprocessor(validatePreprocessJson(raw, path));
   }
 
   save(path: string): void {

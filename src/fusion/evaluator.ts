@@ -72,13 +72,17 @@ export class Evaluator {
 
   scored(weights: number[], key: string, metrics: Float64Array): Scored {
     const objective = objectiveValue(this.s.objective, metrics, this.taskIndex);
-    const feasible = this.s.constraints.every((c) =>
-      satisfied(
-        c,
-        metrics[this.taskIndex(c.task)],
-        constraintBound(c, (t) => this.s.baseAuc[this.taskIndex(t)]),
-      ),
-    );
+    // All weights 0 is a constant score (AUC 0.5 everywhere): never a ranking to deploy, whatever it scores.
+    const ranks = weights.some((w) => w > 0);
+    const feasible =
+      ranks &&
+      this.s.constraints.every((c) =>
+        satisfied(
+          c,
+          metrics[this.taskIndex(c.task)],
+          constraintBound(c, (t) => this.s.baseAuc[this.taskIndex(t)]),
+        ),
+      );
     return { weights, key, objective, feasible, metrics, order: this.visits++ };
   }
 }

@@ -10,10 +10,10 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError } from '../util/errors.js';
 import { parseConstraint } from './constraints.js';
 import { parseForm } from './forms.js';
-import { fuse, type FusionResult, type ScoreSplit } from './fuse.js';
+import { fuse, rarestTask, type FusionResult, type ScoreSplit } from './fuse.js';
 import { textHeatmap } from './heatmap.js';
 import { DEFAULT_COLUMNS, detectTasks, readScores, type ColumnNames } from './load.js';
-import { parseObjective, type Objective } from './objectives.js';
+import { objectiveGrouped, parseObjective, type Objective } from './objectives.js';
 
 export interface FuseCommandOptions {
   run?: string;
@@ -59,7 +59,7 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
   const provisional: Objective | undefined = objectiveSpec
     ? parseObjective(objectiveSpec as string | Record<string, unknown>)
     : undefined;
-  const needGroup = provisional?.type === 'gauc';
+  const needGroup = provisional !== undefined && objectiveGrouped(provisional);
   const valid = await readScores(validPath, tasks, names, needGroup);
   const test: ScoreSplit | undefined = testPath ? await readScores(testPath, tasks, names, needGroup) : undefined;
   const objective = provisional ?? { type: 'auc', task: rarestTask(tasks, valid) };
@@ -128,12 +128,6 @@ function constraintsFromConfig(section: FusionSection | undefined): string[] {
   if (typeof c === 'string') return [c];
   if (Array.isArray(c) && c.every((x) => typeof x === 'string')) return c;
   throw new MtrankError(`fusion.constraints: expected a list of strings like "auc(click) >= base(click) - 0.005"`);
-}
-
-/** The task with the fewest positives — the default objective, as in the benchmark. */
-function rarestTask(tasks: string[], s: ScoreSplit): string {
-  const counts = s.labels.map((y) => y.reduce((a, b) => a + b, 0));
-  return tasks[counts.indexOf(Math.min(...counts))];
 }
 
 const f4 = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(4));

@@ -8,7 +8,7 @@ import type { FusionForm } from '../fusion/forms.js';
 import { nonFiniteParameter } from '../training/checkpoints.js';
 import { readFusion } from '../training/predict.js';
 import { runPaths } from '../training/run-dir.js';
-import { loadRun, type SavedRun } from '../training/saved-run.js';
+import { loadSavedRun, type SavedRun } from '../training/saved-run.js';
 import { MtrankError } from '../util/errors.js';
 
 export interface ModelInfo {
@@ -40,7 +40,7 @@ export function loadArtifact(dir: string): LoadedArtifact {
   const manifest = existsSync(join(dir, 'model.json')) ? readArtifact(dir) : null;
   let run: SavedRun;
   try {
-    run = loadRun(dir);
+    run = loadSavedRun(dir);
   } catch (e) {
     if (e instanceof MtrankError) throw e;
     throw new MtrankError(`${dir}: cannot load the model (${(e as Error).message})`);

@@ -2,7 +2,7 @@
 // probabilities and the fused ranking score out; `rank` sorts one request's candidates by that score.
 import type { EncodedSplit } from '../data/types.js';
 import { fusedScore } from '../fusion/forms.js';
-import { encodeRows } from '../training/predict.js';
+import { encodeRecords } from '../training/predict.js';
 import { MtrankError } from '../util/errors.js';
 import { loadArtifact, type LoadedArtifact, type ModelInfo } from './artifact.js';
 import { engineBackend, type ScoringBackend } from './engine-backend.js';
@@ -60,7 +60,7 @@ export class Ranker {
 
   /** Raw rows → model inputs with the run's fitted encoders (bad values throw MtrankError naming row and column). */
   encode(rows: Row[], label = 'rows'): EncodedSplit {
-    const split = encodeRows(this.artifact.run, rows, label);
+    const split = encodeRecords(this.artifact.run, rows, label);
     // A finite but huge number (1e300) overflows float32 after its transform: refuse it rather than score NaN.
     const D = split.denseNames.length;
     for (let j = 0; j < split.dense.length; j++)

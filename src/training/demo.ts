@@ -29,8 +29,9 @@ export async function runDemo(o: DemoOptions = {}): Promise<{ summary: RunSummar
   );
   const funnel = await writeFunnel(join(out, 'data'), { rows, seed, clickRate: 0.1, cartRate: 0.01, orderRate: 0.001 });
   const summary = await runTraining({
-    configPath: funnel.config,
+    config: funnel.config,
     out,
+    overwrite: true, // the demo's directory holds its own previous run
     seed,
     quiet: o.quiet,
     set: [

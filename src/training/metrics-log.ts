@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { MtrankError } from '../util/errors.js';
 
 /** One line of runs/NAME/metrics.jsonl (see docs/architecture.md, "Metrics log"). */
 export type MetricsRecord = { type: string; step?: number; [key: string]: unknown };
@@ -30,11 +31,28 @@ export class MetricsLog {
   }
 }
 
+/**
+ * The records of a log. A partial last line (a crash in the middle of an append) is ignored, as documented;
+ * a damaged line elsewhere is an error naming it.
+ */
 export function readMetricsLog(path: string): MetricsRecord[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as MetricsRecord);
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const out: MetricsRecord[] = [];
+  lines.forEach((l, i) => {
+    if (!l.trim()) return;
+    try {
+      out.push(JSON.parse(l) as MetricsRecord);
+    } catch {
+      const last = lines.slice(i + 1).every((rest) => !rest.trim());
+      if (!last)
+        throw new MtrankError(
+          `${path}, line ${i + 1}: damaged metrics record; retrain or remove the line`,
+          undefined,
+          'data',
+        );
+    }
+  });
+  return out;
 }
 
 // JSON has no NaN/Infinity: write them as null rather than silently corrupting the line.

@@ -1,5 +1,7 @@
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { LOCK_FILE } from './run-lock.js';
 
 /** Where everything of a run lives (docs/architecture.md, "Run directory"). */
 export function runPaths(dir: string) {
@@ -16,9 +18,39 @@ export function runPaths(dir: string) {
     predictions: (split: string) => join(dir, 'predictions', `${split}.csv`),
     fusion: join(dir, 'fusion.json'),
     report: join(dir, 'report.html'),
+    /** Provenance and data binding (src/training/run-record.ts). */
+    record: join(dir, 'run.json'),
+    lock: join(dir, LOCK_FILE),
   };
 }
 export type RunPaths = ReturnType<typeof runPaths>;
+
+/** What a run writes into its directory (besides the lock); `--overwrite` removes exactly these. */
+export const RUN_ARTIFACTS = [
+  'config.json',
+  'preprocess.json',
+  'run.json',
+  'model',
+  'checkpoints',
+  'metrics.jsonl',
+  'metrics.json',
+  'predictions',
+  'fusion.json',
+  'report.html',
+  'charts',
+] as const;
+
+/** The run artifacts present in `dir` (a fresh `train` there is refused unless `--overwrite`). */
+export function existingRunArtifacts(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const names = new Set(readdirSync(dir));
+  return RUN_ARTIFACTS.filter((n) => names.has(n));
+}
+
+/** Remove a previous run's artifacts (not other files a user keeps there, e.g. the demo's data/). */
+export function clearRunArtifacts(dir: string): void {
+  for (const n of RUN_ARTIFACTS) rmSync(join(dir, n), { recursive: true, force: true });
+}
 
 export interface PredictionColumns {
   tasks: string[];

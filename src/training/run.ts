@@ -1,23 +1,37 @@
 // `mtrank train` as a function: config → encoded data → trained model → a complete run directory.
-import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { loadConfig, type ExperimentConfig } from '../config/index.js';
+import { loadConfig, parseConfig, type ExperimentConfig, type ExperimentConfigInput } from '../config/index.js';
+import { configWarnings } from '../config/sanity.js';
 import { prepareData, type PreparedData } from '../data/index.js';
+import { dataSourcePaths } from '../data/prepare.js';
 import type { EncodedSplit } from '../data/types.js';
 import type { MultiTaskModel } from '../models/model.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { removeStaleTemps, writeFileAtomic } from '../util/atomic-write.js';
 import { describeSkippedRows } from '../data/inspect.js';
-import { MtrankError } from '../util/errors.js';
+import { MtrankError, withErrorKind } from '../util/errors.js';
 import { train, type TrainResult } from './trainer.js';
 import { evaluateSplit, type SplitMetrics } from './evaluation.js';
 import { MetricsLog } from './metrics-log.js';
-import { runPaths, writePredictions } from './run-dir.js';
+import { clearRunArtifacts, existingRunArtifacts, runPaths, writePredictions } from './run-dir.js';
+import { lockRunDir } from './run-lock.js';
+import {
+  describeDataChange,
+  fingerprintArtifacts,
+  fingerprintSources,
+  newRunRecord,
+  readRunRecord,
+  writeRunRecord,
+  type RunRecord,
+  type SourceFingerprint,
+} from './run-record.js';
 import { barProgress, logProgress, silentProgress, type TrainProgress } from './progress.js';
 import { runColdStart } from '../pretrain/pipeline.js';
 import { itemSeenFlags, type ColdStartBreakdown } from '../pretrain/cold-start.js';
 
 export interface RunOptions {
-  configPath: string;
+  /** A config file (YAML/JSON), or a config object (relative paths resolve against the working directory). */
+  config: string | ExperimentConfigInput;
   /** Run directory (default runs/<config name or file name>). */
   out?: string;
   resume?: boolean;
@@ -26,6 +40,14 @@ export interface RunOptions {
   set?: string[];
   /** Plain log lines instead of a live progress bar; 'silent' prints nothing. */
   quiet?: boolean | 'silent';
+  /** Replaces the progress display chosen by `quiet`. */
+  progress?: TrainProgress;
+  /** Data-preparation messages (default: stderr unless quiet is 'silent'). */
+  onMessage?: (message: string) => void;
+  /** Aborting stops training after the current step (the last checkpoint allows --resume). */
+  signal?: AbortSignal;
+  /** Replace the run already in `out` (its artifacts are removed first); without it a fresh train there is refused. */
+  overwrite?: boolean;
 }
 
 export interface RunSummary {
@@ -46,8 +68,8 @@ export interface RunMetricsJson {
   coldStart?: ColdStartBreakdown;
 }
 
-export function defaultRunDir(configPath: string, config: ExperimentConfig): string {
-  return join('runs', config.name ?? basename(configPath, extname(configPath)));
+export function defaultRunDir(configPath: string | undefined, config: ExperimentConfig): string {
+  return join('runs', config.name ?? (configPath ? basename(configPath, extname(configPath)) : 'run'));
 }
 
 export function progressFor(quiet: RunOptions['quiet']): TrainProgress {
@@ -57,28 +79,62 @@ export function progressFor(quiet: RunOptions['quiet']): TrainProgress {
 
 export async function runTraining(o: RunOptions): Promise<RunSummary> {
   const overrides = [...(o.set ?? []), ...(o.seed !== undefined ? [`seed=${o.seed}`] : [])];
-  const config = loadConfig(o.configPath, overrides);
-  const dir = o.out ?? defaultRunDir(o.configPath, config);
-  const paths = runPaths(dir);
-  if (o.resume) {
-    if (!existsSync(paths.config))
-      throw new MtrankError(`${dir}: nothing to resume (no config.json; start without --resume)`);
-    const saved = readFileSync(paths.config, 'utf8');
-    if (saved !== configJson(config))
-      throw new MtrankError(
-        `${paths.config}: the resolved config differs from the one this run started with; --resume needs the same config, --seed and --set values`,
-      );
+  const configPath = typeof o.config === 'string' ? o.config : undefined;
+  const config = configPath ? loadConfig(configPath, overrides) : parseConfig(o.config, overrides);
+  const dir = o.out ?? defaultRunDir(configPath, config);
+  const lock = lockRunDir(dir, o.resume ? 'train --resume' : 'train');
+  try {
+    return await trainLocked(o, config, dir);
+  } finally {
+    lock.release();
   }
-  const say = o.quiet === 'silent' ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
-  const data = await prepareData(config, {
-    onProgress: (e) => {
-      if (e.stage !== 'encode') say(e.message);
-    },
-  });
+}
+
+async function trainLocked(o: RunOptions, config: ExperimentConfig, dir: string): Promise<RunSummary> {
+  const paths = runPaths(dir);
+  const say = o.onMessage ?? (o.quiet === 'silent' ? () => {} : (m: string) => process.stderr.write(`${m}\n`));
+  if (o.signal?.aborted) throw new MtrankError('training aborted before it started');
+  // Temp files of a writer killed mid-write (ours hold the lock now, so any left are stale).
+  for (const d of [dir, paths.model, paths.last]) removeStaleTemps(d);
+  for (const w of configWarnings(config)) say(w);
+  const sources = fingerprintSources(await withErrorKind('data', () => dataSourcePaths(config)));
+  let record = newRunRecord(config, sources);
+  if (o.resume) record = checkResumable(dir, config, sources) ?? record;
+  else {
+    const existing = existingRunArtifacts(dir);
+    if (existing.length > 0 && !o.overwrite)
+      throw new MtrankError(
+        `${dir}: already holds a run (${existing.join(', ')}); pass --overwrite to replace it, --resume to continue it, or choose another --out`,
+      );
+    clearRunArtifacts(dir);
+  }
+  const data = await withErrorKind('data', () =>
+    prepareData(config, {
+      onProgress: (e) => {
+        if (e.stage !== 'encode') say(e.message);
+      },
+    }),
+  );
   if (data.report.badRows.skipped > 0) say(describeSkippedRows(data.report.badRows));
-  mkdirSync(dir, { recursive: true });
+  for (const [task, labels] of Object.entries(data.train.labels))
+    if (data.train.rows > 0 && !labels.includes(1))
+      say(
+        `warning: task '${task}' has no positive label in the ${data.train.rows} training rows; it cannot learn anything`,
+      );
+  if (
+    o.resume &&
+    existsSync(paths.preprocess) &&
+    readFileSync(paths.preprocess, 'utf8') !== JSON.stringify(data.preprocessor.json)
+  )
+    throw new MtrankError(
+      `${paths.preprocess}: the encoders fitted now differ from the ones this run was trained with; --resume would pair the saved model with a new vocabulary. Train into a new --out instead`,
+      undefined,
+      'data',
+    );
   writeFileAtomic(paths.config, configJson(config));
   data.preprocessor.save(paths.preprocess);
+  const artifacts = fingerprintArtifacts(dir, ['config.json', 'preprocess.json']);
+  writeRunRecord(paths.record, { ...record, artifacts, finishedAt: undefined });
   say(
     `training ${config.model.type} on ${data.train.rows} rows (valid ${data.valid.rows}, test ${data.test.rows}) into ${dir}`,
   );
@@ -87,10 +143,32 @@ export async function runTraining(o: RunOptions): Promise<RunSummary> {
     data,
     dir,
     resume: o.resume,
-    progress: progressFor(o.quiet),
+    progress: o.progress ?? progressFor(o.quiet),
+    signal: o.signal,
     preprocessor: data.preprocessor,
   });
   return finishRun(dir, config, data, result);
+}
+
+/** For --resume: the same config and the same data as the run started with; returns its record. */
+function checkResumable(dir: string, config: ExperimentConfig, sources: SourceFingerprint[]): RunRecord | null {
+  const paths = runPaths(dir);
+  if (!existsSync(paths.config))
+    throw new MtrankError(`${dir}: nothing to resume (no config.json; start without --resume)`);
+  const saved = readFileSync(paths.config, 'utf8');
+  if (saved !== configJson(config))
+    throw new MtrankError(
+      `${paths.config}: the resolved config differs from the one this run started with; --resume needs the same config, --seed and --set values`,
+    );
+  const record = readRunRecord(paths.record);
+  const change = record && describeDataChange(record.data.sources, sources);
+  if (change)
+    throw new MtrankError(
+      `${dir}: cannot resume, the data changed since this run started (${change}); train into a new --out instead`,
+      undefined,
+      'data',
+    );
+  return record;
 }
 
 /** Test metrics, predictions for valid and test, metrics.json, the test line of the log. */
@@ -135,6 +213,8 @@ export function finishRun(
     ...(coldStart ? { coldStart } : {}),
   };
   writeFileAtomic(paths.metrics, JSON.stringify(metrics, null, 2) + '\n');
+  const record = readRunRecord(paths.record);
+  if (record) writeRunRecord(paths.record, { ...record, finishedAt: new Date().toISOString() });
   return { dir, config, result, test, metrics };
 }
 

@@ -1,10 +1,12 @@
 // Human-readable summaries of a run for the CLI.
 import { prepareData } from '../data/index.js';
 import type { SplitName } from '../data/types.js';
-import { MtrankError } from '../util/errors.js';
+import { MtrankError, withErrorKind } from '../util/errors.js';
 import { evaluateSplit, type SplitMetrics } from './evaluation.js';
 import type { RunSummary } from './run.js';
-import { loadRun } from './saved-run.js';
+import { loadSavedRun, unfinishedNote } from './saved-run.js';
+import { describeDataChange, fingerprintSources } from './run-record.js';
+import { dataSourcePaths } from '../data/prepare.js';
 import { runColdStart } from '../pretrain/pipeline.js';
 import type { ColdStartBreakdown } from '../pretrain/cold-start.js';
 import { coldStartColumns, coldStartFromJson, type ColdStartRow } from '../report/cold-start.js';
@@ -58,11 +60,23 @@ export interface RunEvaluation {
 }
 
 /** The run's best model on a split of its (cached) data, with the cold-start breakdown when there is an item feature. */
-export async function evaluateRunSplit(dir: string, split: string): Promise<RunEvaluation> {
+export async function evaluateRunSplit(
+  dir: string,
+  split: string,
+  say: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<RunEvaluation> {
   if (!['train', 'valid', 'test'].includes(split))
     throw new MtrankError(`--split: expected train, valid or test, got '${split}'`);
-  const run = loadRun(dir);
-  const data = await prepareData(run.config);
+  const run = loadSavedRun(dir);
+  const note = unfinishedNote(run);
+  if (note) say(note);
+  if (run.record) {
+    const now = fingerprintSources(await withErrorKind('data', () => dataSourcePaths(run.config)));
+    const change = describeDataChange(run.record.data.sources, now);
+    if (change) say(`note: the data changed since training (${change}); encoding it with the run's preprocess.json`);
+  }
+  // Always the run's own encoders: re-fitting on changed data would feed the model a different vocabulary.
+  const data = await withErrorKind('data', () => prepareData(run.config, { fitted: run.preprocessor.json }));
   const s = data[split as SplitName];
   if (s.rows === 0) throw new MtrankError(`${dir}: the ${split} split has no rows`);
   const { metrics, probs } = evaluateSplit(run.model, s, undefined, split);

@@ -43,6 +43,8 @@ export interface TrainOptions {
   /** Continue from the last checkpoint in dir. */
   resume?: boolean;
   progress?: TrainProgress;
+  /** Aborting stops after the current step with an error; the last checkpoint is saved first (resume works). */
+  signal?: AbortSignal;
   /** Stop (as if interrupted) once this many steps are done; for tests of --resume. */
   haltAfterStep?: number;
   /** The fitted preprocessing: needed when features use pretrained vectors (their initial tables). */
@@ -282,6 +284,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         break;
       }
       if (opts.haltAfterStep !== undefined && state.step >= opts.haltAfterStep) break;
+      if (opts.signal?.aborted) {
+        saveLast();
+        throw new MtrankError(`training aborted at step ${state.step} (the run directory can be resumed)`);
+      }
     }
   } finally {
     progress.stop();

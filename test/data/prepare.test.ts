@@ -6,7 +6,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { prepareData, encodeData, type PreparedData } from '../../src/data/prepare.js';
 import { generateFunnel, writeFunnelCsv } from '../../src/data/synth.js';
 import { encodeRows } from '../../src/data/infer.js';
-import { batches, gatherBatch, streamBatches } from '../../src/data/batches.js';
+import { batches, selectRows, streamBatches } from '../../src/data/batches.js';
 import { Preprocessor, hashBucket } from '../../src/features/preprocessor.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -184,7 +184,7 @@ describe('prepareData on the synthetic funnel', () => {
     expect(a).toEqual(b);
     expect(a.flat().sort((x, y) => x - y)).toEqual(Array.from({ length: data.train.rows }, (_, i) => i));
     const rowsPicked = Int32Array.from([5, 0, 17]);
-    const g = gatherBatch(data.train, rowsPicked);
+    const g = selectRows(data.train, rowsPicked);
     expect(Array.from(g.categorical[0].ids)).toEqual([5, 0, 17].map((r) => data.train.categorical[0].ids[r]));
     expect(Array.from(g.dense.subarray(4, 8))).toEqual(Array.from(data.train.dense.subarray(0, 4)));
     const m = data.train.multi[0];

@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFunnel } from '../../src/data/index.js';
 import { runTraining } from '../../src/training/run.js';
-import { loadRun, inputSpec } from '../../src/training/saved-run.js';
+import { loadSavedRun, inputSpec } from '../../src/training/saved-run.js';
 import { predictSplit } from '../../src/training/evaluation.js';
 import { exportRun } from '../../src/export/export.js';
 import { encodedFeeds } from '../../src/export/feeds.js';
+import { verifyExport } from '../../src/export/verify.js';
 import { contentHash, fileHashes, readArtifact, type Manifest } from '../../src/export/manifest.js';
 import { MtrankError } from '../../src/util/errors.js';
 import type { FittedCategorical } from '../../src/features/preprocessor.js';
-import { encodeRows } from '../../src/training/predict.js';
+import { encodeRecords } from '../../src/training/predict.js';
 import { fixtureConfig, writeFixture } from '../integration/pretrained-fixture.js';
 import { fusedScore } from '../../src/fusion/forms.js';
 import { maxAbsDiff, randomRows, runOnnx } from './helpers.js';
@@ -27,7 +28,7 @@ beforeAll(async () => {
   for (const type of TYPES) {
     runs[type] = join(root, type);
     await runTraining({
-      configPath: funnel.config,
+      config: funnel.config,
       out: runs[type],
       quiet: 'silent',
       set: [
@@ -56,7 +57,7 @@ function readManifest(dir: string): Manifest {
 
 /** onnxruntime on model.onnx vs the run's own engine on the same random rows (OOV ids, padded bags). */
 async function compare(run: string, out: string) {
-  const saved = loadRun(run);
+  const saved = loadSavedRun(run);
   const manifest = readManifest(out);
   const spec = inputSpec(saved.preprocessor);
   const rows = randomRows(
@@ -93,7 +94,7 @@ describe('mtrank export: model.onnx equals the engine (onnxruntime-node)', () =>
       expect(maxAbsDiff(got.score!, score)).toBeLessThan(1e-5);
       expect(w).toEqual(type === 'shared-bottom' ? [0.2, 0.5, 1] : [0.1, 0, 1]);
       // The folder loads as a run, and that run predicts exactly what the original does.
-      const reloaded = predictSplit(loadRun(out).model, randomRows(inputSpec(saved.preprocessor), [4], 200, 3));
+      const reloaded = predictSplit(loadSavedRun(out).model, randomRows(inputSpec(saved.preprocessor), [4], 200, 3));
       const original = predictSplit(saved.model, randomRows(inputSpec(saved.preprocessor), [4], 200, 3));
       reloaded.forEach((p, t) => expect(Array.from(p)).toEqual(Array.from(original[t]!)));
     }, 30_000);
@@ -131,7 +132,7 @@ describe('mtrank export: pretrained, extended-vocabulary tables', () => {
     const config = join(root, 'pretrained.json');
     writeFileSync(config, JSON.stringify(fixtureConfig(fx, { mode: 'freeze', extendVocab: true }, { epochs: 1 })));
     const run = join(root, 'pretrained-run');
-    await runTraining({ configPath: config, out: run, quiet: 'silent' });
+    await runTraining({ config, out: run, quiet: 'silent' });
     const out = join(root, 'export-pretrained');
     exportRun(run, out);
     const { saved, got, expected } = await compare(run, out);
@@ -139,7 +140,7 @@ describe('mtrank export: pretrained, extended-vocabulary tables', () => {
     // Raw rows through the run's encoder: an item only the vector file knows, an unknown one, a trained one.
     const f = saved.preprocessor.feature('item_id') as FittedCategorical;
     const rows = ['p2', 'x0', 't4'].map((item_id) => ({ user_id: 'u1', item_id, price: 3 }));
-    const enc = encodeRows(saved, rows);
+    const enc = encodeRecords(saved, rows);
     expect(enc.categorical.find((c) => c.name === 'item_id')!.ids[0]).toBeGreaterThan(f.pretrained!.trainedVocab);
     const raw = await runOnnx(join(out, 'model.onnx'), encodedFeeds(readManifest(out).onnx.inputs, enc));
     expect(maxAbsDiff(raw.p_click!, predictSplit(saved.model, enc)[0]!)).toBeLessThan(1e-6);
@@ -166,7 +167,7 @@ describe('mtrank export: the folder and its manifest', () => {
     expect(manifest.modelType).toBe('esmm');
     expect(manifest.onnx.opset).toBeGreaterThanOrEqual(17);
     const byName = Object.fromEntries(manifest.onnx.inputs.map((i) => [i.name, i]));
-    const tagsVocab = inputSpec(loadRun(runs.esmm!).preprocessor).multi![0]!.vocabSize;
+    const tagsVocab = inputSpec(loadSavedRun(runs.esmm!).preprocessor).multi![0]!.vocabSize;
     expect(byName.tags).toEqual({
       name: 'tags',
       feature: 'tags',
@@ -202,6 +203,14 @@ describe('mtrank export: the folder and its manifest', () => {
     expect(scope.user_id).toBe('context'); // the group feature
     expect(scope.item_id).toBe('candidate');
     expect(manifest.fusion).toEqual({ form: 'linear', weights: { click: 0, cart: 0, order: 1 } });
+  });
+
+  it('verifyExport (--verify) agrees, and reports every output', async () => {
+    const out = join(root, 'export-verify');
+    exportRun(runs.ple!, out, { fusion: 'click=1,cart=1' });
+    const v = await verifyExport(out, 5000);
+    expect(Object.keys(v.maxAbsDiff).sort()).toEqual(['p_cart', 'p_click', 'p_order', 'score']);
+    for (const d of Object.values(v.maxAbsDiff)) expect(d).toBeLessThan(1e-5);
   });
 
   it('readArtifact checks every listed file against its SHA-256, naming the one that differs or is missing', () => {

@@ -27,7 +27,9 @@ const ROWS = 5000;
 const CASES: [string, string[]][] = [
   ['shared-bottom', ['model.activation=relu']],
   ['single-task', ['model.activation=sigmoid']],
-  ['mmoe', ['model.activation=gelu']],
+  ['mmoe', ['model.activation=gelu', 'model.dropout=0.3']], // dropout: the identity at inference
+  ['ple', ['model.levels=1', 'model.sharedExperts=2']],
+  ['mmoe', ['model.experts=1']], // a one-expert gate
   ['ple', ['model.activation=tanh', 'model.levels=2']],
   ['esmm', ['model.activation=leaky-relu']],
 ];
@@ -65,4 +67,22 @@ describe('buildOnnxModel: onnxruntime reproduces the engine', () => {
       expect(Math.max(...last) - Math.min(...last)).toBeGreaterThan(0.05);
     });
   }
+});
+
+describe('buildOnnxModel: inputs follow the layout', () => {
+  it('no dense block and no bags: only the id inputs; no fusion: only p_<task>; names never clash', async () => {
+    const spec: FeatureInputSpec = { categorical: [{ name: 'p_click', vocabSize: 9, dim: 2 }], denseCount: 0 };
+    const model = createModel(tinyConfig(['model.type=esmm']), spec);
+    const rng = new Rng(3);
+    for (const t of model.store.tables()) for (let i = 0; i < t.vocab * t.dim; i++) t.data[i] = rng.normal();
+    const { bytes, io } = buildOnnxModel(model, { spec, maxLengths: [], denseNames: [] }, null);
+    // A feature named like an output gets a leading underscore; the output keeps its name.
+    expect(io.inputs.map((i) => [i.name, i.feature, i.kind])).toEqual([['_p_click', 'p_click', 'categorical']]);
+    expect(io.outputs.map((o) => o.name)).toEqual(['p_click', 'p_cart', 'p_order']);
+    const rows = randomRows(spec, [], 300, 2);
+    const out = await runOnnx(bytes, encodedFeeds(io.inputs, rows));
+    expect(Object.keys(out).sort()).toEqual(['p_cart', 'p_click', 'p_order']);
+    const expected = predictSplit(model, rows);
+    model.tasks.forEach((task, t) => expect(maxAbsDiff(out[`p_${task}`]!, expected[t]!)).toBeLessThan(1e-5));
+  });
 });

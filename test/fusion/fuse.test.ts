@@ -121,6 +121,14 @@ describe('grid', () => {
     expect(r.top.filter((t) => t.feasible).every((t) => t.aucs.click >= base - 0.005)).toBe(true);
   });
 
+  it('never chooses all-zero weights (a constant score) even when every real ranking scores below 0.5', async () => {
+    const s = planted(2000, 11);
+    // Reversed scores: every fusion with a positive weight ranks order positives last (AUC < 0.5).
+    s.scores = s.scores.map((col) => col.map((v) => 1 - v));
+    const r = await fuse(TASKS, s, undefined, options());
+    expect(Object.values(r.best.weights).some((w) => w > 0)).toBe(true);
+    expect(r.best.objective).toBeLessThan(0.5);
+  });
   it('product form ranks by Π p^w', async () => {
     const s = planted(2000, 3);
     const r = await fuse(TASKS, s, undefined, options({ form: 'product', step: 0.25 }));

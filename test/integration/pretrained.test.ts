@@ -13,8 +13,8 @@ import { pretrainedGroup } from '../../src/pretrain/modes.js';
 import { runTraining } from '../../src/training/run.js';
 import { createOptimizers, train } from '../../src/training/trainer.js';
 import { predictSplit } from '../../src/training/evaluation.js';
-import { encodeRows, predictFile } from '../../src/training/predict.js';
-import { loadRun } from '../../src/training/saved-run.js';
+import { encodeRecords, predictFile } from '../../src/training/predict.js';
+import { loadSavedRun } from '../../src/training/saved-run.js';
 import { column, DIM, fixtureConfig, writeFixture, type Fixture } from './pretrained-fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mtrank-pretrained-'));
@@ -62,11 +62,11 @@ describe('mtrank train with pretrained item vectors', () => {
   it('freeze: the trained item table is byte-identical to the file vectors (and the prepared initial table)', async () => {
     const out = join(root, 'freeze');
     await runTraining({
-      configPath: configFile('freeze', { mode: 'freeze', extendVocab: true }),
+      config: configFile('freeze', { mode: 'freeze', extendVocab: true }),
       out,
       quiet: 'silent',
     });
-    const run = loadRun(out);
+    const run = loadSavedRun(out);
     const f = run.preprocessor.feature('item_id') as FittedCategorical,
       table = itemTable(run);
     for (const t of fx.vectorData.tokens) {
@@ -91,11 +91,11 @@ describe('mtrank train with pretrained item vectors', () => {
   it('finetune: training items move away from their file vectors; items only the file knows keep them exactly', async () => {
     const out = join(root, 'finetune');
     await runTraining({
-      configPath: configFile('finetune', { mode: 'finetune', extendVocab: true }),
+      config: configFile('finetune', { mode: 'finetune', extendVocab: true }),
       out,
       quiet: 'silent',
     });
-    const run = loadRun(out);
+    const run = loadSavedRun(out);
     const f = run.preprocessor.feature('item_id') as FittedCategorical,
       table = itemTable(run);
     const row = (t: string) => {
@@ -144,7 +144,7 @@ describe('mtrank train with pretrained item vectors', () => {
   }, 20_000);
 
   it('extendVocab: predict gives an item only the file knows its appended row, and an unknown item the OOV row', async () => {
-    const run = loadRun(join(root, 'finetune'));
+    const run = loadSavedRun(join(root, 'finetune'));
     const f = run.preprocessor.feature('item_id') as FittedCategorical;
     const trained = f.pretrained!.trainedVocab;
     const rows = [
@@ -153,7 +153,7 @@ describe('mtrank train with pretrained item vectors', () => {
       { user_id: 'u1', item_id: 'x0', price: 3 },
       { user_id: 'u1', item_id: 't4', price: 3 },
     ];
-    const enc = encodeRows(run, rows);
+    const enc = encodeRecords(run, rows);
     const ids = Array.from(enc.categorical.find((c) => c.name === 'item_id')!.ids);
     expect(ids).toEqual([f.vocab!.indexOf('p2') + 1, f.vocab!.indexOf('z1') + 1, 0, f.vocab!.indexOf('t4') + 1]);
     expect(ids[0]).toBeGreaterThan(trained);
@@ -174,7 +174,7 @@ describe('mtrank train with pretrained item vectors', () => {
   it('metrics.json coldStart: seen / unseen / unseen-but-pretrained counts and AUCs match a brute-force computation', async () => {
     const out = join(root, 'finetune');
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
-    const run = loadRun(out);
+    const run = loadSavedRun(out);
     const data = await prepareData(run.config);
     const scores = Array.from(predictSplit(run.model, data.test)[0]!);
     const items = column(fx.files.test, 'item_id'),

@@ -9,6 +9,9 @@ import { writeCompareReport } from '../../src/report/compare.js';
 import { writeRunReport } from '../../src/report/run-report.js';
 import { writeFixtureRun } from './fixture-run.js';
 
+// Runs inside the page (page.$$eval); declared here because the test config has no DOM lib.
+declare function getComputedStyle(e: unknown): { visibility: string };
+
 const CHROMIUM = '/usr/bin/chromium';
 const root = mkdtempSync(join(tmpdir(), 'mtrank-browser-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -28,7 +28,7 @@ export async function trainFixtureRun(opts: { fusion?: boolean; seed?: number } 
   });
   const dir = join(root, 'run');
   await runTraining({
-    configPath: funnel.config,
+    config: funnel.config,
     out: dir,
     quiet: 'silent',
     set: [

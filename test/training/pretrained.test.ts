@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTraining } from '../../src/training/run.js';
-import { loadRun } from '../../src/training/saved-run.js';
+import { loadSavedRun } from '../../src/training/saved-run.js';
 import { createModel } from '../../src/models/index.js';
 import { loadPretrainedTables, withPretrainedGroups } from '../../src/pretrain/pipeline.js';
 import { inputSpec } from '../../src/training/saved-run.js';
@@ -14,8 +14,8 @@ async function trainWith(mode: string) {
   const configPath = join(f.dir, 'config.json');
   writeFileSync(configPath, JSON.stringify(fixtureConfig(f, { mode })));
   const out = join(f.dir, 'run');
-  await runTraining({ configPath, out, quiet: 'silent' });
-  const run = loadRun(out);
+  await runTraining({ config: configPath, out, quiet: 'silent' });
+  const run = loadSavedRun(out);
   // The initial table, rebuilt independently: a fresh model with the pretrained vectors copied in.
   const fresh = createModel(run.config, withPretrainedGroups(inputSpec(run.preprocessor), run.config.features));
   loadPretrainedTables(fresh.store, run.preprocessor, run.config, 1);

@@ -21,7 +21,7 @@ describe('mtrank train / evaluate / predict on a run directory', () => {
     });
     const out = join(root, 'run');
     const r = await runTraining({
-      configPath: funnel.config,
+      config: funnel.config,
       out,
       quiet: 'silent',
       set: [

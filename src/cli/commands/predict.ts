@@ -10,9 +10,19 @@ export function registerPredictCommand(program: Command): void {
     )
     .argument('<run-dir>', 'run directory written by `mtrank train`')
     .requiredOption('--input <file>', "raw rows (CSV, TSV or Parquet, read with the run's data options)")
-    .requiredOption('--output <file>', 'CSV of scores, one line per input row in input order')
-    .action(async (dir: string, o: { input: string; output: string }) => {
-      const r = await predictFile(dir, o.input, o.output);
+    .requiredOption(
+      '--output <file>',
+      'scores, one row per input row in input order: .csv, .parquet, or - for CSV on stdout',
+    )
+    .option('--keep <columns>', 'input columns copied in front of the scores, e.g. user_id,item_id', (v) =>
+      v
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    )
+    .option('--allow-missing', 'score even when feature columns are absent (they take their missing-value encoding)')
+    .action(async (dir: string, o: { input: string; output: string; keep?: string[]; allowMissing?: boolean }) => {
+      const r = await predictFile(dir, o.input, o.output, { keep: o.keep, allowMissing: o.allowMissing });
       process.stderr.write(
         `scored ${r.rows} rows (${r.tasks.join(', ')}${r.fused ? ', fused score' : ''}) into ${o.output}\n`,
       );

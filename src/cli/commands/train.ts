@@ -20,17 +20,27 @@ export function registerTrainCommand(program: Command): void {
       return n;
     })
     .option('--set <key=value>', 'override a config value, e.g. tasks.order.labelWeight=100 (repeatable)', collect, [])
+    .option('--overwrite', 'replace the run already in the directory (its artifacts are removed first)')
     .option('--quiet', 'log lines instead of a progress bar')
     .option('--no-report', 'skip writing DIR/report.html at the end')
     .action(
       async (
         config: string,
-        o: { out?: string; resume?: boolean; seed?: number; set: string[]; quiet?: boolean; report: boolean },
+        o: {
+          out?: string;
+          resume?: boolean;
+          overwrite?: boolean;
+          seed?: number;
+          set: string[];
+          quiet?: boolean;
+          report: boolean;
+        },
       ) => {
         const r = await runTraining({
-          configPath: config,
+          config,
           out: o.out,
           resume: o.resume,
+          overwrite: o.overwrite,
           seed: o.seed,
           set: o.set,
           quiet: o.quiet,

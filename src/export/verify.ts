@@ -1,0 +1,64 @@
+// `mtrank export --verify`: onnxruntime on model.onnx against mtrank's own engine on the same rows.
+import { join } from 'node:path';
+import { fusedScore } from '../fusion/forms.js';
+import { predictSplit } from '../training/evaluation.js';
+import { inputSpec, loadSavedRun } from '../training/saved-run.js';
+import { MtrankError } from '../util/errors.js';
+import { encodedFeeds } from './feeds.js';
+import { readArtifact } from './manifest.js';
+import { runOnnxModel } from './onnxruntime.js';
+import { sampleEncodedRows } from './sample-rows.js';
+
+/** The agreement an export promises: |onnxruntime − engine| per output, absolute. */
+export const EXPORT_TOLERANCE = 1e-5;
+
+export interface VerifyResult {
+  rows: number;
+  /** Largest absolute difference per ONNX output. */
+  maxAbsDiff: Record<string, number>;
+}
+
+/** Scores `rows` sampled rows (OOV ids, bags of every length) both ways; an error when any output differs. */
+export async function verifyExport(dir: string, rows = 5000, seed = 1): Promise<VerifyResult> {
+  const manifest = readArtifact(dir);
+  const run = loadSavedRun(dir);
+  const split = sampleEncodedRows(
+    inputSpec(run.preprocessor),
+    run.preprocessor.multiFeatures.map((f) => f.maxLength),
+    rows,
+    seed,
+  );
+  const got = await runOnnxModel(join(dir, manifest.onnx.file), encodedFeeds(manifest.onnx.inputs, split));
+  const probs = predictSplit(run.model, split);
+  const expected: Record<string, ArrayLike<number>> = {};
+  manifest.tasks.forEach((t, k) => (expected[t.output] = probs[k]!));
+  const scoreOut = manifest.onnx.outputs.find((o) => o.task === undefined);
+  if (manifest.fusion && scoreOut) {
+    const w = manifest.tasks.map((t) => manifest.fusion!.weights[t.name] ?? 0);
+    expected[scoreOut.name] = Float64Array.from({ length: rows }, (_, i) =>
+      fusedScore(
+        manifest.fusion!.form,
+        w,
+        probs.map((p) => p[i]!),
+      ),
+    );
+  }
+  const maxAbsDiff: Record<string, number> = {};
+  for (const [name, want] of Object.entries(expected)) {
+    const have = got[name];
+    if (!have || have.length !== rows)
+      throw new MtrankError(`verify: model.onnx gives no ${rows} values for '${name}'`);
+    let m = 0;
+    for (let i = 0; i < rows; i++)
+      for (let i = 0; i < rows; i++) {
+        const d = Math.abs(have[i]! - want[i]!);
+        m = Number.isNaN(d) ? Infinity : Math.max(m, d);
+      }
+    maxAbsDiff[name] = m;
+    if (!(m <= EXPORT_TOLERANCE))
+      throw new MtrankError(
+        `verify: model.onnx's ${name} differs from mtrank's by up to ${m} (tolerance ${EXPORT_TOLERANCE})`,
+      );
+  }
+  return { rows, maxAbsDiff };
+}
