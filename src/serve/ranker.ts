@@ -136,7 +136,7 @@ export async function loadRanker(dir: string, opts: LoadRankerOptions = {}): Pro
 }
 
 /** Each candidate with the context's fields underneath its own. */
-export function mergeContext(context: Row | undefined, candidates: Row[]): Row[] {
+function mergeContext(context: Row | undefined, candidates: Row[]): Row[] {
   return context ? candidates.map((c) => ({ ...context, ...c })) : candidates;
 }
 

@@ -2,7 +2,7 @@
 // wrong type or a missing id before anything is encoded. NaN/Infinity cannot occur: JSON has no literal for them.
 import type { FittedFeature, Preprocessor } from '../features/preprocessor.js';
 
-export interface RequestLimits {
+interface RequestLimits {
   /** Most candidates (rank) or rows (score) in one request. */
   maxCandidates: number;
 }
@@ -30,7 +30,7 @@ function rowProperties(p: Preprocessor): Record<string, Record<string, unknown>>
 const rank = (f: FittedFeature) => (f.kind === 'numeric' || f.kind === 'bucketize' ? 0 : 1);
 
 /** The item id column every candidate must carry (unless a feature table supplies rows by another key). */
-export function requiredColumns(p: Preprocessor): string[] {
+function requiredColumns(p: Preprocessor): string[] {
   const item = p.json.itemFeature ? p.feature(p.json.itemFeature) : undefined;
   return item ? [item.column] : [];
 }

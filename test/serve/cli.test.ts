@@ -1,6 +1,6 @@
 // The real `mtrank serve` process: a real socket, start errors as one line, SIGHUP reload, SIGTERM drain → exit 0.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createNetServer, type Server } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,23 +25,28 @@ function serve(args: string[]): { child: ChildProcess; port: Promise<number>; st
   });
   return { child, port, stderr: () => err };
 }
+function run(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((r) => child.on('close', (status) => r({ status, stderr })));
+}
 const exited = (c: ChildProcess) => new Promise<number | null>((r) => c.on('exit', (code) => r(code)));
 
 describe('mtrank serve (process)', () => {
   it('start errors are one line and a non-zero exit', async () => {
-    const missing = spawnSync(process.execPath, [CLI, 'serve', join(fx.root, 'nope')], { encoding: 'utf8' });
-    expect(missing.status).toBe(1);
-    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
-    expect(missing.stderr).toMatch(/^mtrank: .*nope: no such model directory/);
-
     const blocker: Server = createNetServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as { port: number }).port;
-    const busy = spawnSync(process.execPath, [CLI, 'serve', fx.dir, '--port', String(port)], { encoding: 'utf8' });
+    // Both processes at once: each start costs seconds on a loaded machine.
+    const [missing, busy] = await Promise.all([run([join(fx.root, 'nope')]), run([fx.dir, '--port', String(port)])]);
     blocker.close();
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/^mtrank: .*nope: no such model directory/);
     expect(busy.status).toBe(1);
     expect(busy.stderr).toBe(`mtrank: port ${port} on 127.0.0.1 is already in use\n`);
-  }, 30_000);
+  }, 60_000);
 
   it('serves over a real socket, reloads on SIGHUP (refusing a broken artifact), drains on SIGTERM', async () => {
     // A 1 s batching window holds a request in flight while SIGTERM arrives.
@@ -83,7 +88,7 @@ describe('mtrank serve (process)', () => {
     expect((await inFlight).status).toBe(200);
     expect(await exited(s.child)).toBe(0);
     expect(s.stderr()).toContain('draining');
-  }, 90_000);
+  }, 120_000);
 });
 
 afterAll(() => writeFileSync(join(fx.dir, 'fusion.json'), JSON.stringify(FUSION)));
