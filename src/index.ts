@@ -43,4 +43,10 @@ export { runItem2vec as pretrainItem2vec, runGraphSage as pretrainGraphSage } fr
 export type { Item2vecJob, Item2vecReport, GraphSageJob, GraphSageReport } from './pretrain/run.js';
 export { readVectors, writeVectors, type WordVectors } from './pretrain/word2vec-io.js';
 
+// Serving: a ranker over a run or export folder (engine or onnxruntime backend), and the HTTP server.
+export { loadRanker, Ranker } from './serve/ranker.js';
+export type { LoadRankerOptions, ModelInfo, RankedItem, RankRequest, Row, ScoredRow } from './serve/ranker.js';
+export { createServer } from './serve/server.js';
+export type { RankingServer, ServeOptions } from './serve/server.js';
+
 export { MtrankError } from './util/errors.js';

@@ -5,6 +5,7 @@ import { exitWithFailure } from './fail.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerSweepCommand } from './commands/sweep.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { registerPretrainCommand } from './commands/pretrain.js';
 import { registerFuseCommand } from './commands/fuse.js';
 import { registerTrainCommand } from './commands/train.js';
@@ -14,6 +15,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerSynthCommand } from './commands/synth.js';
 import { registerDataCommand } from './commands/data.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerExportCommand } from './commands/export.js';
 
 const program = new Command();
@@ -24,6 +26,7 @@ program.name('mtrank').description('Multi-task ranking models: train, tune, fuse
 registerReportCommand(program);
 registerCompareCommand(program);
 registerSweepCommand(program);
+registerWorkerCommand(program);
 registerPretrainCommand(program);
 registerFuseCommand(program);
 registerTrainCommand(program);
@@ -33,6 +36,7 @@ registerDemoCommand(program);
 registerSchemaCommand(program);
 registerSynthCommand(program);
 registerDataCommand(program);
+registerServeCommand(program);
 registerExportCommand(program);
 
 try {

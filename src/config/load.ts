@@ -7,6 +7,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { MtrankError } from '../util/errors.js';
+import { closestKey, validKeysAt } from './suggest.js';
+import { checkConfigSanity } from './sanity.js';
 import { experimentConfig, randomSplitRatios, type ExperimentConfig, type SourceConfig } from './schema.js';
 
 export interface LoadOptions {
@@ -47,6 +49,7 @@ export function parseConfig(raw: unknown, overrides: string[] = [], opts: LoadOp
   const result = experimentConfig.safeParse(obj);
   if (!result.success)
     throw new MtrankError(formatConfigIssues(file, result.error.issues), { issues: result.error.issues });
+  checkConfigSanity(result.data, file);
   return resolvePaths(result.data, opts.baseDir ?? process.cwd());
 }
 
@@ -100,7 +103,15 @@ export function formatConfigIssues(file: string, issues: readonly z.core.$ZodIss
     let path = i.path.map(String).join('.');
     let msg = i.message;
     if (i.code === 'unrecognized_keys') {
-      msg = `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}`;
+      const valid = validKeysAt(experimentConfig, i.path);
+      const named = i.keys.map((k) => {
+        const near = closestKey(k, valid);
+        return near ? `'${k}' (did you mean '${near}'?)` : `'${k}'`;
+      });
+      msg = `unknown key${i.keys.length > 1 ? 's' : ''} ${named.join(', ')}; valid keys: ${valid.join(', ')}`;
+    } else if (i.code === 'invalid_union' && 'discriminator' in i && typeof i.discriminator === 'string') {
+      const valid = validKeysAt(experimentConfig, i.path);
+      msg = `expected a '${i.discriminator}' key${valid.length ? ` (valid keys: ${valid.join(', ')})` : ''}`;
     } else if (i.code === 'invalid_union' && 'errors' in i && i.errors.length > 0 && msg === 'Invalid input') {
       msg = 'expected one of the accepted forms';
     }

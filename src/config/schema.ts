@@ -1,10 +1,19 @@
 /**
  * The experiment config: one zod schema for data, features, tasks, model, training and fusion.
  * Tasks and features are maps keyed by name so `--set tasks.order.labelWeight=100` addresses them by path.
- * Sections owned by this project's data layer (data, features, tasks) are strict so a typo is an error;
- * model/training/fusion accept extra keys so later parts can add options without breaking old configs.
+ * Every section is strict: an unknown key is an error naming the closest valid key (load.ts). The enums
+ * (model types, activations, optimizers, fusion forms/searches/objectives) are declared here once; the
+ * registries (src/models, src/weighting, src/fusion), benchmarks and `mtrank schema` reuse them.
  */
 import { z } from 'zod';
+import { lossWeightingSchema } from './loss-weighting.js';
+
+export const MODEL_TYPES = ['shared-bottom', 'single-task', 'mmoe', 'ple', 'esmm'] as const;
+export const ACTIVATIONS = ['relu', 'leaky-relu', 'gelu', 'tanh', 'sigmoid'] as const;
+export const OPTIMIZERS = ['sgd', 'adam', 'adagrad'] as const;
+export const FUSION_FORMS = ['linear', 'product'] as const;
+export const FUSION_SEARCHES = ['grid', 'coordinate', 'random'] as const;
+export const FUSION_OBJECTIVES = ['auc', 'gauc', 'weighted-auc'] as const;
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -168,32 +177,40 @@ export const task = z.strictObject({
 
 // ---------------------------------------------------------------- model, training, fusion
 
-export const model = z.looseObject({
-  type: z.enum(['shared-bottom', 'single-task', 'mmoe', 'ple', 'esmm']).default('shared-bottom'),
-  bottom: z.array(positiveInt).default([256, 128]),
-  tower: z.array(positiveInt).default([64]),
-  activation: z.enum(['relu', 'leaky-relu', 'gelu', 'tanh', 'sigmoid']).default('relu'),
-  dropout: z.number().min(0).lt(1).default(0),
-  experts: positiveInt.default(4),
-  expertHidden: z.array(positiveInt).default([128]),
-  levels: positiveInt.default(1),
-  sharedExperts: positiveInt.default(1),
-  taskExperts: positiveInt.default(1),
+export const model = z.strictObject({
+  type: z.enum(MODEL_TYPES).default('shared-bottom').describe('architecture'),
+  bottom: z.array(positiveInt).default([256, 128]).describe('shared-bottom: hidden sizes of the shared MLP'),
+  tower: z.array(positiveInt).default([64]).describe("hidden sizes of each task's tower"),
+  activation: z.enum(ACTIVATIONS).default('relu').describe('hidden-layer activation'),
+  dropout: z.number().min(0).lt(1).default(0).describe('dropout rate on hidden layers'),
+  experts: positiveInt.default(4).describe('mmoe: number of experts'),
+  expertHidden: z.array(positiveInt).default([128]).describe('mmoe/ple: hidden sizes of each expert'),
+  levels: positiveInt.default(1).describe('ple: extraction levels'),
+  sharedExperts: positiveInt.default(1).describe('ple: shared experts per level'),
+  taskExperts: positiveInt.default(1).describe('ple: task-specific experts per task and level'),
 });
 
-export const optimizer = z.looseObject({
-  type: z.enum(['sgd', 'adam', 'adagrad']).default('adam'),
-  lr: z.number().positive().default(0.001),
+export const optimizer = z.strictObject({
+  type: z
+    .enum(OPTIMIZERS)
+    .default('adam')
+    .describe('dense parameters: sgd | adam | adagrad (embeddings: the sparse variant)'),
+  lr: z.number().positive().default(0.001).describe('base learning rate'),
+  weightDecay: z.number().nonnegative().optional().describe('L2 weight decay (default 0)'),
+  beta1: z.number().min(0).lt(1).optional().describe('adam: first-moment decay (default 0.9)'),
+  beta2: z.number().min(0).lt(1).optional().describe('adam: second-moment decay (default 0.999)'),
+  eps: z.number().positive().optional().describe('adam/adagrad: denominator epsilon'),
+  momentum: z.number().min(0).lt(1).optional().describe('sgd: momentum (default 0)'),
 });
 
-export const schedule = z.looseObject({
+export const schedule = z.strictObject({
   type: z.enum(['constant', 'warmup-decay']).default('constant'),
   warmupSteps: nonNegativeInt.optional(),
   decaySteps: nonNegativeInt.optional(),
   minLr: z.number().nonnegative().optional(),
 });
 
-export const training = z.looseObject({
+export const training = z.strictObject({
   epochs: positiveInt.default(1),
   batchSize: positiveInt.default(512),
   optimizer: optimizer.default({ type: 'adam', lr: 0.001 }),
@@ -204,30 +221,42 @@ export const training = z.looseObject({
   earlyStopping: z
     .union([
       z.literal(false),
-      z.looseObject({ monitor: z.string().default('mean-auc'), patience: positiveInt.default(5) }),
+      z.strictObject({
+        monitor: z.string().default('mean-auc').describe("'mean-auc' or '<task>-auc' on the validation split"),
+        patience: positiveInt.default(5).describe('evaluations without improvement before stopping'),
+      }),
     ])
     .default({ monitor: 'mean-auc', patience: 5 }),
   checkpointEvery: positiveInt.default(500),
   onNonFinite: z.enum(['stop', 'skip']).default('stop'),
   threads: z.union([positiveInt, z.literal('auto')]).default(2),
-  lossWeighting: z
-    .looseObject({
-      method: z.enum(['static', 'uncertainty', 'gradnorm', 'dwa', 'mgda', 'pareto', 'pcgrad']).default('static'),
-    })
-    .default({ method: 'static' }),
+  lossWeighting: lossWeightingSchema
+    .default({ method: 'static' })
+    .describe('knob 2: static loss weights (tasks.<t>.lossWeight) or an adaptive method with its options'),
 });
 
-export const fusion = z.looseObject({
-  form: z.string().default('linear'),
-  search: z.string().default('grid'),
-  step: z.number().positive().default(0.1),
-  objective: z.looseObject({ type: z.string().default('auc'), task: z.string().optional() }).optional(),
-  constraints: z.unknown().optional(),
+export const fusion = z.strictObject({
+  form: z.enum(FUSION_FORMS).default('linear').describe('fused score: linear Σ w·p or product Π p^w'),
+  search: z.enum(FUSION_SEARCHES).default('grid').describe('how the output weights are searched'),
+  step: z.number().positive().default(0.1).describe('grid step over [0, 1]'),
+  refine: z.boolean().default(false).describe('coordinate ascent with finer steps around the best point'),
+  objective: z
+    .strictObject({
+      type: z.enum(FUSION_OBJECTIVES).default('auc'),
+      task: z.string().optional().describe('auc / gauc: the task whose label is ranked'),
+      weights: z.record(z.string(), z.number()).optional().describe('weighted-auc: weight per task'),
+    })
+    .optional()
+    .describe('what the search maximises (default: AUC of the task with the fewest positives)'),
+  constraints: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .describe("e.g. 'auc(click) >= base(click) - 0.005'"),
 });
 
 // ---------------------------------------------------------------- the experiment
 
-const experimentShape = z.looseObject({
+const experimentShape = z.strictObject({
   /** Run name (runs/NAME). */
   name: z.string().optional(),
   seed: z.number().int().default(42),

@@ -164,6 +164,20 @@ export class ParamStore {
     for (const t of this.tableList) t.zeroGrad();
   }
 
+  /**
+   * Return every array to the heap (a model that is swapped out, e.g. by a server's hot reload). The store and
+   * its parameters must not be used afterwards.
+   */
+  release(): void {
+    for (const p of this.denseParams) {
+      heap.free(p.data);
+      heap.free(p.grad);
+    }
+    for (const t of this.tableList) heap.free(t.data);
+    this.denseParams.length = 0;
+    this.tableList.length = 0;
+  }
+
   /** Total number of scalars (dense + tables). */
   count(): number {
     let n = 0;

@@ -6,10 +6,11 @@
  * Either form is invariant to scaling w by a positive constant, which is what lets the grid evaluate each
  * direction once.
  */
+import { FUSION_FORMS } from '../config/schema.js';
 import { MtrankError } from '../util/errors.js';
 
-export type FusionForm = 'linear' | 'product';
-export const FORMS: readonly FusionForm[] = ['linear', 'product'];
+export type FusionForm = (typeof FUSION_FORMS)[number];
+export const FORMS: readonly FusionForm[] = FUSION_FORMS;
 export const PRODUCT_FLOOR = 1e-12;
 
 export function parseForm(s: string): FusionForm {

@@ -11,7 +11,7 @@ import { Evaluator, byRank, type Scored } from './evaluator.js';
 import { prepareColumn, type FusionForm } from './forms.js';
 import { groupLayout } from './group-auc.js';
 import { heatmap, type Heatmap } from './heatmap.js';
-import { objectiveLabel, objectiveTasks, objectiveValue, type Objective } from './objectives.js';
+import { objectiveGrouped, objectiveLabel, objectiveTasks, objectiveValue, type Objective } from './objectives.js';
 import { createPool, type ScorerPool } from './pool.js';
 import { checkGridSize, coordinateAscent, levelsOf, searchNamed } from './search/index.js';
 import type { ScoringData } from './scorer.js';
@@ -91,7 +91,7 @@ export async function fuse(
   const needed = new Set([...objectiveTasks(o.objective), ...o.constraints.map((c) => c.task)]);
   const request = {
     taskMask: tasks.reduce((m, t, i) => (needed.has(t) ? m | (1 << i) : m), 0),
-    withGauc: o.objective.type === 'gauc',
+    withGauc: objectiveGrouped(o.objective),
   };
   const pool = await createPool(scoringData(tasks, valid, o), o.threads);
   try {
@@ -177,8 +177,9 @@ async function ownScoreAucs(pool: ScorerPool, T: number): Promise<number[]> {
 function scoringData(tasks: string[], s: ScoreSplit, o: FuseOptions): ScoringData {
   let columns = s.scores.map((c) => prepareColumn(o.form, c));
   let labels = s.labels;
-  if (o.objective.type !== 'gauc') return { rows: s.rows, columns, labels };
-  const task = tasks.indexOf(o.objective.task);
+  if (!objectiveGrouped(o.objective)) return { rows: s.rows, columns, labels };
+  const [objectiveTask] = objectiveTasks(o.objective);
+  const task = tasks.indexOf(objectiveTask!);
   const layout = groupLayout(s.group!, [labels[task]]);
   const permute = <A extends Float64Array | Uint8Array>(a: A): A => {
     const out = a.slice() as A;
@@ -191,7 +192,7 @@ function scoringData(tasks: string[], s: ScoreSplit, o: FuseOptions): ScoringDat
   labels = labels.map(permute);
   if (layout.segments[0].length === 0)
     throw new MtrankError(
-      `fuse: ${s.source}: no group holds both a positive and a negative '${o.objective.task}' label, so GAUC is undefined`,
+      `fuse: ${s.source}: no group holds both a positive and a negative '${objectiveTask}' label, so GAUC is undefined`,
     );
   return { rows: s.rows, columns, labels, gauc: { task, segments: layout.segments[0] } };
 }
@@ -204,7 +205,7 @@ function checkSplit(tasks: string[], s: ScoreSplit, o: FuseOptions): void {
     if (!tasks.includes(t)) throw new MtrankError(`fuse: unknown task '${t}' (tasks: ${tasks.join(', ')})`);
   }
   if (tasks.length > 16) throw new MtrankError(`fuse: at most 16 tasks, got ${tasks.length}`);
-  if (o.objective.type === 'gauc' && !s.group)
+  if (objectiveGrouped(o.objective) && !s.group)
     throw new MtrankError(`fuse: ${s.source}: the GAUC objective needs a group column`);
   tasks.forEach((t, i) => {
     let p = 0;
@@ -213,6 +214,21 @@ function checkSplit(tasks: string[], s: ScoreSplit, o: FuseOptions): void {
     if (p === 0 || p === y.length)
       throw new MtrankError(
         `fuse: ${s.source}: task '${t}' has only ${p === 0 ? 'negative' : 'positive'} labels, so its AUC is undefined`,
+      );
+    const x = s.scores[i];
+    let lo = Infinity,
+      hi = -Infinity;
+    for (let r = 0; r < x.length; r++) {
+      if (x[r] < lo) lo = x[r];
+      if (x[r] > hi) hi = x[r];
+    }
+    if (x.length > 0 && lo === hi)
+      throw new MtrankError(
+        `fuse: ${s.source}: the scores of task '${t}' are all ${lo}, so its weight cannot change any ranking; check the predictions or leave the task out`,
+      );
+    if (o.form === 'product' && lo < 0)
+      throw new MtrankError(
+        `fuse: ${s.source}: the product form needs scores ≥ 0 (probabilities), but task '${t}' has ${lo}; use --form linear`,
       );
   });
 }

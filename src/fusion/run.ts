@@ -13,7 +13,7 @@ import { parseForm } from './forms.js';
 import { fuse, rarestTask, type FusionResult, type ScoreSplit } from './fuse.js';
 import { textHeatmap } from './heatmap.js';
 import { DEFAULT_COLUMNS, detectTasks, readScores, type ColumnNames } from './load.js';
-import { parseObjective, type Objective } from './objectives.js';
+import { objectiveGrouped, parseObjective, type Objective } from './objectives.js';
 
 export interface FuseCommandOptions {
   run?: string;
@@ -59,7 +59,7 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
   const provisional: Objective | undefined = objectiveSpec
     ? parseObjective(objectiveSpec as string | Record<string, unknown>)
     : undefined;
-  const needGroup = provisional?.type === 'gauc';
+  const needGroup = provisional !== undefined && objectiveGrouped(provisional);
   const valid = await readScores(validPath, tasks, names, needGroup);
   const test: ScoreSplit | undefined = testPath ? await readScores(testPath, tasks, names, needGroup) : undefined;
   const objective = provisional ?? { type: 'auc', task: rarestTask(tasks, valid) };

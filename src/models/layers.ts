@@ -4,10 +4,11 @@ import { Graph } from '../engine/graph.js';
 import type { Tensor } from '../engine/tensor.js';
 import { ParamStore, type Parameter, type EmbeddingTable } from '../engine/params.js';
 import { heUniform, xavierUniform, normal, zeros, type Init } from '../engine/init.js';
+import type { ACTIVATIONS } from '../config/schema.js';
 import { MtrankError } from '../util/errors.js';
 
 /** Hidden-layer activations (the config's names); 'none' = linear. */
-export type Activation = 'relu' | 'leaky-relu' | 'gelu' | 'tanh' | 'sigmoid' | 'none';
+export type Activation = (typeof ACTIVATIONS)[number] | 'none';
 
 /** The graph op of each activation after the linear part (ReLU is fused into the GEMM instead). */
 const APPLY: Record<Exclude<Activation, 'relu' | 'none'>, (g: Graph, y: Tensor) => Tensor> = {

@@ -8,6 +8,7 @@ import { chartFigure, renderChart, writeChartPngs, type ChartSpec, type Rendered
 import { coldStartColumns, coldStartFromJson, coldStartFromPredictions, type ColdStartRow } from './cold-start.js';
 import { fusionView, type FusionView } from './fusion-view.js';
 import { fmt, html, page, section, table, type Cell, type Html } from './html.js';
+import { serveSection } from './serve-hint.js';
 import { curveChart, fmtWeight, fusionHeatmapChart, lossWeightChart, trainLossChart } from './run-charts.js';
 import { bestSteps, readRun, type RunData } from './run-data.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -233,6 +234,7 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
       ),
     );
   }
+  sections.push(serveSection(run));
   const yaml = toYaml(run.config);
   sections.push(
     section(

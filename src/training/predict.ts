@@ -187,7 +187,7 @@ function sourceCounts(run: SavedRun, encoded: EncodedSplit): VectorSourceCount[]
 }
 
 /** fusion.json's form and weights in task order (validated), or null when fusion has not run. */
-function readFusion(path: string, tasks: string[]): { form: FusionForm; weights: number[] } | null {
+export function readFusion(path: string, tasks: string[]): { form: FusionForm; weights: number[] } | null {
   if (!existsSync(path)) return null;
   const bad = (why: string) =>
     new MtrankError(

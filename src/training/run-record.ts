@@ -60,13 +60,19 @@ export function readRunRecord(path: string): RunRecord | null {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new MtrankError(`${path}: damaged run record (${(e as Error).message}); retrain into a fresh directory`);
+    throw new MtrankError(
+      `${path}: damaged run record (${(e as Error).message}); retrain into a fresh directory`,
+      undefined,
+      'data',
+    );
   }
   const r = runRecord.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0]!;
     throw new MtrankError(
       `${path}: damaged run record (${i.path.join('.') || 'top level'}: ${i.message}); retrain into a fresh directory`,
+      undefined,
+      'data',
     );
   }
   return r.data;

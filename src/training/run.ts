@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { loadConfig, parseConfig, type ExperimentConfig, type ExperimentConfigInput } from '../config/index.js';
+import { configWarnings } from '../config/sanity.js';
 import { prepareData, type PreparedData } from '../data/index.js';
 import { dataSourcePaths } from '../data/prepare.js';
 import type { EncodedSplit } from '../data/types.js';
@@ -95,6 +96,7 @@ async function trainLocked(o: RunOptions, config: ExperimentConfig, dir: string)
   if (o.signal?.aborted) throw new MtrankError('training aborted before it started');
   // Temp files of a writer killed mid-write (ours hold the lock now, so any left are stale).
   for (const d of [dir, paths.model, paths.last]) removeStaleTemps(d);
+  for (const w of configWarnings(config)) say(w);
   const sources = fingerprintSources(await withErrorKind('data', () => dataSourcePaths(config)));
   let record = newRunRecord(config, sources);
   if (o.resume) record = checkResumable(dir, config, sources) ?? record;
@@ -114,6 +116,11 @@ async function trainLocked(o: RunOptions, config: ExperimentConfig, dir: string)
     }),
   );
   if (data.report.badRows.skipped > 0) say(describeSkippedRows(data.report.badRows));
+  for (const [task, labels] of Object.entries(data.train.labels))
+    if (data.train.rows > 0 && !labels.includes(1))
+      say(
+        `warning: task '${task}' has no positive label in the ${data.train.rows} training rows; it cannot learn anything`,
+      );
   if (
     o.resume &&
     existsSync(paths.preprocess) &&

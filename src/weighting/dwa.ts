@@ -2,16 +2,9 @@
 //   wₖ = T·exp(rₖ/τ) / Σᵢ exp(rᵢ/τ),   rₖ = L̄ₖ(last window) / L̄ₖ(window before)
 // where L̄ is the mean training loss over a window. The paper's window is an epoch; here it is `window`
 // consecutive steps so that it adapts within long epochs. Until two windows are complete every weight is 1.
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { dwaOptions } from '../config/loss-weighting.js';
 import { byTask, checkLosses, readState, type LossWeighting, type TaskSpec } from './base.js';
-
-export const dwaOptions = z
-  .object({
-    method: z.literal('dwa'),
-    temperature: z.number().positive().default(2),
-    window: z.number().int().positive().default(100),
-  })
-  .strict();
 
 export function createDwa(options: z.infer<typeof dwaOptions>, tasks: readonly TaskSpec[]): LossWeighting {
   const T = tasks.length;

@@ -7,18 +7,11 @@
 // at the last shared layer's weights; here gᵢ = dLᵢ/dH at the shared representation H, which the trainer
 // already has from its per-task backward (no extra backward through the bottom) and which, for a
 // Shared-Bottom model, is that layer's output. Lᵢ(0) are the losses of the first step seen.
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { gradnormOptions } from '../config/loss-weighting.js';
 import { ScalarAdam } from './adam.js';
 import { byTask, checkLosses, readState, requireGrads, type LossWeighting, type TaskSpec } from './base.js';
 import { squaredNorms } from './gram.js';
-
-export const gradnormOptions = z
-  .object({
-    method: z.literal('gradnorm'),
-    alpha: z.number().min(0).default(1.5),
-    lr: z.number().positive().default(0.025),
-  })
-  .strict();
 
 export function createGradnorm(options: z.infer<typeof gradnormOptions>, tasks: readonly TaskSpec[]): LossWeighting {
   const T = tasks.length;

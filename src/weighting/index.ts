@@ -1,30 +1,19 @@
 // Picks the loss-weighting strategy named by `training.lossWeighting` (one file per method).
-import { z } from 'zod';
+import type { z } from 'zod';
+import { WEIGHTING_METHODS, lossWeightingSchema } from '../config/loss-weighting.js';
 import { MtrankError } from '../util/errors.js';
 import type { LossWeighting, TaskSpec } from './base.js';
-import { createDwa, dwaOptions } from './dwa.js';
-import { createGradnorm, gradnormOptions } from './gradnorm.js';
-import { createMgda, mgdaOptions } from './mgda.js';
-import { createPareto, paretoOptions } from './pareto.js';
-import { createPcgrad, pcgradOptions } from './pcgrad.js';
-import { createStatic, staticOptions } from './static.js';
-import { createUncertainty, uncertaintyOptions } from './uncertainty.js';
+import { createDwa } from './dwa.js';
+import { createGradnorm } from './gradnorm.js';
+import { createMgda } from './mgda.js';
+import { createPareto } from './pareto.js';
+import { createPcgrad } from './pcgrad.js';
+import { createStatic } from './static.js';
+import { createUncertainty } from './uncertainty.js';
 
 export type { LossWeighting, WeightingInput, TaskSpec } from './base.js';
 
-export const WEIGHTING_METHODS = ['static', 'uncertainty', 'gradnorm', 'dwa', 'mgda', 'pareto', 'pcgrad'] as const;
-
-/** The zod schema of `training.lossWeighting` (the config schema may embed it). */
-export const lossWeightingSchema = z.discriminatedUnion('method', [
-  staticOptions,
-  uncertaintyOptions,
-  gradnormOptions,
-  dwaOptions,
-  mgdaOptions,
-  paretoOptions,
-  pcgradOptions,
-]);
-export type LossWeightingConfig = z.input<typeof lossWeightingSchema>;
+export { WEIGHTING_METHODS, lossWeightingSchema, type LossWeightingConfig } from '../config/loss-weighting.js';
 
 /** Extension of the contract: `seed` (the experiment seed) drives pcgrad's task order unless it sets its own. */
 export interface WeightingContext {

@@ -3,18 +3,11 @@
 // H, not at every shared parameter). Solved exactly on the float64 Gram matrix (min-norm.ts).
 // `normalization` rescales gᵢ before the solve only, as in the authors' code: 'l2' gᵢ/‖gᵢ‖, 'loss' gᵢ/Lᵢ,
 // 'loss+' gᵢ/(Lᵢ‖gᵢ‖), 'none'. The weights (Σ = 1) then multiply the raw losses.
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { mgdaOptions } from '../config/loss-weighting.js';
 import { byTask, checkLosses, requireGrads, readState, type LossWeighting, type TaskSpec } from './base.js';
 import { gramMatrix } from './gram.js';
 import { minNormOnSimplex } from './min-norm.js';
-
-export const mgdaOptions = z
-  .object({
-    method: z.literal('mgda'),
-    normalization: z.enum(['none', 'l2', 'loss', 'loss+']).default('none'),
-    solver: z.enum(['exact', 'frank-wolfe']).optional(),
-  })
-  .strict();
 
 type Normalization = z.infer<typeof mgdaOptions>['normalization'];
 

@@ -2,18 +2,12 @@
 // E-Commerce Recommendation", RecSys 2019): weights αᵢ = cᵢ + wᵢ minimising ‖Σαᵢgᵢ‖² with Σα = 1 and αᵢ ≥ cᵢ,
 // where the lower bounds cᵢ (`bounds`, by task name, default 0) encode business priority. gᵢ are the
 // per-task gradients at the shared representation; the constrained problem is solved exactly (pareto-solver.ts).
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { paretoOptions } from '../config/loss-weighting.js';
 import { MtrankError } from '../util/errors.js';
 import { byTask, checkLosses, readState, requireGrads, type LossWeighting, type TaskSpec } from './base.js';
 import { gramMatrix } from './gram.js';
 import { paretoWeights } from './pareto-solver.js';
-
-export const paretoOptions = z
-  .object({
-    method: z.literal('pareto'),
-    bounds: z.record(z.string(), z.number().min(0).max(1)).default({}),
-  })
-  .strict();
 
 /** The lower bound per task, in task order; rejects unknown task names and bounds that sum past 1. */
 export function lowerBounds(bounds: Record<string, number>, tasks: readonly TaskSpec[]): number[] {

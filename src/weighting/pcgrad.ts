@@ -4,17 +4,11 @@
 // Every projected vector stays in the span of the gⱼ, so the whole procedure runs on T coefficients per task
 // against the float64 Gram matrix, and the data is touched twice: once for the Gram, once for the sum.
 // The order at step t comes from Rng(seed).fork(t), so a resumed run repeats it without saved RNG state.
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { pcgradOptions } from '../config/loss-weighting.js';
 import { Rng } from '../util/rng.js';
 import { byTask, checkLosses, readState, requireGrads, type LossWeighting, type TaskSpec } from './base.js';
 import { gramMatrix, linearCombination } from './gram.js';
-
-export const pcgradOptions = z
-  .object({
-    method: z.literal('pcgrad'),
-    seed: z.number().int().optional(),
-  })
-  .strict();
 
 /** Coefficients γ with Σᵢ PCGrad(wᵢgᵢ) = Σⱼ γⱼgⱼ, for Gram matrix G. */
 export function pcgradCoefficients(G: Float64Array, weights: readonly number[], rng: Rng): number[] {

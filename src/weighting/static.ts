@@ -1,8 +1,7 @@
 // `static`: the per-task `lossWeight`s from the config, unchanged for the whole run (the default).
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { staticOptions } from '../config/loss-weighting.js';
 import { byTask, checkLosses, readState, type LossWeighting, type TaskSpec } from './base.js';
-
-export const staticOptions = z.object({ method: z.literal('static') }).strict();
 
 export function createStatic(_options: z.infer<typeof staticOptions>, tasks: readonly TaskSpec[]): LossWeighting {
   const weights = tasks.map((t) => t.lossWeight);

@@ -3,17 +3,10 @@
 // (the common "s = log σ²" form, without the paper's ½ factors, which differ between regression and
 // classification). The network sees weights exp(−sᵢ); the strategy steps s itself with a small Adam on
 // ∂/∂sᵢ = 1 − exp(−sᵢ)·Lᵢ, whose fixed point is exp(sᵢ) = Lᵢ: noisy / large-loss tasks get smaller weights.
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { uncertaintyOptions } from '../config/loss-weighting.js';
 import { ScalarAdam } from './adam.js';
 import { byTask, checkLosses, readState, type LossWeighting, type TaskSpec } from './base.js';
-
-export const uncertaintyOptions = z
-  .object({
-    method: z.literal('uncertainty'),
-    lr: z.number().positive().default(0.01),
-    initLogVariance: z.number().finite().default(0),
-  })
-  .strict();
 
 export function createUncertainty(
   options: z.infer<typeof uncertaintyOptions>,

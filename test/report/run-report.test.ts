@@ -91,6 +91,10 @@ describe('run report', () => {
     // Cold start from predictions/test.csv: the fixture ranks seen items perfectly, unseen ones at chance.
     expect(page).toMatch(/<td>order<\/td><td class="num">1\.0000<\/td><td class="num">0\.5000<\/td>/);
     expect(page).toContain('labelWeight: auto'); // resolved config as YAML
+    // How to take this run to a ranking service.
+    expect(page).toContain(`mtrank export ${dir} --out models/full`);
+    expect(page).toContain('mtrank serve models/full --port 8080');
+    expect(page).toContain('the fused score with this run');
   });
 
   it('is self-contained: no scripts, no external resources, unique SVG ids across charts', async () => {

@@ -1,17 +1,19 @@
+import type { FUSION_SEARCHES } from '../../config/schema.js';
 import { MtrankError } from '../../util/errors.js';
 import { coordinateSearch } from './coordinate.js';
 import { gridSearch } from './grid.js';
 import { randomSearch } from './random.js';
 import type { SearchStrategy } from './types.js';
 
-export const SEARCHES: Record<string, SearchStrategy> = {
+/** One strategy per name of the config's FUSION_SEARCHES. */
+export const SEARCHES: Record<(typeof FUSION_SEARCHES)[number], SearchStrategy> = {
   grid: gridSearch,
   coordinate: coordinateSearch,
   random: randomSearch,
 };
 
 export function searchNamed(name: string): SearchStrategy {
-  const s = SEARCHES[name];
+  const s = (SEARCHES as Record<string, SearchStrategy | undefined>)[name];
   if (!s) throw new MtrankError(`fuse: unknown search '${name}' (expected ${Object.keys(SEARCHES).join(', ')})`);
   return s;
 }

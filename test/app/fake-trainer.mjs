@@ -2,34 +2,30 @@
 // writes a small run directory that follows the contract, with test AUCs that depend on the settings in a
 // known way, and appends "start/end <dir> <ms>" lines to $FAKE_TRAINER_CALLS so tests can count runs and
 // check how many ran at once. $FAKE_TRAINER_FAIL: exit 3 without writing metrics.json when DIR contains it.
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// config.json is the resolved config, as `train` writes it (the sweep identifies trials by its hash).
+// $FAKE_TRAINER_STEP_MS: write the eval lines one by one, this long apart (for early stopping).
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { exitWithParent } from '../../dist/app/sweep/orphan-guard.js';
+import { loadConfig } from '../../dist/config/index.js';
+
+// Like mtrank's own trainer entry: die with the sweep or worker that started us.
+exitWithParent();
 
 const argv = process.argv.slice(2);
 if (argv[0] !== 'train') {
   console.error('fake trainer: expected "train"');
   process.exit(2);
 }
-const config = JSON.parse(readFileSync(argv[1], 'utf8'));
+const overrides = [];
 let out, seed;
 for (let i = 2; i < argv.length; i++) {
   if (argv[i] === '--out') out = argv[++i];
   else if (argv[i] === '--seed') seed = Number(argv[++i]);
-  else if (argv[i] === '--set') {
-    const [path, value] = argv[++i].split(/=(.*)/s);
-    const keys = path.split('.');
-    let o = config;
-    for (const k of keys.slice(0, -1)) o = o[k] ??= {};
-    let v;
-    try {
-      v = JSON.parse(value);
-    } catch {
-      v = value;
-    }
-    o[keys.at(-1)] = v;
-  }
+  else if (argv[i] === '--set') overrides.push(argv[++i]);
 }
-if (seed !== undefined) config.seed = seed;
+if (seed !== undefined) overrides.push(`seed=${seed}`);
+const config = loadConfig(argv[1], overrides);
 const calls = process.env.FAKE_TRAINER_CALLS;
 if (calls) appendFileSync(calls, `start ${out} ${Date.now()}\n`);
 await new Promise((r) => setTimeout(r, Number(process.env.FAKE_TRAINER_MS ?? 0)));
@@ -46,18 +42,21 @@ const lw = Number(config.tasks.order?.labelWeight) || 1;
 const auc = (t) =>
   (({ click: 0.7 - 0.002 * Math.log10(lw), order: 0.7 + 0.02 * Math.log10(lw) })[t] ?? 0.7) +
   0.001 * ((config.seed ?? 0) % 10);
-const lines = [{ type: 'config', ...config }];
+const log = join(out, 'metrics.jsonl');
+writeFileSync(log, JSON.stringify({ type: 'config', ...config }) + '\n');
+const stepMs = Number(process.env.FAKE_TRAINER_STEP_MS ?? 0);
 for (const step of [100, 200, 300]) {
-  lines.push({
+  if (stepMs) await new Promise((r) => setTimeout(r, stepMs));
+  const line = {
     type: 'eval',
     step,
     split: 'valid',
     tasks: Object.fromEntries(tasks.map((t) => [t, { auc: auc(t) - 0.01 * (3 - step / 100), logloss: 0.5 }])),
-  });
+  };
+  appendFileSync(log, JSON.stringify(line) + '\n');
 }
 const test = Object.fromEntries(tasks.map((t) => [t, { auc: auc(t), logloss: 0.5, gauc: auc(t) - 0.05 }]));
-lines.push({ type: 'test', tasks: test });
-writeFileSync(join(out, 'metrics.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+appendFileSync(log, JSON.stringify({ type: 'test', tasks: test }) + '\n');
 writeFileSync(
   join(out, 'metrics.json'),
   JSON.stringify({ test, bestStep: Object.fromEntries(tasks.map((t) => [t, 300])) }),

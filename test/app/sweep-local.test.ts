@@ -1,18 +1,22 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseGrid, planRuns, pointName, splitValues, sweepPoints } from '../../src/report/sweep-plan.js';
-import { runSweep } from '../../src/report/sweep.js';
+import { parseGrid, planRuns, pointName, splitValues, sweepPoints } from '../../src/app/sweep/plan.js';
+import { runSweep } from '../../src/app/sweep/local.js';
 import { MtrankError } from '../../src/util/errors.js';
-import { fixtureConfig } from './fixture-run.js';
+import { paretoPoints } from '../../src/report/sweep-report.js';
+import { fixtureConfig } from '../report/fixture-run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mtrank-sweep-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const fake = [process.execPath, fileURLToPath(new URL('./fake-trainer.mjs', import.meta.url))];
 const config = join(root, 'config.json');
-writeFileSync(config, JSON.stringify(fixtureConfig(['click', 'order'], { seed: 7 })));
+writeFileSync(
+  config,
+  JSON.stringify(fixtureConfig(['click', 'order'], { seed: 7, features: { price: { type: 'numeric' } } })),
+);
 const quiet = () => {};
 
 describe('grid parsing and planning', () => {
@@ -149,6 +153,31 @@ describe('sweep with a fake trainer', () => {
     // Seeds 7, 8, 9 add 0.007, 0.008, 0.009: mean +0.008, sample std 0.001.
     expect(summary[1].test.order.auc.mean).toBeCloseTo(0.7 + 0.04 + 0.008, 12);
     expect(summary[1].test.order.auc.std).toBeCloseTo(0.001, 12);
+    // sweep.html: 6 trials; the Pareto front over (click, order) test AUC, checked against the definition (no
+    // trial at least as good on both and better on one): here the two seed-9 trials.
+    const trials = r.runs.map((x, i) => {
+      const m = JSON.parse(readFileSync(join(x.dir, 'metrics.json'), 'utf8'));
+      return { i, seed: x.seed, click: m.test.click.auc as number, order: m.test.order.auc as number };
+    });
+    const brute = trials.filter(
+      (a) => !trials.some((b) => b.click >= a.click && b.order >= a.order && (b.click > a.click || b.order > a.order)),
+    );
+    expect(brute.map((t) => t.seed)).toEqual([9, 9]);
+    const rows = r.runs.map((x) => ({
+      sets: x.point.sets,
+      seed: x.seed,
+      status: 'finished' as const,
+      test: JSON.parse(readFileSync(join(x.dir, 'metrics.json'), 'utf8')).test,
+    }));
+    expect(
+      paretoPoints(rows, ['click', 'order'])
+        .filter((p) => p.front)
+        .map((p) => p.trial),
+    ).toEqual(brute.map((t) => t.i));
+    const page = readFileSync(join(out, 'sweep.html'), 'utf8');
+    expect(page).toContain('Pareto front');
+    expect(page).toContain('0.7480 ± 0.0010');
+    expect(page.match(/<strong>/g)).toHaveLength(2);
   });
 
   it('reports failed runs with their log, keeps the rest, and retries only the failures on rerun', async () => {
@@ -163,5 +192,22 @@ describe('sweep with a fake trainer', () => {
     delete process.env.FAKE_TRAINER_FAIL;
     const again = await runSweep(opts);
     expect([again.ran.length, again.skipped.length]).toEqual([1, 1]);
+  });
+
+  it('identifies trials by their resolved config: a rerun with another --set retrains and moves the old run aside', async () => {
+    const out = join(root, 'changed');
+    const opts = { config, grids: ['tasks.order.labelWeight=1,10'], out, trainCommand: fake, png: false, log: quiet };
+    await runSweep(opts);
+    expect(started()).toBe(2);
+    const again = await runSweep({ ...opts, sets: ['training.epochs=2'] });
+    expect([again.ran.length, again.skipped.length, started()]).toEqual([2, 0, 4]);
+    const dir = join(out, 'tasks.order.labelWeight=1');
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).training.epochs).toBe(2);
+    const aside = readdirSync(out).filter((f) => f.startsWith('tasks.order.labelWeight=1.replaced-'));
+    expect(aside).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(out, aside[0]!, 'config.json'), 'utf8')).training.epochs).toBe(1);
+    // The same settings again: both complete, nothing runs.
+    const third = await runSweep({ ...opts, sets: ['training.epochs=2'] });
+    expect([third.ran.length, third.skipped.length, started()]).toEqual([0, 2, 4]);
   });
 });

@@ -1,0 +1,206 @@
+/**
+ * `mtrank sweep ... --queue URL --store DIR`: enqueues one BullMQ job per trial not yet done in the store (job id =
+ * the trial's config hash, so a second `sweep` — a restarted coordinator — adds nothing and simply re-attaches),
+ * follows them with one progress bar, and writes sweep.json / sweep.html. The store is the truth: a trial is done
+ * when its run folder is in STORE/runs; a job Redis lost (restarted empty) is enqueued again.
+ */
+import { createHash } from 'node:crypto';
+import cliProgress from 'cli-progress';
+import { MtrankError } from '../../util/errors.js';
+import { checkEarlyStop, type EarlyStopSpec } from './early-stop.js';
+import { planSweep, type PlannedRun, type SweepPlanInput } from './plan.js';
+import {
+  connectRedis,
+  openQueue,
+  parseQueueUrl,
+  QUEUE_NAME,
+  TRIAL_JOB_OPTIONS,
+  type RedisClient,
+  type TrialJobData,
+} from './queue.js';
+import { writeSweepResults } from './results.js';
+import { TrialStore } from './store.js';
+import { trialRow } from './trial-record.js';
+
+export interface QueueSweepOptions extends SweepPlanInput {
+  queue: string;
+  store: string;
+  earlyStop?: EarlyStopSpec;
+  paretoTasks?: [string, string];
+  pollMs?: number;
+  /** Stop following (the jobs stay queued); for tests of a coordinator that dies. */
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+export interface QueueSweepResult {
+  sweep: string;
+  trials: number;
+  /** Trials already done in the store when the command started. */
+  alreadyDone: number;
+  enqueued: number;
+  finished: number;
+  stopped: number;
+  failed: { run: PlannedRun; reason: string }[];
+  report?: string;
+}
+
+export async function runQueueSweep(o: QueueSweepOptions): Promise<QueueSweepResult> {
+  const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  if (o.earlyStop) checkEarlyStop(o.earlyStop);
+  const addr = parseQueueUrl(o.queue);
+  const plan = planSweep(o);
+  const store = new TrialStore(o.store);
+  const hashes = plan.runs.map((r) => plan.trials.get(r)!.hash);
+  const sweep = createHash('sha256')
+    .update(JSON.stringify([hashes, o.earlyStop ?? null]))
+    .digest('hex')
+    .slice(0, 16);
+  const jobData = (r: PlannedRun, index: number): TrialJobData => ({
+    sweep,
+    index,
+    hash: hashes[index]!,
+    sets: r.point.sets,
+    seed: r.seed,
+    config: plan.trials.get(r)!.config,
+    earlyStop: o.earlyStop,
+  });
+
+  const client: RedisClient = await connectRedis(addr);
+  const queue = openQueue(client, addr);
+  const result: QueueSweepResult = {
+    sweep,
+    trials: plan.runs.length,
+    alreadyDone: 0,
+    enqueued: 0,
+    finished: 0,
+    stopped: 0,
+    failed: [],
+  };
+  const failedReason = new Map<number, string>();
+  try {
+    // Enqueue what is not done; a job failed by an earlier attempt of this sweep is retried once more (the user
+    // reran the command), while a running or waiting job is left alone.
+    for (const [i, r] of plan.runs.entries()) {
+      if (store.isDone(hashes[i]!)) {
+        result.alreadyDone++;
+        continue;
+      }
+      const job = await queue.getJob(hashes[i]!);
+      if (!job) {
+        await queue.add('trial', jobData(r, i), { ...TRIAL_JOB_OPTIONS, jobId: hashes[i]! });
+        result.enqueued++;
+      } else if ((await job.getState()) === 'failed') await job.retry('failed');
+    }
+    log(
+      `sweep ${sweep}: ${plan.runs.length} trials on ${QUEUE_NAME} (${addr.url}), store ${store.root}: ${result.alreadyDone} already done, ${result.enqueued} enqueued now`,
+    );
+
+    const bar = process.stderr.isTTY
+      ? new cliProgress.SingleBar(
+          { format: 'sweep [{bar}] {value}/{total} trials | {running} running | {failed} failed', hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
+    bar?.start(plan.runs.length, 0, { running: 0, failed: 0 });
+    let last = '';
+    for (;;) {
+      let done = 0,
+        running = 0;
+      failedReason.clear();
+      for (const [i, r] of plan.runs.entries()) {
+        if (store.isDone(hashes[i]!)) {
+          done++;
+          continue;
+        }
+        const job = await queue.getJob(hashes[i]!);
+        if (!job) {
+          // Redis lost it (restarted empty, flushed): the store says it is not done, so it goes back on the queue.
+          await queue.add('trial', jobData(r, i), { ...TRIAL_JOB_OPTIONS, jobId: hashes[i]! });
+          log(`sweep ${sweep}: trial ${i} was missing from the queue; enqueued again`);
+          continue;
+        }
+        const state = await job.getState();
+        if (state === 'failed') failedReason.set(i, job.failedReason ?? 'failed');
+        else if (state === 'completed') failedReason.set(i, `job completed but ${store.runDir(hashes[i]!)} is missing`);
+        else if (state === 'active') running++;
+      }
+      const line = `${done}/${plan.runs.length} trials done, ${running} running, ${failedReason.size} failed`;
+      if (bar) bar.update(done, { running, failed: failedReason.size });
+      else if (line !== last) log(`sweep ${sweep}: ${line}`);
+      last = line;
+      if (done + failedReason.size === plan.runs.length) break;
+      if (o.signal?.aborted) {
+        bar?.stop();
+        log(`sweep ${sweep}: no longer following; the trials stay queued (run the same command to re-attach)`);
+        return result;
+      }
+      await new Promise((r) => setTimeout(r, o.pollMs ?? 1000));
+    }
+    bar?.stop();
+  } finally {
+    await queue.close();
+    await client.quit().catch(() => {});
+  }
+
+  const indexOf = new Map(plan.runs.map((r, i) => [r, i]));
+  result.report = await writeSweepResults(
+    plan,
+    (r) => {
+      const i = indexOf.get(r)!;
+      return trialRow(store.runDir(hashes[i]!), hashes[i]!, { sets: r.point.sets, seed: r.seed }, 'failed');
+    },
+    o.paretoTasks,
+    { sweep, queue: addr.url, store: store.root },
+  );
+  for (const [i, r] of plan.runs.entries()) {
+    const state = store.state(hashes[i]!);
+    if (state === 'finished') result.finished++;
+    else if (state === 'stopped') result.stopped++;
+    else result.failed.push({ run: r, reason: failedReason.get(i) ?? 'not done' });
+  }
+  log(
+    `sweep ${sweep}: ${result.finished} finished, ${result.stopped} stopped early, ${result.failed.length} failed; ${result.report}`,
+  );
+  if (result.failed.length)
+    throw new MtrankError(
+      `sweep: ${result.failed.length} of ${plan.runs.length} trials failed:\n${result.failed
+        .map(
+          (f) =>
+            `  ${f.run.point.sets.join(' ')}${f.run.seed !== undefined ? ` seed=${f.run.seed}` : ''}: ${f.reason.split('\n')[0]}`,
+        )
+        .join('\n')}\nrerun the same command to retry them`,
+      { result },
+    );
+  return result;
+}
+
+/** `mtrank sweep --status --queue URL`: the queue's counts and what each running trial is at. */
+export async function queueStatus(queueUrl: string): Promise<string> {
+  const addr = parseQueueUrl(queueUrl);
+  const client = await connectRedis(addr);
+  const queue = openQueue(client, addr);
+  try {
+    const counts = await queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
+    const lines = [
+      `${QUEUE_NAME} on ${addr.url} (prefix ${addr.prefix}): ` +
+        Object.entries(counts)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', '),
+    ];
+    for (const job of await queue.getJobs(['active'])) {
+      const p = job.progress as { step?: number; worker?: string } | number;
+      const at = typeof p === 'object' && p ? `step ${p.step ?? '?'} on ${p.worker ?? '?'}` : 'starting';
+      lines.push(`  running: sweep ${job.data.sweep} trial ${job.data.index} (${job.data.sets.join(' ')}) — ${at}`);
+    }
+    for (const job of await queue.getJobs(['failed'])) {
+      lines.push(
+        `  failed:  sweep ${job.data.sweep} trial ${job.data.index} (${job.data.sets.join(' ')}) — ${(job.failedReason ?? '').split('\n')[0]}`,
+      );
+    }
+    return lines.join('\n');
+  } finally {
+    await queue.close();
+    await client.quit().catch(() => {});
+  }
+}

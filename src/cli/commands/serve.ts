@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { parseFeatureTableSpec } from '../../serve/feature-table.js';
+import { createServer, SERVE_DEFAULTS } from '../../serve/server.js';
+import { setThreads } from '../../engine/threads.js';
+import { MtrankError } from '../../util/errors.js';
+
+const count = (name: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new MtrankError(`--${name}: expected an integer ≥ ${min}, got '${v}'`);
+  return n;
+};
+const collect = (v: string, all: string[]) => [...all, v];
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  features: string[];
+  maxCandidates: number;
+  bodyLimit: number;
+  maxWaitMs: number;
+  threads: number;
+  backend: 'engine' | 'onnxruntime';
+  adminToken?: string;
+}
+
+/** `mtrank serve DIR --port 8080`: the HTTP ranking server (docs/serving.md). */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('serve a trained run or an export over HTTP: POST /v1/rank, /v1/score; /healthz, /readyz, /metrics')
+    .argument('<dir>', 'an export folder (mtrank export) or a run directory (mtrank train)')
+    .option('--port <n>', 'TCP port', count('port', 0), 8080)
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--features <file:key>',
+      'a feature table (CSV/Parquet) keyed by a column; repeatable; request fields override it',
+      collect,
+      [],
+    )
+    .option('--max-candidates <n>', 'candidates (or rows) per request', count('max-candidates', 1), 1000)
+    .option(
+      '--body-limit <bytes>',
+      'largest request body (413 above)',
+      count('body-limit', 1024),
+      SERVE_DEFAULTS.bodyLimit,
+    )
+    .option(
+      '--max-wait-ms <ms>',
+      'micro-batching: how long a request waits to share an engine call (0 = only requests already queued)',
+      count('max-wait-ms', 0),
+      SERVE_DEFAULTS.maxWaitMs,
+    )
+    .option('--threads <n>', 'engine threads', count('threads', 1), 1)
+    .option('--backend <name>', 'engine | onnxruntime', 'engine')
+    .option('--admin-token <token>', 'enable POST /admin/reload with this bearer token (or MTRANK_ADMIN_TOKEN)')
+    .action(async (dir: string, o: ServeFlags) => {
+      if (o.backend !== 'engine' && o.backend !== 'onnxruntime')
+        throw new MtrankError(`--backend: expected engine or onnxruntime, got '${o.backend}'`);
+      setThreads(o.threads);
+      const server = await createServer({
+        dir,
+        backend: o.backend,
+        featureTables: o.features.map(parseFeatureTableSpec),
+        maxCandidates: o.maxCandidates,
+        bodyLimit: o.bodyLimit,
+        maxWaitMs: o.maxWaitMs,
+        adminToken: o.adminToken ?? process.env.MTRANK_ADMIN_TOKEN,
+      });
+      try {
+        await server.app.listen({ port: o.port, host: o.host });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        await server.slot.close();
+        if (code === 'EADDRINUSE') throw new MtrankError(`port ${o.port} on ${o.host} is already in use`);
+        throw new MtrankError(`cannot listen on ${o.host}:${o.port} (${(e as Error).message})`);
+      }
+      const info = server.slot.current!.ranker.info;
+      const address = server.app.server.address();
+      const port = address && typeof address === 'object' ? address.port : o.port;
+      process.stderr.write(
+        `mtrank serve: ${dir} (version ${info.version}, score = ${info.scoreSource}) on http://${o.host}:${port}\n`,
+      );
+      process.on('SIGHUP', () => {
+        server.reload().then(
+          (m) => process.stderr.write(`mtrank serve: reloaded ${dir} (version ${m.ranker.info.version})\n`),
+          (e: Error) =>
+            process.stderr.write(`mtrank serve: reload refused, still serving the previous model: ${e.message}\n`),
+        );
+      });
+      const stop = () => {
+        process.stderr.write('mtrank serve: draining\n');
+        server.drain().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+}

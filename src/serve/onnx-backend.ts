@@ -1,0 +1,59 @@
+// Scoring with onnxruntime-node on an export's model.onnx. onnxruntime-node is an optional peer (≈290 MB
+// installed), so it is imported only when this backend is asked for.
+import { join } from 'node:path';
+import type { EncodedSplit } from '../data/types.js';
+import { encodedFeeds } from '../export/feeds.js';
+import type { Manifest } from '../export/manifest.js';
+import { MtrankError } from '../util/errors.js';
+import type { ScoringBackend } from './engine-backend.js';
+
+type Ort = typeof import('onnxruntime-node');
+
+let ortModule: Promise<Ort> | null = null;
+function importOrt(): Promise<Ort> {
+  ortModule ??= import('onnxruntime-node').catch(() => {
+    ortModule = null;
+    throw new MtrankError(
+      "backend 'onnxruntime' needs the optional package onnxruntime-node (npm install onnxruntime-node)",
+    );
+  });
+  return ortModule;
+}
+
+/** Whether onnxruntime-node can be loaded here. */
+export async function onnxRuntimeAvailable(): Promise<boolean> {
+  try {
+    await importOrt();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function onnxBackend(dir: string, manifest: Manifest, tasks: readonly string[]): Promise<ScoringBackend> {
+  const ort = await importOrt();
+  let session: Awaited<ReturnType<Ort['InferenceSession']['create']>>;
+  try {
+    // One intra-op thread: the server's parallelism is across requests (and a loaded 2-core machine).
+    session = await ort.InferenceSession.create(join(dir, manifest.onnx.file), { intraOpNumThreads: 1 });
+  } catch (e) {
+    throw new MtrankError(`${join(dir, manifest.onnx.file)}: onnxruntime cannot load it (${(e as Error).message})`);
+  }
+  const outputs = tasks.map((t) => {
+    const o = manifest.onnx.outputs.find((x) => x.task === t);
+    if (!o) throw new MtrankError(`${dir}: model.json has no ONNX output for task '${t}'`);
+    return o.name;
+  });
+  return {
+    name: 'onnxruntime',
+    predict: async (split: EncodedSplit) => {
+      const feeds = encodedFeeds(manifest.onnx.inputs, split);
+      const input = Object.fromEntries(
+        Object.entries(feeds).map(([name, f]) => [name, new ort.Tensor(f.dtype, f.data, f.dims)]),
+      );
+      const out = await session.run(input, outputs);
+      return outputs.map((name) => out[name]!.data as Float32Array);
+    },
+    close: () => void session.release(),
+  };
+}

@@ -1,0 +1,95 @@
+// JSON Schemas of /v1/rank and /v1/score bodies, derived from the artifact's fitted features, so fastify rejects a
+// wrong type or a missing id before anything is encoded. NaN/Infinity cannot occur: JSON has no literal for them.
+import type { FittedFeature, Preprocessor } from '../features/preprocessor.js';
+
+export interface RequestLimits {
+  /** Most candidates (rank) or rows (score) in one request. */
+  maxCandidates: number;
+}
+
+/** The JSON type of one raw column, as the training data held it. */
+function columnSchema(f: FittedFeature): Record<string, unknown> {
+  switch (f.kind) {
+    case 'numeric':
+    case 'bucketize':
+      return { type: ['number', 'null'] };
+    case 'multi':
+      return { type: ['string', 'null'], description: `tokens joined by '${f.separator}'` };
+    default:
+      return { type: ['string', 'number', 'null'] };
+  }
+}
+
+/** Per column: its schema. Columns read by several features keep the first (numeric wins: it is the strictest). */
+function rowProperties(p: Preprocessor): Record<string, Record<string, unknown>> {
+  const props: Record<string, Record<string, unknown>> = {};
+  const ordered = [...p.json.features].sort((a, b) => rank(a) - rank(b));
+  for (const f of ordered) if (f.input || f.name === p.json.itemFeature) props[f.column] ??= columnSchema(f);
+  return props;
+}
+const rank = (f: FittedFeature) => (f.kind === 'numeric' || f.kind === 'bucketize' ? 0 : 1);
+
+/** The item id column every candidate must carry (unless a feature table supplies rows by another key). */
+export function requiredColumns(p: Preprocessor): string[] {
+  const item = p.json.itemFeature ? p.feature(p.json.itemFeature) : undefined;
+  return item ? [item.column] : [];
+}
+
+export function rankBodySchema(p: Preprocessor, limits: RequestLimits, required = requiredColumns(p)) {
+  const properties = rowProperties(p);
+  return {
+    type: 'object',
+    required: ['candidates'],
+    properties: {
+      context: { type: 'object', properties },
+      candidates: {
+        type: 'array',
+        maxItems: limits.maxCandidates,
+        items: { type: 'object', properties, required },
+      },
+      topK: { type: 'integer', minimum: 1 },
+    },
+  };
+}
+
+export function scoreBodySchema(p: Preprocessor, limits: RequestLimits, required = requiredColumns(p)) {
+  return {
+    type: 'object',
+    required: ['rows'],
+    properties: {
+      rows: {
+        type: 'array',
+        maxItems: limits.maxCandidates,
+        items: { type: 'object', properties: rowProperties(p), required },
+      },
+    },
+  };
+}
+
+interface SchemaError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** "candidates[3].price: must be number,null (candidate 3)" — the field by its path, and the candidate index. */
+export function describeSchemaError(e: SchemaError): string {
+  const parts = e.instancePath.split('/').slice(1);
+  let path = 'body',
+    index: number | undefined;
+  for (const part of parts) {
+    if (/^\d+$/.test(part)) {
+      path += `[${part}]`;
+      index ??= Number(part);
+    } else path += `.${part}`;
+  }
+  let msg = e.message ?? e.keyword;
+  if (e.keyword === 'required') {
+    path += `.${String(e.params.missingProperty)}`;
+    msg = 'required field missing';
+  }
+  if (e.keyword === 'maxItems') msg = `at most ${String(e.params.limit)} per request`;
+  const where = index !== undefined ? ` (${parts[0] === 'rows' ? 'row' : 'candidate'} ${index})` : '';
+  return `${path.replace(/^body\./, '')}: ${msg}${where}`;
+}

@@ -1,0 +1,198 @@
+// The HTTP ranking server (fastify): /v1/rank, /v1/score, /healthz, /readyz, /metrics and, when a token is
+// configured, /admin/reload. Every error is a JSON body `{ error }` with a 4xx status; a 5xx would be a bug.
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { MtrankError } from '../util/errors.js';
+import type { FeatureTableSpec } from './feature-table.js';
+import { withTableFields } from './feature-table.js';
+import { ServeMetrics } from './metrics.js';
+import { ModelSlot, type ServedModel } from './model-slot.js';
+import { countOov } from './oov.js';
+import { rankItems, scoredRows, type Row } from './ranker.js';
+import { describeSchemaError, rankBodySchema, scoreBodySchema } from './request-schema.js';
+
+export interface ServeOptions {
+  dir: string;
+  backend?: 'engine' | 'onnxruntime';
+  featureTables?: FeatureTableSpec[];
+  /** Most candidates (rank) or rows (score) per request; default 1,000. */
+  maxCandidates?: number;
+  /** Largest request body in bytes; default 1 MiB. */
+  bodyLimit?: number;
+  /** Micro-batching: how long a request waits for others to share its engine call; default 1 ms. */
+  maxWaitMs?: number;
+  /** A batch with this many rows is scored at once; default 8,192. */
+  maxBatchRows?: number;
+  /** Enables POST /admin/reload with `Authorization: Bearer <token>`. */
+  adminToken?: string;
+  /** fastify's logger (off by default: a log line per request costs throughput). */
+  logger?: boolean;
+}
+
+export const SERVE_DEFAULTS = { maxCandidates: 1000, bodyLimit: 1 << 20, maxWaitMs: 1, maxBatchRows: 8192 };
+
+export interface RankingServer {
+  app: FastifyInstance;
+  slot: ModelSlot;
+  metrics: ServeMetrics;
+  /** Reload the artifact (SIGHUP, /admin/reload); throws MtrankError and keeps the old model when it is broken. */
+  reload(): Promise<ServedModel>;
+  /** Stop taking requests, let in-flight ones finish, free the model. */
+  drain(): Promise<void>;
+}
+
+interface RankBody {
+  context?: Row;
+  candidates: Row[];
+  topK?: number;
+}
+interface ScoreBody {
+  rows: Row[];
+}
+
+/** Load the artifact and build the app (not listening yet: `app.listen` or `app.inject`). */
+export async function createServer(o: ServeOptions): Promise<RankingServer> {
+  const limits = { ...SERVE_DEFAULTS, ...definedOnly(o) };
+  const metrics = new ServeMetrics();
+  const slot = new ModelSlot({
+    dir: o.dir,
+    backend: o.backend,
+    featureTables: o.featureTables,
+    batching: {
+      maxWaitMs: limits.maxWaitMs,
+      maxRows: limits.maxBatchRows,
+      onBatch: (rows) => metrics.batchRows.observe(rows),
+    },
+  });
+  const first = await slot.start();
+  metrics.setModel(first.ranker.info);
+  // With feature tables a key may come from the context (a user table): then no candidate field is required.
+  const tableKeys = o.featureTables?.length ? [] : undefined;
+  const p = first.ranker.preprocessor;
+
+  const app = Fastify({
+    logger: o.logger ?? false,
+    bodyLimit: limits.bodyLimit,
+    // No coercion: "12" is not a number here; the schema says what training saw.
+    ajv: { customOptions: { coerceTypes: false, allErrors: false, removeAdditional: false, allowUnionTypes: true } },
+    schemaErrorFormatter: (errors) => new Error(describeSchemaError(errors[0] as never)),
+  });
+  let draining = false;
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
+    let status = err.statusCode ?? (err instanceof MtrankError ? 400 : 500);
+    if (err.validation) status = 400;
+    if (status >= 500) req.log.error(err);
+    void reply.code(status).send({ error: status >= 500 ? 'internal error' : err.message });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ error: `no route ${req.method} ${req.url}` });
+  });
+  // While draining, answers close their connection: otherwise a keep-alive socket would hold the exit for
+  // fastify's 72 s keep-alive timeout.
+  app.addHook('onSend', async (_req, reply) => {
+    if (draining) void reply.header('connection', 'close');
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unknown';
+    metrics.requests.inc({ route, status: String(reply.statusCode) });
+    metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+  });
+
+  const modelOf = (m: ServedModel) => ({
+    version: m.ranker.info.version,
+    hash: m.ranker.info.hash,
+    score: m.ranker.info.scoreSource,
+  });
+
+  /** Encode (a bad value is the client's 400, naming row/candidate and column), count OOV, score in a batch. */
+  const scoreRows = async (m: ServedModel, rows: Row[], label: string) => {
+    let split;
+    try {
+      split = m.ranker.encode(rows, label);
+    } catch (e) {
+      if (e instanceof MtrankError) throw Object.assign(e, { statusCode: 400 });
+      throw e;
+    }
+    for (const [feature, n] of countOov(m.ranker.preprocessor, rows, split)) metrics.oov.inc({ feature }, n);
+    metrics.candidates.observe(rows.length);
+    const probs = await m.batcher.submit(split);
+    return { probs, score: m.ranker.fuse(probs) };
+  };
+
+  app.post(
+    '/v1/rank',
+    { schema: { body: rankBodySchema(p, limits, tableKeys) } },
+    async (req: FastifyRequest<{ Body: RankBody }>) =>
+      slot.use(async (m) => {
+        const { context, candidates, topK } = req.body;
+        const rows = candidates.map((c) => withTableFields(m.tables, context ? { ...context, ...c } : c));
+        if (rows.length === 0) return { items: [], model: modelOf(m) };
+        const { probs, score } = await scoreRows(m, rows, 'candidates');
+        const items = rankItems(m.ranker.tasks, probs, score, candidates, m.ranker.info.idColumn, topK);
+        return { items, model: modelOf(m) };
+      }),
+  );
+
+  app.post(
+    '/v1/score',
+    { schema: { body: scoreBodySchema(p, limits, tableKeys) } },
+    async (req: FastifyRequest<{ Body: ScoreBody }>) =>
+      slot.use(async (m) => {
+        const rows = req.body.rows.map((r) => withTableFields(m.tables, r));
+        if (rows.length === 0) return { rows: [], model: modelOf(m) };
+        const { probs, score } = await scoreRows(m, rows, 'rows');
+        return { rows: scoredRows(m.ranker.tasks, probs, score), model: modelOf(m) };
+      }),
+  );
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    const m = slot.current;
+    if (!m || draining) return reply.code(503).send({ ready: false, error: draining ? 'draining' : 'no model' });
+    return { ready: true, model: modelOf(m) };
+  });
+  app.get('/metrics', async (_req, reply) => {
+    void reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  const reload = async () => {
+    try {
+      const m = await slot.reload();
+      metrics.setModel(m.ranker.info);
+      metrics.reloads.inc({ result: 'ok' });
+      return m;
+    } catch (e) {
+      metrics.reloads.inc({ result: 'refused' });
+      throw e;
+    }
+  };
+
+  if (o.adminToken) {
+    const token = Buffer.from(o.adminToken);
+    app.post('/admin/reload', async (req: FastifyRequest, reply: FastifyReply) => {
+      const got = Buffer.from(String(req.headers.authorization ?? '').replace(/^Bearer /, ''));
+      if (got.length !== token.length || !timingSafeEqual(got, token))
+        return reply.code(401).send({ error: 'admin token missing or wrong' });
+      try {
+        const m = await reload();
+        return { reloaded: true, model: modelOf(m) };
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        return reply.code(422).send({ error: `reload refused, still serving the previous model: ${msg}` });
+      }
+    });
+  }
+
+  const drain = async () => {
+    draining = true;
+    await app.close();
+    await slot.close();
+  };
+  return { app, slot, metrics, reload, drain };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

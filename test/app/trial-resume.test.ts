@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultTrainCommand } from '../../src/app/sweep/child.js';
+import { resolveTrial } from '../../src/app/sweep/plan.js';
+import { runTrial, TrialFailed } from '../../src/app/sweep/run-trial.js';
+import { TrialStore } from '../../src/app/sweep/store.js';
+import { readTrialInfo } from '../../src/app/sweep/trial-record.js';
+import { processesWith } from './processes.js';
+import { writeFunnel } from '../../src/data/index.js';
+import { runTraining } from '../../src/training/run.js';
+
+const root = mkdtempSync(join(tmpdir(), 'mtrank-trial-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('a trial on a worker that dies', () => {
+  it('resumes from the last checkpoint on the next worker and ends with the uninterrupted test AUC', async () => {
+    const funnel = await writeFunnel(join(root, 'data'), {
+      rows: 6000,
+      seed: 3,
+      days: 6,
+      clickRate: 0.2,
+      cartRate: 0.05,
+      orderRate: 0.02,
+    });
+    const sets = [
+      'model.bottom=[16]',
+      'model.tower=[8]',
+      'training.epochs=6',
+      'training.batchSize=128',
+      'training.evalEvery=20',
+      'training.checkpointEvery=10',
+      'training.threads=1',
+      `data.cacheDir=${join(root, 'cache')}`,
+    ];
+    const { config, hash } = resolveTrial(funnel.config, sets);
+    const specFile = join(root, 'spec.json');
+    writeFileSync(specFile, JSON.stringify({ sweep: 's', hash, sets, config }));
+    const storeDir = join(root, 'store');
+    const store = new TrialStore(storeDir);
+
+    // Worker 1 starts the trial and is killed with SIGKILL once a checkpoint exists.
+    const runner = fileURLToPath(new URL('./trial-runner.mjs', import.meta.url));
+    const worker = spawn(process.execPath, [runner, specFile, storeDir], { stdio: 'ignore' });
+    const checkpoint = join(store.workDir(hash), 'run', 'checkpoints', 'last', 'manifest.json');
+    const t0 = Date.now();
+    while (!existsSync(checkpoint)) {
+      expect(Date.now() - t0, 'no checkpoint within 60 s').toBeLessThan(60_000);
+      await sleep(50);
+    }
+    worker.kill('SIGKILL');
+    await new Promise((r) => worker.on('exit', r));
+    // Its trainer dies with it (the orphan guard), so nothing writes into the work folder any more.
+    await sleep(600);
+    expect(processesWith(store.workDir(hash))).toEqual([]);
+    expect(store.isDone(hash)).toBe(false);
+    expect(existsSync(join(store.workDir(hash), 'run', 'metrics.json')), 'killed mid-trial').toBe(false);
+
+    // Worker 2 takes the trial over and resumes it.
+    const outcome = await runTrial({ sweep: 's', hash, sets, config }, store, { trainCommand: defaultTrainCommand() });
+    expect(outcome).toMatchObject({ status: 'finished', resumed: true });
+    expect(store.state(hash)).toBe('finished');
+    expect(existsSync(store.workDir(hash))).toBe(false);
+    expect(readTrialInfo(store.runDir(hash))).toMatchObject({ status: 'finished', hash });
+
+    // The same config trained without interruption gives the same test metrics, bit for bit.
+    const ref = await runTraining({
+      config: join(root, 'store', 'runs', hash, 'config.json'),
+      out: join(root, 'ref'),
+      quiet: 'silent',
+    });
+    const got = JSON.parse(readFileSync(join(store.runDir(hash), 'metrics.json'), 'utf8'));
+    for (const task of ['click', 'cart', 'order']) expect(got.test[task].auc).toBe(ref.test![task]!.auc);
+
+    // A third attempt (the job delivered again) does not train it a second time.
+    expect(await runTrial({ sweep: 's', hash, sets, config }, store, { trainCommand: defaultTrainCommand() })).toEqual({
+      status: 'already-done',
+      resumed: false,
+    });
+  }, 120_000);
+
+  it('a trainer that rejects its input fails the trial once, as not worth retrying', async () => {
+    const fake = [process.execPath, fileURLToPath(new URL('./fake-trainer.mjs', import.meta.url))];
+    process.env.FAKE_TRAINER_FAIL = 'work';
+    try {
+      const { config, hash } = resolveTrial(join(root, 'data', 'funnel.yaml'), ['seed=9']);
+      const store = new TrialStore(join(root, 'store2'));
+      const err = await runTrial({ sweep: 's', hash, sets: ['seed=9'], config }, store, { trainCommand: fake }).catch(
+        (e) => e,
+      );
+      expect(err).toBeInstanceOf(TrialFailed);
+      expect(err.message).toMatch(/exited with code 3[\s\S]*failing as asked/);
+      expect(store.isDone(hash)).toBe(false);
+    } finally {
+      delete process.env.FAKE_TRAINER_FAIL;
+    }
+  });
+});
