@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { DataConfig, SourceConfig } from '../config/schema.js';
 import { MtrankError } from '../util/errors.js';
-import { queryRows, sqlList, sqlString, type DuckDBConnection } from './duckdb.js';
+import { queryRows, sqlList, sqlString, type DuckDBConnection } from '../util/duckdb.js';
 
 export interface ReaderOptions {
   format: 'csv' | 'tsv' | 'parquet';

@@ -18,7 +18,6 @@ export function runPaths(dir: string) {
     report: join(dir, 'report.html'),
   };
 }
-export type RunPaths = ReturnType<typeof runPaths>;
 
 export interface PredictionColumns {
   tasks: string[];

@@ -1,16 +1,16 @@
 // `mtrank predict`: raw rows → the saved preprocessing → the saved model → per-task scores (and the fused
 // score when the run has a fusion.json).
 import { existsSync, readFileSync } from 'node:fs';
-import { withConnection, queryRows } from '../data/duckdb.js';
+import { withConnection, queryRows } from '../util/duckdb.js';
 import { expandSource, readerSql } from '../data/sources.js';
 import type { EncodedSplit } from '../data/types.js';
 import { fusedScore, parseForm } from '../fusion/forms.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError } from '../util/errors.js';
-import { predictSplit } from './evaluation.js';
+import { predictSplit } from '../training/evaluation.js';
 import { vectorSources } from '../features/pretrained.js';
-import { runPaths } from './run-dir.js';
-import { loadSavedRun, type SavedRun } from './saved-run.js';
+import { runPaths } from '../training/run-dir.js';
+import { loadSavedRun, type SavedRun } from '../training/saved-run.js';
 
 /**
  * Raw rows (column → value) encoded in JS with the run's preprocessing artifact into one split (no labels);

@@ -2,9 +2,9 @@
 import { prepareData } from '../data/index.js';
 import type { SplitName } from '../data/types.js';
 import { MtrankError } from '../util/errors.js';
-import { evaluateSplit, type SplitMetrics } from './evaluation.js';
-import type { RunSummary } from './run.js';
-import { loadSavedRun } from './saved-run.js';
+import { evaluateSplit, type SplitMetrics } from '../training/evaluation.js';
+import type { RunSummary } from '../training/run.js';
+import { loadSavedRun } from '../training/saved-run.js';
 import { runColdStart } from '../pretrain/pipeline.js';
 import type { ColdStartBreakdown } from '../pretrain/cold-start.js';
 import { coldStartColumns, coldStartFromJson, type ColdStartRow } from '../report/cold-start.js';
