@@ -1,6 +1,6 @@
 // GEMM: C[M×N] = op(A)[M×K] · op(B)[K×N] (+C) (+bias) (ReLU), Goto/BLIS style.
 // Loops: jc (NC columns) → pc (KC of K; pack B block into NR-wide panels) → ic (MC rows; pack A block into
-// MR-tall panels) → jr → ir → a 4×8 register micro-kernel (8 v128 accumulators). Packing makes both operands
+// MR-tall panels) → jr → ir → a 5×8 register micro-kernel (MR×NR, 10 v128 accumulators). Packing makes both operands
 // contiguous in k order, so the transposed forms cost only a different packing loop. Edge tiles run the same
 // micro-kernel on a zero-padded tile buffer, so every C element sees the same sequence of operations whatever
 // the tiling or thread split (results are bit-for-bit identical across thread counts).

@@ -2,11 +2,11 @@
  * mtrank's public entry: `import { train, loadRun, fuse, ... } from 'mtrank'`.
  * The compute engine, for people who write their own models, is `mtrank/engine`; metrics are `mtrank/metrics`.
  */
-export { train, loadRun, Run, type TrainOptions, type TrainEvent } from './api/run.js';
-export { fuse, FUSE_DEFAULTS, type FuseOptions, type TaskScores } from './api/fuse.js';
-export type { RowScores } from './training/predict.js';
+export { train, loadRun, Run, type TrainOptions, type TrainEvent } from './app/run.js';
+export { fuse, FUSE_DEFAULTS, type FuseOptions, type TaskScores } from './app/fuse.js';
+export type { RowScores } from './app/predict.js';
 export type { RunMetricsJson as RunMetrics } from './training/run.js';
-export type { RunEvaluation } from './training/summary.js';
+export type { RunEvaluation } from './app/summary.js';
 export type { SplitMetrics, TaskMetrics } from './training/evaluation.js';
 export type { FusionResult, Combination } from './fusion/fuse.js';
 export type { Objective } from './fusion/objectives.js';
@@ -26,7 +26,12 @@ export type {
   ExperimentConfigInput,
   DataConfig,
   FeatureConfig,
+  CategoricalFeatureConfig,
+  MultiCategoricalFeatureConfig,
+  NumericFeatureConfig,
+  SplitConfig,
   TaskConfig,
+  OptimizerConfig,
   ModelConfig,
   TrainingConfig,
   FusionConfig,
@@ -41,7 +46,8 @@ export type { PreparedData, PrepareOptions, EncodedSplit, SplitName } from './da
 // Pretraining: item2vec and GraphSAGE vectors from an interaction log, and the word2vec formats.
 export { runItem2vec as pretrainItem2vec, runGraphSage as pretrainGraphSage } from './pretrain/run.js';
 export type { Item2vecJob, Item2vecReport, GraphSageJob, GraphSageReport } from './pretrain/run.js';
-export { readVectors, writeVectors, type WordVectors } from './pretrain/word2vec-io.js';
+export { readVectors, writeVectors, type WordVectors } from './features/word2vec-io.js';
+export { saveGraphSage, loadGraphSage } from './pretrain/graphsage-io.js';
 
 // Serving: a ranker over a run or export folder (engine or onnxruntime backend), and the HTTP server.
 export { loadRanker, Ranker } from './serve/ranker.js';

@@ -25,9 +25,9 @@ import { buildSequences } from '../pretrain/sequences.js';
 import { trainItem2vec } from '../pretrain/item2vec.js';
 import { buildBipartiteGraph } from '../pretrain/graph.js';
 import { embedAll, trainGraphSage } from '../pretrain/graphsage.js';
-import type { PretrainedCoverage } from '../pretrain/init.js';
+import type { PretrainedCoverage } from '../features/vector-init.js';
 import { coldStartBreakdown, itemSeenFlags, type ColdStartBreakdown } from '../pretrain/cold-start.js';
-import { writeVectors, type WordVectors } from '../pretrain/word2vec-io.js';
+import { writeVectors, type WordVectors } from '../features/word2vec-io.js';
 import type { FittedCategorical } from '../features/preprocessor.js';
 
 const args = process.argv.slice(2);

@@ -1,2 +1,2 @@
 export * from './schema.js';
-export { loadConfig, parseConfig, applyOverride, parseOverrideValue, formatConfigIssues } from './load.js';
+export { loadConfig, parseConfig, parseOverrideValue } from './load.js';

@@ -100,7 +100,7 @@ export function parseOverrideValue(text: string): unknown {
 /** One line per issue: "file: tasks.order.labelWeight: expected ..., got ...". */
 export function formatConfigIssues(file: string, issues: readonly z.core.$ZodIssue[]): string {
   const lines = issues.map((i) => {
-    let path = i.path.map(String).join('.');
+    const path = i.path.map(String).join('.');
     let msg = i.message;
     if (i.code === 'unrecognized_keys') {
       const valid = validKeysAt(experimentConfig, i.path);

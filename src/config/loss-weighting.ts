@@ -63,5 +63,3 @@ export const lossWeightingSchema = z.discriminatedUnion('method', [
   pcgradOptions,
 ]);
 export const WEIGHTING_METHODS = lossWeightingSchema.options.map((o) => o.shape.method.value);
-export type WeightingMethod = (typeof WEIGHTING_METHODS)[number];
-export type LossWeightingConfig = z.input<typeof lossWeightingSchema>;

@@ -81,9 +81,6 @@ export const dataSection = z.strictObject({
   cacheDir: z.string().optional(),
   /** Splits whose encoded size exceeds this many MB are streamed from disk instead of loaded. */
   memoryLimitMb: z.number().positive().default(2048),
-  /** Streaming: rows read per chunk and rows held in the shuffle buffer. */
-  streamChunkRows: positiveInt.default(65536),
-  shuffleBufferRows: positiveInt.default(262144),
 });
 
 // ---------------------------------------------------------------- features

@@ -31,7 +31,7 @@ export interface CacheManifest {
 
 /** The part of the config that decides the encoded arrays (not where the cache lives or how it streams). */
 export function cacheKey(config: ExperimentConfig, files: Pick<SourceFile, 'path' | 'size' | 'mtimeMs'>[]): string {
-  const { cacheDir: _c, memoryLimitMb: _m, streamChunkRows: _s, shuffleBufferRows: _b, ...data } = config.data;
+  const { cacheDir: _c, memoryLimitMb: _m, ...data } = config.data;
   const random = data.split?.method === 'random' ? { seed: data.split.seed ?? config.seed } : {};
   const payload = JSON.stringify({
     version: CACHE_VERSION,
@@ -103,7 +103,8 @@ export function publishCache(tmpDir: string, finalDir: string, manifest: CacheMa
 
 /** Bytes an in-memory copy of a split takes. */
 export function splitBytes(m: SplitManifest): number {
-  let per = 4 * m.categorical.length + 4 * m.denseNames.length + m.labels.length + (m.group ? 4 : 0) + (m.item ? 4 : 0);
+  const per =
+    4 * m.categorical.length + 4 * m.denseNames.length + m.labels.length + (m.group ? 4 : 0) + (m.item ? 4 : 0);
   let bytes = per * m.rows;
   for (const x of m.multi) bytes += 4 * (m.rows + 1) + 4 * x.count;
   return bytes;

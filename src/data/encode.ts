@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ident, streamChunks, vectorItems, type DuckDBConnection } from './duckdb.js';
+import { ident, streamChunks, vectorItems, type DuckDBConnection } from '../util/duckdb.js';
 import { ColumnWriter } from './columns.js';
 import { categoricalSelect, labelExpr, missingExpr, multiQueries, numericExpr, textCol } from '../features/sql.js';
 import { denseNames, vocabSize, type FittedCategorical, type PreprocessJson } from '../features/preprocessor.js';

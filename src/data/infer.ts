@@ -10,7 +10,7 @@ import type { Preprocessor } from '../features/preprocessor.js';
 import { registerVocabularies } from '../features/sql.js';
 import { MtrankError } from '../util/errors.js';
 import { loadSplit } from './cache.js';
-import { queryRow, withConnection } from './duckdb.js';
+import { queryRow, withConnection } from '../util/duckdb.js';
 import { encodeTable } from './encode.js';
 import { formatOf, type ReaderOptions, type SourceFile } from './sources.js';
 import { stageFiles, type BadRowReport, type RowRules } from './stage.js';

@@ -27,7 +27,7 @@ import {
   splitBytes,
   type CacheManifest,
 } from './cache.js';
-import { withConnection, type DuckDBConnection } from './duckdb.js';
+import { withConnection, type DuckDBConnection } from '../util/duckdb.js';
 import { encodeTable, type SplitManifest } from './encode.js';
 import { checkCompressedSources, expandSource, type SourceFile } from './sources.js';
 import { stageSplits, type BadRowReport } from './stage.js';

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { DataConfig, SourceConfig } from '../config/schema.js';
 import { MtrankError, placeMessage } from '../util/errors.js';
-import { queryRows, sqlList, sqlString, type DuckDBConnection } from './duckdb.js';
+import { queryRows, sqlList, sqlString, type DuckDBConnection } from '../util/duckdb.js';
 
 export interface ReaderOptions {
   format: 'csv' | 'tsv' | 'parquet';

@@ -5,7 +5,7 @@
  */
 import { randomSplitRatios, type ExperimentConfig, type SourceConfig } from '../config/schema.js';
 import { MtrankError, placeMessage } from '../util/errors.js';
-import { ident, queryRow, queryRows, sqlString, type DuckDBConnection } from './duckdb.js';
+import { ident, queryRow, queryRows, sqlString, type DuckDBConnection } from '../util/duckdb.js';
 import { checkHeaderNames, expandSource, linesBeforeData, readerSql, type SourceFile } from './sources.js';
 import { SPLITS, type SplitName } from './types.js';
 import {

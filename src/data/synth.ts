@@ -502,7 +502,7 @@ export async function writeFunnel(dir: string, options: FunnelOptions & { parque
   let parquet: string | undefined;
   if (options.parquet) {
     parquet = join(dir, 'funnel.parquet');
-    const { withConnection, sqlString } = await import('./duckdb.js');
+    const { withConnection, sqlString } = await import('../util/duckdb.js');
     await withConnection(async (c) => {
       await c.run(`COPY (SELECT * FROM read_csv(${sqlString(csv)})) TO ${sqlString(parquet!)} (FORMAT parquet)`);
     });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tempPath } from '../util/atomic-write.js';
 import { MtrankError } from '../util/errors.js';
-import { ident, sqlString, withConnection } from './duckdb.js';
+import { ident, sqlString, withConnection } from '../util/duckdb.js';
 
 export type TableFormat = 'csv' | 'parquet';
 

@@ -45,9 +45,6 @@ export function wasmByteOffset(a: ArrayBufferView): number {
   return -1;
 }
 
-/** Lowest byte the allocators hand out (the kernels' static data must lie below). */
-export const lowReserved = LOW_RESERVED;
-
 function reserveTop(bytes: number): number {
   const start = top;
   const end = start + bytes;

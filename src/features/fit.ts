@@ -6,7 +6,7 @@
  */
 import type { ExperimentConfig, FeatureConfig, LabelRule } from '../config/schema.js';
 import { groupFeatureName, itemFeatureName } from '../config/schema.js';
-import { ident, queryRow, type DuckDBConnection } from '../data/duckdb.js';
+import { ident, queryRow, type DuckDBConnection } from '../util/duckdb.js';
 import {
   PREPROCESS_VERSION,
   type FittedCategorical,
@@ -20,7 +20,7 @@ import { appendVocabulary, numCol, textCol, tokensExpr, vocabTable } from './sql
 export function featureColumn(name: string, f: FeatureConfig): string {
   return f.column ?? name;
 }
-export function labelColumn(rule: LabelRule): string {
+function labelColumn(rule: LabelRule): string {
   return typeof rule === 'string' ? rule : rule.column;
 }
 

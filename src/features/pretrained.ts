@@ -10,13 +10,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { ExperimentConfig, PretrainedConfig } from '../config/schema.js';
-import {
-  describeCoverage,
-  initFromPretrained,
-  type PretrainedCoverage,
-  type PretrainedInit,
-} from '../pretrain/init.js';
-import { parseVectors, type WordVectors } from '../pretrain/word2vec-io.js';
+import { describeCoverage, initFromPretrained, type PretrainedCoverage, type PretrainedInit } from './vector-init.js';
+import { parseVectors, type WordVectors } from './word2vec-io.js';
 import { MtrankError, placeMessage } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { FittedCategorical, Preprocessor } from './preprocessor.js';

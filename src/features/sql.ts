@@ -3,7 +3,7 @@
  * the raw rows; numerics and buckets are column expressions; multi-categorical tokens are unnested and joined.
  * Every formula here must match src/features/preprocessor.ts operation for operation.
  */
-import { ident, sqlString, type DuckDBConnection } from '../data/duckdb.js';
+import { ident, sqlString, type DuckDBConnection } from '../util/duckdb.js';
 import type {
   FittedBucketize,
   FittedCategorical,

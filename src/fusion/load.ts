@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { MtrankError, placeMessage } from '../util/errors.js';
-import { ident, queryRow, queryRows, sqlString, streamChunks, vectorItems, withConnection } from '../data/duckdb.js';
+import { ident, queryRow, queryRows, sqlString, streamChunks, vectorItems, withConnection } from '../util/duckdb.js';
 import type { ScoreSplit } from './fuse.js';
 
 export interface ColumnNames {

@@ -11,7 +11,7 @@ import { PLE } from './ple.js';
 import { ESMM } from './esmm.js';
 import { Rng } from '../util/rng.js';
 
-export { MultiTaskModel, type ModelOutput, type ModelType, type TaskSpec } from './model.js';
+export { MultiTaskModel } from './model.js';
 export { SharedBottom, SingleTask, MMoE, PLE, ESMM };
 
 const MODELS: Record<ModelType, new (ctx: ModelContext) => MultiTaskModel> = {

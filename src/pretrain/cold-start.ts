@@ -5,7 +5,7 @@
 //  - Report: per-task AUC on evaluation rows whose item was seen in training vs rows whose item was not.
 import { auc, hasBothClasses } from '../metrics/index.js';
 import { MtrankError } from '../util/errors.js';
-import type { WordVectors } from './word2vec-io.js';
+import type { WordVectors } from '../features/word2vec-io.js';
 import { embedNewNode, type GraphSageModel } from './graphsage.js';
 import { nodeOf } from './graph.js';
 

@@ -46,6 +46,7 @@ export function saveGraphSage(path: string, m: GraphSageModel): void {
 }
 
 export function loadGraphSage(path: string): GraphSageModel {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON, checked field by field below
   let j: any;
   try {
     j = JSON.parse(readFileSync(path, 'utf8'));
@@ -76,6 +77,7 @@ export function loadGraphSage(path: string): GraphSageModel {
     dim: j.dim,
     fanout: j.fanout,
     featureDim: j.featureDim,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON
     layers: j.layers.map((l: any) => ({ din: l.din, dout: l.dout, ws: f32(l.ws)!, wn: f32(l.wn)!, b: f32(l.b)! })),
     embedding: f32(j.embedding),
     projection: f32(j.projection),

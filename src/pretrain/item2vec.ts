@@ -6,7 +6,7 @@ import { Rng } from '../util/rng.js';
 import { MtrankError } from '../util/errors.js';
 import { workerUrl } from '../util/worker-url.js';
 import type { Sequences } from './sequences.js';
-import type { WordVectors } from './word2vec-io.js';
+import type { WordVectors } from '../features/word2vec-io.js';
 import {
   keepProbabilities,
   trainSgnsShard,

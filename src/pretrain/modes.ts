@@ -4,7 +4,7 @@
 import type { EmbeddingTable } from '../engine/params.js';
 import type { Init } from '../engine/init.js';
 import type { PretrainedConfig } from '../config/schema.js';
-import type { PretrainedInit } from './init.js';
+import type { PretrainedInit } from '../features/vector-init.js';
 
 /** ParamStore.embedding(name, init.vocabSize, init.dim, fromPretrained(init), pretrainedGroup(name)). */
 export function fromPretrained(init: PretrainedInit): Init {

@@ -10,7 +10,7 @@ import type { FittedCategorical, Preprocessor } from '../features/preprocessor.j
 import { pretrainedFeatures, pretrainedInit } from '../features/pretrained.js';
 import { MtrankError } from '../util/errors.js';
 import { coldStartBreakdown, itemSeenFlags, type ColdStartBreakdown } from './cold-start.js';
-import type { PretrainedCoverage } from './init.js';
+import type { PretrainedCoverage } from '../features/vector-init.js';
 import { pretrainedGroup, PretrainedModes, type PretrainedTable } from './modes.js';
 
 /** Each pretrained feature's table in its own parameter group, so the embedding optimizer can scale its rate. */

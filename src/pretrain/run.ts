@@ -6,7 +6,7 @@ import { trainItem2vec, type Item2vecOptions } from './item2vec.js';
 import { buildBipartiteGraph, type BipartiteGraph } from './graph.js';
 import { embedAll, trainGraphSage, type GraphSageModel, type GraphSageOptions } from './graphsage.js';
 import { saveGraphSage } from './graphsage-io.js';
-import { writeVectors, type WordVectors } from './word2vec-io.js';
+import { writeVectors, type WordVectors } from '../features/word2vec-io.js';
 import type { InteractionLog } from './log.js';
 
 export interface LogColumns {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { readArtifact, type Manifest } from '../export/manifest.js';
 import type { FusionForm } from '../fusion/forms.js';
 import { nonFiniteParameter } from '../training/checkpoints.js';
-import { readFusion } from '../training/predict.js';
+import { readFusion } from '../fusion/artifact.js';
 import { runPaths } from '../training/run-dir.js';
 import { loadSavedRun, type SavedRun } from '../training/saved-run.js';
 import { MtrankError } from '../util/errors.js';

@@ -2,7 +2,7 @@
 // request may send only ids. Fields sent in the request override the table's.
 import { existsSync } from 'node:fs';
 import type { DataConfig } from '../config/schema.js';
-import { queryRows, withConnection } from '../data/duckdb.js';
+import { queryRows, withConnection } from '../util/duckdb.js';
 import { expandSource, readerSql } from '../data/sources.js';
 import { MtrankError } from '../util/errors.js';
 import type { Row } from './ranker.js';

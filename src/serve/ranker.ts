@@ -2,7 +2,7 @@
 // probabilities and the fused ranking score out; `rank` sorts one request's candidates by that score.
 import type { EncodedSplit } from '../data/types.js';
 import { fusedScore } from '../fusion/forms.js';
-import { encodeRecords } from '../training/predict.js';
+import { encodeRecords } from '../training/records.js';
 import { MtrankError } from '../util/errors.js';
 import { loadArtifact, type LoadedArtifact, type ModelInfo } from './artifact.js';
 import { engineBackend, type ScoringBackend } from './engine-backend.js';

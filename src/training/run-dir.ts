@@ -23,7 +23,6 @@ export function runPaths(dir: string) {
     lock: join(dir, LOCK_FILE),
   };
 }
-export type RunPaths = ReturnType<typeof runPaths>;
 
 /** What a run writes into its directory (besides the lock); `--overwrite` removes exactly these. */
 export const RUN_ARTIFACTS = [

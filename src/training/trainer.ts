@@ -23,7 +23,7 @@ import { resolveLabelWeight } from './label-weight.js';
 import { EarlyStopping } from './early-stopping.js';
 import { evaluateSplit, type SplitMetrics } from './evaluation.js';
 import { MetricsLog } from './metrics-log.js';
-import { runPaths, type RunPaths } from './run-dir.js';
+import { runPaths } from './run-dir.js';
 import { hasCheckpoint, loadModelWeights, nonFiniteGradient, saveFiniteCheckpoint } from './checkpoints.js';
 import { silentProgress, type TrainProgress } from './progress.js';
 import type { Preprocessor } from '../features/preprocessor.js';

@@ -13,7 +13,7 @@ import { createUncertainty } from './uncertainty.js';
 
 export type { LossWeighting, WeightingInput, TaskSpec } from './base.js';
 
-export { WEIGHTING_METHODS, lossWeightingSchema, type LossWeightingConfig } from '../config/loss-weighting.js';
+export { WEIGHTING_METHODS } from '../config/loss-weighting.js';
 
 /** Extension of the contract: `seed` (the experiment seed) drives pcgrad's task order unless it sets its own. */
 export interface WeightingContext {

@@ -12,7 +12,7 @@ import { verifyExport } from '../../src/export/verify.js';
 import { contentHash, fileHashes, readArtifact, type Manifest } from '../../src/export/manifest.js';
 import { MtrankError } from '../../src/util/errors.js';
 import type { FittedCategorical } from '../../src/features/preprocessor.js';
-import { encodeRecords } from '../../src/training/predict.js';
+import { encodeRecords } from '../../src/app/predict.js';
 import { fixtureConfig, writeFixture } from '../integration/pretrained-fixture.js';
 import { fusedScore } from '../../src/fusion/forms.js';
 import { maxAbsDiff, randomRows, runOnnx } from './helpers.js';

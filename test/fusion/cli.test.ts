@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { runFuseCommand, type FuseCommandOptions } from '../../src/fusion/index.js';
 import { auc } from '../../src/metrics/index.js';
-import { withConnection, sqlString } from '../../src/data/duckdb.js';
+import { withConnection, sqlString } from '../../src/util/duckdb.js';
 import { Rng } from '../../src/util/rng.js';
 
 /** A predictions file per the contract: p_<task>, y_<task>, group, item_seen. Order ≈ 0.2·p_click + 0.8·p_order. */

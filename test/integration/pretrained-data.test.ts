@@ -8,7 +8,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { prepareData, type PreparedData } from '../../src/data/prepare.js';
 import { pretrainedFeatures, pretrainedInit, vectorSources } from '../../src/features/pretrained.js';
 import type { FittedCategorical } from '../../src/features/preprocessor.js';
-import { writeVectors } from '../../src/pretrain/word2vec-io.js';
+import { writeVectors } from '../../src/features/word2vec-io.js';
 import { MtrankError } from '../../src/util/errors.js';
 import {
   bruteVocab,

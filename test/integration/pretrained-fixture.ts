@@ -3,7 +3,7 @@
 // (they appear in valid/test), items x0..x2 nobody knows, and file tokens z0, z1 that occur in no split.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeVectors, type WordVectors } from '../../src/pretrain/word2vec-io.js';
+import { writeVectors, type WordVectors } from '../../src/features/word2vec-io.js';
 import { Rng } from '../../src/util/rng.js';
 
 export const DIM = 4;

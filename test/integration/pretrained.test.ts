@@ -13,7 +13,7 @@ import { pretrainedGroup } from '../../src/pretrain/modes.js';
 import { runTraining } from '../../src/training/run.js';
 import { createOptimizers, train } from '../../src/training/trainer.js';
 import { predictSplit } from '../../src/training/evaluation.js';
-import { encodeRecords, predictFile } from '../../src/training/predict.js';
+import { encodeRecords, predictFile } from '../../src/app/predict.js';
 import { loadSavedRun } from '../../src/training/saved-run.js';
 import { column, DIM, fixtureConfig, writeFixture, type Fixture } from './pretrained-fixture.js';
 

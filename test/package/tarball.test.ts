@@ -39,7 +39,7 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ stdout: string
 describe('packed tarball', () => {
   it(
     'installs into an empty project; the README example compiles under node16 and bundler and runs',
-    { timeout: 300_000 },
+    { timeout: 600_000 },
     async () => {
       const packed = (await run('npm', ['pack', '--pack-destination', work, '--silent'], root)).stdout;
       const tarball = join(work, packed.trim().split('\n').pop()!);

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readVectors, writeVectors } from '../../src/pretrain/word2vec-io.js';
+import { readVectors, writeVectors } from '../../src/features/word2vec-io.js';
 import { Rng } from '../../src/util/rng.js';
 
 const python = ['/usr/bin/python3', 'python3'].find(

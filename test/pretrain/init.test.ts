@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initFromPretrained, describeCoverage } from '../../src/pretrain/init.js';
+import { initFromPretrained, describeCoverage } from '../../src/features/vector-init.js';
 import { MtrankError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/rng.js';
 

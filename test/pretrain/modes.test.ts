@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Graph, ParamStore, Adam, Sgd, normal } from '../../src/engine/index.js';
-import { initFromPretrained } from '../../src/pretrain/init.js';
+import { initFromPretrained } from '../../src/features/vector-init.js';
 import {
   fromPretrained,
   isFrozen,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readVectors, writeVectors, formatFloat32, type WordVectors } from '../../src/pretrain/word2vec-io.js';
+import { readVectors, writeVectors, formatFloat32, type WordVectors } from '../../src/features/word2vec-io.js';
 import { MtrankError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/rng.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { cli, isOneLineFailure, outcome, project, tempLeftovers, train } from './fixture.js';
 import { EXIT_CODES } from '../../src/util/errors.js';
-import { predictFile } from '../../src/training/predict.js';
+import { predictFile } from '../../src/app/predict.js';
 import { loadSavedRun } from '../../src/training/saved-run.js';
 import { loadConfig } from '../../src/config/load.js';
 import { fuse } from '../../src/fusion/fuse.js';

@@ -7,8 +7,8 @@ import { crc32 } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { outcome, project, train } from './fixture.js';
 import { EXIT_CODES } from '../../src/util/errors.js';
-import { predictFile } from '../../src/training/predict.js';
-import { evaluateRunSplit } from '../../src/training/summary.js';
+import { predictFile } from '../../src/app/predict.js';
+import { evaluateRunSplit } from '../../src/app/summary.js';
 
 let dir: string;
 const run = () => join(dir, 'run');

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { predictFile } from '../../src/training/predict.js';
+import { predictFile } from '../../src/app/predict.js';
 import { loadRanker, type Ranker } from '../../src/serve/ranker.js';
 import { csvRows, FUSION, trainFixtureRun, type FixtureRun } from './fixture.js';
 

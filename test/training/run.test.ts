@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFunnel } from '../../src/data/index.js';
 import { runTraining } from '../../src/training/run.js';
-import { evaluateRun } from '../../src/training/summary.js';
-import { predictFile } from '../../src/training/predict.js';
+import { evaluateRun } from '../../src/app/summary.js';
+import { predictFile } from '../../src/app/predict.js';
 import { readMetricsLog } from '../../src/training/metrics-log.js';
 
 describe('mtrank train / evaluate / predict on a run directory', () => {

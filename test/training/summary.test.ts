@@ -1,6 +1,6 @@
 // The CLI's test table: the oracle column the demo prints beside the model's test AUC.
 import { describe, it, expect } from 'vitest';
-import { formatTestTable } from '../../src/training/summary.js';
+import { formatTestTable } from '../../src/app/summary.js';
 import type { RunSummary } from '../../src/training/run.js';
 
 const summary = {

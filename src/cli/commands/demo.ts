@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runDemo, DEMO_ROWS } from '../../training/demo.js';
+import { runDemo, DEMO_ROWS } from '../../app/demo.js';
 import { MtrankError } from '../../util/errors.js';
 
 /** `mtrank demo` (what `npm start` runs): funnel → Shared-Bottom → fusion → runs/demo/report.html. */

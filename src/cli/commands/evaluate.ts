@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { evaluateRun } from '../../training/summary.js';
+import { evaluateRun } from '../../app/summary.js';
 
 /** `mtrank evaluate DIR`: the run's best model on one split. */
 export function registerEvaluateCommand(program: Command): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { predictFile } from '../../training/predict.js';
+import { predictFile } from '../../app/predict.js';
 
 /** `mtrank predict DIR --input FILE --output FILE`: per-task scores (and the fused score) for raw rows. */
 export function registerPredictCommand(program: Command): void {

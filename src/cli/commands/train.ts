@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runTraining } from '../../training/run.js';
-import { formatTestTable } from '../../training/summary.js';
+import { formatTestTable } from '../../app/summary.js';
 import { writeRunReport } from '../../report/run-report.js';
 import { MtrankError } from '../../util/errors.js';
 

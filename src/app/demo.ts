@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeFunnel } from '../data/index.js';
 import { runFuseCommand, formatSummary } from '../fusion/run.js';
 import { writeRunReport } from '../report/run-report.js';
-import { runTraining, type RunSummary } from './run.js';
+import { runTraining, type RunSummary } from '../training/run.js';
 import { formatTestTable } from './summary.js';
 
 export interface DemoOptions {

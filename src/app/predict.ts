@@ -1,66 +1,21 @@
 // `mtrank predict`: raw rows → the saved preprocessing → the saved model → per-task scores (and the fused
 // score when the run has a fusion.json).
 import { existsSync, readFileSync } from 'node:fs';
-import { withConnection, queryRows } from '../data/duckdb.js';
+import { withConnection, queryRows } from '../util/duckdb.js';
 import { checkCompressedSources, checkHeaderNames, expandSource, readerSql } from '../data/sources.js';
 import type { EncodedSplit } from '../data/types.js';
 import { FORMS, fusedScore, type FusionForm } from '../fusion/forms.js';
 import { outputFormat, writeTable, type OutputColumn } from '../data/write-table.js';
 import { MtrankError, withErrorKind } from '../util/errors.js';
-import { predictSplit } from './evaluation.js';
+import { predictSplit } from '../training/evaluation.js';
 import { vectorSources } from '../features/pretrained.js';
-import { runPaths } from './run-dir.js';
-import { loadSavedRun, unfinishedNote, type SavedRun } from './saved-run.js';
+import { runPaths } from '../training/run-dir.js';
+import { loadSavedRun, unfinishedNote, type SavedRun } from '../training/saved-run.js';
+import { encodeRecords } from '../training/records.js';
+import { readFusion } from '../fusion/artifact.js';
 
-/**
- * Raw rows (column → value) encoded in JS with the run's preprocessing artifact into one split (no labels);
- * `encodeRows` (src/data/infer.ts) does the same through DuckDB for files and labelled rows.
- */
-export function encodeRecords(run: SavedRun, rows: Record<string, unknown>[], file = 'input'): EncodedSplit {
-  const p = run.preprocessor,
-    n = rows.length,
-    D = p.denseNames.length;
-  const cats = p.categoricalFeatures,
-    multis = p.multiFeatures;
-  const catIds = cats.map(() => new Int32Array(n));
-  const bags = multis.map(() => ({ offsets: new Int32Array(n + 1), ids: [] as number[] }));
-  const dense = new Float32Array(n * D);
-  rows.forEach((raw, r) => {
-    let e;
-    try {
-      e = p.encodeRow(raw, { row: r + 1 });
-    } catch (err) {
-      throw err instanceof MtrankError ? new MtrankError(`${file}: ${err.message}`) : err;
-    }
-    e.categorical.forEach((id, k) => {
-      catIds[k]![r] = id;
-    });
-    e.multi.forEach((ids, k) => {
-      const b = bags[k]!;
-      b.ids.push(...ids);
-      b.offsets[r + 1] = b.ids.length;
-    });
-    dense.set(e.dense, r * D);
-  });
-  const spec = run.model.tasks;
-  return {
-    rows: n,
-    categorical: cats.map((f, k) => ({ name: f.name, ids: catIds[k]!, vocabSize: 0, dim: f.dim })),
-    multi: multis.map((f, k) => ({
-      name: f.name,
-      offsets: bags[k]!.offsets,
-      ids: Int32Array.from(bags[k]!.ids),
-      vocabSize: 0,
-      dim: f.dim,
-      pooling: f.pooling,
-    })),
-    dense,
-    denseNames: p.denseNames,
-    labels: Object.fromEntries(spec.map((t) => [t, new Uint8Array(0)])),
-  };
-}
+export { encodeRecords, readFusion };
 
-/** Where a feature's IDs got their vectors: trained row, row appended from a pretrained file, or the OOV row. */
 export interface VectorSourceCount {
   feature: string;
   trained: number;
@@ -185,34 +140,4 @@ function sourceCounts(run: SavedRun, encoded: EncodedSplit): VectorSourceCount[]
     if (f.kind !== 'categorical' || !f.vocab || (f.name !== item && !f.pretrained)) return [];
     return [{ feature: f.name, ...vectorSources(f, encoded.categorical[k]!.ids) }];
   });
-}
-
-/** fusion.json's form and weights in task order (validated), or null when fusion has not run. */
-export function readFusion(path: string, tasks: string[]): { form: FusionForm; weights: number[] } | null {
-  if (!existsSync(path)) return null;
-  const bad = (why: string) =>
-    new MtrankError(
-      `${path}: damaged fusion artifact (${why}); rerun 'mtrank fuse --run' or delete it`,
-      undefined,
-      'data',
-    );
-  let f: { form?: unknown; weights?: unknown };
-  try {
-    f = JSON.parse(readFileSync(path, 'utf8')) as typeof f;
-  } catch (e) {
-    throw bad((e as Error).message);
-  }
-  if (typeof f !== 'object' || f === null) throw bad('expected { form, weights }');
-  if (!FORMS.includes(f.form as FusionForm))
-    throw bad(`form must be ${FORMS.join(' or ')}, got ${JSON.stringify(f.form)}`);
-  const w = f.weights as Record<string, unknown> | undefined;
-  if (typeof w !== 'object' || w === null) throw bad('no weights');
-  const weights = tasks.map((t) => {
-    const x = w[t];
-    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0)
-      throw bad(`weights.${t} must be a finite number ≥ 0, got ${JSON.stringify(x)}`);
-    return x;
-  });
-  if (weights.every((x) => x === 0)) throw bad('every weight is 0');
-  return { form: f.form as FusionForm, weights };
 }

@@ -2,10 +2,10 @@
 import { prepareData } from '../data/index.js';
 import type { SplitName } from '../data/types.js';
 import { MtrankError, withErrorKind } from '../util/errors.js';
-import { evaluateSplit, type SplitMetrics } from './evaluation.js';
-import type { RunSummary } from './run.js';
-import { loadSavedRun, unfinishedNote } from './saved-run.js';
-import { describeDataChange, fingerprintSources } from './run-record.js';
+import { evaluateSplit, type SplitMetrics } from '../training/evaluation.js';
+import type { RunSummary } from '../training/run.js';
+import { loadSavedRun, unfinishedNote } from '../training/saved-run.js';
+import { describeDataChange, fingerprintSources } from '../training/run-record.js';
 import { dataSourcePaths } from '../data/prepare.js';
 import { runColdStart } from '../pretrain/pipeline.js';
 import type { ColdStartBreakdown } from '../pretrain/cold-start.js';

@@ -1,0 +1,34 @@
+// fusion.json read back for scoring (predict, serve): form and weights in task order, validated.
+import { existsSync, readFileSync } from 'node:fs';
+import { FORMS, type FusionForm } from './forms.js';
+import { MtrankError } from '../util/errors.js';
+
+/** fusion.json's form and weights in task order (validated), or null when fusion has not run. */
+export function readFusion(path: string, tasks: string[]): { form: FusionForm; weights: number[] } | null {
+  if (!existsSync(path)) return null;
+  const bad = (why: string) =>
+    new MtrankError(
+      `${path}: damaged fusion artifact (${why}); rerun 'mtrank fuse --run' or delete it`,
+      undefined,
+      'data',
+    );
+  let f: { form?: unknown; weights?: unknown };
+  try {
+    f = JSON.parse(readFileSync(path, 'utf8')) as typeof f;
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  if (typeof f !== 'object' || f === null) throw bad('expected { form, weights }');
+  if (!FORMS.includes(f.form as FusionForm))
+    throw bad(`form must be ${FORMS.join(' or ')}, got ${JSON.stringify(f.form)}`);
+  const w = f.weights as Record<string, unknown> | undefined;
+  if (typeof w !== 'object' || w === null) throw bad('no weights');
+  const weights = tasks.map((t) => {
+    const x = w[t];
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0)
+      throw bad(`weights.${t} must be a finite number ≥ 0, got ${JSON.stringify(x)}`);
+    return x;
+  });
+  if (weights.every((x) => x === 0)) throw bad('every weight is 0');
+  return { form: f.form as FusionForm, weights };
+}
