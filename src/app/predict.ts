@@ -1,10 +1,10 @@
 // `mtrank predict`: raw rows → the saved preprocessing → the saved model → per-task scores (and the fused
 // score when the run has a fusion.json).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { withConnection, queryRows } from '../util/duckdb.js';
 import { checkCompressedSources, checkHeaderNames, expandSource, readerSql } from '../data/sources.js';
 import type { EncodedSplit } from '../data/types.js';
-import { FORMS, fusedScore, type FusionForm } from '../fusion/forms.js';
+import { fusedScore } from '../fusion/forms.js';
 import { outputFormat, writeTable, type OutputColumn } from '../data/write-table.js';
 import { MtrankError, withErrorKind } from '../util/errors.js';
 import { predictSplit } from '../training/evaluation.js';

@@ -5,7 +5,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ExperimentConfig, ExperimentConfigInput } from '../config/schema.js';
 import type { SplitName } from '../data/types.js';
-import { Preprocessor } from '../features/preprocessor.js';
 import { scoreRecords, type RowScores } from './predict.js';
 import type { TrainProgress } from '../training/progress.js';
 import { runPaths } from '../training/run-dir.js';

@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { writeFunnel } from '../data/index.js';
 import { exportRun } from '../export/export.js';
 import { runTraining } from '../training/run.js';
-import { loadRanker, type Ranker, type Row } from '../serve/ranker.js';
+import { loadRanker, type Row } from '../serve/ranker.js';
 import { onnxRuntimeAvailable } from '../serve/onnx-backend.js';
 import { setThreads } from '../engine/threads.js';
 

@@ -425,7 +425,6 @@ export type MultiCategoricalFeatureConfig = z.output<typeof multiCategoricalFeat
 export type NumericFeatureConfig = z.output<typeof numericFeature>;
 export type PretrainedConfig = z.output<typeof pretrained>;
 export type TaskConfig = z.output<typeof task>;
-export type LabelRule = z.output<typeof labelRule>;
 export type ModelConfig = z.output<typeof model>;
 export type TrainingConfig = z.output<typeof training>;
 export type OptimizerConfig = z.output<typeof optimizer>;

@@ -4,7 +4,7 @@
  * A feature with pretrained vectors may get the file's other tokens appended (extendVocab).
  * The vocabulary tables stay registered for encoding.
  */
-import type { ExperimentConfig, FeatureConfig, LabelRule } from '../config/schema.js';
+import type { ExperimentConfig, FeatureConfig } from '../config/schema.js';
 import { groupFeatureName, itemFeatureName } from '../config/schema.js';
 import { ident, queryRow, type DuckDBConnection } from '../util/duckdb.js';
 import {
@@ -19,9 +19,6 @@ import { appendVocabulary, numCol, textCol, tokensExpr, vocabTable } from './sql
 
 export function featureColumn(name: string, f: FeatureConfig): string {
   return f.column ?? name;
-}
-function labelColumn(rule: LabelRule): string {
-  return typeof rule === 'string' ? rule : rule.column;
 }
 
 export function fittedLabels(config: ExperimentConfig): FittedLabel[] {

@@ -32,7 +32,6 @@ export class MtrankError extends Error {
 }
 
 export const dataError = (message: string) => new MtrankError(message, undefined, 'data');
-export const ioError = (message: string) => new MtrankError(message, undefined, 'io');
 
 /** "file:line:column: message" — the shape of every bad-input message. */
 export function placeMessage(

@@ -29,8 +29,3 @@ export function fingerprintFile(path: string): FileFingerprint {
     closeSync(fd);
   }
 }
-
-/** The fingerprint of bytes already in memory (a column written by this process). */
-export function fingerprintBytes(bytes: Uint8Array): FileFingerprint {
-  return { size: bytes.byteLength, crc32: crc32(bytes) };
-}

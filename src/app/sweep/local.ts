@@ -8,7 +8,6 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeCompareReport } from '../../report/compare.js';
 import { isCompleteRun } from '../../report/run-data.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
 import { MtrankError } from '../../util/errors.js';
 import { defaultTrainCommand, startChild, tail } from './child.js';
 import { MemoryRungBook, TrialStopper, checkEarlyStop, type EarlyStopSpec } from './early-stop.js';

@@ -21,4 +21,4 @@ export function searchNamed(name: string): SearchStrategy {
 export { coordinateAscent } from './coordinate.js';
 export { gridPoints } from './grid.js';
 export { checkGridSize, levelsOf } from './levels.js';
-export type { SearchContext, SearchStrategy } from './types.js';
+export type { SearchStrategy } from './types.js';
