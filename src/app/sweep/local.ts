@@ -3,7 +3,7 @@
  * process, at most `parallel` at a time, skipping runs that already finished with the same resolved config (so
  * an interrupted sweep resumes, and a changed one retrains), then writes the comparison report over the points.
  */
-import { renameSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { writeCompareReport } from '../../report/compare.js';
@@ -50,8 +50,8 @@ export interface SweepResult {
   sweepReport?: string;
 }
 
-function trainArgs(run: PlannedRun, config: string, sets: string[]): string[] {
-  const args = ['train', config, '--out', run.dir];
+function trainArgs(run: PlannedRun, config: string, sets: string[], resume: boolean): string[] {
+  const args = ['train', config, '--out', run.dir, ...(resume ? ['--resume'] : [])];
   for (const s of [...sets, ...run.point.sets]) args.push('--set', s);
   if (run.seed !== undefined) args.push('--seed', String(run.seed));
   args.push('--quiet');
@@ -113,7 +113,10 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     const name = `${run.point.sets.join(' ')}${run.seed !== undefined ? ` seed=${run.seed}` : ''}`;
     const t0 = performance.now();
     const hash = hashes.get(run)!;
-    const running = startChild(command, trainArgs(run, config, sets), run.log);
+    // A trial cut short by an earlier sweep resumes from its checkpoint; without one it starts afresh.
+    const resume = runConfigHash(run.dir) === hash && existsSync(join(run.dir, 'checkpoints', 'last', 'manifest.json'));
+    if (!resume) rmSync(run.dir, { recursive: true, force: true });
+    const running = startChild(command, trainArgs(run, config, sets, resume), run.log);
     const stopper = o.earlyStop && new TrialStopper(o.earlyStop, book, hash);
     const verdict = stopper ? await followTrial(running, join(run.dir, 'metrics.jsonl'), { stopper }) : undefined;
     const exit = await running.exit;
