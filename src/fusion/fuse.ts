@@ -7,7 +7,9 @@ import { auc } from '../metrics/auc.js';
 import { MtrankError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { Constraint } from './constraints.js';
-import { Evaluator, byRank, type Scored } from './evaluator.js';
+import { deployAdvice, normaliseWeights, type Deploy } from './deploy.js';
+import { Evaluator, byLeastViolation, byRank, type Scored } from './evaluator.js';
+import { FRONT_MAX_TASKS, splitFront } from './front.js';
 import { prepareColumn, type FusionForm } from './forms.js';
 import { groupLayout } from './group-auc.js';
 import { heatmap, type Heatmap } from './heatmap.js';
@@ -35,6 +37,11 @@ export interface FuseOptions {
   threads: number;
   seed: number;
   samples: number;
+  /**
+   * When no combination satisfies the constraints: choose the least violation (largest smallest margin) and say
+   * so, instead of failing. Used for the default constraints, which the user did not write.
+   */
+  relaxConstraints?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -65,9 +72,31 @@ export interface FusionResult {
   /** Each task's own score: AUC on the search split (and test). */
   base: { valid: Record<string, number>; test?: Record<string, number> };
   top: Combination[];
+  /** Set when nothing satisfied the constraints and relaxConstraints chose the least violation. */
+  fallback?: string;
+  /** Non-dominated rankings over the tasks' valid AUCs (2–4 tasks), with test AUCs; dominated ones for the chart. */
+  pareto: ParetoResult | null;
+  /** Normalised weights, formula, per-task AUC changes, warnings. */
+  deploy: Deploy;
   heatmap: Heatmap | null;
   threads: number;
   seconds: number;
+}
+
+export interface FrontPoint {
+  /** Normalised (sum 1). */
+  weights: Record<string, number>;
+  aucs: Record<string, number>;
+  test?: Record<string, number>;
+  chosen: boolean;
+}
+
+export interface ParetoResult {
+  points: FrontPoint[];
+  /** Valid AUCs of dominated rankings (best first, capped). */
+  dominated: Record<string, number>[];
+  /** Whether the chosen weights are on the front (constraints can pick a weakly dominated tie). */
+  chosenOnFront: boolean;
 }
 
 export async function fuse(
@@ -82,8 +111,10 @@ export async function fuse(
   const levels = levelsOf(o.step);
 
   const needed = new Set([...objectiveTasks(o.objective), ...o.constraints.map((c) => c.task)]);
+  // Every task's AUC for 2–4 tasks: the Pareto front comes from the same pass. Beyond that, only what is needed.
+  const all = (1 << tasks.length) - 1;
   const request = {
-    taskMask: tasks.reduce((m, t, i) => (needed.has(t) ? m | (1 << i) : m), 0),
+    taskMask: tasks.length <= FRONT_MAX_TASKS ? all : tasks.reduce((m, t, i) => (needed.has(t) ? m | (1 << i) : m), 0),
     withGauc: o.objective.type === 'gauc',
   };
   const pool = await createPool(scoringData(tasks, valid, o), o.threads);
@@ -109,8 +140,12 @@ export async function fuse(
       await coordinateAscent(ctx, start, o.step / 2, o.step / 20, visited);
     }
     const combinations = visited.length;
-    const ranked = [...visited].sort(byRank);
-    if (!ranked[0].feasible) {
+    let ranked = [...visited].sort(byRank);
+    let fallback: string | undefined;
+    if (!ranked[0].feasible && o.relaxConstraints) {
+      ranked = [...visited].sort(byLeastViolation);
+      fallback = `no combination satisfies ${o.constraints.map((c) => c.text).join(' and ')}; chose the smallest violation (${(-ranked[0].slack).toFixed(4)})`;
+    } else if (!ranked[0].feasible) {
       throw new MtrankError(
         `fuse: no combination satisfies ${o.constraints.map((c) => `'${c.text}'`).join(' and ')} on ${valid.source}`,
       );
@@ -121,18 +156,45 @@ export async function fuse(
     const best: FusionResult['best'] = { ...top[0] };
     const hm = await heatmap(ev, tasks, topScored[0].weights, levels);
 
+    const front = tasks.length >= 2 && tasks.length <= FRONT_MAX_TASKS ? splitFront(ranked, tasks.length) : null;
+
     let baseTest: Record<string, number> | undefined;
+    let frontTest: Float64Array[] = [];
     if (test) {
-      const testPool = await createPool(scoringData(tasks, test, o), 1);
-      const [m] = await testPool.score([topScored[0].weights], {
-        taskMask: (1 << tasks.length) - 1,
+      const testPool = await createPool(scoringData(tasks, test, o), o.threads);
+      const frontVectors = (front?.front ?? []).map((s) => s.weights);
+      const [m, ...rest] = await testPool.score([topScored[0].weights, ...frontVectors], {
+        taskMask: all,
         withGauc: request.withGauc,
       });
       await testPool.close();
+      frontTest = rest;
       best.test = objectiveValue(o.objective, m, (t) => tasks.indexOf(t));
       best.testAucs = record(tasks, (t) => m[t]);
       baseTest = record(tasks, (t) => auc(test.scores[t], test.labels[t]));
     }
+    const aucsOf = (m: Float64Array) => record(tasks, (t) => m[t]);
+    const pareto: ParetoResult | null = front && {
+      points: front.front.map((s, i) => ({
+        weights: normaliseWeights(record(tasks, (t) => s.weights[t])),
+        aucs: aucsOf(s.metrics),
+        ...(test ? { test: aucsOf(frontTest[i]) } : {}),
+        chosen: s.key === topScored[0].key,
+      })),
+      dominated: front.dominated.map((s) => aucsOf(s.metrics)),
+      chosenOnFront: front.front.some((s) => s.key === topScored[0].key),
+    };
+    const positives = { valid: positiveCounts(tasks, valid), test: test && positiveCounts(tasks, test) };
+    const deploy = deployAdvice({
+      form: o.form,
+      tasks,
+      weights: best.weights,
+      aucs: { valid: best.aucs, test: best.testAucs },
+      base: { valid: record(tasks, (t) => baseValid[t]), test: baseTest },
+      positives,
+      rows: { valid: valid.rows, test: test?.rows },
+    });
+    if (fallback) deploy.warnings.unshift(fallback);
     return {
       form: o.form,
       search: o.search,
@@ -147,6 +209,9 @@ export async function fuse(
       best,
       base: { valid: record(tasks, (t) => baseValid[t]), test: baseTest },
       top,
+      ...(fallback ? { fallback } : {}),
+      pareto,
+      deploy,
       heatmap: hm,
       threads: pool.threads,
       seconds: (performance.now() - started) / 1000,
@@ -230,6 +295,10 @@ function combination(s: Scored, m: Float64Array, tasks: string[], visited: Score
   };
   if (!Number.isNaN(m[tasks.length])) out.gauc = m[tasks.length];
   return out;
+}
+
+function positiveCounts(tasks: string[], s: ScoreSplit): Record<string, number> {
+  return record(tasks, (t) => s.labels[t].reduce((a, b) => a + b, 0));
 }
 
 function record(tasks: string[], value: (t: number) => number): Record<string, number> {

@@ -10,6 +10,8 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError } from '../util/errors.js';
 import { parseConstraint } from './constraints.js';
 import { parseForm } from './forms.js';
+import { deployBox, normaliseWeights } from './deploy.js';
+import { DOMINATED_KEPT } from './front.js';
 import { fuse, type FusionResult, type ScoreSplit } from './fuse.js';
 import { textHeatmap } from './heatmap.js';
 import { DEFAULT_COLUMNS, detectTasks, readScores, type ColumnNames } from './load.js';
@@ -25,6 +27,8 @@ export interface FuseCommandOptions {
   labelCol: string;
   groupCol: string;
   objective?: string;
+  /** A point on the front by preference ('order:2,click:1') or by constraints ('auc(click) >= 0.6; …'). */
+  pick?: string;
   search?: string;
   form?: string;
   step?: number;
@@ -55,7 +59,10 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
         .filter(Boolean)
     : await detectTasks(validPath, names);
 
-  const objectiveSpec = o.objective ?? section?.objective;
+  const picked = o.pick ? parsePick(o.pick) : {};
+  if (picked.objective && o.objective)
+    throw new MtrankError('fuse: give either --objective or a preference --pick (order:2,click:1), not both');
+  const objectiveSpec = picked.objective ?? o.objective ?? section?.objective;
   const provisional: Objective | undefined = objectiveSpec
     ? parseObjective(objectiveSpec as string | Record<string, unknown>)
     : undefined;
@@ -64,7 +71,14 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
   const test: ScoreSplit | undefined = testPath ? await readScores(testPath, tasks, names, needGroup) : undefined;
   const objective = provisional ?? { type: 'auc', task: rarestTask(tasks, valid) };
 
-  const constraintTexts = o.constraint.length ? o.constraint : constraintsFromConfig(section);
+  const given = [
+    ...(o.constraint.length ? o.constraint : constraintsFromConfig(section)),
+    ...(picked.constraints ?? []),
+  ];
+  // The default (no objective, no constraints): the rarest task's AUC, keeping every other task within
+  // DEFAULT_SLACK of its own score (docs/fusion.md, "Default objective"); relaxed to the least violation if need be.
+  const defaulted = !provisional && given.length === 0;
+  const constraintTexts = defaulted ? defaultConstraints(tasks, objective) : given;
   const result = await fuse(tasks, valid, test, {
     form: parseForm(o.form ?? section?.form ?? 'linear'),
     search: o.search ?? section?.search ?? 'grid',
@@ -75,6 +89,7 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
     threads: o.threads,
     seed: o.seed,
     samples: o.samples,
+    relaxConstraints: defaulted,
     onProgress: o.onProgress,
   });
 
@@ -95,7 +110,7 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
 /** fusion.json: what prediction/serving need first (form, weights), then the whole search result. */
 export function fusionFile(r: FusionResult): Record<string, unknown> {
   const { form, ...rest } = r;
-  return { form, weights: r.best.weights, ...rest };
+  return { form, weights: r.deploy.weights, ...rest };
 }
 
 function resolveInput(o: FuseCommandOptions): { validPath: string; testPath?: string; section?: FusionSection } {
@@ -130,6 +145,34 @@ function constraintsFromConfig(section: FusionSection | undefined): string[] {
   throw new MtrankError(`fusion.constraints: expected a list of strings like "auc(click) >= base(click) - 0.005"`);
 }
 
+/** Each other task's AUC may drop at most this much below its own score under the default objective. */
+export const DEFAULT_SLACK = 0.005;
+
+function defaultConstraints(tasks: string[], objective: Objective): string[] {
+  const main = objective.type === 'weighted-auc' ? [] : [objective.task];
+  return tasks.filter((t) => !main.includes(t)).map((t) => `auc(${t}) >= base(${t}) - ${DEFAULT_SLACK}`);
+}
+
+/**
+ * --pick: 'order:2,click:1' is a preference — the front point maximising 2·AUC(order) + 1·AUC(click) (a positive
+ * weighted sum is maximised on the front); 'auc(click) >= base(click) - 0.01; auc(cart) >= 0.6' are constraints.
+ */
+export function parsePick(spec: string): { objective?: string; constraints?: string[] } {
+  if (/auc\s*\(/.test(spec))
+    return {
+      constraints: spec
+        .split(';')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    };
+  const parts = spec.split(',').map((x) => x.trim().split(':'));
+  if (!parts.every((p) => p.length === 2 && p[0] && Number(p[1]) > 0))
+    throw new MtrankError(
+      `fuse: --pick '${spec}' is neither a preference like order:2,click:1 (positive numbers) nor constraints like 'auc(click) >= base(click) - 0.01'`,
+    );
+  return { objective: `weighted-auc:${parts.map(([t, w]) => `${t}=${Number(w)}`).join(',')}` };
+}
+
 /** The task with the fewest positives — the default objective, as in the benchmark. */
 function rarestTask(tasks: string[], s: ScoreSplit): string {
   const counts = s.labels.map((y) => y.reduce((a, b) => a + b, 0));
@@ -137,10 +180,27 @@ function rarestTask(tasks: string[], s: ScoreSplit): string {
 }
 
 const f4 = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(4));
+/** Weights as they are deployed: normalised to sum 1, three decimals. */
 const weights = (w: Record<string, number>): string =>
-  Object.entries(w)
-    .map(([t, v]) => `${t}=${+v.toFixed(6)}`)
+  Object.entries(normaliseWeights(w))
+    .map(([t, v]) => `${t}=${+v.toFixed(3)}`)
     .join(' ');
+
+function frontSummary(r: FusionResult): string {
+  const p = r.pareto!;
+  const head = `Pareto front over valid AUC(${r.tasks.join(', ')}): ${p.points.length} of ${p.points.length + p.dominated.length}${p.dominated.length >= DOMINATED_KEPT ? '+' : ''} rankings not dominated; the chosen weights are ${p.chosenOnFront ? 'on it' : 'a tie just off it'} (pick another with --pick order:2,click:1)`;
+  const shown = p.points
+    .slice(0, 8)
+    .map(
+      (q) =>
+        `  ${q.chosen ? '*' : ' '} ${r.tasks.map((t) => `${t} ${f4(q.aucs[t])}${q.test ? `/${f4(q.test[t])}` : ''}`).join('  ')}   ${weights(q.weights)}`,
+    );
+  return [
+    head,
+    `  (valid${p.points[0]?.test ? '/test' : ''} AUC per task; best 8 by the objective; * chosen)`,
+    ...shown,
+  ].join('\n');
+}
 
 /** The human summary printed when --json is not given. */
 export function formatSummary(r: FusionResult & { savedTo: string[] }): string {
@@ -157,10 +217,12 @@ export function formatSummary(r: FusionResult & { savedTo: string[] }): string {
   lines.push('top 10:', `  ${'objective'.padEnd(10)} ${r.tasks.map((t) => `auc(${t})`.padEnd(12)).join(' ')} weights`);
   for (const c of r.top) {
     lines.push(
-      `  ${f4(c.objective).padEnd(10)} ${r.tasks.map((t) => f4(c.aucs[t]).padEnd(12)).join(' ')} ${weights(c.weights)}${c.equivalent.length ? ` (+${c.equivalent.length} multiples)` : ''}${c.feasible ? '' : ' [violates constraints]'}`,
+      `  ${f4(c.objective).padEnd(10)} ${r.tasks.map((t) => f4(c.aucs[t]).padEnd(12)).join(' ')} ${weights(c.weights)}${c.feasible ? '' : ' [violates constraints]'}`,
     );
   }
   if (r.heatmap) lines.push(textHeatmap(r.heatmap));
+  if (r.pareto) lines.push(frontSummary(r));
   if (r.savedTo.length) lines.push(`saved ${r.savedTo.join(', ')}`);
+  lines.push(deployBox(r.deploy, r.tasks));
   return lines.join('\n');
 }

@@ -36,7 +36,11 @@ export function registerFuseCommand(program: Command): void {
     .option('--group-col <name>', 'group column for GAUC', 'group')
     .option(
       '--objective <spec>',
-      'auc:<task> | gauc:<task> | weighted-auc:<task>=<w>,... (default: AUC of the rarest task)',
+      'auc:<task> | gauc:<task> | weighted-auc:<task>=<w>,... (default: AUC of the rarest task, every other task kept within 0.005 of its own score)',
+    )
+    .option(
+      '--pick <spec>',
+      "a point on the Pareto front: by preference 'order:2,click:1', or by constraints 'auc(click) >= base(click) - 0.01; auc(cart) >= 0.6'",
     )
     .option('--search <name>', 'grid | coordinate | random (default grid)')
     .option('--form <name>', 'linear (Σ w·p) | product (Π p^w) (default linear)')
