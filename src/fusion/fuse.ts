@@ -9,7 +9,7 @@ import { Rng } from '../util/rng.js';
 import type { Constraint } from './constraints.js';
 import { deployAdvice, normaliseWeights, type Deploy } from './deploy.js';
 import { Evaluator, byLeastViolation, byRank, type Scored } from './evaluator.js';
-import { FRONT_MAX_TASKS, splitFront } from './front.js';
+import { FRONT_MAX_TASKS, FRONT_TESTED, splitFront } from './front.js';
 import { prepareColumn, type FusionForm } from './forms.js';
 import { groupLayout } from './group-auc.js';
 import { heatmap, type Heatmap } from './heatmap.js';
@@ -74,7 +74,10 @@ export interface FusionResult {
   top: Combination[];
   /** Set when nothing satisfied the constraints and relaxConstraints chose the least violation. */
   fallback?: string;
-  /** Non-dominated rankings over the tasks' valid AUCs (2–4 tasks), with test AUCs; dominated ones for the chart. */
+  /**
+   * Non-dominated rankings over the tasks' valid AUCs (2–4 tasks), best first, with test AUCs for the first
+   * FRONT_TESTED; dominated ones (AUCs only) for the chart.
+   */
   pareto: ParetoResult | null;
   /** Normalised weights, formula, per-task AUC changes, warnings. */
   deploy: Deploy;
@@ -162,7 +165,7 @@ export async function fuse(
     let frontTest: Float64Array[] = [];
     if (test) {
       const testPool = await createPool(scoringData(tasks, test, o), o.threads);
-      const frontVectors = (front?.front ?? []).map((s) => s.weights);
+      const frontVectors = (front?.front ?? []).slice(0, FRONT_TESTED).map((s) => s.weights);
       const [m, ...rest] = await testPool.score([topScored[0].weights, ...frontVectors], {
         taskMask: all,
         withGauc: request.withGauc,
@@ -178,7 +181,7 @@ export async function fuse(
       points: front.front.map((s, i) => ({
         weights: normaliseWeights(record(tasks, (t) => s.weights[t])),
         aucs: aucsOf(s.metrics),
-        ...(test ? { test: aucsOf(frontTest[i]) } : {}),
+        ...(frontTest[i] ? { test: aucsOf(frontTest[i]) } : {}),
         chosen: s.key === topScored[0].key,
       })),
       dominated: front.dominated.map((s) => aucsOf(s.metrics)),

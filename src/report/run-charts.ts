@@ -217,3 +217,60 @@ function near(a: number | undefined, b: number): boolean {
 export function fmtWeight(w: number): string {
   return String(Number(w.toFixed(4)));
 }
+
+/** The two tasks the Pareto chart shows: the rarest (fewest valid positives) on y, the most frequent on x. */
+export function paretoAxes(f: FusionView, tasks: string[]): [string, string] | undefined {
+  if (tasks.length < 2) return undefined;
+  const positives = f.deploy?.positives?.valid;
+  const order = positives ? [...tasks].sort((a, b) => (positives[b] ?? 0) - (positives[a] ?? 0)) : tasks;
+  return [order[0], order[order.length - 1]];
+}
+
+/**
+ * The Pareto front over two tasks' AUCs: dominated rankings greyed, front points (non-dominated over all tasks)
+ * in blue, the chosen weights in orange; valid beside test (test has only the front points and the chosen one).
+ */
+export function paretoChart(f: FusionView, tasks: string[]): ChartSpec | undefined {
+  const axes = paretoAxes(f, tasks);
+  if (!f.pareto || !axes) return undefined;
+  const [tx, ty] = axes;
+  const values: { x: number; y: number; split: string; kind: string }[] = [];
+  for (const a of f.pareto.dominated) values.push({ x: a[tx], y: a[ty], split: 'valid', kind: 'dominated' });
+  for (const p of f.pareto.points) {
+    const kind = p.chosen ? 'chosen' : 'front';
+    values.push({ x: p.aucs[tx], y: p.aucs[ty], split: 'valid', kind });
+    if (p.test) values.push({ x: p.test[tx], y: p.test[ty], split: 'test', kind });
+  }
+  const kinds = ['dominated', 'front', 'chosen'];
+  return {
+    name: 'fusion-pareto',
+    title: 'Pareto front of the output weights',
+    spec: {
+      title: `AUC(${ty}) against AUC(${tx}) per weight vector (front over all ${tasks.length} tasks; grey: dominated)`,
+      data: { values: values.filter((v) => Number.isFinite(v.x) && Number.isFinite(v.y)) },
+      facet: { field: 'split', type: 'nominal', title: null, sort: ['valid', 'test'] },
+      resolve: { scale: { x: 'independent', y: 'independent' } },
+      spec: {
+        ...PANEL,
+        encoding: {
+          x: { field: 'x', type: 'quantitative', title: `AUC ${tx}`, scale: { zero: false } },
+          y: { field: 'y', type: 'quantitative', title: `AUC ${ty}`, scale: { zero: false } },
+          color: {
+            field: 'kind',
+            type: 'nominal',
+            title: null,
+            scale: { domain: kinds, range: ['#c9ced8', '#3b6fd8', '#e8833a'] },
+          },
+        },
+        // the chosen point drawn last and larger, so the front never hides it
+        layer: [
+          { transform: [{ filter: "datum.kind !== 'chosen'" }], mark: { type: 'point', filled: true, size: 18 } },
+          {
+            transform: [{ filter: "datum.kind === 'chosen'" }],
+            mark: { type: 'point', filled: true, size: 160, stroke: '#1d2433', strokeWidth: 1 },
+          },
+        ],
+      },
+    } as unknown as TopLevelSpec,
+  };
+}

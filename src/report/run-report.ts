@@ -6,9 +6,16 @@ import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { chartFigure, renderChart, writeChartPngs, type ChartSpec, type RenderedChart } from './charts.js';
 import { coldStartColumns, coldStartFromJson, coldStartFromPredictions, type ColdStartRow } from './cold-start.js';
-import { fusionView, type FusionView } from './fusion-view.js';
+import { fusionView, type DeployView, type FusionView } from './fusion-view.js';
 import { fmt, html, page, section, table, type Cell, type Html } from './html.js';
-import { curveChart, fmtWeight, fusionHeatmapChart, lossWeightChart, trainLossChart } from './run-charts.js';
+import {
+  curveChart,
+  fmtWeight,
+  fusionHeatmapChart,
+  lossWeightChart,
+  paretoChart,
+  trainLossChart,
+} from './run-charts.js';
 import { bestSteps, readRun, type RunData } from './run-data.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
@@ -148,6 +155,39 @@ function fusionSummary(f: FusionView, tasks: string[]): string {
   return parts.join(' · ') + '.';
 }
 
+const signed = (x: number | undefined): string =>
+  x === undefined || !Number.isFinite(x) ? '–' : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
+
+/** The closing "Deploy" box: formula, each task's AUC change against its own score, warnings. */
+function deployBox(d: DeployView, tasks: string[]): Html {
+  const pos = (split: 'valid' | 'test', t: string) => {
+    const n = d.positives?.[split]?.[t];
+    return n === undefined ? '–' : n.toLocaleString('en-US');
+  };
+  return html`<div class="deploy">
+    <h3>Deploy</h3>
+    <pre class="config">${d.formula}</pre>
+    ${table(
+      ['task', 'weight (sum 1)', 'AUC change, valid', 'AUC change, test', 'positives valid', 'positives test'],
+      tasks.map((t) => [
+        t,
+        { value: fmtWeight(d.weights[t] ?? 0), className: 'num' },
+        { value: signed(d.changes[t]?.valid), className: (d.changes[t]?.valid ?? 0) < -0.005 ? 'worse' : 'same' },
+        { value: signed(d.changes[t]?.test), className: (d.changes[t]?.test ?? 0) < -0.005 ? 'worse' : 'same' },
+        { value: pos('valid', t), className: 'num' },
+        { value: pos('test', t), className: 'num' },
+      ]),
+    )}
+    ${
+      d.warnings.length
+        ? html`<ul class="warnings">
+            ${d.warnings.map((w) => html`<li>${w}</li>`)}
+          </ul>`
+        : html`<p>No warnings.</p>`
+    }
+  </div>`;
+}
+
 function coldStartTable(rows: ColdStartRow[]): Html {
   const count = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? n.toLocaleString('en-US') : '–');
   const cols = coldStartColumns(rows);
@@ -172,6 +212,7 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
     lossWeights: lossWeightChart(run),
     trainLoss: trainLossChart(run),
     heatmap: fusion ? fusionHeatmapChart(fusion) : undefined,
+    pareto: fusion ? paretoChart(fusion, run.tasks) : undefined,
   };
   const rendered: Partial<Record<keyof typeof specs, RenderedChart>> = {};
   for (const [k, spec] of Object.entries(specs) as [keyof typeof specs, ChartSpec | undefined][]) {
@@ -212,11 +253,13 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
       section('Output weights (fusion)', [
         html`<p>${fusionSummary(fusion, run.tasks)}</p>`,
         fusionAucTable(fusion, run.tasks),
+        fig(rendered.pareto),
         fig(rendered.heatmap),
         fusion.top.length
           ? html`<h3>Top combinations</h3>
               ${fusionTable(fusion, run.tasks)}`
           : '',
+        fusion.deploy ? deployBox(fusion.deploy, run.tasks) : '',
       ]),
     );
   }

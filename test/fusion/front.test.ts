@@ -40,7 +40,9 @@ const direction = (w: readonly number[]): string => {
 /** Brute force: every grid direction's AUCs, and the ones no other direction dominates (O(n²) definition). */
 function bruteForce(s: ScoreSplit) {
   const byDir = new Map<string, { w: number[]; a: number[] }>();
-  for (const p of gridPoints(3, 0.1)) if (!byDir.has(direction(p))) byDir.set(direction(p), { w: p, a: aucsOf(s, p) });
+  // the all-zero vector is a constant score (no ranking): not a candidate
+  for (const p of gridPoints(3, 0.1))
+    if (direction(p) !== 'zero' && !byDir.has(direction(p))) byDir.set(direction(p), { w: p, a: aucsOf(s, p) });
   const all = [...byDir.values()];
   const dominated = (a: number[], b: number[]) => a.every((x, k) => x <= b[k]) && a.some((x, k) => x < b[k]);
   const front = all.filter((p) => !all.some((q) => dominated(p.a, q.a)));
