@@ -58,6 +58,8 @@ export interface Combination {
 
 export interface FusionResult {
   form: FusionForm;
+  /** What the scores were: the run's calibrated probabilities (calibration.json) or the raw model outputs. */
+  probabilities?: 'raw' | 'calibrated';
   search: string;
   refine: boolean;
   step: number;

@@ -10,6 +10,8 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError } from '../util/errors.js';
 import { parseConstraint } from './constraints.js';
 import { parseForm } from './forms.js';
+import { calibrateSplit } from './calibrate-run.js';
+import { loadCalibration } from './calibration.js';
 import { deployBox, normaliseWeights } from './deploy.js';
 import { DOMINATED_KEPT } from './front.js';
 import { fuse, type FusionResult, type ScoreSplit } from './fuse.js';
@@ -67,8 +69,15 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
     ? parseObjective(objectiveSpec as string | Record<string, unknown>)
     : undefined;
   const needGroup = provisional?.type === 'gauc';
-  const valid = await readScores(validPath, tasks, names, needGroup);
-  const test: ScoreSplit | undefined = testPath ? await readScores(testPath, tasks, names, needGroup) : undefined;
+  let valid = await readScores(validPath, tasks, names, needGroup);
+  let test: ScoreSplit | undefined = testPath ? await readScores(testPath, tasks, names, needGroup) : undefined;
+  // A calibrated run: search on the probabilities predict and serving will output (calibration.json).
+  const calibrationPath = o.run ? join(o.run, 'calibration.json') : undefined;
+  const calibration = calibrationPath ? loadCalibration(calibrationPath) : null;
+  if (calibration) {
+    valid = calibrateSplit(calibration, tasks, valid, calibrationPath!);
+    if (test) test = calibrateSplit(calibration, tasks, test, calibrationPath!);
+  }
   const objective = provisional ?? { type: 'auc', task: rarestTask(tasks, valid) };
 
   const given = [
@@ -93,6 +102,7 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
     onProgress: o.onProgress,
   });
 
+  result.probabilities = calibration ? 'calibrated' : 'raw';
   const savedTo: string[] = [];
   const json = `${JSON.stringify(fusionFile(result), null, 2)}\n`;
   if (o.run) {
@@ -205,7 +215,7 @@ function frontSummary(r: FusionResult): string {
 /** The human summary printed when --json is not given. */
 export function formatSummary(r: FusionResult & { savedTo: string[] }): string {
   const lines = [
-    `fuse: ${r.form} form, ${r.search}${r.refine ? ' + refine' : ''} search, objective ${r.objective.label}${r.constraints.length ? `, subject to ${r.constraints.join(' and ')}` : ''}`,
+    `fuse: ${r.form} form${r.probabilities === 'calibrated' ? ' on calibrated probabilities' : ''}, ${r.search}${r.refine ? ' + refine' : ''} search, objective ${r.objective.label}${r.constraints.length ? `, subject to ${r.constraints.join(' and ')}` : ''}`,
     `  ${r.combinations} combinations visited, ${r.evaluated} distinct rankings scored on ${r.rows.valid} rows in ${r.seconds.toFixed(2)} s (${r.threads} thread${r.threads > 1 ? 's' : ''})`,
     `best: ${weights(r.best.weights)}   valid ${f4(r.best.objective)}${r.best.test !== undefined ? `   test ${f4(r.best.test)}` : ''}`,
     `  per-task AUC   ${r.tasks.map((t) => `${t} ${f4(r.best.aucs[t])} (own score ${f4(r.base.valid[t])})`).join('   ')}`,

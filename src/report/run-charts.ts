@@ -6,6 +6,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { ChartSpec } from './charts.js';
 import { bestSteps, type RunData } from './run-data.js';
 import type { FusionView } from './fusion-view.js';
+import type { CalibrationFile } from '../fusion/calibration.js';
 
 const PANEL = { width: 250, height: 170 };
 
@@ -268,6 +269,58 @@ export function paretoChart(f: FusionView, tasks: string[]): ChartSpec | undefin
           {
             transform: [{ filter: "datum.kind === 'chosen'" }],
             mark: { type: 'point', filled: true, size: 160, stroke: '#1d2433', strokeWidth: 1 },
+          },
+        ],
+      },
+    } as unknown as TopLevelSpec,
+  };
+}
+
+/**
+ * Reliability diagram per task: mean predicted probability against the label rate in equal-count bins, before
+ * (raw, label-weighted) and after calibration, each against the diagonal (perfect calibration).
+ */
+export function reliabilityChart(cal: CalibrationFile, tasks: string[]): ChartSpec | undefined {
+  const values: { task: string; stage: string; p: number; rate: number; kind: string }[] = [];
+  for (const task of tasks) {
+    const r = cal.tasks[task]?.reliability;
+    if (!r) continue;
+    for (const [stage, bins] of [
+      ['before', r.before],
+      ['after', r.after],
+    ] as const) {
+      for (const b of bins) values.push({ task, stage, p: b.p, rate: b.rate, kind: 'bins' });
+      const top = Math.max(...bins.map((b) => Math.max(b.p, b.rate)));
+      values.push({ task, stage, p: 0, rate: 0, kind: 'ideal' }, { task, stage, p: top, rate: top, kind: 'ideal' });
+    }
+  }
+  if (!values.length) return undefined;
+  return {
+    name: 'calibration',
+    title: 'Reliability diagrams',
+    spec: {
+      title: 'Label rate against mean prediction (10 equal-count bins; dashed: perfect calibration)',
+      data: { values },
+      facet: {
+        row: { field: 'stage', type: 'nominal', title: null, sort: ['before', 'after'] },
+        column: { field: 'task', type: 'nominal', title: null, sort: tasks },
+      },
+      resolve: { scale: { x: 'independent', y: 'independent' } },
+      spec: {
+        width: 200,
+        height: 150,
+        encoding: {
+          x: { field: 'p', type: 'quantitative', title: 'mean prediction' },
+          y: { field: 'rate', type: 'quantitative', title: 'label rate' },
+        },
+        layer: [
+          {
+            transform: [{ filter: "datum.kind === 'ideal'" }],
+            mark: { type: 'line', strokeDash: [4, 3], color: '#9aa5b8' },
+          },
+          {
+            transform: [{ filter: "datum.kind === 'bins'" }],
+            mark: { type: 'line', point: true, color: '#3b6fd8' },
           },
         ],
       },

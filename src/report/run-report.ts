@@ -14,6 +14,7 @@ import {
   fusionHeatmapChart,
   lossWeightChart,
   paretoChart,
+  reliabilityChart,
   trainLossChart,
 } from './run-charts.js';
 import { bestSteps, readRun, type RunData } from './run-data.js';
@@ -213,6 +214,7 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
     trainLoss: trainLossChart(run),
     heatmap: fusion ? fusionHeatmapChart(fusion) : undefined,
     pareto: fusion ? paretoChart(fusion, run.tasks) : undefined,
+    calibration: run.calibration ? reliabilityChart(run.calibration, run.tasks) : undefined,
   };
   const rendered: Partial<Record<keyof typeof specs, RenderedChart>> = {};
   for (const [k, spec] of Object.entries(specs) as [keyof typeof specs, ChartSpec | undefined][]) {
@@ -248,6 +250,34 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
       'Label weights multiply the loss of positive examples; loss weights multiply each task loss in the total.',
     ),
   );
+  if (run.calibration) {
+    const cal = run.calibration;
+    sections.push(
+      section(
+        'Calibrated probabilities',
+        [
+          table(
+            ['task', 'label weight', 'method', 'ECE before', 'ECE after', 'on'],
+            run.tasks
+              .filter((t) => cal.tasks[t])
+              .map((t) => {
+                const c = cal.tasks[t];
+                return [
+                  t,
+                  fmt(c.labelWeight, 3),
+                  c.method,
+                  fmt(c.ece?.before, 5),
+                  fmt(c.ece?.after, 5),
+                  c.ece?.split ?? '–',
+                ];
+              }),
+          ),
+          fig(rendered.calibration),
+        ],
+        'p′ = p / (p + w·(1 − p)) undoes label weight w; Platt or isotonic (fitted on valid) may follow. Expected calibration error over 10 equal-count bins. predict outputs the calibrated probabilities.',
+      ),
+    );
+  }
   if (fusion) {
     sections.push(
       section('Output weights (fusion)', [

@@ -1,7 +1,8 @@
 // The main job (`npm start` → `mtrank demo`): synthetic funnel → Shared-Bottom with label weights →
-// output-weight search → runs/demo/report.html.
+// calibration → output-weight search → runs/demo/report.html.
 import { join } from 'node:path';
 import { writeFunnel } from '../data/index.js';
+import { formatCalibration, runCalibrateCommand } from '../fusion/calibrate-run.js';
 import { runFuseCommand, formatSummary } from '../fusion/run.js';
 import { writeRunReport } from '../report/run-report.js';
 import { runTraining, type RunSummary } from './run.js';

@@ -1,9 +1,11 @@
 // `mtrank predict`: raw rows → the saved preprocessing → the saved model → per-task scores (and the fused
 // score when the run has a fusion.json).
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { withConnection, queryRows } from '../data/duckdb.js';
 import { expandSource, readerSql } from '../data/sources.js';
 import type { EncodedSplit } from '../data/types.js';
+import { loadCalibration, taskCalibrator } from '../fusion/calibration.js';
 import { fusedScore, parseForm } from '../fusion/forms.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError } from '../util/errors.js';
@@ -84,16 +86,24 @@ export async function predictFile(dir: string, input: string, output: string): P
   const encoded = encodeRows(run, rows, input);
   const probs = predictSplit(run.model, encoded);
   const fusion = readFusion(runPaths(dir).fusion, run.model.tasks);
+  // calibration.json: p_<task> are calibrated probabilities; the fused score uses what fuse searched on.
+  const calPath = join(dir, 'calibration.json');
+  const calibration = loadCalibration(calPath);
+  const calibrators = calibration ? run.model.tasks.map((t) => taskCalibrator(calibration, t, calPath)) : null;
+  if (fusion?.probabilities === 'calibrated' && !calibrators)
+    throw new MtrankError(`${runPaths(dir).fusion}: fused on calibrated probabilities, but ${calPath} is missing`);
   const head = run.model.tasks.map((t) => `p_${t}`);
   if (fusion) head.push('score');
   const lines = [head.join(',')];
   const p = new Float64Array(run.model.tasks.length);
   for (let i = 0; i < rows.length; i++) {
-    const cells = probs.map((col, t) => {
-      p[t] = col[i]!;
-      return fmt(col[i]!);
-    });
-    if (fusion) cells.push(fmt(fusedScore(fusion.form, fusion.weights, p)));
+    const cells = probs.map((col, t) => fmt(calibrators ? calibrators[t](col[i]!) : col[i]!));
+    if (fusion) {
+      probs.forEach((col, t) => {
+        p[t] = fusion.probabilities === 'calibrated' ? calibrators![t](col[i]!) : col[i]!;
+      });
+      cells.push(fmt(fusedScore(fusion.form, fusion.weights, p)));
+    }
     lines.push(cells.join(','));
   }
   writeFileAtomic(output, lines.join('\n') + '\n');
@@ -110,12 +120,24 @@ function sourceCounts(run: SavedRun, encoded: EncodedSplit): VectorSourceCount[]
 }
 
 /** fusion.json's form and weights in task order, or null when fusion has not run. */
-function readFusion(path: string, tasks: string[]): { form: ReturnType<typeof parseForm>; weights: number[] } | null {
+function readFusion(
+  path: string,
+  tasks: string[],
+): { form: ReturnType<typeof parseForm>; weights: number[]; probabilities: string } | null {
   if (!existsSync(path)) return null;
-  const f = JSON.parse(readFileSync(path, 'utf8')) as { form?: string; weights?: Record<string, number> };
+  const f = JSON.parse(readFileSync(path, 'utf8')) as {
+    form?: string;
+    weights?: Record<string, number>;
+    probabilities?: string;
+  };
   if (!f.weights || typeof f.form !== 'string')
     throw new MtrankError(`${path}: expected { form, weights } (written by 'mtrank fuse --run')`);
-  return { form: parseForm(f.form), weights: tasks.map((t) => f.weights![t] ?? 0) };
+  // fusion.json before calibration existed has no "probabilities": it was searched on raw outputs
+  return {
+    form: parseForm(f.form),
+    weights: tasks.map((t) => f.weights![t] ?? 0),
+    probabilities: f.probabilities ?? 'raw',
+  };
 }
 
 const fmt = (x: number) => String(Number(x.toPrecision(7)));

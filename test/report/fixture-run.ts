@@ -136,6 +136,7 @@ export function writeFixtureRun(dir: string, o: FixtureOptions = {}): void {
     writeFileSync(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2));
   }
   if (o.fusion) writeFileSync(join(dir, 'fusion.json'), JSON.stringify(fixtureFusion(tasks), null, 2));
+  if (o.fusion) writeFileSync(join(dir, 'calibration.json'), JSON.stringify(fixtureCalibration(tasks), null, 2));
   if (o.predictions) writePredictions(dir, tasks);
 }
 
@@ -196,6 +197,26 @@ export function fixtureFusion(tasks: string[]) {
       chosenOnFront: true,
     },
     heatmap: { x: { task: tasks[0], weights: w }, y: { task: tasks[1], weights: w }, fixed: { [tasks[2]]: 1 }, values },
+  };
+}
+
+/** calibration.json as `mtrank calibrate` writes it: two reliability bins per stage, ECE 0.3 → 0.01. */
+function fixtureCalibration(tasks: string[]) {
+  const bins = (p: number[], rate: number[]) => p.map((x, i) => ({ p: x, rate: rate[i], n: 50 }));
+  return {
+    version: 1,
+    fittedOn: 'predictions/valid.csv',
+    tasks: Object.fromEntries(
+      tasks.map((t) => [
+        t,
+        {
+          labelWeight: 4.5,
+          method: 'analytic',
+          ece: { split: 'test', before: 0.3, after: 0.01 },
+          reliability: { before: bins([0.2, 0.5], [0.01, 0.1]), after: bins([0.01, 0.1], [0.01, 0.12]) },
+        },
+      ]),
+    ),
   };
 }
 

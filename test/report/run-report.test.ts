@@ -97,6 +97,17 @@ describe('run report', () => {
       ['test', 0.69, 0.69],
     ]);
     expect(front.find((v) => v.kind === 'front' && v.split === 'valid')).toMatchObject({ x: 0.72, y: 0.66 });
+    // Calibration: ECE before → after per task, and a reliability diagram per task and stage (+ two diagonal ends)
+    expect(page).toMatch(
+      /<td>order<\/td><td class="num">4\.500<\/td><td>analytic<\/td><td class="num">0\.30000<\/td><td class="num">0\.01000<\/td>/,
+    );
+    const rel = dataOf(report.charts.find((c) => c.name === 'calibration')!.spec);
+    expect(rel.filter((v) => v.task === 'order' && v.kind === 'bins').map((v) => [v.stage, v.p, v.rate])).toEqual([
+      ['before', 0.2, 0.01],
+      ['before', 0.5, 0.1],
+      ['after', 0.01, 0.01],
+      ['after', 0.1, 0.12],
+    ]);
     // Deploy box: formula, per-task changes (click's test loss flagged), warnings
     expect(page).toMatch(/<h3>Deploy<\/h3>[^]*score = 0\.158·p_click/);
     expect(page).toContain('<td class="worse">−0.0110</td>');
