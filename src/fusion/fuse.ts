@@ -7,10 +7,11 @@ import { auc } from '../metrics/auc.js';
 import { MtrankError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { Constraint } from './constraints.js';
+import { bootstrapChoice, type BootstrapResult } from './bootstrap.js';
 import { deployAdvice, normaliseWeights, type Deploy } from './deploy.js';
 import { Evaluator, byLeastViolation, byRank, type Scored } from './evaluator.js';
 import { FRONT_MAX_TASKS, FRONT_TESTED, splitFront } from './front.js';
-import { prepareColumn, type FusionForm } from './forms.js';
+import { fuseInto, prepareColumn, type FusionForm } from './forms.js';
 import { groupLayout } from './group-auc.js';
 import { heatmap, type Heatmap } from './heatmap.js';
 import { objectiveLabel, objectiveTasks, objectiveValue, type Objective } from './objectives.js';
@@ -42,6 +43,8 @@ export interface FuseOptions {
    * so, instead of failing. Used for the default constraints, which the user did not write.
    */
   relaxConstraints?: boolean;
+  /** Bootstrap resamples for the top BOOTSTRAP_CANDIDATES (0: choose by the point estimate alone). */
+  bootstrap?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -74,6 +77,13 @@ export interface FusionResult {
   /** Each task's own score: AUC on the search split (and test). */
   base: { valid: Record<string, number>; test?: Record<string, number> };
   top: Combination[];
+  /** Intervals of the objective for the top candidates, when bootstrapped; best is the chosen candidate. */
+  bootstrap?: {
+    resamples: number;
+    by: 'group' | 'row';
+    candidates: { weights: Record<string, number>; objective: number; lo: number; hi: number; beaten: boolean }[];
+    chosen: number;
+  };
   /** Set when nothing satisfied the constraints and relaxConstraints chose the least violation. */
   fallback?: string;
   /**
@@ -155,11 +165,14 @@ export async function fuse(
         `fuse: no combination satisfies ${o.constraints.map((c) => `'${c.text}'`).join(' and ')} on ${valid.source}`,
       );
     }
-    const topScored = distinctByKey(ranked).slice(0, 10);
-    const details = await ev.detail(topScored.map((s) => s.weights));
-    const top = topScored.map((s, i) => combination(s, details[i], tasks, visited));
-    const best: FusionResult['best'] = { ...top[0] };
-    const hm = await heatmap(ev, tasks, topScored[0].weights, levels);
+    const distinct = distinctByKey(ranked);
+    const boot = o.bootstrap && !fallback ? bootstrapTop(tasks, valid, distinct, o) : undefined;
+    const chosen = distinct[boot?.chosen ?? 0];
+    const topScored = distinct.slice(0, 10);
+    const details = await ev.detail([chosen, ...topScored].map((s) => s.weights));
+    const top = topScored.map((s, i) => combination(s, details[i + 1], tasks, visited));
+    const best: FusionResult['best'] = combination(chosen, details[0], tasks, visited);
+    const hm = await heatmap(ev, tasks, chosen.weights, levels);
 
     const front = tasks.length >= 2 && tasks.length <= FRONT_MAX_TASKS ? splitFront(ranked, tasks.length) : null;
 
@@ -168,7 +181,7 @@ export async function fuse(
     if (test) {
       const testPool = await createPool(scoringData(tasks, test, o), o.threads);
       const frontVectors = (front?.front ?? []).slice(0, FRONT_TESTED).map((s) => s.weights);
-      const [m, ...rest] = await testPool.score([topScored[0].weights, ...frontVectors], {
+      const [m, ...rest] = await testPool.score([chosen.weights, ...frontVectors], {
         taskMask: all,
         withGauc: request.withGauc,
       });
@@ -184,10 +197,10 @@ export async function fuse(
         weights: normaliseWeights(record(tasks, (t) => s.weights[t])),
         aucs: aucsOf(s.metrics),
         ...(frontTest[i] ? { test: aucsOf(frontTest[i]) } : {}),
-        chosen: s.key === topScored[0].key,
+        chosen: s.key === chosen.key,
       })),
       dominated: front.dominated.map((s) => aucsOf(s.metrics)),
-      chosenOnFront: front.front.some((s) => s.key === topScored[0].key),
+      chosenOnFront: front.front.some((s) => s.key === chosen.key),
     };
     const positives = { valid: positiveCounts(tasks, valid), test: test && positiveCounts(tasks, test) };
     const deploy = deployAdvice({
@@ -200,6 +213,10 @@ export async function fuse(
       rows: { valid: valid.rows, test: test?.rows },
     });
     if (fallback) deploy.warnings.unshift(fallback);
+    if (boot && boot.chosen > 0)
+      deploy.warnings.unshift(
+        `bootstrap: chose rank ${boot.chosen + 1} by the objective (its ${boot.resamples}-resample lower bound ${boot.candidates[boot.chosen].lo.toFixed(4)} is the highest of the candidates not clearly beaten; the point-best's is ${boot.candidates[0].lo.toFixed(4)})`,
+      );
     return {
       form: o.form,
       search: o.search,
@@ -215,6 +232,7 @@ export async function fuse(
       base: { valid: record(tasks, (t) => baseValid[t]), test: baseTest },
       top,
       ...(fallback ? { fallback } : {}),
+      ...(boot ? { bootstrap: bootstrapReport(tasks, distinct, boot) } : {}),
       pareto,
       deploy,
       heatmap: hm,
@@ -300,6 +318,54 @@ function combination(s: Scored, m: Float64Array, tasks: string[], visited: Score
   };
   if (!Number.isNaN(m[tasks.length])) out.gauc = m[tasks.length];
   return out;
+}
+
+/** Candidates bootstrapped: the best feasible distinct rankings. */
+export const BOOTSTRAP_CANDIDATES = 20;
+
+/** Bootstraps the objective (AUC or weighted AUC) of the top feasible rankings; null for GAUC objectives. */
+function bootstrapTop(tasks: string[], s: ScoreSplit, distinct: Scored[], o: FuseOptions): BootstrapResult | undefined {
+  if (o.objective.type === 'gauc') return undefined;
+  // feasible rankings come first in `distinct` (byRank), so these are its first entries: indices agree
+  const candidates = distinct.filter((c) => c.feasible).slice(0, BOOTSTRAP_CANDIDATES);
+  if (candidates.length < 2) return undefined;
+  const columns = s.scores.map((c) => prepareColumn(o.form, c));
+  const terms =
+    o.objective.type === 'auc'
+      ? [{ task: o.objective.task, weight: 1 }]
+      : Object.entries(o.objective.weights).map(([task, weight]) => ({ task, weight }));
+  const r = bootstrapChoice({
+    scores: candidates.map((c) => {
+      const out = new Float64Array(s.rows);
+      fuseInto(c.weights, columns, out);
+      return out;
+    }),
+    objective: terms.map((t) => ({ labels: s.labels[tasks.indexOf(t.task)], weight: t.weight })),
+    group: s.group,
+    resamples: o.bootstrap!,
+    seed: o.seed,
+  });
+  r.candidates.forEach((c, i) => (c.objective = candidates[i].objective));
+  return r;
+}
+
+function bootstrapReport(
+  tasks: string[],
+  distinct: Scored[],
+  b: BootstrapResult,
+): NonNullable<FusionResult['bootstrap']> {
+  return {
+    resamples: b.resamples,
+    by: b.by,
+    candidates: b.candidates.map((c, i) => ({
+      weights: normaliseWeights(record(tasks, (t) => distinct[i].weights[t])),
+      objective: c.objective,
+      lo: c.lo,
+      hi: c.hi,
+      beaten: c.beatenBy !== undefined,
+    })),
+    chosen: b.chosen,
+  };
 }
 
 function positiveCounts(tasks: string[], s: ScoreSplit): Record<string, number> {

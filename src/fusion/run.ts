@@ -31,6 +31,8 @@ export interface FuseCommandOptions {
   objective?: string;
   /** A point on the front by preference ('order:2,click:1') or by constraints ('auc(click) >= 0.6; …'). */
   pick?: string;
+  /** Bootstrap resamples for the top candidates' objective (default 200; 0 chooses by the point estimate). */
+  bootstrap?: number;
   search?: string;
   form?: string;
   step?: number;
@@ -99,6 +101,7 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
     seed: o.seed,
     samples: o.samples,
     relaxConstraints: defaulted,
+    bootstrap: o.bootstrap ?? 200,
     onProgress: o.onProgress,
   });
 
@@ -196,6 +199,19 @@ const weights = (w: Record<string, number>): string =>
     .map(([t, v]) => `${t}=${+v.toFixed(3)}`)
     .join(' ');
 
+function bootstrapSummary(r: FusionResult): string {
+  const b = r.bootstrap!;
+  return [
+    `bootstrap: ${r.objective.label} over ${b.resamples} resamples by ${b.by}, 95% intervals of the top ${b.candidates.length} (* chosen: the highest lower bound not clearly beaten)`,
+    ...b.candidates
+      .slice(0, Math.max(5, b.chosen + 1))
+      .map(
+        (c, i) =>
+          `  ${i === b.chosen ? '*' : ' '} ${f4(c.objective)} [${f4(c.lo)}, ${f4(c.hi)}]${c.beaten ? ' clearly beaten' : ''}   ${weights(c.weights)}`,
+      ),
+  ].join('\n');
+}
+
 function frontSummary(r: FusionResult): string {
   const p = r.pareto!;
   const head = `Pareto front over valid AUC(${r.tasks.join(', ')}): ${p.points.length} of ${p.points.length + p.dominated.length}${p.dominated.length >= DOMINATED_KEPT ? '+' : ''} rankings not dominated; the chosen weights are ${p.chosenOnFront ? 'on it' : 'a tie just off it'} (pick another with --pick order:2,click:1)`;
@@ -232,6 +248,7 @@ export function formatSummary(r: FusionResult & { savedTo: string[] }): string {
   }
   if (r.heatmap) lines.push(textHeatmap(r.heatmap));
   if (r.pareto) lines.push(frontSummary(r));
+  if (r.bootstrap) lines.push(bootstrapSummary(r));
   if (r.savedTo.length) lines.push(`saved ${r.savedTo.join(', ')}`);
   lines.push(deployBox(r.deploy, r.tasks));
   return lines.join('\n');

@@ -11,6 +11,10 @@ const num =
       throw new MtrankError(`--${name}: expected a positive ${integer ? 'integer' : 'number'}, got '${v}'`);
     return n;
   };
+const count = (name: string) => (v: string) => {
+  if (!/^\d+$/.test(v)) throw new MtrankError(`--${name}: expected a non-negative integer, got '${v}'`);
+  return Number(v);
+};
 const collect = (v: string, all: string[]) => [...all, v];
 
 /** `mtrank fuse`: search output weights that fuse per-task scores into one ranking score. */
@@ -48,17 +52,14 @@ export function registerFuseCommand(program: Command): void {
     .option('--refine', 'coordinate ascent with finer steps around the best point found')
     .option('--samples <n>', 'random search: points to sample', num('samples', true), 1000)
     .option('--constraint <expr>', "e.g. 'auc(click) >= base(click) - 0.005' (repeatable)", collect, [])
+    .option(
+      '--bootstrap <n>',
+      'resamples (by group, else by row) for 95% intervals of the top 20 candidates; 0: choose by the point estimate',
+      count('bootstrap'),
+    )
     .option('--config <file>', 'experiment config whose fusion: section gives defaults')
     .option('--threads <n>', 'worker threads (results do not depend on it)', num('threads', true), 2)
-    .option(
-      '--seed <n>',
-      'random search seed',
-      (v) => {
-        if (!/^\d+$/.test(v)) throw new MtrankError(`--seed: expected a non-negative integer, got '${v}'`);
-        return Number(v);
-      },
-      42,
-    )
+    .option('--seed <n>', 'random search seed', count('seed'), 42)
     .option('--out <file>', 'also write the result JSON here')
     .option('--json', 'print the result as JSON')
     .action(async (o: FuseCommandOptions & { json?: boolean }) => {
