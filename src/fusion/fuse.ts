@@ -159,7 +159,7 @@ export async function fuse(
     let fallback: string | undefined;
     if (!ranked[0].feasible && o.relaxConstraints) {
       ranked = [...visited].sort(byLeastViolation);
-      fallback = `no combination satisfies ${o.constraints.map((c) => c.text).join(' and ')}; chose the smallest violation (${(-ranked[0].slack).toFixed(4)})`;
+      fallback = `no combination satisfies ${o.constraints.length === 1 ? o.constraints[0].text : `all ${o.constraints.length} constraints`}; chose the smallest violation (${(-ranked[0].slack).toFixed(4)})`;
     } else if (!ranked[0].feasible) {
       throw new MtrankError(
         `fuse: no combination satisfies ${o.constraints.map((c) => `'${c.text}'`).join(' and ')} on ${valid.source}`,

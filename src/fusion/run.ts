@@ -86,10 +86,10 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
     ...(o.constraint.length ? o.constraint : constraintsFromConfig(section)),
     ...(picked.constraints ?? []),
   ];
-  // The default (no objective, no constraints): the rarest task's AUC, keeping every other task within
+  // The default (no objective, no constraints): the rarest task's AUC, keeping every task within
   // DEFAULT_SLACK of its own score (docs/fusion.md, "Default objective"); relaxed to the least violation if need be.
   const defaulted = !provisional && given.length === 0;
-  const constraintTexts = defaulted ? defaultConstraints(tasks, objective) : given;
+  const constraintTexts = defaulted ? defaultConstraints(tasks) : given;
   const result = await fuse(tasks, valid, test, {
     form: parseForm(o.form ?? section?.form ?? 'linear'),
     search: o.search ?? section?.search ?? 'grid',
@@ -161,9 +161,12 @@ function constraintsFromConfig(section: FusionSection | undefined): string[] {
 /** Each other task's AUC may drop at most this much below its own score under the default objective. */
 export const DEFAULT_SLACK = 0.005;
 
-function defaultConstraints(tasks: string[], objective: Objective): string[] {
-  const main = objective.type === 'weighted-auc' ? [] : [objective.task];
-  return tasks.filter((t) => !main.includes(t)).map((t) => `auc(${t}) >= base(${t}) - ${DEFAULT_SLACK}`);
+/**
+ * Every task, the objective's too: then, when no weights keep all tasks within the slack, the least violation
+ * (fuse's relaxConstraints) maximises the worst task's AUC change instead of sacrificing the objective's task.
+ */
+function defaultConstraints(tasks: string[]): string[] {
+  return tasks.map((t) => `auc(${t}) >= base(${t}) - ${DEFAULT_SLACK}`);
 }
 
 /**

@@ -54,7 +54,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<{ summary: RunSummar
   // Beside the model's test AUC: the oracle's on the same (test) days, the ceiling any model can reach.
   process.stdout.write(`${formatTestTable(summary, funnel.oracle.splits.test.auc)}\n`);
   say(
-    'demo: searching output weights for the fused ranking score (default objective: order AUC, every other task within 0.005 of its own score)',
+    'demo: searching output weights for the fused ranking score (default: order AUC with every task within 0.005 of its own score, else the smallest worst loss)',
   );
   const fusion = await runFuseCommand({
     run: out,

@@ -40,7 +40,7 @@ export function registerFuseCommand(program: Command): void {
     .option('--group-col <name>', 'group column for GAUC', 'group')
     .option(
       '--objective <spec>',
-      'auc:<task> | gauc:<task> | weighted-auc:<task>=<w>,... (default: AUC of the rarest task, every other task kept within 0.005 of its own score)',
+      'auc:<task> | gauc:<task> | weighted-auc:<task>=<w>,... (default: AUC of the rarest task, every task kept within 0.005 of its own score, else the smallest worst loss)',
     )
     .option(
       '--pick <spec>',
