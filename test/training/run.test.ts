@@ -139,5 +139,6 @@ describe('mtrank train / evaluate / predict on a run directory', () => {
       want.forEach((q, t) => expect(c[t]).toBeCloseTo(q, 5));
       expect(c[3]).toBeCloseTo(0.2 * want[0]! + 0.3 * want[1]! + 0.5 * want[2]!, 5);
     });
-  }, 60_000);
+    // 90 s: training plus two predict passes and a calibration; on a loaded 2-core machine 60 s was not enough
+  }, 90_000);
 });
