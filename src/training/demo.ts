@@ -56,6 +56,9 @@ export async function runDemo(o: DemoOptions = {}): Promise<{ summary: RunSummar
   say(
     'demo: searching output weights for the fused ranking score (default: order AUC with every task within 0.005 of its own score, else the smallest worst loss)',
   );
+  // fuse searches on the calibrated probabilities (calibration.json), the ones predict outputs
+  const calibration = await runCalibrateCommand({ run: out, method: 'analytic' });
+  process.stdout.write(`${formatCalibration(calibration.file, calibration.path)}\n`);
   const fusion = await runFuseCommand({
     run: out,
     split: 'valid',
