@@ -53,7 +53,9 @@ export async function runDemo(o: DemoOptions = {}): Promise<{ summary: RunSummar
   });
   // Beside the model's test AUC: the oracle's on the same (test) days, the ceiling any model can reach.
   process.stdout.write(`${formatTestTable(summary, funnel.oracle.splits.test.auc)}\n`);
-  say('demo: searching output weights for the fused ranking score (objective: order AUC)');
+  say(
+    'demo: searching output weights for the fused ranking score (default: order AUC with every task within 0.005 of its own score, else the smallest worst loss)',
+  );
   const fusion = await runFuseCommand({
     run: out,
     split: 'valid',
@@ -64,7 +66,6 @@ export async function runDemo(o: DemoOptions = {}): Promise<{ summary: RunSummar
     constraint: [],
     threads: 2,
     seed,
-    objective: 'auc:order',
   });
   process.stdout.write(`${formatSummary(fusion)}\n`);
   const report = await writeRunReport(out, { png: false });

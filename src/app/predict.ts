@@ -1,6 +1,8 @@
 // `mtrank predict`: raw rows → the saved preprocessing → the saved model → per-task scores (and the fused
 // score when the run has a fusion.json).
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCalibration, taskCalibrator } from '../fusion/calibration.js';
 import { withConnection, queryRows } from '../util/duckdb.js';
 import { checkCompressedSources, checkHeaderNames, expandSource, readerSql } from '../data/sources.js';
 import type { EncodedSplit } from '../data/types.js';
@@ -39,17 +41,32 @@ export function scoreRecords(run: SavedRun, rows: Record<string, unknown>[], fil
   return scoresOf(run, predictSplit(run.model, encodeRecords(run, rows, file)));
 }
 
+/**
+ * The run's own outputs for model probabilities: calibrated per task when the run has a calibration.json, and the
+ * fused score on the probabilities fuse searched on (fusion.json's `probabilities`). predict and Run.predict share it.
+ */
 function scoresOf(run: SavedRun, probs: Float32Array[]): RowScores {
-  const tasks = Object.fromEntries(run.model.tasks.map((t, k) => [t, probs[k]!]));
-  const fusion = readFusion(runPaths(run.dir).fusion, run.model.tasks);
+  const paths = runPaths(run.dir);
+  const fusion = readFusion(paths.fusion, run.model.tasks);
+  const calPath = join(run.dir, 'calibration.json');
+  const calibration = loadCalibration(calPath);
+  if (fusion?.probabilities === 'calibrated' && !calibration)
+    throw new MtrankError(
+      `${paths.fusion}: fused on calibrated probabilities, but ${calPath} is missing`,
+      undefined,
+      'data',
+    );
+  const calibrated = calibration
+    ? run.model.tasks.map((t, k) => Float32Array.from(probs[k]!, taskCalibrator(calibration, t, calPath)))
+    : probs;
+  const tasks = Object.fromEntries(run.model.tasks.map((t, k) => [t, calibrated[k]!]));
   if (!fusion) return { tasks };
+  const input = fusion.probabilities === 'calibrated' ? calibrated : probs;
   const n = probs[0]?.length ?? 0,
     fused = new Float64Array(n),
     p = new Float64Array(probs.length);
   for (let i = 0; i < n; i++) {
-    probs.forEach((col, t) => {
-      p[t] = col[i]!;
-    });
+    for (let t = 0; t < p.length; t++) p[t] = input[t]![i]!;
     fused[i] = fusedScore(fusion.form, fusion.weights, p);
   }
   return { tasks, fused };
@@ -108,20 +125,12 @@ export async function predictFile(
   if (absentKeep.length > 0)
     throw new MtrankError(`--keep: ${input} has no column ${absentKeep.map((k) => `'${k}'`).join(', ')}`);
   const encoded = encodeRecords(run, rows, input);
-  const probs = predictSplit(run.model, encoded);
+  const scores = scoresOf(run, predictSplit(run.model, encoded));
   const out: OutputColumn[] = [
     ...(o.keep ?? []).map((k) => ({ name: k, type: 'text' as const, values: rows.map((r) => r[k]) })),
-    ...run.model.tasks.map((t, k) => ({ name: `p_${t}`, type: 'float' as const, values: probs[k]! })),
+    ...run.model.tasks.map((t) => ({ name: `p_${t}`, type: 'float' as const, values: scores.tasks[t]! })),
   ];
-  if (fusion) {
-    const fused = new Float32Array(rows.length);
-    const p = new Float64Array(run.model.tasks.length);
-    for (let i = 0; i < rows.length; i++) {
-      for (let t = 0; t < p.length; t++) p[t] = probs[t]![i]!;
-      fused[i] = fusedScore(fusion.form, fusion.weights, p);
-    }
-    out.push({ name: 'score', type: 'float', values: fused });
-  }
+  if (scores.fused) out.push({ name: 'score', type: 'float', values: Float32Array.from(scores.fused) });
   await withErrorKind('io', () => writeTable(output, out, rows.length));
   return { rows: rows.length, tasks: run.model.tasks, fused: fusion !== null, sources: sourceCounts(run, encoded) };
 }

@@ -1,4 +1,4 @@
-// `npm run bench:fuse [-- --json] [--rows 1000000] [--threads 2] [--baseline-combos 40 | --baseline-full]`
+// `npm run bench:fuse [-- --json] [--rows 1000000] [--threads 2] [--baseline-combos 40 | --baseline-full] [--bootstrap-timed 200]`
 // The output-weight grid on a million rows: 3 tasks with funnel-like rates (click ~10%, cart ~1%, order ~0.1%)
 // and correlated predicted scores, the full 0.1 grid (1,331 combinations), AUC of the rarest task (order) as
 // the objective. Times `fuse` (file reading excluded; reported apart) and, when python3 with scikit-learn is
@@ -18,6 +18,7 @@ import { fuse, parseObjective, readScores, fuseInto } from '../fusion/index.js';
 import { FastAuc, positiveRows, type TaskRows } from '../fusion/fast-auc.js';
 import { WasmAuc, kernelModule, placeColumns, scratchBytes } from '../fusion/wasm-auc.js';
 import { gridPoints } from '../fusion/search/grid.js';
+import { bootstrapChoice } from '../fusion/bootstrap.js';
 import { auc } from '../metrics/index.js';
 import { Rng } from '../util/rng.js';
 
@@ -29,7 +30,9 @@ const opt = (name: string, dflt: number) => {
 };
 const ROWS = opt('rows', 1_000_000),
   THREADS = opt('threads', 2),
-  BASELINE_COMBOS = opt('baseline-combos', 40);
+  BASELINE_COMBOS = opt('baseline-combos', 40),
+  BOOT_RESAMPLES = 200,
+  BOOT_TIMED = opt('bootstrap-timed', 200);
 const JSON_OUT = flag('json'),
   FULL = flag('baseline-full');
 const TASKS = ['click', 'cart', 'order'];
@@ -147,6 +150,33 @@ try {
       ` wall time ≈ CPU / cores only when the cores are free); best ${JSON.stringify(r.best.weights)} AUC(order) ${r.best.objective.toFixed(6)}`,
   );
 
+  log(
+    `  every task's AUC per ranking and the Pareto front from the same pass: ${r.pareto?.points.length} of ${r.evaluated} rankings non-dominated`,
+  );
+
+  // Bootstrap of the top 20 candidates on the same split: resamples timed, then scaled to BOOT_RESAMPLES (linear).
+  const candidates = [r.best, ...r.top].slice(0, 20).map((c) => TASKS.map((t) => c.weights[t]));
+  while (candidates.length < 20) candidates.push(gridPoints(3, 0.1)[candidates.length * 7 + 1]);
+  const fusedCandidates = candidates.map((w) => {
+    const out = new Float64Array(ROWS);
+    fuseInto(w, split.scores, out);
+    return out;
+  });
+  const c0 = process.cpuUsage();
+  t = performance.now();
+  bootstrapChoice({
+    scores: fusedCandidates,
+    objective: [{ labels: split.labels[2], weight: 1 }],
+    resamples: BOOT_TIMED,
+    seed: 1,
+  });
+  const bootTimed = (performance.now() - t) / 1000;
+  const bootCpu = process.cpuUsage(c0);
+  const bootSeconds = (bootTimed / BOOT_TIMED) * BOOT_RESAMPLES;
+  log(
+    `bootstrap: 20 candidates × ${BOOT_TIMED} resamples × ${ROWS} rows (by row) in ${bootTimed.toFixed(2)} s (CPU ${((bootCpu.user + bootCpu.system) / 1e6).toFixed(1)} s, one thread) → ${BOOT_RESAMPLES} resamples ≈ ${bootSeconds.toFixed(1)} s${BOOT_TIMED === BOOT_RESAMPLES ? '' : ' (extrapolated)'}`,
+  );
+
   let baseline: Record<string, unknown> = {
     status: 'skipped',
     reason: 'python3 with scikit-learn not installed (Debian: apt-get install python3-sklearn)',
@@ -242,6 +272,8 @@ try {
         cpuNsPerRowRanking: (cpuSeconds * 1e9) / (ROWS * r.evaluated),
         kernelBench,
         baseline,
+        paretoFront: r.pareto?.points.length,
+        bootstrap: { candidates: 20, resamplesTimed: BOOT_TIMED, secondsTimed: bootTimed, seconds200: bootSeconds },
         peakRssMb,
       })}\n`,
     );

@@ -40,6 +40,13 @@ export function exportRun(runDir: string, out: string, opts: ExportOptions = {})
   if (resolve(runDir) === resolve(out)) throw new MtrankError(`export: --out ${out} is the run directory itself`);
   if (nonEmpty(out) && !opts.overwrite)
     throw new MtrankError(`export: ${out} exists and is not empty (pass --overwrite to replace it)`);
+  // The ONNX graph has no calibration step yet: exporting a calibrated run would serve other numbers than predict.
+  if (existsSync(join(runDir, 'calibration.json')))
+    throw new MtrankError(
+      `export: ${join(runDir, 'calibration.json')}: calibrated runs cannot be exported yet (the ONNX graph would output uncalibrated scores); export a run without calibration.json`,
+      undefined,
+      'data',
+    );
   const run = loadSavedRun(runDir);
   const src = runPaths(runDir);
   const tasks = run.model.tasks;

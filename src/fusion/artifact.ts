@@ -4,7 +4,13 @@ import { FORMS, type FusionForm } from './forms.js';
 import { MtrankError } from '../util/errors.js';
 
 /** fusion.json's form and weights in task order (validated), or null when fusion has not run. */
-export function readFusion(path: string, tasks: string[]): { form: FusionForm; weights: number[] } | null {
+/** Which probabilities the weights were searched on (fusion.json before calibration existed: raw). */
+export type FusedOn = 'raw' | 'calibrated';
+
+export function readFusion(
+  path: string,
+  tasks: string[],
+): { form: FusionForm; weights: number[]; probabilities: FusedOn } | null {
   if (!existsSync(path)) return null;
   const bad = (why: string) =>
     new MtrankError(
@@ -12,7 +18,7 @@ export function readFusion(path: string, tasks: string[]): { form: FusionForm; w
       undefined,
       'data',
     );
-  let f: { form?: unknown; weights?: unknown };
+  let f: { form?: unknown; weights?: unknown; probabilities?: unknown };
   try {
     f = JSON.parse(readFileSync(path, 'utf8')) as typeof f;
   } catch (e) {
@@ -30,5 +36,8 @@ export function readFusion(path: string, tasks: string[]): { form: FusionForm; w
     return x;
   });
   if (weights.every((x) => x === 0)) throw bad('every weight is 0');
-  return { form: f.form as FusionForm, weights };
+  const probabilities = f.probabilities ?? 'raw';
+  if (probabilities !== 'raw' && probabilities !== 'calibrated')
+    throw bad(`probabilities must be raw or calibrated, got ${JSON.stringify(probabilities)}`);
+  return { form: f.form as FusionForm, weights, probabilities };
 }

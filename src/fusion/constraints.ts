@@ -35,6 +35,7 @@ export function constraintBound(c: Constraint, baseAuc: (task: string) => number
   return c.base ? baseAuc(c.base) + c.offset : c.offset;
 }
 
-export function satisfied(c: Constraint, fusedAuc: number, bound: number): boolean {
-  return c.op === '>=' ? fusedAuc >= bound : fusedAuc <= bound;
+/** How far inside the bound the AUC is: ≥ 0 when satisfied, negative by the violation otherwise. */
+export function margin(c: Constraint, fusedAuc: number, bound: number): number {
+  return c.op === '>=' ? fusedAuc - bound : bound - fusedAuc;
 }

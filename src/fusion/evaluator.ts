@@ -5,7 +5,7 @@
  * both become (1, 2, 3) — and each direction is scored once, cached, and reported for all its multiples.
  */
 import type { Constraint } from './constraints.js';
-import { constraintBound, satisfied } from './constraints.js';
+import { constraintBound, margin } from './constraints.js';
 import type { ScorerPool } from './pool.js';
 import type { ScoreRequest } from './scorer.js';
 import { objectiveValue, type Objective } from './objectives.js';
@@ -17,6 +17,8 @@ export interface Scored {
   key: string;
   objective: number;
   feasible: boolean;
+  /** Smallest margin over the constraints (bound minus AUC turned so ≥ 0 means satisfied); +∞ without constraints. */
+  slack: number;
   /** AUC per task (NaN where not needed), then GAUC (NaN unless the objective is GAUC). */
   metrics: Float64Array;
   /** Visit order — the last tie-break, so results are reproducible. */
@@ -73,17 +75,17 @@ export class Evaluator {
   scored(weights: number[], key: string, metrics: Float64Array): Scored {
     const objective = objectiveValue(this.s.objective, metrics, this.taskIndex);
     // All weights 0 is a constant score (AUC 0.5 everywhere): never a ranking to deploy, whatever it scores.
-    const ranks = weights.some((w) => w > 0);
-    const feasible =
-      ranks &&
-      this.s.constraints.every((c) =>
-        satisfied(
+    let slack = weights.some((w) => w > 0) ? Infinity : -Infinity;
+    for (const c of this.s.constraints)
+      slack = Math.min(
+        slack,
+        margin(
           c,
           metrics[this.taskIndex(c.task)],
           constraintBound(c, (t) => this.s.baseAuc[this.taskIndex(t)]),
         ),
       );
-    return { weights, key, objective, feasible, metrics, order: this.visits++ };
+    return { weights, key, objective, feasible: slack >= 0, slack, metrics, order: this.visits++ };
   }
 }
 
@@ -92,6 +94,11 @@ export function better(a: Scored, b: Scored): boolean {
   if (a.feasible !== b.feasible) return a.feasible;
   if (a.objective !== b.objective) return a.objective > b.objective;
   return a.order < b.order;
+}
+
+/** When nothing is feasible: the least violation first (largest slack), then the objective. */
+export function byLeastViolation(a: Scored, b: Scored): number {
+  return b.slack - a.slack || byRank(a, b);
 }
 
 export function byRank(a: Scored, b: Scored): number {

@@ -7,8 +7,11 @@ import { auc } from '../metrics/auc.js';
 import { MtrankError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { Constraint } from './constraints.js';
-import { Evaluator, byRank, type Scored } from './evaluator.js';
-import { prepareColumn, type FusionForm } from './forms.js';
+import { bootstrapChoice, type BootstrapResult } from './bootstrap.js';
+import { deployAdvice, normaliseWeights, type Deploy } from './deploy.js';
+import { Evaluator, byLeastViolation, byRank, type Scored } from './evaluator.js';
+import { FRONT_MAX_TASKS, FRONT_TESTED, splitFront } from './front.js';
+import { fuseInto, prepareColumn, type FusionForm } from './forms.js';
 import { groupLayout } from './group-auc.js';
 import { heatmap, type Heatmap } from './heatmap.js';
 import { objectiveGrouped, objectiveLabel, objectiveTasks, objectiveValue, type Objective } from './objectives.js';
@@ -35,6 +38,13 @@ export interface FuseOptions {
   threads: number;
   seed: number;
   samples: number;
+  /**
+   * When no combination satisfies the constraints: choose the least violation (largest smallest margin) and say
+   * so, instead of failing. Used for the default constraints, which the user did not write.
+   */
+  relaxConstraints?: boolean;
+  /** Bootstrap resamples for the top BOOTSTRAP_CANDIDATES (0: choose by the point estimate alone). */
+  bootstrap?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -51,6 +61,8 @@ export interface Combination {
 
 export interface FusionResult {
   form: FusionForm;
+  /** What the scores were: the run's calibrated probabilities (calibration.json) or the raw model outputs. */
+  probabilities?: 'raw' | 'calibrated';
   search: string;
   refine: boolean;
   step: number;
@@ -65,6 +77,22 @@ export interface FusionResult {
   /** Each task's own score: AUC on the search split (and test). */
   base: { valid: Record<string, number>; test?: Record<string, number> };
   top: Combination[];
+  /** Intervals of the objective for the top candidates, when bootstrapped; best is the chosen candidate. */
+  bootstrap?: {
+    resamples: number;
+    by: 'group' | 'row';
+    candidates: { weights: Record<string, number>; objective: number; lo: number; hi: number; beaten: boolean }[];
+    chosen: number;
+  };
+  /** Set when nothing satisfied the constraints and relaxConstraints chose the least violation. */
+  fallback?: string;
+  /**
+   * Non-dominated rankings over the tasks' valid AUCs (2–4 tasks), best first, with test AUCs for the first
+   * FRONT_TESTED; dominated ones (AUCs only) for the chart.
+   */
+  pareto: ParetoResult | null;
+  /** Normalised weights, formula, per-task AUC changes, warnings. */
+  deploy: Deploy;
   heatmap: Heatmap | null;
   threads: number;
   seconds: number;
@@ -74,6 +102,22 @@ export interface FusionResult {
 export function rarestTask(tasks: string[], s: ScoreSplit): string {
   const counts = s.labels.map((y) => y.reduce((a, b) => a + b, 0));
   return tasks[counts.indexOf(Math.min(...counts))];
+}
+
+export interface FrontPoint {
+  /** Normalised (sum 1). */
+  weights: Record<string, number>;
+  aucs: Record<string, number>;
+  test?: Record<string, number>;
+  chosen: boolean;
+}
+
+export interface ParetoResult {
+  points: FrontPoint[];
+  /** Valid AUCs of dominated rankings (best first, capped). */
+  dominated: Record<string, number>[];
+  /** Whether the chosen weights are on the front (constraints can pick a weakly dominated tie). */
+  chosenOnFront: boolean;
 }
 
 export async function fuse(
@@ -89,8 +133,10 @@ export async function fuse(
   if (o.search === 'grid') checkGridSize(tasks.length, o.step); // before any memory is spent
 
   const needed = new Set([...objectiveTasks(o.objective), ...o.constraints.map((c) => c.task)]);
+  // Every task's AUC for 2–4 tasks: the Pareto front comes from the same pass. Beyond that, only what is needed.
+  const all = (1 << tasks.length) - 1;
   const request = {
-    taskMask: tasks.reduce((m, t, i) => (needed.has(t) ? m | (1 << i) : m), 0),
+    taskMask: tasks.length <= FRONT_MAX_TASKS ? all : tasks.reduce((m, t, i) => (needed.has(t) ? m | (1 << i) : m), 0),
     withGauc: objectiveGrouped(o.objective),
   };
   const pool = await createPool(scoringData(tasks, valid, o), o.threads);
@@ -116,30 +162,68 @@ export async function fuse(
       await coordinateAscent(ctx, start, o.step / 2, o.step / 20, visited);
     }
     const combinations = visited.length;
-    const ranked = [...visited].sort(byRank);
-    if (!ranked[0].feasible) {
+    let ranked = [...visited].sort(byRank);
+    let fallback: string | undefined;
+    if (!ranked[0].feasible && o.relaxConstraints) {
+      ranked = [...visited].sort(byLeastViolation);
+      fallback = `no combination satisfies ${o.constraints.length === 1 ? o.constraints[0].text : `all ${o.constraints.length} constraints`}; chose the smallest violation (${(-ranked[0].slack).toFixed(4)})`;
+    } else if (!ranked[0].feasible) {
       throw new MtrankError(
         `fuse: no combination satisfies ${o.constraints.map((c) => `'${c.text}'`).join(' and ')} on ${valid.source}`,
       );
     }
-    const topScored = distinctByKey(ranked).slice(0, 10);
-    const details = await ev.detail(topScored.map((s) => s.weights));
-    const top = topScored.map((s, i) => combination(s, details[i], tasks, visited));
-    const best: FusionResult['best'] = { ...top[0] };
-    const hm = await heatmap(ev, tasks, topScored[0].weights, levels);
+    const distinct = distinctByKey(ranked);
+    const boot = o.bootstrap && !fallback ? bootstrapTop(tasks, valid, distinct, o) : undefined;
+    const chosen = distinct[boot?.chosen ?? 0];
+    const topScored = distinct.slice(0, 10);
+    const details = await ev.detail([chosen, ...topScored].map((s) => s.weights));
+    const top = topScored.map((s, i) => combination(s, details[i + 1], tasks, visited));
+    const best: FusionResult['best'] = combination(chosen, details[0], tasks, visited);
+    const hm = await heatmap(ev, tasks, chosen.weights, levels);
+
+    const front = tasks.length >= 2 && tasks.length <= FRONT_MAX_TASKS ? splitFront(ranked, tasks.length) : null;
 
     let baseTest: Record<string, number> | undefined;
+    let frontTest: Float64Array[] = [];
     if (test) {
-      const testPool = await createPool(scoringData(tasks, test, o), 1);
-      const [m] = await testPool.score([topScored[0].weights], {
-        taskMask: (1 << tasks.length) - 1,
+      const testPool = await createPool(scoringData(tasks, test, o), o.threads);
+      const frontVectors = (front?.front ?? []).slice(0, FRONT_TESTED).map((s) => s.weights);
+      const [m, ...rest] = await testPool.score([chosen.weights, ...frontVectors], {
+        taskMask: all,
         withGauc: request.withGauc,
       });
       await testPool.close();
+      frontTest = rest;
       best.test = objectiveValue(o.objective, m, (t) => tasks.indexOf(t));
       best.testAucs = record(tasks, (t) => m[t]);
       baseTest = record(tasks, (t) => auc(test.scores[t], test.labels[t]));
     }
+    const aucsOf = (m: Float64Array) => record(tasks, (t) => m[t]);
+    const pareto: ParetoResult | null = front && {
+      points: front.front.map((s, i) => ({
+        weights: normaliseWeights(record(tasks, (t) => s.weights[t])),
+        aucs: aucsOf(s.metrics),
+        ...(frontTest[i] ? { test: aucsOf(frontTest[i]) } : {}),
+        chosen: s.key === chosen.key,
+      })),
+      dominated: front.dominated.map((s) => aucsOf(s.metrics)),
+      chosenOnFront: front.front.some((s) => s.key === chosen.key),
+    };
+    const positives = { valid: positiveCounts(tasks, valid), test: test && positiveCounts(tasks, test) };
+    const deploy = deployAdvice({
+      form: o.form,
+      tasks,
+      weights: best.weights,
+      aucs: { valid: best.aucs, test: best.testAucs },
+      base: { valid: record(tasks, (t) => baseValid[t]), test: baseTest },
+      positives,
+      rows: { valid: valid.rows, test: test?.rows },
+    });
+    if (fallback) deploy.warnings.unshift(fallback);
+    if (boot && boot.chosen > 0)
+      deploy.warnings.unshift(
+        `bootstrap: chose rank ${boot.chosen + 1} by the objective (its ${boot.resamples}-resample lower bound ${boot.candidates[boot.chosen].lo.toFixed(4)} is the highest of the candidates not clearly beaten; the point-best's is ${boot.candidates[0].lo.toFixed(4)})`,
+      );
     return {
       form: o.form,
       search: o.search,
@@ -154,6 +238,10 @@ export async function fuse(
       best,
       base: { valid: record(tasks, (t) => baseValid[t]), test: baseTest },
       top,
+      ...(fallback ? { fallback } : {}),
+      ...(boot ? { bootstrap: bootstrapReport(tasks, distinct, boot) } : {}),
+      pareto,
+      deploy,
       heatmap: hm,
       threads: pool.threads,
       seconds: (performance.now() - started) / 1000,
@@ -253,6 +341,58 @@ function combination(s: Scored, m: Float64Array, tasks: string[], visited: Score
   };
   if (!Number.isNaN(m[tasks.length])) out.gauc = m[tasks.length];
   return out;
+}
+
+/** Candidates bootstrapped: the best feasible distinct rankings. */
+export const BOOTSTRAP_CANDIDATES = 20;
+
+/** Bootstraps the objective (AUC or weighted AUC) of the top feasible rankings; null for GAUC objectives. */
+function bootstrapTop(tasks: string[], s: ScoreSplit, distinct: Scored[], o: FuseOptions): BootstrapResult | undefined {
+  if (o.objective.type === 'gauc') return undefined;
+  // feasible rankings come first in `distinct` (byRank), so these are its first entries: indices agree
+  const candidates = distinct.filter((c) => c.feasible).slice(0, BOOTSTRAP_CANDIDATES);
+  if (candidates.length < 2) return undefined;
+  const columns = s.scores.map((c) => prepareColumn(o.form, c));
+  const terms =
+    o.objective.type === 'auc'
+      ? [{ task: o.objective.task, weight: 1 }]
+      : Object.entries(o.objective.weights).map(([task, weight]) => ({ task, weight }));
+  const r = bootstrapChoice({
+    scores: candidates.map((c) => {
+      const out = new Float64Array(s.rows);
+      fuseInto(c.weights, columns, out);
+      return out;
+    }),
+    objective: terms.map((t) => ({ labels: s.labels[tasks.indexOf(t.task)], weight: t.weight })),
+    group: s.group,
+    resamples: o.bootstrap!,
+    seed: o.seed,
+  });
+  r.candidates.forEach((c, i) => (c.objective = candidates[i].objective));
+  return r;
+}
+
+function bootstrapReport(
+  tasks: string[],
+  distinct: Scored[],
+  b: BootstrapResult,
+): NonNullable<FusionResult['bootstrap']> {
+  return {
+    resamples: b.resamples,
+    by: b.by,
+    candidates: b.candidates.map((c, i) => ({
+      weights: normaliseWeights(record(tasks, (t) => distinct[i].weights[t])),
+      objective: c.objective,
+      lo: c.lo,
+      hi: c.hi,
+      beaten: c.beatenBy !== undefined,
+    })),
+    chosen: b.chosen,
+  };
+}
+
+function positiveCounts(tasks: string[], s: ScoreSplit): Record<string, number> {
+  return record(tasks, (t) => s.labels[t].reduce((a, b) => a + b, 0));
 }
 
 function record(tasks: string[], value: (t: number) => number): Record<string, number> {

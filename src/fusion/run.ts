@@ -10,6 +10,10 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError } from '../util/errors.js';
 import { parseConstraint } from './constraints.js';
 import { parseForm } from './forms.js';
+import { calibrateSplit } from './calibrate-run.js';
+import { loadCalibration } from './calibration.js';
+import { deployBox, normaliseWeights } from './deploy.js';
+import { DOMINATED_KEPT } from './front.js';
 import { fuse, rarestTask, type FusionResult, type ScoreSplit } from './fuse.js';
 import { textHeatmap } from './heatmap.js';
 import { DEFAULT_COLUMNS, detectTasks, readScores, type ColumnNames } from './load.js';
@@ -25,6 +29,10 @@ export interface FuseCommandOptions {
   labelCol: string;
   groupCol: string;
   objective?: string;
+  /** A point on the front by preference ('order:2,click:1') or by constraints ('auc(click) >= 0.6; …'). */
+  pick?: string;
+  /** Bootstrap resamples for the top candidates' objective (default 200; 0 chooses by the point estimate). */
+  bootstrap?: number;
   search?: string;
   form?: string;
   step?: number;
@@ -55,16 +63,33 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
         .filter(Boolean)
     : await detectTasks(validPath, names);
 
-  const objectiveSpec = o.objective ?? section?.objective;
+  const picked = o.pick ? parsePick(o.pick) : {};
+  if (picked.objective && o.objective)
+    throw new MtrankError('fuse: give either --objective or a preference --pick (order:2,click:1), not both');
+  const objectiveSpec = picked.objective ?? o.objective ?? section?.objective;
   const provisional: Objective | undefined = objectiveSpec
     ? parseObjective(objectiveSpec as string | Record<string, unknown>)
     : undefined;
   const needGroup = provisional !== undefined && objectiveGrouped(provisional);
-  const valid = await readScores(validPath, tasks, names, needGroup);
-  const test: ScoreSplit | undefined = testPath ? await readScores(testPath, tasks, names, needGroup) : undefined;
+  let valid = await readScores(validPath, tasks, names, needGroup);
+  let test: ScoreSplit | undefined = testPath ? await readScores(testPath, tasks, names, needGroup) : undefined;
+  // A calibrated run: search on the probabilities predict and serving will output (calibration.json).
+  const calibrationPath = o.run ? join(o.run, 'calibration.json') : undefined;
+  const calibration = calibrationPath ? loadCalibration(calibrationPath) : null;
+  if (calibration) {
+    valid = calibrateSplit(calibration, tasks, valid, calibrationPath!);
+    if (test) test = calibrateSplit(calibration, tasks, test, calibrationPath!);
+  }
   const objective = provisional ?? { type: 'auc', task: rarestTask(tasks, valid) };
 
-  const constraintTexts = o.constraint.length ? o.constraint : constraintsFromConfig(section);
+  const given = [
+    ...(o.constraint.length ? o.constraint : constraintsFromConfig(section)),
+    ...(picked.constraints ?? []),
+  ];
+  // The default (no objective, no constraints): the rarest task's AUC, keeping every task within
+  // DEFAULT_SLACK of its own score (docs/fusion.md, "Default objective"); relaxed to the least violation if need be.
+  const defaulted = !provisional && given.length === 0;
+  const constraintTexts = defaulted ? defaultConstraints(tasks) : given;
   const result = await fuse(tasks, valid, test, {
     form: parseForm(o.form ?? section?.form ?? 'linear'),
     search: o.search ?? section?.search ?? 'grid',
@@ -75,9 +100,12 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
     threads: o.threads,
     seed: o.seed,
     samples: o.samples,
+    relaxConstraints: defaulted,
+    bootstrap: o.bootstrap ?? 200,
     onProgress: o.onProgress,
   });
 
+  result.probabilities = calibration ? 'calibrated' : 'raw';
   const savedTo: string[] = [];
   const json = `${JSON.stringify(fusionFile(result), null, 2)}\n`;
   if (o.run) {
@@ -95,7 +123,7 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
 /** fusion.json: what prediction/serving need first (form, weights), then the whole search result. */
 export function fusionFile(r: FusionResult): Record<string, unknown> {
   const { form, ...rest } = r;
-  return { form, weights: r.best.weights, ...rest };
+  return { form, weights: r.deploy.weights, ...rest };
 }
 
 function resolveInput(o: FuseCommandOptions): { validPath: string; testPath?: string; section?: FusionSection } {
@@ -130,16 +158,77 @@ function constraintsFromConfig(section: FusionSection | undefined): string[] {
   throw new MtrankError(`fusion.constraints: expected a list of strings like "auc(click) >= base(click) - 0.005"`);
 }
 
+/** Each other task's AUC may drop at most this much below its own score under the default objective. */
+export const DEFAULT_SLACK = 0.005;
+
+/**
+ * Every task, the objective's too: then, when no weights keep all tasks within the slack, the least violation
+ * (fuse's relaxConstraints) maximises the worst task's AUC change instead of sacrificing the objective's task.
+ */
+function defaultConstraints(tasks: string[]): string[] {
+  return tasks.map((t) => `auc(${t}) >= base(${t}) - ${DEFAULT_SLACK}`);
+}
+
+/**
+ * --pick: 'order:2,click:1' is a preference — the front point maximising 2·AUC(order) + 1·AUC(click) (a positive
+ * weighted sum is maximised on the front); 'auc(click) >= base(click) - 0.01; auc(cart) >= 0.6' are constraints.
+ */
+export function parsePick(spec: string): { objective?: string; constraints?: string[] } {
+  if (/auc\s*\(/.test(spec))
+    return {
+      constraints: spec
+        .split(';')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    };
+  const parts = spec.split(',').map((x) => x.trim().split(':'));
+  if (!parts.every((p) => p.length === 2 && p[0] && Number(p[1]) > 0))
+    throw new MtrankError(
+      `fuse: --pick '${spec}' is neither a preference like order:2,click:1 (positive numbers) nor constraints like 'auc(click) >= base(click) - 0.01'`,
+    );
+  return { objective: `weighted-auc:${parts.map(([t, w]) => `${t}=${Number(w)}`).join(',')}` };
+}
+
 const f4 = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(4));
+/** Weights as they are deployed: normalised to sum 1, three decimals. */
 const weights = (w: Record<string, number>): string =>
-  Object.entries(w)
-    .map(([t, v]) => `${t}=${+v.toFixed(6)}`)
+  Object.entries(normaliseWeights(w))
+    .map(([t, v]) => `${t}=${+v.toFixed(3)}`)
     .join(' ');
+
+function bootstrapSummary(r: FusionResult): string {
+  const b = r.bootstrap!;
+  return [
+    `bootstrap: ${r.objective.label} over ${b.resamples} resamples by ${b.by}, 95% intervals of the top ${b.candidates.length} (* chosen: the highest lower bound not clearly beaten)`,
+    ...b.candidates
+      .slice(0, Math.max(5, b.chosen + 1))
+      .map(
+        (c, i) =>
+          `  ${i === b.chosen ? '*' : ' '} ${f4(c.objective)} [${f4(c.lo)}, ${f4(c.hi)}]${c.beaten ? ' clearly beaten' : ''}   ${weights(c.weights)}`,
+      ),
+  ].join('\n');
+}
+
+function frontSummary(r: FusionResult): string {
+  const p = r.pareto!;
+  const head = `Pareto front over valid AUC(${r.tasks.join(', ')}): ${p.points.length} of ${p.points.length + p.dominated.length}${p.dominated.length >= DOMINATED_KEPT ? '+' : ''} rankings not dominated; the chosen weights are ${p.chosenOnFront ? 'on it' : 'a tie just off it'} (pick another with --pick order:2,click:1)`;
+  const shown = p.points
+    .slice(0, 8)
+    .map(
+      (q) =>
+        `  ${q.chosen ? '*' : ' '} ${r.tasks.map((t) => `${t} ${f4(q.aucs[t])}${q.test ? `/${f4(q.test[t])}` : ''}`).join('  ')}   ${weights(q.weights)}`,
+    );
+  return [
+    head,
+    `  (valid${p.points[0]?.test ? '/test' : ''} AUC per task; best 8 by the objective; * chosen)`,
+    ...shown,
+  ].join('\n');
+}
 
 /** The human summary printed when --json is not given. */
 export function formatSummary(r: FusionResult & { savedTo: string[] }): string {
   const lines = [
-    `fuse: ${r.form} form, ${r.search}${r.refine ? ' + refine' : ''} search, objective ${r.objective.label}${r.constraints.length ? `, subject to ${r.constraints.join(' and ')}` : ''}`,
+    `fuse: ${r.form} form${r.probabilities === 'calibrated' ? ' on calibrated probabilities' : ''}, ${r.search}${r.refine ? ' + refine' : ''} search, objective ${r.objective.label}${r.constraints.length ? `, subject to ${r.constraints.join(' and ')}` : ''}`,
     `  ${r.combinations} combinations visited, ${r.evaluated} distinct rankings scored on ${r.rows.valid} rows in ${r.seconds.toFixed(2)} s (${r.threads} thread${r.threads > 1 ? 's' : ''})`,
     `best: ${weights(r.best.weights)}   valid ${f4(r.best.objective)}${r.best.test !== undefined ? `   test ${f4(r.best.test)}` : ''}`,
     `  per-task AUC   ${r.tasks.map((t) => `${t} ${f4(r.best.aucs[t])} (own score ${f4(r.base.valid[t])})`).join('   ')}`,
@@ -151,10 +240,13 @@ export function formatSummary(r: FusionResult & { savedTo: string[] }): string {
   lines.push('top 10:', `  ${'objective'.padEnd(10)} ${r.tasks.map((t) => `auc(${t})`.padEnd(12)).join(' ')} weights`);
   for (const c of r.top) {
     lines.push(
-      `  ${f4(c.objective).padEnd(10)} ${r.tasks.map((t) => f4(c.aucs[t]).padEnd(12)).join(' ')} ${weights(c.weights)}${c.equivalent.length ? ` (+${c.equivalent.length} multiples)` : ''}${c.feasible ? '' : ' [violates constraints]'}`,
+      `  ${f4(c.objective).padEnd(10)} ${r.tasks.map((t) => f4(c.aucs[t]).padEnd(12)).join(' ')} ${weights(c.weights)}${c.feasible ? '' : ' [violates constraints]'}`,
     );
   }
   if (r.heatmap) lines.push(textHeatmap(r.heatmap));
+  if (r.pareto) lines.push(frontSummary(r));
+  if (r.bootstrap) lines.push(bootstrapSummary(r));
   if (r.savedTo.length) lines.push(`saved ${r.savedTo.join(', ')}`);
+  lines.push(deployBox(r.deploy, r.tasks));
   return lines.join('\n');
 }

@@ -12,7 +12,26 @@ export interface FusionCombination {
   aucs?: Record<string, number>;
 }
 
+/** What to deploy (fusion.json "deploy", written since the Deploy box). */
+export interface DeployView {
+  formula: string;
+  weights: Record<string, number>;
+  changes: Record<string, { valid?: number; test?: number }>;
+  positives?: { valid?: Record<string, number>; test?: Record<string, number> };
+  warnings: string[];
+}
+
+export interface FrontPointView {
+  aucs: Record<string, number>;
+  test?: Record<string, number>;
+  weights: Record<string, number>;
+  chosen: boolean;
+}
+
 export interface FusionView {
+  deploy?: DeployView;
+  /** Pareto front over the tasks' valid AUCs, and dominated rankings' AUCs (for the chart). */
+  pareto?: { points: FrontPointView[]; dominated: Record<string, number>[] };
   form?: string;
   objectiveLabel: string;
   best?: FusionCombination & { test?: number; testAucs?: Record<string, number> };
@@ -117,6 +136,8 @@ export function fusionView(json: unknown, file = 'fusion.json'): FusionView | un
     heatmap = { x, y, fixed: numRecord(h.fixed) ?? {}, values };
   }
   if (!best && !top.length && !heatmap) return undefined;
+  const deploy = deployOf(json.deploy);
+  const pareto = paretoOf(json.pareto);
   return {
     form: typeof json.form === 'string' ? json.form : undefined,
     objectiveLabel: objectiveLabel(json.objective),
@@ -124,5 +145,34 @@ export function fusionView(json: unknown, file = 'fusion.json'): FusionView | un
     base,
     top,
     heatmap,
+    ...(deploy ? { deploy } : {}),
+    ...(pareto ? { pareto } : {}),
   };
+}
+
+function deployOf(d: unknown): DeployView | undefined {
+  if (!isObj(d) || typeof d.formula !== 'string') return undefined;
+  const weights = numRecord(d.weights) ?? {};
+  const changes: DeployView['changes'] = {};
+  if (isObj(d.changes))
+    for (const [t, c] of Object.entries(d.changes))
+      if (isObj(c)) changes[t] = { valid: num(c.valid), test: num(c.test) };
+  const positives = isObj(d.positives)
+    ? { valid: numRecord(d.positives.valid), test: numRecord(d.positives.test) }
+    : undefined;
+  const warnings = Array.isArray(d.warnings) ? d.warnings.filter((w): w is string => typeof w === 'string') : [];
+  return { formula: d.formula, weights, changes, positives, warnings };
+}
+
+function paretoOf(p: unknown): FusionView['pareto'] {
+  if (!isObj(p) || !Array.isArray(p.points)) return undefined;
+  const points = p.points.flatMap((q): FrontPointView[] => {
+    const aucs = isObj(q) ? numRecord(q.aucs) : undefined;
+    if (!isObj(q) || !aucs) return [];
+    return [{ aucs, test: numRecord(q.test), weights: numRecord(q.weights) ?? {}, chosen: q.chosen === true }];
+  });
+  const dominated = Array.isArray(p.dominated)
+    ? p.dominated.map(numRecord).filter((a): a is Record<string, number> => !!a)
+    : [];
+  return points.length ? { points, dominated } : undefined;
 }

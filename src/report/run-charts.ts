@@ -6,6 +6,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { ChartSpec } from './charts.js';
 import { bestSteps, type RunData } from './run-data.js';
 import type { FusionView } from './fusion-view.js';
+import type { CalibrationFile } from '../fusion/calibration.js';
 
 const PANEL = { width: 250, height: 170 };
 
@@ -216,4 +217,113 @@ function near(a: number | undefined, b: number): boolean {
 }
 export function fmtWeight(w: number): string {
   return String(Number(w.toFixed(4)));
+}
+
+/** The two tasks the Pareto chart shows: the rarest (fewest valid positives) on y, the most frequent on x. */
+export function paretoAxes(f: FusionView, tasks: string[]): [string, string] | undefined {
+  if (tasks.length < 2) return undefined;
+  const positives = f.deploy?.positives?.valid;
+  const order = positives ? [...tasks].sort((a, b) => (positives[b] ?? 0) - (positives[a] ?? 0)) : tasks;
+  return [order[0], order[order.length - 1]];
+}
+
+/**
+ * The Pareto front over two tasks' AUCs: dominated rankings greyed, front points (non-dominated over all tasks)
+ * in blue, the chosen weights in orange; valid beside test (test has only the front points and the chosen one).
+ */
+export function paretoChart(f: FusionView, tasks: string[]): ChartSpec | undefined {
+  const axes = paretoAxes(f, tasks);
+  if (!f.pareto || !axes) return undefined;
+  const [tx, ty] = axes;
+  const values: { x: number; y: number; split: string; kind: string }[] = [];
+  for (const a of f.pareto.dominated) values.push({ x: a[tx], y: a[ty], split: 'valid', kind: 'dominated' });
+  for (const p of f.pareto.points) {
+    const kind = p.chosen ? 'chosen' : 'front';
+    values.push({ x: p.aucs[tx], y: p.aucs[ty], split: 'valid', kind });
+    if (p.test) values.push({ x: p.test[tx], y: p.test[ty], split: 'test', kind });
+  }
+  const kinds = ['dominated', 'front', 'chosen'];
+  return {
+    name: 'fusion-pareto',
+    title: 'Pareto front of the output weights',
+    spec: {
+      title: `AUC(${ty}) against AUC(${tx}) per weight vector (front over all ${tasks.length} tasks; grey: dominated)`,
+      data: { values: values.filter((v) => Number.isFinite(v.x) && Number.isFinite(v.y)) },
+      facet: { field: 'split', type: 'nominal', title: null, sort: ['valid', 'test'] },
+      resolve: { scale: { x: 'independent', y: 'independent' } },
+      spec: {
+        ...PANEL,
+        encoding: {
+          x: { field: 'x', type: 'quantitative', title: `AUC ${tx}`, scale: { zero: false } },
+          y: { field: 'y', type: 'quantitative', title: `AUC ${ty}`, scale: { zero: false } },
+          color: {
+            field: 'kind',
+            type: 'nominal',
+            title: null,
+            scale: { domain: kinds, range: ['#c9ced8', '#3b6fd8', '#e8833a'] },
+          },
+        },
+        // the chosen point drawn last and larger, so the front never hides it
+        layer: [
+          { transform: [{ filter: "datum.kind !== 'chosen'" }], mark: { type: 'point', filled: true, size: 18 } },
+          {
+            transform: [{ filter: "datum.kind === 'chosen'" }],
+            mark: { type: 'point', filled: true, size: 160, stroke: '#1d2433', strokeWidth: 1 },
+          },
+        ],
+      },
+    } as unknown as TopLevelSpec,
+  };
+}
+
+/**
+ * Reliability diagram per task: mean predicted probability against the label rate in equal-count bins, before
+ * (raw, label-weighted) and after calibration, each against the diagonal (perfect calibration).
+ */
+export function reliabilityChart(cal: CalibrationFile, tasks: string[]): ChartSpec | undefined {
+  const values: { task: string; stage: string; p: number; rate: number; kind: string }[] = [];
+  for (const task of tasks) {
+    const r = cal.tasks[task]?.reliability;
+    if (!r) continue;
+    for (const [stage, bins] of [
+      ['before', r.before],
+      ['after', r.after],
+    ] as const) {
+      for (const b of bins) values.push({ task, stage, p: b.p, rate: b.rate, kind: 'bins' });
+      const top = Math.max(...bins.map((b) => Math.max(b.p, b.rate)));
+      values.push({ task, stage, p: 0, rate: 0, kind: 'ideal' }, { task, stage, p: top, rate: top, kind: 'ideal' });
+    }
+  }
+  if (!values.length) return undefined;
+  return {
+    name: 'calibration',
+    title: 'Reliability diagrams',
+    spec: {
+      title: 'Label rate against mean prediction (10 equal-count bins; dashed: perfect calibration)',
+      data: { values },
+      facet: {
+        row: { field: 'stage', type: 'nominal', title: null, sort: ['before', 'after'] },
+        column: { field: 'task', type: 'nominal', title: null, sort: tasks },
+      },
+      resolve: { scale: { x: 'independent', y: 'independent' } },
+      spec: {
+        width: 200,
+        height: 150,
+        encoding: {
+          x: { field: 'p', type: 'quantitative', title: 'mean prediction' },
+          y: { field: 'rate', type: 'quantitative', title: 'label rate' },
+        },
+        layer: [
+          {
+            transform: [{ filter: "datum.kind === 'ideal'" }],
+            mark: { type: 'line', strokeDash: [4, 3], color: '#9aa5b8' },
+          },
+          {
+            transform: [{ filter: "datum.kind === 'bins'" }],
+            mark: { type: 'line', point: true, color: '#3b6fd8' },
+          },
+        ],
+      },
+    } as unknown as TopLevelSpec,
+  };
 }

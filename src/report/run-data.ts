@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { loadCalibration, type CalibrationFile } from '../fusion/calibration.js';
 import { MtrankError, placeMessage } from '../util/errors.js';
 
 const num = z.number().nullable().optional();
@@ -58,6 +59,8 @@ export interface RunData {
   metrics?: RunMetrics;
   /** fusion.json as written by `mtrank fuse --run`, unvalidated (see fusion-view.ts). */
   fusion?: unknown;
+  /** calibration.json as written by `mtrank calibrate`, validated. */
+  calibration?: CalibrationFile;
   /** metrics.json `coldStart` or coldstart.json, unvalidated (see run-report.ts). */
   coldStart?: unknown;
 }
@@ -184,6 +187,7 @@ export function readRun(dirArg: string): RunData {
     test,
     metrics,
     fusion: existsSync(fusionPath) ? readJson(fusionPath) : undefined,
+    calibration: loadCalibration(join(dir, 'calibration.json')) ?? undefined,
     coldStart: metrics?.coldStart ?? (existsSync(coldPath) ? readJson(coldPath) : undefined),
   };
 }

@@ -6,10 +6,18 @@ import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { chartFigure, renderChart, writeChartPngs, type ChartSpec, type RenderedChart } from './charts.js';
 import { coldStartColumns, coldStartFromJson, coldStartFromPredictions, type ColdStartRow } from './cold-start.js';
-import { fusionView, type FusionView } from './fusion-view.js';
+import { fusionView, type DeployView, type FusionView } from './fusion-view.js';
 import { fmt, html, page, section, table, type Cell, type Html } from './html.js';
 import { serveSection } from './serve-hint.js';
-import { curveChart, fmtWeight, fusionHeatmapChart, lossWeightChart, trainLossChart } from './run-charts.js';
+import {
+  curveChart,
+  fmtWeight,
+  fusionHeatmapChart,
+  lossWeightChart,
+  paretoChart,
+  reliabilityChart,
+  trainLossChart,
+} from './run-charts.js';
 import { bestSteps, readRun, type RunData } from './run-data.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
@@ -149,6 +157,39 @@ function fusionSummary(f: FusionView, tasks: string[]): string {
   return parts.join(' · ') + '.';
 }
 
+const signed = (x: number | undefined): string =>
+  x === undefined || !Number.isFinite(x) ? '–' : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
+
+/** The closing "Deploy" box: formula, each task's AUC change against its own score, warnings. */
+function deployBox(d: DeployView, tasks: string[]): Html {
+  const pos = (split: 'valid' | 'test', t: string) => {
+    const n = d.positives?.[split]?.[t];
+    return n === undefined ? '–' : n.toLocaleString('en-US');
+  };
+  return html`<div class="deploy">
+    <h3>Deploy</h3>
+    <pre class="config">${d.formula}</pre>
+    ${table(
+      ['task', 'weight (sum 1)', 'AUC change, valid', 'AUC change, test', 'positives valid', 'positives test'],
+      tasks.map((t) => [
+        t,
+        { value: fmtWeight(d.weights[t] ?? 0), className: 'num' },
+        { value: signed(d.changes[t]?.valid), className: (d.changes[t]?.valid ?? 0) < -0.005 ? 'worse' : 'same' },
+        { value: signed(d.changes[t]?.test), className: (d.changes[t]?.test ?? 0) < -0.005 ? 'worse' : 'same' },
+        { value: pos('valid', t), className: 'num' },
+        { value: pos('test', t), className: 'num' },
+      ]),
+    )}
+    ${
+      d.warnings.length
+        ? html`<ul class="warnings">
+            ${d.warnings.map((w) => html`<li>${w}</li>`)}
+          </ul>`
+        : html`<p>No warnings.</p>`
+    }
+  </div>`;
+}
+
 function coldStartTable(rows: ColdStartRow[]): Html {
   const count = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? n.toLocaleString('en-US') : '–');
   const cols = coldStartColumns(rows);
@@ -173,6 +214,8 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
     lossWeights: lossWeightChart(run),
     trainLoss: trainLossChart(run),
     heatmap: fusion ? fusionHeatmapChart(fusion) : undefined,
+    pareto: fusion ? paretoChart(fusion, run.tasks) : undefined,
+    calibration: run.calibration ? reliabilityChart(run.calibration, run.tasks) : undefined,
   };
   const rendered: Partial<Record<keyof typeof specs, RenderedChart>> = {};
   for (const [k, spec] of Object.entries(specs) as [keyof typeof specs, ChartSpec | undefined][]) {
@@ -208,16 +251,46 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
       'Label weights multiply the loss of positive examples; loss weights multiply each task loss in the total.',
     ),
   );
+  if (run.calibration) {
+    const cal = run.calibration;
+    sections.push(
+      section(
+        'Calibrated probabilities',
+        [
+          table(
+            ['task', 'label weight', 'method', 'ECE before', 'ECE after', 'on'],
+            run.tasks
+              .filter((t) => cal.tasks[t])
+              .map((t) => {
+                const c = cal.tasks[t];
+                return [
+                  t,
+                  fmt(c.labelWeight, 3),
+                  c.method,
+                  fmt(c.ece?.before, 5),
+                  fmt(c.ece?.after, 5),
+                  c.ece?.split ?? '–',
+                ];
+              }),
+          ),
+          fig(rendered.calibration),
+        ],
+        'p′ = p / (p + w·(1 − p)) undoes label weight w; Platt or isotonic (fitted on valid) may follow. Expected calibration error over 10 equal-count bins. predict outputs the calibrated probabilities.',
+      ),
+    );
+  }
   if (fusion) {
     sections.push(
       section('Output weights (fusion)', [
         html`<p>${fusionSummary(fusion, run.tasks)}</p>`,
         fusionAucTable(fusion, run.tasks),
+        fig(rendered.pareto),
         fig(rendered.heatmap),
         fusion.top.length
           ? html`<h3>Top combinations</h3>
               ${fusionTable(fusion, run.tasks)}`
           : '',
+        fusion.deploy ? deployBox(fusion.deploy, run.tasks) : '',
       ]),
     );
   }

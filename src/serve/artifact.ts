@@ -51,6 +51,14 @@ export function loadArtifact(dir: string): LoadedArtifact {
     throw new MtrankError(`${dir}: parameter '${bad}' holds NaN or Inf; refusing to serve it`);
   }
   const tasks = run.model.tasks;
+  // Calibrated runs: serving (and the ONNX export) do not apply calibration.json yet, so scores would differ from
+  // mtrank predict's; refuse rather than serve different numbers.
+  if (existsSync(join(dir, 'calibration.json')))
+    throw new MtrankError(
+      `${join(dir, 'calibration.json')}: calibrated runs cannot be served yet (serving would return uncalibrated scores); score them with 'mtrank predict', or serve a run without calibration.json`,
+      undefined,
+      'data',
+    );
   let fusion: LoadedArtifact['fusion'];
   try {
     fusion = readFusion(runPaths(dir).fusion, tasks);

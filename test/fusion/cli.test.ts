@@ -54,7 +54,11 @@ describe('mtrank fuse input and output', () => {
       expect(r.rows).toEqual({ valid: 1500, test: 1500 });
       const saved = JSON.parse(readFileSync(join(dir, 'fusion.json'), 'utf8'));
       expect(saved.form).toBe('linear');
-      expect(saved.weights).toEqual(r.best.weights);
+      // what predict/serve use: the chosen weights normalised to sum 1 (same ranking as the grid point)
+      const sum = r.best.weights.click + r.best.weights.order;
+      expect(saved.weights.click).toBeCloseTo(r.best.weights.click / sum, 12);
+      expect(saved.weights.order).toBeCloseTo(r.best.weights.order / sum, 12);
+      expect(saved.deploy.formula).toMatch(/^score = /);
       expect(saved.best.test).toBeCloseTo(r.best.test!, 12);
       // the saved weights reproduce the reported valid AUC from the file itself
       const rows = valid

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  fuse,
-  gridPoints,
-  parseConstraint,
-  parseObjective,
-  type ScoreSplit,
-  type FuseOptions,
-} from '../../src/fusion/index.js';
+import { fuse, gridPoints, parseConstraint, parseObjective, type ScoreSplit } from '../../src/fusion/index.js';
 import { auc, gauc } from '../../src/metrics/index.js';
 import { Rng } from '../../src/util/rng.js';
+import { fuseOptions } from './options.js';
 
 const TASKS = ['click', 'cart', 'order'];
 
@@ -34,18 +28,7 @@ function planted(n: number, seed: number): ScoreSplit {
   return { source: 'planted', rows: n, scores, labels, group };
 }
 
-const options = (o: Partial<FuseOptions> = {}): FuseOptions => ({
-  form: 'linear',
-  search: 'grid',
-  step: 0.1,
-  refine: false,
-  objective: parseObjective('auc:order'),
-  constraints: [],
-  threads: 1,
-  seed: 1,
-  samples: 200,
-  ...o,
-});
+const options = fuseOptions;
 
 function fusedAuc(s: ScoreSplit, w: Record<string, number>, task: number, product = false): number {
   const f = new Float64Array(s.rows);

@@ -136,6 +136,7 @@ export function writeFixtureRun(dir: string, o: FixtureOptions = {}): void {
     writeFileSync(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2));
   }
   if (o.fusion) writeFileSync(join(dir, 'fusion.json'), JSON.stringify(fixtureFusion(tasks), null, 2));
+  if (o.fusion) writeFileSync(join(dir, 'calibration.json'), JSON.stringify(fixtureCalibration(tasks), null, 2));
   if (o.predictions) writePredictions(dir, tasks);
 }
 
@@ -169,9 +170,57 @@ export function fixtureFusion(tasks: string[]) {
       test: Object.fromEntries(tasks.map((t) => [t, 0.67])),
     },
     top,
+    deploy: {
+      form: 'linear',
+      weights: { [tasks[0]]: 0.157895, [tasks[1]]: 0.315789, [tasks[2]]: 0.526316 },
+      formula: `score = 0.158·p_${tasks[0]} + 0.316·p_${tasks[1]} + 0.526·p_${tasks[2]}`,
+      changes: Object.fromEntries(tasks.map((t, i) => [t, { valid: 0.02, test: i === 0 ? -0.011 : 0.02 }])),
+      positives: {
+        valid: Object.fromEntries(tasks.map((t, i) => [t, [5000, 600, 40][i]])),
+        test: Object.fromEntries(tasks.map((t, i) => [t, [5100, 610, 30][i]])),
+      },
+      warnings: [`${tasks[2]}: test AUC 0.690 ± 0.094 rests on 30 positives (< 100); treat its decimals as noise`],
+    },
+    // three front points (the first chosen) and two dominated rankings, AUCs per task
+    pareto: {
+      points: [
+        {
+          weights: top[0].weights,
+          aucs: auc3(tasks, [0.7, 0.7, 0.7]),
+          test: auc3(tasks, [0.69, 0.69, 0.69]),
+          chosen: true,
+        },
+        { weights: {}, aucs: auc3(tasks, [0.72, 0.68, 0.66]), test: auc3(tasks, [0.71, 0.67, 0.64]), chosen: false },
+        { weights: {}, aucs: auc3(tasks, [0.65, 0.71, 0.72]), test: auc3(tasks, [0.64, 0.7, 0.7]), chosen: false },
+      ],
+      dominated: [auc3(tasks, [0.6, 0.6, 0.6]), auc3(tasks, [0.69, 0.69, 0.65])],
+      chosenOnFront: true,
+    },
     heatmap: { x: { task: tasks[0], weights: w }, y: { task: tasks[1], weights: w }, fixed: { [tasks[2]]: 1 }, values },
   };
 }
+
+/** calibration.json as `mtrank calibrate` writes it: two reliability bins per stage, ECE 0.3 → 0.01. */
+function fixtureCalibration(tasks: string[]) {
+  const bins = (p: number[], rate: number[]) => p.map((x, i) => ({ p: x, rate: rate[i], n: 50 }));
+  return {
+    version: 1,
+    fittedOn: 'predictions/valid.csv',
+    tasks: Object.fromEntries(
+      tasks.map((t) => [
+        t,
+        {
+          labelWeight: 4.5,
+          method: 'analytic',
+          ece: { split: 'test', before: 0.3, after: 0.01 },
+          reliability: { before: bins([0.2, 0.5], [0.01, 0.1]), after: bins([0.01, 0.1], [0.01, 0.12]) },
+        },
+      ]),
+    ),
+  };
+}
+
+const auc3 = (tasks: string[], a: number[]) => Object.fromEntries(tasks.map((t, i) => [t, a[i]]));
 
 /** predictions/test.csv with item_seen: seen items are ranked perfectly, unseen ones at random order. */
 function writePredictions(dir: string, tasks: string[]): void {

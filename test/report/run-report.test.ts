@@ -87,6 +87,31 @@ describe('run report', () => {
         .map((v) => [v.x, v.y]),
     ).toEqual([[0.3, 0.6]]);
     expect(page).toContain('Top combinations');
+    // Pareto chart: rarest task (fewest valid positives: order) against the most frequent (click); dominated
+    // rankings grey on valid only, front points on valid and test, the chosen point marked on both.
+    const front = dataOf(report.charts.find((c) => c.name === 'fusion-pareto')!.spec);
+    expect(front).toHaveLength(2 + 3 * 2);
+    expect(front.filter((v) => v.kind === 'dominated').map((v) => v.split)).toEqual(['valid', 'valid']);
+    expect(front.filter((v) => v.kind === 'chosen').map((v) => [v.split, v.x, v.y])).toEqual([
+      ['valid', 0.7, 0.7],
+      ['test', 0.69, 0.69],
+    ]);
+    expect(front.find((v) => v.kind === 'front' && v.split === 'valid')).toMatchObject({ x: 0.72, y: 0.66 });
+    // Calibration: ECE before → after per task, and a reliability diagram per task and stage (+ two diagonal ends)
+    expect(page).toMatch(
+      /<td>order<\/td><td class="num">4\.500<\/td><td>analytic<\/td><td class="num">0\.30000<\/td><td class="num">0\.01000<\/td>/,
+    );
+    const rel = dataOf(report.charts.find((c) => c.name === 'calibration')!.spec);
+    expect(rel.filter((v) => v.task === 'order' && v.kind === 'bins').map((v) => [v.stage, v.p, v.rate])).toEqual([
+      ['before', 0.2, 0.01],
+      ['before', 0.5, 0.1],
+      ['after', 0.01, 0.01],
+      ['after', 0.1, 0.12],
+    ]);
+    // Deploy box: formula, per-task changes (click's test loss flagged), warnings
+    expect(page).toMatch(/<h3>Deploy<\/h3>[^]*score = 0\.158·p_click/);
+    expect(page).toContain('<td class="worse">−0.0110</td>');
+    expect(page).toContain('rests on 30 positives');
     expect(page).toMatch(/<th>fused, test<\/th>[^]*<td>order<\/td>[^]*<td class="num">0\.6900<\/td>/);
     // Cold start from predictions/test.csv: the fixture ranks seen items perfectly, unseen ones at chance.
     expect(page).toMatch(/<td>order<\/td><td class="num">1\.0000<\/td><td class="num">0\.5000<\/td>/);

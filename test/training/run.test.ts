@@ -6,6 +6,7 @@ import { writeFunnel } from '../../src/data/index.js';
 import { runTraining } from '../../src/training/run.js';
 import { evaluateRun } from '../../src/app/summary.js';
 import { predictFile } from '../../src/app/predict.js';
+import { runCalibrateCommand } from '../../src/fusion/calibrate-run.js';
 import { readMetricsLog } from '../../src/training/metrics-log.js';
 
 describe('mtrank train / evaluate / predict on a run directory', () => {
@@ -119,5 +120,25 @@ describe('mtrank train / evaluate / predict on a run directory', () => {
       row.split(',').every((x, k) => Math.abs(Number(x) - Number(sorted(b)[i]!.split(',')[k])) < 1e-5),
     );
     expect(close).toBe(true);
-  }, 60_000);
+
+    // After 'mtrank calibrate' predict outputs p / (p + w·(1 − p)) with the run's label weights (cart, order: auto),
+    // and with a fusion.json searched on calibrated probabilities the fused score is computed from them.
+    const cal = await runCalibrateCommand({ run: out, method: 'analytic' });
+    const w = ['click', 'cart', 'order'].map((t) => cal.file.tasks[t]!.labelWeight);
+    expect(w[2]).toBeGreaterThan(1);
+    writeFileSync(
+      join(out, 'fusion.json'),
+      JSON.stringify({ form: 'linear', weights: { click: 0.2, cart: 0.3, order: 0.5 }, probabilities: 'calibrated' }),
+    );
+    await predictFile(out, input, join(root, 'calibrated.csv'));
+    const lines = readFileSync(join(root, 'calibrated.csv'), 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('p_click,p_cart,p_order,score');
+    lines.slice(1).forEach((l, i) => {
+      const c = l.split(',').map(Number);
+      const want = a[i]!.map((q, t) => q / (q + w[t]! * (1 - q)));
+      want.forEach((q, t) => expect(c[t]).toBeCloseTo(q, 5));
+      expect(c[3]).toBeCloseTo(0.2 * want[0]! + 0.3 * want[1]! + 0.5 * want[2]!, 5);
+    });
+    // 90 s: training plus two predict passes and a calibration; on a loaded 2-core machine 60 s was not enough
+  }, 90_000);
 });

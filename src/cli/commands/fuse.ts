@@ -11,6 +11,10 @@ const num =
       throw new MtrankError(`--${name}: expected a positive ${integer ? 'integer' : 'number'}, got '${v}'`);
     return n;
   };
+const count = (name: string) => (v: string) => {
+  if (!/^\d+$/.test(v)) throw new MtrankError(`--${name}: expected a non-negative integer, got '${v}'`);
+  return Number(v);
+};
 const collect = (v: string, all: string[]) => [...all, v];
 
 /** `mtrank fuse`: search output weights that fuse per-task scores into one ranking score. */
@@ -36,7 +40,11 @@ export function registerFuseCommand(program: Command): void {
     .option('--group-col <name>', 'group column for GAUC', 'group')
     .option(
       '--objective <spec>',
-      'auc:<task> | gauc:<task> | weighted-auc:<task>=<w>,... (default: AUC of the rarest task)',
+      'auc:<task> | gauc:<task> | weighted-auc:<task>=<w>,... (default: AUC of the rarest task, every task kept within 0.005 of its own score, else the smallest worst loss)',
+    )
+    .option(
+      '--pick <spec>',
+      "a point on the Pareto front: by preference 'order:2,click:1', or by constraints 'auc(click) >= base(click) - 0.01; auc(cart) >= 0.6'",
     )
     .option('--search <name>', 'grid | coordinate | random (default grid)')
     .option('--form <name>', 'linear (Σ w·p) | product (Π p^w) (default linear)')
@@ -44,17 +52,14 @@ export function registerFuseCommand(program: Command): void {
     .option('--refine', 'coordinate ascent with finer steps around the best point found')
     .option('--samples <n>', 'random search: points to sample', num('samples', true), 1000)
     .option('--constraint <expr>', "e.g. 'auc(click) >= base(click) - 0.005' (repeatable)", collect, [])
+    .option(
+      '--bootstrap <n>',
+      'resamples (by group, else by row) for 95% intervals of the top 20 candidates; 0: choose by the point estimate',
+      count('bootstrap'),
+    )
     .option('--config <file>', 'experiment config whose fusion: section gives defaults')
     .option('--threads <n>', 'worker threads (results do not depend on it)', num('threads', true), 2)
-    .option(
-      '--seed <n>',
-      'random search seed',
-      (v) => {
-        if (!/^\d+$/.test(v)) throw new MtrankError(`--seed: expected a non-negative integer, got '${v}'`);
-        return Number(v);
-      },
-      42,
-    )
+    .option('--seed <n>', 'random search seed', count('seed'), 42)
     .option('--out <file>', 'also write the result JSON here')
     .option('--json', 'print the result as JSON')
     .action(async (o: FuseCommandOptions & { json?: boolean }) => {

@@ -1,0 +1,112 @@
+/**
+ * What a team deploys: the chosen weights normalised (they sum to 1 — for the product form the exponents of a
+ * weighted geometric mean), the formula in plain text, each task's AUC change against its own score, and
+ * warnings a reviewer should see before shipping (a task zeroed, a task losing more than LOSS_WARNING, a
+ * figure resting on fewer than FEW_POSITIVES positives).
+ */
+import type { FusionForm } from './forms.js';
+
+/** A task whose fused AUC is this much below its own score's gets a warning. */
+export const LOSS_WARNING = 0.005;
+/** Below this many positives an AUC moves by several hundredths between samples. */
+export const FEW_POSITIVES = 100;
+
+export interface TaskChange {
+  /** Fused AUC − own score's AUC. */
+  valid: number;
+  test?: number;
+}
+
+export interface Deploy {
+  form: FusionForm;
+  /** Sum 1 (all zero stays all zero). Same ranking as the searched weights: both forms are scale-invariant. */
+  weights: Record<string, number>;
+  formula: string;
+  changes: Record<string, TaskChange>;
+  positives: { valid: Record<string, number>; test?: Record<string, number> };
+  warnings: string[];
+}
+
+export function normaliseWeights(w: Record<string, number>): Record<string, number> {
+  const sum = Object.values(w).reduce((a, b) => a + b, 0);
+  return Object.fromEntries(Object.entries(w).map(([t, x]) => [t, sum > 0 ? x / sum : x]));
+}
+
+const w3 = (x: number): string => String(Number(x.toFixed(3)));
+
+/** "score = 0.2·p_click + 0.8·p_order" or "score = p_click^0.2 · p_order^0.8"; zero weights left out. */
+export function formulaText(form: FusionForm, weights: Record<string, number>): string {
+  const used = Object.entries(weights).filter(([, w]) => w !== 0);
+  if (used.length === 0) return 'score = constant (every weight is 0)';
+  if (form === 'product') return `score = ${used.map(([t, w]) => `max(p_${t}, 1e-12)^${w3(w)}`).join(' · ')}`;
+  return `score = ${used.map(([t, w]) => `${w3(w)}·p_${t}`).join(' + ')}`;
+}
+
+/**
+ * Half-width of a 95% normal interval for an AUC from P positives and N negatives (Hanley & McNeil 1982):
+ * a quick sense of how far a figure can move, shown beside tasks with few positives.
+ */
+export function aucHalfWidth(a: number, P: number, N: number): number {
+  const q1 = a / (2 - a),
+    q2 = (2 * a * a) / (1 + a);
+  const v = (a * (1 - a) + (P - 1) * (q1 - a * a) + (N - 1) * (q2 - a * a)) / (P * N);
+  return 1.96 * Math.sqrt(Math.max(0, v));
+}
+
+export interface DeployInput {
+  form: FusionForm;
+  tasks: string[];
+  weights: Record<string, number>;
+  aucs: { valid: Record<string, number>; test?: Record<string, number> };
+  base: { valid: Record<string, number>; test?: Record<string, number> };
+  positives: { valid: Record<string, number>; test?: Record<string, number> };
+  rows: { valid: number; test?: number };
+}
+
+export function deployAdvice(d: DeployInput): Deploy {
+  const weights = normaliseWeights(d.weights);
+  const changes: Record<string, TaskChange> = {};
+  const warnings: string[] = [];
+  for (const t of d.tasks) {
+    const c: TaskChange = { valid: d.aucs.valid[t] - d.base.valid[t] };
+    if (d.aucs.test && d.base.test) c.test = d.aucs.test[t] - d.base.test[t];
+    changes[t] = c;
+    if (weights[t] === 0) warnings.push(`${t} has weight 0: the ranking ignores its score`);
+    const worst = Math.min(c.valid, c.test ?? Infinity);
+    if (worst < -LOSS_WARNING)
+      warnings.push(
+        `${t} loses ${(-worst).toFixed(4)} AUC against its own score (${c.test !== undefined && c.test < c.valid ? 'test' : 'valid'}; threshold ${LOSS_WARNING})`,
+      );
+    for (const split of ['valid', 'test'] as const) {
+      const P = d.positives[split]?.[t],
+        rows = d.rows[split],
+        a = d.aucs[split]?.[t];
+      if (P === undefined || rows === undefined || a === undefined || P >= FEW_POSITIVES) continue;
+      warnings.push(
+        `${t}: ${split} AUC ${a.toFixed(3)} ± ${aucHalfWidth(a, P, rows - P).toFixed(3)} rests on ${P} positives (< ${FEW_POSITIVES}); treat its decimals as noise`,
+      );
+    }
+  }
+  return { form: d.form, weights, formula: formulaText(d.form, weights), changes, positives: d.positives, warnings };
+}
+
+const signed = (x: number | undefined): string =>
+  x === undefined || Number.isNaN(x) ? '–' : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
+
+/** The closing box of `mtrank fuse` and the demo: what to deploy and what it costs each task. */
+export function deployBox(d: Deploy, tasks: string[]): string {
+  const lines = [
+    'Deploy',
+    `  ${d.formula}`,
+    `  weights (sum 1): ${tasks.map((t) => `${t} ${w3(d.weights[t])}`).join(', ')}`,
+    "  AUC change vs each task's own score:",
+    ...tasks.map(
+      (t) =>
+        `    ${t.padEnd(12)} valid ${signed(d.changes[t].valid)}   test ${signed(d.changes[t].test)}   positives valid ${d.positives.valid[t]}${d.positives.test ? `, test ${d.positives.test[t]}` : ''}`,
+    ),
+    ...(d.warnings.length ? ['  warnings:', ...d.warnings.map((w) => `    ! ${w}`)] : ['  no warnings']),
+  ];
+  const width = Math.max(...lines.map((l) => l.length)) + 2;
+  const bar = `+${'-'.repeat(width)}+`;
+  return [bar, ...lines.map((l) => `| ${l.padEnd(width - 1)}|`), bar].join('\n');
+}
