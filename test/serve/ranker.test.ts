@@ -1,8 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { predictFile } from '../../src/app/predict.js';
 import { loadRanker, type Ranker } from '../../src/serve/ranker.js';
+import { scoreRecords } from '../../src/app/predict.js';
+import { runCalibrateCommand } from '../../src/fusion/calibrate-run.js';
+import { exportRun } from '../../src/export/export.js';
+import { loadSavedRun } from '../../src/training/saved-run.js';
 import { csvRows, FUSION, trainFixtureRun, type FixtureRun } from './fixture.js';
 
 let fx: FixtureRun;
@@ -80,5 +84,22 @@ describe('loadRanker(dir).score / rank', () => {
     await expect(loadRanker(fx.root)).rejects.toThrow(/not a run directory/);
     await expect(loadRanker(fx.dir, { backend: 'bogus' as never })).rejects.toThrow(/backend 'bogus'/);
     await expect(loadRanker(fx.dir, { backend: 'onnxruntime' })).rejects.toThrow(/needs an export folder/);
+  });
+
+  it('a calibrated run: predict outputs p/(p + w(1 − p)) per task; serve and export refuse it rather than differ', async () => {
+    const dir = join(fx.root, 'calibrated');
+    cpSync(fx.dir, dir, { recursive: true });
+    rmSync(join(dir, 'fusion.json'));
+    const { file } = await runCalibrateCommand({ run: dir, method: 'analytic' });
+    const rows = csvRows(fx.csv, 50);
+    const raw = scoreRecords(loadSavedRun(fx.dir), rows);
+    const cal = scoreRecords(loadSavedRun(dir), rows);
+    for (const t of ['click', 'cart', 'order']) {
+      const w = file.tasks[t]!.labelWeight;
+      if (t !== 'click') expect(w).toBeGreaterThan(1); // auto label weights: calibration changes something
+      raw.tasks[t]!.forEach((p, i) => expect(cal.tasks[t]![i]).toBeCloseTo(p / (p + w * (1 - p)), 6));
+    }
+    await expect(loadRanker(dir)).rejects.toThrow(/calibrated runs cannot be served yet/);
+    expect(() => exportRun(dir, join(fx.root, 'calibrated-export'))).toThrow(/calibrated runs cannot be exported yet/);
   });
 });
