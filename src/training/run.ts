@@ -95,7 +95,7 @@ async function trainLocked(o: RunOptions, config: ExperimentConfig, dir: string)
   const say = o.onMessage ?? (o.quiet === 'silent' ? () => {} : (m: string) => process.stderr.write(`${m}\n`));
   if (o.signal?.aborted) throw new MtrankError('training aborted before it started');
   // Temp files of a writer killed mid-write (ours hold the lock now, so any left are stale).
-  for (const d of [dir, paths.model, paths.last]) removeStaleTemps(d);
+  for (const d of [dir, paths.model, paths.last, join(dir, 'predictions')]) removeStaleTemps(d);
   for (const w of configWarnings(config)) say(w);
   const sources = fingerprintSources(await withErrorKind('data', () => dataSourcePaths(config)));
   let record = newRunRecord(config, sources);
