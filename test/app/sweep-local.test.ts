@@ -1,5 +1,6 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { LOCK_FILE } from '../../src/training/run-lock.js';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -103,6 +104,24 @@ describe('sweep with a fake trainer', () => {
       expect(s.test.order.auc.mean).toBeCloseTo(0.7 + 0.02 * Math.log10([1, 10, 100, 500][i]) + 0.007, 12),
     );
     expect(readFileSync(join(out, 'compare.html'), 'utf8')).toContain('tasks.order.labelWeight=500');
+  });
+
+  it('never starts while an old trainer still writes a trial directory (its lock names a live pid)', async () => {
+    const out = join(root, 'busy');
+    const opts = { config, grids: ['tasks.order.labelWeight=1,10'], out, trainCommand: fake, png: false, log: quiet };
+    const first = await runSweep(opts);
+    const dir = first.ran[0]!.dir;
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    // This test process is alive: the lock is not stale.
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ pid: process.pid, host: hostname(), command: 'train', startedAt: new Date().toISOString() }),
+    );
+    const before = started();
+    await expect(runSweep(opts)).rejects.toThrow(/still being written by another trainer/);
+    expect(started()).toBe(before);
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(true); // nothing cleared under the live writer
   });
 
   it('never runs more than --parallel trainers at once', async () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { writeCompareReport } from '../../report/compare.js';
 import { isCompleteRun } from '../../report/run-data.js';
 import { MtrankError } from '../../util/errors.js';
+import { runDirLockOwner } from '../../training/run-lock.js';
 import { defaultTrainCommand, startChild, tail } from './child.js';
 import { MemoryRungBook, TrialStopper, checkEarlyStop, type EarlyStopSpec } from './early-stop.js';
 import { followTrial, readGrowingLog, stepsTrained } from './follow.js';
@@ -108,6 +109,18 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     `sweep: ${points.length} points × ${seeds?.length ?? 1} seeds = ${runs.length} runs in ${out}; ${result.skipped.length} already complete, ${todo.length} to train, ${Math.min(parallel, Math.max(1, todo.length))} at a time`,
   );
 
+  // A trainer of an earlier sweep still writing a trial (e.g. orphaned by a kill): never start beside it or
+  // clear its directory under it; the run directory's lock names it.
+  const busy = todo.flatMap((run) => {
+    const owner = runDirLockOwner(run.dir);
+    return owner ? [`${run.dir} (pid ${owner.pid}, ${owner.command})`] : [];
+  });
+  if (busy.length > 0)
+    throw new MtrankError(
+      `sweep: ${busy.length} trial director${busy.length > 1 ? 'ies are' : 'y is'} still being written by another trainer: ${busy.join('; ')}; stop ${busy.length > 1 ? 'them' : 'it'} or wait, then rerun the sweep`,
+      undefined,
+      'busy',
+    );
   let done = 0;
   await pool(todo, parallel, async (run) => {
     const name = `${run.point.sets.join(' ')}${run.seed !== undefined ? ` seed=${run.seed}` : ''}`;
