@@ -75,6 +75,8 @@ it.skipIf(!existsSync(CHROMIUM))(
       'logloss-by-step',
       'loss-weights',
       'train-loss',
+      'calibration',
+      'fusion-pareto',
       'fusion-heatmap',
     ]);
     for (const c of charts) {
