@@ -6,7 +6,7 @@ import { loadCalibration, taskCalibrator } from '../fusion/calibration.js';
 import { withConnection, queryRows } from '../util/duckdb.js';
 import { checkCompressedSources, checkHeaderNames, expandSource, readerSql } from '../data/sources.js';
 import type { EncodedSplit } from '../data/types.js';
-import { fusedScore } from '../fusion/forms.js';
+import { fusedColumn } from '../fusion/forms.js';
 import { outputFormat, writeTable, type OutputColumn } from '../data/write-table.js';
 import { MtrankError, withErrorKind } from '../util/errors.js';
 import { predictSplit } from '../training/evaluation.js';
@@ -62,13 +62,7 @@ function scoresOf(run: SavedRun, probs: Float32Array[]): RowScores {
   const tasks = Object.fromEntries(run.model.tasks.map((t, k) => [t, calibrated[k]!]));
   if (!fusion) return { tasks };
   const input = fusion.probabilities === 'calibrated' ? calibrated : probs;
-  const n = probs[0]?.length ?? 0,
-    fused = new Float64Array(n),
-    p = new Float64Array(probs.length);
-  for (let i = 0; i < n; i++) {
-    for (let t = 0; t < p.length; t++) p[t] = input[t]![i]!;
-    fused[i] = fusedScore(fusion.form, fusion.weights, p);
-  }
+  const fused = fusedColumn(fusion.form, fusion.weights, input);
   return { tasks, fused };
 }
 
@@ -92,7 +86,7 @@ export async function predictFile(
   const run = loadSavedRun(dir);
   const note = unfinishedNote(run);
   if (note) say(note);
-  const fusion = readFusion(runPaths(dir).fusion, run.model.tasks);
+  readFusion(runPaths(dir).fusion, run.model.tasks); // a damaged fusion.json fails before the input is read
   if (!existsSync(input)) throw new MtrankError(`${input}: file not found`);
   const { rows, columns } = await withErrorKind('data', () =>
     withConnection(async (c) => {
@@ -132,7 +126,12 @@ export async function predictFile(
   ];
   if (scores.fused) out.push({ name: 'score', type: 'float', values: Float32Array.from(scores.fused) });
   await withErrorKind('io', () => writeTable(output, out, rows.length));
-  return { rows: rows.length, tasks: run.model.tasks, fused: fusion !== null, sources: sourceCounts(run, encoded) };
+  return {
+    rows: rows.length,
+    tasks: run.model.tasks,
+    fused: scores.fused !== undefined,
+    sources: sourceCounts(run, encoded),
+  };
 }
 
 /** Input columns of the model's features that the file lacks. */

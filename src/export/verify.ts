@@ -1,6 +1,6 @@
 // `mtrank export --verify`: onnxruntime on model.onnx against mtrank's own engine on the same rows.
 import { join } from 'node:path';
-import { fusedScore } from '../fusion/forms.js';
+import { fusedColumn } from '../fusion/forms.js';
 import { predictSplit } from '../training/evaluation.js';
 import { inputSpec, loadSavedRun } from '../training/saved-run.js';
 import { MtrankError } from '../util/errors.js';
@@ -35,13 +35,7 @@ export async function verifyExport(dir: string, rows = 5000, seed = 1): Promise<
   const scoreOut = manifest.onnx.outputs.find((o) => o.task === undefined);
   if (manifest.fusion && scoreOut) {
     const w = manifest.tasks.map((t) => manifest.fusion!.weights[t.name] ?? 0);
-    expected[scoreOut.name] = Float64Array.from({ length: rows }, (_, i) =>
-      fusedScore(
-        manifest.fusion!.form,
-        w,
-        probs.map((p) => p[i]!),
-      ),
-    );
+    expected[scoreOut.name] = fusedColumn(manifest.fusion.form, w, probs);
   }
   const maxAbsDiff: Record<string, number> = {};
   for (const [name, want] of Object.entries(expected)) {

@@ -124,3 +124,19 @@ export function fusedScore(form: FusionForm, weights: ArrayLike<number>, probs: 
   for (let t = 0; t < probs.length; t++) s *= Math.pow(Math.max(probs[t], PRODUCT_FLOOR), weights[t]);
   return s;
 }
+
+/** fusedScore for every row of per-task probability columns (predict, serve, export verification). */
+export function fusedColumn(
+  form: FusionForm,
+  weights: ArrayLike<number>,
+  probs: readonly ArrayLike<number>[],
+): Float64Array {
+  const n = probs[0]?.length ?? 0,
+    out = new Float64Array(n),
+    p = new Float64Array(probs.length);
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < p.length; t++) p[t] = probs[t]![i]!;
+    out[i] = fusedScore(form, weights, p);
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 // The typed scoring API: raw rows in (encoded exactly as in training, by the run's own preprocessing), per-task
 // probabilities and the fused ranking score out; `rank` sorts one request's candidates by that score.
 import type { EncodedSplit } from '../data/types.js';
-import { fusedScore } from '../fusion/forms.js';
+import { fusedColumn } from '../fusion/forms.js';
 import { encodeRecords } from '../training/records.js';
 import { MtrankError } from '../util/errors.js';
 import { loadArtifact, type LoadedArtifact, type ModelInfo } from './artifact.js';
@@ -81,20 +81,8 @@ export class Ranker {
 
   /** The ranking score of each row: the fused score, or the first task's probability without fusion. */
   fuse(probs: readonly Float32Array[]): Float64Array {
-    const n = probs[0]?.length ?? 0,
-      T = probs.length,
-      out = new Float64Array(n);
     const f = this.artifact.fusion;
-    if (!f) {
-      out.set(probs[0]!);
-      return out;
-    }
-    const p = new Float64Array(T);
-    for (let i = 0; i < n; i++) {
-      for (let t = 0; t < T; t++) p[t] = probs[t]![i]!;
-      out[i] = fusedScore(f.form, f.weights, p);
-    }
-    return out;
+    return f ? fusedColumn(f.form, f.weights, probs) : Float64Array.from(probs[0]!);
   }
 
   async score(rows: Row[]): Promise<ScoredRow[]> {
