@@ -22,21 +22,26 @@ const scalar = z.union([z.string(), z.number(), z.boolean()]);
 // ---------------------------------------------------------------- data
 
 export const fileFormat = z.enum(['auto', 'csv', 'tsv', 'parquet']);
+const formatDescription =
+  'csv | tsv | parquet; auto = by extension (.parquet, .tsv/.tab, else CSV; .gz is read transparently)';
 
-/** Reader options that a single source may override (e.g. UCI Adult's test file skips its first line). */
-const readerOptions = {
-  format: fileFormat.optional(),
-  header: z.boolean().optional(),
-  columns: z.array(z.string()).min(1).optional(),
-  delimiter: z.string().min(1).max(4).optional(),
-  quote: z.string().max(1).optional(),
-  nullValues: z.array(z.string()).optional(),
-  skipLines: nonNegativeInt.optional(),
+/** How a file is read: set for all sources in `data`, overridable per source (e.g. UCI Adult's test file skips a line). */
+const reader = {
+  format: fileFormat.describe(formatDescription),
+  header: z.boolean().describe("the first line names the columns; false → give 'columns'"),
+  columns: z.array(z.string()).min(1).describe('column names when header is false'),
+  delimiter: z.string().min(1).max(4).describe('field separator, up to 4 characters (default , or tab for TSV)'),
+  quote: z.string().max(1).describe('quote character (default: sniffed)'),
+  nullValues: z.array(z.string()).describe('extra strings meaning missing (the empty field always is)'),
+  skipLines: nonNegativeInt.describe('lines skipped before the header/data'),
 };
 
 export const sourceObject = z.strictObject({
-  path: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  ...readerOptions,
+  path: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .describe('a path, a glob or a list of them (relative to the config file)'),
+  // unset reader options take the data section's value
+  ...z.object(reader).partial().shape,
 });
 /** A path, a glob, a list of them, or `{ path, ...reader options }`. */
 export const source = z.union([z.string().min(1), z.array(z.string().min(1)).min(1), sourceObject], {
@@ -44,103 +49,134 @@ export const source = z.union([z.string().min(1), z.array(z.string().min(1)).min
 });
 
 export const randomSplit = z.strictObject({
-  method: z.literal('random'),
+  method: z.literal('random').describe('seeded random split, per row'),
   /**
    * [train, valid, test] when splitting `source` (default [0.8, 0.1, 0.1]); [train, valid] when carving a
    * validation split from an explicit `train` (default [0.9, 0.1]). Filled in by loadConfig.
    */
-  ratios: z.array(z.number().nonnegative()).min(2).max(3).optional(),
-  seed: z.number().int().optional(),
+  ratios: z
+    .array(z.number().nonnegative())
+    .min(2)
+    .max(3)
+    .optional()
+    .describe(
+      "[train, valid, test] splitting 'source' (default [0.8, 0.1, 0.1]); [train, valid] carving 'train' (default [0.9, 0.1])",
+    ),
+  seed: z.number().int().optional().describe("split seed (default: the experiment's seed)"),
 });
 export const timeSplit = z.strictObject({
-  method: z.literal('time'),
-  column: z.string(),
+  method: z.literal('time').describe('split by a time column'),
+  column: z.string().describe('the time column (numbers or timestamps)'),
   /** Rows with column < validFrom are train, < testFrom valid, the rest test. Numbers or ISO timestamps. */
-  validFrom: z.union([z.string(), z.number()]),
-  testFrom: z.union([z.string(), z.number()]),
+  validFrom: z.union([z.string(), z.number()]).describe('first time of the valid split (rows before it are train)'),
+  testFrom: z.union([z.string(), z.number()]).describe('first time of the test split'),
 });
 export const split = z.discriminatedUnion('method', [randomSplit, timeSplit]);
 
 export const dataSection = z.strictObject({
-  train: source.optional(),
-  valid: source.optional(),
-  test: source.optional(),
-  source: source.optional(),
-  split: split.optional(),
-  format: fileFormat.default('auto'),
-  header: z.boolean().default(true),
-  columns: z.array(z.string()).min(1).optional(),
-  delimiter: z.string().min(1).max(4).optional(),
-  quote: z.string().max(1).optional(),
-  nullValues: z.array(z.string()).default([]),
-  skipLines: nonNegativeInt.default(0),
-  onBadRow: z.enum(['error', 'skip']).default('error'),
-  /** The feature that names the item, for the cold-start report (alternative to `role: item`). */
-  itemFeature: z.string().optional(),
-  /** Where encoded splits are cached (relative to the config file); default `.cache/mtrank` next to it. */
-  cacheDir: z.string().optional(),
-  /** Splits whose encoded size exceeds this many MB are streamed from disk instead of loaded. */
-  memoryLimitMb: z.number().positive().default(2048),
+  train: source.optional().describe('training data: a path, a glob, a list, or { path, ...reader options }'),
+  valid: source.optional().describe('validation data (early stopping, best checkpoints)'),
+  test: source.optional().describe('test data (reported, never used for selection)'),
+  source: source.optional().describe("one source divided into train/valid/test by 'split'"),
+  split: split
+    .optional()
+    .describe("how 'source' is split, or how the validation split is carved from 'train' (random only)"),
+  format: reader.format.default('auto'),
+  header: reader.header.default(true),
+  columns: reader.columns.optional(),
+  delimiter: reader.delimiter.optional(),
+  quote: reader.quote.optional(),
+  nullValues: reader.nullValues.default([]),
+  skipLines: reader.skipLines.default(0),
+  onBadRow: z
+    .enum(['error', 'skip'])
+    .default('error')
+    .describe('error: stop at the first bad row; skip: drop bad rows, counted per reason'),
+  itemFeature: z
+    .string()
+    .optional()
+    .describe('the feature naming the item, for the cold-start report (alternative to role: item)'),
+  cacheDir: z
+    .string()
+    .optional()
+    .describe('where encoded splits are cached (relative to the config file; default .cache/mtrank)'),
+  memoryLimitMb: z
+    .number()
+    .positive()
+    .default(2048)
+    .describe(
+      'MB: a training split encoded larger than this is streamed from the on-disk cache (shuffled chunks) instead of loaded; a larger valid/test split is an error',
+    ),
 });
 
 // ---------------------------------------------------------------- features
 
 export const pretrained = z.strictObject({
-  path: z.string(),
-  format: z.enum(['auto', 'word2vec-text', 'word2vec-binary', 'csv']).default('auto'),
-  mode: z.enum(['freeze', 'finetune', 'freeze-then-finetune']).default('finetune'),
-  unfreezeAfter: nonNegativeInt.optional(),
-  lrScale: z.number().positive().optional(),
-  extendVocab: z.boolean().optional(),
+  path: z.string().describe('vector file (relative to the config file)'),
+  format: z
+    .enum(['auto', 'word2vec-text', 'word2vec-binary', 'csv'])
+    .default('auto')
+    .describe('vector file format; auto = by extension'),
+  mode: z
+    .enum(['freeze', 'finetune', 'freeze-then-finetune'])
+    .default('finetune')
+    .describe('whether the pretrained table is trained'),
+  unfreezeAfter: nonNegativeInt.optional().describe('freeze-then-finetune: steps frozen (default: one epoch)'),
+  lrScale: z.number().positive().optional().describe("the table's learning rate as a multiple of the embedding rate"),
+  extendVocab: z
+    .boolean()
+    .optional()
+    .describe("append the file's other ids to the vocabulary (they are then not out-of-vocabulary)"),
 });
 
 const common = {
-  /** Source column; defaults to the feature's name. */
-  column: z.string().optional(),
-  /** false = not a model input (e.g. kept only for GAUC grouping). */
-  input: z.boolean().default(true),
-  /** Grouping key for GAUC (at most one feature). */
-  group: z.boolean().default(false),
-  /**
-   * Serving: per-request context (sent once per request, e.g. the user) or per-candidate (e.g. the item).
-   * Default: the group feature is context, every other feature candidate.
-   */
-  scope: z.enum(['context', 'candidate']).optional(),
+  column: z.string().optional().describe("source column (default: the feature's name)"),
+  input: z.boolean().default(true).describe('false = not a model input (kept only as the GAUC group)'),
+  group: z.boolean().default(false).describe('the grouping key for GAUC (at most one feature, categorical)'),
+  scope: z
+    .enum(['context', 'candidate'])
+    .optional()
+    .describe('serving: sent once per request, or per candidate (default: context for the group feature)'),
+};
+/** Vocabulary keys shared by the categorical kinds. */
+const vocabulary = {
+  minCount: positiveInt.default(1).describe('values seen fewer times in training map to id 0 (out of vocabulary)'),
+  maxSize: positiveInt.optional().describe('keep at most this many values, most frequent first'),
+  hashBuckets: positiveInt
+    .optional()
+    .describe('hash values into this many buckets instead of a vocabulary (not with maxSize)'),
 };
 
 export const categoricalFeature = z.strictObject({
-  type: z.literal('categorical'),
+  type: z.literal('categorical').describe('one value per row, embedded'),
   ...common,
-  minCount: positiveInt.default(1),
-  maxSize: positiveInt.optional(),
-  hashBuckets: positiveInt.optional(),
-  embeddingDim: positiveInt.default(16),
-  role: z.literal('item').optional(),
-  pretrained: pretrained.optional(),
+  ...vocabulary,
+  embeddingDim: positiveInt.default(16).describe('embedding size'),
+  role: z.literal('item').optional().describe('the item feature (cold-start report)'),
+  pretrained: pretrained.optional().describe('initialise the embeddings from a vector file'),
 });
 
 export const multiCategoricalFeature = z.strictObject({
-  type: z.literal('multi-categorical'),
+  type: z.literal('multi-categorical').describe('several values per cell, pooled embeddings'),
   ...common,
-  separator: z.string().min(1).default('|'),
-  maxLength: positiveInt.default(10),
-  pooling: z.enum(['mean', 'sum']).default('mean'),
-  minCount: positiveInt.default(1),
-  maxSize: positiveInt.optional(),
-  hashBuckets: positiveInt.optional(),
-  embeddingDim: positiveInt.default(16),
+  separator: z.string().min(1).default('|').describe('separator between the values of a cell'),
+  maxLength: positiveInt.default(10).describe('the first N non-empty values are kept'),
+  pooling: z.enum(['mean', 'sum']).default('mean').describe('how the value embeddings are pooled'),
+  ...vocabulary,
+  embeddingDim: positiveInt.default(16).describe('embedding size'),
 });
 
 export const numericFeature = z.strictObject({
-  type: z.literal('numeric'),
+  type: z.literal('numeric').describe('a number, transformed with training statistics'),
   ...common,
-  transform: z.enum(['none', 'standardize', 'log-standardize', 'minmax', 'bucketize']).default('standardize'),
-  /** Value used when the cell is missing (raw units, before the transform). */
-  default: z.number().default(0),
-  missingIndicator: z.boolean().default(false),
-  /** bucketize: number of quantile buckets; the result is a categorical input. */
-  buckets: positiveInt.default(10),
-  embeddingDim: positiveInt.default(4),
+  transform: z
+    .enum(['none', 'standardize', 'log-standardize', 'minmax', 'bucketize'])
+    .default('standardize')
+    .describe('log-standardize = sign(x)·ln(1+|x|) then standardize; bucketize = quantile buckets, embedded'),
+  default: z.number().default(0).describe('value of a missing cell (raw units, before the transform)'),
+  missingIndicator: z.boolean().default(false).describe('add a 0/1 dense column <name>:missing'),
+  buckets: positiveInt.default(10).describe('bucketize: number of quantile buckets'),
+  embeddingDim: positiveInt.default(4).describe('bucketize: embedding size'),
 });
 
 export const feature = z.discriminatedUnion('type', [categoricalFeature, multiCategoricalFeature, numericFeature], {
@@ -153,23 +189,31 @@ export const labelRule = z.union(
   [
     z.string().min(1),
     z.strictObject({
-      column: z.string().min(1),
-      positive: z.array(scalar).min(1),
-      /** When given, any value in neither list is an error (or a skipped row). */
-      negative: z.array(scalar).optional(),
+      column: z.string().min(1).describe('the label column'),
+      positive: z.array(scalar).min(1).describe('values meaning 1'),
+      negative: z
+        .array(scalar)
+        .optional()
+        .describe('values meaning 0; when given, a value in neither list is a bad row (else every other value is 0)'),
     }),
   ],
   { error: 'expected a column name or { column, positive: [values] }' },
 );
 
 export const task = z.strictObject({
-  label: labelRule,
+  label: labelRule.describe('a 0/1 column, or { column, positive: [values], negative?: [values] }'),
   labelWeight: z
     .union([z.number().positive(), z.literal('auto')], { error: "expected a positive number or 'auto'" })
-    .default(1),
-  positiveShare: z.number().gt(0).lt(1).default(0.5),
-  lossWeight: z.number().nonnegative().default(1),
-  dependsOn: z.string().optional(),
+    .default(1)
+    .describe("knob 1: weight of a positive example's loss; auto = from the training label rate and positiveShare"),
+  positiveShare: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .default(0.5)
+    .describe("labelWeight auto: the positives' total weight as a share of the negatives'"),
+  lossWeight: z.number().nonnegative().default(1).describe("the task's loss weight under static loss weighting"),
+  dependsOn: z.string().optional().describe('the parent task (ESMM: this task is predicted given its parent)'),
 });
 
 // ---------------------------------------------------------------- model, training, fusion
@@ -201,20 +245,25 @@ export const optimizer = z.strictObject({
 });
 
 export const schedule = z.strictObject({
-  type: z.enum(['constant', 'warmup-decay']).default('constant'),
-  warmupSteps: nonNegativeInt.optional(),
-  decaySteps: nonNegativeInt.optional(),
-  minLr: z.number().nonnegative().optional(),
+  type: z.enum(['constant', 'warmup-decay']).default('constant').describe('learning-rate schedule'),
+  warmupSteps: nonNegativeInt.optional().describe('warmup-decay: steps of linear warmup (default 0)'),
+  decaySteps: nonNegativeInt.optional().describe('warmup-decay: steps of decay to minLr (default: the rest)'),
+  minLr: z.number().nonnegative().optional().describe('warmup-decay: the rate after the decay (default 0)'),
+  decay: z.enum(['cosine', 'linear']).optional().describe('warmup-decay: decay shape (default cosine)'),
 });
 
 export const training = z.strictObject({
-  epochs: positiveInt.default(1),
-  batchSize: positiveInt.default(512),
-  optimizer: optimizer.default({ type: 'adam', lr: 0.001 }),
-  embeddingOptimizer: optimizer.default({ type: 'adam', lr: 0.001 }),
-  schedule: schedule.default({ type: 'constant' }),
-  clipNorm: z.number().nonnegative().default(0),
-  evalEvery: positiveInt.default(200),
+  epochs: positiveInt.default(1).describe('passes over the training split'),
+  batchSize: positiveInt.default(512).describe('rows per step (the last batch of an epoch may be short)'),
+  optimizer: optimizer.default({ type: 'adam', lr: 0.001 }).describe('optimizer of the dense parameters'),
+  embeddingOptimizer: optimizer
+    .default({ type: 'adam', lr: 0.001 })
+    .describe('optimizer of the embedding tables (sparse: only the rows a batch touched)'),
+  schedule: schedule
+    .default({ type: 'constant' })
+    .describe('learning-rate schedule (the embedding rate follows the same factor)'),
+  clipNorm: z.number().nonnegative().default(0).describe('global L2 gradient-norm clipping (0 = off)'),
+  evalEvery: positiveInt.default(200).describe('steps between evaluations (and one at the end)'),
   earlyStopping: z
     .union([
       z.literal(false),
@@ -223,10 +272,17 @@ export const training = z.strictObject({
         patience: positiveInt.default(5).describe('evaluations without improvement before stopping'),
       }),
     ])
-    .default({ monitor: 'mean-auc', patience: 5 }),
-  checkpointEvery: positiveInt.default(500),
-  onNonFinite: z.enum(['stop', 'skip']).default('stop'),
-  threads: z.union([positiveInt, z.literal('auto')]).default(2),
+    .default({ monitor: 'mean-auc', patience: 5 })
+    .describe('stop when the monitor stops improving; false = never stop (the best weights are still kept)'),
+  checkpointEvery: positiveInt.default(500).describe('steps between resume checkpoints (and one at the end)'),
+  onNonFinite: z
+    .enum(['stop', 'skip'])
+    .default('stop')
+    .describe('a NaN/Inf loss or gradient: stop the run with a message, or skip (drop and count) the batch'),
+  threads: z
+    .union([positiveInt, z.literal('auto')])
+    .default(2)
+    .describe('kernel worker threads (auto = all cores)'),
   lossWeighting: lossWeightingSchema
     .default({ method: 'static' })
     .describe('knob 2: static loss weights (tasks.<t>.lossWeight) or an adaptive method with its options'),
@@ -239,7 +295,7 @@ export const fusion = z.strictObject({
   refine: z.boolean().default(false).describe('coordinate ascent with finer steps around the best point'),
   objective: z
     .strictObject({
-      type: z.enum(FUSION_OBJECTIVES).default('auc'),
+      type: z.enum(FUSION_OBJECTIVES).default('auc').describe('auc | gauc | weighted-auc'),
       task: z.string().optional().describe('auc / gauc: the task whose label is ranked'),
       weights: z.record(z.string(), z.number()).optional().describe('weighted-auc: weight per task'),
     })
@@ -254,15 +310,20 @@ export const fusion = z.strictObject({
 // ---------------------------------------------------------------- the experiment
 
 const experimentShape = z.strictObject({
-  /** Run name (runs/NAME). */
-  name: z.string().optional(),
-  seed: z.number().int().default(42),
-  data: dataSection,
-  features: z.record(z.string(), feature).refine((f) => Object.keys(f).length > 0, 'expected at least one feature'),
-  tasks: z.record(z.string(), task).refine((t) => Object.keys(t).length > 0, 'expected at least one task'),
-  model: model.default(() => model.parse({})),
-  training: training.default(() => training.parse({})),
-  fusion: fusion.optional(),
+  name: z.string().optional().describe('run name (runs/NAME)'),
+  seed: z.number().int().default(42).describe('seed of everything random: splits, initialisation, shuffling, dropout'),
+  data: dataSection.describe('where the data is and how to read and split it'),
+  features: z
+    .record(z.string(), feature)
+    .refine((f) => Object.keys(f).length > 0, 'expected at least one feature')
+    .describe('feature name → definition (categorical, multi-categorical or numeric)'),
+  tasks: z
+    .record(z.string(), task)
+    .refine((t) => Object.keys(t).length > 0, 'expected at least one task')
+    .describe('task name → label and weights'),
+  model: model.default(() => model.parse({})).describe('the architecture and its sizes'),
+  training: training.default(() => training.parse({})).describe('budget, optimizers, evaluation, loss weighting'),
+  fusion: fusion.optional().describe('searching output weights that fuse the task scores into one'),
 });
 
 /** Cross-field rules: references between sections and the data sources. */
