@@ -1,12 +1,13 @@
 /**
  * Batching: seeded shuffled row indices over an in-memory split (the trainer gathers rows per batch), a
  * gather that copies batch rows into a small split, and streaming from the on-disk column files for splits
- * larger than memory (random chunk order + a shuffle buffer).
+ * larger than memory (random chunk order + a shuffle buffer) — what training does with a training split above
+ * data.memoryLimitMb.
  */
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Rng } from '../util/rng.js';
-import { readInto } from './columns.js';
+import { readColumn, readInto } from './columns.js';
 import type { SplitManifest } from './encode.js';
 import type { EncodedData } from './prepare.js';
 import type { EncodedSplit, SplitName } from './types.js';
@@ -167,14 +168,101 @@ export function concatSplits(parts: EncodedSplit[]): EncodedSplit {
 }
 
 export interface StreamOptions {
+  /** Consecutive rows read at a time (default 65536). */
   chunkRows?: number;
+  /** Rows held and shuffled together, about (default 262144): the memory a stream needs. */
   bufferRows?: number;
 }
 
+/** A split's column files on disk, read chunk by chunk. */
+export interface DiskSplit {
+  dir: string;
+  manifest: SplitManifest;
+  chunkRows: number;
+  bufferRows: number;
+}
+
 /**
- * Batches of a cached split read from disk: chunks of `chunkRows` consecutive rows in a seeded random order
- * fill a buffer of about `bufferRows` rows, whose rows are shuffled and cut into batches; the remainder of a
- * buffer (fewer than batchSize rows) is carried into the next one. Memory ≈ bufferRows rows.
+ * A cached split that training streams from disk instead of loading (data.memoryLimitMb). Only the one-value-per-row
+ * label and item columns are loaded whole: label weights need the label rates, the cold-start report the items.
+ */
+export interface StreamedSplit extends DiskSplit {
+  rows: number;
+  labels: Record<string, Uint8Array>;
+  item?: Int32Array;
+}
+
+/** A batch as row indices into a split (a view: use it before asking for the next batch). */
+export interface RowBatch {
+  split: EncodedSplit;
+  rows: Int32Array;
+}
+
+function diskSplit(dir: string, manifest: SplitManifest, opts: StreamOptions): DiskSplit {
+  return { dir, manifest, chunkRows: opts.chunkRows ?? 65536, bufferRows: opts.bufferRows ?? 262144 };
+}
+
+/** Open a cached split for streaming (its label and item columns are read now). */
+export function openStreamedSplit(data: EncodedData, split: SplitName, opts: StreamOptions = {}): StreamedSplit {
+  const m = data.manifest.splits[split];
+  if (!m) throw new Error(`openStreamedSplit: the cache has no ${split} split`);
+  const dir = join(data.dir, split);
+  const labels = Object.fromEntries(m.labels.map((l) => [l.task, readColumn(join(dir, l.file), Uint8Array)]));
+  return {
+    ...diskSplit(dir, m, opts),
+    rows: m.rows,
+    labels,
+    ...(m.item ? { item: readColumn(join(dir, m.item), Int32Array) } : {}),
+  };
+}
+
+/**
+ * One pass over a split on disk: chunks of `chunkRows` consecutive rows in `chunkRng` order fill a buffer of about
+ * `bufferRows` rows, `rowRng` shuffles the buffer's rows and they are cut into batches; the remainder of a buffer
+ * (fewer than batchSize rows) is carried into the next one. Every row comes once; all batches but the last are
+ * full. With a single chunk the order is exactly `rowRng`'s shuffle of 0..rows-1. Memory ≈ bufferRows rows.
+ */
+export function* streamRows(s: DiskSplit, batchSize: number, chunkRng: Rng, rowRng: Rng): Generator<RowBatch> {
+  const m = s.manifest;
+  const bufferRows = Math.max(s.bufferRows, batchSize);
+  const chunks = chunkRng.shuffle(Int32Array.from({ length: Math.ceil(m.rows / s.chunkRows) }, (_, i) => i));
+  let carry: EncodedSplit | null = null;
+  let next = 0;
+  while (next < chunks.length) {
+    const parts: EncodedSplit[] = carry ? [carry] : [];
+    let held = carry?.rows ?? 0;
+    while (next < chunks.length && held < bufferRows) {
+      const start = chunks[next++] * s.chunkRows,
+        count = Math.min(s.chunkRows, m.rows - start);
+      parts.push(readRows(s.dir, m, start, count));
+      held += count;
+    }
+    const buffer = parts.length === 1 ? parts[0] : concatSplits(parts);
+    const order = rowRng.shuffle(Int32Array.from({ length: buffer.rows }, (_, i) => i));
+    let at = 0;
+    for (; at + batchSize <= buffer.rows; at += batchSize)
+      yield { split: buffer, rows: order.subarray(at, at + batchSize) };
+    carry = at < buffer.rows ? selectRows(buffer, order.subarray(at)) : null;
+  }
+  if (carry) yield { split: carry, rows: Int32Array.from({ length: carry.rows }, (_, i) => i) };
+}
+
+/** The given rows (ascending) of a split on disk, read chunk by chunk into one small split. */
+export function readRowsAt(s: DiskSplit, rows: Int32Array): EncodedSplit {
+  const parts: EncodedSplit[] = [];
+  for (let i = 0; i < rows.length;) {
+    const start = Math.floor(rows[i] / s.chunkRows) * s.chunkRows,
+      end = Math.min(start + s.chunkRows, s.manifest.rows);
+    const local: number[] = [];
+    for (; i < rows.length && rows[i] < end; i++) local.push(rows[i] - start);
+    parts.push(selectRows(readRows(s.dir, s.manifest, start, end - start), local));
+  }
+  return parts.length ? concatSplits(parts) : readRows(s.dir, s.manifest, 0, 0);
+}
+
+/**
+ * Batches of a cached split read from disk (streamRows with one seeded rng), copied out as small splits:
+ * for loops over data larger than memory outside the trainer. Memory ≈ bufferRows rows.
  */
 export async function* streamBatches(
   data: EncodedData,
@@ -185,26 +273,6 @@ export async function* streamBatches(
 ): AsyncGenerator<EncodedSplit> {
   const m = data.manifest.splits[split];
   if (!m || m.rows === 0) return;
-  const dir = join(data.dir, split);
-  const chunkRows = opts.chunkRows ?? 65536,
-    bufferRows = Math.max(opts.bufferRows ?? 262144, batchSize);
-  const chunks = rng.shuffle(Int32Array.from({ length: Math.ceil(m.rows / chunkRows) }, (_, i) => i));
-  let carry: EncodedSplit | null = null;
-  let next = 0;
-  while (next < chunks.length) {
-    const parts: EncodedSplit[] = carry ? [carry] : [];
-    let held = carry?.rows ?? 0;
-    while (next < chunks.length && held < bufferRows) {
-      const start = chunks[next++] * chunkRows,
-        count = Math.min(chunkRows, m.rows - start);
-      parts.push(readRows(dir, m, start, count));
-      held += count;
-    }
-    const buffer = parts.length === 1 ? parts[0] : concatSplits(parts);
-    const order = rng.shuffle(Int32Array.from({ length: buffer.rows }, (_, i) => i));
-    let at = 0;
-    for (; at + batchSize <= buffer.rows; at += batchSize) yield selectRows(buffer, order.subarray(at, at + batchSize));
-    carry = at < buffer.rows ? selectRows(buffer, order.subarray(at)) : null;
-  }
-  if (carry) yield carry;
+  for (const b of streamRows(diskSplit(join(data.dir, split), m, opts), batchSize, rng, rng))
+    yield selectRows(b.split, b.rows);
 }

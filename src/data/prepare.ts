@@ -5,6 +5,8 @@
  *                         in the cache); loads nothing.
  *   prepareData(config) — encodeData, then loads the splits into memory (refusing splits larger than
  *                         data.memoryLimitMb: stream those with `streamBatches`).
+ *   prepareTrainingData — the same, but a training split above the limit is opened for streaming (what
+ *                         `mtrank train` does): valid and test must fit.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -32,6 +34,7 @@ import { encodeTable, type SplitManifest } from './encode.js';
 import { checkCompressedSources, expandSource, type SourceFile } from './sources.js';
 import { stageSplits, type BadRowReport } from './stage.js';
 import { SPLITS, type EncodedSplit, type SplitName } from './types.js';
+import { openStreamedSplit, type StreamedSplit } from './batches.js';
 
 export interface ProgressEvent {
   stage: 'cache' | 'read' | 'fit' | 'encode' | 'load' | 'done';
@@ -161,21 +164,54 @@ async function encodeDataUnchecked(config: ExperimentConfig, opts: PrepareOption
 export async function prepareData(config: ExperimentConfig, opts: PrepareOptions = {}): Promise<PreparedData> {
   const start = performance.now();
   const encoded = await encodeData(config, opts);
-  const load = (s: SplitName): EncodedSplit => {
+  const load = loader(config, encoded, opts);
+  const out = { ...encoded, train: load('train'), valid: load('valid'), test: load('test') };
+  out.report.seconds = (performance.now() - start) / 1000;
+  return out;
+}
+
+export interface TrainingData extends EncodedData {
+  train: EncodedSplit | StreamedSplit;
+  valid: EncodedSplit;
+  test: EncodedSplit;
+}
+
+/** prepareData for training: a training split above data.memoryLimitMb is streamed from the cache, not refused. */
+export async function prepareTrainingData(config: ExperimentConfig, opts: PrepareOptions = {}): Promise<TrainingData> {
+  const start = performance.now();
+  const encoded = await encodeData(config, opts);
+  const load = loader(config, encoded, opts);
+  const m = encoded.manifest.splits.train!;
+  const mb = splitBytes(m) / 2 ** 20;
+  let train: EncodedSplit | StreamedSplit;
+  if (mb > config.data.memoryLimitMb) {
+    opts.onProgress?.({
+      stage: 'load',
+      split: 'train',
+      rows: m.rows,
+      message: `streaming train (${m.rows} rows, ${mb.toFixed(0)} MB > data.memoryLimitMb = ${config.data.memoryLimitMb}) from ${encoded.dir}`,
+    });
+    train = openStreamedSplit(encoded, 'train');
+  } else train = load('train');
+  const out = { ...encoded, train, valid: load('valid'), test: load('test') };
+  out.report.seconds = (performance.now() - start) / 1000;
+  return out;
+}
+
+/** Loads a split into memory, refusing one above data.memoryLimitMb. */
+function loader(config: ExperimentConfig, encoded: EncodedData, opts: PrepareOptions): (s: SplitName) => EncodedSplit {
+  return (s) => {
     const m = encoded.manifest.splits[s];
     if (!m) return emptySplit(encoded.manifest.splits.train!);
     const mb = splitBytes(m) / 2 ** 20;
     if (mb > config.data.memoryLimitMb) {
       throw new MtrankError(
-        `${s} split needs ${mb.toFixed(0)} MB in memory, above data.memoryLimitMb = ${config.data.memoryLimitMb}; raise the limit or stream it (encodeData + streamBatches)`,
+        `${s} split needs ${mb.toFixed(0)} MB in memory, above data.memoryLimitMb = ${config.data.memoryLimitMb}; raise the limit${s === 'train' ? ' or stream it (mtrank train does; in code: prepareTrainingData, or encodeData + streamBatches)' : ' (only the training split can be streamed)'}`,
       );
     }
     opts.onProgress?.({ stage: 'load', split: s, rows: m.rows, message: `loading ${s} (${m.rows} rows)` });
     return loadSplit(join(encoded.dir, s), m);
   };
-  const out = { ...encoded, train: load('train'), valid: load('valid'), test: load('test') };
-  out.report.seconds = (performance.now() - start) / 1000;
-  return out;
 }
 
 /** A split with no rows but the same columns (an unconfigured valid or test). */

@@ -1,4 +1,5 @@
 import type { EncodedSplit } from '../data/types.js';
+import { readRows, readRowsAt, streamRows, type RowBatch, type StreamedSplit } from '../data/batches.js';
 import type { FeatureBatch } from '../models/layers.js';
 import type { Allocator } from '../engine/memory.js';
 import { Rng } from '../util/rng.js';
@@ -16,6 +17,48 @@ export function epochOrder(rows: number, seed: number, epoch: number): Int32Arra
   const order = new Int32Array(rows);
   for (let i = 0; i < rows; i++) order[i] = i;
   return new Rng(seed).fork(`shuffle/${epoch}`).shuffle(order);
+}
+
+/** The training rows: in memory, or streamed from the on-disk cache (a split above data.memoryLimitMb). */
+export type TrainSplit = EncodedSplit | StreamedSplit;
+
+export function isStreamed(s: TrainSplit): s is StreamedSplit {
+  return 'manifest' in s;
+}
+
+/**
+ * The batches of one epoch from batch `from` on. In memory: slices of `epochOrder`. Streamed: chunks in a seeded
+ * order through a shuffle buffer (src/data/batches.ts streamRows), so the order differs from the in-memory one
+ * unless one chunk holds every row — then the buffer's shuffle is `epochOrder` itself and training is identical.
+ * Either way the order depends on the seed and the epoch alone, so a resume skips to exactly the same batch.
+ */
+export function* epochBatches(
+  train: TrainSplit,
+  seed: number,
+  epoch: number,
+  batchSize: number,
+  from: number,
+): Generator<RowBatch> {
+  if (!isStreamed(train)) {
+    const order = epochOrder(train.rows, seed, epoch);
+    for (let s = from * batchSize; s < train.rows; s += batchSize)
+      yield { split: train, rows: order.subarray(s, Math.min(train.rows, s + batchSize)) };
+    return;
+  }
+  const chunkRng = new Rng(seed).fork(`chunks/${epoch}`),
+    rowRng = new Rng(seed).fork(`shuffle/${epoch}`);
+  let k = 0;
+  for (const b of streamRows(train, batchSize, chunkRng, rowRng)) if (k++ >= from) yield b;
+}
+
+/** The training split's columns (no rows, when streamed): what the model's input layer is built from. */
+export function trainColumns(train: TrainSplit): EncodedSplit {
+  return isStreamed(train) ? readRows(train.dir, train.manifest, 0, 0) : train;
+}
+
+/** The training rows scored at each evaluation (ascending): rows of the split in memory, or read from disk once. */
+export function trainSample(train: TrainSplit, rows: Int32Array): { split: EncodedSplit; rows?: Int32Array } {
+  return isStreamed(train) ? { split: readRowsAt(train, rows) } : { split: train, rows };
 }
 
 /** The rows `idx` of a split, copied into `alloc` memory (the engine's scratch on the hot path). */

@@ -3,8 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { loadConfig, parseConfig, type ExperimentConfig, type ExperimentConfigInput } from '../config/index.js';
 import { configWarnings } from '../config/sanity.js';
-import { prepareData, type PreparedData } from '../data/index.js';
-import { dataSourcePaths } from '../data/prepare.js';
+import { dataSourcePaths, prepareTrainingData, type TrainingData } from '../data/prepare.js';
 import type { EncodedSplit } from '../data/types.js';
 import type { MultiTaskModel } from '../models/model.js';
 import { removeStaleTemps, writeFileAtomic } from '../util/atomic-write.js';
@@ -109,7 +108,7 @@ async function trainLocked(o: RunOptions, config: ExperimentConfig, dir: string)
     clearRunArtifacts(dir);
   }
   const data = await withErrorKind('data', () =>
-    prepareData(config, {
+    prepareTrainingData(config, {
       onProgress: (e) => {
         if (e.stage !== 'encode') say(e.message);
       },
@@ -175,7 +174,7 @@ function checkResumable(dir: string, config: ExperimentConfig, sources: SourceFi
 export async function finishRun(
   dir: string,
   config: ExperimentConfig,
-  data: Pick<PreparedData, 'train' | 'valid' | 'test' | 'preprocessor'>,
+  data: Pick<TrainingData, 'train' | 'valid' | 'test' | 'preprocessor'>,
   result: TrainResult,
 ): Promise<RunSummary> {
   const paths = runPaths(dir);
@@ -222,13 +221,18 @@ async function writeSplitPredictions(
   path: string,
   model: MultiTaskModel,
   split: EncodedSplit,
-  train: EncodedSplit,
+  train: { item?: Int32Array },
 ): Promise<void> {
   if (split.rows === 0) return;
   await writePredictions(path, predictionColumns(model, split, evaluateSplit(model, split).probs, train));
 }
 
-function predictionColumns(model: MultiTaskModel, split: EncodedSplit, probs: Float32Array[], train: EncodedSplit) {
+function predictionColumns(
+  model: MultiTaskModel,
+  split: EncodedSplit,
+  probs: Float32Array[],
+  train: { item?: Int32Array },
+) {
   return {
     tasks: model.tasks,
     scores: probs,

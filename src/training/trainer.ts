@@ -11,12 +11,13 @@ import type { Optimizer } from '../engine/optim/optimizer.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import type { EncodedSplit } from '../data/types.js';
+import type { RowBatch } from '../data/batches.js';
 import { createModel, featureSpec } from '../models/index.js';
 import type { MultiTaskModel } from '../models/model.js';
 import { createLossWeighting, type LossWeighting } from '../weighting/index.js';
 import { Rng } from '../util/rng.js';
 import { MtrankError } from '../util/errors.js';
-import { epochOrder, gatherBatch } from './batches.js';
+import { epochBatches, epochOrder, gatherBatch, trainColumns, trainSample, type TrainSplit } from './batches.js';
 import { taskLosses } from './loss.js';
 import { learningRate } from './schedule.js';
 import { resolveLabelWeight } from './label-weight.js';
@@ -31,7 +32,8 @@ import { loadPretrainedTables, withPretrainedGroups } from '../pretrain/pipeline
 import { pretrainedLrGroups } from '../pretrain/modes.js';
 
 export interface TrainData {
-  train: EncodedSplit;
+  /** In memory, or streamed from the cache (data.memoryLimitMb; src/data/batches.ts openStreamedSplit). */
+  train: TrainSplit;
   valid: EncodedSplit;
 }
 
@@ -78,7 +80,7 @@ interface TrainerState {
 }
 
 /** Label weights from the training labels, per task in config order. */
-export function labelWeightsFor(config: ExperimentConfig, train: EncodedSplit): Record<string, number> {
+export function labelWeightsFor(config: ExperimentConfig, train: Pick<EncodedSplit, 'labels'>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [name, t] of Object.entries(config.tasks)) {
     const y = train.labels[name];
@@ -121,7 +123,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const stepsPerEpoch = Math.ceil(rows / tc.batchSize);
   const totalSteps = stepsPerEpoch * tc.epochs;
 
-  const model = createModel(config, withPretrainedGroups(featureSpec(data.train), config.features));
+  const model = createModel(config, withPretrainedGroups(featureSpec(trainColumns(data.train)), config.features));
   // Pretrained vectors overwrite their tables' random initialisation (a resume then loads the checkpoint over them).
   const wanted = Object.keys(config.features).filter((n) => {
     const f = config.features[n]!;
@@ -150,7 +152,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const lw = tasks.map((t) => labelWeights[t]!);
   const earlyStopping = new EarlyStopping(tc.earlyStopping === false ? { patience: 0 } : tc.earlyStopping, tasks);
 
-  const trainSample = trainSampleRows(rows, data.valid.rows, config.seed);
+  const sample = trainSample(data.train, trainSampleRows(rows, data.valid.rows, config.seed));
 
   const log = new MetricsLog(paths.metricsLog);
   const state: TrainerState = {
@@ -188,7 +190,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let lastValid: SplitMetrics | null = null;
   let stoppedEarly = state.stopped;
   const evaluate = (step: number) => {
-    const trainM = evaluateSplit(model, data.train, trainSample, 'train').metrics;
+    const trainM = evaluateSplit(model, sample.split, sample.rows, 'train').metrics;
     const lossWeights = weighting.describe();
     log.write({ type: 'eval', step, split: 'train', tasks: trainM, lossWeights });
     // Without a validation split there is nothing to select on: the final weights are the result.
@@ -214,19 +216,21 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const logEvery = Math.max(1, Math.floor(tc.evalEvery / 10));
   const lossSum = new Float64Array(tasks.length);
   let lossCount = 0;
-  let order: Int32Array = new Int32Array(0),
-    orderEpoch = -1;
+  let batches: Iterator<RowBatch> = [][Symbol.iterator](),
+    batchesEpoch = -1;
   progress.start(totalSteps, state.step);
   try {
     while (state.step < totalSteps && !stoppedEarly) {
       const step = state.step,
         epoch = Math.floor(step / stepsPerEpoch),
         inEpoch = step % stepsPerEpoch;
-      if (epoch !== orderEpoch) {
-        order = epochOrder(rows, config.seed, epoch);
-        orderEpoch = epoch;
+      if (epoch !== batchesEpoch) {
+        batches = epochBatches(data.train, config.seed, epoch, tc.batchSize, inEpoch);
+        batchesEpoch = epoch;
       }
-      const idx = order.subarray(inEpoch * tc.batchSize, Math.min(rows, (inEpoch + 1) * tc.batchSize));
+      const batch = batches.next();
+      if (batch.done) throw new Error(`trainer: epoch ${epoch} ended before step ${step + 1}`);
+      const idx = batch.value.rows;
       const lr = learningRate(tc.schedule, tc.optimizer.lr, step, totalSteps);
       const factor = lr / tc.optimizer.lr; // the embeddings follow the same schedule from their own base rate
       pretrained?.modes.beforeStep(step); // freeze / unfreeze pretrained tables
@@ -240,7 +244,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         lrs: [lr, tc.embeddingOptimizer.lr * factor],
         clipNorm: tc.clipNorm,
         batchRows: idx,
-        split: data.train,
+        split: batch.value.split,
         seed: config.seed,
       });
       state.trainSeconds += (performance.now() - t0) / 1000;
