@@ -6,6 +6,7 @@ import { runFuseCommand, formatSummary } from '../fusion/run.js';
 import { writeRunReport } from '../report/run-report.js';
 import { runTraining, type RunSummary } from '../training/run.js';
 import { formatTestTable } from './summary.js';
+import { DEMO_ROWS } from './defaults.js';
 
 export interface DemoOptions {
   out?: string;
@@ -15,8 +16,6 @@ export interface DemoOptions {
   /** Extra `--set` overrides for the training config. */
   set?: string[];
 }
-
-export const DEMO_ROWS = 400_000;
 
 export async function runDemo(o: DemoOptions = {}): Promise<{ summary: RunSummary; report: string; seconds: number }> {
   const start = performance.now();

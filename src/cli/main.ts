@@ -22,8 +22,9 @@ import { registerExportCommand } from './commands/export.js';
 const program = new Command();
 program.name('mtrank').description('Multi-task ranking models: train, tune, fuse and serve.').version(mtrankVersion());
 
-// Each command lives in its own file under ./commands and registers itself here.
-// (add one import + one call per command)
+// Each command lives in its own file under ./commands and registers itself here (add one import + one call per
+// command). A command file declares its options only; its action imports the code that does the work, so starting
+// the CLI (--help, --version, or any one command) loads nothing the other commands need.
 registerReportCommand(program);
 registerCompareCommand(program);
 registerSweepCommand(program);

@@ -1,8 +1,10 @@
 // The HTTP ranking server (fastify): /v1/rank, /v1/score, /healthz, /readyz, /metrics and, when a token is
 // configured, /admin/reload. Every error is a JSON body `{ error }` with a 4xx status; a 5xx would be a bug.
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MtrankError } from '../util/errors.js';
+import { importOptional } from '../util/optional-peer.js';
+import { SERVE_DEFAULTS } from './defaults.js';
 import type { FeatureTableSpec } from './feature-table.js';
 import { withTableFields } from './feature-table.js';
 import { ServeMetrics } from './metrics.js';
@@ -29,8 +31,6 @@ export interface ServeOptions {
   logger?: boolean;
 }
 
-export const SERVE_DEFAULTS = { maxCandidates: 1000, bodyLimit: 1 << 20, maxWaitMs: 1, maxBatchRows: 8192 };
-
 export interface RankingServer {
   app: FastifyInstance;
   slot: ModelSlot;
@@ -52,6 +52,8 @@ interface ScoreBody {
 
 /** Load the artifact and build the app (not listening yet: `app.listen` or `app.inject`). */
 export async function createServer(o: ServeOptions): Promise<RankingServer> {
+  // fastify is an optional peer dependency: only serving needs it, so it is loaded here (before any model).
+  const { default: Fastify } = await importOptional(() => import('fastify'), 'fastify', 'serving');
   const limits = { ...SERVE_DEFAULTS, ...definedOnly(o) };
   const metrics = new ServeMetrics();
   const slot = new ModelSlot({

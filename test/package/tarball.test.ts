@@ -50,10 +50,24 @@ describe('packed tarball', () => {
         JSON.stringify({ name: 'user-project', private: true, type: 'module' }),
       );
       const install = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], proj);
-      // Warnings of third-party dependencies are reported in the issue note; none may come from mtrank itself.
-      const ours = install.stderr.split('\n').filter((l) => /warn/i.test(l) && /\bmtrank\b/.test(l));
-      expect(ours).toEqual([]);
+      // No warning from mtrank or anything it installs (e.g. EBADENGINE on Node 20: fastify's light-my-request
+      // needs cookie@2, engines node >= 22 — why fastify is an optional peer, installed only for serving). npm's
+      // own notice that a package has install scripts (allowScripts) is a policy prompt, not a defect: tolerated.
+      const warnings = install.stderr
+        .split('\n')
+        .filter(
+          (l) => /\bwarn\b/i.test(l) && !/\binstall-scripts\b/.test(l) && !/Unknown (project|user) config/.test(l),
+        );
+      expect(warnings).toEqual([]);
       const manifest = JSON.parse(readFileSync(join(proj, 'node_modules', 'mtrank', 'package.json'), 'utf8'));
+      // The CLI starts without the optional peers (bullmq, fastify), and serving says what to install.
+      const cli = join(proj, 'node_modules', 'mtrank', 'dist', 'cli', 'main.js');
+      expect((await run(process.execPath, [cli, '--version'], proj)).stdout.trim()).toBe(manifest.version);
+      const serve = await run(process.execPath, [cli, 'serve', 'no-such-run'], proj).then(
+        () => '',
+        (e: Error) => e.message,
+      );
+      expect(serve).toMatch(/serving needs the 'fastify' package .*: npm install fastify/);
       expect(manifest.devDependencies.typescript).toBeDefined();
       expect(manifest.dependencies.typescript).toBeUndefined();
 

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { formatCalibration, runCalibrateCommand } from '../../fusion/calibrate-run.js';
 
 /** `mtrank calibrate`: calibrated probabilities for a trained run (calibration.json, used by fuse and predict). */
 export function registerCalibrateCommand(program: Command): void {
@@ -11,6 +10,7 @@ export function registerCalibrateCommand(program: Command): void {
     .requiredOption('--run <dir>', 'a trained run (reads predictions/valid.csv, test.csv and metrics.jsonl)')
     .option('--method <name>', 'analytic | platt | isotonic (after undoing the label weight)', 'analytic')
     .action(async (o: { run: string; method: string }) => {
+      const { formatCalibration, runCalibrateCommand } = await import('../../fusion/calibrate-run.js');
       const r = await runCalibrateCommand(o);
       process.stdout.write(`${formatCalibration(r.file, r.path)}\n`);
     });

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { writeCompareReport } from '../../report/compare.js';
 
 /** `mtrank compare RUN_DIR... [--out FILE]`: validation curves and final metrics of several runs side by side. */
 export function registerCompareCommand(program: Command): void {
@@ -10,6 +9,7 @@ export function registerCompareCommand(program: Command): void {
     .option('--out <file>', 'HTML file to write (PNG charts go to <file>-charts/)', 'compare.html')
     .option('--no-png', 'skip the PNG copies of the charts')
     .action(async (runDirs: string[], opts: { out: string; png: boolean }) => {
+      const { writeCompareReport } = await import('../../report/compare.js');
       const out = await writeCompareReport(
         runDirs.map((d) => ({ dirs: [d] })),
         { out: opts.out, png: opts.png },

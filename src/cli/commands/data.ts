@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
-import { prepareData } from '../../data/prepare.js';
-import { formatInspect, inspectData } from '../../data/inspect.js';
 
 const collect = (v: string, all: string[]) => [...all, v];
 
@@ -18,6 +15,11 @@ export function registerDataCommand(program: Command): void {
     .option('--no-cache', 're-encode even when a cached encoding exists')
     .option('--json', 'print the report as JSON')
     .action(async (path: string, o: { set: string[]; cache: boolean; json?: boolean }) => {
+      const [{ loadConfig }, { prepareData }, { formatInspect, inspectData }] = await Promise.all([
+        import('../../config/load.js'),
+        import('../../data/prepare.js'),
+        import('../../data/inspect.js'),
+      ]);
       const config = loadConfig(path, o.set);
       const d = await prepareData(config, {
         useCache: o.cache,

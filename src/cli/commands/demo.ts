@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runDemo, DEMO_ROWS } from '../../app/demo.js';
+import { DEMO_ROWS } from '../../app/defaults.js';
 import { MtrankError } from '../../util/errors.js';
 
 /** `mtrank demo` (what `npm start` runs): funnel → Shared-Bottom → fusion → runs/demo/report.html. */
@@ -18,6 +18,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--seed <n>', 'seed of the data and the training', (v) => Number(v), 42)
     .option('--quiet', 'log lines instead of a progress bar')
     .action(async (o: { out: string; rows?: number; seed: number; quiet?: boolean }) => {
+      const { runDemo } = await import('../../app/demo.js');
       await runDemo(o);
     });
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { evaluateRun } from '../../app/summary.js';
 
 /** `mtrank evaluate DIR`: the run's best model on one split. */
 export function registerEvaluateCommand(program: Command): void {
@@ -12,6 +11,7 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--split <name>', 'train | valid | test', 'test')
     .option('--json', 'print the metrics as JSON')
     .action(async (dir: string, o: { split: string; json?: boolean }) => {
+      const { evaluateRun } = await import('../../app/summary.js');
       process.stdout.write(`${await evaluateRun(dir, o.split, o.json ?? false)}\n`);
     });
 }

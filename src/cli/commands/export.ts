@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { exportRun } from '../../export/export.js';
-import { verifyExport } from '../../export/verify.js';
 
 /** `mtrank export RUN --out DIR`: the serving artifact (model.onnx, model.json and the run's own files). */
 export function registerExportCommand(program: Command): void {
@@ -21,6 +19,7 @@ export function registerExportCommand(program: Command): void {
         dir: string,
         o: { out: string; fusion?: string; fusionForm?: string; overwrite?: boolean; verify?: boolean },
       ) => {
+        const { exportRun } = await import('../../export/export.js');
         const { manifest } = exportRun(dir, o.out, o);
         if (!manifest.source.finished)
           process.stderr.write(`warning: ${dir} is an unfinished run; the export holds its best checkpoint so far\n`);
@@ -35,6 +34,7 @@ export function registerExportCommand(program: Command): void {
             `${manifest.onnx.inputs.length} ONNX inputs, ${fused}; hash ${manifest.hash.slice(0, 12)}\n`,
         );
         if (o.verify) {
+          const { verifyExport } = await import('../../export/verify.js');
           const v = await verifyExport(o.out);
           const worst = Math.max(...Object.values(v.maxAbsDiff));
           process.stderr.write(

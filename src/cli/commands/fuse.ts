@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { MtrankError } from '../../util/errors.js';
-import { formatSummary, fusionFile, runFuseCommand, type FuseCommandOptions } from '../../fusion/run.js';
+import type { FuseCommandOptions } from '../../fusion/run.js';
 
 const num =
   (name: string, integer = false) =>
@@ -63,6 +62,10 @@ export function registerFuseCommand(program: Command): void {
     .option('--out <file>', 'also write the result JSON here')
     .option('--json', 'print the result as JSON')
     .action(async (o: FuseCommandOptions & { json?: boolean }) => {
+      const [{ default: cliProgress }, { formatSummary, fusionFile, runFuseCommand }] = await Promise.all([
+        import('cli-progress'),
+        import('../../fusion/run.js'),
+      ]);
       const bar =
         !o.json && process.stderr.isTTY
           ? new cliProgress.SingleBar(

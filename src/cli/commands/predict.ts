@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { predictFile } from '../../app/predict.js';
 
 /** `mtrank predict DIR --input FILE --output FILE`: per-task scores (and the fused score) for raw rows. */
 export function registerPredictCommand(program: Command): void {
@@ -22,6 +21,7 @@ export function registerPredictCommand(program: Command): void {
     )
     .option('--allow-missing', 'score even when feature columns are absent (they take their missing-value encoding)')
     .action(async (dir: string, o: { input: string; output: string; keep?: string[]; allowMissing?: boolean }) => {
+      const { predictFile } = await import('../../app/predict.js');
       const r = await predictFile(dir, o.input, o.output, { keep: o.keep, allowMissing: o.allowMissing });
       process.stderr.write(
         `scored ${r.rows} rows (${r.tasks.join(', ')}${r.fused ? ', fused score' : ''}) into ${o.output}\n`,

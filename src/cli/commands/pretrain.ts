@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { MtrankError } from '../../util/errors.js';
-import { runGraphSage, runItem2vec } from '../../pretrain/run.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -64,6 +63,7 @@ export function registerPretrainCommand(program: Command): void {
     .option('--threads <n>', 'worker threads (1 = bit-repeatable; more = Hogwild, not repeatable)', int('threads'), 2)
     .option('--seed <n>', 'random seed', int('seed'), 42)
     .action(async (o) => {
+      const { runItem2vec } = await import('../../pretrain/run.js');
       const r = await runItem2vec(o);
       if (r.filter) say(filterLine(r.filter, o));
       say(
@@ -113,6 +113,7 @@ export function registerPretrainCommand(program: Command): void {
     .option('--no-id-input', 'no learned per-node input vectors (needs --features)')
     .option('--seed <n>', 'random seed', int('seed'), 42)
     .action(async (o) => {
+      const { runGraphSage } = await import('../../pretrain/run.js');
       const r = await runGraphSage({
         ...o,
         fanout: o.fanout,

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { writeRunReport } from '../../report/run-report.js';
 
 /** `mtrank report RUN_DIR`: RUN_DIR/report.html (self-contained) and RUN_DIR/charts/*.png. */
 export function registerReportCommand(program: Command): void {
@@ -9,6 +8,7 @@ export function registerReportCommand(program: Command): void {
     .argument('<run-dir>', 'run directory written by `mtrank train`')
     .option('--no-png', 'skip the PNG copies of the charts')
     .action(async (runDir: string, opts: { png: boolean }) => {
+      const { writeRunReport } = await import('../../report/run-report.js');
       process.stdout.write(`${await writeRunReport(runDir, { png: opts.png })}\n`);
     });
 }

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { parseFeatureTableSpec } from '../../serve/feature-table.js';
-import { createServer, SERVE_DEFAULTS } from '../../serve/server.js';
-import { setThreads } from '../../engine/threads.js';
+import { SERVE_DEFAULTS } from '../../serve/defaults.js';
 import { MtrankError } from '../../util/errors.js';
 
 const count = (name: string, min: number) => (v: string) => {
@@ -56,6 +54,11 @@ export function registerServeCommand(program: Command): void {
     .action(async (dir: string, o: ServeFlags) => {
       if (o.backend !== 'engine' && o.backend !== 'onnxruntime')
         throw new MtrankError(`--backend: expected engine or onnxruntime, got '${o.backend}'`);
+      const [{ parseFeatureTableSpec }, { createServer }, { setThreads }] = await Promise.all([
+        import('../../serve/feature-table.js'),
+        import('../../serve/server.js'),
+        import('../../engine/threads.js'),
+      ]);
       setThreads(o.threads);
       const server = await createServer({
         dir,

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { runSweep } from '../../app/sweep/local.js';
-import { queueStatus, runQueueSweep } from '../../app/sweep/coordinator.js';
 import type { EarlyStopSpec } from '../../app/sweep/early-stop.js';
 import { MtrankError } from '../../util/errors.js';
+import { importOptional } from '../../util/optional-peer.js';
 import { TRAINER_ENV } from './worker.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -91,6 +90,11 @@ export function registerSweepCommand(program: Command): void {
     .action(async (config: string | undefined, opts: SweepCliOptions) => {
       if (opts.status) {
         if (!opts.queue) throw new MtrankError('--status needs --queue redis://...');
+        const { queueStatus } = await importOptional(
+          () => import('../../app/sweep/coordinator.js'),
+          'bullmq',
+          'queue mode',
+        );
         process.stdout.write(`${await queueStatus(opts.queue)}\n`);
         return;
       }
@@ -99,6 +103,11 @@ export function registerSweepCommand(program: Command): void {
         if (!opts.store) throw new MtrankError('--queue needs --store DIR, a directory every worker sees');
         if (opts.parallel !== 1)
           throw new MtrankError('--parallel is for local mode; with --queue, start more `mtrank worker`s');
+        const { runQueueSweep } = await importOptional(
+          () => import('../../app/sweep/coordinator.js'),
+          'bullmq',
+          'queue mode',
+        );
         const r = await runQueueSweep({
           config,
           grids: opts.grid,
@@ -115,6 +124,7 @@ export function registerSweepCommand(program: Command): void {
       }
       if (opts.store) throw new MtrankError('--store is for queue mode (--queue redis://...)');
       const trainer = process.env[TRAINER_ENV];
+      const { runSweep } = await import('../../app/sweep/local.js');
       const r = await runSweep({
         trainCommand: trainer ? (JSON.parse(trainer) as string[]) : undefined,
         config,

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { writeFunnel } from '../../data/synth.js';
-import { formatOracle } from '../../data/synth-oracle.js';
 import { MtrankError } from '../../util/errors.js';
 
 function number(name: string, integer: boolean) {
@@ -45,6 +43,8 @@ export function registerSynthCommand(program: Command): void {
         parquet?: boolean;
       }) => {
         const start = performance.now();
+        const { writeFunnel } = await import('../../data/synth.js');
+        const { formatOracle } = await import('../../data/synth-oracle.js');
         const w = await writeFunnel(o.out, {
           rows: o.rows,
           seed: o.seed,

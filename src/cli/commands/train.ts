@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { runTraining } from '../../training/run.js';
-import { formatTestTable } from '../../app/summary.js';
-import { writeRunReport } from '../../report/run-report.js';
 import { MtrankError } from '../../util/errors.js';
 
 const collect = (v: string, all: string[]) => [...all, v];
@@ -36,6 +33,7 @@ export function registerTrainCommand(program: Command): void {
           report: boolean;
         },
       ) => {
+        const { runTraining } = await import('../../training/run.js');
         const r = await runTraining({
           config,
           out: o.out,
@@ -45,8 +43,12 @@ export function registerTrainCommand(program: Command): void {
           set: o.set,
           quiet: o.quiet,
         });
+        const { formatTestTable } = await import('../../app/summary.js');
         process.stdout.write(`${formatTestTable(r)}\n`);
-        if (o.report) process.stderr.write(`report: ${await writeRunReport(r.dir, { png: false })}\n`);
+        if (o.report) {
+          const { writeRunReport } = await import('../../report/run-report.js');
+          process.stderr.write(`report: ${await writeRunReport(r.dir, { png: false })}\n`);
+        }
       },
     );
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { startQueueWorker } from '../../app/sweep/worker.js';
 import { MtrankError } from '../../util/errors.js';
+import { importOptional } from '../../util/optional-peer.js';
 
 const positiveInt = (flag: string) => (value: string) => {
   const n = Number(value);
@@ -27,6 +27,11 @@ export function registerWorkerCommand(program: Command): void {
     )
     .action(async (o: { queue: string; store: string; concurrency: number; stalledMs: number }) => {
       const trainer = process.env[TRAINER_ENV];
+      const { startQueueWorker } = await importOptional(
+        () => import('../../app/sweep/worker.js'),
+        'bullmq',
+        'mtrank worker',
+      );
       const worker = await startQueueWorker({
         queue: o.queue,
         store: o.store,
