@@ -46,7 +46,11 @@ export interface TrainOptions {
   resume?: boolean;
   /** Progress events; without it, training is silent. */
   onProgress?: (event: TrainEvent) => void;
-  /** Aborting stops training after the current step with an MtrankError; `resume: true` continues later. */
+  /**
+   * Aborting stops training after the current step: the promise rejects with an AbortError (an MtrankError named
+   * 'AbortError'), the lock is released, and the directory keeps that step's checkpoint (`resume: true` continues
+   * it); metrics.json is not written and run.json has no finishedAt, so the run reads as unfinished.
+   */
   signal?: AbortSignal;
 }
 

@@ -8,7 +8,7 @@ import type { EncodedSplit } from '../data/types.js';
 import type { MultiTaskModel } from '../models/model.js';
 import { removeStaleTemps, writeFileAtomic } from '../util/atomic-write.js';
 import { describeSkippedRows } from '../data/inspect.js';
-import { MtrankError, withErrorKind } from '../util/errors.js';
+import { abortError, MtrankError, withErrorKind } from '../util/errors.js';
 import { train, type TrainResult } from './trainer.js';
 import { evaluateSplit, type SplitMetrics } from './evaluation.js';
 import { MetricsLog } from './metrics-log.js';
@@ -92,7 +92,7 @@ export async function runTraining(o: RunOptions): Promise<RunSummary> {
 async function trainLocked(o: RunOptions, config: ExperimentConfig, dir: string): Promise<RunSummary> {
   const paths = runPaths(dir);
   const say = o.onMessage ?? (o.quiet === 'silent' ? () => {} : (m: string) => process.stderr.write(`${m}\n`));
-  if (o.signal?.aborted) throw new MtrankError('training aborted before it started');
+  if (o.signal?.aborted) throw abortError('training aborted before it started', o.signal.reason);
   // Temp files of a writer killed mid-write (ours hold the lock now, so any left are stale).
   for (const d of [dir, paths.model, paths.last, join(dir, 'predictions')]) removeStaleTemps(d);
   for (const w of configWarnings(config)) say(w);

@@ -16,7 +16,7 @@ import { createModel, featureSpec } from '../models/index.js';
 import type { MultiTaskModel } from '../models/model.js';
 import { createLossWeighting, type LossWeighting } from '../weighting/index.js';
 import { Rng } from '../util/rng.js';
-import { MtrankError } from '../util/errors.js';
+import { abortError, MtrankError } from '../util/errors.js';
 import { epochBatches, epochOrder, gatherBatch, trainColumns, trainSample, type TrainSplit } from './batches.js';
 import { taskLosses } from './loss.js';
 import { learningRate } from './schedule.js';
@@ -45,7 +45,11 @@ export interface TrainOptions {
   /** Continue from the last checkpoint in dir. */
   resume?: boolean;
   progress?: TrainProgress;
-  /** Aborting stops after the current step with an error; the last checkpoint is saved first (resume works). */
+  /**
+   * Aborting stops after the current step: the checkpoint of that step is saved, then the promise rejects with
+   * an AbortError (an MtrankError named 'AbortError'); `resume` continues exactly there. With a signal the loop
+   * yields to the event loop after every step, so an abort from a timer or a request lands mid-training.
+   */
   signal?: AbortSignal;
   /** Stop (as if interrupted) once this many steps are done; for tests of --resume. */
   haltAfterStep?: number;
@@ -288,9 +292,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         break;
       }
       if (opts.haltAfterStep !== undefined && state.step >= opts.haltAfterStep) break;
-      if (opts.signal?.aborted) {
-        saveLast();
-        throw new MtrankError(`training aborted at step ${state.step} (the run directory can be resumed)`);
+      if (opts.signal) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (opts.signal.aborted) {
+          saveLast();
+          throw abortError(
+            `training aborted at step ${state.step} of ${totalSteps}; ${opts.dir} keeps the checkpoint of that step (resume continues it)`,
+            opts.signal.reason,
+          );
+        }
       }
     }
   } finally {

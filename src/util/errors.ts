@@ -33,6 +33,17 @@ export class MtrankError extends Error {
 
 export const dataError = (message: string) => new MtrankError(message, undefined, 'data');
 
+/**
+ * Work stopped by its AbortSignal: an MtrankError (one line on the CLI) named 'AbortError' as fetch's and
+ * node's are, so `err.name === 'AbortError'` checks work; the signal's reason is the cause.
+ */
+export function abortError(message: string, reason: unknown): MtrankError {
+  const e = new MtrankError(message);
+  e.name = 'AbortError';
+  e.cause = reason;
+  return e;
+}
+
 /** "file:line:column: message" — the shape of every bad-input message. */
 export function placeMessage(
   where: { file?: string; line?: number; row?: number; column?: string },
