@@ -7,13 +7,15 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type ExperimentConfig } from '../config/index.js';
+import { MODEL_TYPES } from '../config/schema.js';
 import { prepareData, writeFunnel, type PreparedData } from '../data/index.js';
 import { train } from '../training/trainer.js';
 import { evaluateSplit } from '../training/evaluation.js';
 import { shutdownThreads } from '../engine/kernels.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const MODEL_TYPES = ['single-task', 'shared-bottom', 'mmoe', 'ple', 'esmm'] as const;
+// The model types as the config declares them, the single-task baseline first (the table's first row).
+const MODELS = ['single-task' as const, ...MODEL_TYPES.filter((t) => t !== 'single-task')];
 
 interface Dataset {
   name: string;
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
   try {
     for (const d of await datasets(funnelRows, tmp)) {
       let data: PreparedData | null = null;
-      for (const type of MODEL_TYPES) {
+      for (const type of MODELS) {
         const aucs: Record<string, number[]> = {};
         for (let s = 0; s < seeds; s++) {
           const config = configFor(d, type, 42 + s, tmp);
