@@ -52,13 +52,12 @@ describe('packed tarball', () => {
       const install = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], proj);
       // No warning from mtrank or anything it installs (e.g. EBADENGINE on Node 20: fastify's light-my-request
       // needs cookie@2, engines node >= 22 — why fastify is an optional peer, installed only for serving). npm's
-      // own notice that a package has install scripts (allowScripts) is a policy prompt, not a defect: tolerated.
+      // own notice that a package has install scripts (allowScripts) is a policy prompt, not a defect, and its
+      // complaints about config keys come from the environment running the test: both tolerated.
       const warnings = install.stderr
         .split('\n')
-        .filter(
-          (l) => /\bwarn\b/i.test(l) && !/\binstall-scripts\b/.test(l) && !/Unknown (project|user) config/.test(l),
-        );
-      expect(warnings).toEqual([]);
+        .filter((l) => /\bwarn\b/i.test(l) && !/\binstall-scripts\b/.test(l) && !/\bUnknown \w+ config\b/.test(l));
+      expect(warnings, install.stderr).toEqual([]);
       const manifest = JSON.parse(readFileSync(join(proj, 'node_modules', 'mtrank', 'package.json'), 'utf8'));
       // The CLI starts without the optional peers (bullmq, fastify), and serving says what to install.
       const cli = join(proj, 'node_modules', 'mtrank', 'dist', 'cli', 'main.js');
