@@ -20,7 +20,7 @@ export interface FuseOptions {
   objective?: string | Objective;
   /** 'linear' (Σ w·p) or 'product' (Π p^w); default 'linear'. */
   form?: FusionForm;
-  /** 'grid' | 'coordinate' | 'random'; default 'grid'. */
+  /** A name of FUSION_SEARCHES (src/config/enums.ts); default 'grid'. */
   search?: string;
   /** Grid step over [0, 1]; default 0.1. */
   step?: number;

@@ -2,18 +2,15 @@
  * The experiment config: one zod schema for data, features, tasks, model, training and fusion.
  * Tasks and features are maps keyed by name so `--set tasks.order.labelWeight=100` addresses them by path.
  * Every section is strict: an unknown key is an error naming the closest valid key (load.ts). The enums
- * (model types, activations, optimizers, fusion forms/searches/objectives) are declared here once; the
- * registries (src/models, src/weighting, src/fusion), benchmarks and `mtrank schema` reuse them.
+ * (model types, activations, optimizers, fusion forms/searches/objectives) are declared once in enums.ts; the
+ * registries (src/models, src/weighting, src/fusion), benchmarks, CLI help and `mtrank schema` reuse them.
  */
 import { z } from 'zod';
 import { lossWeightingSchema } from './loss-weighting.js';
 
-export const MODEL_TYPES = ['shared-bottom', 'single-task', 'mmoe', 'ple', 'esmm'] as const;
-export const ACTIVATIONS = ['relu', 'leaky-relu', 'gelu', 'tanh', 'sigmoid'] as const;
-export const OPTIMIZERS = ['sgd', 'adam', 'adagrad'] as const;
-export const FUSION_FORMS = ['linear', 'product'] as const;
-export const FUSION_SEARCHES = ['grid', 'coordinate', 'random'] as const;
-export const FUSION_OBJECTIVES = ['auc', 'gauc', 'weighted-auc'] as const;
+import { ACTIVATIONS, FUSION_FORMS, FUSION_OBJECTIVES, FUSION_SEARCHES, MODEL_TYPES, OPTIMIZERS } from './enums.js';
+
+export { ACTIVATIONS, FUSION_FORMS, FUSION_OBJECTIVES, FUSION_SEARCHES, MODEL_TYPES, OPTIMIZERS };
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();

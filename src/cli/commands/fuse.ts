@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { FUSION_SEARCHES } from '../../config/enums.js';
 import { MtrankError } from '../../util/errors.js';
 import type { FuseCommandOptions } from '../../fusion/run.js';
 
@@ -45,7 +46,7 @@ export function registerFuseCommand(program: Command): void {
       '--pick <spec>',
       "a point on the Pareto front: by preference 'order:2,click:1', or by constraints 'auc(click) >= base(click) - 0.01; auc(cart) >= 0.6'",
     )
-    .option('--search <name>', 'grid | coordinate | random (default grid)')
+    .option('--search <name>', `${FUSION_SEARCHES.join(' | ')} (default grid)`)
     .option('--form <name>', 'linear (Σ w·p) | product (Π p^w) (default linear)')
     .option('--step <x>', 'grid step over [0, 1] (default 0.1)', num('step'))
     .option('--refine', 'coordinate ascent with finer steps around the best point found')
