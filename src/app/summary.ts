@@ -1,6 +1,7 @@
 // Human-readable summaries of a run for the CLI.
-import { prepareData } from '../data/index.js';
-import type { SplitName } from '../data/types.js';
+import { prepareTrainingData } from '../data/prepare.js';
+import { isStreamed } from '../training/batches.js';
+import type { EncodedSplit, SplitName } from '../data/types.js';
 import { MtrankError, withErrorKind } from '../util/errors.js';
 import { evaluateSplit, type SplitMetrics } from '../training/evaluation.js';
 import type { RunSummary } from '../training/run.js';
@@ -76,8 +77,17 @@ export async function evaluateRunSplit(
     if (change) say(`note: the data changed since training (${change}); encoding it with the run's preprocess.json`);
   }
   // Always the run's own encoders: re-fitting on changed data would feed the model a different vocabulary.
-  const data = await withErrorKind('data', () => prepareData(run.config, { fitted: run.preprocessor.json }));
-  const s = data[split as SplitName];
+  // A training split above data.memoryLimitMb is streamed as in training: only its item ids are read (cold start).
+  const data = await withErrorKind('data', () => prepareTrainingData(run.config, { fitted: run.preprocessor.json }));
+  const pick = (): EncodedSplit => {
+    if (split === 'valid') return data.valid;
+    if (split === 'test') return data.test;
+    if (!isStreamed(data.train)) return data.train;
+    throw new MtrankError(
+      `${dir}: the training split is above data.memoryLimitMb = ${run.config.data.memoryLimitMb} (training streamed it); evaluate valid or test`,
+    );
+  };
+  const s = pick();
   if (s.rows === 0) throw new MtrankError(`${dir}: the ${split} split has no rows`);
   const { metrics, probs } = evaluateSplit(run.model, s, undefined, split);
   // On the training split every item is seen: no breakdown.

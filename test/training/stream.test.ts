@@ -16,6 +16,7 @@ import type { EncodedData } from '../../src/data/prepare.js';
 import type { EncodedSplit } from '../../src/data/types.js';
 import { epochBatches } from '../../src/training/batches.js';
 import { runTraining } from '../../src/training/run.js';
+import { evaluateRunSplit } from '../../src/app/summary.js';
 import { train } from '../../src/training/trainer.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mtrank-stream-'));
@@ -97,6 +98,13 @@ describe('streamed training split', () => {
     expect(log(loaded.dir).length).toBeGreaterThan(5);
     expect(streamed.metrics.test).toEqual(loaded.metrics.test);
     expect(streamed.metrics.coldStart).toEqual(loaded.metrics.coldStart);
+    // evaluate reads the run's data the same way: the test split in memory, the training split streamed.
+    const again = await evaluateRunSplit(streamed.dir, 'test', () => {});
+    expect(again.tasks.click!.auc).toBeCloseTo(streamed.metrics.test.click!.auc!, 12);
+    expect(again.coldStart).toEqual(streamed.metrics.coldStart);
+    await expect(evaluateRunSplit(streamed.dir, 'train', () => {})).rejects.toThrow(
+      /streamed it\); evaluate valid or test/,
+    );
   }, 120_000);
 
   it('several chunks: an interrupted streamed run resumed from its checkpoint ends where an uninterrupted one does', async () => {
