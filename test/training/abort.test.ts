@@ -1,10 +1,10 @@
 // train(..., { signal }): an AbortController aborted mid-training — here from a timer, which can only fire if the
 // training loop yields between steps — rejects with an AbortError, leaves no lock and no temp file, leaves a run
 // that reads as unfinished, and `resume: true` continues it to the very result of an uninterrupted run.
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { train, type TrainEvent } from '../../src/app/run.js';
 import { writeFunnel } from '../../src/data/index.js';
 import { MtrankError } from '../../src/util/errors.js';
@@ -23,6 +23,7 @@ const set = [
   'data.cacheDir=' + join(root, 'cache'),
 ];
 
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 beforeAll(async () => {
   config = (await writeFunnel(join(root, 'data'), { rows: 3000, seed: 5, days: 6, clickRate: 0.2 })).config;
 }, 60_000);

@@ -4,10 +4,10 @@
 // order through a shuffle buffer: memory stays at bufferRows), so there the test checks the documented weaker
 // property: each epoch visits every training row exactly once, in full batches but the last, seeded by seed and
 // epoch alone — so an interrupted streamed run resumed from its checkpoint ends where an uninterrupted one does.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type ExperimentConfig } from '../../src/config/index.js';
 import { encodeData, writeFunnel } from '../../src/data/index.js';
 import { openStreamedSplit, type StreamedSplit } from '../../src/data/batches.js';
@@ -32,6 +32,7 @@ const sets = [
 ];
 let configPath: string, config: ExperimentConfig, encoded: EncodedData;
 
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 beforeAll(async () => {
   const funnel = await writeFunnel(join(root, 'data'), { rows: 3000, seed: 3, days: 6, clickRate: 0.2 });
   configPath = funnel.config;
