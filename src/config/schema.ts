@@ -11,9 +11,9 @@ import { lossWeightingSchema } from './loss-weighting.js';
 export const MODEL_TYPES = ['shared-bottom', 'single-task', 'mmoe', 'ple', 'esmm'] as const;
 export const ACTIVATIONS = ['relu', 'leaky-relu', 'gelu', 'tanh', 'sigmoid'] as const;
 export const OPTIMIZERS = ['sgd', 'adam', 'adagrad'] as const;
-export const FUSION_FORMS = ['linear', 'product'] as const;
-export const FUSION_SEARCHES = ['grid', 'coordinate', 'random'] as const;
-export const FUSION_OBJECTIVES = ['auc', 'gauc', 'weighted-auc'] as const;
+export const FUSION_FORMS = ['linear', 'product', 'ensemble', 'rank', 'expected-value'] as const;
+export const FUSION_SEARCHES = ['grid', 'coordinate', 'random', 'cmaes'] as const;
+export const FUSION_OBJECTIVES = ['auc', 'gauc', 'weighted-auc', 'value-auc', 'value-ndcg'] as const;
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -233,8 +233,32 @@ export const training = z.strictObject({
 });
 
 export const fusion = z.strictObject({
-  form: z.enum(FUSION_FORMS).default('linear').describe('fused score: linear Σ w·p or product Π p^w'),
-  search: z.enum(FUSION_SEARCHES).default('grid').describe('how the output weights are searched'),
+  form: z
+    .enum(FUSION_FORMS)
+    .default('linear')
+    .describe(
+      'fused score: linear Σ w·p, product Π p^w, ensemble Π (b + p)^w, rank Σ w·percentile(p), expected-value value·Π p^w',
+    ),
+  offsets: z
+    .record(z.string(), z.number().positive())
+    .optional()
+    .describe('ensemble form: the offset b per task in Π (b + p)^w (default 1 for a task not listed)'),
+  value: z
+    .string()
+    .optional()
+    .describe(
+      'business value column (e.g. price, GMV) in the scores file: multiplied in by the expected-value form, the gain of value-auc / value-ndcg',
+    ),
+  search: z
+    .enum(FUSION_SEARCHES)
+    .default('grid')
+    .describe('how the output weights are searched (cmaes: sample-efficient, for many tasks, with a budget)'),
+  budget: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('cmaes / random search: weight vectors to evaluate (default 1000)'),
   step: z.number().positive().default(0.1).describe('grid step over [0, 1]'),
   refine: z.boolean().default(false).describe('coordinate ascent with finer steps around the best point'),
   objective: z
@@ -242,6 +266,7 @@ export const fusion = z.strictObject({
       type: z.enum(FUSION_OBJECTIVES).default('auc'),
       task: z.string().optional().describe('auc / gauc: the task whose label is ranked'),
       weights: z.record(z.string(), z.number()).optional().describe('weighted-auc: weight per task'),
+      k: z.number().int().positive().optional().describe('value-ndcg: cut-off per group (default: the whole group)'),
     })
     .optional()
     .describe('what the search maximises (default: AUC of the task with the fewest positives)'),

@@ -17,7 +17,8 @@ import { DOMINATED_KEPT } from './front.js';
 import { fuse, rarestTask, type FusionResult, type ScoreSplit } from './fuse.js';
 import { textHeatmap } from './heatmap.js';
 import { DEFAULT_COLUMNS, detectTasks, readScores, type ColumnNames } from './load.js';
-import { objectiveGrouped, parseObjective, type Objective } from './objectives.js';
+import { objectiveGrouped, objectiveUsesValue, parseObjective, type Objective } from './objectives.js';
+import { FORM_DEFS } from './forms.js';
 
 export interface FuseCommandOptions {
   run?: string;
@@ -37,7 +38,12 @@ export interface FuseCommandOptions {
   form?: string;
   step?: number;
   refine?: boolean;
-  samples: number;
+  /** random / cmaes: weight vectors to evaluate (default: fusion.budget, else 1000). */
+  samples?: number;
+  /** Business value column (expected-value form, value-auc / value-ndcg objectives). */
+  value?: string;
+  /** ensemble form: 'click=0.1,order=0.01' (default: fusion.offsets, else 1 per task). */
+  offsets?: string;
   constraint: string[];
   config?: string;
   threads: number;
@@ -71,8 +77,16 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
     ? parseObjective(objectiveSpec as string | Record<string, unknown>)
     : undefined;
   const needGroup = provisional !== undefined && objectiveGrouped(provisional);
-  let valid = await readScores(validPath, tasks, names, needGroup);
-  let test: ScoreSplit | undefined = testPath ? await readScores(testPath, tasks, names, needGroup) : undefined;
+  const form = parseForm(o.form ?? section?.form ?? 'linear');
+  const valueCol = o.value ?? section?.value;
+  const needValue = FORM_DEFS[form].usesValue || (provisional !== undefined && objectiveUsesValue(provisional));
+  if (needValue && valueCol === undefined)
+    throw new MtrankError(
+      `fuse: the ${FORM_DEFS[form].usesValue ? `${form} form` : `${provisional!.type} objective`} needs a business value column: give --value <column> (or fusion.value)`,
+    );
+  const read = (path: string) => readScores(path, tasks, names, needGroup, needValue ? valueCol : undefined);
+  let valid = await read(validPath);
+  let test: ScoreSplit | undefined = testPath ? await read(testPath) : undefined;
   // A calibrated run: search on the probabilities predict and serving will output (calibration.json).
   const calibrationPath = o.run ? join(o.run, 'calibration.json') : undefined;
   const calibration = calibrationPath ? loadCalibration(calibrationPath) : null;
@@ -91,7 +105,9 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
   const defaulted = !provisional && given.length === 0;
   const constraintTexts = defaulted ? defaultConstraints(tasks) : given;
   const result = await fuse(tasks, valid, test, {
-    form: parseForm(o.form ?? section?.form ?? 'linear'),
+    form,
+    ...(needValue ? { value: valueCol } : {}),
+    offsets: o.offsets !== undefined ? parseOffsets(o.offsets) : section?.offsets,
     search: o.search ?? section?.search ?? 'grid',
     step: o.step ?? section?.step ?? 0.1,
     refine: o.refine ?? section?.refine === true,
@@ -99,7 +115,7 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
     constraints: constraintTexts.map(parseConstraint),
     threads: o.threads,
     seed: o.seed,
-    samples: o.samples,
+    samples: o.samples ?? section?.budget ?? 1000,
     relaxConstraints: defaulted,
     bootstrap: o.bootstrap ?? 200,
     onProgress: o.onProgress,
@@ -148,6 +164,18 @@ function resolveInput(o: FuseCommandOptions): { validPath: string; testPath?: st
     }
   }
   return { validPath, testPath, section };
+}
+
+/** --offsets 'click=0.1,order=0.01' → { click: 0.1, order: 0.01 } (checked > 0 by the search). */
+function parseOffsets(spec: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of spec.split(',')) {
+    const [t, b] = part.split('=').map((x) => x.trim());
+    if (!t || b === undefined || b === '' || !Number.isFinite(Number(b)))
+      throw new MtrankError(`fuse: --offsets '${spec}': '${part}' is not <task>=<offset>`);
+    out[t] = Number(b);
+  }
+  return out;
 }
 
 function constraintsFromConfig(section: FusionSection | undefined): string[] {
