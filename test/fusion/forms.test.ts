@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { fuse, type ScoreSplit } from '../../src/fusion/index.js';
 import { paramsFromRecord } from '../../src/fusion/form-params.js';
-import { fusedColumn, FORMS, type FusionForm } from '../../src/fusion/forms.js';
+import { fusedColumn, FORMS } from '../../src/fusion/forms.js';
 import { fitKnots, percentile, RANK_KNOTS } from '../../src/fusion/forms/rank.js';
 import { auc } from '../../src/metrics/index.js';
 import { Rng } from '../../src/util/rng.js';
+import { expectedScore as expected } from './form-expected.js';
 import { fuseOptions } from './options.js';
 
 const TASKS = ['click', 'cart', 'order'];
@@ -28,30 +29,6 @@ function funnel(n: number, seed: number): ScoreSplit {
     labels[2][i] = rng.float() < sig(-3 + 0.5 * z + u - 0.2 * Math.log(value[i])) ? 1 : 0;
   }
   return { source: 'funnel', rows: n, scores, labels, value };
-}
-
-/** Deployed score written out per form, independently of src/fusion/forms. */
-function expected(form: FusionForm, w: number[], p: number[], v: number, offsets: number[], knots: number[][]): number {
-  const fl = (x: number) => Math.max(x, 1e-12);
-  let s = form === 'linear' || form === 'rank' ? 0 : 1;
-  p.forEach((x, t) => {
-    if (form === 'linear') s += w[t] * x;
-    else if (form === 'product' || form === 'expected-value') s *= fl(x) ** w[t];
-    else if (form === 'ensemble') s *= (offsets[t] + x) ** w[t];
-    else if (w[t] !== 0) {
-      // percentile by a linear scan: the last knot ≤ x, interpolated to the next
-      const q = knots[t];
-      let pct = 0;
-      if (x >= q[q.length - 1]) pct = 1;
-      else if (x >= q[0]) {
-        let j = 0;
-        while (q[j + 1] <= x) j++;
-        pct = (j + (x - q[j]) / (q[j + 1] - q[j])) / (q.length - 1);
-      }
-      s += w[t] * pct;
-    }
-  });
-  return form === 'expected-value' ? s * fl(v) : s;
 }
 
 const bad = (why: string) => new Error(why);
