@@ -20,6 +20,38 @@ beforeAll(async () => {
   await predictFile(fx.dir, fx.csv, scores, { keep: ['price', 'is_click', 'is_cart', 'is_order'] });
 }, 120_000);
 
+describe('fuse options for the new forms', () => {
+  const base = {
+    split: 'valid',
+    scoreCol: 'p_{task}',
+    labelCol: 'is_{task}',
+    groupCol: 'group',
+    constraint: [],
+    threads: 1,
+    seed: 1,
+  };
+  it('asks for --value when the form or objective needs it, and names a bad value row', async () => {
+    await expect(runFuseCommand({ ...base, scores, form: 'expected-value' })).rejects.toThrow(
+      /expected-value form needs a business value column: give --value <column>/,
+    );
+    await expect(runFuseCommand({ ...base, scores, objective: 'value-auc:order' })).rejects.toThrow(
+      /value-auc objective needs a business value column/,
+    );
+    const bad = join(fx.root, 'bad-price.csv');
+    const lines = readFileSync(scores, 'utf8').trim().split('\n');
+    const col = lines[0]!.split(',').indexOf('price');
+    const row = lines[3]!.split(',');
+    row[col] = '-2';
+    writeFileSync(bad, [...lines.slice(0, 3), row.join(','), ...lines.slice(4)].join('\n'));
+    await expect(runFuseCommand({ ...base, scores: bad, form: 'expected-value', value: 'price' })).rejects.toThrow(
+      /line 4.*price.*value must be a finite number ≥ 0, got -2/,
+    );
+    await expect(runFuseCommand({ ...base, scores, form: 'ensemble', offsets: 'click=x' })).rejects.toThrow(
+      /--offsets 'click=x': 'click=x' is not <task>=<offset>/,
+    );
+  });
+});
+
 describe('new fusion forms end to end: fuse → fusion.json → predict and serving; export refuses them', () => {
   for (const form of ['ensemble', 'rank', 'expected-value'] as const)
     it(`${form}`, async () => {
@@ -68,9 +100,7 @@ describe('new fusion forms end to end: fuse → fusion.json → predict and serv
         ),
       );
       got.fused!.forEach((s, i) => expect(s).toBeCloseTo(want[i]!, 12));
-      expect(r.deploy.formula).toMatch(
-        form === 'rank' ? /pct\(p_/ : form === 'ensemble' ? /^score = \(\d/ : /price/,
-      );
+      expect(r.deploy.formula).toMatch(form === 'rank' ? /pct\(p_/ : form === 'ensemble' ? /^score = \(\d/ : /price/);
 
       const ranker = await loadRanker(fx.dir);
       (await ranker.score(rows)).forEach((s, i) => expect(s.score).toBeCloseTo(want[i]!, 12));
