@@ -255,7 +255,7 @@ try {
   }
   const searches = flag('no-search')
     ? undefined
-    : await searchBench({ rows: 200_000, budget: 800, seeds: 3, threads: THREADS, log });
+    : await searchBench({ rows: 100_000, budget: 400, seeds: 3, threads: THREADS, log });
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   log(`peak RSS ${peakRssMb.toFixed(0)} MB`);
   if (JSON_OUT) {
