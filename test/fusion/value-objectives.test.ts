@@ -112,6 +112,21 @@ describe('value-weighted objectives against brute force', () => {
     }
   });
 
+  it('gives identical results on 1 and 2 threads (value metric and the expected-value fixed term in the workers)', async () => {
+    const s = split(300, 8);
+    for (const [form, spec] of [
+      ['expected-value', 'value-ndcg:b@3'],
+      ['linear', 'value-auc:a'],
+    ] as const) {
+      const o = { form, objective: parseObjective(spec), value: 'gmv', step: 0.25 };
+      const strip = (r: Awaited<ReturnType<typeof fuse>>) => ({ ...r, seconds: 0, threads: 0 });
+      const one = await fuse(['a', 'b'], s, undefined, fuseOptions(o));
+      const two = await fuse(['a', 'b'], s, undefined, fuseOptions({ ...o, threads: 2 }));
+      expect(two.threads).toBe(2);
+      expect(strip(two)).toEqual(strip(one));
+    }
+  });
+
   it('needs the value column (and groups for NDCG), said in one line', async () => {
     const s = split(60, 7);
     await expect(
