@@ -12,13 +12,13 @@ import { parseConstraint } from './constraints.js';
 import { parseForm } from './forms.js';
 import { calibrateSplit } from './calibrate-run.js';
 import { loadCalibration } from './calibration.js';
-import { deployBox, normaliseWeights } from './deploy.js';
+import { deployBox, deployedWeights } from './deploy.js';
 import { DOMINATED_KEPT } from './front.js';
 import { fuse, rarestTask, type FusionResult, type ScoreSplit } from './fuse.js';
 import { textHeatmap } from './heatmap.js';
 import { DEFAULT_COLUMNS, detectTasks, readScores, type ColumnNames } from './load.js';
 import { objectiveGrouped, objectiveUsesValue, parseObjective, type Objective } from './objectives.js';
-import { FORM_DEFS } from './forms.js';
+import { FORM_DEFS, type FusionForm } from './forms.js';
 
 export interface FuseCommandOptions {
   run?: string;
@@ -218,9 +218,9 @@ export function parsePick(spec: string): { objective?: string; constraints?: str
 }
 
 const f4 = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(4));
-/** Weights as they are deployed: normalised to sum 1, three decimals. */
-const weights = (w: Record<string, number>): string =>
-  Object.entries(normaliseWeights(w))
+/** Weights as they are deployed: normalised to sum 1 (rank, expected-value: as searched), three decimals. */
+const weights = (form: FusionForm, w: Record<string, number>): string =>
+  Object.entries(deployedWeights(form, w))
     .map(([t, v]) => `${t}=${+v.toFixed(3)}`)
     .join(' ');
 
@@ -232,19 +232,19 @@ function bootstrapSummary(r: FusionResult): string {
       .slice(0, Math.max(5, b.chosen + 1))
       .map(
         (c, i) =>
-          `  ${i === b.chosen ? '*' : ' '} ${f4(c.objective)} [${f4(c.lo)}, ${f4(c.hi)}]${c.beaten ? ' clearly beaten' : ''}   ${weights(c.weights)}`,
+          `  ${i === b.chosen ? '*' : ' '} ${f4(c.objective)} [${f4(c.lo)}, ${f4(c.hi)}]${c.beaten ? ' clearly beaten' : ''}   ${weights(r.form, c.weights)}`,
       ),
   ].join('\n');
 }
 
 function frontSummary(r: FusionResult): string {
   const p = r.pareto!;
-  const head = `Pareto front over valid AUC(${r.tasks.join(', ')}): ${p.points.length} of ${p.points.length + p.dominated.length}${p.dominated.length >= DOMINATED_KEPT ? '+' : ''} rankings not dominated; the chosen weights are ${p.chosenOnFront ? 'on it' : 'a tie just off it'} (pick another with --pick order:2,click:1)`;
+  const head = `Pareto front over valid AUC(${r.tasks.join(', ')}): ${p.points.length} of ${p.points.length + p.dominated.length}${p.dominated.length >= DOMINATED_KEPT ? '+' : ''} rankings not dominated; the chosen weights are ${p.chosenOnFront ? 'on it' : r.objective.type.startsWith('value-') ? 'off it (the objective is not a mix of these AUCs)' : 'a tie just off it'} (pick another with --pick order:2,click:1)`;
   const shown = p.points
     .slice(0, 8)
     .map(
       (q) =>
-        `  ${q.chosen ? '*' : ' '} ${r.tasks.map((t) => `${t} ${f4(q.aucs[t])}${q.test ? `/${f4(q.test[t])}` : ''}`).join('  ')}   ${weights(q.weights)}`,
+        `  ${q.chosen ? '*' : ' '} ${r.tasks.map((t) => `${t} ${f4(q.aucs[t])}${q.test ? `/${f4(q.test[t])}` : ''}`).join('  ')}   ${weights(r.form, q.weights)}`,
     );
   return [
     head,
@@ -258,7 +258,7 @@ export function formatSummary(r: FusionResult & { savedTo: string[] }): string {
   const lines = [
     `fuse: ${r.form} form${r.probabilities === 'calibrated' ? ' on calibrated probabilities' : ''}, ${r.search}${r.refine ? ' + refine' : ''} search, objective ${r.objective.label}${r.constraints.length ? `, subject to ${r.constraints.join(' and ')}` : ''}`,
     `  ${r.combinations} combinations visited, ${r.evaluated} distinct rankings scored on ${r.rows.valid} rows in ${r.seconds.toFixed(2)} s (${r.threads} thread${r.threads > 1 ? 's' : ''})`,
-    `best: ${weights(r.best.weights)}   valid ${f4(r.best.objective)}${r.best.test !== undefined ? `   test ${f4(r.best.test)}` : ''}`,
+    `best: ${weights(r.form, r.best.weights)}   valid ${f4(r.best.objective)}${r.best.test !== undefined ? `   test ${f4(r.best.test)}` : ''}`,
     `  per-task AUC   ${r.tasks.map((t) => `${t} ${f4(r.best.aucs[t])} (own score ${f4(r.base.valid[t])})`).join('   ')}`,
   ];
   if (r.best.testAucs)
@@ -268,7 +268,7 @@ export function formatSummary(r: FusionResult & { savedTo: string[] }): string {
   lines.push('top 10:', `  ${'objective'.padEnd(10)} ${r.tasks.map((t) => `auc(${t})`.padEnd(12)).join(' ')} weights`);
   for (const c of r.top) {
     lines.push(
-      `  ${f4(c.objective).padEnd(10)} ${r.tasks.map((t) => f4(c.aucs[t]).padEnd(12)).join(' ')} ${weights(c.weights)}${c.feasible ? '' : ' [violates constraints]'}`,
+      `  ${f4(c.objective).padEnd(10)} ${r.tasks.map((t) => f4(c.aucs[t]).padEnd(12)).join(' ')} ${weights(r.form, c.weights)}${c.feasible ? '' : ' [violates constraints]'}`,
     );
   }
   if (r.heatmap) lines.push(textHeatmap(r.heatmap));
