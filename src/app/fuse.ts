@@ -13,13 +13,19 @@ export interface TaskScores {
   scores: Record<string, ArrayLike<number>>;
   labels: Record<string, ArrayLike<number>>;
   group?: ArrayLike<number>;
+  /** Business value per row (price, GMV ≥ 0): the expected-value form and the value-auc / value-ndcg objectives. */
+  value?: ArrayLike<number>;
 }
 
 export interface FuseOptions {
   /** 'auc:<task>', 'gauc:<task>', 'weighted-auc:a=1,b=2' or an Objective; default: AUC of the task with the fewest positives. */
   objective?: string | Objective;
-  /** 'linear' (Σ w·p) or 'product' (Π p^w); default 'linear'. */
+  /** 'linear' (Σ w·p), 'product' (Π p^w), 'ensemble' (Π (b+p)^w), 'rank' (Σ w·pct(p)), 'expected-value' (v·Π p^w); default 'linear'. */
   form?: FusionForm;
+  /** ensemble form: offset b per task; default 1. */
+  offsets?: Record<string, number>;
+  /** The value column's name, for fusion.json and the formula (values come in TaskScores.value); default 'value'. */
+  valueName?: string;
   /** A name of FUSION_SEARCHES (src/config/enums.ts); default 'grid'. */
   search?: string;
   /** Grid step over [0, 1]; default 0.1. */
@@ -28,7 +34,7 @@ export interface FuseOptions {
   refine?: boolean;
   /** E.g. 'auc(click) >= base(click) - 0.005'; default none. */
   constraints?: string[];
-  /** Random search: points to sample; default 1000. */
+  /** random / cmaes search: weight vectors to evaluate; default 1000. */
   samples?: number;
   /** Worker threads (the result does not depend on it); default 2. */
   threads?: number;
@@ -46,7 +52,7 @@ export const FUSE_DEFAULTS = {
   samples: 1000,
   threads: 2,
   seed: 42,
-} as const satisfies Omit<Required<FuseOptions>, 'objective' | 'onProgress'>;
+} as const satisfies Omit<Required<FuseOptions>, 'objective' | 'onProgress' | 'offsets' | 'valueName'>;
 
 /** Search output weights on `valid`; with `test`, the chosen weights' metrics there are the honest estimate. */
 export async function fuse(
@@ -66,6 +72,8 @@ export async function fuse(
         : o.objective;
   return searchWeights(tasks, valid, test, {
     form: parseForm(o.form),
+    ...(o.offsets ? { offsets: o.offsets } : {}),
+    ...(scores.valid.value ? { value: o.valueName ?? 'value' } : {}),
     search: o.search,
     step: o.step,
     refine: o.refine,
@@ -106,5 +114,12 @@ function scoreSplit(name: string, tasks: string[], s: TaskScores): ScoreSplit {
       Uint8Array.from(checked(`labels.${t}`, column('labels', t), (y) => y === 0 || y === 1, '0 or 1')),
     ),
     group: s.group ? Int32Array.from(checked('group', s.group, Number.isInteger, 'an integer')) : undefined,
+    ...(s.value
+      ? {
+          value: Float64Array.from(
+            checked('value', s.value, (v) => Number.isFinite(v) && v >= 0, 'a finite number ≥ 0'),
+          ),
+        }
+      : {}),
   };
 }

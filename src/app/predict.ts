@@ -6,7 +6,8 @@ import { loadCalibration, taskCalibrator } from '../fusion/calibration.js';
 import { withConnection, queryRows } from '../util/duckdb.js';
 import { checkCompressedSources, checkHeaderNames, expandSource, readerSql } from '../data/sources.js';
 import type { EncodedSplit } from '../data/types.js';
-import { fusedColumn } from '../fusion/forms.js';
+import { FORM_DEFS, fusedColumn } from '../fusion/forms.js';
+import { valueColumn } from '../fusion/value-column.js';
 import { outputFormat, writeTable, type OutputColumn } from '../data/write-table.js';
 import { MtrankError, withErrorKind } from '../util/errors.js';
 import { predictSplit } from '../training/evaluation.js';
@@ -38,14 +39,14 @@ export interface RowScores {
 }
 
 export function scoreRecords(run: SavedRun, rows: Record<string, unknown>[], file = 'input'): RowScores {
-  return scoresOf(run, predictSplit(run.model, encodeRecords(run, rows, file)));
+  return scoresOf(run, predictSplit(run.model, encodeRecords(run, rows, file)), rows, file);
 }
 
 /**
  * The run's own outputs for model probabilities: calibrated per task when the run has a calibration.json, and the
  * fused score on the probabilities fuse searched on (fusion.json's `probabilities`). predict and Run.predict share it.
  */
-function scoresOf(run: SavedRun, probs: Float32Array[]): RowScores {
+function scoresOf(run: SavedRun, probs: Float32Array[], rows: Record<string, unknown>[], file: string): RowScores {
   const paths = runPaths(run.dir);
   const fusion = readFusion(paths.fusion, run.model.tasks);
   const calPath = join(run.dir, 'calibration.json');
@@ -62,7 +63,9 @@ function scoresOf(run: SavedRun, probs: Float32Array[]): RowScores {
   const tasks = Object.fromEntries(run.model.tasks.map((t, k) => [t, calibrated[k]!]));
   if (!fusion) return { tasks };
   const input = fusion.probabilities === 'calibrated' ? calibrated : probs;
-  const fused = fusedColumn(fusion.form, fusion.weights, input);
+  // the expected-value form multiplies in the input's value column (fusion.json params.value)
+  const value = FORM_DEFS[fusion.form].usesValue ? valueColumn(rows, fusion.params.value!, file) : undefined;
+  const fused = fusedColumn(fusion.form, fusion.weights, input, fusion.params, value);
   return { tasks, fused };
 }
 
@@ -119,7 +122,7 @@ export async function predictFile(
   if (absentKeep.length > 0)
     throw new MtrankError(`--keep: ${input} has no column ${absentKeep.map((k) => `'${k}'`).join(', ')}`);
   const encoded = encodeRecords(run, rows, input);
-  const scores = scoresOf(run, predictSplit(run.model, encoded));
+  const scores = scoresOf(run, predictSplit(run.model, encoded), rows, input);
   const out: OutputColumn[] = [
     ...(o.keep ?? []).map((k) => ({ name: k, type: 'text' as const, values: rows.map((r) => r[k]) })),
     ...run.model.tasks.map((t) => ({ name: `p_${t}`, type: 'float' as const, values: scores.tasks[t]! })),

@@ -1,4 +1,4 @@
-// `npm run bench:fuse [-- --json] [--rows 1000000] [--threads 2] [--baseline-combos 40 | --baseline-full] [--bootstrap-timed 200]`
+// `npm run bench:fuse [-- --json] [--rows 1000000] [--threads 2] [--baseline-combos 40 | --baseline-full] [--bootstrap-timed 200] [--no-search]`
 // The output-weight grid on a million rows: 3 tasks with funnel-like rates (click ~10%, cart ~1%, order ~0.1%)
 // and correlated predicted scores, the full 0.1 grid (1,331 combinations), AUC of the rarest task (order) as
 // the objective. Times `fuse` (file reading excluded; reported apart) and, when python3 with scikit-learn is
@@ -9,6 +9,7 @@
 // Then a fixed-work micro-benchmark on one thread: the same grid directions scored by the JavaScript row pass
 // (FastAuc) and the wasm kernel (WasmAuc), CPU ns per row·ranking side by side (steadier than wall time on a
 // shared machine).
+// Last (unless --no-search), the searches for many tasks at equal budget: grid, random, CMA-ES (src/bench/fuse-search.ts).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, writeSync, closeSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ import { gridPoints } from '../fusion/search/grid.js';
 import { bootstrapChoice } from '../fusion/bootstrap.js';
 import { auc } from '../metrics/index.js';
 import { Rng } from '../util/rng.js';
+import { searchBench } from './fuse-search.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -251,6 +253,9 @@ try {
         (ns.wasm ? `; wasm ${(ns.js / ns.wasm).toFixed(1)}x faster` : ' (wasm kernel build missing)'),
     );
   }
+  const searches = flag('no-search')
+    ? undefined
+    : await searchBench({ rows: 100_000, budget: 400, seeds: 3, threads: THREADS, log });
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   log(`peak RSS ${peakRssMb.toFixed(0)} MB`);
   if (JSON_OUT) {
@@ -275,6 +280,7 @@ try {
         paretoFront: r.pareto?.points.length,
         bootstrap: { candidates: 20, resamplesTimed: BOOT_TIMED, secondsTimed: bootTimed, seconds200: bootSeconds },
         peakRssMb,
+        searches,
       })}\n`,
     );
   }

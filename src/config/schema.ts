@@ -286,15 +286,40 @@ export const training = z.strictObject({
 });
 
 export const fusion = z.strictObject({
-  form: z.enum(FUSION_FORMS).default('linear').describe('fused score: linear Σ w·p or product Π p^w'),
-  search: z.enum(FUSION_SEARCHES).default('grid').describe('how the output weights are searched'),
+  form: z
+    .enum(FUSION_FORMS)
+    .default('linear')
+    .describe(
+      'fused score: linear Σ w·p, product Π p^w, ensemble Π (b + p)^w, rank Σ w·percentile(p), expected-value value·Π p^w',
+    ),
+  offsets: z
+    .record(z.string(), z.number().positive())
+    .optional()
+    .describe('ensemble form: the offset b per task in Π (b + p)^w (default 1 for a task not listed)'),
+  value: z
+    .string()
+    .optional()
+    .describe(
+      'business value column (e.g. price, GMV) in the scores file: multiplied in by the expected-value form, the gain of value-auc / value-ndcg',
+    ),
+  search: z
+    .enum(FUSION_SEARCHES)
+    .default('grid')
+    .describe('how the output weights are searched (cmaes: sample-efficient, for many tasks, with a budget)'),
+  budget: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('cmaes / random search: weight vectors to evaluate (default 1000)'),
   step: z.number().positive().default(0.1).describe('grid step over [0, 1]'),
   refine: z.boolean().default(false).describe('coordinate ascent with finer steps around the best point'),
   objective: z
     .strictObject({
-      type: z.enum(FUSION_OBJECTIVES).default('auc').describe('auc | gauc | weighted-auc'),
+      type: z.enum(FUSION_OBJECTIVES).default('auc').describe(FUSION_OBJECTIVES.join(' | ')),
       task: z.string().optional().describe('auc / gauc: the task whose label is ranked'),
       weights: z.record(z.string(), z.number()).optional().describe('weighted-auc: weight per task'),
+      k: z.number().int().positive().optional().describe('value-ndcg: cut-off per group (default: the whole group)'),
     })
     .optional()
     .describe('what the search maximises (default: AUC of the task with the fewest positives)'),

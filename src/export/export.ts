@@ -9,7 +9,7 @@ import { readMetricsLog } from '../training/metrics-log.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError } from '../util/errors.js';
 import { resolveFusion } from './fusion-override.js';
-import { buildOnnxModel } from './onnx-model.js';
+import { buildOnnxModel, ONNX_FORMS } from './onnx-model.js';
 import {
   MANIFEST_FILE,
   MANIFEST_VERSION,
@@ -51,6 +51,13 @@ export function exportRun(runDir: string, out: string, opts: ExportOptions = {})
   const src = runPaths(runDir);
   const tasks = run.model.tasks;
   const fusion = resolveFusion(src.fusion, tasks, { weights: opts.fusion, form: opts.fusionForm });
+  // A form the graph cannot compute would serve another score than predict: refuse it.
+  if (fusion && !ONNX_FORMS.includes(fusion.form))
+    throw new MtrankError(
+      `export: ${src.fusion}: the ${fusion.form} fusion form cannot be expressed in the ONNX graph yet (it can: ${ONNX_FORMS.join(', ')}); refuse rather than export a different score — re-fuse with --form linear|product, or pass --fusion-form`,
+      undefined,
+      'data',
+    );
   const onnx = buildOnnxModel(
     run.model,
     {

@@ -41,6 +41,9 @@ export interface InputLayout {
   denseNames: readonly string[];
 }
 
+/** The fusion forms the graph computes (others are refused by export). */
+export const ONNX_FORMS: readonly FusionForm[] = ['linear', 'product'];
+
 export interface FusionSpec {
   form: FusionForm;
   /** In task order. */

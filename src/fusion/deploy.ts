@@ -4,7 +4,7 @@
  * warnings a reviewer should see before shipping (a task zeroed, a task losing more than LOSS_WARNING, a
  * figure resting on fewer than FEW_POSITIVES positives).
  */
-import type { FusionForm } from './forms.js';
+import { FORM_DEFS, type FormParams, type FusionForm } from './forms.js';
 
 /** A task whose fused AUC is this much below its own score's gets a warning. */
 export const LOSS_WARNING = 0.005;
@@ -19,7 +19,7 @@ export interface TaskChange {
 
 export interface Deploy {
   form: FusionForm;
-  /** Sum 1 (all zero stays all zero). Same ranking as the searched weights: both forms are scale-invariant. */
+  /** Sum 1 (all zero stays all zero) for scale-invariant forms — the same ranking as searched; else as searched. */
   weights: Record<string, number>;
   formula: string;
   changes: Record<string, TaskChange>;
@@ -32,14 +32,22 @@ export function normaliseWeights(w: Record<string, number>): Record<string, numb
   return Object.fromEntries(Object.entries(w).map(([t, x]) => [t, sum > 0 ? x / sum : x]));
 }
 
+/** The weights as deployed: normalised to sum 1, or as searched for forms that need it (rank, expected-value). */
+export function deployedWeights(form: FusionForm, w: Record<string, number>): Record<string, number> {
+  return FORM_DEFS[form].deployAsSearched ? { ...w } : normaliseWeights(w);
+}
+
 const w3 = (x: number): string => String(Number(x.toFixed(3)));
 
 /** "score = 0.2·p_click + 0.8·p_order" or "score = p_click^0.2 · p_order^0.8"; zero weights left out. */
-export function formulaText(form: FusionForm, weights: Record<string, number>): string {
-  const used = Object.entries(weights).filter(([, w]) => w !== 0);
-  if (used.length === 0) return 'score = constant (every weight is 0)';
-  if (form === 'product') return `score = ${used.map(([t, w]) => `max(p_${t}, 1e-12)^${w3(w)}`).join(' · ')}`;
-  return `score = ${used.map(([t, w]) => `${w3(w)}·p_${t}`).join(' + ')}`;
+export function formulaText(form: FusionForm, weights: Record<string, number>, params: FormParams = {}): string {
+  const def = FORM_DEFS[form];
+  const used = Object.entries(weights)
+    .map(([task, w], t) => ({ task, t, w }))
+    .filter((u) => u.w !== 0)
+    .map((u) => ({ ...u, w: w3(u.w) }));
+  if (used.length === 0 && !def.usesValue) return 'score = constant (every weight is 0)';
+  return def.formula(used, params);
 }
 
 /**
@@ -55,6 +63,7 @@ export function aucHalfWidth(a: number, P: number, N: number): number {
 
 export interface DeployInput {
   form: FusionForm;
+  params?: FormParams;
   tasks: string[];
   weights: Record<string, number>;
   aucs: { valid: Record<string, number>; test?: Record<string, number> };
@@ -64,7 +73,7 @@ export interface DeployInput {
 }
 
 export function deployAdvice(d: DeployInput): Deploy {
-  const weights = normaliseWeights(d.weights);
+  const weights = deployedWeights(d.form, d.weights);
   const changes: Record<string, TaskChange> = {};
   const warnings: string[] = [];
   for (const t of d.tasks) {
@@ -87,7 +96,14 @@ export function deployAdvice(d: DeployInput): Deploy {
       );
     }
   }
-  return { form: d.form, weights, formula: formulaText(d.form, weights), changes, positives: d.positives, warnings };
+  return {
+    form: d.form,
+    weights,
+    formula: formulaText(d.form, weights, d.params),
+    changes,
+    positives: d.positives,
+    warnings,
+  };
 }
 
 const signed = (x: number | undefined): string =>
@@ -98,7 +114,7 @@ export function deployBox(d: Deploy, tasks: string[]): string {
   const lines = [
     'Deploy',
     `  ${d.formula}`,
-    `  weights (sum 1): ${tasks.map((t) => `${t} ${w3(d.weights[t])}`).join(', ')}`,
+    `  weights (${FORM_DEFS[d.form].deployAsSearched ? 'as searched' : 'sum 1'}): ${tasks.map((t) => `${t} ${w3(d.weights[t])}`).join(', ')}`,
     "  AUC change vs each task's own score:",
     ...tasks.map(
       (t) =>

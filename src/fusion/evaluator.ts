@@ -35,6 +35,10 @@ export interface EvaluatorSetup {
   /** Grid levels per unit weight (10 for step 0.1). */
   levels: number;
   request: ScoreRequest;
+  /** Score each vector as given (its own cache key), not reduced to its grid direction. Default false. */
+  exactVectors?: boolean;
+  /** All weights 0 is a ranking (a form with a fixed term: expected-value), not a constant. Default false. */
+  zeroRanks?: boolean;
 }
 
 export class Evaluator {
@@ -55,7 +59,7 @@ export class Evaluator {
   }
 
   async evaluate(batch: readonly (readonly number[])[]): Promise<Scored[]> {
-    const canon = batch.map((w) => canonical(w, this.s.levels));
+    const canon = batch.map((w) => this.canonical(w));
     const todo = new Map<string, readonly number[]>();
     for (const c of canon) if (!this.cache.has(c.key) && !todo.has(c.key)) todo.set(c.key, c.vector);
     const keys = [...todo.keys()];
@@ -68,14 +72,18 @@ export class Evaluator {
 
   /** All tasks' AUCs (and GAUC) for a few combinations — for the report, not cached. */
   async detail(batch: readonly (readonly number[])[]): Promise<Float64Array[]> {
-    const vectors = batch.map((w) => canonical(w, this.s.levels).vector);
+    const vectors = batch.map((w) => this.canonical(w).vector);
     return this.s.pool.score(vectors, { taskMask: (1 << this.s.tasks.length) - 1, withGauc: this.s.request.withGauc });
+  }
+
+  private canonical(w: readonly number[]): { key: string; vector: readonly number[] } {
+    return this.s.exactVectors ? { key: `f:${w.join(',')}`, vector: w } : canonical(w, this.s.levels);
   }
 
   scored(weights: number[], key: string, metrics: Float64Array): Scored {
     const objective = objectiveValue(this.s.objective, metrics, this.taskIndex);
     // All weights 0 is a constant score (AUC 0.5 everywhere): never a ranking to deploy, whatever it scores.
-    let slack = weights.some((w) => w > 0) ? Infinity : -Infinity;
+    let slack = weights.some((w) => w > 0) || this.s.zeroRanks ? Infinity : -Infinity;
     for (const c of this.s.constraints)
       slack = Math.min(
         slack,

@@ -1,34 +1,70 @@
 /**
- * Fusion forms. Both become a weighted sum over prepared columns, so one fast kernel serves both:
- * - linear:  s = Σ wᵢ·pᵢ
- * - product: s = Π pᵢ^wᵢ, ranked through its logarithm Σ wᵢ·log pᵢ (log is increasing, so the ranking and every
- *   AUC are the same); probabilities are floored at PRODUCT_FLOOR first, so a 0 does not turn into −∞.
- * Either form is invariant to scaling w by a positive constant, which is what lets the grid evaluate each
- * direction once.
+ * Fusion forms (one file each under forms/): linear Σ wᵢ·pᵢ, product Π pᵢ^wᵢ, ensemble Π (bᵢ + pᵢ)^wᵢ, rank
+ * Σ wᵢ·pct(pᵢ) and expected-value v·Π pᵢ^wᵢ. Each is searched as a weighted sum over prepared columns (plus a fixed
+ * term for expected-value), so one fast kernel serves all; fusedColumn is the deployed score predict, the ranker
+ * and export verification compute, and it ranks rows exactly as the searched sum does.
  */
 import { FUSION_FORMS } from '../config/schema.js';
 import { MtrankError } from '../util/errors.js';
+import { ensembleForm } from './forms/ensemble.js';
+import { expectedValueForm } from './forms/expected-value.js';
+import { linearForm } from './forms/linear.js';
+import { productForm } from './forms/product.js';
+import { rankForm } from './forms/rank.js';
+import type { FormDef, FormParams, FusionForm } from './forms/types.js';
 
-export type FusionForm = (typeof FUSION_FORMS)[number];
+export type { FormParams, FusionForm } from './forms/types.js';
+export { PRODUCT_FLOOR } from './forms/types.js';
 export const FORMS: readonly FusionForm[] = FUSION_FORMS;
-export const PRODUCT_FLOOR = 1e-12;
+
+/** One definition per name of the config's FUSION_FORMS. */
+export const FORM_DEFS: Record<FusionForm, FormDef> = {
+  linear: linearForm,
+  product: productForm,
+  ensemble: ensembleForm,
+  rank: rankForm,
+  'expected-value': expectedValueForm,
+};
 
 export function parseForm(s: string): FusionForm {
   if ((FORMS as readonly string[]).includes(s)) return s as FusionForm;
-  throw new MtrankError(`fuse: unknown form '${s}' (expected ${FORMS.join(' or ')})`);
+  throw new MtrankError(`fuse: unknown form '${s}' (expected one of ${FORMS.join(', ')})`);
 }
 
-/** The column the weighted sum runs over: the score itself, or its (floored) logarithm. */
+/** The column the weighted sum runs over for the linear and product forms (task-independent ones). */
 export function prepareColumn(
   form: FusionForm,
   p: Float64Array,
   out: Float64Array = new Float64Array(p.length),
 ): Float64Array {
-  if (form === 'linear') {
-    out.set(p);
-    return out;
-  }
-  for (let i = 0; i < p.length; i++) out[i] = Math.log(p[i] > PRODUCT_FLOOR ? p[i] : PRODUCT_FLOOR);
+  out.set(FORM_DEFS[form].prepare(p, 0, {}));
+  return out;
+}
+
+/** What the search scores for a form: Σ w[t]·columns[t], plus `offset` (weight 1) when the form has a fixed term. */
+export interface PreparedScores {
+  columns: Float64Array[];
+  offset?: Float64Array;
+}
+
+export function prepareScores(
+  form: FusionForm,
+  params: FormParams,
+  scores: readonly Float64Array[],
+  value?: Float64Array,
+): PreparedScores {
+  const def = FORM_DEFS[form];
+  const columns = scores.map((p, t) => def.prepare(p, t, params));
+  if (!def.offset) return { columns };
+  if (!value) throw new MtrankError(`fuse: the ${form} form needs a value column (--value <column>)`);
+  return { columns, offset: def.offset(value) };
+}
+
+/** The searched sum of one weight vector, materialised (bootstrap, tests): fuseInto plus the fixed term. */
+export function searchedScore(weights: ArrayLike<number>, prepared: PreparedScores, out: Float64Array): Float64Array {
+  fuseInto(weights, prepared.columns, out);
+  const o = prepared.offset;
+  if (o) for (let i = 0; i < out.length; i++) out[i] = out[i]! + o[i]! + 0;
   return out;
 }
 
@@ -113,16 +149,15 @@ function range(a: Float64Array): { min: number; max: number } {
   return { min, max };
 }
 
-/** The fused score a serving path computes from per-task probabilities (the product form as a real product). */
-export function fusedScore(form: FusionForm, weights: ArrayLike<number>, probs: ArrayLike<number>): number {
-  if (form === 'linear') {
-    let s = 0;
-    for (let t = 0; t < probs.length; t++) s += weights[t] * probs[t];
-    return s;
-  }
-  let s = 1;
-  for (let t = 0; t < probs.length; t++) s *= Math.pow(Math.max(probs[t], PRODUCT_FLOOR), weights[t]);
-  return s;
+/** The fused score a serving path computes from per-task probabilities (and the row's business value). */
+export function fusedScore(
+  form: FusionForm,
+  weights: ArrayLike<number>,
+  probs: ArrayLike<number>,
+  params: FormParams = {},
+  value = 1,
+): number {
+  return FORM_DEFS[form].score(weights, probs, params, value);
 }
 
 /** fusedScore for every row of per-task probability columns (predict, serve, export verification). */
@@ -130,13 +165,20 @@ export function fusedColumn(
   form: FusionForm,
   weights: ArrayLike<number>,
   probs: readonly ArrayLike<number>[],
+  params: FormParams = {},
+  value?: ArrayLike<number>,
 ): Float64Array {
   const n = probs[0]?.length ?? 0,
     out = new Float64Array(n),
     p = new Float64Array(probs.length);
+  const def = FORM_DEFS[form];
+  if (def.usesValue && (!value || value.length !== n))
+    throw new MtrankError(
+      `the ${form} fused score needs the value column '${params.value ?? 'value'}' for each of the ${n} rows`,
+    );
   for (let i = 0; i < n; i++) {
     for (let t = 0; t < p.length; t++) p[t] = probs[t]![i]!;
-    out[i] = fusedScore(form, weights, p);
+    out[i] = def.score(weights, p, params, value ? value[i]! : 1);
   }
   return out;
 }

@@ -8,13 +8,24 @@ import { MtrankError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { Constraint } from './constraints.js';
 import { bootstrapChoice, type BootstrapResult } from './bootstrap.js';
-import { deployAdvice, normaliseWeights, type Deploy } from './deploy.js';
+import { deployAdvice, deployedWeights, type Deploy } from './deploy.js';
 import { Evaluator, byLeastViolation, byRank, type Scored } from './evaluator.js';
 import { FRONT_MAX_TASKS, FRONT_TESTED, splitFront } from './front.js';
-import { fuseInto, prepareColumn, type FusionForm } from './forms.js';
+import { FORM_DEFS, prepareScores, searchedScore, type FormParams, type FusionForm } from './forms.js';
+import { formParams, paramsRecord, type FormParamsRecord } from './form-params.js';
 import { groupLayout } from './group-auc.js';
 import { heatmap, type Heatmap } from './heatmap.js';
-import { objectiveGrouped, objectiveLabel, objectiveTasks, objectiveValue, type Objective } from './objectives.js';
+import {
+  objectiveGrouped,
+  objectiveLabel,
+  objectiveLastSlot,
+  objectiveTasks,
+  objectiveUsesValue,
+  objectiveValue,
+  type Objective,
+} from './objectives.js';
+import { groupRows } from '../metrics/gauc.js';
+import { gainSegments, type ValueMetricData } from './value-metric.js';
 import { createPool, type ScorerPool } from './pool.js';
 import { checkGridSize, coordinateAscent, levelsOf, searchNamed } from './search/index.js';
 import type { ScoringData } from './scorer.js';
@@ -26,10 +37,16 @@ export interface ScoreSplit {
   scores: Float64Array[];
   labels: Uint8Array[];
   group?: Int32Array;
+  /** The business value column (fusion.value): expected-value form, value-auc / value-ndcg objectives. */
+  value?: Float64Array;
 }
 
 export interface FuseOptions {
   form: FusionForm;
+  /** ensemble form: offset per task (default 1). */
+  offsets?: Record<string, number>;
+  /** The value column's name (for fusion.json and the formula); its values come in ScoreSplit.value. */
+  value?: string;
   search: string;
   step: number;
   refine: boolean;
@@ -61,6 +78,8 @@ export interface Combination {
 
 export interface FusionResult {
   form: FusionForm;
+  /** What the form needs beyond the weights (ensemble offsets, rank knots, the value column), keyed by task. */
+  params?: FormParamsRecord;
   /** What the scores were: the run's calibrated probabilities (calibration.json) or the raw model outputs. */
   probabilities?: 'raw' | 'calibrated';
   search: string;
@@ -130,6 +149,8 @@ export async function fuse(
   checkSplit(tasks, valid, o);
   if (test) checkSplit(tasks, test, o);
   const levels = levelsOf(o.step);
+  const params = formParams(o.form, tasks, valid.scores, o);
+  const def = FORM_DEFS[o.form];
   if (o.search === 'grid') checkGridSize(tasks.length, o.step); // before any memory is spent
 
   const needed = new Set([...objectiveTasks(o.objective), ...o.constraints.map((c) => c.task)]);
@@ -137,16 +158,26 @@ export async function fuse(
   const all = (1 << tasks.length) - 1;
   const request = {
     taskMask: tasks.length <= FRONT_MAX_TASKS ? all : tasks.reduce((m, t, i) => (needed.has(t) ? m | (1 << i) : m), 0),
-    withGauc: objectiveGrouped(o.objective),
+    withGauc: objectiveLastSlot(o.objective),
   };
-  const pool = await createPool(scoringData(tasks, valid, o), o.threads);
+  const pool = await createPool(scoringData(tasks, valid, o, params), o.threads);
   try {
     const baseValid =
       o.form === 'linear'
         ? await ownScoreAucs(pool, tasks.length)
         : tasks.map((_, t) => auc(valid.scores[t], valid.labels[t]));
     const ev = new Evaluator(
-      { pool, tasks, objective: o.objective, constraints: o.constraints, baseAuc: baseValid, levels, request },
+      {
+        pool,
+        tasks,
+        objective: o.objective,
+        constraints: o.constraints,
+        baseAuc: baseValid,
+        levels,
+        request,
+        exactVectors: def.deployAsSearched,
+        zeroRanks: !def.scaleInvariant,
+      },
       o.onProgress,
     );
     const ctx = {
@@ -173,7 +204,7 @@ export async function fuse(
       );
     }
     const distinct = distinctByKey(ranked);
-    const boot = o.bootstrap && !fallback ? bootstrapTop(tasks, valid, distinct, o) : undefined;
+    const boot = o.bootstrap && !fallback ? bootstrapTop(tasks, valid, distinct, o, params) : undefined;
     const chosen = distinct[boot?.chosen ?? 0];
     const topScored = distinct.slice(0, 10);
     const details = await ev.detail([chosen, ...topScored].map((s) => s.weights));
@@ -186,7 +217,7 @@ export async function fuse(
     let baseTest: Record<string, number> | undefined;
     let frontTest: Float64Array[] = [];
     if (test) {
-      const testPool = await createPool(scoringData(tasks, test, o), o.threads);
+      const testPool = await createPool(scoringData(tasks, test, o, params), o.threads);
       const frontVectors = (front?.front ?? []).slice(0, FRONT_TESTED).map((s) => s.weights);
       const [m, ...rest] = await testPool.score([chosen.weights, ...frontVectors], {
         taskMask: all,
@@ -201,7 +232,10 @@ export async function fuse(
     const aucsOf = (m: Float64Array) => record(tasks, (t) => m[t]);
     const pareto: ParetoResult | null = front && {
       points: front.front.map((s, i) => ({
-        weights: normaliseWeights(record(tasks, (t) => s.weights[t])),
+        weights: deployedWeights(
+          o.form,
+          record(tasks, (t) => s.weights[t]),
+        ),
         aucs: aucsOf(s.metrics),
         ...(frontTest[i] ? { test: aucsOf(frontTest[i]) } : {}),
         chosen: s.key === chosen.key,
@@ -212,6 +246,7 @@ export async function fuse(
     const positives = { valid: positiveCounts(tasks, valid), test: test && positiveCounts(tasks, test) };
     const deploy = deployAdvice({
       form: o.form,
+      params,
       tasks,
       weights: best.weights,
       aucs: { valid: best.aucs, test: best.testAucs },
@@ -226,6 +261,7 @@ export async function fuse(
       );
     return {
       form: o.form,
+      ...(Object.keys(params).length ? { params: paramsRecord(tasks, params) } : {}),
       search: o.search,
       refine: o.refine,
       step: o.step,
@@ -239,7 +275,7 @@ export async function fuse(
       base: { valid: record(tasks, (t) => baseValid[t]), test: baseTest },
       top,
       ...(fallback ? { fallback } : {}),
-      ...(boot ? { bootstrap: bootstrapReport(tasks, distinct, boot) } : {}),
+      ...(boot ? { bootstrap: bootstrapReport(o.form, tasks, distinct, boot) } : {}),
       pareto,
       deploy,
       heatmap: hm,
@@ -261,28 +297,70 @@ async function ownScoreAucs(pool: ScorerPool, T: number): Promise<number[]> {
   return metrics.map((m, t) => m[t]);
 }
 
-/** Columns for the form; with a GAUC objective the rows are reordered so each group is contiguous. */
-function scoringData(tasks: string[], s: ScoreSplit, o: FuseOptions): ScoringData {
-  let columns = s.scores.map((c) => prepareColumn(o.form, c));
-  let labels = s.labels;
-  if (!objectiveGrouped(o.objective)) return { rows: s.rows, columns, labels };
+/**
+ * Columns for the form (and its fixed term); with a grouped objective (GAUC, value-ndcg) the rows are reordered so
+ * each group is contiguous; with a value objective the value metric's inputs.
+ */
+function scoringData(tasks: string[], s: ScoreSplit, o: FuseOptions, params: FormParams): ScoringData {
+  const prepared = prepareScores(o.form, params, s.scores, s.value);
+  let { columns, offset } = prepared;
+  let labels = s.labels,
+    value = s.value;
   const [objectiveTask] = objectiveTasks(o.objective);
   const task = tasks.indexOf(objectiveTask!);
-  const layout = groupLayout(s.group!, [labels[task]]);
+  const valueMetric = (kind: ValueMetricData['kind'], segments?: Uint32Array): ValueMetricData => ({
+    kind,
+    labels: labels[task],
+    values: value!,
+    ...(segments ? { segments } : {}),
+    ...(o.objective.type === 'value-ndcg' && o.objective.k !== undefined ? { k: o.objective.k } : {}),
+  });
+  if (!objectiveGrouped(o.objective)) {
+    const data: ScoringData = { rows: s.rows, columns, labels, ...(offset ? { offset } : {}) };
+    if (o.objective.type === 'value-auc') {
+      if (!labels[task].some((y, r) => y === 1 && value![r] > 0))
+        throw new MtrankError(
+          `fuse: ${s.source}: no '${objectiveTask}' positive has a value > 0, so value-auc is undefined`,
+        );
+      data.valueMetric = valueMetric('value-auc');
+    }
+    return data;
+  }
+  const { order, starts } = groupRows(s.group!);
   const permute = <A extends Float64Array | Uint8Array>(a: A): A => {
     const out = a.slice() as A;
-    layout.order.forEach((r, k) => {
+    order.forEach((r, k) => {
       out[k] = a[r];
     });
     return out;
   };
+  if (o.objective.type === 'value-ndcg') {
+    const segments = gainSegments(starts, order, labels[task], value!);
+    if (segments.length === 0)
+      throw new MtrankError(
+        `fuse: ${s.source}: no group has a '${objectiveTask}' positive with a value > 0, so value-ndcg is undefined`,
+      );
+    columns = columns.map(permute);
+    labels = labels.map(permute);
+    value = permute(value!);
+    offset = offset && permute(offset);
+    return {
+      rows: s.rows,
+      columns,
+      labels,
+      ...(offset ? { offset } : {}),
+      valueMetric: valueMetric('value-ndcg', segments),
+    };
+  }
+  const layout = groupLayout(s.group!, [labels[task]]);
   columns = columns.map(permute);
   labels = labels.map(permute);
+  offset = offset && permute(offset);
   if (layout.segments[0].length === 0)
     throw new MtrankError(
       `fuse: ${s.source}: no group holds both a positive and a negative '${objectiveTask}' label, so GAUC is undefined`,
     );
-  return { rows: s.rows, columns, labels, gauc: { task, segments: layout.segments[0] } };
+  return { rows: s.rows, columns, labels, ...(offset ? { offset } : {}), gauc: { task, segments: layout.segments[0] } };
 }
 
 function checkSplit(tasks: string[], s: ScoreSplit, o: FuseOptions): void {
@@ -294,7 +372,17 @@ function checkSplit(tasks: string[], s: ScoreSplit, o: FuseOptions): void {
   }
   if (tasks.length > 16) throw new MtrankError(`fuse: at most 16 tasks, got ${tasks.length}`);
   if (objectiveGrouped(o.objective) && !s.group)
-    throw new MtrankError(`fuse: ${s.source}: the GAUC objective needs a group column`);
+    throw new MtrankError(`fuse: ${s.source}: the ${o.objective.type} objective needs a group column`);
+  const def = FORM_DEFS[o.form];
+  if ((def.usesValue || objectiveUsesValue(o.objective)) && !s.value)
+    throw new MtrankError(
+      `fuse: ${s.source}: the ${def.usesValue ? `${o.form} form` : `${o.objective.type} objective`} needs a value column (--value <column>, fusion.value)`,
+    );
+  if (s.value) {
+    const r = s.value.findIndex((v) => !(Number.isFinite(v) && v >= 0));
+    if (r >= 0)
+      throw new MtrankError(`fuse: ${s.source}, row ${r + 1}: value ${s.value[r]} must be a finite number ≥ 0`);
+  }
   tasks.forEach((t, i) => {
     let p = 0;
     const y = s.labels[i];
@@ -314,9 +402,9 @@ function checkSplit(tasks: string[], s: ScoreSplit, o: FuseOptions): void {
       throw new MtrankError(
         `fuse: ${s.source}: the scores of task '${t}' are all ${lo}, so its weight cannot change any ranking; check the predictions or leave the task out`,
       );
-    if (o.form === 'product' && lo < 0)
+    if (lo < FORM_DEFS[o.form].minScore(i, {}))
       throw new MtrankError(
-        `fuse: ${s.source}: the product form needs scores ≥ 0 (probabilities), but task '${t}' has ${lo}; use --form linear`,
+        `fuse: ${s.source}: the ${o.form} form needs scores ≥ 0 (probabilities), but task '${t}' has ${lo}; use --form linear or rank`,
       );
   });
 }
@@ -347,12 +435,18 @@ function combination(s: Scored, m: Float64Array, tasks: string[], visited: Score
 export const BOOTSTRAP_CANDIDATES = 20;
 
 /** Bootstraps the objective (AUC or weighted AUC) of the top feasible rankings; null for GAUC objectives. */
-function bootstrapTop(tasks: string[], s: ScoreSplit, distinct: Scored[], o: FuseOptions): BootstrapResult | undefined {
-  if (o.objective.type === 'gauc') return undefined;
+function bootstrapTop(
+  tasks: string[],
+  s: ScoreSplit,
+  distinct: Scored[],
+  o: FuseOptions,
+  params: FormParams,
+): BootstrapResult | undefined {
+  if (o.objective.type !== 'auc' && o.objective.type !== 'weighted-auc') return undefined;
   // feasible rankings come first in `distinct` (byRank), so these are its first entries: indices agree
   const candidates = distinct.filter((c) => c.feasible).slice(0, BOOTSTRAP_CANDIDATES);
   if (candidates.length < 2) return undefined;
-  const columns = s.scores.map((c) => prepareColumn(o.form, c));
+  const prepared = prepareScores(o.form, params, s.scores, s.value);
   const terms =
     o.objective.type === 'auc'
       ? [{ task: o.objective.task, weight: 1 }]
@@ -360,8 +454,7 @@ function bootstrapTop(tasks: string[], s: ScoreSplit, distinct: Scored[], o: Fus
   const r = bootstrapChoice({
     scores: candidates.map((c) => {
       const out = new Float64Array(s.rows);
-      fuseInto(c.weights, columns, out);
-      return out;
+      return searchedScore(c.weights, prepared, out);
     }),
     objective: terms.map((t) => ({ labels: s.labels[tasks.indexOf(t.task)], weight: t.weight })),
     group: s.group,
@@ -373,6 +466,7 @@ function bootstrapTop(tasks: string[], s: ScoreSplit, distinct: Scored[], o: Fus
 }
 
 function bootstrapReport(
+  form: FusionForm,
   tasks: string[],
   distinct: Scored[],
   b: BootstrapResult,
@@ -381,7 +475,10 @@ function bootstrapReport(
     resamples: b.resamples,
     by: b.by,
     candidates: b.candidates.map((c, i) => ({
-      weights: normaliseWeights(record(tasks, (t) => distinct[i].weights[t])),
+      weights: deployedWeights(
+        form,
+        record(tasks, (t) => distinct[i].weights[t]),
+      ),
       objective: c.objective,
       lo: c.lo,
       hi: c.hi,

@@ -54,9 +54,11 @@ export async function readScores(
   tasks: string[],
   names: ColumnNames = DEFAULT_COLUMNS,
   needGroup = false,
+  valueCol?: string,
 ): Promise<ScoreSplit> {
   const cols = await fileColumns(path);
   const want = tasks.flatMap((t) => [column(names.score, t), column(names.label, t)]);
+  if (valueCol !== undefined) want.push(valueCol); // last: read like a score column, checked ≥ 0 below
   for (const c of want)
     if (!cols.includes(c))
       throw new MtrankError(placeMessage({ file: path, column: c }, `missing column (columns: ${cols.join(', ')})`));
@@ -89,6 +91,15 @@ export async function readScores(
       });
       const where = (r: number, col: string) =>
         placeMessage(csv ? { file: path, line: r + 2, column: col } : { file: path, row: r + 1, column: col }, '');
+      let value: Float64Array | undefined;
+      if (valueCol !== undefined) {
+        value = data[want.length - 1];
+        for (let r = 0; r < rows; r++)
+          if (!(Number.isFinite(value[r]) && value[r] >= 0))
+            throw new MtrankError(
+              `${where(r, valueCol)}value must be a finite number ≥ 0, got ${Number.isNaN(value[r]) ? 'an empty or non-numeric value' : value[r]}`,
+            );
+      }
       const scores: Float64Array[] = [],
         labels: Uint8Array[] = [];
       tasks.forEach((t, i) => {
@@ -109,7 +120,7 @@ export async function readScores(
         scores.push(s);
         labels.push(labelBytes);
       });
-      return { source: path, rows, scores, labels, group };
+      return { source: path, rows, scores, labels, group, ...(value ? { value } : {}) };
     },
     { threads: 2 },
   );

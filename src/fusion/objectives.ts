@@ -3,7 +3,9 @@
  *   auc:<task>                       AUC of the task's label on the fused score
  *   gauc:<task>                      GAUC of the task's label, grouped by the group column
  *   weighted-auc:<task>=<w>,…        Σ w·AUC(task) on the fused score (weights as given, not normalised)
- * The config form is { type: auc|gauc|weighted-auc, task?, weights? }.
+ *   value-auc:<task>                 AUC of the task's label with each positive weighted by the value column (GMV)
+ *   value-ndcg:<task>[@k]            mean NDCG per group, gain = value × label (needs the group and value columns)
+ * The config form is { type: auc|gauc|weighted-auc|value-auc|value-ndcg, task?, weights?, k? }.
  * Each objective is one record of OBJECTIVES: adding one is one entry here.
  */
 import type { FUSION_OBJECTIVES } from '../config/schema.js';
@@ -12,7 +14,9 @@ import { MtrankError } from '../util/errors.js';
 export type Objective =
   | { type: 'auc'; task: string }
   | { type: 'gauc'; task: string }
-  | { type: 'weighted-auc'; weights: Record<string, number> };
+  | { type: 'weighted-auc'; weights: Record<string, number> }
+  | { type: 'value-auc'; task: string }
+  | { type: 'value-ndcg'; task: string; k?: number };
 
 type ObjectiveType = (typeof FUSION_OBJECTIVES)[number] & Objective['type'];
 type Of<T extends ObjectiveType> = Extract<Objective, { type: T }>;
@@ -26,27 +30,36 @@ interface ObjectiveKind<T extends ObjectiveType> {
   argument(o: Of<T>): string;
   /** Needs the group column, and the rows reordered by group (GAUC). */
   grouped: boolean;
+  /** Reads the metrics' last slot (GAUC or the value metric) rather than only per-task AUCs. */
+  lastSlot: boolean;
+  /** Needs the business value column (fusion.value). */
+  usesValue: boolean;
   /** The value from metrics laid out as [auc per task…, gauc]. */
   value(o: Of<T>, metrics: Float64Array, taskIndex: (task: string) => number): number;
 }
 
 type SingleTask = { task: string };
-const singleTask = <T extends 'auc' | 'gauc'>(
+const lastSlot = (_o: SingleTask, m: Float64Array) => m[m.length - 1]!;
+const singleTask = <T extends 'auc' | 'gauc' | 'value-auc'>(
   type: T,
-  grouped: boolean,
+  flags: { grouped: boolean; lastSlot: boolean; usesValue: boolean },
   value: (o: SingleTask, metrics: Float64Array, taskIndex: (task: string) => number) => number,
 ): ObjectiveKind<T> => ({
   parse: (task) => ({ type, task }) as Of<T>,
   fromConfig: (o) => (typeof o.task === 'string' ? ({ type, task: o.task } as Of<T>) : undefined),
   tasks: (o) => [(o as SingleTask).task],
   argument: (o) => (o as SingleTask).task,
-  grouped,
+  ...flags,
   value: (o, m, taskIndex) => value(o as SingleTask, m, taskIndex),
 });
 
 export const OBJECTIVES: { [T in ObjectiveType]: ObjectiveKind<T> } = {
-  auc: singleTask('auc', false, (o, m, taskIndex) => m[taskIndex(o.task)]!),
-  gauc: singleTask('gauc', true, (_o, m) => m[m.length - 1]!),
+  auc: singleTask(
+    'auc',
+    { grouped: false, lastSlot: false, usesValue: false },
+    (o, m, taskIndex) => m[taskIndex(o.task)]!,
+  ),
+  gauc: singleTask('gauc', { grouped: true, lastSlot: true, usesValue: false }, lastSlot),
   'weighted-auc': {
     parse(arg, spec) {
       const weights: Record<string, number> = {};
@@ -70,11 +83,36 @@ export const OBJECTIVES: { [T in ObjectiveType]: ObjectiveKind<T> } = {
         .map(([t, w]) => `${t}=${w}`)
         .join(','),
     grouped: false,
+    lastSlot: false,
+    usesValue: false,
     value(o, m, taskIndex) {
       let s = 0;
       for (const [task, w] of Object.entries(o.weights)) s += w * m[taskIndex(task)]!;
       return s;
     },
+  },
+  'value-auc': singleTask('value-auc', { grouped: false, lastSlot: true, usesValue: true }, lastSlot),
+  'value-ndcg': {
+    parse(arg, spec) {
+      const [task, k] = arg.split('@').map((x) => x.trim());
+      const cut = k === undefined ? undefined : Number(k);
+      if (!task || (cut !== undefined && !(Number.isInteger(cut) && cut > 0)))
+        throw new MtrankError(`fuse: objective '${spec}' is not value-ndcg:<task> or value-ndcg:<task>@<k> (k ≥ 1)`);
+      return cut === undefined ? { type: 'value-ndcg', task } : { type: 'value-ndcg', task, k: cut };
+    },
+    fromConfig(o) {
+      if (typeof o.task !== 'string') return;
+      if (o.k === undefined) return { type: 'value-ndcg', task: o.task };
+      return typeof o.k === 'number' && Number.isInteger(o.k) && o.k > 0
+        ? { type: 'value-ndcg', task: o.task, k: o.k }
+        : undefined;
+    },
+    tasks: (o) => [o.task],
+    argument: (o) => (o.k === undefined ? o.task : `${o.task}@${o.k}`),
+    grouped: true,
+    lastSlot: true,
+    usesValue: true,
+    value: lastSlot,
   },
 };
 
@@ -89,7 +127,7 @@ export function parseObjective(spec: string | Record<string, unknown>): Objectiv
   const m = /^\s*([a-z-]+)\s*[:(]\s*([^)]*?)\s*\)?\s*$/.exec(spec);
   if (!m || !isType(m[1]))
     throw new MtrankError(
-      `fuse: objective '${spec}' is not one of auc:<task>, gauc:<task>, weighted-auc:<task>=<w>,… (types: ${OBJECTIVE_TYPES.join(', ')})`,
+      `fuse: objective '${spec}' is not one of auc:<task>, gauc:<task>, weighted-auc:<task>=<w>,…, value-auc:<task>, value-ndcg:<task>[@k] (types: ${OBJECTIVE_TYPES.join(', ')})`,
     );
   return OBJECTIVES[m[1]].parse(m[2]!, spec);
 }
@@ -99,7 +137,7 @@ function objectiveFromConfig(o: Record<string, unknown>): Objective {
   const parsed = isType(type) ? OBJECTIVES[type].fromConfig(o) : undefined;
   if (parsed) return parsed;
   throw new MtrankError(
-    `fusion.objective: expected { type: auc|gauc, task } or { type: weighted-auc, weights: { task: w } }, got ${JSON.stringify(o)}`,
+    `fusion.objective: expected { type: auc|gauc|value-auc, task }, { type: value-ndcg, task, k? } or { type: weighted-auc, weights: { task: w } }, got ${JSON.stringify(o)}`,
   );
 }
 
@@ -107,9 +145,19 @@ export function objectiveTasks(o: Objective): string[] {
   return kindOf(o).tasks(o);
 }
 
-/** True when the objective needs the group column (GAUC). */
+/** True when the objective needs the group column (GAUC, value-ndcg). */
 export function objectiveGrouped(o: Objective): boolean {
   return OBJECTIVES[o.type].grouped;
+}
+
+/** True when the objective reads the metrics' last slot (GAUC, value-auc, value-ndcg): the scorer must fill it. */
+export function objectiveLastSlot(o: Objective): boolean {
+  return OBJECTIVES[o.type].lastSlot;
+}
+
+/** True when the objective needs the business value column. */
+export function objectiveUsesValue(o: Objective): boolean {
+  return OBJECTIVES[o.type].usesValue;
 }
 
 export function objectiveLabel(o: Objective): string {

@@ -36,8 +36,10 @@ function inKernelMemory(data: ScoringData, module: WebAssembly.Module | null, sc
     for (let i = 0; i < y.length; i++) p += y[i];
     maxPositives = Math.max(maxPositives, p);
   }
-  const { kernel, columns } = placeColumns(module, data.columns, scratchBytes(data.rows, maxPositives), scorers);
-  return { ...data, columns, kernel };
+  const all = data.offset ? [...data.columns, data.offset] : data.columns;
+  const { kernel, columns } = placeColumns(module, all, scratchBytes(data.rows, maxPositives), scorers);
+  const offset = data.offset ? columns.pop() : undefined;
+  return { ...data, columns, kernel, ...(offset ? { offset } : {}) };
 }
 
 function inlinePool(data: ScoringData): ScorerPool {
@@ -137,5 +139,7 @@ function shareData(data: ScoringData): ScoringData {
     columns: data.kernel ? data.columns : data.columns.map((c) => share(c, (b) => new Float64Array(b))),
     labels: data.labels.map((l) => share(l, (b) => new Uint8Array(b))),
     gauc: data.gauc && { task: data.gauc.task, segments: share(data.gauc.segments, (b) => new Uint32Array(b)) },
+    ...(data.offset ? { offset: data.kernel ? data.offset : share(data.offset, (b) => new Float64Array(b)) } : {}),
+    ...(data.valueMetric ? { valueMetric: data.valueMetric } : {}),
   };
 }

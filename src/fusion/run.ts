@@ -12,12 +12,13 @@ import { parseConstraint } from './constraints.js';
 import { parseForm } from './forms.js';
 import { calibrateSplit } from './calibrate-run.js';
 import { loadCalibration } from './calibration.js';
-import { deployBox, normaliseWeights } from './deploy.js';
+import { deployBox, deployedWeights } from './deploy.js';
 import { DOMINATED_KEPT } from './front.js';
 import { fuse, rarestTask, type FusionResult, type ScoreSplit } from './fuse.js';
 import { textHeatmap } from './heatmap.js';
 import { DEFAULT_COLUMNS, detectTasks, readScores, type ColumnNames } from './load.js';
-import { objectiveGrouped, parseObjective, type Objective } from './objectives.js';
+import { objectiveGrouped, objectiveUsesValue, parseObjective, type Objective } from './objectives.js';
+import { FORM_DEFS, type FusionForm } from './forms.js';
 
 export interface FuseCommandOptions {
   run?: string;
@@ -37,7 +38,12 @@ export interface FuseCommandOptions {
   form?: string;
   step?: number;
   refine?: boolean;
-  samples: number;
+  /** random / cmaes: weight vectors to evaluate (default: fusion.budget, else 1000). */
+  samples?: number;
+  /** Business value column (expected-value form, value-auc / value-ndcg objectives). */
+  value?: string;
+  /** ensemble form: 'click=0.1,order=0.01' (default: fusion.offsets, else 1 per task). */
+  offsets?: string;
   constraint: string[];
   config?: string;
   threads: number;
@@ -71,8 +77,16 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
     ? parseObjective(objectiveSpec as string | Record<string, unknown>)
     : undefined;
   const needGroup = provisional !== undefined && objectiveGrouped(provisional);
-  let valid = await readScores(validPath, tasks, names, needGroup);
-  let test: ScoreSplit | undefined = testPath ? await readScores(testPath, tasks, names, needGroup) : undefined;
+  const form = parseForm(o.form ?? section?.form ?? 'linear');
+  const valueCol = o.value ?? section?.value;
+  const needValue = FORM_DEFS[form].usesValue || (provisional !== undefined && objectiveUsesValue(provisional));
+  if (needValue && valueCol === undefined)
+    throw new MtrankError(
+      `fuse: the ${FORM_DEFS[form].usesValue ? `${form} form` : `${provisional!.type} objective`} needs a business value column: give --value <column> (or fusion.value)`,
+    );
+  const read = (path: string) => readScores(path, tasks, names, needGroup, needValue ? valueCol : undefined);
+  let valid = await read(validPath);
+  let test: ScoreSplit | undefined = testPath ? await read(testPath) : undefined;
   // A calibrated run: search on the probabilities predict and serving will output (calibration.json).
   const calibrationPath = o.run ? join(o.run, 'calibration.json') : undefined;
   const calibration = calibrationPath ? loadCalibration(calibrationPath) : null;
@@ -91,7 +105,9 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
   const defaulted = !provisional && given.length === 0;
   const constraintTexts = defaulted ? defaultConstraints(tasks) : given;
   const result = await fuse(tasks, valid, test, {
-    form: parseForm(o.form ?? section?.form ?? 'linear'),
+    form,
+    ...(needValue ? { value: valueCol } : {}),
+    offsets: o.offsets !== undefined ? parseOffsets(o.offsets) : section?.offsets,
     search: o.search ?? section?.search ?? 'grid',
     step: o.step ?? section?.step ?? 0.1,
     refine: o.refine ?? section?.refine === true,
@@ -99,7 +115,7 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
     constraints: constraintTexts.map(parseConstraint),
     threads: o.threads,
     seed: o.seed,
-    samples: o.samples,
+    samples: o.samples ?? section?.budget ?? 1000,
     relaxConstraints: defaulted,
     bootstrap: o.bootstrap ?? 200,
     onProgress: o.onProgress,
@@ -150,6 +166,18 @@ function resolveInput(o: FuseCommandOptions): { validPath: string; testPath?: st
   return { validPath, testPath, section };
 }
 
+/** --offsets 'click=0.1,order=0.01' → { click: 0.1, order: 0.01 } (checked > 0 by the search). */
+function parseOffsets(spec: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of spec.split(',')) {
+    const [t, b] = part.split('=').map((x) => x.trim());
+    if (!t || b === undefined || b === '' || !Number.isFinite(Number(b)))
+      throw new MtrankError(`fuse: --offsets '${spec}': '${part}' is not <task>=<offset>`);
+    out[t] = Number(b);
+  }
+  return out;
+}
+
 function constraintsFromConfig(section: FusionSection | undefined): string[] {
   const c = section?.constraints;
   if (c === undefined) return [];
@@ -190,9 +218,9 @@ export function parsePick(spec: string): { objective?: string; constraints?: str
 }
 
 const f4 = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(4));
-/** Weights as they are deployed: normalised to sum 1, three decimals. */
-const weights = (w: Record<string, number>): string =>
-  Object.entries(normaliseWeights(w))
+/** Weights as they are deployed: normalised to sum 1 (rank, expected-value: as searched), three decimals. */
+const weights = (form: FusionForm, w: Record<string, number>): string =>
+  Object.entries(deployedWeights(form, w))
     .map(([t, v]) => `${t}=${+v.toFixed(3)}`)
     .join(' ');
 
@@ -204,19 +232,19 @@ function bootstrapSummary(r: FusionResult): string {
       .slice(0, Math.max(5, b.chosen + 1))
       .map(
         (c, i) =>
-          `  ${i === b.chosen ? '*' : ' '} ${f4(c.objective)} [${f4(c.lo)}, ${f4(c.hi)}]${c.beaten ? ' clearly beaten' : ''}   ${weights(c.weights)}`,
+          `  ${i === b.chosen ? '*' : ' '} ${f4(c.objective)} [${f4(c.lo)}, ${f4(c.hi)}]${c.beaten ? ' clearly beaten' : ''}   ${weights(r.form, c.weights)}`,
       ),
   ].join('\n');
 }
 
 function frontSummary(r: FusionResult): string {
   const p = r.pareto!;
-  const head = `Pareto front over valid AUC(${r.tasks.join(', ')}): ${p.points.length} of ${p.points.length + p.dominated.length}${p.dominated.length >= DOMINATED_KEPT ? '+' : ''} rankings not dominated; the chosen weights are ${p.chosenOnFront ? 'on it' : 'a tie just off it'} (pick another with --pick order:2,click:1)`;
+  const head = `Pareto front over valid AUC(${r.tasks.join(', ')}): ${p.points.length} of ${p.points.length + p.dominated.length}${p.dominated.length >= DOMINATED_KEPT ? '+' : ''} rankings not dominated; the chosen weights are ${p.chosenOnFront ? 'on it' : r.objective.type.startsWith('value-') ? 'off it (the objective is not a mix of these AUCs)' : 'a tie just off it'} (pick another with --pick order:2,click:1)`;
   const shown = p.points
     .slice(0, 8)
     .map(
       (q) =>
-        `  ${q.chosen ? '*' : ' '} ${r.tasks.map((t) => `${t} ${f4(q.aucs[t])}${q.test ? `/${f4(q.test[t])}` : ''}`).join('  ')}   ${weights(q.weights)}`,
+        `  ${q.chosen ? '*' : ' '} ${r.tasks.map((t) => `${t} ${f4(q.aucs[t])}${q.test ? `/${f4(q.test[t])}` : ''}`).join('  ')}   ${weights(r.form, q.weights)}`,
     );
   return [
     head,
@@ -230,7 +258,7 @@ export function formatSummary(r: FusionResult & { savedTo: string[] }): string {
   const lines = [
     `fuse: ${r.form} form${r.probabilities === 'calibrated' ? ' on calibrated probabilities' : ''}, ${r.search}${r.refine ? ' + refine' : ''} search, objective ${r.objective.label}${r.constraints.length ? `, subject to ${r.constraints.join(' and ')}` : ''}`,
     `  ${r.combinations} combinations visited, ${r.evaluated} distinct rankings scored on ${r.rows.valid} rows in ${r.seconds.toFixed(2)} s (${r.threads} thread${r.threads > 1 ? 's' : ''})`,
-    `best: ${weights(r.best.weights)}   valid ${f4(r.best.objective)}${r.best.test !== undefined ? `   test ${f4(r.best.test)}` : ''}`,
+    `best: ${weights(r.form, r.best.weights)}   valid ${f4(r.best.objective)}${r.best.test !== undefined ? `   test ${f4(r.best.test)}` : ''}`,
     `  per-task AUC   ${r.tasks.map((t) => `${t} ${f4(r.best.aucs[t])} (own score ${f4(r.base.valid[t])})`).join('   ')}`,
   ];
   if (r.best.testAucs)
@@ -240,7 +268,7 @@ export function formatSummary(r: FusionResult & { savedTo: string[] }): string {
   lines.push('top 10:', `  ${'objective'.padEnd(10)} ${r.tasks.map((t) => `auc(${t})`.padEnd(12)).join(' ')} weights`);
   for (const c of r.top) {
     lines.push(
-      `  ${f4(c.objective).padEnd(10)} ${r.tasks.map((t) => f4(c.aucs[t]).padEnd(12)).join(' ')} ${weights(c.weights)}${c.feasible ? '' : ' [violates constraints]'}`,
+      `  ${f4(c.objective).padEnd(10)} ${r.tasks.map((t) => f4(c.aucs[t]).padEnd(12)).join(' ')} ${weights(r.form, c.weights)}${c.feasible ? '' : ' [violates constraints]'}`,
     );
   }
   if (r.heatmap) lines.push(textHeatmap(r.heatmap));

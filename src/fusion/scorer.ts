@@ -8,6 +8,7 @@ import { FastAuc, positiveRows, type TaskRows } from './fast-auc.js';
 import { fuseInto } from './forms.js';
 import { GroupAuc } from './group-auc.js';
 import { WasmAuc, type KernelMemory } from './wasm-auc.js';
+import { ValueMetric, type ValueMetricData } from './value-metric.js';
 
 /** The columns every thread reads (SharedArrayBuffer-backed when workers run). Rows are in grouped order when GAUC is used. */
 export interface ScoringData {
@@ -17,6 +18,10 @@ export interface ScoringData {
   labels: Uint8Array[];
   /** GAUC segments of the grouped task, when the objective is GAUC. */
   gauc?: { task: number; segments: Uint32Array };
+  /** A term added with weight 1 to every fused score (the expected-value form's log value), when the form has one. */
+  offset?: Float64Array;
+  /** The objective's value metric (value-weighted AUC, NDCG per group), computed into the GAUC slot. */
+  valueMetric?: ValueMetricData;
   /** Set when `columns` are views of this wasm memory (see placeColumns): the row pass then runs in wasm. */
   kernel?: KernelMemory;
 }
@@ -34,6 +39,7 @@ export class ComboScorer {
   private readonly fused: Float64Array;
   private readonly fast: FastAuc | WasmAuc;
   private readonly group: GroupAuc | null;
+  private readonly value: ValueMetric | null;
   private readonly tasks: TaskRows[];
 
   constructor(private readonly data: ScoringData) {
@@ -48,6 +54,7 @@ export class ComboScorer {
       this.fused = new Float64Array(data.rows);
     }
     this.group = data.gauc ? new GroupAuc(data.rows) : null;
+    this.value = data.valueMetric ? new ValueMetric(data.valueMetric) : null;
   }
 
   /** Writes aucs then gauc for `weights` into out[offset …]. */
@@ -55,29 +62,44 @@ export class ComboScorer {
     const { columns, gauc } = this.data,
       T = columns.length;
     const withGauc = request.withGauc && gauc !== undefined && this.group !== null;
+    const withValue = request.withGauc && this.value !== null;
+    const fixed = this.data.offset;
     const nonZero: number[] = [];
     for (let t = 0; t < T; t++) if (weights[t] !== 0) nonZero.push(t);
-    // Up to three non-zero weights are fused on the fly inside the AUC pass; otherwise the score is written out.
-    const onTheFly = nonZero.length <= 3 && !withGauc;
-    if (!onTheFly) fuseInto(weights, columns, this.fused);
+    // Up to three non-zero terms (the fixed offset counts as one) are fused on the fly inside the AUC pass;
+    // otherwise the score is written out.
+    const terms = nonZero.length + (fixed ? 1 : 0);
+    const onTheFly = terms <= 3 && !withGauc && !withValue;
+    if (!onTheFly) {
+      fuseInto(weights, columns, this.fused);
+      if (fixed) for (let i = 0; i < fixed.length; i++) this.fused[i] = this.fused[i] + fixed[i] + 0;
+    }
     const w = [0, 0, 0],
       c = [this.fused, this.fused, this.fused];
-    if (onTheFly)
+    if (onTheFly) {
       nonZero.forEach((t, k) => {
         w[k] = weights[t];
         c[k] = columns[t];
       });
-    else w[0] = 1;
-    if (onTheFly && nonZero.length > 0) for (let k = nonZero.length; k < 3; k++) c[k] = c[0]; // zero weight: reuse a hot column
+      if (fixed) {
+        w[nonZero.length] = 1;
+        c[nonZero.length] = fixed;
+      }
+    } else w[0] = 1;
+    if (onTheFly && terms > 0) for (let k = terms; k < 3; k++) c[k] = c[0]; // zero weight: reuse a hot column
     for (let t = 0; t < T; t++) {
       const wanted = (request.taskMask & (1 << t)) !== 0;
       // All weights zero: a constant score, whose midrank AUC is exactly 0.5 (every pair a tie).
       out[offset + t] = !wanted
         ? NaN
-        : nonZero.length === 0
+        : terms === 0
           ? 0.5
           : this.fast.aucOf(w[0], c[0], w[1], c[1], w[2], c[2], this.tasks[t]);
     }
-    out[offset + T] = withGauc ? this.group!.gauc(this.fused, this.data.labels[gauc!.task], gauc!.segments) : NaN;
+    out[offset + T] = withGauc
+      ? this.group!.gauc(this.fused, this.data.labels[gauc!.task], gauc!.segments)
+      : withValue
+        ? this.value!.of(this.fused)
+        : NaN;
   }
 }

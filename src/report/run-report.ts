@@ -160,6 +160,10 @@ function fusionSummary(f: FusionView, tasks: string[]): string {
 const signed = (x: number | undefined): string =>
   x === undefined || !Number.isFinite(x) ? '–' : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
 
+/** Normalised weights sum to 1; the rank and expected-value forms deploy theirs as searched. */
+const sumsToOne = (w: Record<string, number>): boolean =>
+  Math.abs(Object.values(w).reduce((a, b) => a + b, 0) - 1) < 1e-9;
+
 /** The closing "Deploy" box: formula, each task's AUC change against its own score, warnings. */
 function deployBox(d: DeployView, tasks: string[]): Html {
   const pos = (split: 'valid' | 'test', t: string) => {
@@ -170,7 +174,14 @@ function deployBox(d: DeployView, tasks: string[]): Html {
     <h3>Deploy</h3>
     <pre class="config">${d.formula}</pre>
     ${table(
-      ['task', 'weight (sum 1)', 'AUC change, valid', 'AUC change, test', 'positives valid', 'positives test'],
+      [
+        'task',
+        sumsToOne(d.weights) ? 'weight (sum 1)' : 'weight (as searched)',
+        'AUC change, valid',
+        'AUC change, test',
+        'positives valid',
+        'positives test',
+      ],
       tasks.map((t) => [
         t,
         { value: fmtWeight(d.weights[t] ?? 0), className: 'num' },

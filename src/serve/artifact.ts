@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readArtifact, type Manifest } from '../export/manifest.js';
-import type { FusionForm } from '../fusion/forms.js';
+import type { FormParams, FusionForm } from '../fusion/forms.js';
 import { nonFiniteParameter } from '../training/checkpoints.js';
 import { readFusion } from '../fusion/artifact.js';
 import { runPaths } from '../training/run-dir.js';
@@ -29,8 +29,8 @@ export interface LoadedArtifact {
   /** model.json of an export folder (checked against its SHA-256s), or null for a run directory. */
   manifest: Manifest | null;
   info: ModelInfo;
-  /** Fusion weights in task order, or null. */
-  fusion: { form: FusionForm; weights: number[] } | null;
+  /** Fusion weights in task order (and the form's params), or null. */
+  fusion: { form: FusionForm; weights: number[]; params: FormParams } | null;
 }
 
 export function loadArtifact(dir: string): LoadedArtifact {

@@ -1,7 +1,8 @@
 // The typed scoring API: raw rows in (encoded exactly as in training, by the run's own preprocessing), per-task
 // probabilities and the fused ranking score out; `rank` sorts one request's candidates by that score.
 import type { EncodedSplit } from '../data/types.js';
-import { fusedColumn } from '../fusion/forms.js';
+import { FORM_DEFS, fusedColumn } from '../fusion/forms.js';
+import { valueColumn } from '../fusion/value-column.js';
 import { encodeRecords } from '../training/records.js';
 import { MtrankError } from '../util/errors.js';
 import { loadArtifact, type LoadedArtifact, type ModelInfo } from './artifact.js';
@@ -80,22 +81,31 @@ export class Ranker {
   }
 
   /** The ranking score of each row: the fused score, or the first task's probability without fusion. */
-  fuse(probs: readonly Float32Array[]): Float64Array {
+  fuse(probs: readonly Float32Array[], rows: readonly Row[] = [], label = 'rows'): Float64Array {
     const f = this.artifact.fusion;
-    return f ? fusedColumn(f.form, f.weights, probs) : Float64Array.from(probs[0]!);
+    if (!f) return Float64Array.from(probs[0]!);
+    const value = FORM_DEFS[f.form].usesValue ? valueColumn(rows, f.params.value!, label) : undefined;
+    return fusedColumn(f.form, f.weights, probs, f.params, value);
   }
 
   async score(rows: Row[]): Promise<ScoredRow[]> {
     if (rows.length === 0) return [];
     const probs = await this.predict(this.encode(rows));
-    return scoredRows(this.tasks, probs, this.fuse(probs));
+    return scoredRows(this.tasks, probs, this.fuse(probs, rows));
   }
 
   async rank(req: RankRequest): Promise<RankedItem[]> {
     const rows = mergeContext(req.context, req.candidates);
     if (rows.length === 0) return [];
     const probs = await this.predict(this.encode(rows, 'candidates'));
-    return rankItems(this.tasks, probs, this.fuse(probs), req.candidates, this.info.idColumn, req.topK);
+    return rankItems(
+      this.tasks,
+      probs,
+      this.fuse(probs, rows, 'candidates'),
+      req.candidates,
+      this.info.idColumn,
+      req.topK,
+    );
   }
 
   /** Give the model's memory back; in-flight work must have finished. */

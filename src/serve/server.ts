@@ -119,7 +119,12 @@ export async function createServer(o: ServeOptions): Promise<RankingServer> {
     for (const [feature, n] of countOov(m.ranker.preprocessor, rows, split)) metrics.oov.inc({ feature }, n);
     metrics.candidates.observe(rows.length);
     const probs = await m.batcher.submit(split);
-    return { probs, score: m.ranker.fuse(probs) };
+    try {
+      return { probs, score: m.ranker.fuse(probs, rows, label) }; // the expected-value form reads a value column
+    } catch (e) {
+      if (e instanceof MtrankError) throw Object.assign(e, { statusCode: 400 });
+      throw e;
+    }
   };
 
   app.post(

@@ -29,7 +29,10 @@ describe('fusion objectives table', () => {
     expect(objectiveValue(parseObjective('auc:cart'), metrics, index)).toBe(0.8);
     expect(objectiveValue(parseObjective('gauc:click'), metrics, index)).toBe(0.65);
     expect(objectiveValue(parseObjective('weighted-auc:click=1,order=2'), metrics, index)).toBeCloseTo(0.7 + 1.8, 12);
-    expect(Object.keys(OBJECTIVES).filter((t) => objectiveGrouped(parseObjective(`${t}:click=1`)))).toEqual(['gauc']);
+    expect(Object.keys(OBJECTIVES).filter((t) => objectiveGrouped(parseObjective(`${t}:click=1`)))).toEqual([
+      'gauc',
+      'value-ndcg',
+    ]);
     expect(objectiveTasks(parseObjective('weighted-auc:click=1,order=2'))).toEqual(['click', 'order']);
   });
 

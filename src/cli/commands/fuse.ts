@@ -40,17 +40,32 @@ export function registerFuseCommand(program: Command): void {
     .option('--group-col <name>', 'group column for GAUC', 'group')
     .option(
       '--objective <spec>',
-      'auc:<task> | gauc:<task> | weighted-auc:<task>=<w>,... (default: AUC of the rarest task, every task kept within 0.005 of its own score, else the smallest worst loss)',
+      'auc:<task> | gauc:<task> | weighted-auc:<task>=<w>,... | value-auc:<task> | value-ndcg:<task>[@k] (value-*: positives weighted by --value; default: AUC of the rarest task, every task kept within 0.005 of its own score, else the smallest worst loss)',
     )
     .option(
       '--pick <spec>',
       "a point on the Pareto front: by preference 'order:2,click:1', or by constraints 'auc(click) >= base(click) - 0.01; auc(cart) >= 0.6'",
     )
-    .option('--search <name>', `${FUSION_SEARCHES.join(' | ')} (default grid)`)
-    .option('--form <name>', 'linear (Σ w·p) | product (Π p^w) (default linear)')
+    .option(
+      '--search <name>',
+      `${FUSION_SEARCHES.join(' | ')} (default grid; cmaes for many tasks, with --samples as budget)`,
+    )
+    .option(
+      '--form <name>',
+      'linear (Σ w·p) | product (Π p^w) | ensemble (Π (b+p)^w) | rank (Σ w·percentile(p)) | expected-value (value·Π p^w) (default linear)',
+    )
+    .option(
+      '--value <column>',
+      'business value column (price, GMV): expected-value form, value-auc / value-ndcg objectives',
+    )
+    .option('--offsets <list>', "ensemble form: offset b per task, e.g. 'click=0.1,order=0.01' (default 1)")
     .option('--step <x>', 'grid step over [0, 1] (default 0.1)', num('step'))
     .option('--refine', 'coordinate ascent with finer steps around the best point found')
-    .option('--samples <n>', 'random search: points to sample', num('samples', true), 1000)
+    .option(
+      '--samples <n>',
+      'random / cmaes search: weight vectors to evaluate (default fusion.budget, else 1000)',
+      num('samples', true),
+    )
     .option('--constraint <expr>', "e.g. 'auc(click) >= base(click) - 0.005' (repeatable)", collect, [])
     .option(
       '--bootstrap <n>',

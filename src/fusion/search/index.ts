@@ -1,5 +1,6 @@
 import type { FUSION_SEARCHES } from '../../config/schema.js';
 import { MtrankError } from '../../util/errors.js';
+import { cmaesSearch } from './cmaes.js';
 import { coordinateSearch } from './coordinate.js';
 import { gridSearch } from './grid.js';
 import { randomSearch } from './random.js';
@@ -10,6 +11,7 @@ export const SEARCHES: Record<(typeof FUSION_SEARCHES)[number], SearchStrategy> 
   grid: gridSearch,
   coordinate: coordinateSearch,
   random: randomSearch,
+  cmaes: cmaesSearch,
 };
 
 export function searchNamed(name: string): SearchStrategy {
