@@ -1,11 +1,10 @@
 // The typed scoring API: raw rows in (encoded exactly as in training, by the run's own preprocessing), per-task
 // probabilities and the fused ranking score out; `rank` sorts one request's candidates by that score.
 import type { EncodedSplit } from '../data/types.js';
-import { fusedColumn } from '../fusion/forms.js';
 import { encodeRecords } from '../training/records.js';
 import { MtrankError } from '../util/errors.js';
 import { loadArtifact, type LoadedArtifact, type ModelInfo } from './artifact.js';
-import { engineBackend, type ScoringBackend } from './engine-backend.js';
+import { engineBackend, type Scores, type ScoringBackend } from './engine-backend.js';
 import { onnxBackend } from './onnx-backend.js';
 
 export type { ModelInfo };
@@ -58,9 +57,12 @@ export class Ranker {
     return this.backend.name;
   }
 
-  /** Raw rows → model inputs with the run's fitted encoders (bad values throw MtrankError naming row and column). */
-  encode(rows: Row[], label = 'rows'): EncodedSplit {
-    const split = encodeRecords(this.artifact.run, rows, label);
+  /**
+   * Raw rows → model inputs with the run's fitted encoders, `context` under every row (bad values throw
+   * MtrankError naming row and column); `oov` counts the values sent that a vocabulary does not hold.
+   */
+  encode(rows: readonly Row[], label = 'rows', context?: Row): EncodedSplit & { oov: Map<string, number> } {
+    const split = encodeRecords(this.artifact.run, rows, label, context);
     // A finite but huge number (1e300) overflows float32 after its transform: refuse it rather than score NaN.
     const D = split.denseNames.length;
     for (let j = 0; j < split.dense.length; j++)
@@ -68,34 +70,31 @@ export class Ranker {
         const i = Math.floor(j / D),
           name = split.denseNames[j % D]!;
         const column = this.preprocessor.feature(name)?.column ?? name;
-        throw new MtrankError(`${label}[${i}].${column}: ${String(rows[i]![column])} is out of range for this feature`);
+        const value = rows[i]![column] ?? context?.[column];
+        throw new MtrankError(`${label}[${i}].${column}: ${String(value)} is out of range for this feature`);
       }
     return split;
   }
 
-  /** Per-task probabilities (task order) for encoded rows. */
-  async predict(split: EncodedSplit): Promise<Float32Array[]> {
+  /**
+   * Per-task probabilities (task order; calibrated when the run is) and the ranking score (the fused score, or
+   * the first task's probability without fusion) for encoded rows.
+   */
+  async predict(split: EncodedSplit): Promise<Scores> {
     if (this.closed) throw new MtrankError('this ranker was closed (its model was swapped out)');
     return this.backend.predict(split);
   }
 
-  /** The ranking score of each row: the fused score, or the first task's probability without fusion. */
-  fuse(probs: readonly Float32Array[]): Float64Array {
-    const f = this.artifact.fusion;
-    return f ? fusedColumn(f.form, f.weights, probs) : Float64Array.from(probs[0]!);
-  }
-
   async score(rows: Row[]): Promise<ScoredRow[]> {
     if (rows.length === 0) return [];
-    const probs = await this.predict(this.encode(rows));
-    return scoredRows(this.tasks, probs, this.fuse(probs));
+    const s = await this.predict(this.encode(rows));
+    return scoredRows(this.tasks, s.tasks, s.score);
   }
 
   async rank(req: RankRequest): Promise<RankedItem[]> {
-    const rows = mergeContext(req.context, req.candidates);
-    if (rows.length === 0) return [];
-    const probs = await this.predict(this.encode(rows, 'candidates'));
-    return rankItems(this.tasks, probs, this.fuse(probs), req.candidates, this.info.idColumn, req.topK);
+    if (req.candidates.length === 0) return [];
+    const s = await this.predict(this.encode(req.candidates, 'candidates', req.context));
+    return rankItems(this.tasks, s.tasks, s.score, req.candidates, this.info.idColumn, req.topK);
   }
 
   /** Give the model's memory back; in-flight work must have finished. */
@@ -115,17 +114,12 @@ export async function loadRanker(dir: string, opts: LoadRankerOptions = {}): Pro
   if (backend !== 'engine' && backend !== 'onnxruntime')
     throw new MtrankError(`backend '${String(backend)}': expected 'engine' or 'onnxruntime'`);
   const artifact = loadArtifact(dir);
-  if (backend === 'engine') return new Ranker(artifact, engineBackend(artifact.run));
+  if (backend === 'engine') return new Ranker(artifact, engineBackend(artifact.run, artifact.outputs));
   // The run's encoders and fusion are still needed; its engine weights are not.
   artifact.run.model.store.release();
   if (!artifact.manifest)
     throw new MtrankError(`${dir}: backend 'onnxruntime' needs an export folder with model.onnx (mtrank export)`);
   return new Ranker(artifact, await onnxBackend(dir, artifact.manifest, artifact.info.tasks));
-}
-
-/** Each candidate with the context's fields underneath its own. */
-function mergeContext(context: Row | undefined, candidates: Row[]): Row[] {
-  return context ? candidates.map((c) => ({ ...context, ...c })) : candidates;
 }
 
 export function scoredRows(tasks: string[], probs: readonly Float32Array[], score: Float64Array): ScoredRow[] {
