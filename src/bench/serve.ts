@@ -174,7 +174,7 @@ function readDelimited(path: string, sep: string, limit: number): Row[] {
 // ---------- in-process ----------
 
 async function inProcessScoring(m: Model, ort: boolean): Promise<Record<string, unknown>[]> {
-  const engine = await loadRanker(m.dir);
+  const engine = await loadRanker(m.dir, { backend: 'engine' });
   const onnx = ort ? await loadRanker(m.dir, { backend: 'onnxruntime' }) : null;
   const out: Record<string, unknown>[] = [];
   for (const batch of [1, 200, 4096]) {
@@ -341,6 +341,8 @@ async function startChild(argv: string[]): Promise<{ child: ChildProcess; port: 
       err += d.toString();
       const m = /on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
       if (m) {
+        const backend = /backend ([^)]*\)?)\)? on http/.exec(err)?.[1];
+        if (backend) log(`  server backend: ${backend}`);
         clearTimeout(t);
         resolve(Number(m[1]));
       }

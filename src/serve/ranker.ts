@@ -5,7 +5,10 @@ import { encodeRecords } from '../training/records.js';
 import { MtrankError } from '../util/errors.js';
 import { loadArtifact, type LoadedArtifact, type ModelInfo } from './artifact.js';
 import { engineBackend, type Scores, type ScoringBackend } from './engine-backend.js';
-import { onnxBackend } from './onnx-backend.js';
+import { onnxBackend, onnxRuntimeAvailable } from './onnx-backend.js';
+import { CHOICE_BATCHES, chooseBackend, type BackendChoice } from './backend-choice.js';
+import { sampleEncodedRows } from '../export/sample-rows.js';
+import { inputSpec } from '../training/saved-run.js';
 
 export type { ModelInfo };
 export type Row = Record<string, unknown>;
@@ -28,8 +31,11 @@ export interface RankRequest {
   /** Return only the best topK. */
   topK?: number;
 }
+const BACKENDS = ['auto', 'engine', 'onnxruntime'] as const;
+export type BackendName = (typeof BACKENDS)[number];
 export interface LoadRankerOptions {
-  backend?: 'engine' | 'onnxruntime';
+  /** 'auto' (default): the faster of the two on an export folder where onnxruntime-node is installed. */
+  backend?: BackendName;
 }
 
 export class Ranker {
@@ -39,6 +45,8 @@ export class Ranker {
   constructor(
     private readonly artifact: LoadedArtifact,
     private readonly backend: ScoringBackend,
+    /** How 'auto' chose the backend (its timings), when it did. */
+    readonly backendChoice?: BackendChoice,
   ) {
     this.info = artifact.info;
   }
@@ -107,19 +115,48 @@ export class Ranker {
 
 /**
  * Load a run directory or an export folder (an export is checked against model.json's SHA-256s). Backends:
- * 'engine' (default; mtrank's own wasm engine) or 'onnxruntime' (an export's model.onnx, needs onnxruntime-node).
+ * 'auto' (default): an export folder where onnxruntime-node is installed times both backends on sampled batches
+ * and keeps the faster (backend-choice.ts), anything else runs on the engine; 'engine' (mtrank's own wasm engine);
+ * 'onnxruntime' (an export's model.onnx, needs onnxruntime-node).
  */
 export async function loadRanker(dir: string, opts: LoadRankerOptions = {}): Promise<Ranker> {
-  const backend = opts.backend ?? 'engine';
-  if (backend !== 'engine' && backend !== 'onnxruntime')
-    throw new MtrankError(`backend '${String(backend)}': expected 'engine' or 'onnxruntime'`);
+  const backend = opts.backend ?? 'auto';
+  if (!BACKENDS.includes(backend))
+    throw new MtrankError(`backend '${String(backend)}': expected ${BACKENDS.map((b) => `'${b}'`).join(', ')}`);
   const artifact = loadArtifact(dir);
-  if (backend === 'engine') return new Ranker(artifact, engineBackend(artifact.run, artifact.outputs));
-  // The run's encoders and fusion are still needed; its engine weights are not.
-  artifact.run.model.store.release();
-  if (!artifact.manifest)
+  const engine = () => engineBackend(artifact.run, artifact.outputs);
+  if (backend === 'engine' || (backend === 'auto' && !(artifact.manifest && (await onnxRuntimeAvailable()))))
+    return new Ranker(artifact, engine());
+  if (!artifact.manifest) {
+    artifact.run.model.store.release();
     throw new MtrankError(`${dir}: backend 'onnxruntime' needs an export folder with model.onnx (mtrank export)`);
-  return new Ranker(artifact, await onnxBackend(dir, artifact.manifest, artifact.info.tasks));
+  }
+  let ort: ScoringBackend;
+  try {
+    ort = await onnxBackend(dir, artifact.manifest, artifact.info.tasks);
+  } catch (e) {
+    artifact.run.model.store.release();
+    throw e;
+  }
+  if (backend === 'onnxruntime') {
+    // The run's encoders and calibration are still needed; its engine weights are not.
+    artifact.run.model.store.release();
+    return new Ranker(artifact, ort);
+  }
+  const eng = engine();
+  const p = artifact.run.preprocessor;
+  const batches = CHOICE_BATCHES.map((n, k) =>
+    sampleEncodedRows(
+      inputSpec(p),
+      p.multiFeatures.map((f) => f.maxLength),
+      n,
+      k + 1,
+    ),
+  );
+  const choice = await chooseBackend(eng, ort, batches);
+  const [keep, drop] = choice.chosen === 'onnxruntime' ? [ort, eng] : [eng, ort];
+  drop.close();
+  return new Ranker(artifact, keep, choice);
 }
 
 export function scoredRows(tasks: string[], probs: readonly Float32Array[], score: Float64Array): ScoredRow[] {

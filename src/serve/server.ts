@@ -7,12 +7,12 @@ import type { FeatureTableSpec } from './feature-table.js';
 import { withTableFields } from './feature-table.js';
 import { ServeMetrics } from './metrics.js';
 import { ModelSlot, type ServedModel } from './model-slot.js';
-import { rankItems, scoredRows, type Row } from './ranker.js';
+import { rankItems, scoredRows, type BackendName, type Row } from './ranker.js';
 import { describeSchemaError, rankBodySchema, scoreBodySchema } from './request-schema.js';
 
 export interface ServeOptions {
   dir: string;
-  backend?: 'engine' | 'onnxruntime';
+  backend?: BackendName;
   featureTables?: FeatureTableSpec[];
   /** Most candidates (rank) or rows (score) per request; default 1,000. */
   maxCandidates?: number;
