@@ -334,14 +334,16 @@ function startServer(dir: string): Promise<{ child: ChildProcess; port: number }
 
 async function startChild(argv: string[]): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
+  let err = '',
+    started = false;
   const port = await new Promise<number>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`server did not start in 60 s: ${err}`)), 60_000);
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
-      if (m) {
-        const backend = /backend ([^)]*\)?)\)? on http/.exec(err)?.[1];
+      if (m && !started) {
+        started = true;
+        const backend = /backend (.*)\) on http/.exec(err)?.[1];
         if (backend) log(`  server backend: ${backend}`);
         clearTimeout(t);
         resolve(Number(m[1]));

@@ -18,22 +18,26 @@ export interface BackendChoice {
 }
 
 /**
- * Times both backends on the same batches (a warm-up, then `rounds` calls of each, alternating so that load on the
- * machine hits both alike) and picks onnxruntime when its time per row, summed over the batch sizes, is below
- * CHOICE_MARGIN × the engine's.
+ * Times both backends on the same batches (`warmup` calls each first — the engine's wasm and JS reach their
+ * optimised tiers only after a few calls, and a cold engine loses by 5×; then `rounds` calls of each, alternating so
+ * that load on the machine hits both alike) and picks onnxruntime when its time per row, summed over the batch
+ * sizes, is below CHOICE_MARGIN × the engine's.
  */
 export async function chooseBackend(
   engine: ScoringBackend,
   onnxruntime: ScoringBackend,
   batches: readonly EncodedSplit[],
-  rounds = 3,
+  rounds = 5,
+  warmup = 4,
 ): Promise<BackendChoice> {
   const timings: BackendChoice['timings'] = [];
   let enginePerRow = 0,
     ortPerRow = 0;
   for (const split of batches) {
-    await engine.predict(split);
-    await onnxruntime.predict(split);
+    for (let w = 0; w < warmup; w++) {
+      await engine.predict(split);
+      await onnxruntime.predict(split);
+    }
     const e: number[] = [],
       o: number[] = [];
     for (let r = 0; r < rounds; r++) {
