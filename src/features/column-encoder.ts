@@ -65,15 +65,19 @@ export function encodeColumns(p: Preprocessor, rows: readonly RawRow[], context?
     else {
       const lookup = p.lookup(f);
       let missed = 0;
+      // -1 marks a value that was sent but is not in the vocabulary: it encodes as 0 and is counted.
       column(
         f.column,
         (v) => {
           const t = text(v);
-          return { id: categoricalId(f, t, lookup), oov: t !== null && lookup !== null };
+          const id = categoricalId(f, t, lookup);
+          return id === 0 && t !== null && lookup !== null ? -1 : id;
         },
-        (i, e) => {
-          ids[i] = e.id;
-          if (e.id === 0 && e.oov) missed++;
+        (i, id) => {
+          if (id < 0) {
+            ids[i] = 0;
+            missed++;
+          } else ids[i] = id;
         },
       );
       if (lookup) count(f.name, missed);
