@@ -6,7 +6,8 @@
 //  2. `mtrank serve` (a child process) under autocannon: 1 context × 200 candidates per request, 64 connections:
 //     requests/s, candidates/s, p50/p99, errors — for both models, each beside a yardstick run in turn: a bare
 //     fastify route that parses the same bodies and answers a same-sized ranking without scoring (the ceiling of
-//     HTTP + JSON on this machine right now); then the funnel server at the target rate (150,000 candidates/s,
+//     HTTP + JSON on this machine right now); the funnel server on `--backend engine` beside the default 'auto'
+//     (when onnxruntime-node is installed); then the funnel server at the target rate (150,000 candidates/s,
 //     open loop), whose p99 is the latency target's figure (64 connections in a closed loop queue: p99 there is
 //     64 / throughput, not the server's latency);
 //  3. the funnel server again with 10% malformed requests (all must be 4xx, none 5xx; server RSS before/after);
@@ -87,6 +88,13 @@ async function main(): Promise<void> {
     });
     http.push({ model: m.name, run: 'clean', ...(await load(m, bodies, DURATION)) });
   }
+  // The default backend is 'auto'; the engine on its own beside it, for the ratio of the two over HTTP.
+  if (ort)
+    http.push({
+      model: models[0]!.name,
+      run: 'clean, --backend engine',
+      ...(await load(models[0]!, requestBodies(models[0]!, 8), DURATION, { backend: 'engine' })),
+    });
   const funnel = models[0]!;
   const rate = Math.round(TARGET_CANDIDATES_PER_SEC / CANDIDATES);
   http.push({
@@ -250,6 +258,8 @@ interface LoadOptions {
   echo?: boolean;
   /** Open loop: this many requests per second in all (autocannon corrects for coordinated omission). */
   rate?: number;
+  /** The server's --backend (default: its own default, auto). */
+  backend?: string;
 }
 
 async function load(
@@ -259,7 +269,7 @@ async function load(
   o: LoadOptions = {},
 ): Promise<Record<string, unknown>> {
   const reloadEveryMs = o.reloadEveryMs ?? 0;
-  const server = o.echo ? await startEchoServer() : await startServer(m.dir);
+  const server = o.echo ? await startEchoServer() : await startServer(m.dir, o.backend);
   try {
     const url = `http://127.0.0.1:${server.port}`;
     const rssBefore = rssMb(server.child.pid!);
@@ -298,7 +308,13 @@ async function load(
       serverPeakRssMb: peakRssOf(server.child.pid!),
       ...(reloadEveryMs ? { reloadsOk: reloads.ok, reloadsFailed: reloads.failed } : {}),
     };
-    const what = o.echo ? 'yardstick (fastify echo, no scoring) ' : o.rate ? `open loop ${o.rate} req/s ` : '';
+    const what = o.echo
+      ? 'yardstick (fastify echo, no scoring) '
+      : o.rate
+        ? `open loop ${o.rate} req/s `
+        : o.backend
+          ? `--backend ${o.backend} `
+          : '';
     log(
       `${m.name} HTTP ${what}${bodies.length === 10 ? '(10% malformed) ' : ''}${reloadEveryMs ? `(reload every ${reloadEveryMs / 1000} s: ${reloads.ok} ok, ${reloads.failed} failed) ` : ''}` +
         `${CONNECTIONS} connections ${seconds} s: ${out.requestsPerSec.toFixed(0)} req/s, ${out.candidatesPerSec.toFixed(0)} candidates/s, ` +
@@ -328,8 +344,9 @@ function startEchoServer(): Promise<{ child: ChildProcess; port: number }> {
   return startChild(['--input-type=module', '-e', ECHO_SERVER]);
 }
 
-function startServer(dir: string): Promise<{ child: ChildProcess; port: number }> {
-  return startChild([CLI, 'serve', dir, '--port', '0', '--admin-token', 'bench']);
+function startServer(dir: string, backend?: string): Promise<{ child: ChildProcess; port: number }> {
+  const flags = backend ? ['--backend', backend] : [];
+  return startChild([CLI, 'serve', dir, '--port', '0', '--admin-token', 'bench', ...flags]);
 }
 
 async function startChild(argv: string[]): Promise<{ child: ChildProcess; port: number }> {
