@@ -10,6 +10,8 @@ import type { ScoringBackend } from './engine-backend.js';
 export const CHOICE_BATCHES = [256, 4096] as const;
 /** onnxruntime must be this much faster to be chosen: the engine needs no 290 MB optional package and no session. */
 export const CHOICE_MARGIN = 0.95;
+/** The engine is warmed for at least this long before it is timed. */
+const WARMUP_MS = 200;
 
 export interface BackendChoice {
   chosen: 'engine' | 'onnxruntime';
@@ -19,7 +21,7 @@ export interface BackendChoice {
 
 /**
  * Times both backends on the same batches (`warmup` calls each first — the engine's wasm and JS reach their
- * optimised tiers only after a few calls, and a cold engine loses by 5×; then `rounds` calls of each, alternating so
+ * optimised tiers only after a while, see WARMUP_MS; then `rounds` calls of each, alternating so
  * that load on the machine hits both alike) and picks onnxruntime when its time per row, summed over the batch
  * sizes, is below CHOICE_MARGIN × the engine's.
  */
@@ -33,6 +35,10 @@ export async function chooseBackend(
   const timings: BackendChoice['timings'] = [];
   let enginePerRow = 0,
     ortPerRow = 0;
+  // The engine's wasm starts on V8's baseline tier and is recompiled optimised in the background, which on a busy
+  // machine takes a while: warm it by time, not only by count, or a cold engine loses by 5–20× at load.
+  const start = performance.now();
+  for (let w = 0; w < warmup || performance.now() - start < WARMUP_MS; w++) await engine.predict(batches[0]!);
   for (const split of batches) {
     for (let w = 0; w < warmup; w++) {
       await engine.predict(split);
