@@ -49,9 +49,19 @@ export type { Item2vecJob, Item2vecReport, GraphSageJob, GraphSageReport } from 
 export { readVectors, writeVectors, type WordVectors } from './features/word2vec-io.js';
 export { saveGraphSage, loadGraphSage } from './pretrain/graphsage-io.js';
 
-// Serving: a ranker over a run or export folder (engine or onnxruntime backend), and the HTTP server.
+// Serving: a ranker over a run or export folder (engine or onnxruntime backend, 'auto' = the faster), and the
+// HTTP server.
 export { loadRanker, Ranker } from './serve/ranker.js';
-export type { LoadRankerOptions, ModelInfo, RankedItem, RankRequest, Row, ScoredRow } from './serve/ranker.js';
+export type {
+  BackendName,
+  LoadRankerOptions,
+  ModelInfo,
+  RankedItem,
+  RankRequest,
+  Row,
+  ScoredRow,
+} from './serve/ranker.js';
+export type { BackendChoice } from './serve/backend-choice.js';
 export { createServer } from './serve/server.js';
 export type { RankingServer, ServeOptions } from './serve/server.js';
 

@@ -1,12 +1,11 @@
 // `mtrank predict`: raw rows → the saved preprocessing → the saved model → per-task scores (and the fused
 // score when the run has a fusion.json).
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadCalibration, taskCalibrator } from '../fusion/calibration.js';
 import { withConnection, queryRows } from '../util/duckdb.js';
 import { checkCompressedSources, checkHeaderNames, expandSource, readerSql } from '../data/sources.js';
 import type { EncodedSplit } from '../data/types.js';
-import { FORM_DEFS, fusedColumn } from '../fusion/forms.js';
+import { FORM_DEFS } from '../fusion/forms.js';
+import { readOutputSpec, runOutputs } from '../fusion/outputs.js';
 import { valueColumn } from '../fusion/value-column.js';
 import { outputFormat, writeTable, type OutputColumn } from '../data/write-table.js';
 import { MtrankError, withErrorKind } from '../util/errors.js';
@@ -42,31 +41,15 @@ export function scoreRecords(run: SavedRun, rows: Record<string, unknown>[], fil
   return scoresOf(run, predictSplit(run.model, encodeRecords(run, rows, file)), rows, file);
 }
 
-/**
- * The run's own outputs for model probabilities: calibrated per task when the run has a calibration.json, and the
- * fused score on the probabilities fuse searched on (fusion.json's `probabilities`). predict and Run.predict share it.
- */
+/** The run's own outputs (fusion/outputs.ts: calibrated per task, fused on the probabilities fuse searched on). */
 function scoresOf(run: SavedRun, probs: Float32Array[], rows: Record<string, unknown>[], file: string): RowScores {
-  const paths = runPaths(run.dir);
-  const fusion = readFusion(paths.fusion, run.model.tasks);
-  const calPath = join(run.dir, 'calibration.json');
-  const calibration = loadCalibration(calPath);
-  if (fusion?.probabilities === 'calibrated' && !calibration)
-    throw new MtrankError(
-      `${paths.fusion}: fused on calibrated probabilities, but ${calPath} is missing`,
-      undefined,
-      'data',
-    );
-  const calibrated = calibration
-    ? run.model.tasks.map((t, k) => Float32Array.from(probs[k]!, taskCalibrator(calibration, t, calPath)))
-    : probs;
-  const tasks = Object.fromEntries(run.model.tasks.map((t, k) => [t, calibrated[k]!]));
-  if (!fusion) return { tasks };
-  const input = fusion.probabilities === 'calibrated' ? calibrated : probs;
+  const spec = readOutputSpec(run.dir, runPaths(run.dir).fusion, run.model.tasks);
+  const f = spec.fusion;
   // the expected-value form multiplies in the input's value column (fusion.json params.value)
-  const value = FORM_DEFS[fusion.form].usesValue ? valueColumn(rows, fusion.params.value!, file) : undefined;
-  const fused = fusedColumn(fusion.form, fusion.weights, input, fusion.params, value);
-  return { tasks, fused };
+  const value = f && FORM_DEFS[f.form].usesValue ? valueColumn(rows, f.params.value!, file) : undefined;
+  const out = runOutputs(spec, probs, value);
+  const tasks = Object.fromEntries(run.model.tasks.map((t, k) => [t, out.tasks[k]!]));
+  return out.fused ? { tasks, fused: out.fused } : { tasks };
 }
 
 export interface PredictOptions {

@@ -4,7 +4,12 @@
 //  1. in-process scoring of the same batches (1, 200, 4,096 rows) by mtrank's engine and by onnxruntime-node
 //     (model call alone, and encode + call), p50 per call and the ratio;
 //  2. `mtrank serve` (a child process) under autocannon: 1 context × 200 candidates per request, 64 connections:
-//     requests/s, candidates/s, p50/p99, errors — for both models;
+//     requests/s, candidates/s, p50/p99, errors — for both models, each beside a yardstick run in turn: a bare
+//     fastify route that parses the same bodies and answers a same-sized ranking without scoring (the ceiling of
+//     HTTP + JSON on this machine right now); the funnel server on `--backend engine` beside the default 'auto'
+//     (when onnxruntime-node is installed); then the funnel server at the target rate (150,000 candidates/s,
+//     open loop), whose p99 is the latency target's figure (64 connections in a closed loop queue: p99 there is
+//     64 / throughput, not the server's latency);
 //  3. the funnel server again with 10% malformed requests (all must be 4xx, none 5xx; server RSS before/after);
 //  4. a reload every 2 s under load (SIGHUP): failed requests must be 0.
 // Every loop is bounded in count and time.
@@ -32,6 +37,8 @@ const DURATION = opt('duration', 20),
   CONNECTIONS = opt('connections', 64),
   CANDIDATES = opt('candidates', 200);
 const json = flag('json');
+/** The issue's throughput target; the open-loop run sends exactly this. */
+const TARGET_CANDIDATES_PER_SEC = 150_000;
 const log = (s: string) => (json ? process.stderr : process.stdout).write(s + '\n');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(root, 'dist', 'cli', 'main.js');
@@ -74,16 +81,34 @@ async function main(): Promise<void> {
   const http: Record<string, unknown>[] = [];
   for (const m of models) {
     const bodies = requestBodies(m, 8);
+    http.push({
+      model: m.name,
+      run: 'ceiling: fastify echo, no scoring',
+      ...(await load(m, bodies, DURATION, { echo: true })),
+    });
     http.push({ model: m.name, run: 'clean', ...(await load(m, bodies, DURATION)) });
   }
+  // The default backend is 'auto'; the engine on its own beside it, for the ratio of the two over HTTP.
+  if (ort)
+    http.push({
+      model: models[0]!.name,
+      run: 'clean, --backend engine',
+      ...(await load(models[0]!, requestBodies(models[0]!, 8), DURATION, { backend: 'engine' })),
+    });
   const funnel = models[0]!;
+  const rate = Math.round(TARGET_CANDIDATES_PER_SEC / CANDIDATES);
+  http.push({
+    model: funnel.name,
+    run: `open loop at ${rate} req/s`,
+    ...(await load(funnel, requestBodies(funnel, 8), DURATION, { rate })),
+  });
   const bodies = requestBodies(funnel, 9);
   bodies.push(malformed(bodies[0]!)); // 1 in 10
   http.push({ model: funnel.name, run: '10% malformed', ...(await load(funnel, bodies, Math.max(2, DURATION / 2))) });
   http.push({
     model: funnel.name,
     run: 'reload every 2 s',
-    ...(await load(funnel, requestBodies(funnel, 8), Math.max(4, DURATION / 2), 2000)),
+    ...(await load(funnel, requestBodies(funnel, 8), Math.max(4, DURATION / 2), { reloadEveryMs: 2000 })),
   });
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   log(`bench process peak RSS ${peakRssMb.toFixed(0)} MB`);
@@ -157,7 +182,7 @@ function readDelimited(path: string, sep: string, limit: number): Row[] {
 // ---------- in-process ----------
 
 async function inProcessScoring(m: Model, ort: boolean): Promise<Record<string, unknown>[]> {
-  const engine = await loadRanker(m.dir);
+  const engine = await loadRanker(m.dir, { backend: 'engine' });
   const onnx = ort ? await loadRanker(m.dir, { backend: 'onnxruntime' }) : null;
   const out: Record<string, unknown>[] = [];
   for (const batch of [1, 200, 4096]) {
@@ -226,8 +251,25 @@ function malformed(body: string): string {
   return JSON.stringify(b);
 }
 
-async function load(m: Model, bodies: string[], seconds: number, reloadEveryMs = 0): Promise<Record<string, unknown>> {
-  const server = await startServer(m.dir);
+interface LoadOptions {
+  /** SIGHUP the server this often. */
+  reloadEveryMs?: number;
+  /** The yardstick server instead of mtrank serve. */
+  echo?: boolean;
+  /** Open loop: this many requests per second in all (autocannon corrects for coordinated omission). */
+  rate?: number;
+  /** The server's --backend (default: its own default, auto). */
+  backend?: string;
+}
+
+async function load(
+  m: Model,
+  bodies: string[],
+  seconds: number,
+  o: LoadOptions = {},
+): Promise<Record<string, unknown>> {
+  const reloadEveryMs = o.reloadEveryMs ?? 0;
+  const server = o.echo ? await startEchoServer() : await startServer(m.dir, o.backend);
   try {
     const url = `http://127.0.0.1:${server.port}`;
     const rssBefore = rssMb(server.child.pid!);
@@ -238,6 +280,7 @@ async function load(m: Model, bodies: string[], seconds: number, reloadEveryMs =
       connections: CONNECTIONS,
       duration: seconds,
       timeout: 10,
+      ...(o.rate ? { overallRate: o.rate } : {}),
       requests: bodies.map((body) => ({
         method: 'POST',
         path: '/v1/rank',
@@ -265,8 +308,15 @@ async function load(m: Model, bodies: string[], seconds: number, reloadEveryMs =
       serverPeakRssMb: peakRssOf(server.child.pid!),
       ...(reloadEveryMs ? { reloadsOk: reloads.ok, reloadsFailed: reloads.failed } : {}),
     };
+    const what = o.echo
+      ? 'yardstick (fastify echo, no scoring) '
+      : o.rate
+        ? `open loop ${o.rate} req/s `
+        : o.backend
+          ? `--backend ${o.backend} `
+          : '';
     log(
-      `${m.name} HTTP ${bodies.length === 10 ? '(10% malformed) ' : ''}${reloadEveryMs ? `(reload every ${reloadEveryMs / 1000} s: ${reloads.ok} ok, ${reloads.failed} failed) ` : ''}` +
+      `${m.name} HTTP ${what}${bodies.length === 10 ? '(10% malformed) ' : ''}${reloadEveryMs ? `(reload every ${reloadEveryMs / 1000} s: ${reloads.ok} ok, ${reloads.failed} failed) ` : ''}` +
         `${CONNECTIONS} connections ${seconds} s: ${out.requestsPerSec.toFixed(0)} req/s, ${out.candidatesPerSec.toFixed(0)} candidates/s, ` +
         `p50 ${out.p50Ms} ms, p99 ${out.p99Ms} ms; 2xx ${out.ok2xx}, 4xx ${out.client4xx}, 5xx ${out.server5xx}, errors ${out.errors} (${out.timeouts} timeouts); ` +
         `server RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB`,
@@ -278,17 +328,40 @@ async function load(m: Model, bodies: string[], seconds: number, reloadEveryMs =
   }
 }
 
-async function startServer(dir: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [CLI, 'serve', dir, '--port', '0', '--admin-token', 'bench'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
+// The yardstick: the same fastify, body limit and JSON parsing, and an answer of the size mtrank serve gives for
+// topK 50 — everything but validation, encoding and scoring.
+const ECHO_SERVER = `
+import Fastify from 'fastify';
+const app = Fastify({ bodyLimit: ${1 << 20} });
+const items = Array.from({ length: 50 }, (_, i) => ({ index: i, id: String(1000 + i), score: 0.123456789, tasks: { click: 0.123456789, cart: 0.0123456789, order: 0.00123456789 } }));
+app.post('/v1/rank', async (req) => ({ items: items.slice(0, Math.min(50, req.body.candidates.length)), model: { version: 'echo', hash: 'echo', score: 'fusion' } }));
+app.get('/metrics', async () => '');
+await app.listen({ port: 0, host: '127.0.0.1' });
+process.stderr.write('echo on http://127.0.0.1:' + app.server.address().port + '\\n');
+`;
+
+function startEchoServer(): Promise<{ child: ChildProcess; port: number }> {
+  return startChild(['--input-type=module', '-e', ECHO_SERVER]);
+}
+
+function startServer(dir: string, backend?: string): Promise<{ child: ChildProcess; port: number }> {
+  const flags = backend ? ['--backend', backend] : [];
+  return startChild([CLI, 'serve', dir, '--port', '0', '--admin-token', 'bench', ...flags]);
+}
+
+async function startChild(argv: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '',
+    started = false;
   const port = await new Promise<number>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`server did not start in 60 s: ${err}`)), 60_000);
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
-      if (m) {
+      if (m && !started) {
+        started = true;
+        const backend = /backend (.*)\) on http/.exec(err)?.[1];
+        if (backend) log(`  server backend: ${backend}`);
         clearTimeout(t);
         resolve(Number(m[1]));
       }

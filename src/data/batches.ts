@@ -154,6 +154,14 @@ export function concatSplits(parts: EncodedSplit[]): EncodedSplit {
       ),
     ]),
   );
+  if (first.value) {
+    out.value = new Float64Array(all);
+    let at = 0;
+    for (const p of parts) {
+      out.value.set(p.value!, at);
+      at += p.rows;
+    }
+  }
   if (first.group)
     out.group = cat(
       (p) => p.group!,

@@ -29,6 +29,8 @@ export interface EncodedSplit {
   group?: Int32Array;
   /** Item ids in the training vocabulary (0 = unseen: cold start). */
   item?: Int32Array;
+  /** Per row business value, when scoring for a fusion form that multiplies it in (expected-value). */
+  value?: Float64Array;
 }
 
 export type SplitName = 'train' | 'valid' | 'test';

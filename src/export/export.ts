@@ -8,6 +8,8 @@ import { runPaths } from '../training/run-dir.js';
 import { readMetricsLog } from '../training/metrics-log.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError } from '../util/errors.js';
+import type { TaskCalibration } from '../fusion/calibration.js';
+import { readOutputSpec } from '../fusion/outputs.js';
 import { resolveFusion } from './fusion-override.js';
 import { buildOnnxModel, ONNX_FORMS } from './onnx-model.js';
 import {
@@ -40,16 +42,12 @@ export function exportRun(runDir: string, out: string, opts: ExportOptions = {})
   if (resolve(runDir) === resolve(out)) throw new MtrankError(`export: --out ${out} is the run directory itself`);
   if (nonEmpty(out) && !opts.overwrite)
     throw new MtrankError(`export: ${out} exists and is not empty (pass --overwrite to replace it)`);
-  // The ONNX graph has no calibration step yet: exporting a calibrated run would serve other numbers than predict.
-  if (existsSync(join(runDir, 'calibration.json')))
-    throw new MtrankError(
-      `export: ${join(runDir, 'calibration.json')}: calibrated runs cannot be exported yet (the ONNX graph would output uncalibrated scores); export a run without calibration.json`,
-      undefined,
-      'data',
-    );
   const run = loadSavedRun(runDir);
   const src = runPaths(runDir);
   const tasks = run.model.tasks;
+  // calibration.json (checked against the tasks and fusion.json): the graph applies it as mtrank predict does.
+  const { calibration } = readOutputSpec(runDir, src.fusion, tasks);
+  const calibrations = calibration ? tasks.map((t) => calibrationOf(calibration.tasks[t]!)) : null;
   const fusion = resolveFusion(src.fusion, tasks, { weights: opts.fusion, form: opts.fusionForm });
   // A form the graph cannot compute would serve another score than predict: refuse it.
   if (fusion && !ONNX_FORMS.includes(fusion.form))
@@ -65,7 +63,14 @@ export function exportRun(runDir: string, out: string, opts: ExportOptions = {})
       maxLengths: run.preprocessor.multiFeatures.map((f) => f.maxLength),
       denseNames: run.preprocessor.denseNames,
     },
-    fusion ? { form: fusion.form, weights: tasks.map((t) => fusion.weights[t]!) } : null,
+    fusion
+      ? {
+          form: fusion.form,
+          weights: tasks.map((t) => fusion.weights[t]!),
+          probabilities: fusion.file.probabilities === 'calibrated' ? 'calibrated' : 'raw',
+        }
+      : null,
+    calibrations,
   );
 
   mkdirSync(dirname(resolve(out)), { recursive: true });
@@ -78,6 +83,7 @@ export function exportRun(runDir: string, out: string, opts: ExportOptions = {})
     cpSync(src.model, dst.model, { recursive: true });
     for (const f of ['metrics', 'record'] as const) if (existsSync(src[f])) cpSync(src[f], dst[f]);
     if (fusion) writeFileAtomic(dst.fusion, `${JSON.stringify(fusion.file, null, 2)}\n`);
+    if (calibration) cpSync(join(runDir, CALIBRATION_FILE), join(tmp, CALIBRATION_FILE));
     writeFileAtomic(join(tmp, ONNX_FILE), onnx.bytes);
 
     const files = fileHashes(tmp);
@@ -96,7 +102,7 @@ export function exportRun(runDir: string, out: string, opts: ExportOptions = {})
         output: onnx.io.outputs[t]!.name,
         ...(run.config.tasks[name]!.dependsOn ? { dependsOn: run.config.tasks[name]!.dependsOn } : {}),
         labelWeight: labelWeights?.[name] ?? null,
-        calibration: null,
+        calibration: calibrations?.[t] ?? null,
       })),
       fusion: fusion ? { form: fusion.form, weights: fusion.weights } : null,
       metrics: existsSync(src.metrics) ? (readJson(src.metrics).test as Record<string, unknown>) : null,
@@ -109,6 +115,18 @@ export function exportRun(runDir: string, out: string, opts: ExportOptions = {})
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+const CALIBRATION_FILE = 'calibration.json';
+
+/** What the graph needs of a task's calibration (no ECE or reliability bins). */
+function calibrationOf(c: TaskCalibration): NonNullable<Manifest['tasks'][number]['calibration']> {
+  return {
+    labelWeight: c.labelWeight,
+    method: c.method,
+    ...(c.method === 'platt' ? { platt: c.platt } : {}),
+    ...(c.method === 'isotonic' ? { isotonic: c.isotonic } : {}),
+  };
 }
 
 /** The label weights training used, from the run's metrics.jsonl (null when there is no log). */

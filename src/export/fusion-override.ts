@@ -56,6 +56,8 @@ export function resolveFusion(
     file: {
       form: resolvedForm,
       weights,
+      // The new weights score the same probabilities (raw or calibrated) as the ones they replace.
+      ...(base?.file.probabilities !== undefined ? { probabilities: base.file.probabilities } : {}),
       override: { base: base ? { form: base.form, weights: base.weights } : null, set },
     },
   };

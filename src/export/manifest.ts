@@ -5,6 +5,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { ExperimentConfig } from '../config/index.js';
 import type { PreprocessJson } from '../features/preprocessor.js';
+import type { TaskCalibration } from '../fusion/calibration.js';
 import type { FusionForm } from '../fusion/forms.js';
 import { MtrankError, dataError } from '../util/errors.js';
 import type { OnnxIo } from './onnx-model.js';
@@ -34,8 +35,8 @@ export interface ManifestTask {
   dependsOn?: string;
   /** The label weight training used (after `auto` was resolved); null when the run's log does not say. */
   labelWeight: number | null;
-  /** Per-task calibration of p_<task> (before fusion); null = none. Filled by a calibrating export. */
-  calibration: null;
+  /** The run's calibration of p_<task> (calibration.json: label-weight undo, then Platt or isotonic); null = none. */
+  calibration: Pick<TaskCalibration, 'labelWeight' | 'method' | 'platt' | 'isotonic'> | null;
 }
 
 export interface Manifest {

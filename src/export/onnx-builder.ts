@@ -10,9 +10,11 @@ export const OPSET = 17;
 const IR_VERSION = 8;
 export const BATCH_AXIS = 'batch';
 
-export type ElemType = 'float32' | 'int64';
-const ELEM: Record<ElemType, number> = {
+export type ElemType = 'float32' | 'float64' | 'int64';
+/** ONNX element type codes (also the `to` of a Cast). */
+export const ELEM: Record<ElemType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
+  float64: onnx.TensorProto.DataType.DOUBLE,
   int64: onnx.TensorProto.DataType.INT64,
 };
 
@@ -66,6 +68,11 @@ export class OnnxBuilder {
     // A copy that owns its buffer (parameters are views into the shared wasm heap).
     const data = values instanceof Float32Array ? values.slice() : Float32Array.from(values);
     return this.initializer(hint, shape, 'float32', new Uint8Array(data.buffer));
+  }
+
+  /** A float64 initializer of the given shape (for steps that must round like JavaScript's numbers). */
+  doubles(hint: string, shape: readonly number[], values: ArrayLike<number>): string {
+    return this.initializer(hint, shape, 'float64', new Uint8Array(Float64Array.from(values).buffer));
   }
 
   int64s(hint: string, values: readonly number[]): string {

@@ -1,11 +1,13 @@
 // A trained model as one ONNX graph: encoded feature tensors in, p_<task> per task and the fused score out.
 // The network itself is traced from the model's own forward (onnx-trace.ts); this file adds the inputs, the
-// probabilities (ESMM chains), the calibration hook and the fusion.
+// probabilities (ESMM chains), the run's calibration and the fusion.
 import type { MultiTaskModel } from '../models/model.js';
 import type { FeatureInputSpec } from '../models/layers.js';
 import { PRODUCT_FLOOR, type FusionForm } from '../fusion/forms.js';
 import { MtrankError } from '../util/errors.js';
-import { BATCH_AXIS, OnnxBuilder, type Dim, type ElemType } from './onnx-builder.js';
+import type { FusedOn } from '../fusion/artifact.js';
+import { LOGIT_EPS, type TaskCalibration } from '../fusion/calibration.js';
+import { BATCH_AXIS, ELEM, OnnxBuilder, type Dim, type ElemType } from './onnx-builder.js';
 import { OnnxTrace } from './onnx-trace.js';
 
 /** Padding of multi-categorical inputs: any negative id; -1 by convention (id 0 is the OOV token, not padding). */
@@ -48,12 +50,16 @@ export interface FusionSpec {
   form: FusionForm;
   /** In task order. */
   weights: readonly number[];
+  /** Which probabilities the score fuses: the model's raw ones (default) or the calibrated ones. */
+  probabilities?: FusedOn;
 }
 
 export function buildOnnxModel(
   model: MultiTaskModel,
   layout: InputLayout,
   fusion: FusionSpec | null,
+  /** Per task (task order): the run's calibration.json entry; null for an uncalibrated run. */
+  calibration: readonly TaskCalibration[] | null = null,
 ): { bytes: Uint8Array; io: OnnxIo } {
   const b = new OnnxBuilder(),
     taken = new Set<string>();
@@ -110,12 +116,13 @@ export function buildOnnxModel(
   const trace = new OnnxTrace(b);
   const logits = model.forward(trace as never, trace.batch(traced)).logits.map((l) => trace.valueOf(l));
   const sigmoids = logits.map((z) => b.op('Sigmoid', [z]));
-  const probs = model.chains.map((chain, t) => {
+  const squeeze = (p: string) => b.op('Squeeze', [p, b.int64s('axis', [1])]);
+  const raw = model.chains.map((chain) => {
     let p = sigmoids[chain[0]!]!;
     for (const j of chain.slice(1)) p = b.op('Mul', [p, sigmoids[j]!]);
-    p = calibrated(b, model.tasks[t]!, p);
-    return b.op('Squeeze', [p, b.int64s('axis', [1])]);
+    return p;
   });
+  const probs = raw.map((p, t) => squeeze(calibration ? calibrated(b, calibration[t]!, p) : p));
   const outputs: OnnxOutput[] = model.tasks.map((task, t) => {
     b.output(outNames[t]!, probs[t]!, 'float32', [BATCH_AXIS]);
     return { name: outNames[t]!, task };
@@ -123,7 +130,8 @@ export function buildOnnxModel(
   if (fusion && scoreName) {
     if (fusion.weights.length !== model.tasks.length)
       throw new MtrankError(`export: ${fusion.weights.length} fusion weights for ${model.tasks.length} tasks`);
-    b.output(scoreName, fusedScore(b, fusion, probs), 'float32', [BATCH_AXIS]);
+    const fused = calibration && fusion.probabilities !== 'calibrated' ? raw.map(squeeze) : probs;
+    b.output(scoreName, fusedScore(b, fusion, fused), 'float32', [BATCH_AXIS]);
     outputs.push({ name: scoreName });
   }
   const bytes = b.encode(`mtrank_${model.type}`, `mtrank ${model.type}: ${model.tasks.join(', ')}`);
@@ -131,11 +139,29 @@ export function buildOnnxModel(
 }
 
 /**
- * Hook for per-task calibration (model.json `tasks.<t>.calibration`, null today): a calibrator's nodes go
- * here, on the [batch, 1] probability, so both p_<task> and the fused score read the calibrated value.
+ * A task's calibration (fusion/calibration.ts `calibrate`) on its [batch, 1] probability, computed in float64 like
+ * JavaScript does: the label-weight undo p / (p + w·(1 − p)), then Platt σ(a·logit(q) + b) (q clipped to
+ * [ε, 1 − ε]) or the isotonic step function — y[k] from x[k] up to x[k+1], y[0] below x[0] — as a lookup:
+ * index = #{k : x[k] ≤ q} into [y[0], y[0], y[1], …].
  */
-function calibrated(_b: OnnxBuilder, _task: string, p: string): string {
-  return p;
+function calibrated(b: OnnxBuilder, c: TaskCalibration, p: string): string {
+  const d = (v: number) => b.doubles('c', [], [v]);
+  const one = d(1);
+  const x = b.op('Cast', [p], { to: ELEM.float64 });
+  let q = b.op('Div', [x, b.op('Add', [x, b.op('Mul', [d(c.labelWeight), b.op('Sub', [one, x])])])]);
+  if (c.method === 'platt' && c.platt) {
+    const clipped = b.op('Clip', [q, d(LOGIT_EPS), d(1 - LOGIT_EPS)]);
+    const logit = b.op('Log', [b.op('Div', [clipped, b.op('Sub', [one, clipped])])]);
+    q = b.op('Sigmoid', [b.op('Add', [b.op('Mul', [d(c.platt.a), logit]), d(c.platt.b)])]);
+  } else if (c.method === 'isotonic' && c.isotonic) {
+    const { x: xs, y: ys } = c.isotonic;
+    const atOrAbove = b.op('Cast', [b.op('GreaterOrEqual', [q, b.doubles('iso_x', [xs.length], xs)])], {
+      to: ELEM.int64,
+    });
+    const index = b.op('ReduceSum', [atOrAbove, b.int64s('axes', [1])], { keepdims: 1 });
+    q = b.op('Gather', [b.doubles('iso_y', [ys.length + 1], [ys[0]!, ...ys]), index], { axis: 0 });
+  }
+  return b.op('Cast', [q], { to: ELEM.float32 });
 }
 
 /** linear: Σ w·p; product: Π max(p, floor)^w — as fusion/forms.ts `fusedScore` computes it (zero weights add nothing). */

@@ -1,6 +1,7 @@
 // `mtrank export --verify`: onnxruntime on model.onnx against mtrank's own engine on the same rows.
 import { join } from 'node:path';
-import { fusedColumn } from '../fusion/forms.js';
+import { readOutputSpec, runOutputs } from '../fusion/outputs.js';
+import { runPaths } from '../training/run-dir.js';
 import { predictSplit } from '../training/evaluation.js';
 import { inputSpec, loadSavedRun } from '../training/saved-run.js';
 import { MtrankError } from '../util/errors.js';
@@ -29,25 +30,22 @@ export async function verifyExport(dir: string, rows = 5000, seed = 1): Promise<
     seed,
   );
   const got = await runOnnxModel(join(dir, manifest.onnx.file), encodedFeeds(manifest.onnx.inputs, split));
-  const probs = predictSplit(run.model, split);
+  // The engine's outputs as mtrank predict gives them: calibrated per task, fused by the folder's fusion.json.
+  const out = runOutputs(readOutputSpec(dir, runPaths(dir).fusion, run.model.tasks), predictSplit(run.model, split));
   const expected: Record<string, ArrayLike<number>> = {};
-  manifest.tasks.forEach((t, k) => (expected[t.output] = probs[k]!));
+  manifest.tasks.forEach((t, k) => (expected[t.output] = out.tasks[k]!));
   const scoreOut = manifest.onnx.outputs.find((o) => o.task === undefined);
-  if (manifest.fusion && scoreOut) {
-    const w = manifest.tasks.map((t) => manifest.fusion!.weights[t.name] ?? 0);
-    expected[scoreOut.name] = fusedColumn(manifest.fusion.form, w, probs);
-  }
+  if (out.fused && scoreOut) expected[scoreOut.name] = out.fused;
   const maxAbsDiff: Record<string, number> = {};
   for (const [name, want] of Object.entries(expected)) {
     const have = got[name];
     if (!have || have.length !== rows)
       throw new MtrankError(`verify: model.onnx gives no ${rows} values for '${name}'`);
     let m = 0;
-    for (let i = 0; i < rows; i++)
-      for (let i = 0; i < rows; i++) {
-        const d = Math.abs(have[i]! - want[i]!);
-        m = Number.isNaN(d) ? Infinity : Math.max(m, d);
-      }
+    for (let i = 0; i < rows; i++) {
+      const d = Math.abs(have[i]! - want[i]!);
+      m = Number.isNaN(d) ? Infinity : Math.max(m, d);
+    }
     maxAbsDiff[name] = m;
     if (!(m <= EXPORT_TOLERANCE))
       throw new MtrankError(

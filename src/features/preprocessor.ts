@@ -166,8 +166,14 @@ export class Preprocessor {
     return out;
   }
 
+  /** Whether a raw text means "missing" ('' or one of the run's null values). */
+  isNull(s: string): boolean {
+    return s === '' || this.nulls.has(s);
+  }
+
   private lookups = new Map<string, Map<string, number>>();
-  private lookup(f: FittedCategorical | FittedMulti): Map<string, number> | null {
+  /** A vocabulary feature's token → id map (null when the feature hashes). */
+  lookup(f: FittedCategorical | FittedMulti): Map<string, number> | null {
     if (!f.vocab) return null;
     let m = this.lookups.get(f.name);
     if (!m) {
@@ -194,7 +200,7 @@ export function vocabSize(f: FittedCategorical | FittedMulti | FittedBucketize):
   return f.hashBuckets !== undefined ? f.hashBuckets + 1 : f.vocab!.length + 1;
 }
 
-function categoricalId(
+export function categoricalId(
   f: FittedCategorical | FittedMulti,
   v: string | null,
   lookup: Map<string, number> | null,
@@ -231,7 +237,7 @@ export function bucketId(f: FittedBucketize, x: number | null): number {
   return id;
 }
 
-function parseNumber(v: string, column: string, where: { row?: number }): number {
+export function parseNumber(v: string, column: string, where: { row?: number }): number {
   const x = Number(v.trim());
   if (!Number.isFinite(x))
     throw new MtrankError(placeMessage({ row: where.row, column }, `expected a finite number, got '${v}'`));

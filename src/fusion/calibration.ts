@@ -13,7 +13,8 @@ export type CalibrationMethod = 'analytic' | 'platt' | 'isotonic';
 export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['analytic', 'platt', 'isotonic'];
 
 /** Probabilities are kept inside [EPS, 1 − EPS] before a logit (a 0 or 1 would be ±∞). */
-const EPS = 1e-12;
+export const LOGIT_EPS = 1e-12;
+const EPS = LOGIT_EPS;
 
 export const undoLabelWeight = (p: number, w: number): number => p / (p + w * (1 - p));
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { readArtifact, type Manifest } from '../export/manifest.js';
 import type { FormParams, FusionForm } from '../fusion/forms.js';
 import { nonFiniteParameter } from '../training/checkpoints.js';
-import { readFusion } from '../fusion/artifact.js';
+import { readOutputSpec, type OutputSpec } from '../fusion/outputs.js';
 import { runPaths } from '../training/run-dir.js';
 import { loadSavedRun, type SavedRun } from '../training/saved-run.js';
 import { MtrankError } from '../util/errors.js';
@@ -20,6 +20,8 @@ export interface ModelInfo {
   fusion: { form: FusionForm; weights: Record<string, number> } | null;
   /** What `score` is: 'fusion' (the fused score), or `task:<name>` (the first task's probability, no fusion yet). */
   scoreSource: string;
+  /** Task probabilities are calibrated by the run's calibration.json (as mtrank predict outputs them). */
+  calibrated: boolean;
   /** The item feature's column (returned as `id` by rank), when the run has one. */
   idColumn?: string;
 }
@@ -29,8 +31,8 @@ export interface LoadedArtifact {
   /** model.json of an export folder (checked against its SHA-256s), or null for a run directory. */
   manifest: Manifest | null;
   info: ModelInfo;
-  /** Fusion weights in task order (and the form's params), or null. */
-  fusion: { form: FusionForm; weights: number[]; params: FormParams } | null;
+  /** Calibration and fusion: raw model probabilities → what the ranker returns. */
+  outputs: OutputSpec;
 }
 
 export function loadArtifact(dir: string): LoadedArtifact {
@@ -51,21 +53,15 @@ export function loadArtifact(dir: string): LoadedArtifact {
     throw new MtrankError(`${dir}: parameter '${bad}' holds NaN or Inf; refusing to serve it`);
   }
   const tasks = run.model.tasks;
-  // Calibrated runs: serving (and the ONNX export) do not apply calibration.json yet, so scores would differ from
-  // mtrank predict's; refuse rather than serve different numbers.
-  if (existsSync(join(dir, 'calibration.json')))
-    throw new MtrankError(
-      `${join(dir, 'calibration.json')}: calibrated runs cannot be served yet (serving would return uncalibrated scores); score them with 'mtrank predict', or serve a run without calibration.json`,
-      undefined,
-      'data',
-    );
-  let fusion: LoadedArtifact['fusion'];
+  // Calibrated runs serve calibrated probabilities, exactly as mtrank predict outputs them (fusion/outputs.ts).
+  let outputs: OutputSpec;
   try {
-    fusion = readFusion(runPaths(dir).fusion, tasks);
+    outputs = readOutputSpec(dir, runPaths(dir).fusion, tasks);
   } catch (e) {
     run.model.store.release();
     throw e instanceof MtrankError ? e : new MtrankError(`${runPaths(dir).fusion}: ${(e as Error).message}`);
   }
+  const fusion = outputs.fusion;
   const hash = manifest?.hash ?? contentHash(dir);
   const info: ModelInfo = {
     version: hash.slice(0, 12),
@@ -73,16 +69,17 @@ export function loadArtifact(dir: string): LoadedArtifact {
     tasks,
     fusion: fusion && { form: fusion.form, weights: Object.fromEntries(tasks.map((t, i) => [t, fusion.weights[i]!])) },
     scoreSource: fusion ? 'fusion' : `task:${tasks[0]}`,
+    calibrated: outputs.calibration !== null,
   };
   const item = run.preprocessor.json.itemFeature;
   if (item) info.idColumn = run.preprocessor.feature(item)?.column;
-  return { run, manifest, info, fusion };
+  return { run, manifest, info, outputs };
 }
 
 /** A run directory's SHA-256 over config, preprocessing, weights and fusion (name and bytes, fixed order). */
 function contentHash(dir: string): string {
   const p = runPaths(dir);
-  const files = [p.config, p.preprocess, p.fusion];
+  const files = [p.config, p.preprocess, p.fusion, join(dir, 'calibration.json')];
   if (existsSync(p.model))
     for (const f of readdirSync(p.model).sort()) if (!f.includes('.tmp-')) files.push(join(p.model, f));
   const h = createHash('sha256');

@@ -2,10 +2,11 @@
 // call (their encoded rows concatenated), which amortises the per-call overhead across concurrent requests.
 import { concatSplits } from '../data/batches.js';
 import type { EncodedSplit } from '../data/types.js';
+import type { Scores } from './engine-backend.js';
 
 interface Waiting {
   split: EncodedSplit;
-  resolve: (probs: Float32Array[]) => void;
+  resolve: (scores: Scores) => void;
   reject: (e: unknown) => void;
 }
 
@@ -26,11 +27,11 @@ export class MicroBatcher {
   private idleWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly predict: (split: EncodedSplit) => Promise<Float32Array[]>,
+    private readonly predict: (split: EncodedSplit) => Promise<Scores>,
     private readonly opts: BatcherOptions,
   ) {}
 
-  submit(split: EncodedSplit): Promise<Float32Array[]> {
+  submit(split: EncodedSplit): Promise<Scores> {
     return new Promise((resolve, reject) => {
       this.queue.push({ split, resolve, reject });
       this.queuedRows += split.rows;
@@ -75,11 +76,11 @@ export class MicroBatcher {
     try {
       const split = batch.length === 1 ? batch[0]!.split : concatSplits(batch.map((w) => w.split));
       this.opts.onBatch?.(split.rows);
-      const probs = await this.predict(split);
+      const s = await this.predict(split);
       let at = 0;
       for (const w of batch) {
         const n = w.split.rows;
-        w.resolve(probs.map((p) => p.subarray(at, at + n)));
+        w.resolve({ tasks: s.tasks.map((p) => p.subarray(at, at + n)), score: s.score.subarray(at, at + n) });
         at += n;
       }
     } catch (e) {

@@ -5,7 +5,7 @@
 import { MtrankError } from '../util/errors.js';
 import { MicroBatcher, type BatcherOptions } from './batcher.js';
 import { loadFeatureTable, type FeatureTable, type FeatureTableSpec } from './feature-table.js';
-import { loadRanker, type LoadRankerOptions, type Ranker } from './ranker.js';
+import { loadRanker, type BackendName, type LoadRankerOptions, type Ranker } from './ranker.js';
 
 export interface ServedModel {
   ranker: Ranker;
@@ -28,6 +28,7 @@ interface Holder {
 export class ModelSlot {
   private holder: Holder | null = null;
   private reloading: Promise<ServedModel> | null = null;
+  private chosen: BackendName | undefined;
 
   constructor(private readonly opts: ModelSlotOptions) {}
 
@@ -77,7 +78,11 @@ export class ModelSlot {
   }
 
   private async swapIn(): Promise<ServedModel> {
-    const ranker = await loadRanker(this.opts.dir, { backend: this.opts.backend });
+    // 'auto' times the backends at start only: during a reload under load the timings would include the requests
+    // served meanwhile, so reloads keep the backend chosen at start.
+    const backend = this.holder && (this.opts.backend ?? 'auto') === 'auto' ? this.chosen : this.opts.backend;
+    const ranker = await loadRanker(this.opts.dir, { backend });
+    this.chosen ??= ranker.backendName as BackendName;
     let tables: FeatureTable[];
     try {
       tables = await Promise.all((this.opts.featureTables ?? []).map((s) => loadFeatureTable(s, ranker.dataConfig)));

@@ -44,6 +44,9 @@ export async function onnxBackend(dir: string, manifest: Manifest, tasks: readon
     if (!o) throw new MtrankError(`${dir}: model.json has no ONNX output for task '${t}'`);
     return o.name;
   });
+  // The graph applies calibration and fusion itself (export/onnx-model.ts); without fusion, score = first task.
+  const scoreName = manifest.onnx.outputs.find((o) => o.task === undefined)?.name;
+  const fetches = scoreName ? [...outputs, scoreName] : outputs;
   return {
     name: 'onnxruntime',
     predict: async (split: EncodedSplit) => {
@@ -51,8 +54,9 @@ export async function onnxBackend(dir: string, manifest: Manifest, tasks: readon
       const input = Object.fromEntries(
         Object.entries(feeds).map(([name, f]) => [name, new ort.Tensor(f.dtype, f.data, f.dims)]),
       );
-      const out = await session.run(input, outputs);
-      return outputs.map((name) => out[name]!.data as Float32Array);
+      const out = await session.run(input, fetches);
+      const tasks = outputs.map((name) => out[name]!.data as Float32Array);
+      return { tasks, score: Float64Array.from(scoreName ? (out[scoreName]!.data as Float32Array) : tasks[0]!) };
     },
     close: () => void session.release(),
   };

@@ -1,13 +1,17 @@
 // The typed scoring API: raw rows in (encoded exactly as in training, by the run's own preprocessing), per-task
 // probabilities and the fused ranking score out; `rank` sorts one request's candidates by that score.
 import type { EncodedSplit } from '../data/types.js';
-import { FORM_DEFS, fusedColumn } from '../fusion/forms.js';
+
+import { FORM_DEFS } from '../fusion/forms.js';
 import { valueColumn } from '../fusion/value-column.js';
 import { encodeRecords } from '../training/records.js';
 import { MtrankError } from '../util/errors.js';
 import { loadArtifact, type LoadedArtifact, type ModelInfo } from './artifact.js';
-import { engineBackend, type ScoringBackend } from './engine-backend.js';
-import { onnxBackend } from './onnx-backend.js';
+import { engineBackend, type Scores, type ScoringBackend } from './engine-backend.js';
+import { onnxBackend, onnxRuntimeAvailable } from './onnx-backend.js';
+import { CHOICE_BATCHES, chooseBackend, type BackendChoice } from './backend-choice.js';
+import { sampleEncodedRows } from '../export/sample-rows.js';
+import { inputSpec } from '../training/saved-run.js';
 
 export type { ModelInfo };
 export type Row = Record<string, unknown>;
@@ -30,8 +34,11 @@ export interface RankRequest {
   /** Return only the best topK. */
   topK?: number;
 }
+const BACKENDS = ['auto', 'engine', 'onnxruntime'] as const;
+export type BackendName = (typeof BACKENDS)[number];
 export interface LoadRankerOptions {
-  backend?: 'engine' | 'onnxruntime';
+  /** 'auto' (default): the faster of the two on an export folder where onnxruntime-node is installed. */
+  backend?: BackendName;
 }
 
 export class Ranker {
@@ -41,6 +48,8 @@ export class Ranker {
   constructor(
     private readonly artifact: LoadedArtifact,
     private readonly backend: ScoringBackend,
+    /** How 'auto' chose the backend (its timings), when it did. */
+    readonly backendChoice?: BackendChoice,
   ) {
     this.info = artifact.info;
   }
@@ -59,9 +68,18 @@ export class Ranker {
     return this.backend.name;
   }
 
-  /** Raw rows → model inputs with the run's fitted encoders (bad values throw MtrankError naming row and column). */
-  encode(rows: Row[], label = 'rows'): EncodedSplit {
-    const split = encodeRecords(this.artifact.run, rows, label);
+  /**
+   * Raw rows → model inputs with the run's fitted encoders, `context` under every row (bad values throw
+   * MtrankError naming row and column); `oov` counts the values sent that a vocabulary does not hold.
+   */
+  encode(rows: readonly Row[], label = 'rows', context?: Row): EncodedSplit & { oov: Map<string, number> } {
+    const split: EncodedSplit & { oov: Map<string, number> } = encodeRecords(this.artifact.run, rows, label, context);
+    const f = this.artifact.outputs.fusion;
+    if (f && FORM_DEFS[f.form].usesValue) {
+      // the expected-value form multiplies in each row's value column (a context field counts for every row)
+      const col = f.params.value!;
+      split.value = valueColumn(context ? rows.map((r) => ({ [col]: r[col] ?? context[col] })) : rows, col, label);
+    }
     // A finite but huge number (1e300) overflows float32 after its transform: refuse it rather than score NaN.
     const D = split.denseNames.length;
     for (let j = 0; j < split.dense.length; j++)
@@ -69,43 +87,31 @@ export class Ranker {
         const i = Math.floor(j / D),
           name = split.denseNames[j % D]!;
         const column = this.preprocessor.feature(name)?.column ?? name;
-        throw new MtrankError(`${label}[${i}].${column}: ${String(rows[i]![column])} is out of range for this feature`);
+        const value = rows[i]![column] ?? context?.[column];
+        throw new MtrankError(`${label}[${i}].${column}: ${String(value)} is out of range for this feature`);
       }
     return split;
   }
 
-  /** Per-task probabilities (task order) for encoded rows. */
-  async predict(split: EncodedSplit): Promise<Float32Array[]> {
+  /**
+   * Per-task probabilities (task order; calibrated when the run is) and the ranking score (the fused score, or
+   * the first task's probability without fusion) for encoded rows.
+   */
+  async predict(split: EncodedSplit): Promise<Scores> {
     if (this.closed) throw new MtrankError('this ranker was closed (its model was swapped out)');
     return this.backend.predict(split);
   }
 
-  /** The ranking score of each row: the fused score, or the first task's probability without fusion. */
-  fuse(probs: readonly Float32Array[], rows: readonly Row[] = [], label = 'rows'): Float64Array {
-    const f = this.artifact.fusion;
-    if (!f) return Float64Array.from(probs[0]!);
-    const value = FORM_DEFS[f.form].usesValue ? valueColumn(rows, f.params.value!, label) : undefined;
-    return fusedColumn(f.form, f.weights, probs, f.params, value);
-  }
-
   async score(rows: Row[]): Promise<ScoredRow[]> {
     if (rows.length === 0) return [];
-    const probs = await this.predict(this.encode(rows));
-    return scoredRows(this.tasks, probs, this.fuse(probs, rows));
+    const s = await this.predict(this.encode(rows));
+    return scoredRows(this.tasks, s.tasks, s.score);
   }
 
   async rank(req: RankRequest): Promise<RankedItem[]> {
-    const rows = mergeContext(req.context, req.candidates);
-    if (rows.length === 0) return [];
-    const probs = await this.predict(this.encode(rows, 'candidates'));
-    return rankItems(
-      this.tasks,
-      probs,
-      this.fuse(probs, rows, 'candidates'),
-      req.candidates,
-      this.info.idColumn,
-      req.topK,
-    );
+    if (req.candidates.length === 0) return [];
+    const s = await this.predict(this.encode(req.candidates, 'candidates', req.context));
+    return rankItems(this.tasks, s.tasks, s.score, req.candidates, this.info.idColumn, req.topK);
   }
 
   /** Give the model's memory back; in-flight work must have finished. */
@@ -118,24 +124,48 @@ export class Ranker {
 
 /**
  * Load a run directory or an export folder (an export is checked against model.json's SHA-256s). Backends:
- * 'engine' (default; mtrank's own wasm engine) or 'onnxruntime' (an export's model.onnx, needs onnxruntime-node).
+ * 'auto' (default): an export folder where onnxruntime-node is installed times both backends on sampled batches
+ * and keeps the faster (backend-choice.ts), anything else runs on the engine; 'engine' (mtrank's own wasm engine);
+ * 'onnxruntime' (an export's model.onnx, needs onnxruntime-node).
  */
 export async function loadRanker(dir: string, opts: LoadRankerOptions = {}): Promise<Ranker> {
-  const backend = opts.backend ?? 'engine';
-  if (backend !== 'engine' && backend !== 'onnxruntime')
-    throw new MtrankError(`backend '${String(backend)}': expected 'engine' or 'onnxruntime'`);
+  const backend = opts.backend ?? 'auto';
+  if (!BACKENDS.includes(backend))
+    throw new MtrankError(`backend '${String(backend)}': expected ${BACKENDS.map((b) => `'${b}'`).join(', ')}`);
   const artifact = loadArtifact(dir);
-  if (backend === 'engine') return new Ranker(artifact, engineBackend(artifact.run));
-  // The run's encoders and fusion are still needed; its engine weights are not.
-  artifact.run.model.store.release();
-  if (!artifact.manifest)
+  const engine = () => engineBackend(artifact.run, artifact.outputs);
+  if (backend === 'engine' || (backend === 'auto' && !(artifact.manifest && (await onnxRuntimeAvailable()))))
+    return new Ranker(artifact, engine());
+  if (!artifact.manifest) {
+    artifact.run.model.store.release();
     throw new MtrankError(`${dir}: backend 'onnxruntime' needs an export folder with model.onnx (mtrank export)`);
-  return new Ranker(artifact, await onnxBackend(dir, artifact.manifest, artifact.info.tasks));
-}
-
-/** Each candidate with the context's fields underneath its own. */
-function mergeContext(context: Row | undefined, candidates: Row[]): Row[] {
-  return context ? candidates.map((c) => ({ ...context, ...c })) : candidates;
+  }
+  let ort: ScoringBackend;
+  try {
+    ort = await onnxBackend(dir, artifact.manifest, artifact.info.tasks);
+  } catch (e) {
+    artifact.run.model.store.release();
+    throw e;
+  }
+  if (backend === 'onnxruntime') {
+    // The run's encoders and calibration are still needed; its engine weights are not.
+    artifact.run.model.store.release();
+    return new Ranker(artifact, ort);
+  }
+  const eng = engine();
+  const p = artifact.run.preprocessor;
+  const batches = CHOICE_BATCHES.map((n, k) =>
+    sampleEncodedRows(
+      inputSpec(p),
+      p.multiFeatures.map((f) => f.maxLength),
+      n,
+      k + 1,
+    ),
+  );
+  const choice = await chooseBackend(eng, ort, batches);
+  const [keep, drop] = choice.chosen === 'onnxruntime' ? [ort, eng] : [eng, ort];
+  drop.close();
+  return new Ranker(artifact, keep, choice);
 }
 
 export function scoredRows(tasks: string[], probs: readonly Float32Array[], score: Float64Array): ScoredRow[] {

@@ -9,13 +9,12 @@ import type { FeatureTableSpec } from './feature-table.js';
 import { withTableFields } from './feature-table.js';
 import { ServeMetrics } from './metrics.js';
 import { ModelSlot, type ServedModel } from './model-slot.js';
-import { countOov } from './oov.js';
-import { rankItems, scoredRows, type Row } from './ranker.js';
+import { rankItems, scoredRows, type BackendName, type Row } from './ranker.js';
 import { describeSchemaError, rankBodySchema, scoreBodySchema } from './request-schema.js';
 
 export interface ServeOptions {
   dir: string;
-  backend?: 'engine' | 'onnxruntime';
+  backend?: BackendName;
   featureTables?: FeatureTableSpec[];
   /** Most candidates (rank) or rows (score) per request; default 1,000. */
   maxCandidates?: number;
@@ -105,26 +104,22 @@ export async function createServer(o: ServeOptions): Promise<RankingServer> {
     version: m.ranker.info.version,
     hash: m.ranker.info.hash,
     score: m.ranker.info.scoreSource,
+    calibrated: m.ranker.info.calibrated,
   });
 
   /** Encode (a bad value is the client's 400, naming row/candidate and column), count OOV, score in a batch. */
-  const scoreRows = async (m: ServedModel, rows: Row[], label: string) => {
+  const scoreRows = async (m: ServedModel, rows: Row[], label: string, context?: Row) => {
     let split;
     try {
-      split = m.ranker.encode(rows, label);
+      split = m.ranker.encode(rows, label, context);
     } catch (e) {
       if (e instanceof MtrankError) throw Object.assign(e, { statusCode: 400 });
       throw e;
     }
-    for (const [feature, n] of countOov(m.ranker.preprocessor, rows, split)) metrics.oov.inc({ feature }, n);
+    for (const [feature, n] of split.oov) metrics.oov.inc({ feature }, n);
     metrics.candidates.observe(rows.length);
-    const probs = await m.batcher.submit(split);
-    try {
-      return { probs, score: m.ranker.fuse(probs, rows, label) }; // the expected-value form reads a value column
-    } catch (e) {
-      if (e instanceof MtrankError) throw Object.assign(e, { statusCode: 400 });
-      throw e;
-    }
+    const s = await m.batcher.submit(split);
+    return { probs: s.tasks, score: s.score };
   };
 
   app.post(
@@ -133,9 +128,15 @@ export async function createServer(o: ServeOptions): Promise<RankingServer> {
     async (req: FastifyRequest<{ Body: RankBody }>) =>
       slot.use(async (m) => {
         const { context, candidates, topK } = req.body;
-        const rows = candidates.map((c) => withTableFields(m.tables, context ? { ...context, ...c } : c));
-        if (rows.length === 0) return { items: [], model: modelOf(m) };
-        const { probs, score } = await scoreRows(m, rows, 'candidates');
+        if (candidates.length === 0) return { items: [], model: modelOf(m) };
+        // Without feature tables the context is read under each candidate, not copied into it.
+        const { probs, score } = m.tables.length
+          ? await scoreRows(
+              m,
+              candidates.map((c) => withTableFields(m.tables, { ...context, ...c })),
+              'candidates',
+            )
+          : await scoreRows(m, candidates, 'candidates', context);
         const items = rankItems(m.ranker.tasks, probs, score, candidates, m.ranker.info.idColumn, topK);
         return { items, model: modelOf(m) };
       }),

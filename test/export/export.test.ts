@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFunnel } from '../../src/data/index.js';
@@ -15,6 +15,8 @@ import type { FittedCategorical } from '../../src/features/preprocessor.js';
 import { encodeRecords } from '../../src/app/predict.js';
 import { fixtureConfig, writeFixture } from '../integration/pretrained-fixture.js';
 import { fusedScore } from '../../src/fusion/forms.js';
+import { calibrate } from '../../src/fusion/calibration.js';
+import { runCalibrateCommand } from '../../src/fusion/calibrate-run.js';
 import { maxAbsDiff, randomRows, runOnnx } from './helpers.js';
 
 const TYPES = ['shared-bottom', 'single-task', 'mmoe', 'ple', 'esmm'] as const;
@@ -124,6 +126,58 @@ describe('mtrank export: model.onnx equals the engine (onnxruntime-node)', () =>
     expect(n.manifest.fusion).toBeNull();
     expect(existsSync(join(none, 'fusion.json'))).toBe(false);
   }, 30_000);
+});
+
+describe('mtrank export: calibrated runs (calibration.json applied in the graph)', () => {
+  // Each method, fused on the calibrated or on the raw probabilities; the expected values come from
+  // fusion/calibration.ts `calibrate` per element (what mtrank predict applies) and fusedScore per row.
+  const cases = [
+    { method: 'analytic', form: 'linear', probabilities: 'calibrated' },
+    { method: 'platt', form: 'product', probabilities: 'calibrated' },
+    { method: 'isotonic', form: 'linear', probabilities: 'raw' },
+  ] as const;
+  for (const c of cases) {
+    it(`${c.method}, ${c.form} fusion on ${c.probabilities} probabilities: within 1e-5 on ${ROWS} rows`, async () => {
+      const dir = join(root, `calibrated-${c.method}`);
+      cpSync(runs['shared-bottom']!, dir, { recursive: true });
+      const { file } = await runCalibrateCommand({ run: dir, method: c.method });
+      const weights = { click: 0.3, cart: 0.5, order: 1 };
+      writeFileSync(
+        join(dir, 'fusion.json'),
+        JSON.stringify({ form: c.form, weights, probabilities: c.probabilities }),
+      );
+      const out = join(root, `export-calibrated-${c.method}`);
+      exportRun(dir, out);
+      const { saved, manifest, got, expected } = await compare(dir, out);
+      const tasks = saved.model.tasks;
+      const cal = tasks.map((t, k) => Float64Array.from(expected[k]!, (p) => calibrate(file.tasks[t]!, p)));
+      tasks.forEach((t, k) => {
+        expect(manifest.tasks[k]!.calibration?.method).toBe(c.method);
+        expect(maxAbsDiff(got[`p_${t}`]!, cal[k]!), t).toBeLessThan(1e-5);
+      });
+      // Calibration really changes the outputs (label weights > 1 on the rarer tasks).
+      expect(maxAbsDiff(cal[2]!, expected[2]!)).toBeGreaterThan(1e-3);
+      const fuseOn = c.probabilities === 'calibrated' ? cal : expected;
+      const w = tasks.map((t) => weights[t as keyof typeof weights]);
+      const score = Float64Array.from({ length: ROWS }, (_, i) =>
+        fusedScore(
+          c.form,
+          w,
+          fuseOn.map((p) => p[i]!),
+        ),
+      );
+      expect(maxAbsDiff(got.score!, score)).toBeLessThan(1e-5);
+      expect(existsSync(join(out, 'calibration.json'))).toBe(true);
+      expect((await verifyExport(out)).rows).toBe(5000);
+    }, 60_000);
+  }
+
+  it('an override of the weights keeps the probabilities the run fused on', () => {
+    const dir = join(root, 'calibrated-analytic');
+    const out = join(root, 'export-calibrated-override');
+    exportRun(dir, out, { fusion: 'click=1' });
+    expect(JSON.parse(readFileSync(join(out, 'fusion.json'), 'utf8'))).toMatchObject({ probabilities: 'calibrated' });
+  });
 });
 
 describe('mtrank export: pretrained, extended-vocabulary tables', () => {

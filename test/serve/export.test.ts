@@ -5,6 +5,7 @@ import { appendFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportRun } from '../../src/export/export.js';
 import { readArtifact } from '../../src/export/manifest.js';
+import { CHOICE_BATCHES, CHOICE_MARGIN } from '../../src/serve/backend-choice.js';
 import { loadRanker } from '../../src/serve/ranker.js';
 import { createServer } from '../../src/serve/server.js';
 import { csvRows, trainFixtureRun, type FixtureRun } from './fixture.js';
@@ -19,7 +20,7 @@ beforeAll(async () => {
 
 describe('serving an export folder', () => {
   it('engine and onnxruntime backends give the same scores (1e-5) and the same model identity', async () => {
-    const engine = await loadRanker(out);
+    const engine = await loadRanker(out, { backend: 'engine' });
     const ort = await loadRanker(out, { backend: 'onnxruntime' });
     expect(ort.backendName).toBe('onnxruntime');
     expect(engine.info.hash).toBe(readArtifact(out).hash);
@@ -44,6 +45,24 @@ describe('serving an export folder', () => {
     expect(ranked.map((r) => r.index)).toEqual(expected.map((e) => e.index));
     engine.close();
     ort.close();
+  });
+
+  it("'auto' (the default) times both backends on an export and keeps the faster; a run directory runs the engine", async () => {
+    const auto = await loadRanker(out);
+    const c = auto.backendChoice!;
+    expect(c.timings.map((t) => t.rows)).toEqual([...CHOICE_BATCHES]);
+    const perRow = (k: 'engineMs' | 'onnxruntimeMs') => c.timings.reduce((s, t) => s + t[k] / t.rows, 0);
+    expect(c.chosen).toBe(perRow('onnxruntimeMs') < CHOICE_MARGIN * perRow('engineMs') ? 'onnxruntime' : 'engine');
+    expect(auto.backendName).toBe(c.chosen);
+    // Whichever won scores like the engine.
+    const engine = await loadRanker(out, { backend: 'engine' });
+    const rows = csvRows(fx.csv, 50);
+    const [a, b] = [await auto.score(rows), await engine.score(rows)];
+    a.forEach((r, i) => expect(Math.abs(r.score - b[i]!.score)).toBeLessThan(1e-5));
+    const run = await loadRanker(fx.dir);
+    expect(run.backendName).toBe('engine');
+    expect(run.backendChoice).toBeUndefined();
+    for (const r of [auto, engine, run]) r.close();
   });
 
   it('the server answers from the export on either backend', async () => {

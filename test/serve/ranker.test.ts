@@ -86,11 +86,12 @@ describe('loadRanker(dir).score / rank', () => {
     await expect(loadRanker(fx.dir, { backend: 'onnxruntime' })).rejects.toThrow(/needs an export folder/);
   });
 
-  it('a calibrated run: predict outputs p/(p + w(1 − p)) per task; serve and export refuse it rather than differ', async () => {
+  it('a calibrated run: predict outputs p/(p + w(1 − p)) per task, and the ranker (both backends) the same', async () => {
     const dir = join(fx.root, 'calibrated');
     cpSync(fx.dir, dir, { recursive: true });
     rmSync(join(dir, 'fusion.json'));
     const { file } = await runCalibrateCommand({ run: dir, method: 'analytic' });
+    writeFileSync(join(dir, 'fusion.json'), JSON.stringify({ ...FUSION, probabilities: 'calibrated' }));
     const rows = csvRows(fx.csv, 50);
     const raw = scoreRecords(loadSavedRun(fx.dir), rows);
     const cal = scoreRecords(loadSavedRun(dir), rows);
@@ -99,7 +100,24 @@ describe('loadRanker(dir).score / rank', () => {
       if (t !== 'click') expect(w).toBeGreaterThan(1); // auto label weights: calibration changes something
       raw.tasks[t]!.forEach((p, i) => expect(cal.tasks[t]![i]).toBeCloseTo(p / (p + w * (1 - p)), 6));
     }
-    await expect(loadRanker(dir)).rejects.toThrow(/calibrated runs cannot be served yet/);
-    expect(() => exportRun(dir, join(fx.root, 'calibrated-export'))).toThrow(/calibrated runs cannot be exported yet/);
+    const out = join(fx.root, 'calibrated-export');
+    exportRun(dir, out);
+    const w = FUSION.weights;
+    for (const [backend, from] of [
+      ['engine', dir],
+      ['engine', out],
+      ['onnxruntime', out],
+    ] as const) {
+      const r = await loadRanker(from, { backend });
+      expect(r.info.calibrated).toBe(true);
+      const got = await r.score(rows);
+      got.forEach((g, i) => {
+        for (const t of ['click', 'cart', 'order'] as const)
+          expect(Math.abs(g.tasks[t]! - cal.tasks[t]![i]!), `${backend} ${from} ${t}`).toBeLessThan(1e-5);
+        expect(Math.abs(g.score - cal.fused![i]!)).toBeLessThan(1e-5);
+        expect(g.score).toBeCloseTo(w.click * g.tasks.click! + w.cart * g.tasks.cart! + w.order * g.tasks.order!, 5);
+      });
+      r.close();
+    }
   });
 });

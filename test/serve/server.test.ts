@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type RankingServer } from '../../src/serve/server.js';
 import { loadRanker, type Ranker } from '../../src/serve/ranker.js';
-import { csvRows, numericColumns, trainFixtureRun, typedRow, type FixtureRun } from './fixture.js';
+import { scoreRecords } from '../../src/app/predict.js';
+import { exportRun } from '../../src/export/export.js';
+import { runCalibrateCommand } from '../../src/fusion/calibrate-run.js';
+import { loadSavedRun } from '../../src/training/saved-run.js';
+import { csvRows, FUSION, numericColumns, trainFixtureRun, typedRow, type FixtureRun } from './fixture.js';
 
 let fx: FixtureRun;
 let server: RankingServer;
@@ -31,6 +35,47 @@ const split = (r: Record<string, unknown>) => {
 };
 const post = (url: string, payload: unknown) => server.app.inject({ method: 'POST', url, payload: payload as object });
 
+describe('mtrank serve: a calibrated run', () => {
+  it("answers mtrank predict's calibrated probabilities and score, on the engine and on onnxruntime", async () => {
+    const dir = join(fx.root, 'calibrated');
+    cpSync(fx.dir, dir, { recursive: true });
+    await runCalibrateCommand({ run: dir, method: 'platt' });
+    writeFileSync(join(dir, 'fusion.json'), JSON.stringify({ ...FUSION, probabilities: 'calibrated' }));
+    const out = join(fx.root, 'calibrated-export');
+    exportRun(dir, out);
+    const context = split(rows[0]!).context;
+    const candidates = rows.slice(0, 40).map((r) => split(r).item);
+    // mtrank predict's numbers for the same rows (context merged under each candidate).
+    const want = scoreRecords(
+      loadSavedRun(dir),
+      candidates.map((c) => ({ ...context, ...c })),
+    );
+    const raw = scoreRecords(
+      loadSavedRun(fx.dir),
+      candidates.map((c) => ({ ...context, ...c })),
+    );
+    for (const backend of ['engine', 'onnxruntime'] as const) {
+      const s = await createServer({ dir: out, backend });
+      const res = await s.app.inject({ method: 'POST', url: '/v1/rank', payload: { context, candidates } });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().model.calibrated).toBe(true);
+      const items = res.json().items as { index: number; score: number; tasks: Record<string, number> }[];
+      expect(items).toHaveLength(40);
+      for (const it of items) {
+        expect(Math.abs(it.score - want.fused![it.index]!), backend).toBeLessThan(1e-5);
+        for (const t of ['click', 'cart', 'order']) {
+          expect(Math.abs(it.tasks[t]! - want.tasks[t]![it.index]!), `${backend} ${t}`).toBeLessThan(1e-5);
+        }
+      }
+      // The calibrated answer is not the raw one.
+      expect(Math.max(...items.map((it) => Math.abs(it.tasks.order! - raw.tasks.order![it.index]!)))).toBeGreaterThan(
+        1e-3,
+      );
+      await s.drain();
+    }
+  }, 60_000);
+});
+
 describe('mtrank serve: routes', () => {
   it('POST /v1/rank answers what ranker.rank answers, with the model version and hash', async () => {
     const context = split(rows[0]!).context;
@@ -46,7 +91,12 @@ describe('mtrank serve: routes', () => {
       expect(it.score).toBeCloseTo(expected[j]!.score, 12);
       expect(it.tasks).toEqual(expected[j]!.tasks);
     });
-    expect(body.model).toEqual({ version: ranker.info.version, hash: ranker.info.hash, score: 'fusion' });
+    expect(body.model).toEqual({
+      version: ranker.info.version,
+      hash: ranker.info.hash,
+      score: 'fusion',
+      calibrated: false,
+    });
   });
 
   it('POST /v1/score scores flat rows; a missing numeric takes its training default', async () => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { SERVE_DEFAULTS } from '../../serve/defaults.js';
+import type { BackendName, Ranker } from '../../serve/ranker.js';
 import { MtrankError } from '../../util/errors.js';
 
 const count = (name: string, min: number) => (v: string) => {
@@ -17,8 +18,18 @@ interface ServeFlags {
   bodyLimit: number;
   maxWaitMs: number;
   threads: number;
-  backend: 'engine' | 'onnxruntime';
+  backend: BackendName;
   adminToken?: string;
+}
+
+/** "onnxruntime (auto: 4,096 rows 9.1 ms vs engine 11.3 ms; …)" — which backend, and why when 'auto' chose. */
+function backendLine(r: Ranker): string {
+  const c = r.backendChoice;
+  if (!c) return r.backendName;
+  const t = c.timings.map(
+    (x) => `${x.rows} rows engine ${x.engineMs.toFixed(2)} ms, onnxruntime ${x.onnxruntimeMs.toFixed(2)} ms`,
+  );
+  return `${r.backendName} (auto: ${t.join('; ')})`;
 }
 
 /** `mtrank serve DIR --port 8080`: the HTTP ranking server (docs/serving.md). */
@@ -49,11 +60,15 @@ export function registerServeCommand(program: Command): void {
       SERVE_DEFAULTS.maxWaitMs,
     )
     .option('--threads <n>', 'engine threads', count('threads', 1), 1)
-    .option('--backend <name>', 'engine | onnxruntime', 'engine')
+    .option(
+      '--backend <name>',
+      'auto (the faster, timed at load, on an export with onnxruntime-node installed) | engine | onnxruntime',
+      'auto',
+    )
     .option('--admin-token <token>', 'enable POST /admin/reload with this bearer token (or MTRANK_ADMIN_TOKEN)')
     .action(async (dir: string, o: ServeFlags) => {
-      if (o.backend !== 'engine' && o.backend !== 'onnxruntime')
-        throw new MtrankError(`--backend: expected engine or onnxruntime, got '${o.backend}'`);
+      if (o.backend !== 'auto' && o.backend !== 'engine' && o.backend !== 'onnxruntime')
+        throw new MtrankError(`--backend: expected auto, engine or onnxruntime, got '${o.backend}'`);
       const [{ parseFeatureTableSpec }, { createServer }, { setThreads }] = await Promise.all([
         import('../../serve/feature-table.js'),
         import('../../serve/server.js'),
@@ -77,11 +92,12 @@ export function registerServeCommand(program: Command): void {
         if (code === 'EADDRINUSE') throw new MtrankError(`port ${o.port} on ${o.host} is already in use`);
         throw new MtrankError(`cannot listen on ${o.host}:${o.port} (${(e as Error).message})`);
       }
-      const info = server.slot.current!.ranker.info;
+      const ranker = server.slot.current!.ranker;
+      const info = ranker.info;
       const address = server.app.server.address();
       const port = address && typeof address === 'object' ? address.port : o.port;
       process.stderr.write(
-        `mtrank serve: ${dir} (version ${info.version}, score = ${info.scoreSource}) on http://${o.host}:${port}\n`,
+        `mtrank serve: ${dir} (version ${info.version}, score = ${info.scoreSource}, backend ${backendLine(ranker)}) on http://${o.host}:${port}\n`,
       );
       process.on('SIGHUP', () => {
         server.reload().then(
