@@ -52,7 +52,16 @@ export async function runDemo(o: DemoOptions = {}): Promise<{ summary: RunSummar
     ],
   });
   // Beside the model's test AUC: the oracle's on the same (test) days, the ceiling any model can reach.
-  process.stdout.write(`${formatTestTable(summary, funnel.oracle.splits.test.auc)}\n`);
+  const test = funnel.oracle.splits.test;
+  process.stdout.write(`${formatTestTable(summary, test.auc)}\n`);
+  const f4 = (x: number | null) => (x === null ? '–' : x.toFixed(4));
+  process.stdout.write(
+    `oracle without the user × item affinity: ${Object.entries(test.aucNoAffinity)
+      .map(([t, a]) => `${t} ${f4(a)}`)
+      .join(', ')}; test positives: ${Object.entries(test.positives)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')} (bootstrap intervals in the report)\n`,
+  );
   say(
     'demo: searching output weights for the fused ranking score (default: order AUC with every task within 0.005 of its own score, else the smallest worst loss)',
   );
