@@ -219,7 +219,12 @@ export const training = z.strictObject({
     .union([
       z.literal(false),
       z.strictObject({
-        monitor: z.string().default('mean-auc').describe("'mean-auc' or '<task>-auc' on the validation split"),
+        monitor: z
+          .string()
+          .default('mean-auc')
+          .describe(
+            "on the validation split: 'mean-auc'; one task, '<task>-auc' or 'valid.<task>.auc'; or 'all-tasks' (stop once no task reached a new best of its own for `patience` evaluations; keeps the best mean AUC)",
+          ),
         patience: positiveInt.default(5).describe('evaluations without improvement before stopping'),
       }),
     ])
