@@ -154,12 +154,20 @@ export const labelRule = z.union(
     z.string().min(1),
     z.strictObject({
       column: z.string().min(1),
-      positive: z.array(scalar).min(1),
+      /** Absent: the column is 0/1 (as a plain column name). */
+      positive: z.array(scalar).min(1).optional(),
       /** When given, any value in neither list is an error (or a skipped row). */
       negative: z.array(scalar).optional(),
+      missing: z
+        .array(scalar)
+        .min(1)
+        .optional()
+        .describe(
+          'values meaning "no label for this task on this row" (an empty cell counts when "" is listed): such rows add no loss for the task and are left out of its metrics',
+        ),
     }),
   ],
-  { error: 'expected a column name or { column, positive: [values] }' },
+  { error: 'expected a column name or { column, positive: [values], missing: [values] }' },
 );
 
 export const task = z.strictObject({

@@ -21,6 +21,7 @@ import {
 import { bestSteps, readRun, type RunData } from './run-data.js';
 import { funnelOracleFor, testNoise, type OracleView, type TestNoise } from './test-noise.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { MtrankError } from '../util/errors.js';
 
 export interface RunReport {
   html: string;
@@ -279,8 +280,13 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
         'Calibration is the mean prediction over the label rate: above 1 the model over-predicts (expected after up-weighting positives).',
       ),
     );
-  const noise = await testNoise(join(run.dir, 'predictions', 'test.csv'), run.tasks);
-  if (noise) {
+  // Predictions with missing labels (y = 255) are not read by the fusion loader: say so instead of failing the report.
+  const noise = await testNoise(join(run.dir, 'predictions', 'test.csv'), run.tasks).catch((e: unknown) =>
+    e instanceof MtrankError ? e.message : Promise.reject(e),
+  );
+  if (typeof noise === 'string')
+    sections.push(section('How far the test AUC can be trusted', html`<p>Not computed: ${noise}</p>`));
+  else if (noise) {
     const oracle = funnelOracleFor(run.config);
     sections.push(
       section(
