@@ -187,14 +187,25 @@ export const labelRule = z.union(
     z.string().min(1),
     z.strictObject({
       column: z.string().min(1).describe('the label column'),
-      positive: z.array(scalar).min(1).describe('values meaning 1'),
+      positive: z
+        .array(scalar)
+        .min(1)
+        .optional()
+        .describe('values meaning 1 (absent: the column is 0/1, as with a plain column name)'),
       negative: z
         .array(scalar)
         .optional()
         .describe('values meaning 0; when given, a value in neither list is a bad row (else every other value is 0)'),
+      missing: z
+        .array(scalar)
+        .min(1)
+        .optional()
+        .describe(
+          'values meaning "no label for this task on this row" (an empty cell counts when "" is listed): such rows add no loss for the task and are left out of its metrics',
+        ),
     }),
   ],
-  { error: 'expected a column name or { column, positive: [values] }' },
+  { error: 'expected a column name or { column, positive: [values], missing: [values] }' },
 );
 
 export const task = z.strictObject({
@@ -265,7 +276,12 @@ export const training = z.strictObject({
     .union([
       z.literal(false),
       z.strictObject({
-        monitor: z.string().default('mean-auc').describe("'mean-auc' or '<task>-auc' on the validation split"),
+        monitor: z
+          .string()
+          .default('mean-auc')
+          .describe(
+            "on the validation split: 'mean-auc'; one task, '<task>-auc' or 'valid.<task>.auc'; or 'all-tasks' (stop once no task reached a new best of its own for `patience` evaluations; keeps the best mean AUC)",
+          ),
         patience: positiveInt.default(5).describe('evaluations without improvement before stopping'),
       }),
     ])

@@ -7,7 +7,7 @@ import { randomSplitRatios, type ExperimentConfig, type SourceConfig } from '../
 import { MtrankError, placeMessage } from '../util/errors.js';
 import { ident, queryRow, queryRows, sqlString, type DuckDBConnection } from '../util/duckdb.js';
 import { checkHeaderNames, expandSource, linesBeforeData, readerSql, type SourceFile } from './sources.js';
-import { SPLITS, type SplitName } from './types.js';
+import { MISSING_LABEL, SPLITS, type SplitName } from './types.js';
 import {
   BINARY_LABEL_VALUES,
   POSITIVE_LABEL_VALUES,
@@ -83,12 +83,18 @@ function stagedColumns(rules: RowRules): { select: string[]; checks: Check[] } {
     );
     checks.push({ reason: 'not a finite number', column: col, bad, expected: 'expected a finite number' });
   }
+  const missingOf: string[] = [];
   for (const l of rules.labels) {
     const v = `trim(${raw(l.column)})`,
       allowed = l.positive ? (l.negative ? [...l.positive, ...l.negative] : undefined) : BINARY_LABEL_VALUES;
+    // Declared missing values (an empty cell when '' is listed) stage as MISSING_LABEL, before any other rule.
+    const missing = l.missing
+      ? `WHEN ${[...(l.missing.includes('') ? [`${v} IS NULL`] : []), `${v} IN (${l.missing.map(sqlString).join(', ')})`].join(' OR ')} THEN ${MISSING_LABEL} `
+      : '';
     const value = l.positive
-      ? `CASE WHEN ${v} IN (${l.positive.map(sqlString).join(', ')}) THEN 1 WHEN ${l.negative ? `${v} IN (${l.negative.map(sqlString).join(', ')})` : `${v} IS NOT NULL`} THEN 0 END`
-      : `CASE WHEN ${v} IN (${POSITIVE_LABEL_VALUES.map(sqlString).join(', ')}) THEN 1 WHEN ${v} IN (${BINARY_LABEL_VALUES.map(sqlString).join(', ')}) THEN 0 END`;
+      ? `CASE ${missing}WHEN ${v} IN (${l.positive.map(sqlString).join(', ')}) THEN 1 WHEN ${l.negative ? `${v} IN (${l.negative.map(sqlString).join(', ')})` : `${v} IS NOT NULL`} THEN 0 END`
+      : `CASE ${missing}WHEN ${v} IN (${POSITIVE_LABEL_VALUES.map(sqlString).join(', ')}) THEN 1 WHEN ${v} IN (${BINARY_LABEL_VALUES.map(sqlString).join(', ')}) THEN 0 END`;
+    if (l.missing) missingOf.push(`(${value})`);
     select.push(`(${value})::UTINYINT AS ${ident(labelCol(l.task))}`);
     const bad = badCol(labelCol(l.task));
     select.push(`CASE WHEN (${value}) IS NULL THEN COALESCE(${raw(l.column)}, '') END AS ${ident(bad)}`);
@@ -102,6 +108,19 @@ function stagedColumns(rules: RowRules): { select: string[]; checks: Check[] } {
           }
         : { reason: `label of ${l.task} missing`, column: l.column, bad, expected: 'label missing' },
     );
+  }
+  // A row whose every task label is declared missing trains and measures nothing: refused (or skipped and counted).
+  if (missingOf.length && missingOf.length === rules.labels.length) {
+    const bad = badCol('__no_label');
+    select.push(
+      `CASE WHEN ${missingOf.map((x) => `${x} = ${MISSING_LABEL}`).join(' AND ')} THEN '' END AS ${ident(bad)}`,
+    );
+    checks.push({
+      reason: 'no label for any task',
+      column: rules.labels[0]!.column,
+      bad,
+      expected: 'a row needs a label for at least one task (every label column holds a declared missing value)',
+    });
   }
   if (rules.time) {
     const t = rules.time,

@@ -1,11 +1,14 @@
 /**
  * Synthetic e-commerce funnel: impressions of items to users, with click → add-to-cart → order labels.
  *
- * Users and items have latent preference vectors (items inherit their category's direction), popularity is
- * Zipf-like, and every label's probability rises with user–item affinity, so a model can learn it. Rows are
- * generated in time order over `days`; a share of the items only appears in later days (cold start), and the
- * item history features (impressions and clicks so far) are computed from the rows before. Label biases are
- * calibrated by bisection so the realised rates land near the targets.
+ * Every label's logit is a sum of parts a model can learn from the written columns, plus an ID-level
+ * user × item affinity (the dot product of a user's latent vector with an item's, the item's vector being its
+ * category's direction plus its own): item quality, user propensity, position bias, price sensitivity by age
+ * segment, an evening and a device effect. Users and items are independent knobs, so the impressions per user
+ * and per item (what makes ID effects identifiable) do not shrink as rows grow. Rows are generated in time order
+ * over `days`; a share of the items only appears in later days (cold start), and the item history features
+ * (impressions and clicks so far) are computed from the rows before. Label biases are calibrated so the
+ * realised rates land near the targets.
  */
 import { mkdirSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +16,7 @@ import { Rng } from '../util/rng.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError } from '../util/errors.js';
 import { funnelOracle, type FunnelOracle } from './synth-oracle.js';
+import { FUNNEL_DEFAULTS } from './synth-defaults.js';
 
 export interface FunnelOptions {
   rows: number;
@@ -33,6 +37,11 @@ export interface FunnelOptions {
 
 export const DEVICES = ['android', 'ios', 'web'] as const;
 const EPOCH_START = 1_704_067_200; // 2024-01-01T00:00:00Z
+
+/** Weight of the user × item affinity in each stage's logit. */
+const AFFINITY = { click: 0.65, cart: 0.5, order: 0.5 } as const;
+/** Price sensitivity (per unit of log price) by age segment: under 30, 30-49 (and unknown), 50 and over. */
+const PRICE_SENSITIVITY = [-0.9, -0.45, -0.15] as const;
 
 export interface FunnelData {
   rows: number;
@@ -63,6 +72,8 @@ export interface FunnelData {
    * cart = pClick·pCart, order = pClick·pCart·pOrder), i.e. the best score any model could give.
    */
   probabilities?: FunnelProbabilities;
+  /** With `withProbabilities`: the same probabilities with the user × item affinity term removed. */
+  probabilitiesNoAffinity?: FunnelProbabilities;
 }
 
 export interface FunnelProbabilities {
@@ -71,22 +82,30 @@ export interface FunnelProbabilities {
   order: Float32Array;
 }
 
+function positiveInt(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new MtrankError(`synth: expected a positive integer ${name}, got ${v}`);
+  return v;
+}
+
 function resolved(o: FunnelOptions) {
-  const rows = o.rows;
-  if (!Number.isInteger(rows) || rows < 1)
-    throw new MtrankError(`synth: expected a positive integer number of rows, got ${rows}`);
+  const D = FUNNEL_DEFAULTS;
   return {
-    rows,
-    seed: o.seed ?? 42,
-    users: o.users ?? Math.max(50, Math.round(rows / 40)),
-    items: o.items ?? Math.max(100, Math.round(rows / 60)),
-    days: o.days ?? 14,
-    clickRate: o.clickRate ?? 0.1,
-    cartRate: o.cartRate ?? 0.01,
-    orderRate: o.orderRate ?? 0.001,
-    newItemShare: o.newItemShare ?? 0.3,
-    latentDim: o.latentDim ?? 8,
+    rows: positiveInt('number of rows', o.rows),
+    seed: o.seed ?? D.seed,
+    users: positiveInt('number of users', o.users ?? D.users),
+    items: positiveInt('number of items', o.items ?? D.items),
+    days: positiveInt('number of days', o.days ?? D.days),
+    clickRate: o.clickRate ?? D.clickRate,
+    cartRate: o.cartRate ?? D.cartRate,
+    orderRate: o.orderRate ?? D.orderRate,
+    newItemShare: o.newItemShare ?? D.newItemShare,
+    latentDim: positiveInt('latent dimension', o.latentDim ?? D.latentDim),
   };
+}
+
+/** Age segment of a user (index into PRICE_SENSITIVITY); unknown age counts as the middle one. */
+function ageSegment(age: number): number {
+  return Number.isNaN(age) || (age >= 30 && age < 50) ? 1 : age < 30 ? 0 : 2;
 }
 
 /** Generate the funnel in memory (typed arrays, one entry per impression, in time order). */
@@ -101,11 +120,18 @@ export function generateFunnel(options: FunnelOptions): FunnelData {
     U = o.users,
     I = o.items,
     N = o.rows;
-  const categories = Math.max(5, Math.round(Math.sqrt(I)));
+  const categories = Math.min(40, Math.max(5, Math.round(I / 80)));
   const shops = Math.max(5, Math.round(I / 15));
 
-  // Latent vectors: categories give items a shared direction, so category and tags carry signal too.
+  // Latent vectors: an item's is its category's direction plus its own, so category and tags carry part of the
+  // affinity and the item ID the rest.
   const catVec = normals(rng.fork('cat'), categories * K, 1);
+  // Every category direction gets the same length (√K), so the affinity's spread does not hinge on the seed.
+  for (let c = 0; c < categories; c++) {
+    const v = catVec.subarray(c * K, (c + 1) * K),
+      norm = Math.hypot(...v);
+    for (let k = 0; k < K; k++) v[k] *= Math.sqrt(K) / norm;
+  }
   const itemVec = new Float32Array(I * K),
     userVec = normals(rng.fork('user'), U * K, 1 / Math.sqrt(K));
   const itemCat = new Int32Array(I),
@@ -119,8 +145,8 @@ export function generateFunnel(options: FunnelOptions): FunnelData {
     const c = ir.int(categories);
     itemCat[i] = c;
     itemShop[i] = ir.int(shops);
-    for (let k = 0; k < K; k++) itemVec[i * K + k] = (0.8 * catVec[c * K + k] + 0.6 * ir.normal()) / Math.sqrt(K);
-    itemPrice[i] = Math.round(Math.exp(3 + (0.3 * c) / categories + 0.8 * ir.normal()) * 100) / 100;
+    for (let k = 0; k < K; k++) itemVec[i * K + k] = 0.95 * catVec[c * K + k] + 0.3 * ir.normal();
+    itemPrice[i] = Math.round(Math.exp(3 + (0.6 * c) / categories + 0.7 * ir.normal()) * 100) / 100;
     itemQuality[i] = 0.5 * ir.normal();
     itemFirstDay[i] = ir.float() < o.newItemShare ? 1 + ir.int(Math.max(1, o.days - 1)) : 0;
     const nt = 1 + ir.int(3),
@@ -128,16 +154,16 @@ export function generateFunnel(options: FunnelOptions): FunnelData {
     while (tags.size < nt) tags.add(ir.int(60));
     itemTags.push([...tags].map((t) => `t${t}`).join('|'));
   }
-  // Zipf-like popularity: weight 1/(rank+1)^1.05 over a random permutation of the items.
+  // Zipf-like popularity (exponent 0.8, so tail items still get enough impressions) over a random permutation.
   const rank = rng.fork('rank').shuffle(Int32Array.from({ length: I }, (_, i) => i));
   const itemPop = new Float64Array(I);
-  for (let r = 0; r < I; r++) itemPop[rank[r]] = 1 / Math.pow(r + 1, 1.05);
+  for (let r = 0; r < I; r++) itemPop[rank[r]] = 1 / Math.pow(r + 1, 0.8);
   const ur = rng.fork('users');
   const userAct = new Float64Array(U),
     userAge = new Float32Array(U),
     userBias = new Float32Array(U);
   for (let u = 0; u < U; u++) {
-    userAct[u] = Math.exp(0.9 * ur.normal());
+    userAct[u] = Math.exp(0.5 * ur.normal());
     userAge[u] = ur.float() < 0.05 ? NaN : Math.round(18 + 50 * ur.float());
     userBias[u] = 0.3 * ur.normal();
   }
@@ -165,10 +191,11 @@ export function generateFunnel(options: FunnelOptions): FunnelData {
     itemTags,
     itemFirstDay,
   };
-  // Pass 1: who sees what, when; the label logits' affinity parts.
+  // Pass 1: who sees what, when; each stage's logit without its bias, and the user × item affinity apart.
   const sClick = new Float32Array(N),
     sCart = new Float32Array(N),
-    sOrder = new Float32Array(N);
+    sOrder = new Float32Array(N),
+    affinity = new Float32Array(N);
   const er = rng.fork('events');
   const span = o.days * 86400;
   let row = 0;
@@ -199,20 +226,31 @@ export function generateFunnel(options: FunnelOptions): FunnelData {
       d.userAge[row] = userAge[u];
       let a = 0;
       for (let k = 0; k < K; k++) a += userVec[u * K + k] * itemVec[i * K + k];
-      const pos = -0.04 * (d.position[row] - 1),
+      affinity[row] = a;
+      const position = -0.35 * Math.log(d.position[row]),
         evening = d.hour[row] >= 18 ? 0.15 : 0;
-      const logPrice = Math.log(itemPrice[i]);
-      sClick[row] = 2.0 * a + itemQuality[i] + userBias[u] + pos + evening + (d.device[row] === 1 ? 0.1 : 0);
-      sCart[row] = 1.5 * a + 0.5 * itemQuality[i] - 0.2 * (logPrice - 3);
-      sOrder[row] = 1.5 * a - 0.4 * (logPrice - 3) + 0.2 * Math.log(userAct[u] + 1);
+      const price = PRICE_SENSITIVITY[ageSegment(userAge[u])] * (Math.log(itemPrice[i]) - 3.3);
+      sClick[row] =
+        AFFINITY.click * a +
+        itemQuality[i] +
+        userBias[u] +
+        position +
+        0.3 * price +
+        evening +
+        (d.device[row] === 1 ? 0.1 : 0);
+      sCart[row] = AFFINITY.cart * a + 0.5 * itemQuality[i] + price;
+      sOrder[row] = AFFINITY.order * a + price + 0.3 * Math.log(userAct[u]);
     }
   }
   // Pass 2: calibrate each stage's bias so the expected rate hits its target, then draw the labels in order.
-  const pClick = calibrate(sClick, null, o.clickRate);
-  const pCart = calibrate(sCart, pClick, o.cartRate);
+  const bClick = calibrate(sClick, null, o.clickRate);
+  const pClick = sigmoids(sClick, bClick);
+  const bCart = calibrate(sCart, pClick, o.cartRate);
+  const pCart = sigmoids(sCart, bCart);
   const pClickCart = new Float32Array(N);
   for (let r = 0; r < N; r++) pClickCart[r] = pClick[r] * pCart[r];
-  const pOrder = calibrate(sOrder, pClickCart, o.orderRate);
+  const bOrder = calibrate(sOrder, pClickCart, o.orderRate);
+  const pOrder = sigmoids(sOrder, bOrder);
   const lr = rng.fork('labels');
   const imp = new Int32Array(I),
     clk = new Int32Array(I);
@@ -229,16 +267,29 @@ export function generateFunnel(options: FunnelOptions): FunnelData {
     imp[i]++;
     clk[i] += c;
   }
-  if (options.withProbabilities)
+  if (options.withProbabilities) {
     d.probabilities = { click: pClick, cart: pClickCart, order: pClickCart.map((p, r) => p * pOrder[r]) };
+    // Same biases, affinity removed: what the other parts alone would rank.
+    const less = (s: Float32Array, w: number) => s.map((x, r) => x - w * affinity[r]);
+    const nClick = sigmoids(less(sClick, AFFINITY.click), bClick);
+    const nCart = sigmoids(less(sCart, AFFINITY.cart), bCart).map((p, r) => p * nClick[r]);
+    const nOrder = sigmoids(less(sOrder, AFFINITY.order), bOrder);
+    d.probabilitiesNoAffinity = { click: nClick, cart: nCart, order: nCart.map((p, r) => p * nOrder[r]) };
+  }
   return d;
 }
 
+function sigmoids(s: Float32Array, b: number): Float32Array {
+  const p = new Float32Array(s.length);
+  for (let r = 0; r < s.length; r++) p[r] = 1 / (1 + Math.exp(-(b + s[r])));
+  return p;
+}
+
 /**
- * Probabilities sigmoid(b + s), with b found by Newton's method so that mean(prior · p) = target
+ * The bias b of probabilities sigmoid(b + s), found by Newton's method so that mean(prior · p) = target
  * (prior = probability of the earlier stages). The rate is fitted on at most 100k evenly spaced rows.
  */
-function calibrate(s: Float32Array, prior: Float32Array | null, target: number): Float32Array {
+function calibrate(s: Float32Array, prior: Float32Array | null, target: number): number {
   const stride = Math.max(1, Math.floor(s.length / 100_000));
   let b = Math.log(target / (1 - target));
   for (let it = 0; it < 30; it++) {
@@ -255,9 +306,7 @@ function calibrate(s: Float32Array, prior: Float32Array | null, target: number):
     b -= Math.max(-2, Math.min(2, step));
     if (Math.abs(step) < 1e-7) break;
   }
-  const p = new Float32Array(s.length);
-  for (let r = 0; r < s.length; r++) p[r] = 1 / (1 + Math.exp(-(b + s[r])));
-  return p;
+  return b;
 }
 
 function normals(rng: Rng, n: number, scale: number): Float32Array {
@@ -464,8 +513,8 @@ features:
   item_ctr: { type: numeric, transform: standardize }
 tasks:
   click: { label: is_click, labelWeight: 1 }
-  cart: { label: is_cart, labelWeight: auto, dependsOn: click }
-  order: { label: is_order, labelWeight: auto, dependsOn: cart }
+  cart: { label: is_cart, labelWeight: 1, dependsOn: click }
+  order: { label: is_order, labelWeight: 1, dependsOn: cart }
 model: { type: shared-bottom, bottom: [128, 64], tower: [32] }
 training: { epochs: 1, batchSize: 512, evalEvery: 100 }
 `;

@@ -24,6 +24,7 @@ export interface EncodedSplit {
   dense: Float32Array;
   denseNames: string[];
   /** Per task, 0/1. */
+  /** 0/1 per row and task; MISSING_LABEL where the task has no label on the row. */
   labels: Record<string, Uint8Array>;
   /** Grouping key for GAUC (dense ids per distinct raw value; 0 = missing). */
   group?: Int32Array;
@@ -35,3 +36,6 @@ export interface EncodedSplit {
 
 export type SplitName = 'train' | 'valid' | 'test';
 export const SPLITS: readonly SplitName[] = ['train', 'valid', 'test'];
+
+/** The staged label value of a row whose task has no label (`label: { column, missing: [...] }`). */
+export const MISSING_LABEL = 255;

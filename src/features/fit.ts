@@ -27,8 +27,9 @@ export function fittedLabels(config: ExperimentConfig): FittedLabel[] {
     return {
       task,
       column: t.label.column,
-      positive: t.label.positive.map(String),
+      positive: t.label.positive?.map(String),
       negative: t.label.negative?.map(String),
+      missing: t.label.missing?.map(String),
     };
   });
 }

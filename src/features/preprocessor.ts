@@ -60,6 +60,8 @@ export interface FittedLabel {
   column: string;
   positive?: string[];
   negative?: string[];
+  /** Values meaning the task has no label on the row (staged as MISSING_LABEL). */
+  missing?: string[];
 }
 
 export interface PreprocessJson {

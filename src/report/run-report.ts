@@ -19,7 +19,9 @@ import {
   trainLossChart,
 } from './run-charts.js';
 import { bestSteps, readRun, type RunData } from './run-data.js';
+import { funnelOracleFor, testNoise, type OracleView, type TestNoise } from './test-noise.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { MtrankError } from '../util/errors.js';
 
 export interface RunReport {
   html: string;
@@ -102,6 +104,40 @@ function testTable(run: RunData): Html | undefined {
         fmt(ratio, 3),
         best[t] === undefined ? '–' : String(best[t]),
       ];
+    }),
+  );
+}
+
+/**
+ * Test AUC with its noise (positives, bootstrap interval) beside the oracle's when the data is the synthetic
+ * funnel; the oracle is shown only when its positives match the run's test labels (the same rows).
+ */
+function noiseTable(run: RunData, noise: TestNoise, oracle: OracleView | undefined): Html {
+  const same = (t: string) => oracle && oracle.positives[t] === noise.tasks[t]?.positives;
+  const withOracle = run.tasks.some(same);
+  const head = ['task', 'test AUC', '95% interval', 'positives', 'rows'];
+  if (withOracle) head.push('oracle AUC', 'model − oracle', 'oracle w/o user × item affinity');
+  return table(
+    head,
+    run.tasks.map((t) => {
+      const n = noise.tasks[t],
+        a = run.test?.[t]?.auc;
+      const row: Cell[] = [
+        t,
+        fmt(a),
+        n && Number.isFinite(n.lo) ? `${fmt(n.lo)} – ${fmt(n.hi)}` : '–',
+        n ? String(n.positives) : '–',
+        n ? String(n.rows) : '–',
+      ];
+      if (withOracle) {
+        const o = same(t) ? oracle!.auc[t] : undefined;
+        row.push(
+          fmt(o),
+          typeof a === 'number' && typeof o === 'number' ? fmt(a - o) : '–',
+          same(t) ? fmt(oracle!.aucNoAffinity[t]) : '–',
+        );
+      }
+      return row;
     }),
   );
 }
@@ -255,6 +291,25 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
         'Calibration is the mean prediction over the label rate: above 1 the model over-predicts (expected after up-weighting positives).',
       ),
     );
+  // Predictions with missing labels (y = 255) are not read by the fusion loader: say so instead of failing the report.
+  const noise = await testNoise(join(run.dir, 'predictions', 'test.csv'), run.tasks).catch((e: unknown) =>
+    e instanceof MtrankError ? e.message : Promise.reject(e),
+  );
+  if (typeof noise === 'string')
+    sections.push(section('How far the test AUC can be trusted', html`<p>Not computed: ${noise}</p>`));
+  else if (noise) {
+    const oracle = funnelOracleFor(run.config);
+    sections.push(
+      section(
+        'How far the test AUC can be trusted, and what the data allows',
+        noiseTable(run, noise, oracle),
+        `The interval is the 2.5%–97.5% range of the test AUC over ${noise.resamples} bootstrap resamples (by ${noise.by === 'group' ? 'user' : 'row'}); two runs whose AUCs differ by less than its width are not told apart by this test set.` +
+          (oracle
+            ? ' Oracle: the AUC of the probabilities the synthetic labels were drawn with (no model ranks better in expectation); without the user × item affinity term it shows what models that do not learn that interaction can reach.'
+            : ''),
+      ),
+    );
+  }
   sections.push(
     section(
       'Weights',

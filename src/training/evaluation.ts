@@ -1,6 +1,6 @@
 import { Graph } from '../engine/graph.js';
 import { scratch } from '../engine/kernels.js';
-import type { EncodedSplit } from '../data/types.js';
+import { MISSING_LABEL, type EncodedSplit } from '../data/types.js';
 import type { MultiTaskModel } from '../models/model.js';
 import { auc, gauc, logloss, hasBothClasses } from '../metrics/index.js';
 import { gatherBatch, ranges } from './batches.js';
@@ -39,8 +39,9 @@ export function predictSplit(model: MultiTaskModel, split: EncodedSplit, rows?: 
 }
 
 /**
- * AUC, logloss, GAUC (by the split's group feature), mean prediction and label rate per task. A metric
- * that is undefined on this data (one class only; no group with both classes) is NaN, logged as null.
+ * AUC, logloss, GAUC (by the split's group feature), mean prediction and label rate per task, over the rows
+ * where the task has a label (MISSING_LABEL rows are left out of that task's metrics). A metric that is
+ * undefined on this data (one class only; no group with both classes) is NaN, logged as null.
  */
 export function scoreSplit(
   tasks: readonly string[],
@@ -50,13 +51,12 @@ export function scoreSplit(
 ): SplitMetrics {
   const out: SplitMetrics = {};
   tasks.forEach((task, t) => {
-    const p = probs[t]!,
-      y = labels[t]!;
+    const { p, y, g: grp } = labelledRows(probs[t]!, labels[t]!, group);
     const both = hasBothClasses(y);
     let g = NaN;
-    if (group && both) {
+    if (grp && both) {
       try {
-        g = gauc(p, y, group);
+        g = gauc(p, y, grp);
       } catch {
         g = NaN;
       }
@@ -70,6 +70,18 @@ export function scoreSplit(
     };
   });
   return out;
+}
+
+/** The rows of one task that carry a label (all of them, without copying, when none is missing). */
+function labelledRows(p: Float32Array, y: Uint8Array, group?: Int32Array) {
+  if (!y.includes(MISSING_LABEL)) return { p, y, g: group };
+  const keep: number[] = [];
+  for (let i = 0; i < y.length; i++) if (y[i] !== MISSING_LABEL) keep.push(i);
+  return {
+    p: Float32Array.from(keep, (i) => p[i]!),
+    y: Uint8Array.from(keep, (i) => y[i]!),
+    g: group && Int32Array.from(keep, (i) => group[i]!),
+  };
 }
 
 /** Labels of `rows` of a split, per task. */

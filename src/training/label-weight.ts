@@ -1,3 +1,4 @@
+import { MISSING_LABEL } from '../data/types.js';
 import { MtrankError } from '../util/errors.js';
 
 /** The label-weight part of a task's config. */
@@ -30,9 +31,14 @@ export function resolveLabelWeight(task: string, cfg: LabelWeightConfig, labels:
   return (share * (1 - rate)) / rate;
 }
 
-/** Fraction of ones in a 0/1 label column. */
+/** Fraction of ones among the labelled rows of a 0/1 label column (MISSING_LABEL rows left out). */
 export function labelRate(labels: Uint8Array): number {
-  let pos = 0;
-  for (let i = 0; i < labels.length; i++) pos += labels[i]!;
-  return labels.length ? pos / labels.length : 0;
+  let pos = 0,
+    n = 0;
+  for (let i = 0; i < labels.length; i++)
+    if (labels[i] !== MISSING_LABEL) {
+      pos += labels[i]!;
+      n++;
+    }
+  return n ? pos / n : 0;
 }

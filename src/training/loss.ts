@@ -2,7 +2,10 @@
 // ESMM fits products of sigmoids: task t's probability is p_t = Π_{j ∈ chain(t)} σ(z_j). Its logit is
 //   u_t = logit(p_t) = −log(Π_j (1 + e^{−z_j}) − 1) = −S − log(1 − e^{−S}),  S = Σ_j softplus(−z_j),
 // and   dL/dz_j = w·σ(−z_j)·(y ? −1 : e^{u_t − softplus(z_j)})   (which is w·(σ(z_j) − y) for a chain of one).
-// The loss of a batch is Σᵢ wᵢ·bceᵢ / B with wᵢ = labelWeight for positives, 1 for negatives.
+// The loss of a batch is Σᵢ wᵢ·bceᵢ / B with wᵢ = labelWeight for positives, 1 for negatives; rows whose label
+// is MISSING_LABEL are left out of that task's loss, and B counts its labelled rows only (so a task's loss and
+// gradient are those of training on its labelled subset).
+import { MISSING_LABEL } from '../data/types.js';
 
 export interface LossInput {
   /** B×T logits, row-major (task columns in task order). */
@@ -41,8 +44,12 @@ export function taskLosses(inp: LossInput, alloc?: (n: number) => Float32Array):
       y = labels[t]!,
       lw = labelWeights[t]!;
     const grad = alloc ? alloc(B * T).fill(0) : null;
+    let labelled = 0;
+    for (let i = 0; i < B; i++) if (y[i] !== MISSING_LABEL) labelled++;
+    const n = Math.max(1, labelled);
     let sum = 0;
     for (let i = 0; i < B; i++) {
+      if (y[i] === MISSING_LABEL) continue;
       const u = chainLogit(Z, T, i, chain);
       const pos = y[i] === 1,
         w = pos ? lw : 1;
@@ -51,10 +58,10 @@ export function taskLosses(inp: LossInput, alloc?: (n: number) => Float32Array):
       for (const j of chain) {
         const z = Z[i * T + j]!;
         const sNeg = 1 / (1 + Math.exp(z)); // σ(−z)
-        grad[i * T + j] = (w / B) * (pos ? -sNeg : chain.length === 1 ? 1 - sNeg : Math.exp(u - softplus(z)));
+        grad[i * T + j] = (w / n) * (pos ? -sNeg : chain.length === 1 ? 1 - sNeg : Math.exp(u - softplus(z)));
       }
     }
-    losses.push(sum / B);
+    losses.push(sum / n);
     if (grad) grads.push(grad);
   }
   return { losses, grads };

@@ -35,6 +35,7 @@ beforeAll(async () => {
       quiet: 'silent',
       set: [
         `model.type=${type}`,
+        'tasks.order.labelWeight=auto', // a resolved 'auto' weight is what the checks below read
         'model.bottom=[8]',
         'model.tower=[4]',
         'model.experts=2',

@@ -34,6 +34,9 @@ export async function trainFixtureRun(opts: { fusion?: boolean; seed?: number } 
     set: [
       'model.bottom=[16]',
       'model.tower=[8]',
+      // label weights other than 1, so calibration (undoing them) has something to undo
+      'tasks.cart.labelWeight=auto',
+      'tasks.order.labelWeight=auto',
       'training.evalEvery=50',
       'training.batchSize=256',
       'training.threads=1',

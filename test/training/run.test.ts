@@ -27,6 +27,7 @@ describe('mtrank train / evaluate / predict on a run directory', () => {
       quiet: 'silent',
       set: [
         'model.bottom=[16]',
+        'tasks.order.labelWeight=auto', // a resolved 'auto' weight is what the checks below read
         'model.tower=[8]',
         'training.evalEvery=5',
         'training.batchSize=256',

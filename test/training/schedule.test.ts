@@ -35,4 +35,31 @@ describe('early stopping', () => {
     expect(es.score({ click: { auc: 0.9 }, order: { auc: 0.6 } })).toBe(0.6);
     expect(() => new EarlyStopping({ monitor: 'cart-auc' }, ['click'])).toThrow(/monitor/);
   });
+  it("accepts 'valid.<task>.auc' for one task", () => {
+    const es = new EarlyStopping({ monitor: 'valid.order.auc', patience: 1 }, ['click', 'order']);
+    expect(es.monitor).toBe('order-auc');
+    expect(es.score({ click: { auc: 0.9 }, order: { auc: 0.6 } })).toBe(0.6);
+    expect(() => new EarlyStopping({ monitor: 'valid.cart.auc' }, ['click'])).toThrow(/valid\.cart\.auc/);
+  });
+  it("'all-tasks' runs on while any task still reaches a new best, and keeps the best mean AUC", () => {
+    const evals = [
+      { click: { auc: 0.6 }, order: { auc: 0.7 } },
+      { click: { auc: 0.61 }, order: { auc: 0.75 } }, // best mean 0.68
+      { click: { auc: 0.62 }, order: { auc: 0.6 } }, // order past its peak, click still rising
+      { click: { auc: 0.63 }, order: { auc: 0.6 } },
+      { click: { auc: 0.62 }, order: { auc: 0.6 } }, // no task improves: 1
+      { click: { auc: 0.62 }, order: { auc: 0.6 } }, // 2 = patience
+    ];
+    const all = new EarlyStopping({ monitor: 'all-tasks', patience: 2 }, ['click', 'order']),
+      mean = new EarlyStopping({ monitor: 'mean-auc', patience: 2 }, ['click', 'order']);
+    const stops = (es: EarlyStopping) => evals.findIndex((e, k) => (es.update((k + 1) * 100, e), es.shouldStop));
+    expect(stops(mean)).toBe(3); // two evaluations after the best mean
+    expect(stops(all)).toBe(5);
+    expect(all.bestStep).toBe(200);
+    expect(all.taskBest).toEqual({ click: { step: 400, auc: 0.63 }, order: { step: 200, auc: 0.75 } });
+    // The counter survives a resume.
+    const resumed = new EarlyStopping({ monitor: 'all-tasks', patience: 3 }, ['click', 'order']);
+    resumed.load(all.state());
+    expect(resumed.sinceTaskBest).toBe(2);
+  });
 });

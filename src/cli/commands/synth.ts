@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { FUNNEL_DEFAULTS as D } from '../../data/synth-defaults.js';
 import { MtrankError } from '../../util/errors.js';
 
 function number(name: string, integer: boolean) {
@@ -19,23 +20,45 @@ export function registerSynthCommand(program: Command): void {
     )
     .requiredOption('--rows <n>', 'impressions to generate', number('--rows', true))
     .requiredOption('--out <dir>', 'output directory')
-    .option('--seed <n>', 'random seed', number('--seed', true), 42)
-    .option('--users <n>', 'number of users (default rows/40)', number('--users', true))
-    .option('--items <n>', 'number of items (default rows/60)', number('--items', true))
-    .option('--days <n>', 'days covered (the time column)', number('--days', true), 14)
-    .option('--click-rate <x>', 'clicks per impression', number('--click-rate', false), 0.1)
-    .option('--cart-rate <x>', 'add-to-carts per impression', number('--cart-rate', false), 0.01)
-    .option('--order-rate <x>', 'orders per impression', number('--order-rate', false), 0.001)
-    .option('--new-item-share <x>', 'share of items introduced after day 0', number('--new-item-share', false), 0.3)
+    .option('--seed <n>', 'random seed', number('--seed', true), D.seed)
+    .option(
+      '--users <n>',
+      'number of users (independent of rows: more rows = more impressions per user)',
+      number('--users', true),
+      D.users,
+    )
+    .option('--items <n>', 'number of items (independent of rows)', number('--items', true), D.items)
+    .option(
+      '--days <n>',
+      'days covered (the time column; the last two are valid and test)',
+      number('--days', true),
+      D.days,
+    )
+    .option('--click-rate <x>', 'clicks per impression', number('--click-rate', false), D.clickRate)
+    .option('--cart-rate <x>', 'add-to-carts per impression', number('--cart-rate', false), D.cartRate)
+    .option('--order-rate <x>', 'orders per impression', number('--order-rate', false), D.orderRate)
+    .option(
+      '--new-item-share <x>',
+      'share of items introduced after day 0',
+      number('--new-item-share', false),
+      D.newItemShare,
+    )
+    .option(
+      '--latent-dim <n>',
+      'dimension of the user and item latent vectors (the user × item affinity)',
+      number('--latent-dim', true),
+      D.latentDim,
+    )
     .option('--parquet', 'also write DIR/funnel.parquet (the config then points at it)')
     .action(
       async (o: {
         rows: number;
         out: string;
         seed: number;
-        users?: number;
-        items?: number;
+        users: number;
+        items: number;
         days: number;
+        latentDim: number;
         clickRate: number;
         cartRate: number;
         orderRate: number;
@@ -55,6 +78,7 @@ export function registerSynthCommand(program: Command): void {
           cartRate: o.cartRate,
           orderRate: o.orderRate,
           newItemShare: o.newItemShare,
+          latentDim: o.latentDim,
           parquet: o.parquet,
         });
         process.stdout.write(

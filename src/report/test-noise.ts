@@ -1,0 +1,80 @@
+/**
+ * How much a run's test AUC can be trusted, and what the data allows: per task the positives count and a
+ * bootstrap 95% interval of the test AUC (resampled by group — users — when the predictions carry one, else by
+ * row; the fusion bootstrap's resampler), and, for a run on the synthetic funnel, the oracle's AUC on the same
+ * rows (funnel.oracle.json beside the data source).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { readScores } from '../fusion/load.js';
+import { resampleWeights, weightedAucSorted } from '../fusion/bootstrap.js';
+import { Rng } from '../util/rng.js';
+import { MtrankError, placeMessage } from '../util/errors.js';
+
+export interface TaskNoise {
+  rows: number;
+  positives: number;
+  /** 2.5% and 97.5% quantiles of the AUC over the resamples. */
+  lo: number;
+  hi: number;
+}
+
+export interface TestNoise {
+  resamples: number;
+  by: 'group' | 'row';
+  tasks: Record<string, TaskNoise>;
+}
+
+/** Bootstrap interval of each task's AUC on a predictions file (p_<task>, y_<task>, optional group). */
+export async function testNoise(
+  predictions: string,
+  tasks: string[],
+  resamples = 200,
+  seed = 1,
+): Promise<TestNoise | undefined> {
+  if (!existsSync(predictions) || !tasks.length) return undefined;
+  const s = await readScores(predictions, tasks);
+  const rows = s.scores[0]!.length,
+    w = new Float64Array(rows),
+    rng = new Rng(seed).fork('test-noise');
+  const orders = s.scores.map((sc) => Uint32Array.from({ length: rows }, (_, i) => i).sort((a, b) => sc[a]! - sc[b]!));
+  const values = tasks.map(() => new Float64Array(resamples));
+  for (let b = 0; b < resamples; b++) {
+    resampleWeights(rows, s.group, rng, w);
+    tasks.forEach((_, t) => (values[t]![b] = weightedAucSorted(orders[t]!, s.scores[t]!, s.labels[t]!, w)));
+  }
+  const out: Record<string, TaskNoise> = {};
+  tasks.forEach((task, t) => {
+    const v = Float64Array.from(values[t]!.filter((x) => !Number.isNaN(x))).sort();
+    const q = (p: number) => (v.length ? v[Math.min(v.length - 1, Math.round(p * (v.length - 1)))]! : NaN);
+    out[task] = { rows, positives: s.labels[t]!.reduce((a, y) => a + y, 0), lo: q(0.025), hi: q(0.975) };
+  });
+  return { resamples, by: s.group ? 'group' : 'row', tasks: out };
+}
+
+export interface OracleView {
+  path: string;
+  auc: Record<string, number | null>;
+  aucNoAffinity: Record<string, number | null>;
+  positives: Record<string, number>;
+}
+
+/**
+ * The synthetic funnel's oracle for the test split, when the run's data source has a funnel.oracle.json beside
+ * it (written by `mtrank synth` and the demo). Tasks are matched by name (click, cart, order).
+ */
+export function funnelOracleFor(config: Record<string, unknown>): OracleView | undefined {
+  const data = config.data as { source?: unknown } | undefined;
+  const source = Array.isArray(data?.source) ? data.source[0] : data?.source;
+  if (typeof source !== 'string') return undefined;
+  const path = join(dirname(source), 'funnel.oracle.json');
+  if (!existsSync(path)) return undefined;
+  let test: Partial<OracleView> | undefined;
+  try {
+    test = (JSON.parse(readFileSync(path, 'utf8')) as { splits?: { test?: Partial<OracleView> } }).splits?.test;
+  } catch (e) {
+    throw new MtrankError(placeMessage({ file: path }, `not valid JSON (${(e as Error).message})`));
+  }
+  if (!test?.auc || !test.positives) throw new MtrankError(placeMessage({ file: path }, 'no splits.test oracle'));
+  return { path, auc: test.auc, aucNoAffinity: test.aucNoAffinity ?? {}, positives: test.positives };
+}
