@@ -11,6 +11,8 @@ import { lossWeightingSchema } from './loss-weighting.js';
 export const MODEL_TYPES = ['shared-bottom', 'single-task', 'mmoe', 'ple', 'esmm'] as const;
 export const ACTIVATIONS = ['relu', 'leaky-relu', 'gelu', 'tanh', 'sigmoid'] as const;
 export const OPTIMIZERS = ['sgd', 'adam', 'adagrad'] as const;
+export const INTERACTIONS = ['none', 'fm', 'dcn-v2', 'dot'] as const;
+export const TASK_EMBEDDINGS = ['shared', 'per-task', 'shared+per-task'] as const;
 export const FUSION_FORMS = ['linear', 'product'] as const;
 export const FUSION_SEARCHES = ['grid', 'coordinate', 'random'] as const;
 export const FUSION_OBJECTIVES = ['auc', 'gauc', 'weighted-auc'] as const;
@@ -185,6 +187,35 @@ export const model = z.strictObject({
   levels: positiveInt.default(1).describe('ple: extraction levels'),
   sharedExperts: positiveInt.default(1).describe('ple: shared experts per level'),
   taskExperts: positiveInt.default(1).describe('ple: task-specific experts per task and level'),
+  interaction: z
+    .enum(INTERACTIONS)
+    .default('none')
+    .describe(
+      'interaction layer on the input, feeding the bottom (experts): fm | dcn-v2 cross layers | dot (user·item)',
+    ),
+  interactionFields: z
+    .array(z.string())
+    .min(2)
+    .optional()
+    .describe(
+      'fm/dot: the ID features that interact (equal embeddingDim); default fm: the fields of the largest dim, dot: the group (user) and item features',
+    ),
+  crossLayers: positiveInt.default(2).describe('dcn-v2: number of cross layers'),
+  crossRank: positiveInt
+    .optional()
+    .describe('dcn-v2: low-rank cross weights U·Vᵀ of this rank (default: full D×D weights)'),
+  taskEmbeddings: z
+    .enum(TASK_EMBEDDINGS)
+    .default('shared')
+    .describe(
+      'ID embeddings: shared by all tasks | per-task (each task its own tables through the shared nets) | shared+per-task (STEM: the shared path reads the shared tables, each tower also its own)',
+    ),
+  embeddingInit: z
+    .union([z.literal('scaled'), z.number().positive()])
+    .default('scaled')
+    .describe(
+      "initial std of embedding rows: 'scaled' = 1/√dim per table, or a fixed std (0.01 = the earlier default)",
+    ),
 });
 
 export const optimizer = z.strictObject({
@@ -193,7 +224,15 @@ export const optimizer = z.strictObject({
     .default('adam')
     .describe('dense parameters: sgd | adam | adagrad (embeddings: the sparse variant)'),
   lr: z.number().positive().default(0.001).describe('base learning rate'),
-  weightDecay: z.number().nonnegative().optional().describe('L2 weight decay (default 0)'),
+  weightDecay: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe('L2 penalty added to the gradient (default 0); embeddings: on the rows a step touches only'),
+  decoupled: z
+    .boolean()
+    .optional()
+    .describe('weightDecay decays the weights directly, p ← p·(1 − lr·wd), apart from the gradient (AdamW)'),
   beta1: z.number().min(0).lt(1).optional().describe('adam: first-moment decay (default 0.9)'),
   beta2: z.number().min(0).lt(1).optional().describe('adam: second-moment decay (default 0.999)'),
   eps: z.number().positive().optional().describe('adam/adagrad: denominator epsilon'),
