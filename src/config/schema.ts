@@ -403,7 +403,27 @@ export const experimentConfig = experimentShape.superRefine((c, ctx) => {
         message: 'a feature with input: false must be a group feature (or be removed)',
       });
   }
+  for (const issue of interactionIssues(c))
+    ctx.addIssue({ code: 'custom', path: ['model', 'interactionFields'], message: issue });
 });
+
+/** model.interactionFields name ID inputs; the dot interaction's default needs a group and an item feature. */
+function interactionIssues(c: z.infer<typeof experimentShape>): string[] {
+  const m = c.model;
+  if (m.interaction !== 'fm' && m.interaction !== 'dot') return [];
+  const isId = (f: FeatureConfig | undefined) =>
+    f !== undefined && f.input && (f.type !== 'numeric' || f.transform === 'bucketize');
+  const bad = (m.interactionFields ?? []).filter((n) => !isId(c.features[n]));
+  if (bad.length > 0)
+    return [
+      `expected ID input features (categorical, multi-categorical or bucketized numeric), got ${bad.map((n) => `'${n}'`).join(', ')}`,
+    ];
+  if (m.interaction === 'dot' && !m.interactionFields && (!groupFeatureName(c) || !itemFeatureName(c)))
+    return [
+      'the dot interaction pairs the group (user) feature with the item feature (role: item); this config lacks one: name the fields here',
+    ];
+  return [];
+}
 
 /**
  * A split either divides `source` into train/valid/test, or carves the validation split out of an explicit
