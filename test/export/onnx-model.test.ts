@@ -40,7 +40,7 @@ const CASES: [string, string[], FeatureInputSpec?][] = [
   ['ple', ['model.activation=tanh', 'model.levels=2']],
   ['esmm', ['model.activation=leaky-relu']],
   ['shared-bottom', ['model.interaction=fm'], EQUAL_DIMS],
-  ['mmoe', ['model.interaction=dot', 'model.interactionFields=["user","item","tags"]'], EQUAL_DIMS],
+  ['mmoe', ['model.interaction=dot', 'model.interactionFields=["item","user"]'], EQUAL_DIMS],
   ['ple', ['model.interaction=dcn-v2', 'model.taskEmbeddings=shared+per-task']],
   ['esmm', ['model.interaction=dcn-v2', 'model.crossRank=3', 'model.taskEmbeddings=per-task']],
   ['single-task', ['model.interaction=fm'], EQUAL_DIMS],
