@@ -18,9 +18,10 @@ export const VARIANTS: Record<string, Record<string, unknown>> = {
   none: {},
   fm: { interaction: 'fm' },
   dot: { interaction: 'dot', interactionFields: ['f0', 'f1'] },
-  'dcn-v2 (2 layers, full rank)': { interaction: 'dcn-v2', crossLayers: 2 },
+  'dcn-v2 (2 layers, full rank)': { interaction: 'dcn-v2', crossLayers: 2, crossRank: 'full' },
   'dcn-v2 (2 layers, rank 32)': { interaction: 'dcn-v2', crossLayers: 2, crossRank: 32 },
   'dcn-v2 (1 layer, rank 32)': { interaction: 'dcn-v2', crossLayers: 1, crossRank: 32 },
+  'dcn-v2 (default: 2 layers, rank 16)': { interaction: 'dcn-v2' },
   'taskEmbeddings shared+per-task': { taskEmbeddings: 'shared+per-task' },
 };
 

@@ -24,7 +24,7 @@ const VARIANTS: Record<string, string[]> = {
   'shared-bottom': [],
   '+ fm': ['model.interaction=fm'],
   '+ dot (user·item)': ['model.interaction=dot'],
-  '+ dcn-v2 (rank 32)': ['model.interaction=dcn-v2', 'model.crossRank=32'],
+  '+ dcn-v2': ['model.interaction=dcn-v2'],
   '+ shared+per-task emb.': ['model.taskEmbeddings=shared+per-task'],
   '+ per-task emb.': ['model.taskEmbeddings=per-task'],
   'mmoe + shared+per-task emb.': ['model.type=mmoe', 'model.taskEmbeddings=shared+per-task'],

@@ -3,7 +3,7 @@
 import { Graph } from '../engine/graph.js';
 import type { Tensor } from '../engine/tensor.js';
 import { ParamStore, type Parameter, type EmbeddingTable } from '../engine/params.js';
-import { heUniform, xavierUniform, scaledNormal, zeros, type Init } from '../engine/init.js';
+import { heUniform, xavierUniform, normal, zeros, type Init } from '../engine/init.js';
 import type { ACTIVATIONS } from '../config/schema.js';
 import { MtrankError } from '../util/errors.js';
 
@@ -128,7 +128,7 @@ export class FeatureInput {
     readonly spec: FeatureInputSpec,
     opts: FeatureInputOptions = {},
   ) {
-    const init = opts.init ?? scaledNormal;
+    const init = opts.init ?? normal(0.01);
     const table = (f: CategoricalField) =>
       store.embedding(`emb.${f.name}`, f.vocabSize, f.dim, init, f.group ?? opts.group);
     this.tables = spec.categorical.map(table);

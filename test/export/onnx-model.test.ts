@@ -41,7 +41,7 @@ const CASES: [string, string[], FeatureInputSpec?][] = [
   ['esmm', ['model.activation=leaky-relu']],
   ['shared-bottom', ['model.interaction=fm'], EQUAL_DIMS],
   ['mmoe', ['model.interaction=dot', 'model.interactionFields=["item","user"]'], EQUAL_DIMS],
-  ['ple', ['model.interaction=dcn-v2', 'model.taskEmbeddings=shared+per-task']],
+  ['ple', ['model.interaction=dcn-v2', 'model.crossRank=full', 'model.taskEmbeddings=shared+per-task']],
   ['esmm', ['model.interaction=dcn-v2', 'model.crossRank=3', 'model.taskEmbeddings=per-task']],
   ['single-task', ['model.interaction=fm'], EQUAL_DIMS],
 ];

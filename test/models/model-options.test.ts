@@ -95,7 +95,7 @@ describe('model.taskEmbeddings', () => {
 describe('model.embeddingInit', () => {
   const std = (a: Float32Array) => Math.sqrt(a.reduce((s, x) => s + x * x, 0) / a.length);
 
-  it("'scaled' draws each table's rows from N(0, 1/dim); a number is a fixed std", () => {
+  it("'scaled' draws each table's rows from N(0, 1/dim); a number is a fixed std (default 0.01)", () => {
     const spec = {
       categorical: [
         { name: 'a', vocabSize: 4000, dim: 4 },
@@ -103,10 +103,10 @@ describe('model.embeddingInit', () => {
       ],
       denseCount: 0,
     };
-    const scaled = createModel(tinyConfig([]), spec).store.tables();
+    const scaled = createModel(tinyConfig(['model.embeddingInit=scaled']), spec).store.tables();
     expect(std(scaled[0]!.data)).toBeCloseTo(1 / 2, 1);
     expect(std(scaled[1]!.data)).toBeCloseTo(1 / 8, 1);
-    const fixed = createModel(tinyConfig(['model.embeddingInit=0.01']), spec).store.tables();
+    const fixed = createModel(tinyConfig([]), spec).store.tables();
     for (const t of fixed) expect(std(t.data)).toBeCloseTo(0.01, 3);
   });
 

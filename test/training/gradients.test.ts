@@ -107,7 +107,10 @@ describe('end-to-end gradients with interaction layers and task embeddings', () 
   const variants: [string, string[]][] = [
     ['shared-bottom', ['model.interaction=fm']],
     ['shared-bottom', ['model.interaction=dcn-v2', 'model.activation=tanh']],
-    ['shared-bottom', ['model.interaction=dcn-v2', 'model.crossRank=2', 'model.crossLayers=3']],
+    [
+      'shared-bottom',
+      ['model.interaction=dcn-v2', 'model.crossRank=2', 'model.crossLayers=3', 'model.activation=tanh'],
+    ],
     ['shared-bottom', ['model.interaction=dot', 'model.interactionFields=["user","item"]']],
     ['shared-bottom', ['model.taskEmbeddings=per-task']],
     ['shared-bottom', ['model.taskEmbeddings=shared+per-task']],

@@ -7,15 +7,15 @@ import type { Interaction } from './interaction.js';
 /**
  * DCN-v2 cross network (Wang et al., WWW 2021), stacked before the bottom:
  * x_{l+1} = x_0 ⊙ (x_l·W_l + b_l) + x_l over the whole input (embeddings and dense columns). With a rank r,
- * W_l = U_l·V_lᵀ (D×r and r×D), which costs 2·D·r instead of D² per row.
+ * W_l = V_l·U_l (D×r, r×D), 2·D·r multiply-adds per row instead of D² (r ≥ D: full rank).
  */
 export class CrossNetwork implements Interaction {
   readonly outDim: number;
   private readonly layers: { down: Dense | null; up: Dense }[];
 
-  constructor(store: ParamStore, name: string, inDim: number, layers: number, rank?: number) {
+  constructor(store: ParamStore, name: string, inDim: number, layers: number, rank: number | 'full') {
     this.outDim = inDim;
-    const lowRank = rank !== undefined && rank < inDim;
+    const lowRank = rank !== 'full' && rank < inDim;
     this.layers = Array.from({ length: layers }, (_, l) => ({
       down: lowRank ? new Dense(store, `${name}.${l}.down`, inDim, rank, { bias: false }) : null,
       up: new Dense(store, `${name}.${l}`, lowRank ? rank : inDim, inDim),
