@@ -19,14 +19,15 @@ import { shutdownThreads } from '../engine/kernels.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MODEL_TYPES = ['single-task', 'shared-bottom', 'mmoe', 'ple', 'esmm'] as const;
 
-/** Interaction layers and task-embedding modes; the first is the yardstick. */
+/** Interaction layers and task-embedding modes on Shared-Bottom (whatever the example's type); the first is the yardstick. */
+const SB = 'model.type=shared-bottom';
 const VARIANTS: Record<string, string[]> = {
-  'shared-bottom': [],
-  '+ fm': ['model.interaction=fm'],
-  '+ dot (user·item)': ['model.interaction=dot'],
-  '+ dcn-v2': ['model.interaction=dcn-v2'],
-  '+ shared+per-task emb.': ['model.taskEmbeddings=shared+per-task'],
-  '+ per-task emb.': ['model.taskEmbeddings=per-task'],
+  'shared-bottom': [SB],
+  '+ fm': [SB, 'model.interaction=fm'],
+  '+ dot (user·item)': [SB, 'model.interaction=dot'],
+  '+ dcn-v2': [SB, 'model.interaction=dcn-v2'],
+  '+ shared+per-task emb.': [SB, 'model.taskEmbeddings=shared+per-task'],
+  '+ per-task emb.': [SB, 'model.taskEmbeddings=per-task'],
   'mmoe + shared+per-task emb.': ['model.type=mmoe', 'model.taskEmbeddings=shared+per-task'],
 };
 
