@@ -181,7 +181,12 @@ export const model = z.strictObject({
   bottom: z.array(positiveInt).default([256, 128]).describe('shared-bottom: hidden sizes of the shared MLP'),
   tower: z.array(positiveInt).default([64]).describe("hidden sizes of each task's tower"),
   activation: z.enum(ACTIVATIONS).default('relu').describe('hidden-layer activation'),
-  dropout: z.number().min(0).lt(1).default(0).describe('dropout rate on hidden layers'),
+  dropout: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0)
+    .describe('inverted dropout after every hidden layer of the bottom, towers and experts (training only, seeded)'),
   experts: positiveInt.default(4).describe('mmoe: number of experts'),
   expertHidden: z.array(positiveInt).default([128]).describe('mmoe/ple: hidden sizes of each expert'),
   levels: positiveInt.default(1).describe('ple: extraction levels'),

@@ -26,8 +26,9 @@ export class ESMM extends MultiTaskModel {
     return [x];
   }
 
-  heads(g: Graph, [H]: readonly Tensor[], batch: FeatureBatch): Tensor[] {
-    return this.nets.map((n) => n.tower.forward(g, n.bottom.forward(g, H!), batch));
+  protected head(g: Graph, [H]: readonly Tensor[], batch: FeatureBatch, t: number): Tensor {
+    const n = this.nets[t]!;
+    return n.tower.forward(g, n.bottom.forward(g, H!), batch);
   }
 }
 

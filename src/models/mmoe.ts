@@ -26,7 +26,7 @@ export class MMoE extends MultiTaskModel {
     return [x, ...this.experts.map((e) => e.forward(g, x))];
   }
 
-  heads(g: Graph, [x, ...experts]: readonly Tensor[], batch: FeatureBatch): Tensor[] {
-    return this.towers.map((tower, t) => tower.forward(g, this.gates[t]!.mix(g, x!, experts), batch));
+  protected head(g: Graph, [x, ...experts]: readonly Tensor[], batch: FeatureBatch, t: number): Tensor {
+    return this.towers[t]!.forward(g, this.gates[t]!.mix(g, x!, experts), batch);
   }
 }

@@ -113,7 +113,11 @@ export abstract class MultiTaskModel {
   /** The shared nets on the input tensor x (`shared` without the input). */
   protected abstract body(g: Graph, x: Tensor): Tensor[];
   /** The task-specific part on the shared blocks (possibly detached copies): one B×1 logit per task. */
-  abstract heads(g: Graph, shared: readonly Tensor[], batch: FeatureBatch): Tensor[];
+  heads(g: Graph, shared: readonly Tensor[], batch: FeatureBatch): Tensor[] {
+    return this.tasks.map((_, t) => this.head(g, shared, batch, t));
+  }
+  /** Task t's head alone (under 'per-task' embeddings the shared nets run once per task, and only its head). */
+  protected abstract head(g: Graph, shared: readonly Tensor[], batch: FeatureBatch, t: number): Tensor;
 
   /**
    * `shared` in the output is H (the blocks concatenated when there are several and `detachShared` asks for
@@ -125,7 +129,7 @@ export abstract class MultiTaskModel {
   forward(g: Graph, batch: FeatureBatch, opts: { detachShared?: boolean } = {}): ModelOutput {
     if (this.taskInputs)
       return {
-        logits: this.taskInputs.map((inp, t) => this.heads(g, this.body(g, inp.forward(g, batch)), batch)[t]!),
+        logits: this.taskInputs.map((inp, t) => this.head(g, this.body(g, inp.forward(g, batch)), batch, t)),
       };
     const parts = this.shared(g, batch);
     if (parts.length === 0) return { logits: this.heads(g, [], batch) };

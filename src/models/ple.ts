@@ -68,7 +68,12 @@ export class PLE extends MultiTaskModel {
     return inputs;
   }
 
-  heads(g: Graph, shared: readonly Tensor[], batch: FeatureBatch): Tensor[] {
+  /** The last level mixes every task's experts at once, so one task's head is the whole last level. */
+  protected head(g: Graph, shared: readonly Tensor[], batch: FeatureBatch, t: number): Tensor {
+    return this.heads(g, shared, batch)[t]!;
+  }
+
+  override heads(g: Graph, shared: readonly Tensor[], batch: FeatureBatch): Tensor[] {
     const inputs = shared.length === 1 ? Array.from({ length: this.tasks.length + 1 }, () => shared[0]!) : shared;
     const out = this.levels[this.levels.length - 1]!.forward(g, inputs);
     return this.towers.map((tower, t) => tower.forward(g, out[t]!, batch));

@@ -19,7 +19,7 @@ export class SharedBottom extends MultiTaskModel {
     return [this.bottom.forward(g, x)];
   }
 
-  heads(g: Graph, [H]: readonly Tensor[], batch: FeatureBatch): Tensor[] {
-    return this.towers.map((t) => t.forward(g, H!, batch));
+  protected head(g: Graph, [H]: readonly Tensor[], batch: FeatureBatch, t: number): Tensor {
+    return this.towers[t]!.forward(g, H!, batch);
   }
 }

@@ -23,7 +23,8 @@ export class SingleTask extends MultiTaskModel {
     return [];
   }
 
-  heads(g: Graph, _shared: readonly Tensor[], batch: FeatureBatch): Tensor[] {
-    return this.nets.map((n) => n.tower.forward(g, n.bottom.forward(g, n.input.forward(g, batch)), batch));
+  protected head(g: Graph, _shared: readonly Tensor[], batch: FeatureBatch, t: number): Tensor {
+    const n = this.nets[t]!;
+    return n.tower.forward(g, n.bottom.forward(g, n.input.forward(g, batch)), batch);
   }
 }
