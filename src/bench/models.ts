@@ -1,9 +1,13 @@
-// `npm run bench -- models [--json] [--seeds N] [--funnel-rows N]`: test AUC per task for every model type
-// (single-task, shared-bottom, MMoE, PLE, ESMM) on KuaiRand (examples/kuairand.yaml) and the synthetic funnel
-// (the config `mtrank synth` writes), mean ± sd over seeds. Experts get the bottom's widths so the models are
-// comparable in size. Produces the model comparison table of docs/training.md.
+// `npm run bench -- models [--json] [--seeds N] [--funnel-rows N] [--datasets a,b] [--variants] [--only a,b]
+// [--set key=value]...`: test AUC per task, mean ± sd over seeds.
+// Default: every model type (single-task, shared-bottom, MMoE, PLE, ESMM) on KuaiRand (examples/kuairand.yaml)
+// and the synthetic funnel (the config `mtrank synth` writes); experts get the bottom's widths so the models
+// are comparable in size. `--variants`: the interaction layers and task-embedding modes against the plain
+// Shared-Bottom, each difference marked "within noise" when it is not larger than the seed-to-seed sd.
+// Datasets: kuairand, funnel, funnel-10x (10× impressions per user and item), adult (UCI Adult).
+// Produces the model tables of docs/training.md.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type ExperimentConfig } from '../config/index.js';
@@ -17,67 +21,119 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // The model types as the config declares them, the single-task baseline first (the table's first row).
 const MODELS = ['single-task' as const, ...MODEL_TYPES.filter((t) => t !== 'single-task')];
 
+/** Interaction layers and task-embedding modes on Shared-Bottom (whatever the example's type); the first is the yardstick. */
+const SB = 'model.type=shared-bottom';
+const VARIANTS: Record<string, string[]> = {
+  'shared-bottom': [SB],
+  '+ fm': [SB, 'model.interaction=fm'],
+  '+ dot (user·item)': [SB, 'model.interaction=dot'],
+  '+ dcn-v2': [SB, 'model.interaction=dcn-v2'],
+  '+ shared+per-task emb.': [SB, 'model.taskEmbeddings=shared+per-task'],
+  '+ per-task emb.': [SB, 'model.taskEmbeddings=per-task'],
+  'mmoe + shared+per-task emb.': ['model.type=mmoe', 'model.taskEmbeddings=shared+per-task'],
+};
+
 interface Dataset {
   name: string;
   configPath: string;
   overrides: string[];
 }
 
-async function datasets(funnelRows: number, tmp: string): Promise<Dataset[]> {
-  const funnel = await writeFunnel(join(tmp, 'funnel'), { rows: funnelRows, seed: 42 });
-  return [
-    { name: 'kuairand', configPath: join(ROOT, 'examples', 'kuairand.yaml'), overrides: [] },
-    { name: 'funnel', configPath: funnel.config, overrides: [] },
-  ];
+async function dataset(name: string, funnelRows: number, tmp: string): Promise<Dataset> {
+  switch (name) {
+    case 'kuairand':
+      return { name, configPath: join(ROOT, 'examples', 'kuairand.yaml'), overrides: [] };
+    case 'adult':
+      return { name, configPath: join(ROOT, 'examples', 'adult.yaml'), overrides: [] };
+    case 'funnel':
+      return {
+        name,
+        configPath: (await writeFunnel(join(tmp, name), { rows: funnelRows, seed: 42 })).config,
+        overrides: [],
+      };
+    case 'funnel-10x': {
+      // The same rows over a tenth of the users and items (the default is rows/40 users, rows/60 items).
+      const o = {
+        rows: funnelRows,
+        seed: 42,
+        users: Math.round(funnelRows / 400),
+        items: Math.round(funnelRows / 600),
+      };
+      return { name, configPath: (await writeFunnel(join(tmp, name), o)).config, overrides: [] };
+    }
+    default:
+      throw new Error(`bench models: unknown dataset '${name}' (kuairand, funnel, funnel-10x, adult)`);
+  }
 }
 
-function configFor(d: Dataset, type: string, seed: number, tmp: string): ExperimentConfig {
+function configFor(d: Dataset, set: readonly string[], seed: number, tmp: string): ExperimentConfig {
   const base = loadConfig(d.configPath, d.overrides);
   return loadConfig(d.configPath, [
     ...d.overrides,
-    `model.type=${type}`,
-    `seed=${seed}`,
     `model.expertHidden=${JSON.stringify(base.model.bottom)}`,
+    ...set,
+    `seed=${seed}`,
     'training.threads=2',
     `data.cacheDir=${join(tmp, 'cache')}`,
   ]);
 }
 
+interface Result {
+  dataset: string;
+  model: string;
+  tasks: Record<string, { mean: number; sd: number; runs: number[] }>;
+  seconds: number;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const opt = (name: string, def: number) => {
+  const opt = (name: string, def: string) => {
     const i = args.indexOf(name);
-    return i >= 0 ? Number(args[i + 1]) : def;
+    return i >= 0 ? args[i + 1]! : def;
   };
-  const seeds = opt('--seeds', 3),
-    funnelRows = opt('--funnel-rows', 300_000);
+  const seeds = Number(opt('--seeds', '3')),
+    funnelRows = Number(opt('--funnel-rows', '300000')),
+    variants = args.includes('--variants');
+  const sets = args.flatMap((a, i) => (args[i - 1] === '--set' ? [a] : []));
+  const arms: [string, string[]][] = variants ? Object.entries(VARIANTS) : MODELS.map((t) => [t, [`model.type=${t}`]]);
+  const only = opt('--only', '');
+  const chosen = only ? arms.filter(([name]) => only.split(',').some((o) => name.includes(o))) : arms;
   const tmp = mkdtempSync(join(tmpdir(), 'mtrank-models-'));
-  const results: {
-    dataset: string;
-    model: string;
-    tasks: Record<string, { mean: number; sd: number; runs: number[] }>;
-  }[] = [];
+  const results: Result[] = [];
+  const load0 = loadavg()[0]!;
   try {
-    for (const d of await datasets(funnelRows, tmp)) {
+    for (const name of opt('--datasets', variants ? 'funnel-10x,kuairand,adult' : 'kuairand,funnel').split(',')) {
+      const d = await dataset(name, funnelRows, tmp);
       let data: PreparedData | null = null;
-      for (const type of MODELS) {
+      for (const [arm, set] of chosen) {
         const aucs: Record<string, number[]> = {};
+        const t0 = performance.now();
         for (let s = 0; s < seeds; s++) {
-          const config = configFor(d, type, 42 + s, tmp);
+          let config: ExperimentConfig;
+          try {
+            config = configFor(d, [...set, ...sets], 42 + s, tmp);
+          } catch (e) {
+            process.stderr.write(
+              `${d.name} ${arm}: skipped (${(e as Error).message.split('\n').slice(-1)[0]!.trim()})\n`,
+            );
+            break;
+          }
           data ??= await prepareData(config);
           const r = await train({ config, data, dir: join(tmp, 'run') });
           const { metrics } = evaluateSplit(r.model, data.test, undefined, 'test');
           for (const [t, m] of Object.entries(metrics)) (aucs[t] ??= []).push(m.auc);
           process.stderr.write(
-            `${d.name} ${type} seed ${42 + s}: ${Object.entries(metrics)
+            `${d.name} ${arm} seed ${42 + s}: ${Object.entries(metrics)
               .map(([t, m]) => `${t} ${m.auc.toFixed(4)}`)
               .join(' ')}\n`,
           );
         }
+        if (Object.keys(aucs).length === 0) continue;
         results.push({
           dataset: d.name,
-          model: type,
+          model: arm,
           tasks: Object.fromEntries(Object.entries(aucs).map(([t, a]) => [t, { ...meanSd(a), runs: a }])),
+          seconds: (performance.now() - t0) / 1000 / seeds,
         });
       }
     }
@@ -85,20 +141,33 @@ async function main(): Promise<void> {
     rmSync(tmp, { recursive: true, force: true });
     await shutdownThreads();
   }
+  const load = [load0, loadavg()[0]!];
   if (args.includes('--json')) {
-    console.log(JSON.stringify({ bench: 'models', seeds, funnelRows, results }));
+    console.log(JSON.stringify({ bench: 'models', seeds, funnelRows, sets, load, results }));
     return;
   }
-  for (const dataset of new Set(results.map((r) => r.dataset))) {
-    const rows = results.filter((r) => r.dataset === dataset);
-    const tasks = Object.keys(rows[0]!.tasks);
-    console.log(`\n${dataset} — test AUC, mean ± sd over ${seeds} seeds\n`);
-    console.log(`| model | ${tasks.join(' | ')} |`);
-    console.log(`|---|${tasks.map(() => '---').join('|')}|`);
-    for (const r of rows)
-      console.log(
-        `| ${r.model} | ${tasks.map((t) => `${r.tasks[t]!.mean.toFixed(4)} ± ${r.tasks[t]!.sd.toFixed(4)}`).join(' | ')} |`,
-      );
+  console.log(`load average ${load.map((l) => l.toFixed(1)).join(' → ')}; extra settings: ${sets.join(' ') || 'none'}`);
+  for (const dataset of new Set(results.map((r) => r.dataset))) printTable(dataset, results, seeds, variants);
+}
+
+function printTable(dataset: string, results: Result[], seeds: number, variants: boolean): void {
+  const rows = results.filter((r) => r.dataset === dataset);
+  const tasks = Object.keys(rows[0]!.tasks);
+  const base = rows[0]!;
+  console.log(`\n${dataset} — test AUC, mean ± sd over ${seeds} seeds${variants ? `; Δ against ${base.model}` : ''}\n`);
+  console.log(`| model | ${tasks.join(' | ')} | s/run |`);
+  console.log(`|---|${tasks.map(() => '---').join('|')}|---|`);
+  for (const r of rows) {
+    const cell = (t: string) => {
+      const m = r.tasks[t]!,
+        b = base.tasks[t]!;
+      const text = `${m.mean.toFixed(4)} ± ${m.sd.toFixed(4)}`;
+      if (!variants || r === base) return text;
+      const delta = m.mean - b.mean;
+      const noise = Math.max(m.sd, b.sd);
+      return `${text} (${delta >= 0 ? '+' : ''}${delta.toFixed(4)}${Math.abs(delta) <= noise ? ', within noise' : ''})`;
+    };
+    console.log(`| ${r.model} | ${tasks.map(cell).join(' | ')} | ${r.seconds.toFixed(0)} |`);
   }
 }
 

@@ -97,6 +97,9 @@ export function parseOverrideValue(text: string): unknown {
   }
 }
 
+/** Keys users look for in another section. */
+const MOVED: Record<string, string> = { 'training.dropout': "'model.dropout' (bottom, towers and experts)" };
+
 /** One line per issue: "file: tasks.order.labelWeight: expected ..., got ...". */
 export function formatConfigIssues(file: string, issues: readonly z.core.$ZodIssue[]): string {
   const lines = issues.map((i) => {
@@ -105,6 +108,8 @@ export function formatConfigIssues(file: string, issues: readonly z.core.$ZodIss
     if (i.code === 'unrecognized_keys') {
       const valid = validKeysAt(experimentConfig, i.path);
       const named = i.keys.map((k) => {
+        const moved = MOVED[[...i.path.map(String), k].join('.')];
+        if (moved) return `'${k}' (it is ${moved})`;
         const near = closestKey(k, valid);
         return near ? `'${k}' (did you mean '${near}'?)` : `'${k}'`;
       });

@@ -8,9 +8,27 @@
 import { z } from 'zod';
 import { lossWeightingSchema } from './loss-weighting.js';
 
-import { ACTIVATIONS, FUSION_FORMS, FUSION_OBJECTIVES, FUSION_SEARCHES, MODEL_TYPES, OPTIMIZERS } from './enums.js';
+import {
+  ACTIVATIONS,
+  FUSION_FORMS,
+  FUSION_OBJECTIVES,
+  FUSION_SEARCHES,
+  INTERACTIONS,
+  MODEL_TYPES,
+  OPTIMIZERS,
+  TASK_EMBEDDINGS,
+} from './enums.js';
 
-export { ACTIVATIONS, FUSION_FORMS, FUSION_OBJECTIVES, FUSION_SEARCHES, MODEL_TYPES, OPTIMIZERS };
+export {
+  ACTIVATIONS,
+  FUSION_FORMS,
+  FUSION_OBJECTIVES,
+  FUSION_SEARCHES,
+  INTERACTIONS,
+  MODEL_TYPES,
+  OPTIMIZERS,
+  TASK_EMBEDDINGS,
+};
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -231,12 +249,47 @@ export const model = z.strictObject({
   bottom: z.array(positiveInt).default([256, 128]).describe('shared-bottom: hidden sizes of the shared MLP'),
   tower: z.array(positiveInt).default([64]).describe("hidden sizes of each task's tower"),
   activation: z.enum(ACTIVATIONS).default('relu').describe('hidden-layer activation'),
-  dropout: z.number().min(0).lt(1).default(0).describe('dropout rate on hidden layers'),
+  dropout: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0)
+    .describe('inverted dropout after every hidden layer of the bottom, towers and experts (training only, seeded)'),
   experts: positiveInt.default(4).describe('mmoe: number of experts'),
   expertHidden: z.array(positiveInt).default([128]).describe('mmoe/ple: hidden sizes of each expert'),
   levels: positiveInt.default(1).describe('ple: extraction levels'),
   sharedExperts: positiveInt.default(1).describe('ple: shared experts per level'),
   taskExperts: positiveInt.default(1).describe('ple: task-specific experts per task and level'),
+  interaction: z
+    .enum(INTERACTIONS)
+    .default('none')
+    .describe(
+      'interaction layer on the input, feeding the bottom (experts): fm | dcn-v2 cross layers | dot (user·item)',
+    ),
+  interactionFields: z
+    .array(z.string())
+    .min(2)
+    .optional()
+    .describe(
+      'fm/dot: the ID features that interact (equal embeddingDim); default fm: the fields of the largest dim, dot: the group (user) and item features',
+    ),
+  crossLayers: positiveInt.default(2).describe('dcn-v2: number of cross layers'),
+  crossRank: z
+    .union([positiveInt, z.literal('full')])
+    .default(16)
+    .describe("dcn-v2: rank r of the cross weights U·Vᵀ (2·D·r per row instead of D²), or 'full' D×D weights"),
+  taskEmbeddings: z
+    .enum(TASK_EMBEDDINGS)
+    .default('shared')
+    .describe(
+      'ID embeddings: shared by all tasks | per-task (each task its own tables through the shared nets) | shared+per-task (STEM: the shared path reads the shared tables, each tower also its own)',
+    ),
+  embeddingInit: z
+    .union([z.literal('scaled'), z.number().positive()])
+    .default(0.01)
+    .describe(
+      "initial std of embedding rows: a fixed std (default 0.01, measured best without and with interactions: docs/training.md) or 'scaled' = 1/√dim per table",
+    ),
 });
 
 export const optimizer = z.strictObject({
@@ -245,7 +298,15 @@ export const optimizer = z.strictObject({
     .default('adam')
     .describe('dense parameters: sgd | adam | adagrad (embeddings: the sparse variant)'),
   lr: z.number().positive().default(0.001).describe('base learning rate'),
-  weightDecay: z.number().nonnegative().optional().describe('L2 weight decay (default 0)'),
+  weightDecay: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe('L2 penalty added to the gradient (default 0); embeddings: on the rows a step touches only'),
+  decoupled: z
+    .boolean()
+    .optional()
+    .describe('weightDecay decays the weights directly, p ← p·(1 − lr·wd), apart from the gradient (AdamW)'),
   beta1: z.number().min(0).lt(1).optional().describe('adam: first-moment decay (default 0.9)'),
   beta2: z.number().min(0).lt(1).optional().describe('adam: second-moment decay (default 0.999)'),
   eps: z.number().positive().optional().describe('adam/adagrad: denominator epsilon'),
@@ -463,7 +524,27 @@ export const experimentConfig = experimentShape.superRefine((c, ctx) => {
         message: 'a feature with input: false must be a group feature (or be removed)',
       });
   }
+  for (const issue of interactionIssues(c))
+    ctx.addIssue({ code: 'custom', path: ['model', 'interactionFields'], message: issue });
 });
+
+/** model.interactionFields name ID inputs; the dot interaction's default needs a group and an item feature. */
+function interactionIssues(c: z.infer<typeof experimentShape>): string[] {
+  const m = c.model;
+  if (m.interaction !== 'fm' && m.interaction !== 'dot') return [];
+  const isId = (f: FeatureConfig | undefined) =>
+    f !== undefined && f.input && (f.type !== 'numeric' || f.transform === 'bucketize');
+  const bad = (m.interactionFields ?? []).filter((n) => !isId(c.features[n]));
+  if (bad.length > 0)
+    return [
+      `expected ID input features (categorical, multi-categorical or bucketized numeric), got ${bad.map((n) => `'${n}'`).join(', ')}`,
+    ];
+  if (m.interaction === 'dot' && !m.interactionFields && (!groupFeatureName(c) || !itemFeatureName(c)))
+    return [
+      'the dot interaction pairs the group (user) feature with the item feature (role: item); this config lacks one: name the fields here',
+    ];
+  return [];
+}
 
 /**
  * A split either divides `source` into train/valid/test, or carves the validation split out of an explicit

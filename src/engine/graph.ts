@@ -3,6 +3,7 @@
 import * as K from './kernels.js';
 import { scratch } from './kernels.js';
 import { Tensor, ensureGrad } from './tensor.js';
+import { fmForward, fmBackward, fieldDotsForward, fieldDotsBackward } from './interaction-kernels.js';
 import type { Parameter, EmbeddingTable } from './params.js';
 import type { Rng } from '../util/rng.js';
 import { MtrankError } from '../util/errors.js';
@@ -207,6 +208,51 @@ export class Graph {
     for (let i = 0; i < n; i++) mask[i] = rng.float() < p ? 0 : keep;
     K.mulElementwise(a.data, mask, y);
     return this.node(a.rows, a.cols, y, [a], false, (out) => passProduct(a, out.grad!, mask));
+  }
+
+  /**
+   * Factorization-machine pairwise term over `dim`-wide column blocks of x starting at `offsets` (the field
+   * embeddings): y = ½((Σ_f e_f)² − Σ_f e_f²) = Σ_{f<g} e_f⊙e_g, B×dim (its row sum is FM's second-order term).
+   */
+  fm(x: Tensor, offsets: readonly number[], dim: number): Tensor {
+    checkBlocks('fm', x, offsets, dim);
+    const B = x.rows,
+      D = x.cols;
+    return this.rowsOf(
+      x,
+      dim,
+      (y) => fmForward(x.data, B, D, offsets, dim, y),
+      (dy, dx) => fmBackward(x.data, B, D, offsets, dim, dy, dx),
+    );
+  }
+
+  /** Dot products of pairs of `dim`-wide column blocks of x (e.g. user·item embeddings), B×pairs. */
+  fieldDots(x: Tensor, pairs: readonly (readonly [number, number])[], dim: number): Tensor {
+    checkBlocks('fieldDots', x, pairs.flat(), dim);
+    if (pairs.length === 0) throw new MtrankError('fieldDots: no pairs');
+    const B = x.rows,
+      D = x.cols;
+    return this.rowsOf(
+      x,
+      pairs.length,
+      (y) => fieldDotsForward(x.data, B, D, pairs, dim, y),
+      (dy, dx) => fieldDotsBackward(x.data, B, D, pairs, dim, dy, dx),
+    );
+  }
+
+  /** A per-row op of x into `cols` columns: forward fills y; backward adds into dx (zeroed when fresh). */
+  private rowsOf(
+    x: Tensor,
+    cols: number,
+    forward: (y: Float32Array) => void,
+    backward: (dy: Float32Array, dx: Float32Array) => void,
+  ): Tensor {
+    const y = f32(x.rows * cols);
+    forward(y);
+    return this.node(x.rows, cols, y, [x], false, (out) => {
+      ensureGrad(x, zeros32);
+      backward(out.grad!, x.grad!);
+    });
   }
 
   /** Column concatenation of tensors with equal row counts. */
@@ -493,6 +539,13 @@ function passProduct(t: Tensor, g: Float32Array, other: Float32Array): void {
 function sameShape(op: string, a: Tensor, b: Tensor): void {
   if (a.rows !== b.rows || a.cols !== b.cols)
     throw new MtrankError(`${op}: shapes differ (${a.rows}×${a.cols} vs ${b.rows}×${b.cols})`);
+}
+
+function checkBlocks(op: string, x: Tensor, offsets: readonly number[], dim: number): void {
+  if (offsets.length === 0) throw new MtrankError(`${op}: no fields`);
+  for (const o of offsets)
+    if (!(Number.isInteger(o) && o >= 0 && o + dim <= x.cols))
+      throw new MtrankError(`${op}: block [${o}, ${o + dim}) is outside the input's ${x.cols} columns`);
 }
 
 function checkIds(table: EmbeddingTable, ids: Int32Array, rows: number, what: string): void {

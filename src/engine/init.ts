@@ -27,6 +27,12 @@ export function normal(std: number): Init {
   };
 }
 
+/**
+ * N(0, 1/cols): a table's rows scaled to its width, so the dot product of two rows starts with variance
+ * 1/dim whatever the dim (the usual embedding init; a fixed small std keeps interaction terms near 0).
+ */
+export const scaledNormal: Init = (data, rows, cols, rng) => normal(1 / Math.sqrt(cols))(data, rows, cols, rng);
+
 /** U(±limit). */
 export function uniformInit(limit: number): Init {
   return (data, _rows, _cols, rng) => uniform(data, limit, rng);

@@ -161,6 +161,25 @@ export class OnnxTrace implements ForwardOps {
     return this.tensor(v, colEnd - colStart);
   }
 
+  /** ½((Σ_f e_f)² − Σ_f e_f²) over the field blocks, as Graph.fm computes it. */
+  fm(x: Tensor, offsets: readonly number[], dim: number): Tensor {
+    const b = this.b,
+      blocks = offsets.map((o) => this.valueOf(this.slice(x, o, o + dim)));
+    const sum = (vs: string[]) => (vs.length === 1 ? vs[0]! : b.op('Sum', vs));
+    const s = sum(blocks),
+      sq = sum(blocks.map((v) => b.op('Mul', [v, v])));
+    return this.tensor(b.op('Mul', [b.op('Sub', [b.op('Mul', [s, s]), sq]), b.floats('half', [], [0.5])]), dim);
+  }
+
+  /** Per pair of field blocks, the row-wise dot product (one column each). */
+  fieldDots(x: Tensor, pairs: readonly (readonly [number, number])[], dim: number): Tensor {
+    const cols = pairs.map(([a, c]) => {
+      const prod = this.b.op('Mul', [this.valueOf(this.slice(x, a, a + dim)), this.valueOf(this.slice(x, c, c + dim))]);
+      return this.tensor(this.b.op('ReduceSum', [prod, this.b.int64s('axis', [1])], { keepdims: 1 }), 1);
+    });
+    return this.concat(cols);
+  }
+
   /** Σ_e gate[:, e]·expert_e: the gate split into its columns, each scaling one expert. */
   weightedSum(gate: Tensor, experts: readonly Tensor[]): Tensor {
     const E = experts.length;

@@ -1,7 +1,7 @@
 import type { Graph } from '../engine/graph.js';
 import type { Tensor } from '../engine/tensor.js';
-import { FeatureInput, type FeatureBatch, type MLP } from './layers.js';
-import { MultiTaskModel, Tower, mlp, type ModelContext, type TaskSpec } from './model.js';
+import type { FeatureBatch, MLP } from './layers.js';
+import { MultiTaskModel, mlp, type ModelContext, type TaskSpec, type Tower } from './model.js';
 import { MtrankError } from '../util/errors.js';
 
 /**
@@ -12,24 +12,23 @@ import { MtrankError } from '../util/errors.js';
  */
 export class ESMM extends MultiTaskModel {
   readonly type = 'esmm' as const;
-  private readonly input: FeatureInput;
   private readonly nets: { bottom: MLP; tower: Tower }[];
 
   constructor(ctx: ModelContext) {
-    super(ctx, funnelChains(ctx.tasks));
-    this.input = new FeatureInput(ctx.store, ctx.features);
-    this.nets = this.tasks.map((t) => {
-      const bottom = mlp(ctx.store, `${t}.bottom`, this.input.outDim, ctx.config.bottom, ctx.config);
-      return { bottom, tower: new Tower(ctx.store, `tower.${t}`, bottom.outDim, ctx.config) };
+    super(ctx, { chains: funnelChains(ctx.tasks) });
+    this.nets = this.tasks.map((t, k) => {
+      const bottom = mlp(ctx.store, `${t}.bottom`, this.inputDim, ctx.config.bottom, ctx.config);
+      return { bottom, tower: this.tower(k, bottom.outDim, ctx.config) };
     });
   }
 
-  shared(g: Graph, batch: FeatureBatch): Tensor[] {
-    return [this.input.forward(g, batch)];
+  protected body(_g: Graph, x: Tensor): Tensor[] {
+    return [x];
   }
 
-  heads(g: Graph, [H]: readonly Tensor[]): Tensor[] {
-    return this.nets.map((n) => n.tower.forward(g, n.bottom.forward(g, H!)));
+  protected head(g: Graph, [H]: readonly Tensor[], batch: FeatureBatch, t: number): Tensor {
+    const n = this.nets[t]!;
+    return n.tower.forward(g, n.bottom.forward(g, H!), batch);
   }
 }
 

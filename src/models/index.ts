@@ -1,6 +1,6 @@
 // Model registry: `model.type` → the class that builds it.
 import { ParamStore } from '../engine/params.js';
-import type { ExperimentConfig } from '../config/schema.js';
+import { groupFeatureName, itemFeatureName, type ExperimentConfig } from '../config/schema.js';
 import type { EncodedSplit } from '../data/types.js';
 import type { FeatureInputSpec } from './layers.js';
 import type { ModelContext, ModelType, MultiTaskModel } from './model.js';
@@ -31,12 +31,19 @@ export function featureSpec(split: EncodedSplit): FeatureInputSpec {
   };
 }
 
-/** A freshly initialised model (seeded: parameters draw from `seed`'s 'init' stream). */
+/**
+ * A freshly initialised model (seeded: parameters draw from `seed`'s 'init' stream). With the features and
+ * data sections, the group and item features are the dot interaction's default fields.
+ */
 export function createModel(
-  config: Pick<ExperimentConfig, 'model' | 'tasks' | 'seed'>,
+  config: Pick<ExperimentConfig, 'model' | 'tasks' | 'seed'> & Partial<Pick<ExperimentConfig, 'features' | 'data'>>,
   features: FeatureInputSpec,
 ): MultiTaskModel {
   const tasks = Object.entries(config.tasks).map(([name, t]) => ({ name, dependsOn: t.dependsOn }));
   const store = new ParamStore(new Rng(config.seed).fork('init'));
-  return new MODELS[config.model.type]({ features, tasks, config: config.model, store });
+  const roles =
+    config.features && config.data
+      ? { user: groupFeatureName(config as ExperimentConfig), item: itemFeatureName(config as ExperimentConfig) }
+      : {};
+  return new MODELS[config.model.type]({ features, tasks, config: config.model, store, roles });
 }

@@ -1,7 +1,7 @@
 import type { Graph } from '../engine/graph.js';
 import type { Tensor } from '../engine/tensor.js';
-import { FeatureInput, type FeatureBatch, type MLP } from './layers.js';
-import { MultiTaskModel, Tower, type ModelContext } from './model.js';
+import type { FeatureBatch, MLP } from './layers.js';
+import { MultiTaskModel, type ModelContext, type Tower } from './model.js';
 import { Gate, expertGroup } from './experts.js';
 
 /**
@@ -10,7 +10,6 @@ import { Gate, expertGroup } from './experts.js';
  */
 export class MMoE extends MultiTaskModel {
   readonly type = 'mmoe' as const;
-  private readonly input: FeatureInput;
   private readonly experts: MLP[];
   private readonly gates: Gate[];
   private readonly towers: Tower[];
@@ -18,18 +17,16 @@ export class MMoE extends MultiTaskModel {
   constructor(ctx: ModelContext) {
     super(ctx);
     const { store, config } = ctx;
-    this.input = new FeatureInput(store, ctx.features);
-    this.experts = expertGroup(store, 'expert', config.experts, this.input.outDim, config);
-    this.gates = this.tasks.map((t) => new Gate(store, `gate.${t}`, this.input.outDim, config.experts));
-    this.towers = this.tasks.map((t) => new Tower(store, `tower.${t}`, this.experts[0]!.outDim, config));
+    this.experts = expertGroup(store, 'expert', config.experts, this.inputDim, config);
+    this.gates = this.tasks.map((t) => new Gate(store, `gate.${t}`, this.inputDim, config.experts));
+    this.towers = this.tasks.map((_, t) => this.tower(t, this.experts[0]!.outDim, config));
   }
 
-  shared(g: Graph, batch: FeatureBatch): Tensor[] {
-    const x = this.input.forward(g, batch);
+  protected body(g: Graph, x: Tensor): Tensor[] {
     return [x, ...this.experts.map((e) => e.forward(g, x))];
   }
 
-  heads(g: Graph, [x, ...experts]: readonly Tensor[]): Tensor[] {
-    return this.towers.map((tower, t) => tower.forward(g, this.gates[t]!.mix(g, x!, experts)));
+  protected head(g: Graph, [x, ...experts]: readonly Tensor[], batch: FeatureBatch, t: number): Tensor {
+    return this.towers[t]!.forward(g, this.gates[t]!.mix(g, x!, experts), batch);
   }
 }

@@ -1,8 +1,8 @@
 import type { Graph } from '../engine/graph.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { ParamStore } from '../engine/params.js';
-import { FeatureInput, type FeatureBatch, type MLP } from './layers.js';
-import { MultiTaskModel, Tower, type ModelContext } from './model.js';
+import type { FeatureBatch, MLP } from './layers.js';
+import { MultiTaskModel, type ModelContext, type Tower } from './model.js';
 import { Gate, expertGroup } from './experts.js';
 import type { ModelConfig } from '../config/schema.js';
 
@@ -45,35 +45,37 @@ class ExtractionLevel {
  */
 export class PLE extends MultiTaskModel {
   readonly type = 'ple' as const;
-  private readonly input: FeatureInput;
   private readonly levels: ExtractionLevel[];
   private readonly towers: Tower[];
 
   constructor(ctx: ModelContext) {
     super(ctx);
     const { store, config } = ctx;
-    this.input = new FeatureInput(store, ctx.features);
     this.levels = [];
-    let dim = this.input.outDim;
+    let dim = this.inputDim;
     for (let l = 0; l < config.levels; l++) {
       const level = new ExtractionLevel(store, `ple${l}`, this.tasks, dim, l === config.levels - 1, config);
       this.levels.push(level);
       dim = level.outDim;
     }
-    this.towers = this.tasks.map((t) => new Tower(store, `tower.${t}`, dim, config));
+    this.towers = this.tasks.map((_, t) => this.tower(t, dim, config));
   }
 
-  shared(g: Graph, batch: FeatureBatch): Tensor[] {
-    const x = this.input.forward(g, batch);
+  protected body(g: Graph, x: Tensor): Tensor[] {
     if (this.levels.length === 1) return [x];
     let inputs: Tensor[] = Array.from({ length: this.tasks.length + 1 }, () => x);
     for (const level of this.levels.slice(0, -1)) inputs = level.forward(g, inputs);
     return inputs;
   }
 
-  heads(g: Graph, shared: readonly Tensor[]): Tensor[] {
+  /** The last level mixes every task's experts at once, so one task's head is the whole last level. */
+  protected head(g: Graph, shared: readonly Tensor[], batch: FeatureBatch, t: number): Tensor {
+    return this.heads(g, shared, batch)[t]!;
+  }
+
+  override heads(g: Graph, shared: readonly Tensor[], batch: FeatureBatch): Tensor[] {
     const inputs = shared.length === 1 ? Array.from({ length: this.tasks.length + 1 }, () => shared[0]!) : shared;
     const out = this.levels[this.levels.length - 1]!.forward(g, inputs);
-    return this.towers.map((tower, t) => tower.forward(g, out[t]!));
+    return this.towers.map((tower, t) => tower.forward(g, out[t]!, batch));
   }
 }

@@ -1,27 +1,25 @@
 import type { Graph } from '../engine/graph.js';
 import type { Tensor } from '../engine/tensor.js';
-import { FeatureInput, type FeatureBatch, type MLP } from './layers.js';
-import { MultiTaskModel, Tower, mlp, type ModelContext } from './model.js';
+import type { FeatureBatch, MLP } from './layers.js';
+import { MultiTaskModel, mlp, type ModelContext, type Tower } from './model.js';
 
-/** concat(ID embeddings, dense) → shared bottom MLP (H) → one tower per task → logit. */
+/** concat(ID embeddings, dense) (→ interaction) → shared bottom MLP (H) → one tower per task → logit. */
 export class SharedBottom extends MultiTaskModel {
   readonly type = 'shared-bottom' as const;
-  private readonly input: FeatureInput;
   private readonly bottom: MLP;
   private readonly towers: Tower[];
 
   constructor(ctx: ModelContext) {
     super(ctx);
-    this.input = new FeatureInput(ctx.store, ctx.features);
-    this.bottom = mlp(ctx.store, 'bottom', this.input.outDim, ctx.config.bottom, ctx.config);
-    this.towers = this.tasks.map((t) => new Tower(ctx.store, `tower.${t}`, this.bottom.outDim, ctx.config));
+    this.bottom = mlp(ctx.store, 'bottom', this.inputDim, ctx.config.bottom, ctx.config);
+    this.towers = this.tasks.map((_, t) => this.tower(t, this.bottom.outDim, ctx.config));
   }
 
-  shared(g: Graph, batch: FeatureBatch): Tensor[] {
-    return [this.bottom.forward(g, this.input.forward(g, batch))];
+  protected body(g: Graph, x: Tensor): Tensor[] {
+    return [this.bottom.forward(g, x)];
   }
 
-  heads(g: Graph, [H]: readonly Tensor[]): Tensor[] {
-    return this.towers.map((t) => t.forward(g, H!));
+  protected head(g: Graph, [H]: readonly Tensor[], batch: FeatureBatch, t: number): Tensor {
+    return this.towers[t]!.forward(g, H!, batch);
   }
 }

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { loadConfig, parseConfig, type ExperimentConfig, type ExperimentConfigInput } from '../config/index.js';
+import { experimentConfig } from '../config/schema.js';
 import { configWarnings } from '../config/sanity.js';
 import { dataSourcePaths, prepareTrainingData, type TrainingData } from '../data/prepare.js';
 import type { EncodedSplit } from '../data/types.js';
@@ -155,7 +156,7 @@ function checkResumable(dir: string, config: ExperimentConfig, sources: SourceFi
   if (!existsSync(paths.config))
     throw new MtrankError(`${dir}: nothing to resume (no config.json; start without --resume)`);
   const saved = readFileSync(paths.config, 'utf8');
-  if (saved !== configJson(config))
+  if (saved !== configJson(config) && withCurrentDefaults(saved) !== configJson(config))
     throw new MtrankError(
       `${paths.config}: the resolved config differs from the one this run started with; --resume needs the same config, --seed and --set values`,
     );
@@ -244,4 +245,10 @@ function predictionColumns(
 }
 
 const configJson = (c: ExperimentConfig) => JSON.stringify(c, null, 2) + '\n';
+
+/** A saved resolved config with the defaults of options added since it was written (null when it no longer parses). */
+function withCurrentDefaults(saved: string): string | null {
+  const r = experimentConfig.safeParse(JSON.parse(saved));
+  return r.success ? configJson(r.data) : null;
+}
 const nul = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? null : x);

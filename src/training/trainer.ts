@@ -147,9 +147,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     tasks.map((name) => ({ name, lossWeight: config.tasks[name]!.lossWeight })),
     { seed: config.seed },
   );
-  if (weighting.needs === 'shared-grads' && model.type === 'single-task') {
+  if (weighting.needs === 'shared-grads' && !model.sharesRepresentation) {
     throw new MtrankError(
-      `training.lossWeighting '${weighting.method}' balances gradients at a shared representation; model type 'single-task' shares nothing`,
+      `training.lossWeighting '${weighting.method}' balances gradients at a shared representation; ${model.type === 'single-task' ? "model type 'single-task'" : "model.taskEmbeddings 'per-task'"} shares nothing`,
     );
   }
   const labelWeights = labelWeightsFor(config, data.train);

@@ -206,6 +206,52 @@ describe('finite-difference gradients of every op', () => {
       },
     });
   });
+  it('fm: pairwise term over field blocks (value against Σ_{f<g} e_f⊙e_g, gradient against differences)', () => {
+    // 3 rows × 11 columns: fields of width 3 at columns 0, 3 and 7 (columns 6 and 10 are not fields).
+    const offsets = [0, 3, 7],
+      x = randArray(rng, 33);
+    const y = new Graph({ training: false }).fm(new Graph({ training: false }).input(x, 3, 11), offsets, 3);
+    for (let r = 0; r < 3; r++)
+      for (let k = 0; k < 3; k++) {
+        let brute = 0;
+        for (let f = 0; f < 3; f++)
+          for (let h = f + 1; h < 3; h++) brute += x[r * 11 + offsets[f]! + k]! * x[r * 11 + offsets[h]! + k]!;
+        expect(y.at(r, k)).toBeCloseTo(brute, 5);
+      }
+    gradCheck({ leaves: [randArray(rng, 33)], forward: (g, [a]) => g.fm(reshape(g, a!, 3, 11), offsets, 3) });
+    // Beside another consumer of the same input (gradients add up).
+    gradCheck({
+      leaves: [randArray(rng, 33)],
+      forward: (g, [a]) => {
+        const x = reshape(g, a!, 3, 11);
+        return g.concat([g.slice(x, 2, 5), g.fm(x, offsets, 3)]);
+      },
+    });
+  });
+  it('fieldDots: row-wise dot products of block pairs', () => {
+    const x = randArray(rng, 24),
+      y = new Graph({ training: false }).fieldDots(new Graph({ training: false }).input(x, 3, 8), [[0, 4]], 3);
+    for (let r = 0; r < 3; r++) {
+      let brute = 0;
+      for (let k = 0; k < 3; k++) brute += x[r * 8 + k]! * x[r * 8 + 4 + k]!;
+      expect(y.at(r, 0)).toBeCloseTo(brute, 5);
+    }
+    gradCheck({
+      leaves: [randArray(rng, 24)],
+      forward: (g, [a]) =>
+        g.fieldDots(
+          reshape(g, a!, 3, 8),
+          [
+            [0, 4],
+            [1, 5],
+          ],
+          3,
+        ),
+    });
+    expect(() =>
+      new Graph({ training: false }).fieldDots(new Graph({ training: false }).input(x, 3, 8), [[0, 6]], 3),
+    ).toThrow(/block \[6, 9\) is outside the input's 8 columns/);
+  });
   it('weightedSum (mixture of experts) with a softmax gate', () => {
     gradCheck({
       leaves: [randArray(rng, 9), randArray(rng, 12), randArray(rng, 12), randArray(rng, 12)],

@@ -55,31 +55,48 @@ describe('dense updates against hand-computed steps (float64)', () => {
     );
   });
 
-  it('Adam with bias correction', () => {
-    const lr = 0.01,
-      b1 = 0.9,
-      b2 = 0.999,
-      eps = 1e-8;
-    const want = p0.map((p, i) => {
-      let m = 0,
-        v = 0;
-      grads.forEach((gs, k) => {
-        const g = gs[i]!,
-          t = k + 1;
-        m = b1 * m + (1 - b1) * g;
-        v = b2 * v + (1 - b2) * g * g;
-        p -= (lr * (m / (1 - b1 ** t))) / (Math.sqrt(v / (1 - b2 ** t)) + eps);
+  /** Weight decay: none, L2 on the gradient (Adam), decoupled from it (AdamW: p ← p·(1 − lr·wd) first). */
+  const DECAYS = [
+    { name: 'no decay', weightDecay: 0, decoupled: false },
+    { name: 'L2 weight decay', weightDecay: 0.1, decoupled: false },
+    { name: 'decoupled weight decay (AdamW)', weightDecay: 0.1, decoupled: true },
+  ];
+
+  for (const { name, weightDecay: wd, decoupled } of DECAYS) {
+    it(`Adam with bias correction, ${name}`, () => {
+      const lr = 0.01,
+        b1 = 0.9,
+        b2 = 0.999,
+        eps = 1e-8;
+      const want = p0.map((p, i) => {
+        let m = 0,
+          v = 0;
+        grads.forEach((gs, k) => {
+          const t = k + 1;
+          if (decoupled) p *= 1 - lr * wd;
+          const g = gs[i]! + (decoupled ? 0 : wd * p);
+          m = b1 * m + (1 - b1) * g;
+          v = b2 * v + (1 - b2) * g * g;
+          p -= (lr * (m / (1 - b1 ** t))) / (Math.sqrt(v / (1 - b2 ** t)) + eps);
+        });
+        return p;
       });
-      return p;
+      close(
+        twoSteps((s) => new Adam(s, { lr, weightDecay: wd, decoupled }), p0, grads),
+        want,
+      );
     });
+  }
+
+  it('the first Adam step moves every coordinate by ≈ lr·sign(g); AdamW shrinks it by lr·wd·p first', () => {
     close(
-      twoSteps((s) => new Adam(s, { lr }), p0, grads),
-      want,
-    );
-    // The first Adam step moves every coordinate by ≈ lr·sign(g).
-    close(
-      twoSteps((s) => new Adam(s, { lr }), p0, grads.slice(0, 1)),
+      twoSteps((s) => new Adam(s, { lr: 0.01 }), p0, grads.slice(0, 1)),
       [1 - 0.01, -2 + 0.01],
+      1e-6,
+    );
+    close(
+      twoSteps((s) => new Adam(s, { lr: 0.01, weightDecay: 0.5, decoupled: true }), p0, grads.slice(0, 1)),
+      [1 * (1 - 0.005) - 0.01, -2 * (1 - 0.005) + 0.01],
       1e-6,
     );
   });
@@ -184,36 +201,43 @@ describe('lazy (sparse) updates of embedding tables', () => {
   const bytes = (a: Float32Array, row: number) =>
     Array.from(new Uint8Array(a.buffer, a.byteOffset + row * D * 4, D * 4));
 
-  it('sparse Adam equals the Adam formulas on touched rows (float64) and leaves other rows byte-identical', () => {
-    const lr = 0.05,
-      b1 = 0.9,
-      b2 = 0.999,
-      eps = 1e-8;
-    for (const { table, initial, history } of run((s) => new Adam(s, { lr }))) {
-      // Float64 lazy Adam: a row's moments and value change only in the steps that touch it; global step count.
-      const p = Array.from(initial),
-        m = new Float64Array(V * D),
-        v = new Float64Array(V * D);
-      history.forEach(({ rows, values, before, after }, k) => {
-        const t = k + 1;
-        for (let r = 0; r < V; r++)
-          if (!rows.includes(r)) expect(bytes(after, r), `${table.name} step ${t} row ${r}`).toEqual(bytes(before, r));
-        rows.forEach((row, j) => {
-          for (let d = 0; d < D; d++) {
-            const i = row * D + d,
-              g = values[j * D + d]!;
-            m[i] = b1 * m[i]! + (1 - b1) * g;
-            v[i] = b2 * v[i]! + (1 - b2) * g * g;
-            p[i] = p[i]! - (lr * (m[i]! / (1 - b1 ** t))) / (Math.sqrt(v[i]! / (1 - b2 ** t)) + eps);
-          }
+  for (const { name, wd, decoupled } of [
+    { name: '', wd: 0, decoupled: false },
+    { name: ', L2 on the touched rows', wd: 0.2, decoupled: false },
+    { name: ', decoupled decay of the touched rows', wd: 0.2, decoupled: true },
+  ])
+    it(`sparse Adam equals the Adam formulas on touched rows (float64) and leaves other rows byte-identical${name}`, () => {
+      const lr = 0.05,
+        b1 = 0.9,
+        b2 = 0.999,
+        eps = 1e-8;
+      for (const { table, initial, history } of run((s) => new Adam(s, { lr, weightDecay: wd, decoupled }))) {
+        // Float64 lazy Adam: a row's moments and value change only in the steps that touch it; global step count.
+        const p = Array.from(initial),
+          m = new Float64Array(V * D),
+          v = new Float64Array(V * D);
+        history.forEach(({ rows, values, before, after }, k) => {
+          const t = k + 1;
+          for (let r = 0; r < V; r++)
+            if (!rows.includes(r))
+              expect(bytes(after, r), `${table.name} step ${t} row ${r}`).toEqual(bytes(before, r));
+          rows.forEach((row, j) => {
+            for (let d = 0; d < D; d++) {
+              const i = row * D + d;
+              if (decoupled) p[i] = p[i]! * (1 - lr * wd);
+              const g = values[j * D + d]! + (decoupled ? 0 : wd * p[i]!);
+              m[i] = b1 * m[i]! + (1 - b1) * g;
+              v[i] = b2 * v[i]! + (1 - b2) * g * g;
+              p[i] = p[i]! - (lr * (m[i]! / (1 - b1 ** t))) / (Math.sqrt(v[i]! / (1 - b2 ** t)) + eps);
+            }
+          });
         });
-      });
-      close(table.data, p, 1e-5);
-      // Never-touched rows are bit-for-bit the initial values.
-      const touched = new Set(steps.flat());
-      for (let r = 0; r < V; r++) if (!touched.has(r)) expect(bytes(table.data, r)).toEqual(bytes(initial, r));
-    }
-  });
+        close(table.data, p, 1e-5);
+        // Never-touched rows are bit-for-bit the initial values.
+        const touched = new Set(steps.flat());
+        for (let r = 0; r < V; r++) if (!touched.has(r)) expect(bytes(table.data, r)).toEqual(bytes(initial, r));
+      }
+    });
 
   it('sparse Adagrad equals dense Adagrad on the densified gradient (a zero gradient leaves a row unchanged)', () => {
     for (const { table, initial, history } of run((s) => new Adagrad(s, { lr: 0.1 }))) {

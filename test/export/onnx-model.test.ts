@@ -23,8 +23,15 @@ const SPEC: FeatureInputSpec = {
 const MAX_LENGTHS = [4, 3];
 const ROWS = 5000;
 
-/** Every model type, and every hidden activation on some model. */
-const CASES: [string, string[]][] = [
+/** SPEC with user, item and the tags bag at one dim, so FM and dot product have fields to pair. */
+const EQUAL_DIMS: FeatureInputSpec = {
+  ...SPEC,
+  categorical: [SPEC.categorical[0]!, { ...SPEC.categorical[1]!, dim: 4 }],
+  multi: [{ ...SPEC.multi![0]!, dim: 4 }, SPEC.multi![1]!],
+};
+
+/** Every model type, every hidden activation, interaction layer and task-embedding mode on some model. */
+const CASES: [string, string[], FeatureInputSpec?][] = [
   ['shared-bottom', ['model.activation=relu']],
   ['single-task', ['model.activation=sigmoid']],
   ['mmoe', ['model.activation=gelu', 'model.dropout=0.3']], // dropout: the identity at inference
@@ -32,12 +39,17 @@ const CASES: [string, string[]][] = [
   ['mmoe', ['model.experts=1']], // a one-expert gate
   ['ple', ['model.activation=tanh', 'model.levels=2']],
   ['esmm', ['model.activation=leaky-relu']],
+  ['shared-bottom', ['model.interaction=fm'], EQUAL_DIMS],
+  ['mmoe', ['model.interaction=dot', 'model.interactionFields=["item","user"]'], EQUAL_DIMS],
+  ['ple', ['model.interaction=dcn-v2', 'model.crossRank=full', 'model.taskEmbeddings=shared+per-task']],
+  ['esmm', ['model.interaction=dcn-v2', 'model.crossRank=3', 'model.taskEmbeddings=per-task']],
+  ['single-task', ['model.interaction=fm'], EQUAL_DIMS],
 ];
 
 describe('buildOnnxModel: onnxruntime reproduces the engine', () => {
-  for (const [type, set] of CASES) {
+  for (const [type, set, spec = SPEC] of CASES) {
     it(`${type} (${set.join(', ')}): p_<task> and score within 1e-5 on ${ROWS} rows with OOV ids and padded bags`, async () => {
-      const model = createModel(tinyConfig([`model.type=${type}`, ...set]), SPEC);
+      const model = createModel(tinyConfig([`model.type=${type}`, ...set]), spec);
       // Weights far from their initial scale, so every layer, table row and chain matters to the outputs.
       const rng = new Rng(11);
       for (const p of model.store.params()) for (let i = 0; i < p.size; i++) p.data[i] = 0.4 * rng.normal();
@@ -45,10 +57,10 @@ describe('buildOnnxModel: onnxruntime reproduces the engine', () => {
       const fusion: FusionSpec = { form: type === 'esmm' ? 'product' : 'linear', weights: [0.3, 0, 1] };
       const { bytes, io } = buildOnnxModel(
         model,
-        { spec: SPEC, maxLengths: MAX_LENGTHS, denseNames: ['a', 'b', 'c'] },
+        { spec, maxLengths: MAX_LENGTHS, denseNames: ['a', 'b', 'c'] },
         fusion,
       );
-      const rows = randomRows(SPEC, MAX_LENGTHS, ROWS, 5);
+      const rows = randomRows(spec, MAX_LENGTHS, ROWS, 5);
       const out = await runOnnx(bytes, encodedFeeds(io.inputs, rows));
       const expected = predictSplit(model, rows);
       model.tasks.forEach((task, t) => {

@@ -29,8 +29,9 @@ function totalLoss(model: MultiTaskModel, labelWeights: number[]): number {
   return losses.reduce((a, l, t) => a + lossWeights[t]! * l, 0);
 }
 
-function setup(type: string, weighting?: LossWeighting) {
+function setup(type: string, weighting?: LossWeighting, extra: string[] = []) {
   const config = tinyConfig([
+    ...extra,
     `model.type=${type}`,
     'tasks.cart.labelWeight=3',
     'tasks.order.labelWeight=auto',
@@ -97,6 +98,34 @@ describe('end-to-end gradients match finite differences', () => {
   for (const type of ['shared-bottom', 'esmm', 'mmoe', 'ple', 'single-task']) {
     it(type, () => {
       const { model, lw } = setup(type);
+      checkAgainstFiniteDifferences(model, lw);
+    });
+  }
+});
+
+describe('end-to-end gradients with interaction layers and task embeddings', () => {
+  const variants: [string, string[]][] = [
+    ['shared-bottom', ['model.interaction=fm']],
+    ['shared-bottom', ['model.interaction=dcn-v2', 'model.activation=tanh']],
+    [
+      'shared-bottom',
+      ['model.interaction=dcn-v2', 'model.crossRank=2', 'model.crossLayers=3', 'model.activation=tanh'],
+    ],
+    ['shared-bottom', ['model.interaction=dot', 'model.interactionFields=["user","item"]']],
+    ['shared-bottom', ['model.taskEmbeddings=per-task']],
+    ['shared-bottom', ['model.taskEmbeddings=shared+per-task']],
+    ['mmoe', ['model.interaction=dcn-v2', 'model.crossRank=2', 'model.taskEmbeddings=shared+per-task']],
+    ['ple', ['model.interaction=fm', 'model.taskEmbeddings=per-task']],
+    [
+      'esmm',
+      ['model.interaction=dot', 'model.interactionFields=["item","user"]', 'model.taskEmbeddings=shared+per-task'],
+    ],
+    ['single-task', ['model.interaction=fm']],
+    ['single-task', ['model.interaction=dcn-v2', 'model.activation=tanh']],
+  ];
+  for (const [type, extra] of variants) {
+    it(`${type} ${extra.join(' ')}`, () => {
+      const { model, lw } = setup(type, undefined, extra);
       checkAgainstFiniteDifferences(model, lw);
     });
   }

@@ -1,6 +1,6 @@
 import { adagradDense, adagradSparse, type AdagradHyper } from '../kernels.js';
 import type { ParamStore, Parameter, SparseGrad } from '../params.js';
-import { Optimizer, type OptimizerOptions } from './optimizer.js';
+import { Optimizer, coupledDecay, type OptimizerOptions } from './optimizer.js';
 
 export interface AdagradOptions extends OptimizerOptions {
   eps?: number;
@@ -13,7 +13,7 @@ export class Adagrad extends Optimizer {
 
   constructor(store: ParamStore, options: AdagradOptions) {
     super(store, options, ['sum']);
-    this.hyper = { lr: options.lr, eps: options.eps ?? 1e-10, weightDecay: options.weightDecay ?? 0 };
+    this.hyper = { lr: options.lr, eps: options.eps ?? 1e-10, weightDecay: coupledDecay(options) };
   }
 
   protected updateDense(p: Parameter, lr: number): void {

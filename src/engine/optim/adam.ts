@@ -1,6 +1,6 @@
 import { adamDense, adamSparse, type AdamHyper } from '../kernels.js';
 import type { ParamStore, Parameter, SparseGrad } from '../params.js';
-import { Optimizer, type OptimizerOptions } from './optimizer.js';
+import { Optimizer, coupledDecay, type OptimizerOptions } from './optimizer.js';
 
 export interface AdamOptions extends OptimizerOptions {
   beta1?: number;
@@ -9,7 +9,8 @@ export interface AdamOptions extends OptimizerOptions {
 }
 
 /**
- * Adam with bias correction and L2 weight decay added to the gradient (PyTorch `Adam`). Tables use the
+ * Adam with bias correction and L2 weight decay added to the gradient (PyTorch `Adam`), or decoupled from
+ * it with `decoupled` (PyTorch `AdamW`, applied by the base class). Tables use the
  * lazy variant (PyTorch `SparseAdam`): only the step's rows have their moments and values touched.
  */
 export class Adam extends Optimizer {
@@ -24,7 +25,7 @@ export class Adam extends Optimizer {
       beta2: options.beta2 ?? 0.999,
       eps: options.eps ?? 1e-8,
       step: 0,
-      weightDecay: options.weightDecay ?? 0,
+      weightDecay: coupledDecay(options),
     };
   }
 

@@ -1,12 +1,14 @@
 // What every optimizer shares: which parameters it owns, per-group learning rates, the step counter,
 // and state()/load() for checkpoints. Subclasses supply the dense and the sparse (lazy, row-wise) update.
 import type { ParamStore, Parameter, EmbeddingTable, SparseGrad } from '../params.js';
-import { heap, scratch } from '../kernels.js';
+import { heap, scale, scratch } from '../kernels.js';
 import { MtrankError } from '../../util/errors.js';
 
 export interface OptimizerOptions {
   lr: number;
   weightDecay?: number;
+  /** weightDecay shrinks the weights directly, p ← p·(1 − lr·wd), instead of joining the gradient (AdamW). */
+  decoupled?: boolean;
   /** Learning rate per parameter group (Parameter.group / EmbeddingTable.group); scaled along with setLr. */
   groups?: Record<string, { lr: number }>;
   /** Which parameters this optimizer updates (default 'all'): lets dense params and tables use different optimizers. */
@@ -19,6 +21,11 @@ export interface OptimizerState {
   lr: number;
   /** Per-parameter state arrays, keyed `<slot>/<parameter name>` (state() returns the live arrays, not copies). */
   arrays: Record<string, Float32Array>;
+}
+
+/** The L2 coefficient the update kernels add to the gradient (0 when the decay is decoupled). */
+export function coupledDecay(o: OptimizerOptions): number {
+  return o.decoupled ? 0 : (o.weightDecay ?? 0);
 }
 
 export abstract class Optimizer {
@@ -79,7 +86,12 @@ export abstract class Optimizer {
   /** One update of every owned, unfrozen parameter; tables only on the rows of their sparse gradient. */
   step(): void {
     this.steps++;
-    for (const p of this.dense) if (!p.frozen) this.updateDense(p, this.lrFor(p.group));
+    for (const p of this.dense) {
+      if (p.frozen) continue;
+      const lr = this.lrFor(p.group);
+      this.decay(p.data.subarray(0, p.size), lr);
+      this.updateDense(p, lr);
+    }
     // Consecutive tables that share memory layout, dim and learning rate are updated by one call: the
     // kernels split one large row update across the threads, but not 26 small ones.
     const T = this.tables;
@@ -102,6 +114,7 @@ export abstract class Optimizer {
       dim = first.dim;
     if (to - from === 1) {
       const g = first.sparseGrad();
+      this.decayRows(first.data, dim, g.rows, lr);
       if (g.rows.length > 0)
         this.updateRows(
           first.data,
@@ -128,7 +141,19 @@ export abstract class Optimizer {
       base += t.vocab;
     }
     const span = this.span(from, to);
+    this.decayRows(span.data, dim, rows, lr);
     this.updateRows(span.data, dim, { rows, values }, span.state, lr);
+  }
+
+  /** Decoupled weight decay of a dense parameter: p ← p·(1 − lr·wd). */
+  private decay(data: Float32Array, lr: number): void {
+    const wd = this.options.weightDecay ?? 0;
+    if (this.options.decoupled && wd > 0) scale(data.length, 1 - lr * wd, data);
+  }
+
+  /** Decoupled decay of the rows a step touches only (lazy, like the sparse updates). */
+  private decayRows(data: Float32Array, dim: number, rows: Int32Array, lr: number): void {
+    for (let r = 0; r < rows.length; r++) this.decay(data.subarray(rows[r]! * dim, (rows[r]! + 1) * dim), lr);
   }
 
   /** Views covering tables [from, to) and their state arrays as one table (they are contiguous: see joins). */

@@ -1,5 +1,5 @@
 import type { ParamStore, Parameter, SparseGrad } from '../params.js';
-import { Optimizer, type OptimizerOptions } from './optimizer.js';
+import { Optimizer, coupledDecay, type OptimizerOptions } from './optimizer.js';
 
 const NONE = new Float32Array(0);
 
@@ -19,7 +19,7 @@ export class Sgd extends Optimizer {
   constructor(store: ParamStore, options: SgdOptions) {
     super(store, options, (options.momentum ?? 0) !== 0 ? ['momentum'] : []);
     this.momentum = options.momentum ?? 0;
-    this.weightDecay = options.weightDecay ?? 0;
+    this.weightDecay = coupledDecay(options);
   }
 
   /** Momentum buffer (none without momentum: no memory spent on it). */
