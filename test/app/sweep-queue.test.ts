@@ -246,4 +246,34 @@ describe.skipIf(redisMissing)('queue mode on a real Redis', () => {
       /failed: {2}sweep [0-9a-f]{16} trial 1 \(tasks\.order\.labelWeight=2\) — trial .* exited with code 3/,
     );
   }, 60_000);
+  it('ASHA through Redis stops the trials the hand-computed schedule of early-stop.test.ts says (w=1, w=3 at 100)', async () => {
+    for (const w of workers.splice(0)) w.kill('SIGKILL');
+    const store = join(root, 'store-asha');
+    // One worker takes the trials in queue order (w = 10, 1000, 1, 300, 3), the order the schedule was computed in.
+    startWorker(store, { FAKE_TRAINER_STEP_MS: '400' });
+    const r = await runQueueSweep({
+      config: configWithSeed(5),
+      grids: ['tasks.order.labelWeight=10,1000,1,300,3'],
+      out: join(root, 'asha'),
+      queue,
+      store,
+      earlyStop: { method: 'asha', metric: 'valid.order.auc', grace: 100, reduction: 2, minTrials: 1 },
+      pollMs: 200,
+      log: () => {},
+    });
+    expect([r.finished, r.stopped, r.failed.length]).toEqual([3, 2, 0]);
+    const plan = JSON.parse(readFileSync(join(root, 'asha', 'sweep.json'), 'utf8'));
+    expect(plan.runs.map((x: { status: string }) => x.status)).toEqual([
+      'finished',
+      'finished',
+      'stopped',
+      'finished',
+      'stopped',
+    ]);
+    for (const i of [2, 4])
+      expect(JSON.parse(readFileSync(join(plan.runs[i].dir, 'trial.json'), 'utf8'))).toMatchObject({
+        status: 'stopped',
+        stop: { rung: 100, method: 'asha' },
+      });
+  }, 60_000);
 });
