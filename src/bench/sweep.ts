@@ -1,11 +1,12 @@
-// `npm run bench:sweep [-- --json] [--local] [--rows 20000] [--epochs 6]`: a 12-trial label-weight sweep on the
+// `npm run bench:sweep [-- --json] [--local] [--keep] [--rows 40000] [--epochs 6] [--replays 200]`: a 12-trial label-weight sweep on the
 // synthetic funnel, each trial its own trainer process with 1 engine thread.
 //  1. Wall time of the sweep on 1 worker process vs 2, one after the other in this run → speed-up. Queue mode when
 //     a Redis answers on 127.0.0.1:6379 (real `mtrank worker` processes, under a key prefix of this run that is
 //     deleted at the end); otherwise, or with --local, local mode's --parallel 1 vs 2 (the same trainer per trial,
 //     without the queue).
 //  2. The same sweep with --early-stop asha on 2 workers: training steps saved against the full sweep, and whether
-//     the best trial ASHA lets finish (test order AUC) is the full sweep's best.
+//     the best trial ASHA lets finish (test order AUC) is the full sweep's best. One order is one draw, so the rule
+//     is also replayed on the full sweep's metrics logs under --replays shuffled orders (pure computation).
 // The trials are enqueued in a shuffled order of label weight (fixed seed): ASHA judges each trial at a rung against
 // the trials that reached the rung before it, so a sweep sorted from worst to best (here: rising label weight, as
 // order AUC rises with it) passes every newcomer and saves little; a shuffled order is what it is designed for.
@@ -16,7 +17,8 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runQueueSweep } from '../app/sweep/coordinator.js';
-import type { EarlyStopSpec } from '../app/sweep/early-stop.js';
+import { MemoryRungBook, TrialStopper, type EarlyStopSpec } from '../app/sweep/early-stop.js';
+import { readGrowingLog } from '../app/sweep/follow.js';
 import { runSweep } from '../app/sweep/local.js';
 import { readTrialInfo } from '../app/sweep/trial-record.js';
 import { writeFunnel } from '../data/index.js';
@@ -29,29 +31,33 @@ const opt = (name: string, dflt: number) => {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
 const JSON_OUT = args.includes('--json');
-const ROWS = opt('rows', 20_000),
-  EPOCHS = opt('epochs', 6);
+const ROWS = opt('rows', 40_000),
+  EPOCHS = opt('epochs', 6),
+  REPLAYS = opt('replays', 200);
+const KEEP = args.includes('--keep');
 const log = (s: string) => {
   if (!JSON_OUT) process.stdout.write(`${s}\n`);
 };
 
-/** 12 label weights in a fixed shuffled order (Fisher–Yates, seed 7). */
-function shuffledWeights(): number[] {
-  const w = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
-  const rng = new Rng(7);
+/** Fisher–Yates with the project's seeded generator. */
+function shuffle<T>(items: T[], rng: Rng): T[] {
+  const w = [...items];
   for (let i = w.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
     [w[i], w[j]] = [w[j]!, w[i]!];
   }
   return w;
 }
-const WEIGHTS = shuffledWeights();
+/** 12 label weights in a fixed shuffled order (seed 7). */
+const WEIGHTS = shuffle([1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000], new Rng(7));
 
 interface TrialFigures {
   weight: number;
   status: string;
   steps: number;
   orderAuc?: number;
+  /** The trial's run folder (its metrics log is replayed under other orders). */
+  dir: string;
 }
 
 /** Each trial's figures from the sweep's sweep.json (the same in local and queue mode). */
@@ -70,12 +76,34 @@ function figures(out: string): TrialFigures[] {
       status: run.status,
       steps: info?.stepsTrained ?? 0,
       orderAuc: m?.test.order.auc,
+      dir: run.dir,
     };
   });
 }
 
 const finished = (t: TrialFigures[]) => t.filter((x) => x.orderAuc !== undefined);
 const best = (t: TrialFigures[]) => finished(t).reduce((a, b) => (b.orderAuc! > a.orderAuc! ? b : a));
+
+/**
+ * ASHA replayed on the full sweep's metrics logs, one trial after the other in `order` (one worker): the steps
+ * it would train (a stopped trial up to the evaluation that stopped it) and the best test order AUC it keeps.
+ */
+async function replayAsha(full: TrialFigures[], order: number[], spec: EarlyStopSpec) {
+  const book = new MemoryRungBook();
+  let steps = 0,
+    kept = -Infinity;
+  for (const i of order) {
+    const t = full[i]!;
+    const records = readGrowingLog(join(t.dir, 'metrics.jsonl'));
+    const stopper = new TrialStopper(spec, book, String(i));
+    let stop: number | undefined;
+    for (let k = 0; k < records.length && stop === undefined; k++)
+      if (records[k]!.type === 'eval') stop = (await stopper.feed(records.slice(0, k + 1)))?.step;
+    steps += stop ?? t.steps;
+    if (stop === undefined) kept = Math.max(kept, t.orderAuc!);
+  }
+  return { steps, kept };
+}
 
 const redisUp = () =>
   new Promise<boolean>((resolve) => {
@@ -134,10 +162,12 @@ async function main() {
     const funnel = await writeFunnel(join(root, 'data'), {
       rows: ROWS,
       seed: 5,
-      days: 7,
+      // 5 days: 3 to train, 1 to validate, 1 to test (8000 rows each, ~160 orders): a validation AUC that ranks
+      // label weights rather than noise, which ASHA's early decisions need.
+      days: 5,
       clickRate: 0.15,
       cartRate: 0.04,
-      orderRate: 0.01,
+      orderRate: 0.02,
     });
     const sets = [
       'model.bottom=[32]',
@@ -155,7 +185,7 @@ async function main() {
       set: [...sets, 'training.epochs=1'],
     });
     const stepsPerTrial = warm.result.steps * EPOCHS;
-    // 18 evaluations per trial; ASHA's rungs fall on evaluations: 2, 6 and 18 of them (1/9, 1/3 and all of it).
+    // 18 evaluations per trial (ASHA judges trials on them; its rung falls on one).
     const evalEvery = Math.max(1, Math.round(stepsPerTrial / 18));
     sets.push(`training.evalEvery=${evalEvery}`, `training.checkpointEvery=${stepsPerTrial}`);
     const grid = [`tasks.order.labelWeight=${WEIGHTS.join(',')}`];
@@ -201,10 +231,13 @@ async function main() {
     const speedup = one.seconds / two.seconds;
     log(`  2 workers: ${two.seconds.toFixed(1)} s  → speed-up ${speedup.toFixed(2)}× (target ≥ 1.7×)`);
 
-    // Rungs at grace·3ᵏ: 1/9 and 1/3 of a trial's steps are judged (the next rung is the end of training), so a
-    // trial stopped at the first rung costs 1/9 of a full one, at the second 1/3.
-    const grace = 2 * evalEvery;
-    const spec: EarlyStopSpec = { method: 'asha', metric: 'valid.order.auc', grace, reduction: 3, minTrials: 1 };
+    // Where the rung lies is the design decision. Low label weights start slowly (valid order AUC ≈ 0.5 for the
+    // first ~100 steps) and overtake the high ones, which start fast and plateau lower, at about a quarter to a
+    // third of a trial; a rung before that crossover stops the eventual winners (replayed: grace 1/9, η 3 keeps a
+    // trial within 0.002 of the best in 1 order in 10). So the one rung sits just past it, at 5 of 18 evaluations
+    // (~28% of a trial), and keeps the top quarter (η 4; the next rung, 4× later, lies past the end).
+    const grace = 5 * evalEvery;
+    const spec: EarlyStopSpec = { method: 'asha', metric: 'valid.order.auc', grace, reduction: 4, minTrials: 1 };
     const asha = await sweep('asha', 2, spec);
     const full = one.trials;
     const fullSteps = full.reduce((a, b) => a + b.steps, 0);
@@ -215,7 +248,7 @@ async function main() {
     const aucs = finished(full).map((x) => x.orderAuc!);
     const rank = [...aucs].sort((a, b) => b - a).indexOf(full.find((x) => x.weight === bAsha.weight)!.orderAuc!) + 1;
     log(
-      `  ASHA (rungs ${[grace, grace * 3].join(', ')} of ${stepsPerTrial} steps, η 3, valid.order.auc), 2 workers: ${asha.seconds.toFixed(1)} s, ${asha.trials.filter((x) => x.status === 'stopped').length} of ${WEIGHTS.length} trials stopped`,
+      `  ASHA (rung at ${grace} of ${stepsPerTrial} steps, η 4, valid.order.auc), 2 workers: ${asha.seconds.toFixed(1)} s, ${asha.trials.filter((x) => x.status === 'stopped').length} of ${WEIGHTS.length} trials stopped`,
     );
     log(
       `    training steps: ${ashaSteps} vs ${fullSteps} for the full sweep → ${(100 * saved).toFixed(1)}% saved (target ≥ 40%)`,
@@ -227,6 +260,15 @@ async function main() {
     log(`  full sweep: ${full.map((x) => `w=${x.weight}: ${x.orderAuc?.toFixed(4)}`).join(', ')}`);
     log(
       `  ASHA:       ${asha.trials.map((x) => `w=${x.weight}: ${x.status === 'stopped' ? `stopped@${x.steps}` : x.orderAuc?.toFixed(4)}`).join(', ')}`,
+    );
+    // One order is one draw: the same rule replayed on the full sweep's logs under many shuffled orders.
+    const rng = new Rng(11);
+    const replays = [];
+    for (let k = 0; k < REPLAYS; k++) replays.push(await replayAsha(full, shuffle([...full.keys()], rng), spec));
+    const savedR = replays.map((r) => 1 - r.steps / fullSteps).sort((a, b) => a - b);
+    const within = replays.filter((r) => bFull.orderAuc! - r.kept <= 0.002).length / REPLAYS;
+    log(
+      `  replayed on the full sweep's logs in ${REPLAYS} shuffled orders (1 worker): steps saved median ${(100 * savedR[Math.floor(REPLAYS / 2)]!).toFixed(1)}% (min ${(100 * savedR[0]!).toFixed(1)}%), best kept within 0.002 of the full sweep's in ${(100 * within).toFixed(0)}% of the orders`,
     );
     if (JSON_OUT)
       console.log(
@@ -245,12 +287,19 @@ async function main() {
           stepsSaved: saved,
           bestFull: bFull,
           bestAsha: bAsha,
+          replays: {
+            orders: REPLAYS,
+            medianSaved: savedR[Math.floor(REPLAYS / 2)],
+            minSaved: savedR[0],
+            bestWithin0002: within,
+          },
           failed: [one, two, asha].flatMap((s) => s.trials).filter((x) => x.status === 'failed').length,
         }),
       );
   } finally {
     if (queueMode) await deleteKeys(prefix);
-    rmSync(root, { recursive: true, force: true });
+    if (KEEP) log(`  kept ${root}`);
+    else rmSync(root, { recursive: true, force: true });
   }
 }
 
