@@ -105,6 +105,20 @@ async function replayAsha(full: TrialFigures[], order: number[], spec: EarlyStop
   return { steps, kept };
 }
 
+/**
+ * CPU seconds of the finished child processes (workers, and through them the trainers) so far: Linux's cutime +
+ * cstime of this process (clock ticks, 100 a second); undefined elsewhere. On a loaded machine wall times say
+ * little, while CPU work does not depend on the load.
+ */
+function childCpuSeconds(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 const redisUp = () =>
   new Promise<boolean>((resolve) => {
     const s = createConnection({ host: '127.0.0.1', port: 6379 }, () => (s.end(), resolve(true)));
@@ -195,6 +209,7 @@ async function main() {
       const out = join(root, name);
       const common = { config: funnel.config, grids: grid, sets, out, earlyStop, log: () => {} };
       let seconds: number;
+      const cpu0 = childCpuSeconds();
       if (queueMode) {
         const queue = `redis://127.0.0.1:6379/0?prefix=${prefix}-${name}`;
         const store = join(root, `${name}-store`);
@@ -211,7 +226,8 @@ async function main() {
         await runSweep({ ...common, parallel: workers, png: false });
         seconds = (performance.now() - t) / 1000;
       }
-      return { seconds, trials: figures(out) };
+      const cpu1 = childCpuSeconds();
+      return { seconds, cpu: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0, trials: figures(out) };
     };
 
     const mode = queueMode ? 'queue mode (mtrank worker processes, Redis 127.0.0.1:6379)' : 'local mode (--parallel)';
@@ -227,9 +243,15 @@ async function main() {
       `  1 worker : ${one.seconds.toFixed(1)} s (${(one.trials.reduce((a, b) => a + b.steps, 0) / WEIGHTS.length).toFixed(0)} steps per trial on average: the trainer's own early stopping ends some sooner)`,
     );
     log(`  ${load()} (the speed-up needs 2 idle cores)`);
+    const cpuOf = (s: { cpu?: number }) => (s.cpu === undefined ? '?' : `${s.cpu.toFixed(1)} CPU s`);
     const two = await sweep('two', 2);
     const speedup = one.seconds / two.seconds;
     log(`  2 workers: ${two.seconds.toFixed(1)} s  → speed-up ${speedup.toFixed(2)}× (target ≥ 1.7×)`);
+    // Not a measurement: what 2 idle cores would give for the CPU work the two runs did, if nothing else waits.
+    if (one.cpu !== undefined && two.cpu !== undefined)
+      log(
+        `  CPU work of workers and trainers: 1 worker ${cpuOf(one)}, 2 workers ${cpuOf(two)} → ≈ ${((2 * one.cpu) / two.cpu).toFixed(2)}× on 2 idle cores if both runs are CPU-bound (an estimate, not a measurement)`,
+      );
 
     // Where the rung lies is the design decision. Low label weights start slowly (valid order AUC ≈ 0.5 for the
     // first ~100 steps) and overtake the high ones, which start fast and plateau lower, at about a quarter to a
@@ -280,6 +302,8 @@ async function main() {
           loadAverage: loadavg(),
           oneWorkerSec: one.seconds,
           twoWorkersSec: two.seconds,
+          oneWorkerCpuSec: one.cpu,
+          twoWorkersCpuSec: two.cpu,
           speedup,
           ashaSec: asha.seconds,
           fullSteps,
