@@ -8,8 +8,8 @@
 //     the best trial ASHA lets finish (test order AUC) is the full sweep's best. One order is one draw, so the rule
 //     is also replayed on the full sweep's metrics logs under --replays shuffled orders (pure computation).
 // The trials are enqueued in a shuffled order of label weight (fixed seed): ASHA judges each trial at a rung against
-// the trials that reached the rung before it, so a sweep sorted from worst to best (here: rising label weight, as
-// order AUC rises with it) passes every newcomer and saves little; a shuffled order is what it is designed for.
+// the trials that reached the rung before it, so a sweep sorted from worst to best (the earlier version of this
+// bench: rising label weight, which was rising order AUC on its data) passes every newcomer and saves little.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
