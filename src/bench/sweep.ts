@@ -1,17 +1,29 @@
-// `npm run bench:sweep [-- --json] [--rows 20000] [--epochs 6]`: a 12-trial label-weight sweep on the synthetic
-// funnel, each trial its own trainer process with 1 engine thread:
-//  1. wall time with 1 trainer process at a time vs 2 (side by side in one run) → speed-up;
-//  2. the same sweep with --early-stop asha (grace 1/9 of a trial's steps, η 3, on valid.order.auc): training steps
-//     it saves against the full sweep, and whether its best finished trial (test order AUC) is the full sweep's.
-// The trials run through the local runner (`sweep --parallel`), which is what a queue worker does per trial; queue
-// mode itself needs Redis and the ioredis driver (test/app/sweep-queue.test.ts).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// `npm run bench:sweep [-- --json] [--local] [--keep] [--rows 40000] [--epochs 6] [--replays 200]`: a 12-trial label-weight sweep on the
+// synthetic funnel, each trial its own trainer process with 1 engine thread.
+//  1. Wall time of the sweep on 1 worker process vs 2, one after the other in this run → speed-up. Queue mode when
+//     a Redis answers on 127.0.0.1:6379 (real `mtrank worker` processes, under a key prefix of this run that is
+//     deleted at the end); otherwise, or with --local, local mode's --parallel 1 vs 2 (the same trainer per trial,
+//     without the queue).
+//  2. The same sweep with --early-stop asha on 2 workers: training steps saved against the full sweep, and whether
+//     the best trial ASHA lets finish (test order AUC) is the full sweep's best. One order is one draw, so the rule
+//     is also replayed on the full sweep's metrics logs under --replays shuffled orders (pure computation).
+// The trials are enqueued in a shuffled order of label weight (fixed seed): ASHA judges each trial at a rung against
+// the trials that reached the rung before it, so a sweep sorted from worst to best (the earlier version of this
+// bench: rising label weight, which was rising order AUC on its data) passes every newcomer and saves little.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSweep, type SweepResult } from '../app/sweep/local.js';
+import { fileURLToPath } from 'node:url';
+import { runQueueSweep } from '../app/sweep/coordinator.js';
+import { MemoryRungBook, TrialStopper, type EarlyStopSpec } from '../app/sweep/early-stop.js';
+import { readGrowingLog } from '../app/sweep/follow.js';
+import { runSweep } from '../app/sweep/local.js';
 import { readTrialInfo } from '../app/sweep/trial-record.js';
 import { writeFunnel } from '../data/index.js';
 import { runTraining } from '../training/run.js';
+import { Rng } from '../util/rng.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -19,53 +31,157 @@ const opt = (name: string, dflt: number) => {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
 const JSON_OUT = args.includes('--json');
-const ROWS = opt('rows', 20_000),
-  EPOCHS = opt('epochs', 6);
+const ROWS = opt('rows', 40_000),
+  EPOCHS = opt('epochs', 6),
+  REPLAYS = opt('replays', 200);
+const KEEP = args.includes('--keep');
 const log = (s: string) => {
   if (!JSON_OUT) process.stdout.write(`${s}\n`);
 };
-const WEIGHTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+
+/** Fisher–Yates with the project's seeded generator. */
+function shuffle<T>(items: T[], rng: Rng): T[] {
+  const w = [...items];
+  for (let i = w.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [w[i], w[j]] = [w[j]!, w[i]!];
+  }
+  return w;
+}
+/** 12 label weights in a fixed shuffled order (seed 7). */
+const WEIGHTS = shuffle([1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000], new Rng(7));
 
 interface TrialFigures {
   weight: number;
   status: string;
   steps: number;
   orderAuc?: number;
-  peakRssMb?: number;
+  /** The trial's run folder (its metrics log is replayed under other orders). */
+  dir: string;
 }
 
-function figures(r: SweepResult): TrialFigures[] {
-  return r.runs.map((run, i) => {
+/** Each trial's figures from the sweep's sweep.json (the same in local and queue mode). */
+function figures(out: string): TrialFigures[] {
+  const plan = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as {
+    runs: { dir: string; sets: string[]; status: string }[];
+  };
+  return plan.runs.map((run) => {
     const info = readTrialInfo(run.dir);
-    let orderAuc: number | undefined, peakRssMb: number | undefined;
-    if (info?.status === 'finished') {
-      const m = JSON.parse(readFileSync(join(run.dir, 'metrics.json'), 'utf8'));
-      orderAuc = m.test.order.auc;
-      peakRssMb = m.peakRssMb;
-    }
+    const m =
+      run.status === 'finished'
+        ? (JSON.parse(readFileSync(join(run.dir, 'metrics.json'), 'utf8')) as { test: { order: { auc: number } } })
+        : undefined;
     return {
-      weight: WEIGHTS[i]!,
-      status: info?.status ?? 'failed',
+      weight: Number(run.sets[0]!.split('=')[1]),
+      status: run.status,
       steps: info?.stepsTrained ?? 0,
-      orderAuc,
-      peakRssMb,
+      orderAuc: m?.test.order.auc,
+      dir: run.dir,
     };
   });
 }
 
-const best = (t: TrialFigures[]) =>
-  t.filter((x) => x.orderAuc !== undefined).reduce((a, b) => (b.orderAuc! > a.orderAuc! ? b : a));
+const finished = (t: TrialFigures[]) => t.filter((x) => x.orderAuc !== undefined);
+const best = (t: TrialFigures[]) => finished(t).reduce((a, b) => (b.orderAuc! > a.orderAuc! ? b : a));
+
+/**
+ * ASHA replayed on the full sweep's metrics logs, one trial after the other in `order` (one worker): the steps
+ * it would train (a stopped trial up to the evaluation that stopped it) and the best test order AUC it keeps.
+ */
+async function replayAsha(full: TrialFigures[], order: number[], spec: EarlyStopSpec) {
+  const book = new MemoryRungBook();
+  let steps = 0,
+    kept = -Infinity;
+  for (const i of order) {
+    const t = full[i]!;
+    const records = readGrowingLog(join(t.dir, 'metrics.jsonl'));
+    const stopper = new TrialStopper(spec, book, String(i));
+    let stop: number | undefined;
+    for (let k = 0; k < records.length && stop === undefined; k++)
+      if (records[k]!.type === 'eval') stop = (await stopper.feed(records.slice(0, k + 1)))?.step;
+    steps += stop ?? t.steps;
+    if (stop === undefined) kept = Math.max(kept, t.orderAuc!);
+  }
+  return { steps, kept };
+}
+
+/**
+ * CPU seconds of the finished child processes (workers, and through them the trainers) so far: Linux's cutime +
+ * cstime of this process (clock ticks, 100 a second); undefined elsewhere. On a loaded machine wall times say
+ * little, while CPU work does not depend on the load.
+ */
+function childCpuSeconds(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+const redisUp = () =>
+  new Promise<boolean>((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port: 6379 }, () => (s.end(), resolve(true)));
+    s.on('error', () => resolve(false));
+  });
+
+/** `workers` `mtrank worker` processes on `queue`, once each says it serves the queue. */
+async function startWorkers(queue: string, store: string, workers: number, logDir: string): Promise<ChildProcess[]> {
+  const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+  const started = Array.from({ length: workers }, (_, i) => {
+    const file = join(logDir, `worker-${i}.log`);
+    const fd = openSync(file, 'w');
+    return {
+      file,
+      p: spawn(process.execPath, [cli, 'worker', '--queue', queue, '--store', store], { stdio: ['ignore', fd, fd] }),
+    };
+  });
+  for (const { file } of started)
+    while (!(existsSync(file) && readFileSync(file, 'utf8').includes('serving')))
+      await new Promise((r) => setTimeout(r, 50));
+  return started.map((s) => s.p);
+}
+
+async function stopWorkers(workers: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    workers.map((w) => {
+      const exited = new Promise((r) => w.on('exit', r));
+      w.kill('SIGTERM');
+      return exited;
+    }),
+  );
+}
+
+/** Deletes every key of this run's prefix (the Redis is shared: nothing else is touched). */
+async function deleteKeys(prefix: string): Promise<void> {
+  const driver = 'ioredis';
+  const mod = (await import(driver)) as {
+    Redis: new (url: string) => {
+      keys(p: string): Promise<string[]>;
+      del(...k: string[]): Promise<number>;
+      quit(): Promise<unknown>;
+    };
+  };
+  const admin = new mod.Redis('redis://127.0.0.1:6379/0');
+  const keys = await admin.keys(`${prefix}*`);
+  if (keys.length) await admin.del(...keys);
+  await admin.quit();
+}
 
 async function main() {
   const root = mkdtempSync(join(tmpdir(), 'mtrank-bench-sweep-'));
+  const queueMode = !args.includes('--local') && (await redisUp());
+  const prefix = `mtrank-bench-sweep-${process.pid}`;
   try {
     const funnel = await writeFunnel(join(root, 'data'), {
       rows: ROWS,
       seed: 5,
-      days: 7,
+      // 5 days: 3 to train, 1 to validate, 1 to test (8000 rows each, ~160 orders): a validation AUC that ranks
+      // label weights rather than noise, which ASHA's early decisions need.
+      days: 5,
       clickRate: 0.15,
       cartRate: 0.04,
-      orderRate: 0.01,
+      orderRate: 0.02,
     });
     const sets = [
       'model.bottom=[32]',
@@ -75,7 +191,7 @@ async function main() {
       'training.threads=1',
       `data.cacheDir=${join(root, 'cache')}`,
     ];
-    // Warm the data cache once, so every trial (and both timings) reads the same encoded split.
+    // Warm the data cache once, so every trial (and every timing) reads the same encoded split.
     const warm = await runTraining({
       config: funnel.config,
       out: join(root, 'warm'),
@@ -83,87 +199,131 @@ async function main() {
       set: [...sets, 'training.epochs=1'],
     });
     const stepsPerTrial = warm.result.steps * EPOCHS;
-    const evalEvery = Math.max(1, Math.round(stepsPerTrial / 27));
+    // 18 evaluations per trial (ASHA judges trials on them; its rung falls on one).
+    const evalEvery = Math.max(1, Math.round(stepsPerTrial / 18));
     sets.push(`training.evalEvery=${evalEvery}`, `training.checkpointEvery=${stepsPerTrial}`);
     const grid = [`tasks.order.labelWeight=${WEIGHTS.join(',')}`];
-    const sweep = (name: string, parallel: number, earlyStop?: Parameters<typeof runSweep>[0]['earlyStop']) =>
-      runSweep({
-        config: funnel.config,
-        grids: grid,
-        sets,
-        out: join(root, name),
-        parallel,
-        png: false,
-        earlyStop,
-        log: () => {},
-      });
 
+    /** One sweep on `workers` processes; its wall time and per-trial figures. */
+    const sweep = async (name: string, workers: number, earlyStop?: EarlyStopSpec) => {
+      const out = join(root, name);
+      const common = { config: funnel.config, grids: grid, sets, out, earlyStop, log: () => {} };
+      let seconds: number;
+      const cpu0 = childCpuSeconds();
+      if (queueMode) {
+        const queue = `redis://127.0.0.1:6379/0?prefix=${prefix}-${name}`;
+        const store = join(root, `${name}-store`);
+        const procs = await startWorkers(queue, store, workers, root);
+        const t = performance.now();
+        try {
+          await runQueueSweep({ ...common, queue, store, pollMs: 200 });
+          seconds = (performance.now() - t) / 1000;
+        } finally {
+          await stopWorkers(procs);
+        }
+      } else {
+        const t = performance.now();
+        await runSweep({ ...common, parallel: workers, png: false });
+        seconds = (performance.now() - t) / 1000;
+      }
+      const cpu1 = childCpuSeconds();
+      return { seconds, cpu: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0, trials: figures(out) };
+    };
+
+    const mode = queueMode ? 'queue mode (mtrank worker processes, Redis 127.0.0.1:6379)' : 'local mode (--parallel)';
+    const load = () =>
+      `load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')} on ${availableParallelism()} cores`;
     log(
-      `bench:sweep — ${WEIGHTS.length} trials (order label weight ${WEIGHTS[0]}…${WEIGHTS.at(-1)}), ${ROWS} rows, ${stepsPerTrial} steps each, 1 engine thread per trainer`,
+      `bench:sweep — ${WEIGHTS.length} trials (order label weight, in this order: ${WEIGHTS.join(', ')}), ${ROWS} rows, ${stepsPerTrial} steps each, 1 engine thread per trainer; ${mode}`,
     );
-    let t = performance.now();
     const one = await sweep('one', 1);
-    const oneSec = (performance.now() - t) / 1000;
-    log(`  1 trainer process : ${oneSec.toFixed(1)} s`);
-    t = performance.now();
+    log(
+      `  1 worker : ${one.seconds.toFixed(1)} s (${(one.trials.reduce((a, b) => a + b.steps, 0) / WEIGHTS.length).toFixed(0)} steps per trial on average: the trainer's own early stopping ends some sooner)`,
+    );
+    log(`  ${load()} (the speed-up needs 2 idle cores)`);
+    const cpuOf = (s: { cpu?: number }) => (s.cpu === undefined ? '?' : `${s.cpu.toFixed(1)} CPU s`);
     const two = await sweep('two', 2);
-    const twoSec = (performance.now() - t) / 1000;
-    log(`  2 trainer processes: ${twoSec.toFixed(1)} s  → speed-up ${(oneSec / twoSec).toFixed(2)}×`);
+    const speedup = one.seconds / two.seconds;
+    log(`  2 workers: ${two.seconds.toFixed(1)} s  → speed-up ${speedup.toFixed(2)}× (target ≥ 1.7×)`);
+    // CPU work does not depend on the load: two workers must not add work (queue, polling) to the same 12 trials.
+    if (one.cpu !== undefined && two.cpu !== undefined)
+      log(
+        `  CPU work of workers and trainers: 1 worker ${cpuOf(one)}, 2 workers ${cpuOf(two)} (ratio ${(two.cpu / one.cpu).toFixed(2)})`,
+      );
 
-    const grace = Math.max(evalEvery, Math.round(stepsPerTrial / 9));
-    t = performance.now();
-    const asha = await sweep('asha', 2, {
-      method: 'asha',
-      metric: 'valid.order.auc',
-      grace,
-      reduction: 3,
-      minTrials: 1,
-    });
-    const ashaSec = (performance.now() - t) / 1000;
-    const full = figures(one);
-    const early = figures(asha);
+    // Where the rung lies is the design decision. Low label weights start slowly (valid order AUC ≈ 0.5 for the
+    // first ~100 steps) and overtake the high ones, which start fast and plateau lower, at about a quarter to a
+    // third of a trial; a rung before that crossover stops the eventual winners (replayed: grace 1/9, η 3 keeps a
+    // trial within 0.002 of the best in 1 order in 10). So the one rung sits just past it, at 5 of 18 evaluations
+    // (~28% of a trial), and keeps the top quarter (η 4; the next rung, 4× later, lies past the end).
+    const grace = 5 * evalEvery;
+    const spec: EarlyStopSpec = { method: 'asha', metric: 'valid.order.auc', grace, reduction: 4, minTrials: 1 };
+    const asha = await sweep('asha', 2, spec);
+    const full = one.trials;
     const fullSteps = full.reduce((a, b) => a + b.steps, 0);
-    const ashaSteps = early.reduce((a, b) => a + b.steps, 0);
+    const ashaSteps = asha.trials.reduce((a, b) => a + b.steps, 0);
+    const saved = 1 - ashaSteps / fullSteps;
     const bFull = best(full),
-      bAsha = best(early);
+      bAsha = best(asha.trials);
+    const aucs = finished(full).map((x) => x.orderAuc!);
+    const rank = [...aucs].sort((a, b) => b - a).indexOf(full.find((x) => x.weight === bAsha.weight)!.orderAuc!) + 1;
     log(
-      `  ASHA (grace ${grace} steps, η 3, valid.order.auc), 2 processes: ${ashaSec.toFixed(1)} s, ${early.filter((x) => x.status === 'stopped').length} of ${WEIGHTS.length} trials stopped`,
+      `  ASHA (rung at ${grace} of ${stepsPerTrial} steps, η 4, valid.order.auc), 2 workers: ${asha.seconds.toFixed(1)} s, ${asha.trials.filter((x) => x.status === 'stopped').length} of ${WEIGHTS.length} trials stopped`,
     );
     log(
-      `    training steps: ${ashaSteps} vs ${fullSteps} for the full sweep → ${(100 * (1 - ashaSteps / fullSteps)).toFixed(1)}% saved`,
+      `    training steps: ${ashaSteps} vs ${fullSteps} for the full sweep → ${(100 * saved).toFixed(1)}% saved (target ≥ 40%)`,
     );
     log(
-      `    best trial: full sweep w=${bFull.weight} (test order AUC ${bFull.orderAuc!.toFixed(4)}), ASHA w=${bAsha.weight} (${bAsha.orderAuc!.toFixed(4)}), gap ${(bFull.orderAuc! - bAsha.orderAuc!).toFixed(4)}`,
+      `    best trial: full sweep w=${bFull.weight} (test order AUC ${bFull.orderAuc!.toFixed(4)}), ASHA w=${bAsha.weight} (${bAsha.orderAuc!.toFixed(4)}, rank ${rank} of ${aucs.length} in the full sweep), gap ${(bFull.orderAuc! - bAsha.orderAuc!).toFixed(4)} (target ≤ 0.002); spread of the full sweep ${(Math.max(...aucs) - Math.min(...aucs)).toFixed(4)}`,
     );
-    const peakRssMb = Math.max(...full.map((x) => x.peakRssMb ?? 0));
+    log(`  ${load()}`);
+    log(`  full sweep: ${full.map((x) => `w=${x.weight}: ${x.orderAuc?.toFixed(4)}`).join(', ')}`);
     log(
-      `  peak RSS: trainer ${peakRssMb.toFixed(0)} MB, this process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+      `  ASHA:       ${asha.trials.map((x) => `w=${x.weight}: ${x.status === 'stopped' ? `stopped@${x.steps}` : x.orderAuc?.toFixed(4)}`).join(', ')}`,
     );
-    log(`  per trial (full sweep): ${full.map((x) => `w=${x.weight}: ${x.orderAuc?.toFixed(4)}`).join(', ')}`);
+    // One order is one draw: the same rule replayed on the full sweep's logs under many shuffled orders.
+    const rng = new Rng(11);
+    const replays = [];
+    for (let k = 0; k < REPLAYS; k++) replays.push(await replayAsha(full, shuffle([...full.keys()], rng), spec));
+    const savedR = replays.map((r) => 1 - r.steps / fullSteps).sort((a, b) => a - b);
+    const within = replays.filter((r) => bFull.orderAuc! - r.kept <= 0.002).length / REPLAYS;
     log(
-      `  ASHA: ${early.map((x) => `w=${x.weight}: ${x.status === 'stopped' ? `stopped@${x.steps}` : x.orderAuc?.toFixed(4)}`).join(', ')}`,
+      `  replayed on the full sweep's logs in ${REPLAYS} shuffled orders (1 worker): steps saved median ${(100 * savedR[Math.floor(REPLAYS / 2)]!).toFixed(1)}% (min ${(100 * savedR[0]!).toFixed(1)}%), best kept within 0.002 of the full sweep's in ${(100 * within).toFixed(0)}% of the orders`,
     );
     if (JSON_OUT)
       console.log(
         JSON.stringify({
+          mode: queueMode ? 'queue' : 'local',
           trials: WEIGHTS.length,
+          order: WEIGHTS,
           stepsPerTrial,
-          oneProcessSec: oneSec,
-          twoProcessSec: twoSec,
-          speedup: oneSec / twoSec,
-          ashaSec,
+          loadAverage: loadavg(),
+          oneWorkerSec: one.seconds,
+          twoWorkersSec: two.seconds,
+          oneWorkerCpuSec: one.cpu,
+          twoWorkersCpuSec: two.cpu,
+          speedup,
+          ashaSec: asha.seconds,
           fullSteps,
           ashaSteps,
-          stepsSaved: 1 - ashaSteps / fullSteps,
+          stepsSaved: saved,
           bestFull: bFull,
           bestAsha: bAsha,
-          failed: two.failed.length + one.failed.length + asha.failed.length,
-          trainerPeakRssMb: peakRssMb,
-          peakRssMb: process.resourceUsage().maxRSS / 1024,
+          replays: {
+            orders: REPLAYS,
+            medianSaved: savedR[Math.floor(REPLAYS / 2)],
+            minSaved: savedR[0],
+            bestWithin0002: within,
+          },
+          failed: [one, two, asha].flatMap((s) => s.trials).filter((x) => x.status === 'failed').length,
         }),
       );
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    if (queueMode) await deleteKeys(prefix);
+    if (KEEP) log(`  kept ${root}`);
+    else rmSync(root, { recursive: true, force: true });
   }
 }
 

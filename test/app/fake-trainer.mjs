@@ -1,7 +1,8 @@
 // A stand-in for `mtrank train CONFIG --out DIR --set k=v ... [--seed N] --quiet` in the sweep tests: it
 // writes a small run directory that follows the contract, with test AUCs that depend on the settings in a
 // known way, and appends "start/end <dir> <ms>" lines to $FAKE_TRAINER_CALLS so tests can count runs and
-// check how many ran at once. $FAKE_TRAINER_FAIL: exit 3 without writing metrics.json when DIR contains it.
+// check how many ran at once. $FAKE_TRAINER_FAIL: exit 3 without writing metrics.json when DIR contains it;
+// $FAKE_TRAINER_FAIL_WEIGHT: the same when the order label weight is that number (a data check that fails).
 // config.json is the resolved config, as `train` writes it (the sweep identifies trials by its hash).
 // $FAKE_TRAINER_STEP_MS: write the eval lines one by one, this long apart (for early stopping).
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -31,6 +32,12 @@ if (calls) appendFileSync(calls, `start ${out} ${Date.now()}\n`);
 await new Promise((r) => setTimeout(r, Number(process.env.FAKE_TRAINER_MS ?? 0)));
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'config.json'), JSON.stringify(config));
+const failWeight = process.env.FAKE_TRAINER_FAIL_WEIGHT;
+if (failWeight && Number(config.tasks.order?.labelWeight) === Number(failWeight)) {
+  console.error(`fake trainer: data check failed as asked (order label weight ${failWeight})`);
+  if (calls) appendFileSync(calls, `end ${out} ${Date.now()}\n`);
+  process.exit(3);
+}
 if (process.env.FAKE_TRAINER_FAIL && out.includes(process.env.FAKE_TRAINER_FAIL)) {
   console.error('fake trainer: failing as asked');
   if (calls) appendFileSync(calls, `end ${out} ${Date.now()}\n`);

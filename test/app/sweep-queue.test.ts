@@ -1,15 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryRungBook, TrialStopper, type EarlyStopSpec, type RungBook } from '../../src/app/sweep/early-stop.js';
 import { runQueueSweep } from '../../src/app/sweep/coordinator.js';
 import { parseQueueUrl, RedisRungBook, type RedisClient } from '../../src/app/sweep/queue.js';
 import { TrialStore } from '../../src/app/sweep/store.js';
+import { MtrankError } from '../../src/util/errors.js';
 import { fixtureConfig } from '../report/fixture-run.js';
+import { redisMissing, testQueue } from './redis-fixture.js';
 
 describe('queue addresses and the Redis rung book', () => {
   it('parses redis URLs with an optional key prefix, and refuses others', () => {
@@ -59,41 +60,30 @@ describe('queue addresses and the Redis rung book', () => {
   });
 });
 
-// The rest needs a Redis server and BullMQ's driver (ioredis); each run uses its own key prefix in DB 11.
-const driver = 'ioredis';
-const ioredis = await import(driver).catch(() => undefined);
-const redisUp = await new Promise<boolean>((resolve) => {
-  const s = createConnection({ host: '127.0.0.1', port: 6379 }, () => (s.end(), resolve(true)));
-  s.on('error', () => resolve(false));
-});
-const ready = Boolean(ioredis) && redisUp;
-if (!ready)
-  console.warn(
-    `sweep-queue: Redis-backed tests skipped (${!ioredis ? "the 'ioredis' package is not installed" : 'no Redis on 127.0.0.1:6379'})`,
-  );
+// The rest needs the Redis server and BullMQ's driver (ioredis); this file's sweeps use their own key prefix.
+if (redisMissing) console.warn(`sweep-queue: Redis-backed tests skipped (${redisMissing})`);
 
-describe.skipIf(!ready)('queue mode on a real Redis', () => {
+describe.skipIf(redisMissing)('queue mode on a real Redis', () => {
   const root = mkdtempSync(join(tmpdir(), 'mtrank-queue-'));
-  const prefix = `mtrank-test-${process.pid}-${Date.now()}`;
-  const queue = `redis://127.0.0.1:6379/11?prefix=${prefix}`;
-  const Redis = ioredis?.Redis ?? ioredis?.default;
-  const admin = ready ? new Redis('redis://127.0.0.1:6379/11') : undefined;
+  const q = testQueue('queue');
+  const queue = q.url;
+  const flush = q.flush;
   const workers: ChildProcess[] = [];
-  const flush = async () => {
-    const keys: string[] = await admin.keys(`${prefix}*`);
-    if (keys.length) await admin.del(...keys);
-  };
   afterAll(async () => {
     for (const w of workers) w.kill('SIGKILL');
-    await flush();
-    await admin?.quit();
+    await q.close();
     rmSync(root, { recursive: true, force: true });
   });
-  const config = join(root, 'config.json');
-  writeFileSync(
-    config,
-    JSON.stringify(fixtureConfig(['click', 'order'], { seed: 7, features: { price: { type: 'numeric' } } })),
-  );
+  // Trials are jobs named by their config hash: each test sweeps its own config (seed), so no test finds another's.
+  const configWithSeed = (seed: number) => {
+    const file = join(root, `config-${seed}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify(fixtureConfig(['click', 'order'], { seed, features: { price: { type: 'numeric' } } })),
+    );
+    return file;
+  };
+  const config = configWithSeed(7);
   const fake = [process.execPath, fileURLToPath(new URL('./fake-trainer.mjs', import.meta.url))];
   const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
   const startWorker = (store: string, env: Record<string, string> = {}) => {
@@ -143,7 +133,7 @@ describe.skipIf(!ready)('queue mode on a real Redis', () => {
     // A second coordinator (a restart) finds everything done and enqueues nothing.
     const again = await runQueueSweep(opts);
     expect([again.alreadyDone, again.enqueued]).toEqual([6, 0]);
-  }, 60_000);
+  }, 180_000);
 
   it('after Redis is flushed mid-sweep, rerunning the sweep completes only the missing trials', async () => {
     for (const w of workers.splice(0)) w.kill('SIGKILL');
@@ -151,7 +141,7 @@ describe.skipIf(!ready)('queue mode on a real Redis', () => {
     const store = join(root, 'store-flush');
     const env = { FAKE_TRAINER_CALLS: calls, FAKE_TRAINER_MS: '400' };
     const opts = {
-      config,
+      config: configWithSeed(6),
       grids: ['tasks.order.labelWeight=1,2,3,4,5,6'],
       out: join(root, 'flush'),
       queue,
@@ -181,5 +171,110 @@ describe.skipIf(!ready)('queue mode on a real Redis', () => {
     expect(rerun).toHaveLength(6 - doneBefore.length);
     for (const h of doneBefore) expect(rerun.some((dir) => dir.includes(h))).toBe(false);
     expect(readdirSync(join(store, 'runs')).every((h) => t.state(h) === 'finished')).toBe(true);
-  }, 60_000);
+  }, 180_000);
+  const cliRun = (args: string[], logFile: string) => {
+    const log = openSync(logFile, 'w');
+    const p = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', log, log] });
+    return { p, exit: new Promise<number | null>((r) => p.on('exit', (code) => r(code))) };
+  };
+  const status = async () => {
+    const out = join(root, `status-${Date.now()}.txt`);
+    await cliRun(['sweep', '--status', '--queue', queue], out).exit;
+    return readFileSync(out, 'utf8');
+  };
+
+  it('a coordinator killed with SIGKILL and started again re-attaches and completes; --status shows progress meanwhile', async () => {
+    for (const w of workers.splice(0)) w.kill('SIGKILL');
+    const calls = join(root, 'calls-coord.log');
+    const store = join(root, 'store-coord');
+    startWorker(store, { FAKE_TRAINER_CALLS: calls, FAKE_TRAINER_STEP_MS: '500' });
+    const args = ['sweep', configWithSeed(8), '--grid', 'tasks.order.labelWeight=1,2,3,4,5'];
+    args.push('--queue', queue, '--store', store, '--out', join(root, 'coord'));
+    const first = cliRun(args, join(root, 'coord-1.log'));
+    while (!existsSync(join(store, 'runs'))) await new Promise((r) => setTimeout(r, 50));
+    first.p.kill('SIGKILL');
+    expect(await first.exit).toBe(null);
+
+    // No coordinator now: the worker goes on, and --status reads the progress from Redis alone. (The ceilings of
+    // these tests are for a shared, loaded machine: each trial and each status call starts a Node process.)
+    let text = '';
+    for (let i = 0; i < 40 && !/running: .* step \d+ on /.test(text); i++) text = await status();
+    expect(text).toMatch(/sweep [0-9a-f]{16}: [1-4]\/5 trials done, 1 running, [0-3] waiting, 0 failed/);
+    expect(text).toMatch(/running: sweep [0-9a-f]{16} trial \d \(tasks\.order\.labelWeight=\d\) — step \d+ on \S+:\d+/);
+
+    const second = cliRun(args, join(root, 'coord-2.log'));
+    expect(await second.exit).toBe(0);
+    const said = readFileSync(join(root, 'coord-2.log'), 'utf8');
+    expect(said).toMatch(/5 trials .*: \d already done, 0 enqueued now/);
+    expect(said).toMatch(/5 finished, 0 stopped early, 0 failed/);
+    const s = starts(calls);
+    expect([s.length, new Set(s).size]).toEqual([5, 5]);
+    const plan = JSON.parse(readFileSync(join(root, 'coord', 'sweep.json'), 'utf8'));
+    expect(plan.runs.map((r: { status: string }) => r.status)).toEqual(Array(5).fill('finished'));
+    expect(await status()).toMatch(/sweep [0-9a-f]{16}: 5\/5 trials done, 0 running, 0 waiting, 0 failed/);
+  }, 300_000);
+
+  it('a trial that fails its data check fails once, clearly, and is not retried', async () => {
+    for (const w of workers.splice(0)) w.kill('SIGKILL');
+    const calls = join(root, 'calls-fail.log');
+    const store = join(root, 'store-fail');
+    startWorker(store, { FAKE_TRAINER_CALLS: calls, FAKE_TRAINER_FAIL_WEIGHT: '2' });
+    const err = await runQueueSweep({
+      config: configWithSeed(9),
+      grids: ['tasks.order.labelWeight=1,2,3'],
+      out: join(root, 'fail'),
+      queue,
+      store,
+      pollMs: 200,
+      log: () => {},
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MtrankError);
+    const message = (err as MtrankError).message;
+    expect(message).toMatch(
+      /^sweep: 1 of 3 trials failed:\n {2}tasks\.order\.labelWeight=2: trial .* exited with code 3; log \S+train\.log\n/,
+    );
+    expect(readdirSync(join(store, 'runs'))).toHaveLength(2);
+    // Longer than the retry backoff (2 s): a retried job would have started the trainer again by now.
+    await new Promise((r) => setTimeout(r, 3000));
+    const s = starts(calls);
+    expect([s.length, new Set(s).size]).toEqual([3, 3]);
+    const failedLog = join(
+      dirname(s.find((dir) => !existsSync(join(store, 'runs', basename(dirname(dir)))))!),
+      'train.log',
+    );
+    expect(readFileSync(failedLog, 'utf8')).toContain('data check failed as asked');
+    expect(await status()).toMatch(
+      /failed: {2}sweep [0-9a-f]{16} trial 1 \(tasks\.order\.labelWeight=2\) — trial .* exited with code 3/,
+    );
+  }, 180_000);
+  it('ASHA through Redis stops the trials the hand-computed schedule of early-stop.test.ts says (w=1, w=3 at 100)', async () => {
+    for (const w of workers.splice(0)) w.kill('SIGKILL');
+    const store = join(root, 'store-asha');
+    // One worker takes the trials in queue order (w = 10, 1000, 1, 300, 3), the order the schedule was computed in.
+    startWorker(store, { FAKE_TRAINER_STEP_MS: '400' });
+    const r = await runQueueSweep({
+      config: configWithSeed(5),
+      grids: ['tasks.order.labelWeight=10,1000,1,300,3'],
+      out: join(root, 'asha'),
+      queue,
+      store,
+      earlyStop: { method: 'asha', metric: 'valid.order.auc', grace: 100, reduction: 2, minTrials: 1 },
+      pollMs: 200,
+      log: () => {},
+    });
+    expect([r.finished, r.stopped, r.failed.length]).toEqual([3, 2, 0]);
+    const plan = JSON.parse(readFileSync(join(root, 'asha', 'sweep.json'), 'utf8'));
+    expect(plan.runs.map((x: { status: string }) => x.status)).toEqual([
+      'finished',
+      'finished',
+      'stopped',
+      'finished',
+      'stopped',
+    ]);
+    for (const i of [2, 4])
+      expect(JSON.parse(readFileSync(join(plan.runs[i].dir, 'trial.json'), 'utf8'))).toMatchObject({
+        status: 'stopped',
+        stop: { rung: 100, method: 'asha' },
+      });
+  }, 180_000);
 });

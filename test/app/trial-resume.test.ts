@@ -10,7 +10,7 @@ import { runTrial, TrialFailed } from '../../src/app/sweep/run-trial.js';
 import { TrialStore } from '../../src/app/sweep/store.js';
 import { readTrialInfo } from '../../src/app/sweep/trial-record.js';
 import { processesWith } from './processes.js';
-import { writeFunnel } from '../../src/data/index.js';
+import { resumableTrial } from './resumable-trial.js';
 import { runTraining } from '../../src/training/run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mtrank-trial-'));
@@ -19,24 +19,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a trial on a worker that dies', () => {
   it('resumes from the last checkpoint on the next worker and ends with the uninterrupted test AUC', async () => {
-    const funnel = await writeFunnel(join(root, 'data'), {
-      rows: 6000,
-      seed: 3,
-      days: 6,
-      clickRate: 0.2,
-      cartRate: 0.05,
-      orderRate: 0.02,
-    });
-    const sets = [
-      'model.bottom=[16]',
-      'model.tower=[8]',
-      'training.epochs=6',
-      'training.batchSize=128',
-      'training.evalEvery=20',
-      'training.checkpointEvery=10',
-      'training.threads=1',
-      `data.cacheDir=${join(root, 'cache')}`,
-    ];
+    const funnel = await resumableTrial(root);
+    const sets = funnel.sets;
     const { config, hash } = resolveTrial(funnel.config, sets);
     const specFile = join(root, 'spec.json');
     writeFileSync(specFile, JSON.stringify({ sweep: 's', hash, sets, config }));

@@ -80,17 +80,21 @@ export async function runQueueSweep(o: QueueSweepOptions): Promise<QueueSweepRes
   const failedReason = new Map<number, string>();
   try {
     // Enqueue what is not done; a job failed by an earlier attempt of this sweep is retried once more (the user
-    // reran the command), while a running or waiting job is left alone.
+    // reran the command), while a running or waiting job is left alone. A completed job whose run is not in the
+    // store (deleted since) is replaced: the store, not Redis, says what is done.
     for (const [i, r] of plan.runs.entries()) {
       if (store.isDone(hashes[i]!)) {
         result.alreadyDone++;
         continue;
       }
       const job = await queue.getJob(hashes[i]!);
-      if (!job) {
+      const state = job && (await job.getState());
+      if (state === 'failed') await job!.retry('failed');
+      else if (state === 'completed') await job!.remove();
+      if (!job || state === 'completed') {
         await queue.add('trial', jobData(r, i), { ...TRIAL_JOB_OPTIONS, jobId: hashes[i]! });
         result.enqueued++;
-      } else if ((await job.getState()) === 'failed') await job.retry('failed');
+      }
     }
     log(
       `sweep ${sweep}: ${plan.runs.length} trials on ${QUEUE_NAME} (${addr.url}), store ${store.root}: ${result.alreadyDone} already done, ${result.enqueued} enqueued now`,
@@ -122,7 +126,11 @@ export async function runQueueSweep(o: QueueSweepOptions): Promise<QueueSweepRes
         }
         const state = await job.getState();
         if (state === 'failed') failedReason.set(i, job.failedReason ?? 'failed');
-        else if (state === 'completed') failedReason.set(i, `job completed but ${store.runDir(hashes[i]!)} is missing`);
+        else if (state === 'completed')
+          failedReason.set(
+            i,
+            `job completed but ${store.runDir(hashes[i]!)} is missing (a worker with another --store?)`,
+          );
         else if (state === 'active') running++;
       }
       const line = `${done}/${plan.runs.length} trials done, ${running} running, ${failedReason.size} failed`;
@@ -175,30 +183,44 @@ export async function runQueueSweep(o: QueueSweepOptions): Promise<QueueSweepRes
   return result;
 }
 
-/** `mtrank sweep --status --queue URL`: the queue's counts and what each running trial is at. */
+/**
+ * `mtrank sweep --status --queue URL`: per sweep on the queue, how many of its trials completed, run, wait or
+ * failed, and what each running trial is at (its last evaluated step and its worker). It reads only Redis, so it
+ * works with or without a coordinator following the sweep.
+ */
 export async function queueStatus(queueUrl: string): Promise<string> {
   const addr = parseQueueUrl(queueUrl);
   const client = await connectRedis(addr);
   const queue = openQueue(client, addr);
   try {
-    const counts = await queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
-    const lines = [
-      `${QUEUE_NAME} on ${addr.url} (prefix ${addr.prefix}): ` +
-        Object.entries(counts)
-          .map(([k, v]) => `${v} ${k}`)
-          .join(', '),
-    ];
-    for (const job of await queue.getJobs(['active'])) {
-      const p = job.progress as { step?: number; worker?: string } | number;
-      const at = typeof p === 'object' && p ? `step ${p.step ?? '?'} on ${p.worker ?? '?'}` : 'starting';
-      lines.push(`  running: sweep ${job.data.sweep} trial ${job.data.index} (${job.data.sets.join(' ')}) — ${at}`);
-    }
-    for (const job of await queue.getJobs(['failed'])) {
-      lines.push(
-        `  failed:  sweep ${job.data.sweep} trial ${job.data.index} (${job.data.sets.join(' ')}) — ${(job.failedReason ?? '').split('\n')[0]}`,
-      );
-    }
-    return lines.join('\n');
+    const states = ['active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed'] as const;
+    const sweeps = new Map<string, Map<string, number>>();
+    const lines: string[] = [];
+    for (const state of states)
+      for (const job of await queue.getJobs([state])) {
+        const d = job.data;
+        const counts = sweeps.get(d.sweep) ?? sweeps.set(d.sweep, new Map()).get(d.sweep)!;
+        const key = state === 'delayed' || state === 'prioritized' ? 'waiting' : state;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+        if (state === 'active') {
+          const p = job.progress as { step?: number; worker?: string } | number;
+          const at = typeof p === 'object' && p ? `step ${p.step ?? '?'} on ${p.worker ?? '?'}` : 'starting';
+          lines.push(`  running: sweep ${d.sweep} trial ${d.index} (${d.sets.join(' ')}) — ${at}`);
+        } else if (state === 'failed')
+          lines.push(
+            `  failed:  sweep ${d.sweep} trial ${d.index} (${d.sets.join(' ')}) — ${(job.failedReason ?? '').split('\n')[0]}`,
+          );
+      }
+    const head = [...sweeps].map(([id, c]) => {
+      const n = (k: string) => c.get(k) ?? 0;
+      const total = [...c.values()].reduce((a, b) => a + b, 0);
+      return `sweep ${id}: ${n('completed')}/${total} trials done, ${n('active')} running, ${n('waiting')} waiting, ${n('failed')} failed`;
+    });
+    return [
+      `${QUEUE_NAME} on ${addr.url} (prefix ${addr.prefix}): ${sweeps.size ? `${sweeps.size} sweep(s)` : 'no sweep'}`,
+      ...head,
+      ...lines,
+    ].join('\n');
   } finally {
     await queue.close();
     await client.quit().catch(() => {});

@@ -42,7 +42,9 @@ export async function followTrial(
 ): Promise<StopVerdict | undefined> {
   let exited = false;
   void running.exit.then(() => (exited = true));
-  const poll = o.pollMs ?? 200;
+  // A stop takes effect at the next read of the log: a trainer does ~200 steps a second on the bench's funnel, so
+  // 200 ms would train ~40 steps past the rung that stopped it.
+  const poll = o.pollMs ?? (o.stopper ? 50 : 200);
   for (;;) {
     const wasExited = exited;
     const records = readGrowingLog(metricsPath);
