@@ -23,12 +23,13 @@ import { shutdownThreads } from '../engine/kernels.js';
 import { readInteractionLog } from '../pretrain/log.js';
 import { buildSequences } from '../pretrain/sequences.js';
 import { trainItem2vec } from '../pretrain/item2vec.js';
-import { buildBipartiteGraph } from '../pretrain/graph.js';
+import { buildBipartiteGraph, nodeOf } from '../pretrain/graph.js';
 import { embedAll, trainGraphSage } from '../pretrain/graphsage.js';
 import type { PretrainedCoverage } from '../features/vector-init.js';
 import { coldStartBreakdown, itemSeenFlags, type ColdStartBreakdown } from '../pretrain/cold-start.js';
 import { writeVectors, type WordVectors } from '../features/word2vec-io.js';
 import type { FittedCategorical } from '../features/preprocessor.js';
+import type { ParamStore } from '../engine/params.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -37,6 +38,13 @@ const opt = (name: string, dflt: number) => {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
 const QUICK = flag('quick');
+const text = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]!.toLowerCase() : undefined;
+};
+/** `--variants a,b`: only variants whose name contains one of these (end-to-end always runs); `--dataset kuairand|funnel`. */
+const ONLY_VARIANTS = text('variants')?.split(','),
+  ONLY_DATASET = text('dataset');
 const SEEDS = opt('seeds', QUICK ? 1 : 3),
   EPOCHS = opt('epochs', QUICK ? 2 : 4),
   DIM = 16,
@@ -119,10 +127,13 @@ function writeLog(d: Dataset, order: number[], path: string): void {
   writeFileSync(path, lines.join('\n') + '\n');
 }
 
+type VectorKind = 'item2vec' | 'graphsage' | 'graphsage+dense';
 interface Variant {
   name: string;
-  vectors?: 'item2vec' | 'graphsage';
+  vectors?: VectorKind;
   pretrained?: Record<string, unknown>;
+  /** The item feature's idDropout. */
+  idDropout?: number;
 }
 
 /** The experiment config of one variant (written to a file and run by runTraining, like `mtrank train`). */
@@ -154,6 +165,7 @@ function configFor(
         type: 'categorical',
         embeddingDim: DIM,
         role: 'item',
+        ...(v.idDropout ? { idDropout: v.idDropout } : {}),
         ...(vectorFile ? { pretrained: { path: vectorFile, extendVocab: true, ...v.pretrained } } : {}),
       },
       dense: { type: 'numeric' },
@@ -180,8 +192,25 @@ interface VariantResult {
   unseen: Record<string, number>;
   /** Unseen in training but present in the pretraining log: the rows where a pretrained vector can help. */
   unseenPretrained: Record<string, number>;
+  /** Unseen and absent from the pretraining log too: truly new items, read through the OOV row. */
+  unseenNew: Record<string, number>;
   unseenRows: number;
   testRows: number;
+  /** Root-mean-square coordinate of the item table's training-vocabulary rows after training (and of the side table). */
+  rms: { learned: number; pretrained?: number };
+}
+
+/** RMS coordinate of rows 1..rows-1 of `emb.item_id` and of its concat side table, as the model ends. */
+function itemTableRms(store: ParamStore, trainedRows: number): VariantResult['rms'] {
+  const rms = (name: string) => {
+    const t = store.tables().find((x) => x.name === name);
+    if (!t) return undefined;
+    const rows = Math.min(t.vocab, trainedRows);
+    let ss = 0;
+    for (let i = t.dim; i < rows * t.dim; i++) ss += t.data[i]! ** 2;
+    return Math.sqrt(ss / Math.max(1, (rows - 1) * t.dim));
+  };
+  return { learned: rms('emb.item_id')!, pretrained: rms('emb.item_id.pretrained') };
 }
 
 /**
@@ -193,6 +222,7 @@ async function runVariant(
   configPath: string,
   out: string,
   pretrainedOnly: Uint8Array,
+  trainedRows: number,
 ): Promise<{ result: VariantResult; data: PreparedData }> {
   const run = await runTraining({ config: configPath, out, quiet: 'silent' });
   const data = await prepareData(loadConfig(configPath));
@@ -205,7 +235,7 @@ async function runVariant(
   for (const t of tasks) {
     if (!own?.[t]) throw new Error(`bench: ${out}/metrics.json has no coldStart for ${t}`);
     const slices = own[t]!.unseenPretrained
-      ? (['seen', 'unseen', 'unseenPretrained'] as const)
+      ? (['seen', 'unseen', 'unseenPretrained', 'unseenNew'] as const)
       : (['seen', 'unseen'] as const);
     for (const k of slices)
       if (own[t]![k]!.auc !== cs[t]![k]!.auc)
@@ -221,15 +251,16 @@ async function runVariant(
       seen: pick((t) => cs[t]!.seen.auc),
       unseen: pick((t) => cs[t]!.unseen.auc),
       unseenPretrained: pick((t) => cs[t]!.unseenPretrained!.auc),
+      unseenNew: pick((t) => cs[t]!.unseenNew!.auc),
       unseenRows: cs[tasks[0]!]!.unseen.rows,
       testRows: data.test.rows,
+      rms: itemTableRms(run.result.model.store, trainedRows),
     },
   };
 }
 
 interface Pretrained {
-  item2vec: WordVectors;
-  graphsage: WordVectors;
+  vectors: Record<VectorKind, WordVectors>;
   pairsPerSecond: Record<string, number>;
   graphsageEpochSeconds: number;
 }
@@ -253,22 +284,34 @@ async function pretrain(d: Dataset, rows: number[]): Promise<Pretrained> {
     if (threads === 1) item2vec = r.vectors; // the repeatable one feeds the comparison
   }
   const graph = buildBipartiteGraph(log);
-  const g = trainGraphSage(graph, {
-    dim: DIM,
-    layers: 2,
-    fanout: [10, 5],
-    epochs: QUICK ? 1 : 3,
-    negative: 5,
-    batchSize: 512,
-    seed: 1,
-  });
-  const Z = embedAll(g.model),
-    U = graph.users.length;
+  const U = graph.users.length;
+  const sage = (features?: Float32Array) => {
+    const g = trainGraphSage(graph, {
+      dim: DIM,
+      layers: 2,
+      fanout: [10, 5],
+      epochs: QUICK ? 1 : 3,
+      negative: 5,
+      batchSize: 512,
+      seed: 1,
+      ...(features ? { features, featureDim: 1 } : {}),
+    });
+    return { g, vectors: { tokens: graph.items, dim: DIM, data: embedAll(g.model).slice(U * DIM) } };
+  };
+  const plain = sage();
+  // The item's mean dense column (KuaiRand: log duration; funnel: log price) as a GraphSAGE node feature.
+  const sum = new Float64Array(graph.nodeCount),
+    count = new Float64Array(graph.nodeCount);
+  for (const r of rows) {
+    const v = nodeOf(graph, 'item', d.items[r]!)!;
+    sum[v] += d.dense[r]!;
+    count[v]++;
+  }
+  const withDense = sage(Float32Array.from(sum, (x, v) => (count[v] ? x / count[v]! : NaN)));
   return {
-    item2vec: item2vec!,
-    graphsage: { tokens: graph.items, dim: DIM, data: Z.slice(U * DIM) },
+    vectors: { item2vec: item2vec!, graphsage: plain.vectors, 'graphsage+dense': withDense.vectors },
     pairsPerSecond,
-    graphsageEpochSeconds: g.epochSeconds.reduce((a, b) => a + b, 0) / g.epochSeconds.length,
+    graphsageEpochSeconds: plain.g.epochSeconds.reduce((a, b) => a + b, 0) / plain.g.epochSeconds.length,
   };
 }
 
@@ -280,18 +323,29 @@ const fmt = (xs: number[]) => {
   return `${m.toFixed(4)} ± ${sd.toFixed(4)}`;
 };
 
-const VARIANTS: Variant[] = [
+/** Concat with scale-matched vectors, and ID dropout on the item: the recommended setting (docs/pretrain.md). */
+const RECOMMENDED = { mode: 'concat', rescale: 0.1 };
+const ALL_VARIANTS: Variant[] = [
   { name: 'end-to-end' },
   { name: 'item2vec finetune', vectors: 'item2vec', pretrained: { mode: 'finetune' } },
   { name: 'GraphSAGE finetune', vectors: 'graphsage', pretrained: { mode: 'finetune' } },
-  { name: 'item2vec freeze', vectors: 'item2vec', pretrained: { mode: 'freeze' } },
+  { name: 'GraphSAGE finetune rescale', vectors: 'graphsage', pretrained: { mode: 'finetune', rescale: 0.1 } },
   { name: 'GraphSAGE freeze', vectors: 'graphsage', pretrained: { mode: 'freeze' } },
+  { name: 'end-to-end, ID dropout', idDropout: 0.2 },
+  { name: 'GraphSAGE concat, file scale', vectors: 'graphsage', pretrained: { mode: 'concat' } },
+  { name: 'GraphSAGE concat rescale', vectors: 'graphsage', pretrained: RECOMMENDED },
+  { name: 'GraphSAGE concat rescale, ID dropout', vectors: 'graphsage', pretrained: RECOMMENDED, idDropout: 0.2 },
   {
-    name: 'GraphSAGE freeze 1 epoch, then ×0.1',
-    vectors: 'graphsage',
-    pretrained: { mode: 'freeze-then-finetune', lrScale: 0.1 },
+    name: 'GraphSAGE+dense concat rescale, ID dropout',
+    vectors: 'graphsage+dense',
+    pretrained: RECOMMENDED,
+    idDropout: 0.2,
   },
+  { name: 'item2vec concat rescale, ID dropout', vectors: 'item2vec', pretrained: RECOMMENDED, idDropout: 0.2 },
 ];
+const VARIANTS = ALL_VARIANTS.filter(
+  (v, k) => k === 0 || !ONLY_VARIANTS || ONLY_VARIANTS.some((x) => v.name.toLowerCase().includes(x)),
+);
 
 async function runDataset(d: Dataset, work: string) {
   const split = timeSplit(d);
@@ -300,16 +354,18 @@ async function runDataset(d: Dataset, work: string) {
     cacheDir = join(work, 'cache');
   writeLog(d, split.order, log);
   const pre = await pretrain(d, [...split.train, ...split.valid]);
-  const files = { item2vec: join(work, 'item2vec.vec'), graphsage: join(work, 'graphsage.vec') };
-  writeVectors(files.item2vec, pre.item2vec);
-  writeVectors(files.graphsage, pre.graphsage);
+  const files = {} as Record<VectorKind, string>;
+  for (const [k, v] of Object.entries(pre.vectors) as [VectorKind, WordVectors][]) {
+    files[k] = join(work, `${k.replace(/\W+/g, '-')}.vec`);
+    writeVectors(files[k], v);
+  }
   const configPath = (v: Variant, seed: number) => {
     const path = join(work, `${v.name.replace(/\W+/g, '-')}-${seed}.json`);
     writeFileSync(path, JSON.stringify(configFor(d, split, log, cacheDir, v.vectors && files[v.vectors], v, seed)));
     return path;
   };
   // Test rows whose item is unseen in training but has a row appended from the vector file.
-  const extended = await prepareData(loadConfig(configPath(VARIANTS[1]!, 0)));
+  const extended = await prepareData(loadConfig(configPath(ALL_VARIANTS[1]!, 0)));
   const trainedVocab = (extended.preprocessor.feature('item_id') as FittedCategorical).pretrained!.trainedVocab;
   const pretrainedOnly = Uint8Array.from(extended.test.item!, (id) => (id > trainedVocab ? 1 : 0));
   const itemSeen = itemSeenFlags(extended.train.item!, extended.test.item!);
@@ -323,6 +379,7 @@ async function runDataset(d: Dataset, work: string) {
         configPath(v, 100 + s),
         join(work, 'runs', `${v.name.replace(/\W+/g, '-')}-${s}`),
         pretrainedOnly,
+        trainedVocab + 1,
       );
       seeds.push(result);
       coverage = (data.preprocessor.feature('item_id') as FittedCategorical).pretrained?.coverage;
@@ -338,7 +395,10 @@ async function runDataset(d: Dataset, work: string) {
 
 async function main() {
   applyThreads(1);
-  const datasets = [await kuairand(), funnel()].filter((d): d is Dataset => d !== null);
+  const datasets = [
+    ONLY_DATASET === 'funnel' ? null : await kuairand(),
+    ONLY_DATASET === 'kuairand' ? null : funnel(),
+  ].filter((d): d is Dataset => d !== null);
   const json: Record<string, unknown> = {};
   const work = mkdtempSync(join(tmpdir(), 'mtrank-bench-coldstart-'));
   for (const [k, d] of datasets.entries()) {
@@ -354,15 +414,28 @@ async function main() {
         `(×${(r.pre.pairsPerSecond.threads2! / r.pre.pairsPerSecond.threads1!).toFixed(2)}); per CPU-second ` +
         `${Math.round(r.pre.pairsPerSecond.threads1PerCpuSecond!)} and ${Math.round(r.pre.pairsPerSecond.threads2PerCpuSecond!)}; GraphSAGE: ${r.pre.graphsageEpochSeconds.toFixed(2)} s/epoch`,
     );
-    const slices = ['all', 'seen', 'unseen', 'unseenPretrained'] as const;
+    const slices = ['all', 'seen', 'unseen', 'unseenPretrained', 'unseenNew'] as const;
     const nPre = r.unseenPretrained.reduce((a, b) => a + b, 0);
     console.log(
-      `test AUC, mean ± sd over seeds; "unseen, pretrained" = the ${nPre} unseen rows whose item occurs in the pretraining log`,
+      `test AUC, mean ± sd over seeds; "unseen, pretrained" = the ${nPre} unseen rows whose item occurs in the pretraining log; "unseen, new" = the ${unseen - nPre} that do not`,
     );
     for (const t of tasks) {
-      console.log(`\n| ${t} | all | seen | unseen | unseen, pretrained |\n|---|---|---|---|---|`);
+      console.log(`\n| ${t} | all | seen | unseen | unseen, pretrained | unseen, new |\n|---|---|---|---|---|---|`);
       for (const [name, v] of Object.entries(r.out))
         console.log(`| ${name} | ${slices.map((k) => fmt(v.seeds.map((s) => s[k][t]!))).join(' | ')} |`);
+    }
+    const fileRms = (w: WordVectors) => Math.sqrt(w.data.reduce((a, x) => a + x * x, 0) / Math.max(1, w.data.length));
+    console.log(
+      `\nRMS coordinate of the item vectors: files ${Object.entries(r.pre.vectors)
+        .map(([k, w]) => `${k} ${fileRms(w).toFixed(3)}`)
+        .join(', ')}; item table after training (training-vocabulary rows, mean over seeds):`,
+    );
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    for (const [name, v] of Object.entries(r.out)) {
+      const side = v.seeds[0]!.rms.pretrained;
+      console.log(
+        `  ${name}: ${mean(v.seeds.map((x) => x.rms.learned)).toFixed(3)}${side === undefined ? '' : ` learned | ${side.toFixed(3)} pretrained`}`,
+      );
     }
     for (const [name, v] of Object.entries(r.out)) {
       if (v.coverage && name.includes('finetune'))

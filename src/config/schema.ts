@@ -85,13 +85,31 @@ export const dataSection = z.strictObject({
 
 // ---------------------------------------------------------------- features
 
+const PRETRAINED_MODES = ['freeze', 'finetune', 'freeze-then-finetune', 'concat'] as const;
+
 export const pretrained = z.strictObject({
-  path: z.string(),
-  format: z.enum(['auto', 'word2vec-text', 'word2vec-binary', 'csv']).default('auto'),
-  mode: z.enum(['freeze', 'finetune', 'freeze-then-finetune']).default('finetune'),
-  unfreezeAfter: nonNegativeInt.optional(),
-  lrScale: z.number().positive().optional(),
-  extendVocab: z.boolean().optional(),
+  path: z.string().describe('vector file (word2vec text/binary or CSV), relative to the config file'),
+  format: z
+    .enum(['auto', 'word2vec-text', 'word2vec-binary', 'csv'])
+    .default('auto')
+    .describe('file format; auto = by extension'),
+  mode: z
+    .enum(PRETRAINED_MODES)
+    .default('finetune')
+    .describe(
+      'freeze | finetune | freeze-then-finetune: the pretrained vectors initialise the feature table; concat: a learned table and the frozen pretrained vectors side by side',
+    ),
+  unfreezeAfter: nonNegativeInt.optional().describe('freeze-then-finetune: optimizer steps frozen (default one epoch)'),
+  lrScale: z.number().positive().optional().describe("the pretrained table's rate as a multiple of the embedding rate"),
+  extendVocab: z
+    .boolean()
+    .optional()
+    .describe("append the file's tokens outside the training vocabulary (they keep their pretrained vectors)"),
+  rescale: z
+    .number()
+    .positive()
+    .optional()
+    .describe('scale the imported vectors so their root-mean-square coordinate is this (default: as in the file)'),
 });
 
 const common = {
@@ -117,6 +135,14 @@ export const categoricalFeature = z.strictObject({
   embeddingDim: positiveInt.default(16),
   role: z.literal('item').optional(),
   pretrained: pretrained.optional(),
+  idDropout: z
+    .number()
+    .min(0)
+    .lt(1)
+    .optional()
+    .describe(
+      "probability that a training row's ID is looked up as out-of-vocabulary in the learned table: trains the OOV row and teaches the model to rank unseen IDs (with pretrained `mode: concat`, from their pretrained vectors)",
+    ),
 });
 
 export const multiCategoricalFeature = z.strictObject({
@@ -350,6 +376,12 @@ export const experimentConfig = experimentShape.superRefine((c, ctx) => {
         code: 'custom',
         path: ['features', name, 'pretrained'],
         message: 'a hashed feature (hashBuckets) has no vocabulary to map pretrained vectors onto',
+      });
+    if (f.type === 'categorical' && f.idDropout && f.hashBuckets !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['features', name, 'idDropout'],
+        message: 'a hashed feature (hashBuckets) has no out-of-vocabulary row to drop IDs to',
       });
     if (f.type === 'categorical' && f.pretrained && !f.input)
       ctx.addIssue({

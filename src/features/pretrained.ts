@@ -53,10 +53,11 @@ export function attachPretrained(f: FittedCategorical, p: PretrainedConfig): str
 
 /**
  * The initial table of a pretrained feature: file rows where the vocabulary has them, N(0, s²) draws from
- * `new Rng(seed).fork('pretrained/<name>')` elsewhere, the mean vector in the OOV row 0. Its rows match the
+ * `new Rng(seed).fork('pretrained/<name>')` elsewhere, the mean vector in the OOV row 0; all scaled to an RMS
+ * coordinate of `rescale` when given. Its rows match the
  * fitted vocabulary (appended tokens included), i.e. the model's table.
  */
-export function pretrainedInit(f: PretrainedFeature, seed: number): PretrainedInit {
+export function pretrainedInit(f: PretrainedFeature, seed: number, rescale?: number): PretrainedInit {
   const p = f.pretrained;
   const { vectors, sha256 } = readFeatureVectors(f.name, p.path, p.format, f.dim);
   if (sha256 !== p.sha256) {
@@ -70,6 +71,7 @@ export function pretrainedInit(f: PretrainedFeature, seed: number): PretrainedIn
     rng: new Rng(seed).fork(`pretrained/${f.name}`),
     extendVocab: appended.length > 0,
     file: p.path,
+    rms: rescale,
   });
   if (init.extended.length !== appended.length || init.extended.some((t, k) => t !== appended[k])) {
     throw new Error(`pretrained '${f.name}': the file's extra tokens differ from the appended vocabulary`);
