@@ -1,13 +1,14 @@
-// `npm run bench:coldstart [-- --json] [--seeds 3] [--epochs 4] [--quick]`: what pretrained item embeddings buy.
-// On KuaiRand (time split 70/15/15) and the synthetic funnel (same split by time): test AUC per task on rows whose
-// item was seen in training vs not, for Shared-Bottom with end-to-end item embeddings, item2vec-initialised and
-// GraphSAGE-initialised ones (finetuned, frozen, frozen for an epoch then finetuned at 0.1× the rate), mean ± sd
-// over seeds. Pretraining sees the behaviour log up to the test period (train + valid interactions, no labels):
-// items first seen in the valid period are unseen by the ranking model but have pretrained vectors (vocabulary
-// extension). Every variant runs through the real pipeline: an experiment config with `pretrained:` on the item
-// feature, `runTraining` (encoding, vocabulary extension, table init, modes, best-valid checkpoint), and the
-// cold-start breakdown of metrics.json. Also item2vec pairs/s on 1 and 2 threads, GraphSAGE seconds per epoch,
-// and peak RSS.
+// `npm run bench:coldstart [-- --json] [--seeds 3] [--epochs 4] [--quick] [--dataset kuairand|funnel] [--variants a,b]`:
+// what pretrained item embeddings buy. On KuaiRand (time split 70/15/15) and the synthetic funnel (same split by
+// time): test AUC per task on all rows, rows whose item was seen in training, unseen rows whose item has a
+// pretrained vector, and unseen rows whose item has none (truly new: the OOV row), for Shared-Bottom with end-to-end
+// item embeddings (with and without ID dropout) and item2vec / GraphSAGE vectors (finetune, freeze, concat, with
+// and without rescale), mean ± sd over seeds. Pretraining sees the behaviour log up to the test period (train +
+// valid interactions, no labels): items first seen in the valid period are unseen by the ranking model but have
+// pretrained vectors (vocabulary extension). Every variant runs through the real pipeline: an experiment config
+// with `pretrained:` on the item feature, `runTraining` (encoding, vocabulary extension, table init, modes,
+// best-valid checkpoint), and the cold-start breakdown of metrics.json. Also the RMS coordinate of the vector files
+// and of the item tables after training, item2vec pairs/s on 1 and 2 threads, GraphSAGE seconds per epoch, peak RSS.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
