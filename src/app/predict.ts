@@ -15,6 +15,7 @@ import { runPaths } from '../training/run-dir.js';
 import { loadSavedRun, unfinishedNote, type SavedRun } from '../training/saved-run.js';
 import { encodeRecords } from '../training/records.js';
 import { readFusion } from '../fusion/artifact.js';
+import { withInductiveItems } from './inductive.js';
 
 export { encodeRecords, readFusion };
 
@@ -23,6 +24,8 @@ export interface VectorSourceCount {
   trained: number;
   pretrained: number;
   oov: number;
+  /** Item feature with `--interactions`: rows whose new item got an inductive GraphSAGE vector (not in `oov`). */
+  inductive?: number;
 }
 export interface PredictResult {
   rows: number;
@@ -73,6 +76,11 @@ export interface PredictOptions {
   allowMissing?: boolean;
   /** Warnings (unfinished run, absent columns); default stderr. */
   say?: (line: string) => void;
+  /**
+   * An interaction log (the item column and `pretrained.graphsage.user`): items in neither the vocabulary nor the
+   * vector file get an inductive GraphSAGE vector from their users in it (src/app/inductive.ts).
+   */
+  interactions?: string;
 }
 
 export async function predictFile(
@@ -119,7 +127,8 @@ export async function predictFile(
   if (absentKeep.length > 0)
     throw new MtrankError(`--keep: ${input} has no column ${absentKeep.map((k) => `'${k}'`).join(', ')}`);
   const encoded = encodeRecords(run, rows, input);
-  const scores = scoresOf(run, predictSplit(run.model, encoded));
+  const ind = o.interactions ? await withInductiveItems(run, rows, encoded, o.interactions) : undefined;
+  const scores = scoresOf(run, predictSplit(ind?.model ?? run.model, ind?.encoded ?? encoded));
   const out: OutputColumn[] = [
     ...(o.keep ?? []).map((k) => ({ name: k, type: 'text' as const, values: rows.map((r) => r[k]) })),
     ...run.model.tasks.map((t) => ({ name: `p_${t}`, type: 'float' as const, values: scores.tasks[t]! })),
@@ -130,7 +139,9 @@ export async function predictFile(
     rows: rows.length,
     tasks: run.model.tasks,
     fused: scores.fused !== undefined,
-    sources: sourceCounts(run, encoded),
+    sources: sourceCounts(run, encoded).map((c) =>
+      ind && c.feature === run.preprocessor.json.itemFeature ? { ...c, oov: c.oov - ind.rows, inductive: ind.rows } : c,
+    ),
   };
 }
 

@@ -110,6 +110,17 @@ export const pretrained = z.strictObject({
     .positive()
     .optional()
     .describe('scale the imported vectors so their root-mean-square coordinate is this (default: as in the file)'),
+  graphsage: z
+    .strictObject({
+      model: z
+        .string()
+        .describe('the GraphSAGE model file (`mtrank pretrain graphsage --model-out`) that wrote `path`'),
+      user: z.string().describe('the user column of `mtrank predict --interactions` logs'),
+    })
+    .optional()
+    .describe(
+      'item feature, mode concat or freeze: `mtrank predict --interactions LOG` embeds items in neither the vocabulary nor the vector file from the users they interacted with',
+    ),
 });
 
 const common = {
@@ -382,6 +393,12 @@ export const experimentConfig = experimentShape.superRefine((c, ctx) => {
         code: 'custom',
         path: ['features', name, 'idDropout'],
         message: 'a hashed feature (hashBuckets) has no out-of-vocabulary row to drop IDs to',
+      });
+    if (f.type === 'categorical' && f.pretrained?.graphsage && !['concat', 'freeze'].includes(f.pretrained.mode))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['features', name, 'pretrained', 'graphsage'],
+        message: 'inductive vectors need the pretrained table frozen (mode: concat or freeze)',
       });
     if (f.type === 'categorical' && f.pretrained && !f.input)
       ctx.addIssue({

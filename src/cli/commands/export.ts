@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { exportRun } from '../../export/export.js';
 import { verifyExport } from '../../export/verify.js';
+import { INDUCTIVE_NOTE, inductiveItemFeature } from '../../app/inductive.js';
 
 /** `mtrank export RUN --out DIR`: the serving artifact (model.onnx, model.json and the run's own files). */
 export function registerExportCommand(program: Command): void {
@@ -24,6 +25,7 @@ export function registerExportCommand(program: Command): void {
         const { manifest } = exportRun(dir, o.out, o);
         if (!manifest.source.finished)
           process.stderr.write(`warning: ${dir} is an unfinished run; the export holds its best checkpoint so far\n`);
+        if (inductiveItemFeature(dir)) process.stderr.write(`${INDUCTIVE_NOTE}\n`);
         const f = manifest.fusion;
         const fused = f
           ? `score = ${f.form} fusion (${Object.entries(f.weights)

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { INDUCTIVE_NOTE, inductiveItemFeature } from '../../app/inductive.js';
 import { parseFeatureTableSpec } from '../../serve/feature-table.js';
 import { createServer, SERVE_DEFAULTS } from '../../serve/server.js';
 import { setThreads } from '../../engine/threads.js';
@@ -80,6 +81,7 @@ export function registerServeCommand(program: Command): void {
       process.stderr.write(
         `mtrank serve: ${dir} (version ${info.version}, score = ${info.scoreSource}) on http://${o.host}:${port}\n`,
       );
+      if (inductiveItemFeature(dir)) process.stderr.write(`mtrank serve: ${INDUCTIVE_NOTE}\n`);
       process.on('SIGHUP', () => {
         server.reload().then(
           (m) => process.stderr.write(`mtrank serve: reloaded ${dir} (version ${m.ranker.info.version})\n`),
