@@ -15,7 +15,7 @@ import { runPaths } from '../training/run-dir.js';
 import { loadSavedRun, unfinishedNote, type SavedRun } from '../training/saved-run.js';
 import { encodeRecords } from '../training/records.js';
 import { readFusion } from '../fusion/artifact.js';
-import { withInductiveItems } from './inductive.js';
+import { withInductiveItems } from '../training/inductive-items.js';
 
 export { encodeRecords, readFusion };
 
@@ -23,9 +23,9 @@ export interface VectorSourceCount {
   feature: string;
   trained: number;
   pretrained: number;
+  /** Rows whose new item got an inductive GraphSAGE vector (`--interactions`, or an export made with it). */
+  inductive: number;
   oov: number;
-  /** Item feature with `--interactions`: rows whose new item got an inductive GraphSAGE vector (not in `oov`). */
-  inductive?: number;
 }
 export interface PredictResult {
   rows: number;
@@ -78,7 +78,7 @@ export interface PredictOptions {
   say?: (line: string) => void;
   /**
    * An interaction log (the item column and `pretrained.graphsage.user`): items in neither the vocabulary nor the
-   * vector file get an inductive GraphSAGE vector from their users in it (src/app/inductive.ts).
+   * vector file get an inductive GraphSAGE vector from their users in it (src/training/inductive-items.ts).
    */
   interactions?: string;
 }
@@ -126,9 +126,14 @@ export async function predictFile(
   const absentKeep = (o.keep ?? []).filter((k) => !columns.includes(k));
   if (absentKeep.length > 0)
     throw new MtrankError(`--keep: ${input} has no column ${absentKeep.map((k) => `'${k}'`).join(', ')}`);
-  const encoded = encodeRecords(run, rows, input);
-  const ind = o.interactions ? await withInductiveItems(run, rows, encoded, o.interactions) : undefined;
-  const scores = scoresOf(run, predictSplit(ind?.model ?? run.model, ind?.encoded ?? encoded));
+  // The new items of these rows that the log has get their own rows in a copy of the run (as export does).
+  const item = run.preprocessor.json.itemFeature;
+  const itemColumn = item && run.preprocessor.feature(item)?.column;
+  const scored = o.interactions
+    ? (await withInductiveItems(run, o.interactions, itemColumn ? rows.map((r) => r[itemColumn]) : [])).run
+    : run;
+  const encoded = encodeRecords(scored, rows, input);
+  const scores = scoresOf(run, predictSplit(scored.model, encoded));
   const out: OutputColumn[] = [
     ...(o.keep ?? []).map((k) => ({ name: k, type: 'text' as const, values: rows.map((r) => r[k]) })),
     ...run.model.tasks.map((t) => ({ name: `p_${t}`, type: 'float' as const, values: scores.tasks[t]! })),
@@ -139,9 +144,7 @@ export async function predictFile(
     rows: rows.length,
     tasks: run.model.tasks,
     fused: scores.fused !== undefined,
-    sources: sourceCounts(run, encoded).map((c) =>
-      ind && c.feature === run.preprocessor.json.itemFeature ? { ...c, oov: c.oov - ind.rows, inductive: ind.rows } : c,
-    ),
+    sources: sourceCounts(scored, encoded),
   };
 }
 

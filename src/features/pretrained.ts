@@ -26,6 +26,11 @@ export interface FittedPretrained {
   /** Vocabulary entries fitted on the training split; vocab[trainedVocab..] were appended from the file. */
   trainedVocab: number;
   coverage: PretrainedCoverage;
+  /**
+   * Items appended after training with an inductive GraphSAGE vector (`export --interactions`): the last `items`
+   * vocabulary entries, and the log (absolute path, SHA-256) they came from.
+   */
+  inductive?: { items: number; log: string; sha256: string };
 }
 
 export type PretrainedFeature = FittedCategorical & { vocab: string[]; pretrained: FittedPretrained };
@@ -65,7 +70,7 @@ export function pretrainedInit(f: PretrainedFeature, seed: number, rescale?: num
       `${p.path}: the vector file of feature '${f.name}' changed since the data was encoded (SHA-256 ${sha256.slice(0, 12)}…, encoded with ${p.sha256.slice(0, 12)}…); run again to re-encode`,
     );
   }
-  const appended = f.vocab.slice(p.trainedVocab);
+  const appended = f.vocab.slice(p.trainedVocab, f.vocab.length - (p.inductive?.items ?? 0));
   const init = initFromPretrained(vocabMap(f.vocab.slice(0, p.trainedVocab)), p.trainedVocab + 1, vectors, {
     dim: f.dim,
     rng: new Rng(seed).fork(`pretrained/${f.name}`),
@@ -107,19 +112,30 @@ export function pretrainedFileStats(config: ExperimentConfig): { path: string; s
   return out;
 }
 
-/** Where each encoded id of a feature gets its vector: trained row, appended pretrained row, or the OOV row. */
+/**
+ * Where each encoded id of a feature gets its vector: trained row, row appended from the vector file, row
+ * appended with an inductive vector after training, or the OOV row.
+ */
 export function vectorSources(
   f: FittedCategorical,
   ids: Int32Array,
-): { trained: number; pretrained: number; oov: number } {
+): { trained: number; pretrained: number; inductive: number; oov: number } {
   const trainedRows = (f.pretrained?.trainedVocab ?? f.vocab?.length ?? Infinity) + 1;
-  const out = { trained: 0, pretrained: 0, oov: 0 };
+  const firstInductive = inductiveFrom(f);
+  const out = { trained: 0, pretrained: 0, inductive: 0, oov: 0 };
   for (const id of ids) {
     if (id === 0) out.oov++;
     else if (id < trainedRows) out.trained++;
-    else out.pretrained++;
+    else if (id < firstInductive) out.pretrained++;
+    else out.inductive++;
   }
   return out;
+}
+
+/** The first id of the feature's inductive rows (Infinity without any). */
+export function inductiveFrom(f: FittedCategorical): number {
+  const n = f.pretrained?.inductive?.items ?? 0;
+  return n > 0 ? f.vocab!.length - n + 1 : Infinity;
 }
 
 function readFeatureVectors(

@@ -77,7 +77,10 @@ export class ModelSlot {
   }
 
   private async swapIn(): Promise<ServedModel> {
-    const ranker = await loadRanker(this.opts.dir, { backend: this.opts.backend });
+    const ranker = await loadRanker(this.opts.dir, {
+      backend: this.opts.backend,
+      interactions: this.opts.interactions,
+    });
     let tables: FeatureTable[];
     try {
       tables = await Promise.all((this.opts.featureTables ?? []).map((s) => loadFeatureTable(s, ranker.dataConfig)));

@@ -6,6 +6,7 @@ import { encodeRecords } from '../training/records.js';
 import { MtrankError } from '../util/errors.js';
 import { loadArtifact, type LoadedArtifact, type ModelInfo } from './artifact.js';
 import { engineBackend, type ScoringBackend } from './engine-backend.js';
+import { withInductiveArtifact } from './inductive.js';
 import { onnxBackend } from './onnx-backend.js';
 
 export type { ModelInfo };
@@ -31,6 +32,8 @@ export interface RankRequest {
 }
 export interface LoadRankerOptions {
   backend?: 'engine' | 'onnxruntime';
+  /** An interaction log: its new items get inductive GraphSAGE vectors (runs with pretrained.graphsage). */
+  interactions?: string;
 }
 
 export class Ranker {
@@ -114,13 +117,18 @@ export async function loadRanker(dir: string, opts: LoadRankerOptions = {}): Pro
   const backend = opts.backend ?? 'engine';
   if (backend !== 'engine' && backend !== 'onnxruntime')
     throw new MtrankError(`backend '${String(backend)}': expected 'engine' or 'onnxruntime'`);
-  const artifact = loadArtifact(dir);
+  let artifact = loadArtifact(dir),
+    onnx: Uint8Array | null = null;
+  if (backend === 'onnxruntime' && !artifact.manifest) {
+    artifact.run.model.store.release();
+    throw new MtrankError(`${dir}: backend 'onnxruntime' needs an export folder with model.onnx (mtrank export)`);
+  }
+  if (opts.interactions)
+    ({ artifact, onnx } = await withInductiveArtifact(artifact, opts.interactions, backend === 'onnxruntime'));
   if (backend === 'engine') return new Ranker(artifact, engineBackend(artifact.run));
   // The run's encoders and fusion are still needed; its engine weights are not.
   artifact.run.model.store.release();
-  if (!artifact.manifest)
-    throw new MtrankError(`${dir}: backend 'onnxruntime' needs an export folder with model.onnx (mtrank export)`);
-  return new Ranker(artifact, await onnxBackend(dir, artifact.manifest, artifact.info.tasks));
+  return new Ranker(artifact, await onnxBackend(dir, artifact.manifest!, artifact.info.tasks, onnx));
 }
 
 /** Each candidate with the context's fields underneath its own. */

@@ -7,13 +7,15 @@ import type { FeatureTableSpec } from './feature-table.js';
 import { withTableFields } from './feature-table.js';
 import { ServeMetrics } from './metrics.js';
 import { ModelSlot, type ServedModel } from './model-slot.js';
-import { countOov } from './oov.js';
+import { countNewItems, countOov } from './oov.js';
 import { rankItems, scoredRows, type Row } from './ranker.js';
 import { describeSchemaError, rankBodySchema, scoreBodySchema } from './request-schema.js';
 
 export interface ServeOptions {
   dir: string;
   backend?: 'engine' | 'onnxruntime';
+  /** An interaction log: its new items get inductive GraphSAGE vectors, recomputed on every reload. */
+  interactions?: string;
   featureTables?: FeatureTableSpec[];
   /** Most candidates (rank) or rows (score) per request; default 1,000. */
   maxCandidates?: number;
@@ -57,6 +59,7 @@ export async function createServer(o: ServeOptions): Promise<RankingServer> {
   const slot = new ModelSlot({
     dir: o.dir,
     backend: o.backend,
+    interactions: o.interactions,
     featureTables: o.featureTables,
     batching: {
       maxWaitMs: limits.maxWaitMs,
@@ -115,6 +118,7 @@ export async function createServer(o: ServeOptions): Promise<RankingServer> {
       throw e;
     }
     for (const [feature, n] of countOov(m.ranker.preprocessor, rows, split)) metrics.oov.inc({ feature }, n);
+    for (const [vector, n] of countNewItems(m.ranker.preprocessor, rows, split)) metrics.newItems.inc({ vector }, n);
     metrics.candidates.observe(rows.length);
     const probs = await m.batcher.submit(split);
     return { probs, score: m.ranker.fuse(probs) };

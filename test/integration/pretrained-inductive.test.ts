@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
 import { buildBipartiteGraph, nodeOf } from '../../src/pretrain/graph.js';
 import { embedAll, embedNewNode, trainGraphSage, type GraphSageModel } from '../../src/pretrain/graphsage.js';
 import { saveGraphSage } from '../../src/pretrain/graphsage-io.js';
@@ -14,7 +15,12 @@ import { runTraining } from '../../src/training/run.js';
 import { loadSavedRun } from '../../src/training/saved-run.js';
 import { predictSplit } from '../../src/training/evaluation.js';
 import { encodeRecords, predictFile } from '../../src/app/predict.js';
-import { inductiveItemFeature } from '../../src/app/inductive.js';
+import { inductiveItemFeature } from '../../src/training/inductive-items.js';
+import { exportRun } from '../../src/export/export.js';
+import { exportRunWithInductive } from '../../src/export/inductive-export.js';
+import { loadRanker } from '../../src/serve/ranker.js';
+import { countNewItems } from '../../src/serve/oov.js';
+import { createServer } from '../../src/serve/server.js';
 import { column, fixtureConfig, writeFixture, type Fixture } from './pretrained-fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mtrank-inductive-'));
@@ -65,6 +71,13 @@ const readCsv = (path: string) => {
   return lines.map((l) => Object.fromEntries(l.split(',').map((v, k) => [cols[k]!, v])));
 };
 
+/** Rows as a CSV input file under root. */
+function writeInput(name: string, rows: { user_id: string; item_id: string; price: number }[]): string {
+  const path = join(root, name);
+  writeFileSync(path, ['user_id,item_id,price', ...rows.map((r) => `${r.user_id},${r.item_id},${r.price}`)].join('\n'));
+  return path;
+}
+
 describe('mtrank predict --interactions: inductive GraphSAGE vectors for new items', () => {
   it('scores a new item from the users it interacted with, as the model with that vector in place computes', async () => {
     expect(inductiveItemFeature(runDir)).toBe('item_id');
@@ -75,11 +88,7 @@ describe('mtrank predict --interactions: inductive GraphSAGE vectors for new ite
       { user_id: 'u4', item_id: 'never-seen', price: 5 },
       { user_id: 'u5', item_id: 't3', price: 5 },
     ];
-    const input = join(root, 'input.csv');
-    writeFileSync(
-      input,
-      ['user_id,item_id,price', ...rows.map((r) => `${r.user_id},${r.item_id},${r.price}`)].join('\n'),
-    );
+    const input = writeInput('input.csv', rows);
     const out = join(root, 'scores.csv'),
       plainOut = join(root, 'plain.csv');
     const r = await predictFile(runDir, input, out, { interactions: fx.files.test, say: () => {} });
@@ -115,6 +124,86 @@ describe('mtrank predict --interactions: inductive GraphSAGE vectors for new ite
     expect(got[2]).toBeCloseTo(expectFor('p1', 2), 5);
     expect(Math.abs(got[0]! - plain[0]!)).toBeGreaterThan(1e-5); // the inductive vector changed the score
   }, 30_000);
+
+  it('export --interactions, the ranker (both backends, reload included) and onnxruntime score new items as predict', async () => {
+    // x0, p1 and x1 are new items of the test log; never-seen is not in it; t3 is a trained item.
+    const rows = [
+      { user_id: 'u1', item_id: 'x0', price: 3 },
+      { user_id: 'u3', item_id: 'p1', price: 5 },
+      { user_id: 'u2', item_id: 'x1', price: 8 },
+      { user_id: 'u4', item_id: 'never-seen', price: 5 },
+      { user_id: 'u5', item_id: 't3', price: 5 },
+    ];
+    const input = writeInput('serve-input.csv', rows);
+    const out = join(root, 'serve-scores.csv');
+    await predictFile(runDir, input, out, { interactions: fx.files.test, say: () => {} });
+    const predicted = readCsv(out).map((x) => Number(x.p_click));
+    const expectSame = (got: { tasks: Record<string, number>; score: number }[]) =>
+      got.forEach((g, i) => {
+        expect(Math.abs(g.tasks.click! - predicted[i]!)).toBeLessThan(1e-5);
+        expect(Math.abs(g.score - predicted[i]!)).toBeLessThan(1e-5); // no fusion: score is p_click
+      });
+
+    // Independent count: distinct test-log items outside the run's vocabulary with a user the graph knows.
+    const vocab = new Set((loadSavedRun(runDir).preprocessor.feature('item_id') as { vocab: string[] }).vocab);
+    const users = column(fx.files.test, 'user_id');
+    const newItems = new Set(
+      column(fx.files.test, 'item_id').filter(
+        (it, k) => !vocab.has(it) && nodeOf(sage.graph, 'user', users[k]!) !== undefined,
+      ),
+    );
+    expect(newItems.size).toBeGreaterThan(2);
+
+    const dir = join(root, 'export-inductive');
+    const { manifest } = await exportRunWithInductive(runDir, dir, fx.files.test);
+    const sha256 = createHash('sha256').update(readFileSync(fx.files.test)).digest('hex');
+    expect(manifest.inductive).toEqual({
+      feature: 'item_id',
+      items: newItems.size,
+      log: resolve(fx.files.test),
+      sha256,
+    });
+    for (const backend of ['engine', 'onnxruntime'] as const) {
+      const r = await loadRanker(dir, { backend });
+      expectSame(await r.score(rows));
+      const enc = r.encode(rows);
+      expect(Object.fromEntries(countNewItems(r.preprocessor, rows, enc))).toEqual({ inductive: 3, oov: 1 });
+      r.close();
+    }
+    // The folder is a run directory too: predict without --interactions reads the appended rows.
+    await predictFile(dir, input, join(root, 'from-export.csv'), { say: () => {} });
+    expect(readCsv(join(root, 'from-export.csv')).map((x) => Number(x.p_click))).toEqual(predicted);
+
+    // loadRanker with interactions: on the run (engine), and on a plain export (onnxruntime rebuilds the graph).
+    const plain = join(root, 'export-plain');
+    exportRun(runDir, plain);
+    for (const [path, backend] of [
+      [runDir, 'engine'],
+      [plain, 'onnxruntime'],
+      [plain, 'engine'],
+    ] as const) {
+      const r = await loadRanker(path, { backend, interactions: fx.files.test });
+      expect(r.info.inductive).toMatchObject({ items: newItems.size, added: newItems.size, sha256 });
+      expectSame(await r.score(rows));
+      r.close();
+    }
+    const r = await loadRanker(plain, { backend: 'onnxruntime' });
+    expect(Math.abs((await r.score(rows))[0]!.score - predicted[0]!)).toBeGreaterThan(1e-5); // the OOV row
+    r.close();
+
+    // The server: counts by vector, and a reload reads the log again.
+    const server = await createServer({ dir: plain, backend: 'onnxruntime', interactions: fx.files.test });
+    const res = await server.app.inject({ method: 'POST', url: '/v1/score', payload: { rows } });
+    expect(res.statusCode).toBe(200);
+    expectSame(res.json().rows);
+    const metrics = (await server.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/mtrank_new_item_candidates_total\{vector="inductive"\} 3/);
+    expect(metrics).toMatch(/mtrank_new_item_candidates_total\{vector="oov"\} 1/);
+    const reloaded = await server.reload();
+    expect(reloaded.ranker.info.inductive?.items).toBe(newItems.size);
+    expectSame(await reloaded.ranker.score(rows));
+    await server.drain();
+  }, 60_000);
 
   it('refuses a GraphSAGE model that did not write the run vectors, and a run without one', async () => {
     const input = join(root, 'one.csv');

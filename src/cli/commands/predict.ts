@@ -40,7 +40,7 @@ export function registerPredictCommand(program: Command): void {
         );
         for (const s of r.sources) {
           process.stderr.write(
-            `${s.feature}: ${s.trained} rows with a trained vector, ${s.pretrained} with a pretrained-only vector, ${s.inductive === undefined ? '' : `${s.inductive} new with an inductive GraphSAGE vector, `}${s.oov} unknown or missing (out-of-vocabulary row)\n`,
+            `${s.feature}: ${s.trained} rows with a trained vector, ${s.pretrained} with a pretrained-only vector, ${s.inductive === 0 ? '' : `${s.inductive} new with an inductive GraphSAGE vector, `}${s.oov} unknown or missing (out-of-vocabulary row)\n`,
           );
         }
       },

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { INDUCTIVE_NOTE, inductiveItemFeature } from '../../app/inductive.js';
+import { INDUCTIVE_NOTE, inductiveItemFeature } from '../../training/inductive-items.js';
 import { parseFeatureTableSpec } from '../../serve/feature-table.js';
 import { createServer, SERVE_DEFAULTS } from '../../serve/server.js';
 import { setThreads } from '../../engine/threads.js';
@@ -22,6 +22,7 @@ interface ServeFlags {
   threads: number;
   backend: 'engine' | 'onnxruntime';
   adminToken?: string;
+  interactions?: string;
 }
 
 /** `mtrank serve DIR --port 8080`: the HTTP ranking server (docs/serving.md). */
@@ -53,6 +54,10 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--threads <n>', 'engine threads', count('threads', 1), 1)
     .option('--backend <name>', 'engine | onnxruntime', 'engine')
+    .option(
+      '--interactions <file>',
+      'interaction log: its items in neither the vocabulary nor the vector file get inductive GraphSAGE vectors (runs whose item feature has pretrained.graphsage); read again on reload',
+    )
     .option('--admin-token <token>', 'enable POST /admin/reload with this bearer token (or MTRANK_ADMIN_TOKEN)')
     .action(async (dir: string, o: ServeFlags) => {
       if (o.backend !== 'engine' && o.backend !== 'onnxruntime')
@@ -61,6 +66,7 @@ export function registerServeCommand(program: Command): void {
       const server = await createServer({
         dir,
         backend: o.backend,
+        interactions: o.interactions,
         featureTables: o.features.map(parseFeatureTableSpec),
         maxCandidates: o.maxCandidates,
         bodyLimit: o.bodyLimit,
@@ -81,7 +87,12 @@ export function registerServeCommand(program: Command): void {
       process.stderr.write(
         `mtrank serve: ${dir} (version ${info.version}, score = ${info.scoreSource}) on http://${o.host}:${port}\n`,
       );
-      if (inductiveItemFeature(dir)) process.stderr.write(`mtrank serve: ${INDUCTIVE_NOTE}\n`);
+      const ind = info.inductive;
+      if (ind)
+        process.stderr.write(
+          `mtrank serve: ${ind.feature}: ${ind.items} new items with inductive GraphSAGE vectors (${ind.added} from ${ind.log})\n`,
+        );
+      else if (inductiveItemFeature(dir)) process.stderr.write(`mtrank serve: ${INDUCTIVE_NOTE}\n`);
       process.on('SIGHUP', () => {
         server.reload().then(
           (m) => process.stderr.write(`mtrank serve: reloaded ${dir} (version ${m.ranker.info.version})\n`),
