@@ -187,6 +187,12 @@ describe('mtrank predict --interactions: inductive GraphSAGE vectors for new ite
       expectSame(await r.score(rows));
       r.close();
     }
+    // The export already holds the log's items: nothing is added, the model identity stays the folder's.
+    const again = await loadRanker(dir, { backend: 'onnxruntime', interactions: fx.files.test });
+    expect(again.info.inductive).toMatchObject({ items: newItems.size, added: 0 });
+    expect(again.info.hash).toBe(manifest.hash);
+    expectSame(await again.score(rows));
+    again.close();
     const r = await loadRanker(plain, { backend: 'onnxruntime' });
     expect(Math.abs((await r.score(rows))[0]!.score - predicted[0]!)).toBeGreaterThan(1e-5); // the OOV row
     r.close();
