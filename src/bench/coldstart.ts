@@ -1,4 +1,5 @@
-// `npm run bench:coldstart [-- --json] [--seeds 3] [--epochs 4] [--quick] [--dataset kuairand|funnel] [--variants a,b]`:
+// `npm run bench:coldstart [-- --json] [--seeds 3] [--epochs 4] [--quick] [--dataset kuairand|funnel] [--variants a,b]
+// [--sage-dim 8,16,32] [--sage-epochs 1,3,6]`:
 // what pretrained item embeddings buy. On KuaiRand (time split 70/15/15) and the synthetic funnel (same split by
 // time): test AUC per task on all rows, rows whose item was seen in training, unseen rows whose item has a
 // pretrained vector, and unseen rows whose item has none (truly new: the OOV row), for Shared-Bottom with end-to-end
@@ -9,6 +10,10 @@
 // with `pretrained:` on the item feature, `runTraining` (encoding, vocabulary extension, table init, modes,
 // best-valid checkpoint), and the cold-start breakdown of metrics.json. Also the RMS coordinate of the vector files
 // and of the item tables after training, item2vec pairs/s on 1 and 2 threads, GraphSAGE seconds per epoch, peak RSS.
+// `--sage-dim` / `--sage-epochs` sweep the GraphSAGE settings instead: the recommended mode with vectors of each
+// dimension (default epochs; the item embeddingDim follows, as the file must match it) and of each epoch count
+// (default dimension), beside the end-to-end + ID dropout yardstick. Each vector file is pretrained once per setting,
+// on first use, and shared by the seeds.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +55,20 @@ const SEEDS = opt('seeds', QUICK ? 1 : 3),
   EPOCHS = opt('epochs', QUICK ? 2 : 4),
   DIM = 16,
   BATCH = 256;
+/** GraphSAGE dimension and epochs of one vector file. */
+interface SageSetting {
+  dim: number;
+  epochs: number;
+}
+const SAGE_DEFAULT: SageSetting = { dim: DIM, epochs: QUICK ? 1 : 3 };
+const numbers = (name: string) => {
+  const list = text(name)?.split(',').map(Number);
+  if (list?.some((x) => !Number.isInteger(x) || x < 1))
+    throw new Error(`bench: --${name} takes positive integers separated by commas, got ${text(name)}`);
+  return list;
+};
+const SAGE_DIMS = numbers('sage-dim'),
+  SAGE_EPOCHS = numbers('sage-epochs');
 
 /** A log in time order with binary labels and one dense column. */
 interface Dataset {
@@ -135,6 +154,8 @@ interface Variant {
   pretrained?: Record<string, unknown>;
   /** The item feature's idDropout. */
   idDropout?: number;
+  /** GraphSAGE settings of the vector file (default SAGE_DEFAULT); the item embeddingDim is its dim. */
+  sage?: SageSetting;
 }
 
 /** The experiment config of one variant (written to a file and run by runTraining, like `mtrank train`). */
@@ -164,7 +185,7 @@ function configFor(
       user_id: { type: 'categorical', embeddingDim: DIM },
       item_id: {
         type: 'categorical',
-        embeddingDim: DIM,
+        embeddingDim: v.sage?.dim ?? DIM,
         role: 'item',
         ...(v.idDropout ? { idDropout: v.idDropout } : {}),
         ...(vectorFile ? { pretrained: { path: vectorFile, extendVocab: true, ...v.pretrained } } : {}),
@@ -260,60 +281,93 @@ async function runVariant(
   };
 }
 
-interface Pretrained {
-  vectors: Record<VectorKind, WordVectors>;
-  pairsPerSecond: Record<string, number>;
-  graphsageEpochSeconds: number;
-}
+/** The pretraining log (train + valid rows) and its vector files, each trained on first use and cached. */
+class Pretrainer {
+  private readonly log: { users: string[]; items: string[]; time: Float64Array };
+  private readonly files = new Map<string, string>();
+  readonly vectors = new Map<string, WordVectors>();
+  readonly pairsPerSecond: Record<string, number> = {};
+  /** Mean GraphSAGE seconds per epoch, per vector file. */
+  readonly sageEpochSeconds = new Map<string, number>();
 
-async function pretrain(d: Dataset, rows: number[]): Promise<Pretrained> {
-  const log = {
-    users: rows.map((r) => d.users[r]!),
-    items: rows.map((r) => d.items[r]!),
-    time: Float64Array.from(rows, (r) => d.time[r]!),
-  };
-  const seqs = buildSequences(log);
-  const pairsPerSecond: Record<string, number> = {};
-  let item2vec: WordVectors | null = null;
-  for (const threads of [1, 2]) {
-    const cpu0 = process.cpuUsage();
-    const r = await trainItem2vec(seqs, { dim: DIM, window: 5, epochs: QUICK ? 2 : 5, negative: 5, threads, seed: 1 });
-    const cpu = process.cpuUsage(cpu0);
-    pairsPerSecond[`threads${threads}`] = r.pairsPerSecond;
-    // Process CPU time covers the worker threads too: pairs per CPU-second is the per-core speed, whatever else runs.
-    pairsPerSecond[`threads${threads}PerCpuSecond`] = r.pairs / ((cpu.user + cpu.system) / 1e6);
-    if (threads === 1) item2vec = r.vectors; // the repeatable one feeds the comparison
+  constructor(
+    private readonly d: Dataset,
+    private readonly rows: number[],
+    private readonly work: string,
+  ) {
+    this.log = {
+      users: rows.map((r) => d.users[r]!),
+      items: rows.map((r) => d.items[r]!),
+      time: Float64Array.from(rows, (r) => d.time[r]!),
+    };
   }
-  const graph = buildBipartiteGraph(log);
-  const U = graph.users.length;
-  const sage = (features?: Float32Array) => {
+
+  /** The vector file of a variant (none for end-to-end). */
+  async file(v: Variant): Promise<string | undefined> {
+    if (!v.vectors) return undefined;
+    const sage = v.sage ?? SAGE_DEFAULT;
+    const key = v.vectors === 'item2vec' ? 'item2vec' : `${v.vectors} dim ${sage.dim}, ${sage.epochs} epochs`;
+    let path = this.files.get(key);
+    if (!path) {
+      const vectors = v.vectors === 'item2vec' ? await this.item2vec() : this.graphsage(key, sage, v.vectors);
+      path = join(this.work, `${key.replace(/\W+/g, '-')}.vec`);
+      writeVectors(path, vectors);
+      this.vectors.set(key, vectors);
+      this.files.set(key, path);
+    }
+    return path;
+  }
+
+  private async item2vec(): Promise<WordVectors> {
+    const seqs = buildSequences(this.log);
+    let vectors: WordVectors | null = null;
+    for (const threads of [1, 2]) {
+      const cpu0 = process.cpuUsage();
+      const r = await trainItem2vec(seqs, {
+        dim: DIM,
+        window: 5,
+        epochs: QUICK ? 2 : 5,
+        negative: 5,
+        threads,
+        seed: 1,
+      });
+      const cpu = process.cpuUsage(cpu0);
+      this.pairsPerSecond[`threads${threads}`] = r.pairsPerSecond;
+      // Process CPU time covers the worker threads too: pairs per CPU-second is the per-core speed, whatever else runs.
+      this.pairsPerSecond[`threads${threads}PerCpuSecond`] = r.pairs / ((cpu.user + cpu.system) / 1e6);
+      if (threads === 1) vectors = r.vectors; // the repeatable one feeds the comparison
+    }
+    return vectors!;
+  }
+
+  private graphsage(key: string, sage: SageSetting, kind: VectorKind): WordVectors {
+    const graph = buildBipartiteGraph(this.log);
+    let features: Float32Array | undefined;
+    if (kind === 'graphsage+dense') {
+      // The item's mean dense column (KuaiRand: log duration; funnel: log price) as a GraphSAGE node feature.
+      const sum = new Float64Array(graph.nodeCount),
+        count = new Float64Array(graph.nodeCount);
+      for (const r of this.rows) {
+        const v = nodeOf(graph, 'item', this.d.items[r]!)!;
+        sum[v] += this.d.dense[r]!;
+        count[v]++;
+      }
+      features = Float32Array.from(sum, (x, v) => (count[v] ? x / count[v]! : NaN));
+    }
     const g = trainGraphSage(graph, {
-      dim: DIM,
+      dim: sage.dim,
       layers: 2,
       fanout: [10, 5],
-      epochs: QUICK ? 1 : 3,
+      epochs: sage.epochs,
       negative: 5,
       batchSize: 512,
       seed: 1,
       ...(features ? { features, featureDim: 1 } : {}),
     });
-    return { g, vectors: { tokens: graph.items, dim: DIM, data: embedAll(g.model).slice(U * DIM) } };
-  };
-  const plain = sage();
-  // The item's mean dense column (KuaiRand: log duration; funnel: log price) as a GraphSAGE node feature.
-  const sum = new Float64Array(graph.nodeCount),
-    count = new Float64Array(graph.nodeCount);
-  for (const r of rows) {
-    const v = nodeOf(graph, 'item', d.items[r]!)!;
-    sum[v] += d.dense[r]!;
-    count[v]++;
+    this.sageEpochSeconds.set(key, g.epochSeconds.reduce((a, b) => a + b, 0) / g.epochSeconds.length);
+    const U = graph.users.length;
+    return { tokens: graph.items, dim: sage.dim, data: embedAll(g.model).slice(U * sage.dim) };
   }
-  const withDense = sage(Float32Array.from(sum, (x, v) => (count[v] ? x / count[v]! : NaN)));
-  return {
-    vectors: { item2vec: item2vec!, graphsage: plain.vectors, 'graphsage+dense': withDense.vectors },
-    pairsPerSecond,
-    graphsageEpochSeconds: plain.g.epochSeconds.reduce((a, b) => a + b, 0) / plain.g.epochSeconds.length,
-  };
 }
 
 const fmt = (xs: number[]) => {
@@ -344,9 +398,29 @@ const ALL_VARIANTS: Variant[] = [
   },
   { name: 'item2vec concat rescale, ID dropout', vectors: 'item2vec', pretrained: RECOMMENDED, idDropout: 0.2 },
 ];
-const VARIANTS = ALL_VARIANTS.filter(
-  (v, k) => k === 0 || !ONLY_VARIANTS || ONLY_VARIANTS.some((x) => v.name.toLowerCase().includes(x)),
-);
+/** The GraphSAGE sweep: the recommended mode per dimension (default epochs) and per epoch count (default dimension). */
+function sweepVariants(): Variant[] {
+  const settings = [
+    ...(SAGE_DIMS ?? []).map((dim) => ({ dim, epochs: SAGE_DEFAULT.epochs })),
+    ...(SAGE_EPOCHS ?? []).map((epochs) => ({ dim: SAGE_DEFAULT.dim, epochs })),
+  ].filter((s, k, all) => all.findIndex((t) => t.dim === s.dim && t.epochs === s.epochs) === k);
+  return [
+    ALL_VARIANTS.find((v) => v.name === 'end-to-end, ID dropout')!,
+    ...settings.map((sage) => ({
+      name: `GraphSAGE dim ${sage.dim}, ${sage.epochs} epochs, concat rescale, ID dropout`,
+      vectors: 'graphsage' as const,
+      pretrained: RECOMMENDED,
+      idDropout: 0.2,
+      sage,
+    })),
+  ];
+}
+const VARIANTS =
+  SAGE_DIMS || SAGE_EPOCHS
+    ? sweepVariants()
+    : ALL_VARIANTS.filter(
+        (v, k) => k === 0 || !ONLY_VARIANTS || ONLY_VARIANTS.some((x) => v.name.toLowerCase().includes(x)),
+      );
 
 async function runDataset(d: Dataset, work: string) {
   const split = timeSplit(d);
@@ -354,42 +428,45 @@ async function runDataset(d: Dataset, work: string) {
   const log = join(work, 'log.csv'),
     cacheDir = join(work, 'cache');
   writeLog(d, split.order, log);
-  const pre = await pretrain(d, [...split.train, ...split.valid]);
-  const files = {} as Record<VectorKind, string>;
-  for (const [k, v] of Object.entries(pre.vectors) as [VectorKind, WordVectors][]) {
-    files[k] = join(work, `${k.replace(/\W+/g, '-')}.vec`);
-    writeVectors(files[k], v);
-  }
-  const configPath = (v: Variant, seed: number) => {
+  const pre = new Pretrainer(d, [...split.train, ...split.valid], work);
+  const configPath = async (v: Variant, seed: number) => {
     const path = join(work, `${v.name.replace(/\W+/g, '-')}-${seed}.json`);
-    writeFileSync(path, JSON.stringify(configFor(d, split, log, cacheDir, v.vectors && files[v.vectors], v, seed)));
+    writeFileSync(path, JSON.stringify(configFor(d, split, log, cacheDir, await pre.file(v), v, seed)));
     return path;
   };
-  // Test rows whose item is unseen in training but has a row appended from the vector file.
-  const extended = await prepareData(loadConfig(configPath(ALL_VARIANTS[1]!, 0)));
+  // Test rows whose item is unseen in training but has a row appended from the vector file (every item of the
+  // pretraining log has a GraphSAGE vector).
+  const masking = ALL_VARIANTS.find((v) => v.name === 'GraphSAGE finetune')!;
+  const extended = await prepareData(loadConfig(await configPath(masking, 0)));
   const trainedVocab = (extended.preprocessor.feature('item_id') as FittedCategorical).pretrained!.trainedVocab;
   const pretrainedOnly = Uint8Array.from(extended.test.item!, (id) => (id > trainedVocab ? 1 : 0));
   const itemSeen = itemSeenFlags(extended.train.item!, extended.test.item!);
 
   const out: Record<string, { seeds: VariantResult[]; coverage?: PretrainedCoverage; unseenWithVector?: number }> = {};
-  for (const v of VARIANTS) {
-    const seeds: VariantResult[] = [];
-    let coverage: PretrainedCoverage | undefined;
-    for (let s = 0; s < SEEDS; s++) {
+  for (const v of VARIANTS) out[v.name] = { seeds: [] };
+  // Seeds outermost, and one stderr line per run: a run cut short still has every variant at the seeds it finished.
+  for (let s = 0; s < SEEDS; s++) {
+    for (const v of VARIANTS) {
       const { result, data } = await runVariant(
-        configPath(v, 100 + s),
+        await configPath(v, 100 + s),
         join(work, 'runs', `${v.name.replace(/\W+/g, '-')}-${s}`),
         pretrainedOnly,
         trainedVocab + 1,
       );
-      seeds.push(result);
-      coverage = (data.preprocessor.feature('item_id') as FittedCategorical).pretrained?.coverage;
+      const o = out[v.name]!;
+      o.seeds.push(result);
+      o.coverage = (data.preprocessor.feature('item_id') as FittedCategorical).pretrained?.coverage;
+      if (o.coverage) o.unseenWithVector = pretrainedOnly.reduce((n, x, i) => n + (x && !itemSeen[i] ? 1 : 0), 0);
+      console.error(
+        JSON.stringify({
+          dataset: d.name,
+          variant: v.name,
+          seed: s,
+          all: result.all,
+          unseenPretrained: result.unseenPretrained,
+        }),
+      );
     }
-    out[v.name] = {
-      seeds,
-      coverage,
-      unseenWithVector: coverage ? pretrainedOnly.reduce((n, x, i) => n + (x && !itemSeen[i] ? 1 : 0), 0) : undefined,
-    };
   }
   return { split, itemSeen, unseenPretrained: pretrainedOnly, pre, out };
 }
@@ -410,11 +487,14 @@ async function main() {
       `\n## ${d.name}: ${d.users.length} rows; train/valid/test ${r.split.train.length}/${r.split.valid.length}/${r.split.test.length}; ` +
         `test rows with an item unseen in training: ${unseen} (${((100 * unseen) / r.split.test.length).toFixed(1)}%); ${SEEDS} seeds, ${EPOCHS} epochs`,
     );
-    console.log(
-      `item2vec: ${Math.round(r.pre.pairsPerSecond.threads1!)} pairs/s on 1 thread, ${Math.round(r.pre.pairsPerSecond.threads2!)} on 2 ` +
-        `(×${(r.pre.pairsPerSecond.threads2! / r.pre.pairsPerSecond.threads1!).toFixed(2)}); per CPU-second ` +
-        `${Math.round(r.pre.pairsPerSecond.threads1PerCpuSecond!)} and ${Math.round(r.pre.pairsPerSecond.threads2PerCpuSecond!)}; GraphSAGE: ${r.pre.graphsageEpochSeconds.toFixed(2)} s/epoch`,
-    );
+    const pps = r.pre.pairsPerSecond;
+    if (pps.threads1)
+      console.log(
+        `item2vec: ${Math.round(pps.threads1)} pairs/s on 1 thread, ${Math.round(pps.threads2!)} on 2 ` +
+          `(×${(pps.threads2! / pps.threads1).toFixed(2)}); per CPU-second ` +
+          `${Math.round(pps.threads1PerCpuSecond!)} and ${Math.round(pps.threads2PerCpuSecond!)}`,
+      );
+    for (const [key, seconds] of r.pre.sageEpochSeconds) console.log(`${key}: ${seconds.toFixed(2)} s/epoch`);
     const slices = ['all', 'seen', 'unseen', 'unseenPretrained', 'unseenNew'] as const;
     const nPre = r.unseenPretrained.reduce((a, b) => a + b, 0);
     console.log(
@@ -427,7 +507,7 @@ async function main() {
     }
     const fileRms = (w: WordVectors) => Math.sqrt(w.data.reduce((a, x) => a + x * x, 0) / Math.max(1, w.data.length));
     console.log(
-      `\nRMS coordinate of the item vectors: files ${Object.entries(r.pre.vectors)
+      `\nRMS coordinate of the item vectors: files ${[...r.pre.vectors]
         .map(([k, w]) => `${k} ${fileRms(w).toFixed(3)}`)
         .join(', ')}; item table after training (training-vocabulary rows, mean over seeds):`,
     );
@@ -449,7 +529,7 @@ async function main() {
       testRows: r.split.test.length,
       unseenTestRows: unseen,
       pairsPerSecond: r.pre.pairsPerSecond,
-      graphsageEpochSeconds: r.pre.graphsageEpochSeconds,
+      graphsageEpochSeconds: Object.fromEntries(r.pre.sageEpochSeconds),
       variants: r.out,
     };
   }
