@@ -1,5 +1,5 @@
 // `npm run bench:coldstart [-- --json] [--seeds 3] [--epochs 4] [--quick] [--dataset kuairand|funnel] [--variants a,b]
-// [--sage-dim 8,16,32] [--sage-epochs 1,3,6]`:
+// [--sage-dim 8,16,32] [--sage-epochs 1,3,6] [--sage-fanout 5x3,10x5,20x10]`:
 // what pretrained item embeddings buy. On KuaiRand (time split 70/15/15) and the synthetic funnel (same split by
 // time): test AUC per task on all rows, rows whose item was seen in training, unseen rows whose item has a
 // pretrained vector, and unseen rows whose item has none (truly new: the OOV row), for Shared-Bottom with end-to-end
@@ -10,10 +10,11 @@
 // with `pretrained:` on the item feature, `runTraining` (encoding, vocabulary extension, table init, modes,
 // best-valid checkpoint), and the cold-start breakdown of metrics.json. Also the RMS coordinate of the vector files
 // and of the item tables after training, item2vec pairs/s on 1 and 2 threads, GraphSAGE seconds per epoch, peak RSS.
-// `--sage-dim` / `--sage-epochs` sweep the GraphSAGE settings instead: the recommended mode with vectors of each
-// dimension (default epochs; the item embeddingDim follows, as the file must match it) and of each epoch count
-// (default dimension), beside the end-to-end + ID dropout yardstick. Each vector file is pretrained once per setting,
-// on first use, and shared by the seeds.
+// `--sage-dim` / `--sage-epochs` / `--sage-fanout` sweep the GraphSAGE settings instead, one at a time with the
+// others at their defaults (dim 16, 3 epochs, neighbours per hop 10x5): the recommended mode per setting, beside the
+// end-to-end + ID dropout yardstick. The item embeddingDim follows the vector dimension (the file must match it), so
+// each swept dimension also gets an end-to-end + ID dropout run at that embeddingDim. Each vector file is pretrained
+// once per setting, on first use, and shared by the seeds.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,20 +56,26 @@ const SEEDS = opt('seeds', QUICK ? 1 : 3),
   EPOCHS = opt('epochs', QUICK ? 2 : 4),
   DIM = 16,
   BATCH = 256;
-/** GraphSAGE dimension and epochs of one vector file. */
+/** GraphSAGE dimension, epochs and neighbours sampled per hop of one vector file. */
 interface SageSetting {
   dim: number;
   epochs: number;
+  fanout: number[];
 }
-const SAGE_DEFAULT: SageSetting = { dim: DIM, epochs: QUICK ? 1 : 3 };
+const SAGE_DEFAULT: SageSetting = { dim: DIM, epochs: QUICK ? 1 : 3, fanout: [10, 5] };
+const sageLabel = (s: SageSetting) => `dim ${s.dim}, ${s.epochs} epochs, fanout ${s.fanout.join('x')}`;
+/** `--name 8,16` → [[8], [16]]; `--name 10x5,20x10` → [[10, 5], [20, 10]]. */
 const numbers = (name: string) => {
-  const list = text(name)?.split(',').map(Number);
-  if (list?.some((x) => !Number.isInteger(x) || x < 1))
+  const list = text(name)
+    ?.split(',')
+    .map((x) => x.split('x').map(Number));
+  if (list?.flat().some((x) => !Number.isInteger(x) || x < 1))
     throw new Error(`bench: --${name} takes positive integers separated by commas, got ${text(name)}`);
   return list;
 };
-const SAGE_DIMS = numbers('sage-dim'),
-  SAGE_EPOCHS = numbers('sage-epochs');
+const SAGE_DIMS = numbers('sage-dim')?.map(([x]) => x!),
+  SAGE_EPOCHS = numbers('sage-epochs')?.map(([x]) => x!),
+  SAGE_FANOUTS = numbers('sage-fanout');
 
 /** A log in time order with binary labels and one dense column. */
 interface Dataset {
@@ -154,8 +161,10 @@ interface Variant {
   pretrained?: Record<string, unknown>;
   /** The item feature's idDropout. */
   idDropout?: number;
-  /** GraphSAGE settings of the vector file (default SAGE_DEFAULT); the item embeddingDim is its dim. */
+  /** GraphSAGE settings of the vector file (default SAGE_DEFAULT). */
   sage?: SageSetting;
+  /** The item feature's embeddingDim (default DIM); a vector file must have this dimension. */
+  itemDim?: number;
 }
 
 /** The experiment config of one variant (written to a file and run by runTraining, like `mtrank train`). */
@@ -185,7 +194,7 @@ function configFor(
       user_id: { type: 'categorical', embeddingDim: DIM },
       item_id: {
         type: 'categorical',
-        embeddingDim: v.sage?.dim ?? DIM,
+        embeddingDim: v.itemDim ?? DIM,
         role: 'item',
         ...(v.idDropout ? { idDropout: v.idDropout } : {}),
         ...(vectorFile ? { pretrained: { path: vectorFile, extendVocab: true, ...v.pretrained } } : {}),
@@ -306,7 +315,7 @@ class Pretrainer {
   async file(v: Variant): Promise<string | undefined> {
     if (!v.vectors) return undefined;
     const sage = v.sage ?? SAGE_DEFAULT;
-    const key = v.vectors === 'item2vec' ? 'item2vec' : `${v.vectors} dim ${sage.dim}, ${sage.epochs} epochs`;
+    const key = v.vectors === 'item2vec' ? 'item2vec' : `${v.vectors} ${sageLabel(sage)}`;
     let path = this.files.get(key);
     if (!path) {
       const vectors = v.vectors === 'item2vec' ? await this.item2vec() : this.graphsage(key, sage, v.vectors);
@@ -356,8 +365,8 @@ class Pretrainer {
     }
     const g = trainGraphSage(graph, {
       dim: sage.dim,
-      layers: 2,
-      fanout: [10, 5],
+      layers: sage.fanout.length,
+      fanout: sage.fanout,
       epochs: sage.epochs,
       negative: 5,
       batchSize: 512,
@@ -398,25 +407,31 @@ const ALL_VARIANTS: Variant[] = [
   },
   { name: 'item2vec concat rescale, ID dropout', vectors: 'item2vec', pretrained: RECOMMENDED, idDropout: 0.2 },
 ];
-/** The GraphSAGE sweep: the recommended mode per dimension (default epochs) and per epoch count (default dimension). */
+/** The GraphSAGE sweep: the recommended mode per setting, one setting varied at a time from SAGE_DEFAULT. */
 function sweepVariants(): Variant[] {
   const settings = [
-    ...(SAGE_DIMS ?? []).map((dim) => ({ dim, epochs: SAGE_DEFAULT.epochs })),
-    ...(SAGE_EPOCHS ?? []).map((epochs) => ({ dim: SAGE_DEFAULT.dim, epochs })),
-  ].filter((s, k, all) => all.findIndex((t) => t.dim === s.dim && t.epochs === s.epochs) === k);
+    ...(SAGE_DIMS ?? []).map((dim) => ({ ...SAGE_DEFAULT, dim })),
+    ...(SAGE_EPOCHS ?? []).map((epochs) => ({ ...SAGE_DEFAULT, epochs })),
+    ...(SAGE_FANOUTS ?? []).map((fanout) => ({ ...SAGE_DEFAULT, fanout })),
+  ].filter((s, k, all) => all.findIndex((t) => sageLabel(t) === sageLabel(s)) === k);
+  const yardstick = ALL_VARIANTS.find((v) => v.name === 'end-to-end, ID dropout')!;
   return [
-    ALL_VARIANTS.find((v) => v.name === 'end-to-end, ID dropout')!,
+    yardstick,
+    ...(SAGE_DIMS ?? [])
+      .filter((dim) => dim !== DIM)
+      .map((itemDim) => ({ ...yardstick, name: `${yardstick.name}, item dim ${itemDim}`, itemDim })),
     ...settings.map((sage) => ({
-      name: `GraphSAGE dim ${sage.dim}, ${sage.epochs} epochs, concat rescale, ID dropout`,
+      name: `GraphSAGE ${sageLabel(sage)}, concat rescale, ID dropout`,
       vectors: 'graphsage' as const,
       pretrained: RECOMMENDED,
       idDropout: 0.2,
       sage,
+      itemDim: sage.dim,
     })),
   ];
 }
 const VARIANTS =
-  SAGE_DIMS || SAGE_EPOCHS
+  SAGE_DIMS || SAGE_EPOCHS || SAGE_FANOUTS
     ? sweepVariants()
     : ALL_VARIANTS.filter(
         (v, k) => k === 0 || !ONLY_VARIANTS || ONLY_VARIANTS.some((x) => v.name.toLowerCase().includes(x)),
