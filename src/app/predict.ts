@@ -15,6 +15,7 @@ import { runPaths } from '../training/run-dir.js';
 import { loadSavedRun, unfinishedNote, type SavedRun } from '../training/saved-run.js';
 import { encodeRecords } from '../training/records.js';
 import { readFusion } from '../fusion/artifact.js';
+import { withInductiveItems } from '../training/inductive-items.js';
 
 export { encodeRecords, readFusion };
 
@@ -22,6 +23,8 @@ export interface VectorSourceCount {
   feature: string;
   trained: number;
   pretrained: number;
+  /** Rows whose new item got an inductive GraphSAGE vector (`--interactions`, or an export made with it). */
+  inductive: number;
   oov: number;
 }
 export interface PredictResult {
@@ -59,6 +62,11 @@ export interface PredictOptions {
   allowMissing?: boolean;
   /** Warnings (unfinished run, absent columns); default stderr. */
   say?: (line: string) => void;
+  /**
+   * An interaction log (the item column and `pretrained.graphsage.user`): items in neither the vocabulary nor the
+   * vector file get an inductive GraphSAGE vector from their users in it (src/training/inductive-items.ts).
+   */
+  interactions?: string;
 }
 
 export async function predictFile(
@@ -104,8 +112,14 @@ export async function predictFile(
   const absentKeep = (o.keep ?? []).filter((k) => !columns.includes(k));
   if (absentKeep.length > 0)
     throw new MtrankError(`--keep: ${input} has no column ${absentKeep.map((k) => `'${k}'`).join(', ')}`);
-  const encoded = encodeRecords(run, rows, input);
-  const scores = scoresOf(run, predictSplit(run.model, encoded), rows, input);
+  // The new items of these rows that the log has get their own rows in a copy of the run (as export does).
+  const item = run.preprocessor.json.itemFeature;
+  const itemColumn = item && run.preprocessor.feature(item)?.column;
+  const scored = o.interactions
+    ? (await withInductiveItems(run, o.interactions, itemColumn ? rows.map((r) => r[itemColumn]) : [])).run
+    : run;
+  const encoded = encodeRecords(scored, rows, input);
+  const scores = scoresOf(run, predictSplit(scored.model, encoded), rows, input);
   const out: OutputColumn[] = [
     ...(o.keep ?? []).map((k) => ({ name: k, type: 'text' as const, values: rows.map((r) => r[k]) })),
     ...run.model.tasks.map((t) => ({ name: `p_${t}`, type: 'float' as const, values: scores.tasks[t]! })),
@@ -116,7 +130,7 @@ export async function predictFile(
     rows: rows.length,
     tasks: run.model.tasks,
     fused: scores.fused !== undefined,
-    sources: sourceCounts(run, encoded),
+    sources: sourceCounts(scored, encoded),
   };
 }
 

@@ -149,7 +149,16 @@ function resolvePaths(c: ExperimentConfig, base: string): ExperimentConfig {
     Object.entries(c.features).map(([n, f]) => [
       n,
       f.type === 'categorical' && f.pretrained
-        ? { ...f, pretrained: { ...f.pretrained, path: abs(f.pretrained.path) } }
+        ? {
+            ...f,
+            pretrained: {
+              ...f.pretrained,
+              path: abs(f.pretrained.path),
+              ...(f.pretrained.graphsage
+                ? { graphsage: { ...f.pretrained.graphsage, model: abs(f.pretrained.graphsage.model) } }
+                : {}),
+            },
+          }
         : f,
     ]),
   );

@@ -126,22 +126,42 @@ export const dataSection = z.strictObject({
 
 // ---------------------------------------------------------------- features
 
+const PRETRAINED_MODES = ['freeze', 'finetune', 'freeze-then-finetune', 'concat'] as const;
+
 export const pretrained = z.strictObject({
-  path: z.string().describe('vector file (relative to the config file)'),
+  path: z.string().describe('vector file (word2vec text/binary or CSV), relative to the config file'),
   format: z
     .enum(['auto', 'word2vec-text', 'word2vec-binary', 'csv'])
     .default('auto')
-    .describe('vector file format; auto = by extension'),
+    .describe('file format; auto = by extension'),
   mode: z
-    .enum(['freeze', 'finetune', 'freeze-then-finetune'])
+    .enum(PRETRAINED_MODES)
     .default('finetune')
-    .describe('whether the pretrained table is trained'),
-  unfreezeAfter: nonNegativeInt.optional().describe('freeze-then-finetune: steps frozen (default: one epoch)'),
-  lrScale: z.number().positive().optional().describe("the table's learning rate as a multiple of the embedding rate"),
+    .describe(
+      'freeze | finetune | freeze-then-finetune: the pretrained vectors initialise the feature table; concat: a learned table and the frozen pretrained vectors side by side',
+    ),
+  unfreezeAfter: nonNegativeInt.optional().describe('freeze-then-finetune: optimizer steps frozen (default one epoch)'),
+  lrScale: z.number().positive().optional().describe("the pretrained table's rate as a multiple of the embedding rate"),
   extendVocab: z
     .boolean()
     .optional()
-    .describe("append the file's other ids to the vocabulary (they are then not out-of-vocabulary)"),
+    .describe("append the file's tokens outside the training vocabulary (they keep their pretrained vectors)"),
+  rescale: z
+    .number()
+    .positive()
+    .optional()
+    .describe('scale the imported vectors so their root-mean-square coordinate is this (default: as in the file)'),
+  graphsage: z
+    .strictObject({
+      model: z
+        .string()
+        .describe('the GraphSAGE model file (`mtrank pretrain graphsage --model-out`) that wrote `path`'),
+      user: z.string().describe('the user column of `mtrank predict --interactions` logs'),
+    })
+    .optional()
+    .describe(
+      'item feature, mode concat or freeze: `mtrank predict --interactions LOG` embeds items in neither the vocabulary nor the vector file from the users they interacted with',
+    ),
 });
 
 const common = {
@@ -169,6 +189,14 @@ export const categoricalFeature = z.strictObject({
   embeddingDim: positiveInt.default(16).describe('embedding size'),
   role: z.literal('item').optional().describe('the item feature (cold-start report)'),
   pretrained: pretrained.optional().describe('initialise the embeddings from a vector file'),
+  idDropout: z
+    .number()
+    .min(0)
+    .lt(1)
+    .optional()
+    .describe(
+      "probability that a training row's ID is looked up as out-of-vocabulary in the learned table: trains the OOV row and teaches the model to rank unseen IDs (with pretrained `mode: concat`, from their pretrained vectors)",
+    ),
 });
 
 export const multiCategoricalFeature = z.strictObject({
@@ -510,6 +538,18 @@ export const experimentConfig = experimentShape.superRefine((c, ctx) => {
         code: 'custom',
         path: ['features', name, 'pretrained'],
         message: 'a hashed feature (hashBuckets) has no vocabulary to map pretrained vectors onto',
+      });
+    if (f.type === 'categorical' && f.idDropout && f.hashBuckets !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['features', name, 'idDropout'],
+        message: 'a hashed feature (hashBuckets) has no out-of-vocabulary row to drop IDs to',
+      });
+    if (f.type === 'categorical' && f.pretrained?.graphsage && !['concat', 'freeze'].includes(f.pretrained.mode))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['features', name, 'pretrained', 'graphsage'],
+        message: 'inductive vectors need the pretrained table frozen (mode: concat or freeze)',
       });
     if (f.type === 'categorical' && f.pretrained && !f.input)
       ctx.addIssue({

@@ -255,6 +255,20 @@ export class Graph {
     });
   }
 
+  /**
+   * ID dropout: each id replaced by the out-of-vocabulary id 0 with probability p; the same array outside
+   * training. Trains the OOV row on rows that stand for unseen IDs.
+   */
+  dropIds(ids: Int32Array, p: number): Int32Array {
+    if (!(p >= 0 && p < 1)) throw new MtrankError(`dropIds: probability ${p} must be in [0, 1)`);
+    if (!this.training || p === 0) return ids;
+    if (!this.rng) throw new MtrankError('dropIds in training mode needs a Graph created with an rng');
+    const out = new Int32Array(ids.length),
+      rng = this.rng;
+    for (let i = 0; i < ids.length; i++) out[i] = rng.float() < p ? 0 : ids[i]!;
+    return out;
+  }
+
   /** Column concatenation of tensors with equal row counts. */
   concat(parts: readonly Tensor[]): Tensor {
     if (parts.length === 0) throw new MtrankError('concat: no tensors');

@@ -3,7 +3,9 @@
 // into a temporary sibling folder and renamed into place, so DIR is never seen half-written.
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { loadSavedRun, inputSpec } from '../training/saved-run.js';
+import { loadSavedRun, inputSpec, type SavedRun } from '../training/saved-run.js';
+import { saveFiniteCheckpoint } from '../training/checkpoints.js';
+import { fingerprintArtifacts, writeRunRecord } from '../training/run-record.js';
 import { runPaths } from '../training/run-dir.js';
 import { readMetricsLog } from '../training/metrics-log.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -11,7 +13,7 @@ import { MtrankError } from '../util/errors.js';
 import type { TaskCalibration } from '../fusion/calibration.js';
 import { readOutputSpec } from '../fusion/outputs.js';
 import { resolveFusion } from './fusion-override.js';
-import { buildOnnxModel, ONNX_FORMS } from './onnx-model.js';
+import { buildOnnxModel, ONNX_FORMS, type FusionSpec } from './onnx-model.js';
 import {
   MANIFEST_FILE,
   MANIFEST_VERSION,
@@ -39,10 +41,29 @@ export interface ExportResult {
 }
 
 export function exportRun(runDir: string, out: string, opts: ExportOptions = {}): ExportResult {
+  checkExport(runDir, out, opts);
+  return writeExport(runDir, loadSavedRun(runDir), out, opts, null);
+}
+
+/** Refuses an export before the run is loaded: out is the run itself, or out is not empty. */
+export function checkExport(runDir: string, out: string, opts: ExportOptions): void {
   if (resolve(runDir) === resolve(out)) throw new MtrankError(`export: --out ${out} is the run directory itself`);
   if (nonEmpty(out) && !opts.overwrite)
     throw new MtrankError(`export: ${out} exists and is not empty (pass --overwrite to replace it)`);
-  const run = loadSavedRun(runDir);
+}
+
+/**
+ * Writes the export of `run` (loaded from runDir). With `inductive` the run carries items appended after
+ * training: its preprocess.json and weights are written out (run.json's fingerprint of preprocess.json follows)
+ * instead of copied.
+ */
+export function writeExport(
+  runDir: string,
+  run: SavedRun,
+  out: string,
+  opts: ExportOptions,
+  inductive: Manifest['inductive'] | null,
+): ExportResult {
   const src = runPaths(runDir);
   const tasks = run.model.tasks;
   // calibration.json (checked against the tasks and fusion.json): the graph applies it as mtrank predict does.
@@ -56,13 +77,8 @@ export function exportRun(runDir: string, out: string, opts: ExportOptions = {})
       undefined,
       'data',
     );
-  const onnx = buildOnnxModel(
-    run.model,
-    {
-      spec: inputSpec(run.preprocessor),
-      maxLengths: run.preprocessor.multiFeatures.map((f) => f.maxLength),
-      denseNames: run.preprocessor.denseNames,
-    },
+  const onnx = runOnnx(
+    run,
     fusion
       ? {
           form: fusion.form,
@@ -79,9 +95,12 @@ export function exportRun(runDir: string, out: string, opts: ExportOptions = {})
     const dst = runPaths(tmp);
     mkdirSync(tmp);
     cpSync(src.config, dst.config);
-    cpSync(src.preprocess, dst.preprocess);
-    cpSync(src.model, dst.model, { recursive: true });
     for (const f of ['metrics', 'record'] as const) if (existsSync(src[f])) cpSync(src[f], dst[f]);
+    if (inductive) writeExtendedRun(tmp, run);
+    else {
+      cpSync(src.preprocess, dst.preprocess);
+      cpSync(src.model, dst.model, { recursive: true });
+    }
     if (fusion) writeFileAtomic(dst.fusion, `${JSON.stringify(fusion.file, null, 2)}\n`);
     if (calibration) cpSync(join(runDir, CALIBRATION_FILE), join(tmp, CALIBRATION_FILE));
     writeFileAtomic(join(tmp, ONNX_FILE), onnx.bytes);
@@ -108,6 +127,7 @@ export function exportRun(runDir: string, out: string, opts: ExportOptions = {})
       metrics: existsSync(src.metrics) ? (readJson(src.metrics).test as Record<string, unknown>) : null,
       features: manifestFeatures(run.config, run.preprocessor.json),
       onnx: { file: ONNX_FILE, opset: OPSET, ...onnx.io },
+      ...(inductive ? { inductive } : {}),
     };
     writeFileAtomic(join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     replaceFolder(tmp, out);
@@ -127,6 +147,33 @@ function calibrationOf(c: TaskCalibration): NonNullable<Manifest['tasks'][number
     ...(c.method === 'platt' ? { platt: c.platt } : {}),
     ...(c.method === 'isotonic' ? { isotonic: c.isotonic } : {}),
   };
+}
+
+/**
+ * The ONNX graph of a loaded run, with the fused score when `fusion` (weights in task order) is given and the
+ * run's calibration per task (task order) when it has one.
+ */
+export function runOnnx(
+  run: SavedRun,
+  fusion: FusionSpec | null,
+  calibration: Parameters<typeof buildOnnxModel>[3] = null,
+): ReturnType<typeof buildOnnxModel> {
+  const layout = {
+    spec: inputSpec(run.preprocessor),
+    maxLengths: run.preprocessor.multiFeatures.map((f) => f.maxLength),
+    denseNames: run.preprocessor.denseNames,
+  };
+  return buildOnnxModel(run.model, layout, fusion, calibration);
+}
+
+/** The run's preprocessing and weights as they are in memory; run.json's fingerprint of preprocess.json follows. */
+function writeExtendedRun(dir: string, run: SavedRun): void {
+  const dst = runPaths(dir);
+  run.preprocessor.save(dst.preprocess);
+  saveFiniteCheckpoint(dst.model, run.model.store, null, run.step === null ? {} : { step: run.step });
+  if (!run.record?.artifacts) return;
+  const artifacts = { ...run.record.artifacts, ...fingerprintArtifacts(dir, ['preprocess.json']) };
+  writeRunRecord(dst.record, { ...run.record, artifacts });
 }
 
 /** The label weights training used, from the run's metrics.jsonl (null when there is no log). */

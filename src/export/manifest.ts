@@ -56,6 +56,11 @@ export interface Manifest {
   metrics: Record<string, unknown> | null;
   features: ManifestFeature[];
   onnx: { file: string; opset: number } & OnnxIo;
+  /**
+   * Exported with `--interactions`: new items appended to the item feature with an inductive GraphSAGE vector
+   * (this many by this export), and the log they came from (absolute path, SHA-256).
+   */
+  inductive?: { feature: string; items: number; log: string; sha256: string };
 }
 
 /** Default scope: the group feature (the request's user in a GAUC setup) is context, everything else candidate. */

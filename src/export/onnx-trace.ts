@@ -189,6 +189,11 @@ export class OnnxTrace implements ForwardOps {
     return this.tensor(E === 1 ? terms[0]! : this.b.op('Sum', terms), experts[0]!.cols);
   }
 
+  /** Inference: ID dropout is the identity. */
+  dropIds(ids: Int32Array): Int32Array {
+    return ids;
+  }
+
   embedding(table: EmbeddingTable, ids: Int32Array): Tensor {
     return this.features({ rows: 0, fields: [{ table, ids }] });
   }

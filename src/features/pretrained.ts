@@ -26,6 +26,11 @@ export interface FittedPretrained {
   /** Vocabulary entries fitted on the training split; vocab[trainedVocab..] were appended from the file. */
   trainedVocab: number;
   coverage: PretrainedCoverage;
+  /**
+   * Items appended after training with an inductive GraphSAGE vector (`export --interactions`): the last `items`
+   * vocabulary entries, and the log (absolute path, SHA-256) they came from.
+   */
+  inductive?: { items: number; log: string; sha256: string };
 }
 
 export type PretrainedFeature = FittedCategorical & { vocab: string[]; pretrained: FittedPretrained };
@@ -53,10 +58,11 @@ export function attachPretrained(f: FittedCategorical, p: PretrainedConfig): str
 
 /**
  * The initial table of a pretrained feature: file rows where the vocabulary has them, N(0, s²) draws from
- * `new Rng(seed).fork('pretrained/<name>')` elsewhere, the mean vector in the OOV row 0. Its rows match the
+ * `new Rng(seed).fork('pretrained/<name>')` elsewhere, the mean vector in the OOV row 0; all scaled to an RMS
+ * coordinate of `rescale` when given. Its rows match the
  * fitted vocabulary (appended tokens included), i.e. the model's table.
  */
-export function pretrainedInit(f: PretrainedFeature, seed: number): PretrainedInit {
+export function pretrainedInit(f: PretrainedFeature, seed: number, rescale?: number): PretrainedInit {
   const p = f.pretrained;
   const { vectors, sha256 } = readFeatureVectors(f.name, p.path, p.format, f.dim);
   if (sha256 !== p.sha256) {
@@ -64,12 +70,13 @@ export function pretrainedInit(f: PretrainedFeature, seed: number): PretrainedIn
       `${p.path}: the vector file of feature '${f.name}' changed since the data was encoded (SHA-256 ${sha256.slice(0, 12)}…, encoded with ${p.sha256.slice(0, 12)}…); run again to re-encode`,
     );
   }
-  const appended = f.vocab.slice(p.trainedVocab);
+  const appended = f.vocab.slice(p.trainedVocab, f.vocab.length - (p.inductive?.items ?? 0));
   const init = initFromPretrained(vocabMap(f.vocab.slice(0, p.trainedVocab)), p.trainedVocab + 1, vectors, {
     dim: f.dim,
     rng: new Rng(seed).fork(`pretrained/${f.name}`),
     extendVocab: appended.length > 0,
     file: p.path,
+    rms: rescale,
   });
   if (init.extended.length !== appended.length || init.extended.some((t, k) => t !== appended[k])) {
     throw new Error(`pretrained '${f.name}': the file's extra tokens differ from the appended vocabulary`);
@@ -105,19 +112,30 @@ export function pretrainedFileStats(config: ExperimentConfig): { path: string; s
   return out;
 }
 
-/** Where each encoded id of a feature gets its vector: trained row, appended pretrained row, or the OOV row. */
+/**
+ * Where each encoded id of a feature gets its vector: trained row, row appended from the vector file, row
+ * appended with an inductive vector after training, or the OOV row.
+ */
 export function vectorSources(
   f: FittedCategorical,
   ids: Int32Array,
-): { trained: number; pretrained: number; oov: number } {
+): { trained: number; pretrained: number; inductive: number; oov: number } {
   const trainedRows = (f.pretrained?.trainedVocab ?? f.vocab?.length ?? Infinity) + 1;
-  const out = { trained: 0, pretrained: 0, oov: 0 };
+  const firstInductive = inductiveFrom(f);
+  const out = { trained: 0, pretrained: 0, inductive: 0, oov: 0 };
   for (const id of ids) {
     if (id === 0) out.oov++;
     else if (id < trainedRows) out.trained++;
-    else out.pretrained++;
+    else if (id < firstInductive) out.pretrained++;
+    else out.inductive++;
   }
   return out;
+}
+
+/** The first id of the feature's inductive rows (Infinity without any). */
+export function inductiveFrom(f: FittedCategorical): number {
+  const n = f.pretrained?.inductive?.items ?? 0;
+  return n > 0 ? f.vocab!.length - n + 1 : Infinity;
 }
 
 function readFeatureVectors(

@@ -44,10 +44,12 @@ export interface InitOptions {
   rng: Rng;
   /** Names the file in errors. */
   file?: string;
+  /** Scale the file's vectors so their root-mean-square coordinate is this (config `pretrained.rescale`). */
+  rms?: number;
 }
 
 /**
- * Rows the file covers get their vector. Uncovered rows are drawn from N(0, s²), s = the pretrained vectors'
+ * Rows the file covers get their vector (times rms / the file's RMS coordinate, with `rms`). Uncovered rows are drawn from N(0, s²), s = the pretrained vectors'
  * root-mean-square per coordinate, so covered and uncovered rows live on one scale. The OOV row 0 starts at the
  * mean pretrained vector — the best guess for an item we know nothing about — and is then trained as usual.
  * `vocab` maps token → index in [1, vocabSize); vocabSize counts the OOV row.
@@ -83,7 +85,10 @@ export function initFromPretrained(
     sumSq += vectors.data[i]! ** 2;
   }
   const n = vectors.tokens.length;
-  const scale = n ? Math.sqrt(sumSq / (n * dim)) : 1 / Math.sqrt(dim);
+  const fileScale = n ? Math.sqrt(sumSq / (n * dim)) : 1 / Math.sqrt(dim);
+  // One factor for every vector keeps their geometry (cosines, relative norms) and only moves the scale.
+  const factor = options.rms !== undefined && fileScale > 0 ? options.rms / fileScale : 1;
+  const scale = fileScale * factor;
 
   let covered = 0;
   for (let r = 0; r < n; r++) {
@@ -91,7 +96,7 @@ export function initFromPretrained(
     if (index === undefined) continue;
     if (index <= 0 || index >= rows)
       throw new Error(`vocabulary index ${index} of '${vectors.tokens[r]}' outside [1, ${rows})`);
-    data.set(vectors.data.subarray(r * dim, (r + 1) * dim), index * dim);
+    for (let c = 0; c < dim; c++) data[index * dim + c] = vectors.data[r * dim + c]! * factor;
     fromFile[index] = 1;
     if (index < vocabSize) covered++;
   }
@@ -99,7 +104,7 @@ export function initFromPretrained(
     if (fromFile[row]) continue;
     for (let c = 0; c < dim; c++) data[row * dim + c] = options.rng.normal() * scale;
   }
-  for (let c = 0; c < dim; c++) data[c] = n ? mean[c]! / n : 0;
+  for (let c = 0; c < dim; c++) data[c] = n ? (mean[c]! / n) * factor : 0;
 
   const vocabulary = vocabSize - 1;
   return {

@@ -91,6 +91,13 @@ export interface CategoricalField {
   dim: number;
   /** Parameter group of this field's table (e.g. pretrainedGroup(name), so lrScale applies); default: the input's. */
   group?: string;
+  /** Probability that a training row's id is looked up as the OOV id 0 in this field's table (Graph.dropIds). */
+  idDropout?: number;
+  /**
+   * A second table of the same ids, `emb.<name>.pretrained` in this group, concatenated right after the field's
+   * own table (pretrained `mode: concat`: learned and frozen pretrained vectors side by side; no ID dropout).
+   */
+  side?: { group: string };
 }
 export interface MultiField extends CategoricalField {
   pooling: 'mean' | 'sum';
@@ -120,6 +127,8 @@ export interface FeatureInputOptions {
 /** The bottom input: [embeddings of the ID fields | pooled multi-ID fields | dense features], B×outDim. */
 export class FeatureInput {
   readonly tables: EmbeddingTable[];
+  /** Per categorical field, its side table (CategoricalField.side) or null. */
+  readonly sideTables: (EmbeddingTable | null)[];
   readonly bagTables: EmbeddingTable[];
   readonly outDim: number;
 
@@ -132,8 +141,12 @@ export class FeatureInput {
     const table = (f: CategoricalField) =>
       store.embedding(`emb.${f.name}`, f.vocabSize, f.dim, init, f.group ?? opts.group);
     this.tables = spec.categorical.map(table);
+    this.sideTables = spec.categorical.map((f) =>
+      f.side ? store.embedding(`emb.${f.name}.pretrained`, f.vocabSize, f.dim, init, f.side.group) : null,
+    );
     this.bagTables = (spec.multi ?? []).map(table);
-    this.outDim = [...this.tables, ...this.bagTables].reduce((s, t) => s + t.dim, spec.denseCount);
+    const sides = this.sideTables.filter((t) => t !== null);
+    this.outDim = [...this.tables, ...sides, ...this.bagTables].reduce((s, t) => s + t.dim, spec.denseCount);
   }
 
   forward(g: Graph, batch: FeatureBatch): Tensor {
@@ -145,7 +158,12 @@ export class FeatureInput {
     }
     return g.features({
       rows: batch.rows,
-      fields: this.tables.map((table, i) => ({ table, ids: batch.categorical[i]! })),
+      fields: this.tables.flatMap((table, i) => {
+        const ids = batch.categorical[i]!,
+          side = this.sideTables[i];
+        const own = { table, ids: g.dropIds(ids, this.spec.categorical[i]!.idDropout ?? 0) };
+        return side ? [own, { table: side, ids }] : [own];
+      }),
       bags: this.bagTables.map((table, i) => ({
         table,
         offsets: batch.multi![i]!.offsets,

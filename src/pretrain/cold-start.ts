@@ -75,10 +75,13 @@ export interface ColdStartSlice {
   labelRate: number | null;
   auc: number | null;
 }
-/** Per task; `unseenPretrained` (unseen rows whose item has a pretrained row) only when that mask was given. */
+/**
+ * Per task; `unseenPretrained` (unseen rows whose item has a pretrained row) and `unseenNew` (unseen rows whose
+ * item has none: truly new IDs, read through the OOV row) only when that mask was given.
+ */
 export type ColdStartBreakdown = Record<
   string,
-  { seen: ColdStartSlice; unseen: ColdStartSlice; unseenPretrained?: ColdStartSlice }
+  { seen: ColdStartSlice; unseen: ColdStartSlice; unseenPretrained?: ColdStartSlice; unseenNew?: ColdStartSlice }
 >;
 
 /** 1 for evaluation rows whose item ID (0 = OOV, never seen) occurs among the training rows' item IDs. */
@@ -91,7 +94,7 @@ export function itemSeenFlags(trainItems: Int32Array, evalItems: Int32Array): Ui
 /**
  * Per-task AUC on seen vs unseen rows, in the shape metrics.json's `coldStart` takes (read by src/report).
  * With `pretrainedOnly` (1 where the row's item is unseen in training but has a row appended from the
- * pretrained file), also the `unseenPretrained` slice. AUC is null where a slice is empty or has one class only.
+ * pretrained file), also the `unseenPretrained` and `unseenNew` slices. AUC is null where a slice is empty or has one class only.
  */
 export function coldStartBreakdown(input: {
   scores: Record<string, Float32Array | Float64Array>;
@@ -126,7 +129,10 @@ export function coldStartBreakdown(input: {
     const seen = input.itemSeen,
       pre = input.pretrainedOnly;
     out[task] = { seen: slice((i) => seen[i] === 1), unseen: slice((i) => seen[i] === 0) };
-    if (pre) out[task].unseenPretrained = slice((i) => seen[i] === 0 && pre[i] === 1);
+    if (pre) {
+      out[task].unseenPretrained = slice((i) => seen[i] === 0 && pre[i] === 1);
+      out[task].unseenNew = slice((i) => seen[i] === 0 && pre[i] === 0);
+    }
   }
   return out;
 }

@@ -37,24 +37,41 @@ export interface PretrainedTable {
   unfreezeAfter?: number;
 }
 
+/** A learned table whose rows from `from` on (IDs appended from a vector file) copy its OOV row 0. */
+export interface OovMirror {
+  table: EmbeddingTable;
+  from: number;
+}
+
 /**
- * Sets `frozen` on pretrained tables before every optimizer step: freeze → always; finetune → never;
+ * Sets `frozen` on pretrained tables before every optimizer step: freeze and concat → always; finetune → never;
  * freeze-then-finetune → while fewer than `unfreezeAfter` steps are done (default: one epoch of steps).
+ * After every step, copies the OOV row of concat mode's learned tables into their appended rows, so an ID known
+ * only to the vector file reads [OOV row | its pretrained vector] in evaluation, predict, export and serve.
  */
 export class PretrainedModes {
   constructor(
     private readonly tables: readonly PretrainedTable[],
     private readonly stepsPerEpoch: number,
+    private readonly mirrors: readonly OovMirror[] = [],
   ) {}
 
   /** `stepsDone`: optimizer steps completed before the coming one. */
   beforeStep(stepsDone: number): void {
     for (const t of this.tables) t.table.frozen = isFrozen(t, stepsDone, this.stepsPerEpoch);
   }
+
+  afterStep(): void {
+    for (const { table, from } of this.mirrors) {
+      const d = table.dim,
+        oov = table.data.subarray(0, d);
+      for (let r = from; r < table.vocab; r++) table.data.set(oov, r * d);
+    }
+  }
 }
 
 export function isFrozen(t: Omit<PretrainedTable, 'table'>, stepsDone: number, stepsPerEpoch: number): boolean {
-  if (t.mode === 'freeze') return true;
+  if (t.mode === 'freeze' || t.mode === 'concat') return true;
   if (t.mode === 'finetune') return false;
   return stepsDone < (t.unfreezeAfter ?? stepsPerEpoch);
 }

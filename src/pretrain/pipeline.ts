@@ -11,22 +11,31 @@ import { pretrainedFeatures, pretrainedInit } from '../features/pretrained.js';
 import { MtrankError } from '../util/errors.js';
 import { coldStartBreakdown, itemSeenFlags, type ColdStartBreakdown } from './cold-start.js';
 import type { PretrainedCoverage } from '../features/vector-init.js';
-import { pretrainedGroup, PretrainedModes, type PretrainedTable } from './modes.js';
+import { pretrainedGroup, PretrainedModes, type OovMirror, type PretrainedTable } from './modes.js';
 
-/** Each pretrained feature's table in its own parameter group, so the embedding optimizer can scale its rate. */
+/**
+ * Each pretrained feature's table in its own parameter group, so the embedding optimizer can scale its rate
+ * (concat: the side table of pretrained vectors); and each categorical feature's `idDropout`.
+ */
 export function withPretrainedGroups(spec: FeatureInputSpec, features: ExperimentConfig['features']): FeatureInputSpec {
-  const pretrained = (name: string) => {
-    const f = features[name];
-    return f?.type === 'categorical' && f.pretrained !== undefined;
-  };
   return {
     ...spec,
-    categorical: spec.categorical.map((f) => (pretrained(f.name) ? { ...f, group: pretrainedGroup(f.name) } : f)),
+    categorical: spec.categorical.map((f) => {
+      const c = features[f.name];
+      if (c?.type !== 'categorical') return f;
+      const drop = c.idDropout ? { idDropout: c.idDropout } : {};
+      const p = c.pretrained;
+      if (!p) return { ...f, ...drop };
+      // concat: the feature's own table stays a learned one; the pretrained vectors go to a side table.
+      return p.mode === 'concat'
+        ? { ...f, ...drop, side: { group: pretrainedGroup(f.name) } }
+        : { ...f, ...drop, group: pretrainedGroup(f.name) };
+    }),
   };
 }
 
 export interface LoadedPretrained {
-  /** Call `modes.beforeStep(stepsDone)` before every optimizer step. */
+  /** Call `modes.beforeStep(stepsDone)` before every optimizer step and `modes.afterStep()` after it. */
   modes: PretrainedModes;
   /** What was loaded, per feature (for the metrics log). */
   features: {
@@ -51,6 +60,7 @@ export function loadPretrainedTables(
   stepsPerEpoch: number,
 ): LoadedPretrained {
   const entries: PretrainedTable[] = [];
+  const mirrors: OovMirror[] = [];
   const features: LoadedPretrained['features'] = [];
   const fitted = pretrainedFeatures(pre);
   for (const [name, f] of Object.entries(config.features)) {
@@ -70,7 +80,7 @@ export function loadPretrainedTables(
       throw new Error(
         `pretrained '${f.name}': no table in group ${pretrainedGroup(f.name)} (build the model from withPretrainedGroups)`,
       );
-    const init = pretrainedInit(f, config.seed);
+    const init = pretrainedInit(f, config.seed, p.pretrained.rescale);
     for (const t of tables) {
       if (t.vocab !== init.vocabSize || t.dim !== init.dim)
         throw new Error(
@@ -78,6 +88,12 @@ export function loadPretrainedTables(
         );
       t.data.set(init.data);
       entries.push({ table: t, mode: p.pretrained.mode, unfreezeAfter: p.pretrained.unfreezeAfter });
+      if (p.pretrained.mode === 'concat') {
+        // The learned table beside it: IDs appended from the file never train there, so they read its OOV row.
+        const own = store.tables().find((x) => x.name === t.name.replace(/\.pretrained$/, ''));
+        if (!own) throw new Error(`pretrained '${f.name}': no learned table beside ${t.name}`);
+        mirrors.push({ table: own, from: f.pretrained.trainedVocab + 1 });
+      }
     }
     features.push({
       feature: f.name,
@@ -88,7 +104,9 @@ export function loadPretrainedTables(
       coverage: init.coverage,
     });
   }
-  return { modes: new PretrainedModes(entries, stepsPerEpoch), features };
+  const modes = new PretrainedModes(entries, stepsPerEpoch, mirrors);
+  modes.afterStep();
+  return { modes, features };
 }
 
 /**

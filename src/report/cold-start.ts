@@ -1,7 +1,7 @@
 /**
  * Cold-start breakdown: test AUC per task on rows whose item was seen in training vs rows whose item was
  * not, and — when the item vocabulary was extended from a pretrained vector file — the unseen rows whose item
- * has a pretrained vector (`unseenPretrained`). Taken from metrics.json `coldStart` when the trainer wrote one,
+ * has a pretrained vector (`unseenPretrained`) and those whose item has none (`unseenNew`). Taken from metrics.json `coldStart` when the trainer wrote one,
  * else computed (with the same src/pretrain breakdown) from predictions/test.csv when it has an `item_seen` column.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -18,6 +18,8 @@ export interface ColdStartRow {
   seen: SliceMetrics;
   unseen: SliceMetrics;
   unseenPretrained?: SliceMetrics;
+  /** Unseen rows whose item has no pretrained vector either (truly new IDs). */
+  unseenNew?: SliceMetrics;
 }
 
 type Obj = Record<string, unknown>;
@@ -46,13 +48,23 @@ export function coldStartColumns(rows: ColdStartRow[]): ColdStartColumn[] {
   return [
     col('AUC seen items', 'auc', (r) => r.seen.auc),
     col('AUC unseen items', 'auc', (r) => r.unseen.auc),
-    ...(pre ? [col('AUC unseen, pretrained', 'auc', (r) => r.unseenPretrained?.auc)] : []),
+    ...(pre
+      ? [
+          col('AUC unseen, pretrained', 'auc', (r) => r.unseenPretrained?.auc),
+          col('AUC unseen, new', 'auc', (r) => r.unseenNew?.auc),
+        ]
+      : []),
     col('difference', 'auc', (r) =>
       r.seen.auc !== undefined && r.unseen.auc !== undefined ? r.unseen.auc - r.seen.auc : undefined,
     ),
     col('rows seen', 'rows', (r) => r.seen.rows),
     col('rows unseen', 'rows', (r) => r.unseen.rows),
-    ...(pre ? [col('rows unseen, pretrained', 'rows', (r) => r.unseenPretrained?.rows)] : []),
+    ...(pre
+      ? [
+          col('rows unseen, pretrained', 'rows', (r) => r.unseenPretrained?.rows),
+          col('rows unseen, new', 'rows', (r) => r.unseenNew?.rows),
+        ]
+      : []),
   ];
 }
 
@@ -64,8 +76,16 @@ export function coldStartFromJson(json: unknown, tasks: string[]): ColdStartRow[
     const t = json[task];
     const seen = isObj(t) ? slice(t.seen) : undefined,
       unseen = isObj(t) ? slice(t.unseen) : undefined;
-    const unseenPretrained = isObj(t) ? slice(t.unseenPretrained) : undefined;
-    if (seen && unseen) rows.push({ task, seen, unseen, ...(unseenPretrained ? { unseenPretrained } : {}) });
+    const unseenPretrained = isObj(t) ? slice(t.unseenPretrained) : undefined,
+      unseenNew = isObj(t) ? slice(t.unseenNew) : undefined;
+    if (seen && unseen)
+      rows.push({
+        task,
+        seen,
+        unseen,
+        ...(unseenPretrained ? { unseenPretrained } : {}),
+        ...(unseenNew ? { unseenNew } : {}),
+      });
   }
   return rows.length ? rows : undefined;
 }

@@ -363,7 +363,7 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
   const cold = coldStart(run);
   if (cold) {
     const pre = cold.some((r) => r.unseenPretrained)
-      ? ' "Unseen, pretrained": the unseen rows whose item has a vector from the pretrained file (vocabulary extended from it).'
+      ? ' "Unseen, pretrained": the unseen rows whose item has a vector from the pretrained file (vocabulary extended from it); "unseen, new": those whose item has none (the out-of-vocabulary row).'
       : '';
     sections.push(
       section(

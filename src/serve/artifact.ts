@@ -24,6 +24,11 @@ export interface ModelInfo {
   calibrated: boolean;
   /** The item feature's column (returned as `id` by rank), when the run has one. */
   idColumn?: string;
+  /**
+   * Loaded with `interactions`: the item feature's inductive rows (`items` in all, `added` from this log; an
+   * export made with --interactions brings its own) and the log (absolute path, SHA-256).
+   */
+  inductive?: { feature: string; items: number; added: number; log: string; sha256: string };
 }
 
 export interface LoadedArtifact {

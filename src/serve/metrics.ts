@@ -35,6 +35,12 @@ export class ServeMetrics {
     labelNames: ['feature'] as const,
     registers: [this.registry],
   });
+  readonly newItems = new Counter({
+    name: 'mtrank_new_item_candidates_total',
+    help: 'Candidates whose item training never saw, by the vector they were scored with: inductive (a GraphSAGE vector from --interactions) or oov (the OOV row)',
+    labelNames: ['vector'] as const,
+    registers: [this.registry],
+  });
   readonly model = new Gauge({
     name: 'mtrank_model_info',
     help: 'The model being served (value 1), by version and content hash',

@@ -81,7 +81,7 @@ export class ModelSlot {
     // 'auto' times the backends at start only: during a reload under load the timings would include the requests
     // served meanwhile, so reloads keep the backend chosen at start.
     const backend = this.holder && (this.opts.backend ?? 'auto') === 'auto' ? this.chosen : this.opts.backend;
-    const ranker = await loadRanker(this.opts.dir, { backend });
+    const ranker = await loadRanker(this.opts.dir, { backend, interactions: this.opts.interactions });
     this.chosen ??= ranker.backendName as BackendName;
     let tables: FeatureTable[];
     try {

@@ -30,12 +30,21 @@ export async function onnxRuntimeAvailable(): Promise<boolean> {
   }
 }
 
-export async function onnxBackend(dir: string, manifest: Manifest, tasks: readonly string[]): Promise<ScoringBackend> {
+/** `model`: the graph's bytes to use instead of the folder's model.onnx (rebuilt with inductive items). */
+export async function onnxBackend(
+  dir: string,
+  manifest: Manifest,
+  tasks: readonly string[],
+  model: Uint8Array | null = null,
+): Promise<ScoringBackend> {
   const ort = await importOrt();
   let session: Awaited<ReturnType<Ort['InferenceSession']['create']>>;
   try {
     // One intra-op thread: the server's parallelism is across requests (and a loaded 2-core machine).
-    session = await ort.InferenceSession.create(join(dir, manifest.onnx.file), { intraOpNumThreads: 1 });
+    const opts = { intraOpNumThreads: 1 };
+    session = await (model
+      ? ort.InferenceSession.create(model, opts)
+      : ort.InferenceSession.create(join(dir, manifest.onnx.file), opts));
   } catch (e) {
     throw new MtrankError(`${join(dir, manifest.onnx.file)}: onnxruntime cannot load it (${(e as Error).message})`);
   }

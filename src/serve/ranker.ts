@@ -12,6 +12,7 @@ import { onnxBackend, onnxRuntimeAvailable } from './onnx-backend.js';
 import { CHOICE_BATCHES, chooseBackend, type BackendChoice } from './backend-choice.js';
 import { sampleEncodedRows } from '../export/sample-rows.js';
 import { inputSpec } from '../training/saved-run.js';
+import { withInductiveArtifact } from './inductive.js';
 
 export type { ModelInfo };
 export type Row = Record<string, unknown>;
@@ -39,6 +40,8 @@ export type BackendName = (typeof BACKENDS)[number];
 export interface LoadRankerOptions {
   /** 'auto' (default): the faster of the two on an export folder where onnxruntime-node is installed. */
   backend?: BackendName;
+  /** An interaction log: its new items get inductive GraphSAGE vectors (runs with pretrained.graphsage). */
+  interactions?: string;
 }
 
 export class Ranker {
@@ -132,17 +135,20 @@ export async function loadRanker(dir: string, opts: LoadRankerOptions = {}): Pro
   const backend = opts.backend ?? 'auto';
   if (!BACKENDS.includes(backend))
     throw new MtrankError(`backend '${String(backend)}': expected ${BACKENDS.map((b) => `'${b}'`).join(', ')}`);
-  const artifact = loadArtifact(dir);
-  const engine = () => engineBackend(artifact.run, artifact.outputs);
-  if (backend === 'engine' || (backend === 'auto' && !(artifact.manifest && (await onnxRuntimeAvailable()))))
-    return new Ranker(artifact, engine());
-  if (!artifact.manifest) {
+  let artifact = loadArtifact(dir),
+    onnx: Uint8Array | null = null;
+  if (backend === 'onnxruntime' && !artifact.manifest) {
     artifact.run.model.store.release();
     throw new MtrankError(`${dir}: backend 'onnxruntime' needs an export folder with model.onnx (mtrank export)`);
   }
+  const useOrt =
+    backend === 'onnxruntime' || (backend === 'auto' && !!artifact.manifest && (await onnxRuntimeAvailable()));
+  if (opts.interactions) ({ artifact, onnx } = await withInductiveArtifact(artifact, opts.interactions, useOrt));
+  const engine = () => engineBackend(artifact.run, artifact.outputs);
+  if (!useOrt) return new Ranker(artifact, engine());
   let ort: ScoringBackend;
   try {
-    ort = await onnxBackend(dir, artifact.manifest, artifact.info.tasks);
+    ort = await onnxBackend(dir, artifact.manifest!, artifact.info.tasks, onnx);
   } catch (e) {
     artifact.run.model.store.release();
     throw e;

@@ -9,12 +9,15 @@ import type { FeatureTableSpec } from './feature-table.js';
 import { withTableFields } from './feature-table.js';
 import { ServeMetrics } from './metrics.js';
 import { ModelSlot, type ServedModel } from './model-slot.js';
+import { countNewItems } from './oov.js';
 import { rankItems, scoredRows, type BackendName, type Row } from './ranker.js';
 import { describeSchemaError, rankBodySchema, scoreBodySchema } from './request-schema.js';
 
 export interface ServeOptions {
   dir: string;
   backend?: BackendName;
+  /** An interaction log: its new items get inductive GraphSAGE vectors, recomputed on every reload. */
+  interactions?: string;
   featureTables?: FeatureTableSpec[];
   /** Most candidates (rank) or rows (score) per request; default 1,000. */
   maxCandidates?: number;
@@ -58,6 +61,7 @@ export async function createServer(o: ServeOptions): Promise<RankingServer> {
   const slot = new ModelSlot({
     dir: o.dir,
     backend: o.backend,
+    interactions: o.interactions,
     featureTables: o.featureTables,
     batching: {
       maxWaitMs: limits.maxWaitMs,
@@ -117,6 +121,7 @@ export async function createServer(o: ServeOptions): Promise<RankingServer> {
       throw e;
     }
     for (const [feature, n] of split.oov) metrics.oov.inc({ feature }, n);
+    for (const [vector, n] of countNewItems(m.ranker.preprocessor, rows, split)) metrics.newItems.inc({ vector }, n);
     metrics.candidates.observe(rows.length);
     const s = await m.batcher.submit(split);
     return { probs: s.tasks, score: s.score };

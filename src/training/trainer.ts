@@ -251,6 +251,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         split: batch.value.split,
         seed: config.seed,
       });
+      pretrained?.modes.afterStep(); // concat: appended IDs read the learned OOV row
       state.trainSeconds += (performance.now() - t0) / 1000;
       state.examples += idx.length;
       state.step = step + 1;

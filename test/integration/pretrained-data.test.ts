@@ -83,6 +83,7 @@ describe('pretrained vectors in the data pipeline', () => {
     expect(sources).toEqual({
       trained: test.filter((t) => t.startsWith('t')).length,
       pretrained: test.filter((t) => t.startsWith('p')).length,
+      inductive: 0, // no item was appended after training
       oov: test.filter((t) => t.startsWith('x')).length,
     });
   });

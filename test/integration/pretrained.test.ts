@@ -164,7 +164,7 @@ describe('mtrank train with pretrained item vectors', () => {
       ['user_id,item_id,price', ...rows.map((r) => `${r.user_id},${r.item_id},${r.price}`)].join('\n') + '\n',
     );
     const result = await predictFile(run.dir, input, output);
-    expect(result.sources).toEqual([{ feature: 'item_id', trained: 1, pretrained: 2, oov: 1 }]);
+    expect(result.sources).toEqual([{ feature: 'item_id', trained: 1, pretrained: 2, inductive: 0, oov: 1 }]);
     const scores = readFileSync(output, 'utf8').trim().split('\n').slice(1).map(Number);
     const direct = predictSplit(run.model, enc)[0]!;
     scores.forEach((s, i) => expect(s).toBeCloseTo(direct[i]!, 6));

@@ -153,8 +153,13 @@ describe('run report', () => {
     const metrics = JSON.parse(readFileSync(join(d, 'metrics.json'), 'utf8'));
     const s = (rows: number, auc: number | null) => ({ rows, positives: 3, labelRate: 3 / rows, auc });
     metrics.coldStart = {
-      click: { seen: s(900, 0.7812), unseen: s(100, 0.6123), unseenPretrained: s(40, 0.6634) },
-      order: { seen: s(900, 0.8), unseen: s(100, null), unseenPretrained: s(40, null) },
+      click: {
+        seen: s(900, 0.7812),
+        unseen: s(100, 0.6123),
+        unseenPretrained: s(40, 0.6634),
+        unseenNew: s(60, 0.5812),
+      },
+      order: { seen: s(900, 0.8), unseen: s(100, null), unseenPretrained: s(40, null), unseenNew: s(60, null) },
     };
     writeFileSync(join(d, 'metrics.json'), JSON.stringify(metrics));
     const r = await buildRunReport(readRun(d));
@@ -164,21 +169,24 @@ describe('run report', () => {
         seen: { rows: 900, auc: 0.7812, labelRate: 3 / 900 },
         unseen: { rows: 100, auc: 0.6123, labelRate: 0.03 },
         unseenPretrained: { rows: 40, auc: 0.6634, labelRate: 3 / 40 },
+        unseenNew: { rows: 60, auc: 0.5812, labelRate: 3 / 60 },
       },
       {
         task: 'order',
         seen: { rows: 900, auc: 0.8, labelRate: 3 / 900 },
         unseen: { rows: 100, auc: undefined, labelRate: 0.03 },
         unseenPretrained: { rows: 40, auc: undefined, labelRate: 3 / 40 },
+        unseenNew: { rows: 60, auc: undefined, labelRate: 3 / 60 },
       },
     ]);
     expect(r.html).toContain('<th>AUC unseen, pretrained</th>');
     expect(r.html).toMatch(
-      /<td>click<\/td><td class="num">0\.7812<\/td><td class="num">0\.6123<\/td><td class="num">0\.6634<\/td><td class="num">-0\.1689<\/td><td class="num">900<\/td><td class="num">100<\/td><td class="num">40<\/td>/,
+      /<td>click<\/td><td class="num">0\.7812<\/td><td class="num">0\.6123<\/td><td class="num">0\.6634<\/td><td class="num">0\.5812<\/td><td class="num">-0\.1689<\/td><td class="num">900<\/td><td class="num">100<\/td><td class="num">40<\/td><td class="num">60<\/td>/,
     );
     // Without the slice (no pretrained vectors) the table keeps its two slices.
     delete metrics.coldStart.click.unseenPretrained;
     delete metrics.coldStart.order.unseenPretrained;
+    for (const t of ['click', 'order']) delete metrics.coldStart[t].unseenNew;
     writeFileSync(join(d, 'metrics.json'), JSON.stringify(metrics));
     const plain = await buildRunReport(readRun(d));
     expect(plain.coldStart![0].unseenPretrained).toBeUndefined();

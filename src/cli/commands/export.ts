@@ -13,16 +13,41 @@ export function registerExportCommand(program: Command): void {
     )
     .option('--fusion-form <form>', 'override the fusion form: linear (Σ w·p) or product (Π p^w)')
     .option('--overwrite', 'replace a non-empty --out folder')
+    .option(
+      '--interactions <file>',
+      'interaction log: its items in neither the vocabulary nor the vector file get an inductive GraphSAGE vector in the export (runs whose item feature has pretrained.graphsage)',
+    )
     .option('--verify', 'check model.onnx against mtrank on 5,000 sampled rows with onnxruntime-node (if installed)')
     .action(
       async (
         dir: string,
-        o: { out: string; fusion?: string; fusionForm?: string; overwrite?: boolean; verify?: boolean },
+        o: {
+          out: string;
+          fusion?: string;
+          fusionForm?: string;
+          overwrite?: boolean;
+          verify?: boolean;
+          interactions?: string;
+        },
       ) => {
-        const { exportRun } = await import('../../export/export.js');
-        const { manifest } = exportRun(dir, o.out, o);
+        const [{ exportRun }, { exportRunWithInductive }, { INDUCTIVE_NOTE, inductiveItemFeature }] = await Promise.all(
+          [
+            import('../../export/export.js'),
+            import('../../export/inductive-export.js'),
+            import('../../training/inductive-items.js'),
+          ],
+        );
+        const { manifest } = o.interactions
+          ? await exportRunWithInductive(dir, o.out, o.interactions, o)
+          : exportRun(dir, o.out, o);
         if (!manifest.source.finished)
           process.stderr.write(`warning: ${dir} is an unfinished run; the export holds its best checkpoint so far\n`);
+        const ind = manifest.inductive;
+        if (ind)
+          process.stderr.write(
+            `${ind.feature}: ${ind.items} new items of ${ind.log} appended with inductive GraphSAGE vectors\n`,
+          );
+        else if (inductiveItemFeature(dir)) process.stderr.write(`${INDUCTIVE_NOTE}\n`);
         const f = manifest.fusion;
         const fused = f
           ? `score = ${f.form} fusion (${Object.entries(f.weights)

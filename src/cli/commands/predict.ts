@@ -20,16 +20,29 @@ export function registerPredictCommand(program: Command): void {
         .filter(Boolean),
     )
     .option('--allow-missing', 'score even when feature columns are absent (they take their missing-value encoding)')
-    .action(async (dir: string, o: { input: string; output: string; keep?: string[]; allowMissing?: boolean }) => {
-      const { predictFile } = await import('../../app/predict.js');
-      const r = await predictFile(dir, o.input, o.output, { keep: o.keep, allowMissing: o.allowMissing });
-      process.stderr.write(
-        `scored ${r.rows} rows (${r.tasks.join(', ')}${r.fused ? ', fused score' : ''}) into ${o.output}\n`,
-      );
-      for (const s of r.sources) {
+    .option(
+      '--interactions <file>',
+      'interaction log (item column + pretrained.graphsage.user): new items get an inductive GraphSAGE vector from their users (runs whose item feature has pretrained.graphsage)',
+    )
+    .action(
+      async (
+        dir: string,
+        o: { input: string; output: string; keep?: string[]; allowMissing?: boolean; interactions?: string },
+      ) => {
+        const { predictFile } = await import('../../app/predict.js');
+        const r = await predictFile(dir, o.input, o.output, {
+          keep: o.keep,
+          allowMissing: o.allowMissing,
+          interactions: o.interactions,
+        });
         process.stderr.write(
-          `${s.feature}: ${s.trained} rows with a trained vector, ${s.pretrained} with a pretrained-only vector, ${s.oov} unknown or missing (out-of-vocabulary row)\n`,
+          `scored ${r.rows} rows (${r.tasks.join(', ')}${r.fused ? ', fused score' : ''}) into ${o.output}\n`,
         );
-      }
-    });
+        for (const s of r.sources) {
+          process.stderr.write(
+            `${s.feature}: ${s.trained} rows with a trained vector, ${s.pretrained} with a pretrained-only vector, ${s.inductive === 0 ? '' : `${s.inductive} new with an inductive GraphSAGE vector, `}${s.oov} unknown or missing (out-of-vocabulary row)\n`,
+          );
+        }
+      },
+    );
 }

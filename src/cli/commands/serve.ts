@@ -20,6 +20,7 @@ interface ServeFlags {
   threads: number;
   backend: BackendName;
   adminToken?: string;
+  interactions?: string;
 }
 
 /** "onnxruntime (auto: 4,096 rows 9.1 ms vs engine 11.3 ms; …)" — which backend, and why when 'auto' chose. */
@@ -65,19 +66,26 @@ export function registerServeCommand(program: Command): void {
       'auto (the faster, timed at load, on an export with onnxruntime-node installed) | engine | onnxruntime',
       'auto',
     )
+    .option(
+      '--interactions <file>',
+      'interaction log: its items in neither the vocabulary nor the vector file get inductive GraphSAGE vectors (runs whose item feature has pretrained.graphsage); read again on reload',
+    )
     .option('--admin-token <token>', 'enable POST /admin/reload with this bearer token (or MTRANK_ADMIN_TOKEN)')
     .action(async (dir: string, o: ServeFlags) => {
       if (o.backend !== 'auto' && o.backend !== 'engine' && o.backend !== 'onnxruntime')
         throw new MtrankError(`--backend: expected auto, engine or onnxruntime, got '${o.backend}'`);
-      const [{ parseFeatureTableSpec }, { createServer }, { setThreads }] = await Promise.all([
-        import('../../serve/feature-table.js'),
-        import('../../serve/server.js'),
-        import('../../engine/threads.js'),
-      ]);
+      const [{ parseFeatureTableSpec }, { createServer }, { setThreads }, { INDUCTIVE_NOTE, inductiveItemFeature }] =
+        await Promise.all([
+          import('../../serve/feature-table.js'),
+          import('../../serve/server.js'),
+          import('../../engine/threads.js'),
+          import('../../training/inductive-items.js'),
+        ]);
       setThreads(o.threads);
       const server = await createServer({
         dir,
         backend: o.backend,
+        interactions: o.interactions,
         featureTables: o.features.map(parseFeatureTableSpec),
         maxCandidates: o.maxCandidates,
         bodyLimit: o.bodyLimit,
@@ -99,6 +107,12 @@ export function registerServeCommand(program: Command): void {
       process.stderr.write(
         `mtrank serve: ${dir} (version ${info.version}, score = ${info.scoreSource}, backend ${backendLine(ranker)}) on http://${o.host}:${port}\n`,
       );
+      const ind = info.inductive;
+      if (ind)
+        process.stderr.write(
+          `mtrank serve: ${ind.feature}: ${ind.items} new items with inductive GraphSAGE vectors (${ind.added} from ${ind.log})\n`,
+        );
+      else if (inductiveItemFeature(dir)) process.stderr.write(`mtrank serve: ${INDUCTIVE_NOTE}\n`);
       process.on('SIGHUP', () => {
         server.reload().then(
           (m) => process.stderr.write(`mtrank serve: reloaded ${dir} (version ${m.ranker.info.version})\n`),
