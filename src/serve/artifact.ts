@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readArtifact, type Manifest } from '../export/manifest.js';
-import type { FormParams, FusionForm } from '../fusion/forms.js';
+import type { FusionForm } from '../fusion/forms.js';
 import { nonFiniteParameter } from '../training/checkpoints.js';
 import { readOutputSpec, type OutputSpec } from '../fusion/outputs.js';
 import { runPaths } from '../training/run-dir.js';
