@@ -2,6 +2,7 @@
  * The real Redis of the queue-mode tests (127.0.0.1:6379, DB 11), when it and BullMQ's driver (ioredis) are there.
  * Every test file gets its own key prefix and deletes only its own keys (the Redis is shared).
  */
+import type { ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
 
 const driver = 'ioredis';
@@ -45,4 +46,17 @@ export function testQueue(name: string): TestQueue {
       await admin?.quit();
     },
   };
+}
+
+/** Kills worker processes and waits until they are gone, so none writes to Redis after the keys are deleted. */
+export async function killAll(workers: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    workers
+      .filter((w) => w.exitCode === null && w.signalCode === null)
+      .map((w) => {
+        const gone = new Promise((r) => w.once('exit', r));
+        w.kill('SIGKILL');
+        return gone;
+      }),
+  );
 }

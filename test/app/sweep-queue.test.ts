@@ -10,7 +10,7 @@ import { parseQueueUrl, RedisRungBook, type RedisClient } from '../../src/app/sw
 import { TrialStore } from '../../src/app/sweep/store.js';
 import { MtrankError } from '../../src/util/errors.js';
 import { fixtureConfig } from '../report/fixture-run.js';
-import { redisMissing, testQueue } from './redis-fixture.js';
+import { killAll, redisMissing, testQueue } from './redis-fixture.js';
 
 describe('queue addresses and the Redis rung book', () => {
   it('parses redis URLs with an optional key prefix, and refuses others', () => {
@@ -70,7 +70,7 @@ describe.skipIf(redisMissing)('queue mode on a real Redis', () => {
   const flush = q.flush;
   const workers: ChildProcess[] = [];
   afterAll(async () => {
-    for (const w of workers) w.kill('SIGKILL');
+    await killAll(workers);
     await q.close();
     rmSync(root, { recursive: true, force: true });
   });

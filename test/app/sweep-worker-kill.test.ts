@@ -11,7 +11,7 @@ import { runQueueSweep } from '../../src/app/sweep/coordinator.js';
 import { TrialStore } from '../../src/app/sweep/store.js';
 import { readTrialInfo } from '../../src/app/sweep/trial-record.js';
 import { runTraining } from '../../src/training/run.js';
-import { redisMissing, testQueue } from './redis-fixture.js';
+import { killAll, redisMissing, testQueue } from './redis-fixture.js';
 import { resumableTrial } from './resumable-trial.js';
 
 if (redisMissing) console.warn(`sweep-worker-kill: skipped (${redisMissing})`);
@@ -22,7 +22,7 @@ describe.skipIf(redisMissing)('a queue worker killed with SIGKILL mid-trial', ()
   const q = testQueue('worker-kill');
   const workers: ChildProcess[] = [];
   afterAll(async () => {
-    for (const w of workers) w.kill('SIGKILL');
+    await killAll(workers);
     await q.close();
     rmSync(root, { recursive: true, force: true });
   });
