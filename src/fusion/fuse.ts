@@ -81,8 +81,20 @@ export interface FusionResult {
   bootstrap?: {
     resamples: number;
     by: 'group' | 'row';
-    candidates: { weights: Record<string, number>; objective: number; lo: number; hi: number; beaten: boolean }[];
+    candidates: {
+      weights: Record<string, number>;
+      objective: number;
+      lo: number;
+      hi: number;
+      beaten: boolean;
+      /** Statistically tied with the leader (the point-best unless it is clearly beaten). */
+      tied: boolean;
+      /** AUC the tasks outside the objective lose against their own scores (summed): the tie-break. */
+      cost?: number;
+    }[];
     chosen: number;
+    /** point-best: kept; beaten: the point-best was clearly beaten; cheaper: a tied candidate costs the other tasks less. */
+    reason: BootstrapResult['reason'];
   };
   /** Set when nothing satisfied the constraints and relaxConstraints chose the least violation. */
   fallback?: string;
@@ -173,7 +185,7 @@ export async function fuse(
       );
     }
     const distinct = distinctByKey(ranked);
-    const boot = o.bootstrap && !fallback ? bootstrapTop(tasks, valid, distinct, o) : undefined;
+    const boot = o.bootstrap && !fallback ? bootstrapTop(tasks, valid, distinct, baseValid, o) : undefined;
     const chosen = distinct[boot?.chosen ?? 0];
     const topScored = distinct.slice(0, 10);
     const details = await ev.detail([chosen, ...topScored].map((s) => s.weights));
@@ -220,10 +232,7 @@ export async function fuse(
       rows: { valid: valid.rows, test: test?.rows },
     });
     if (fallback) deploy.warnings.unshift(fallback);
-    if (boot && boot.chosen > 0)
-      deploy.warnings.unshift(
-        `bootstrap: chose rank ${boot.chosen + 1} by the objective (its ${boot.resamples}-resample lower bound ${boot.candidates[boot.chosen].lo.toFixed(4)} is the highest of the candidates not clearly beaten; the point-best's is ${boot.candidates[0].lo.toFixed(4)})`,
-      );
+    if (boot && boot.chosen > 0) deploy.warnings.unshift(choiceNote(boot));
     return {
       form: o.form,
       search: o.search,
@@ -346,8 +355,27 @@ function combination(s: Scored, m: Float64Array, tasks: string[], visited: Score
 /** Candidates bootstrapped: the best feasible distinct rankings. */
 export const BOOTSTRAP_CANDIDATES = 20;
 
-/** Bootstraps the objective (AUC or weighted AUC) of the top feasible rankings; null for GAUC objectives. */
-function bootstrapTop(tasks: string[], s: ScoreSplit, distinct: Scored[], o: FuseOptions): BootstrapResult | undefined {
+/** Why the bootstrap did not keep the point-best, for the Deploy box. */
+function choiceNote(b: BootstrapResult): string {
+  const c = b.candidates[b.chosen],
+    first = b.candidates[0];
+  const ci = (x: { lo: number; hi: number }) => `[${x.lo.toFixed(4)}, ${x.hi.toFixed(4)}]`;
+  return b.reason === 'cheaper'
+    ? `bootstrap: chose rank ${b.chosen + 1}, statistically tied with the point-best on the objective (${b.resamples} paired resamples; 95% intervals ${ci(c)} vs ${ci(first)}) and ${(first.cost! - c.cost!).toFixed(4)} AUC cheaper for the other tasks`
+    : `bootstrap: the point-best is clearly beaten on ${b.resamples} paired resamples; chose rank ${b.chosen + 1} (95% interval ${ci(c)})`;
+}
+
+/**
+ * Bootstraps the objective (AUC or weighted AUC) of the top feasible rankings; undefined for GAUC objectives.
+ * Each candidate's cost for the tie-break: the AUC the tasks outside the objective lose against their own scores.
+ */
+function bootstrapTop(
+  tasks: string[],
+  s: ScoreSplit,
+  distinct: Scored[],
+  baseValid: number[],
+  o: FuseOptions,
+): BootstrapResult | undefined {
   if (o.objective.type === 'gauc') return undefined;
   // feasible rankings come first in `distinct` (byRank), so these are its first entries: indices agree
   const candidates = distinct.filter((c) => c.feasible).slice(0, BOOTSTRAP_CANDIDATES);
@@ -367,9 +395,22 @@ function bootstrapTop(tasks: string[], s: ScoreSplit, distinct: Scored[], o: Fus
     group: s.group,
     resamples: o.bootstrap!,
     seed: o.seed,
+    cost: otherTaskCosts(tasks, candidates, baseValid, objectiveTasks(o.objective)),
   });
   r.candidates.forEach((c, i) => (c.objective = candidates[i].objective));
   return r;
+}
+
+/** Σ over tasks outside the objective of max(0, own AUC − fused AUC); undefined when there are none or an AUC is missing. */
+function otherTaskCosts(
+  tasks: string[],
+  candidates: Scored[],
+  baseValid: number[],
+  objective: string[],
+): number[] | undefined {
+  const others = tasks.map((t, i) => (objective.includes(t) ? -1 : i)).filter((i) => i >= 0);
+  if (others.length === 0 || candidates.some((c) => others.some((t) => Number.isNaN(c.metrics[t])))) return undefined;
+  return candidates.map((c) => others.reduce((sum, t) => sum + Math.max(0, baseValid[t] - c.metrics[t]), 0));
 }
 
 function bootstrapReport(
@@ -386,8 +427,11 @@ function bootstrapReport(
       lo: c.lo,
       hi: c.hi,
       beaten: c.beatenBy !== undefined,
+      tied: c.tied,
+      ...(c.cost !== undefined ? { cost: c.cost } : {}),
     })),
     chosen: b.chosen,
+    reason: b.reason,
   };
 }
 
