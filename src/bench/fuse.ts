@@ -1,4 +1,4 @@
-// `npm run bench:fuse [-- --json] [--rows 1000000] [--threads 2] [--baseline-combos 40 | --baseline-full] [--bootstrap-timed 200] [--bootstrap-direct 4] [--no-sklearn]`
+// `npm run bench:fuse [-- --json] [--rows 1000000] [--threads 2] [--baseline-combos 40 | --baseline-full] [--bootstrap-timed 20] [--bootstrap-direct 2] [--no-sklearn]`
 // The output-weight grid on a million rows: 3 tasks with funnel-like rates (click ~10%, cart ~1%, order ~0.1%)
 // and correlated predicted scores, the full 0.1 grid (1,331 combinations), AUC of the rarest task (order) as
 // the objective. Times `fuse` (file reading excluded; reported apart) and, when python3 with scikit-learn is
@@ -37,8 +37,8 @@ const ROWS = opt('rows', 1_000_000),
   THREADS = opt('threads', 2),
   BASELINE_COMBOS = opt('baseline-combos', 40),
   BOOT_RESAMPLES = 200,
-  BOOT_TIMED = opt('bootstrap-timed', 200),
-  BOOT_DIRECT = opt('bootstrap-direct', 4);
+  BOOT_TIMED = opt('bootstrap-timed', 20),
+  BOOT_DIRECT = opt('bootstrap-direct', 2);
 const JSON_OUT = flag('json'),
   FULL = flag('baseline-full');
 const TASKS = ['click', 'cart', 'order'];
@@ -168,6 +168,7 @@ try {
     threads: THREADS,
     seed: 1,
     samples: 0,
+    bootstrap: BOOT_RESAMPLES,
   });
   const ours = r.seconds;
   const cpu = process.cpuUsage(cpu0);
@@ -200,18 +201,30 @@ try {
     const c = process.cpuUsage(c0);
     return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
   };
-  const boot = timed(() => bootstrapValues({ scores: fusedCandidates, objective, resamples: BOOT_TIMED, seed: 1 }));
-  const bootSeconds = (boot.wall / BOOT_TIMED) * BOOT_RESAMPLES;
-  // The direct method: its sorts once, then a cost per resample; two runs give both, extrapolated to 200.
-  const direct1 = timed(() => sortedBootstrapValues(fusedCandidates, objective, undefined, 1, new Rng(1)));
-  const directN = timed(() => sortedBootstrapValues(fusedCandidates, objective, undefined, BOOT_DIRECT, new Rng(1)));
-  const perResample = Math.max(0, (directN.wall - direct1.wall) / (BOOT_DIRECT - 1));
-  const directSeconds = direct1.wall - perResample + perResample * BOOT_RESAMPLES;
+  const fb = r.bootstrapSeconds!;
   log(
-    `bootstrap (paired cells): 20 candidates × ${BOOT_TIMED} resamples × ${ROWS} rows (by row) in ${boot.wall.toFixed(2)} s (CPU ${boot.cpu.toFixed(1)} s, one thread) → ${BOOT_RESAMPLES} resamples ≈ ${bootSeconds.toFixed(1)} s${BOOT_TIMED === BOOT_RESAMPLES ? '' : ' (extrapolated)'}`,
+    `bootstrap in fuse: its top 20 candidates × ${BOOT_RESAMPLES} resamples × ${ROWS} rows (by row, paired cells): ${fb.wall.toFixed(2)} s wall, CPU ${fb.cpu.toFixed(1)} s (one thread)`,
   );
+  // Side by side on one fixed set of 20 candidates (the top 10 and spread grid points: more cells than fuse's top
+  // 20, which are similar rankings): CPU of a build plus resamples, both methods, extrapolated to 200.
+  const perResample = (run: (resamples: number) => void, few: number) => {
+    const one = timed(() => run(1)).cpu,
+      more = timed(() => run(few)).cpu;
+    const each = Math.max(0, (more - one) / (few - 1));
+    return { setup: one - each, each, at200: one - each + each * BOOT_RESAMPLES };
+  };
+  const cells = perResample(
+    (k) => bootstrapValues({ scores: fusedCandidates, objective, resamples: k, seed: 1 }),
+    BOOT_TIMED,
+  );
+  const direct = perResample(
+    (k) => sortedBootstrapValues(fusedCandidates, objective, undefined, k, new Rng(1)),
+    BOOT_DIRECT,
+  );
+  const bootSeconds = cells.at200,
+    directSeconds = direct.at200;
   log(
-    `bootstrap (direct: weight per row, sorted pass per candidate): 1 and ${BOOT_DIRECT} resamples in ${direct1.wall.toFixed(1)} / ${directN.wall.toFixed(1)} s → ${BOOT_RESAMPLES} resamples ≈ ${directSeconds.toFixed(0)} s (extrapolated); ratio ${(directSeconds / bootSeconds).toFixed(0)}x`,
+    `bootstrap, same 20 candidates, CPU one thread: paired cells ${cells.setup.toFixed(1)} s setup + ${(cells.each * 1000).toFixed(0)} ms per resample → ${BOOT_RESAMPLES} resamples ${bootSeconds.toFixed(1)} s; direct (weight per row, sorted pass per candidate) ${direct.setup.toFixed(1)} s sorts + ${direct.each.toFixed(2)} s per resample → ${directSeconds.toFixed(0)} s (extrapolated); ratio ${(directSeconds / bootSeconds).toFixed(0)}x`,
   );
   let baseline: Record<string, unknown> = {
     status: 'skipped',
@@ -318,11 +331,9 @@ try {
         paretoFront: r.pareto?.points.length,
         bootstrap: {
           candidates: 20,
-          resamplesTimed: BOOT_TIMED,
-          secondsTimed: boot.wall,
-          cpuSecondsTimed: boot.cpu,
-          seconds200: bootSeconds,
-          directSeconds200: directSeconds,
+          inFuse: fb,
+          cpuSeconds200: bootSeconds,
+          directCpuSeconds200: directSeconds,
         },
         allTaskPass: allNs,
         peakRssMb,

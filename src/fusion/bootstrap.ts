@@ -123,3 +123,36 @@ export function chooseCandidate(
   }
   return { candidates, chosen, reason: chosen !== leader ? 'cheaper' : leader !== 0 ? 'beaten' : 'point-best' };
 }
+
+/** 95% bootstrap intervals of a fused score's AUC and of its change against the task's own score. */
+export interface AucInterval {
+  auc: [number, number];
+  change: [number, number];
+}
+
+/** Paired resamples (as bootstrapValues) of AUC(fused) and AUC(fused) − AUC(own) for one task's labels. */
+export function aucInterval(
+  fused: Float64Array,
+  own: Float64Array,
+  labels: Uint8Array,
+  group: Int32Array | undefined,
+  resamples: number,
+  seed: number,
+): AucInterval {
+  const paired = new PairedAuc([fused, own], [labels], group);
+  const a = new Float64Array(resamples),
+    d = new Float64Array(resamples),
+    out = new Float64Array(2);
+  const rng = new Rng(seed).fork('fusion-auc-interval');
+  for (let b = 0; b < resamples; b++) {
+    paired.draw(rng);
+    paired.aucs(out);
+    a[b] = out[0];
+    d[b] = out[0] - out[1];
+  }
+  const range = (v: Float64Array): [number, number] => {
+    const s = Float64Array.from(v.filter((x) => !Number.isNaN(x))).sort();
+    return [quantile(s, 0.025), quantile(s, 0.975)];
+  };
+  return { auc: range(a), change: range(d) };
+}

@@ -7,8 +7,8 @@ import { auc } from '../metrics/auc.js';
 import { MtrankError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { Constraint } from './constraints.js';
-import { bootstrapChoice, type BootstrapResult } from './bootstrap.js';
-import { deployAdvice, normaliseWeights, type Deploy } from './deploy.js';
+import { aucInterval, bootstrapChoice, type AucInterval, type BootstrapResult } from './bootstrap.js';
+import { FEW_POSITIVES, deployAdvice, normaliseWeights, type Deploy } from './deploy.js';
 import { Evaluator, byLeastViolation, byRank, type Scored } from './evaluator.js';
 import { FRONT_MAX_TASKS, FRONT_TESTED, splitFront } from './front.js';
 import { fuseInto, prepareColumn, type FusionForm } from './forms.js';
@@ -108,6 +108,8 @@ export interface FusionResult {
   heatmap: Heatmap | null;
   threads: number;
   seconds: number;
+  /** Time of the bootstrap of the top candidates (main thread), when it ran. */
+  bootstrapSeconds?: { wall: number; cpu: number };
 }
 
 /** The task with the fewest positives — the default objective, as in the benchmark. */
@@ -185,7 +187,13 @@ export async function fuse(
       );
     }
     const distinct = distinctByKey(ranked);
+    const bootStart = { wall: performance.now(), cpu: process.cpuUsage() };
     const boot = o.bootstrap && !fallback ? bootstrapTop(tasks, valid, distinct, baseValid, o) : undefined;
+    const bootCpu = process.cpuUsage(bootStart.cpu);
+    const bootstrapSeconds = boot && {
+      wall: (performance.now() - bootStart.wall) / 1000,
+      cpu: (bootCpu.user + bootCpu.system) / 1e6,
+    };
     const chosen = distinct[boot?.chosen ?? 0];
     const topScored = distinct.slice(0, 10);
     const details = await ev.detail([chosen, ...topScored].map((s) => s.weights));
@@ -222,6 +230,12 @@ export async function fuse(
       chosenOnFront: front.front.some((s) => s.key === chosen.key),
     };
     const positives = { valid: positiveCounts(tasks, valid), test: test && positiveCounts(tasks, test) };
+    const intervals = o.bootstrap
+      ? {
+          valid: fewPositiveIntervals(tasks, valid, chosen.weights, o),
+          ...(test ? { test: fewPositiveIntervals(tasks, test, chosen.weights, o) } : {}),
+        }
+      : undefined;
     const deploy = deployAdvice({
       form: o.form,
       tasks,
@@ -230,6 +244,7 @@ export async function fuse(
       base: { valid: record(tasks, (t) => baseValid[t]), test: baseTest },
       positives,
       rows: { valid: valid.rows, test: test?.rows },
+      ...(intervals ? { intervals } : {}),
     });
     if (fallback) deploy.warnings.unshift(fallback);
     if (boot && boot.chosen > 0) deploy.warnings.unshift(choiceNote(boot));
@@ -254,6 +269,7 @@ export async function fuse(
       heatmap: hm,
       threads: pool.threads,
       seconds: (performance.now() - started) / 1000,
+      ...(bootstrapSeconds ? { bootstrapSeconds } : {}),
     };
   } finally {
     await pool.close();
@@ -354,6 +370,31 @@ function combination(s: Scored, m: Float64Array, tasks: string[], visited: Score
 
 /** Candidates bootstrapped: the best feasible distinct rankings. */
 export const BOOTSTRAP_CANDIDATES = 20;
+
+/** Bootstrap intervals (o.bootstrap resamples) of the chosen weights' AUC and its change, for tasks with few positives. */
+function fewPositiveIntervals(
+  tasks: string[],
+  s: ScoreSplit,
+  weights: number[],
+  o: FuseOptions,
+): Record<string, AucInterval> {
+  const out: Record<string, AucInterval> = {};
+  let fused: Float64Array | undefined;
+  tasks.forEach((name, t) => {
+    const P = s.labels[t].reduce((a, b) => a + b, 0);
+    if (P >= FEW_POSITIVES) return;
+    if (!fused) {
+      fused = new Float64Array(s.rows);
+      fuseInto(
+        weights,
+        s.scores.map((c) => prepareColumn(o.form, c)),
+        fused,
+      );
+    }
+    out[name] = aucInterval(fused, s.scores[t], s.labels[t], s.group, o.bootstrap!, o.seed);
+  });
+  return out;
+}
 
 /** Why the bootstrap did not keep the point-best, for the Deploy box. */
 function choiceNote(b: BootstrapResult): string {

@@ -3,6 +3,7 @@ import { bootstrapChoice, bootstrapValues, chooseCandidate } from '../../src/fus
 import { resampleWeights, sortedBootstrapValues, weightedAucSorted } from '../../src/fusion/bootstrap-sorted.js';
 import { PairedAuc } from '../../src/fusion/paired-auc.js';
 import { fuse, type ScoreSplit } from '../../src/fusion/index.js';
+import { deployBox } from '../../src/fusion/deploy.js';
 import { auc } from '../../src/metrics/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { fuseOptions } from './options.js';
@@ -187,5 +188,12 @@ describe('bootstrap', () => {
     if (b.reason === 'point-best') expect(b.chosen).toBe(0);
     if (b.reason === 'cheaper') expect(c.cost! + 0.001).toBeLessThan(b.candidates[0].cost!);
     expect((await fuse(['click', 'order'], split, undefined, o)).bootstrap).toEqual(b);
+    // order has fewer than 100 positives: the Deploy box gives its change with a bootstrap interval
+    const ci = r.deploy.intervals!.valid!.order;
+    expect(r.deploy.intervals!.valid!.click).toBeUndefined();
+    expect(ci.change[0]).toBeLessThanOrEqual(r.deploy.changes.order.valid);
+    expect(ci.change[1]).toBeGreaterThanOrEqual(r.deploy.changes.order.valid);
+    expect(ci.auc[0]).toBeLessThan(ci.auc[1]);
+    expect(deployBox(r.deploy, ['click', 'order'])).toMatch(/order +valid [+−]0\.\d{4} \(95% \[/);
   });
 });
