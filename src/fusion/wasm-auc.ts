@@ -82,6 +82,13 @@ export interface TaskGroup {
   atRows: Float64Array[];
 }
 
+/**
+ * Bucket cap of the all-task table: its 8-byte entries (2^17 = 1 MB) are read and written once per row, so a
+ * 2 MB table misses the cache more than the finer buckets save in comparisons (measured side by side on 1M rows,
+ * 100k union positives: 11.4 ns per row·ranking at 2^17, 12.3 at 2^18, 13.7 at 2^16).
+ */
+const UNION_BUCKETS = 1 << 17;
+
 /** Tasks one kernel pass scores together (16-bit counters packed in an i64). */
 export const MAX_GROUP = 4;
 
@@ -354,7 +361,7 @@ export class WasmAuc {
       at.masks,
       U,
       group.tasks.length,
-      bucketsFor(U),
+      Math.min(bucketsFor(U), UNION_BUCKETS),
       at.table,
       this.t.pos.byteOffset,
       at.mask,

@@ -144,6 +144,31 @@ describe.skipIf(forcedJs)('WasmAuc (the wasm row pass)', () => {
     }
   });
 
+  it('scores a union of more than 4,096 positives (the capped table) exactly like each task alone', () => {
+    const rng = new Rng(15);
+    const n = 30011;
+    const cols = [0, 1, 2].map(() => Float64Array.from({ length: n }, () => Math.round(rng.float() * 1e5) / 1e5));
+    const labels = [0.3, 0.05, 0.01].map((rate, t) =>
+      Uint8Array.from(cols[t], (v) => (rng.float() < rate * (0.5 + v) ? 1 : 0)),
+    );
+    const U = unionPositives(labels);
+    expect(U).toBeGreaterThan(4096);
+    const { kernel, columns } = placeColumns(module!, cols, scratchBytes(n, U), 1);
+    const wasm = new WasmAuc(kernel, n, U);
+    const group = taskGroup([0, 1, 2], labels, columns);
+    const out = new Float64Array(3),
+      f = new Float64Array(n);
+    for (const [a, b, c] of [
+      [1, 0, 0],
+      [1, 2, 3],
+      [0, 5, 1],
+    ]) {
+      wasm.aucsOf(a, columns[0], b, columns[1], c, columns[2], group, out);
+      fuseInto([a, b, c], cols, f);
+      labels.forEach((y, t) => expect(out[t], `w=${[a, b, c]}, task ${t}`).toBe(auc(f, y)));
+    }
+  });
+
   it('gives scorers sharing one kernel memory separate scratch, and the same results as the JavaScript scorer', () => {
     const rng = new Rng(13);
     const n = 3001,
