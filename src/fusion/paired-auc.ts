@@ -30,7 +30,7 @@ export class PairedAuc {
   /** Singleton rows: their group and label bits (bit l: positive in label set l). */
   private readonly single: Uint32Array;
   private readonly singleGroup: Int32Array | null;
-  private readonly bits: Uint8Array;
+  private readonly bits: Uint16Array;
   private readonly layouts: CandidateLayout[];
   private readonly groups: number;
   /** Scratch: weights of the cells and singletons in the current resample. */
@@ -38,7 +38,7 @@ export class PairedAuc {
   private readonly singleW: Float64Array;
 
   /**
-   * `scores`: one column per candidate; `labels`: up to 8 label sets (AUC of each is computed); `group`: the
+   * `scores`: one column per candidate; `labels`: up to 16 label sets (AUC of each is computed); `group`: the
    * group of each row (≥ 0; a negative group leaves the row out) for the group bootstrap.
    */
   constructor(
@@ -46,7 +46,7 @@ export class PairedAuc {
     private readonly labels: readonly Uint8Array[],
     group?: Int32Array,
   ) {
-    if (labels.length > 8) throw new Error('PairedAuc: at most 8 label sets');
+    if (labels.length > 16) throw new Error('PairedAuc: at most 16 label sets'); // fuse allows 16 tasks
     const n = scores[0].length;
     const singles: number[] = [];
     const isSingle = new Uint8Array(n);
@@ -58,7 +58,7 @@ export class PairedAuc {
       }
     }
     this.single = Uint32Array.from(singles);
-    this.bits = Uint8Array.from(singles, (i) => labels.reduce((b, y, l) => b | (y[i] ? 1 << l : 0), 0));
+    this.bits = Uint16Array.from(singles, (i) => labels.reduce((b, y, l) => b | (y[i] ? 1 << l : 0), 0));
     this.singleGroup = group ? Int32Array.from(singles, (i) => group[i]) : null;
     let groups = 0;
     if (group) for (let i = 0; i < n; i++) groups = Math.max(groups, group[i] + 1);
