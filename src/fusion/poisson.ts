@@ -19,13 +19,16 @@ function logFactorial(k: number): number {
   return (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + 1 / (12 * x) - 1 / (360 * x * x * x);
 }
 
+/** e^−k for the integer means of small cells (the common case), instead of an exp per draw. */
+const EXP_NEG = Float64Array.from({ length: 10 }, (_, k) => Math.exp(-k));
+
 export function poisson(lambda: number, rng: Rng): number {
   if (lambda <= 0) return 0;
   if (lambda < 10) {
     // Inversion: walk the cumulative probabilities e^−λ λ^k / k! until they pass u.
     const u = rng.float();
     let k = 0,
-      p = Math.exp(-lambda),
+      p = Number.isInteger(lambda) ? EXP_NEG[lambda] : Math.exp(-lambda),
       cdf = p;
     while (u > cdf && k < 1000) {
       k++;
