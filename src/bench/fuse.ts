@@ -1,4 +1,4 @@
-// `npm run bench:fuse [-- --json] [--rows 1000000] [--threads 2] [--baseline-combos 40 | --baseline-full] [--bootstrap-timed 20] [--bootstrap-direct 2] [--no-sklearn]`
+// `npm run bench:fuse [-- --json] [--rows 1000000] [--threads 2] [--baseline-combos 40 | --baseline-full] [--bootstrap-timed 20] [--bootstrap-direct 3] [--no-sklearn]`
 // The output-weight grid on a million rows: 3 tasks with funnel-like rates (click ~10%, cart ~1%, order ~0.1%)
 // and correlated predicted scores, the full 0.1 grid (1,331 combinations), AUC of the rarest task (order) as
 // the objective. Times `fuse` (file reading excluded; reported apart) and, when python3 with scikit-learn is
@@ -22,8 +22,8 @@ import { fuse, parseObjective, readScores, fuseInto } from '../fusion/index.js';
 import { FastAuc, positiveRows, type TaskRows } from '../fusion/fast-auc.js';
 import { WasmAuc, kernelModule, placeColumns, scratchBytes, taskGroup, unionPositives } from '../fusion/wasm-auc.js';
 import { gridPoints } from '../fusion/search/grid.js';
-import { bootstrapValues } from '../fusion/bootstrap.js';
-import { sortedBootstrapValues } from '../fusion/bootstrap-sorted.js';
+import { sortedBootstrapValues, sortedOrders } from '../fusion/bootstrap-sorted.js';
+import { PairedAuc } from '../fusion/paired-auc.js';
 import { auc } from '../metrics/index.js';
 import { Rng } from '../util/rng.js';
 
@@ -38,7 +38,7 @@ const ROWS = opt('rows', 1_000_000),
   BASELINE_COMBOS = opt('baseline-combos', 40),
   BOOT_RESAMPLES = 200,
   BOOT_TIMED = opt('bootstrap-timed', 20),
-  BOOT_DIRECT = opt('bootstrap-direct', 2);
+  BOOT_DIRECT = opt('bootstrap-direct', 3);
 const JSON_OUT = flag('json'),
   FULL = flag('baseline-full');
 const TASKS = ['click', 'cart', 'order'];
@@ -207,19 +207,29 @@ try {
     `bootstrap in fuse: its top 20 candidates × ${BOOT_RESAMPLES} resamples × ${ROWS} rows (by row, paired cells): ${fb.wall.toFixed(2)} s wall, CPU ${fb.cpu.toFixed(1)} s (one thread)`,
   );
   // Side by side on one fixed set of 20 candidates (the top 10 and spread grid points: more cells than fuse's top
-  // 20, which are similar rankings): CPU of a build plus resamples, both methods, extrapolated to 200.
-  const perResample = (run: (resamples: number) => void, few: number) => {
-    const one = timed(() => run(1)).cpu,
-      more = timed(() => run(few)).cpu;
-    const each = Math.max(0, (more - one) / (few - 1));
-    return { setup: one - each, each, at200: one - each + each * BOOT_RESAMPLES };
+  // 20, which are similar rankings): CPU of each method's one-off setup and of its resamples, timed apart.
+  const phases = (setup: () => void, resample: (k: number) => void, k: number) => {
+    const s0 = timed(setup).cpu,
+      each = timed(() => resample(k)).cpu / k;
+    return { setup: s0, each, at200: s0 + each * BOOT_RESAMPLES };
   };
-  const cells = perResample(
-    (k) => bootstrapValues({ scores: fusedCandidates, objective, resamples: k, seed: 1 }),
+  let paired: PairedAuc | undefined;
+  const aucs = new Float64Array(fusedCandidates.length),
+    bootRng = new Rng(1);
+  const cells = phases(
+    () => (paired = new PairedAuc(fusedCandidates, [objective[0].labels])),
+    (k) => {
+      for (let b = 0; b < k; b++) {
+        paired!.draw(bootRng);
+        paired!.aucs(aucs);
+      }
+    },
     BOOT_TIMED,
   );
-  const direct = perResample(
-    (k) => sortedBootstrapValues(fusedCandidates, objective, undefined, k, new Rng(1)),
+  let orders: Uint32Array[] = [];
+  const direct = phases(
+    () => (orders = sortedOrders(fusedCandidates)),
+    (k) => sortedBootstrapValues(fusedCandidates, objective, undefined, k, new Rng(1), orders),
     BOOT_DIRECT,
   );
   const bootSeconds = cells.at200,

@@ -50,16 +50,20 @@ export function weightedAucSorted(
   return pos > 0 && negBelow > 0 ? pairs / (pos * negBelow) : NaN;
 }
 
-/** values[c][b]: Σ weight·AUC of candidate c on resample b, every candidate sorted once. */
+/** Each candidate's rows in ascending score order. */
+export const sortedOrders = (scores: readonly Float64Array[]): Uint32Array[] =>
+  scores.map((s) => Uint32Array.from(s.keys()).sort((a, b) => s[a] - s[b]));
+
+/** values[c][b]: Σ weight·AUC of candidate c on resample b, every candidate sorted once (`orders`). */
 export function sortedBootstrapValues(
   scores: readonly Float64Array[],
   objective: readonly { labels: Uint8Array; weight: number }[],
   group: Int32Array | undefined,
   resamples: number,
   rng: Rng,
+  orders = sortedOrders(scores),
 ): Float64Array[] {
   const rows = scores[0].length;
-  const orders = scores.map((s) => Uint32Array.from(s.keys()).sort((a, b) => s[a] - s[b]));
   const values = scores.map(() => new Float64Array(resamples));
   const w = new Float64Array(rows);
   for (let b = 0; b < resamples; b++) {
