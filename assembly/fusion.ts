@@ -11,6 +11,8 @@
 // land among positives (a common task: the table is capped), the next block appends every row and advances the
 // cursor by the flag, so no branch is mispredicted; otherwise it appends behind a well-predicted branch.
 
+import { bound, clamped2, nextDown, nextUp, slots4 } from './fusion-shared';
+
 /** Rows per block; the caller's buffer holds BLOCK entries of 16 bytes (score, first, end). */
 const BLOCK = 1024;
 
@@ -56,24 +58,16 @@ type Sparse = f32;
 /** Rows [i0, end): buffers the rows whose slot holds positives; returns Σ start[slot + 1] << 16 | buffered count. */
 function block<Mode>(i0: i32, end: i32, px: usize, py: usize, pz: usize, a: f64, b: f64, c: f64,
   floor: f64, ceil: f64, shift: i32, base1: i32, pStart: usize, pBuf: usize): i64 {
-  const va = f64x2.splat(a), vb = f64x2.splat(b), vc = f64x2.splat(c), zero = f64x2.splat(0);
+  const va = f64x2.splat(a), vb = f64x2.splat(b), vc = f64x2.splat(c);
   const vlo = f64x2.splat(floor), vhi = f64x2.splat(ceil), vbase1 = i32x4.splat(base1);
   const dense = isInteger<Mode>();
   let below: i64 = 0;
   let m = 0, i = i0;
   for (; i + 4 <= end; i += 4) {
     const o = <usize>i << 3;
-    // + 0 turns −0 into +0: equal scores must have equal keys.
-    let s = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(va, v128.load(px + o)), f64x2.mul(vb, v128.load(py + o))),
-      f64x2.mul(vc, v128.load(pz + o))), zero);
-    let t = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(va, v128.load(px + o, 16)), f64x2.mul(vb, v128.load(py + o, 16))),
-      f64x2.mul(vc, v128.load(pz + o, 16))), zero);
-    s = f64x2.pmin(vhi, f64x2.pmax(vlo, s));
-    t = f64x2.pmin(vhi, f64x2.pmax(vlo, t));
-    // Keys of the four high words: negative patterns get their low 31 bits flipped, so integer order = numeric order.
-    const w = v128.shuffle<i32>(s, t, 1, 3, 5, 7);
-    const key = v128.xor(w, v128.and(i32x4.shr_s(w, 31), i32x4.splat(0x7fffffff)));
-    const d = i32x4.sub(i32x4.shr_s(key, shift), vbase1);
+    const s = clamped2(va, vb, vc, px + o, py + o, pz + o, vlo, vhi);
+    const t = clamped2(va, vb, vc, px + o + 16, py + o + 16, pz + o + 16, vlo, vhi);
+    const d = slots4(s, t, shift, vbase1);
     const e0 = load<i64>(pStart + (<usize>i32x4.extract_lane(d, 0) << 2));
     const e1 = load<i64>(pStart + (<usize>i32x4.extract_lane(d, 1) << 2));
     const e2 = load<i64>(pStart + (<usize>i32x4.extract_lane(d, 2) << 2));
@@ -124,26 +118,4 @@ function block<Mode>(i0: i32, end: i32, px: usize, py: usize, pz: usize, a: f64,
     acc = i64x2.add(acc, i64x2.add(c01, c23));
   }
   return -(i64x2.extract_lane(acc, 0) + i64x2.extract_lane(acc, 1));
-}
-
-/** First k in [lo, hi) of the sorted pos with pos[k] > v (strict) or pos[k] >= v. */
-function bound(pPos: usize, lo: i32, hi: i32, v: f64, strict: bool): i32 {
-  while (lo < hi) {
-    const m = (lo + hi) >>> 1;
-    const p = load<f64>(pPos + (<usize>m << 3));
-    if (strict ? p <= v : p < v) lo = m + 1; else hi = m;
-  }
-  return lo;
-}
-
-/** The next double above x (x finite). */
-function nextUp(x: f64): f64 {
-  if (x == 0) return reinterpret<f64>(<i64>1);
-  const bits = reinterpret<i64>(x);
-  return reinterpret<f64>(x > 0 ? bits + 1 : bits - 1);
-}
-
-/** The next double below x (x finite). */
-function nextDown(x: f64): f64 {
-  return -nextUp(-x);
 }

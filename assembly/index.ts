@@ -11,6 +11,7 @@ export {
   sumSquares, axpy, scale, add, mulElementwise, relu, reluBackward, sigmoid, sigmoidBackward, bceWithLogits,
 } from './elementwise';
 export * from './fusion';
+export { fusedAucTasks } from './fusion-tasks';
 
 /** First byte the host may use (above the module's static data). */
 export function heapBase(): usize {

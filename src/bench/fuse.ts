@@ -1,4 +1,4 @@
-// `npm run bench:fuse [-- --json] [--rows 1000000] [--threads 2] [--baseline-combos 40 | --baseline-full] [--bootstrap-timed 200] [--no-search]`
+// `npm run bench:fuse [-- --json] [--rows 1000000] [--threads 2] [--baseline-combos 40 | --baseline-full] [--bootstrap-timed 20] [--bootstrap-direct 3] [--no-sklearn] [--no-search]`
 // The output-weight grid on a million rows: 3 tasks with funnel-like rates (click ~10%, cart ~1%, order ~0.1%)
 // and correlated predicted scores, the full 0.1 grid (1,331 combinations), AUC of the rarest task (order) as
 // the objective. Times `fuse` (file reading excluded; reported apart) and, when python3 with scikit-learn is
@@ -6,9 +6,13 @@
 // same file. The baseline's per-combination cost is constant, so by default it times the first
 // --baseline-combos combinations and extrapolates to the full grid (said so in the output); --baseline-full
 // runs all of them. Also checks that sklearn's AUCs equal ours on the combinations it ran, and peak RSS.
-// Then a fixed-work micro-benchmark on one thread: the same grid directions scored by the JavaScript row pass
-// (FastAuc) and the wasm kernel (WasmAuc), CPU ns per row·ranking side by side (steadier than wall time on a
-// shared machine).
+// Every task's AUC per ranking (the Pareto front) is computed: fuse's figure is the grid with the front.
+// Bootstrap of the top 20 with 200 resamples (paired cells, PairedAuc) beside the direct method it replaced (a
+// weight per row, one sorted pass per candidate and resample; --bootstrap-direct resamples timed, extrapolated).
+// Then fixed-work micro-benchmarks on one thread: the same grid directions scored by the JavaScript row pass
+// (FastAuc) and the wasm kernel (WasmAuc); and every task's AUC per ranking by one pass per task (the old
+// path) against the one all-task pass, CPU ns per row·ranking side by side, interleaved (steadier than wall
+// time on a shared machine).
 // Last (unless --no-search), the searches for many tasks at equal budget: grid, random, CMA-ES (src/bench/fuse-search.ts).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, writeSync, closeSync, rmSync, existsSync } from 'node:fs';
@@ -17,9 +21,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fuse, parseObjective, readScores, fuseInto } from '../fusion/index.js';
 import { FastAuc, positiveRows, type TaskRows } from '../fusion/fast-auc.js';
-import { WasmAuc, kernelModule, placeColumns, scratchBytes } from '../fusion/wasm-auc.js';
+import { WasmAuc, kernelModule, placeColumns, scratchBytes, taskGroup, unionPositives } from '../fusion/wasm-auc.js';
 import { gridPoints } from '../fusion/search/grid.js';
-import { bootstrapChoice } from '../fusion/bootstrap.js';
+import { sortedBootstrapValues, sortedOrders } from '../fusion/bootstrap-sorted.js';
+import { PairedAuc } from '../fusion/paired-auc.js';
 import { auc } from '../metrics/index.js';
 import { Rng } from '../util/rng.js';
 import { searchBench } from './fuse-search.js';
@@ -34,7 +39,8 @@ const ROWS = opt('rows', 1_000_000),
   THREADS = opt('threads', 2),
   BASELINE_COMBOS = opt('baseline-combos', 40),
   BOOT_RESAMPLES = 200,
-  BOOT_TIMED = opt('bootstrap-timed', 200);
+  BOOT_TIMED = opt('bootstrap-timed', 20),
+  BOOT_DIRECT = opt('bootstrap-direct', 3);
 const JSON_OUT = flag('json'),
   FULL = flag('baseline-full');
 const TASKS = ['click', 'cart', 'order'];
@@ -108,6 +114,30 @@ async function rowPasses(scores: Float64Array[], task: TaskRows): Promise<Record
   return passes;
 }
 
+/** Every task's AUC of a direction: by one wasm pass per task, and by the one all-task pass. */
+async function allTaskPasses(scores: Float64Array[], labels: Uint8Array[]): Promise<Record<string, Pass> | null> {
+  const module = await kernelModule();
+  if (!module) return null;
+  const n = scores[0].length,
+    U = unionPositives(labels);
+  const { kernel, columns: c } = placeColumns(module, scores, scratchBytes(n, U), 1);
+  const wasm = new WasmAuc(kernel, n, U);
+  const tasks = labels.map((y) => ({ labels: y, positives: positiveRows(y) }));
+  const group = taskGroup(
+    labels.map((_, t) => t),
+    labels,
+    c,
+  );
+  const out = new Float64Array(labels.length);
+  return {
+    perTask: (w) => tasks.reduce((s, task) => s + wasm.aucOf(w[0], c[0], w[1], c[1], w[2], c[2], task), 0),
+    allTasks: (w) => {
+      wasm.aucsOf(w[0], c[0], w[1], c[1], w[2], c[2], group, out);
+      return out[0];
+    },
+  };
+}
+
 function findPython(): string | null {
   for (const py of ['python3', '/usr/bin/python3']) {
     if (spawnSync(py, ['-c', 'import sklearn, numpy'], { stdio: 'ignore' }).status === 0) return py;
@@ -140,10 +170,12 @@ try {
     threads: THREADS,
     seed: 1,
     samples: 0,
+    bootstrap: BOOT_RESAMPLES,
   });
-  const ours = r.seconds;
+  // The grid's figures leave out the bootstrap (timed by fuse itself, reported below).
+  const ours = r.seconds - r.bootstrapSeconds!.wall;
   const cpu = process.cpuUsage(cpu0);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6 - r.bootstrapSeconds!.cpu;
   const rowCombosPerSec = (ROWS * r.combinations) / ours;
   log(
     `mtrank fuse: ${r.combinations} combinations (${r.evaluated} distinct rankings) × ${ROWS} rows in ${ours.toFixed(2)} s on ${r.threads} threads` +
@@ -164,26 +196,54 @@ try {
     fuseInto(w, split.scores, out);
     return out;
   });
-  const c0 = process.cpuUsage();
-  t = performance.now();
-  bootstrapChoice({
-    scores: fusedCandidates,
-    objective: [{ labels: split.labels[2], weight: 1 }],
-    resamples: BOOT_TIMED,
-    seed: 1,
-  });
-  const bootTimed = (performance.now() - t) / 1000;
-  const bootCpu = process.cpuUsage(c0);
-  const bootSeconds = (bootTimed / BOOT_TIMED) * BOOT_RESAMPLES;
+  const objective = [{ labels: split.labels[2], weight: 1 }];
+  const timed = (f: () => void) => {
+    const c0 = process.cpuUsage(),
+      t0 = performance.now();
+    f();
+    const c = process.cpuUsage(c0);
+    return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
+  };
+  const fb = r.bootstrapSeconds!;
   log(
-    `bootstrap: 20 candidates × ${BOOT_TIMED} resamples × ${ROWS} rows (by row) in ${bootTimed.toFixed(2)} s (CPU ${((bootCpu.user + bootCpu.system) / 1e6).toFixed(1)} s, one thread) → ${BOOT_RESAMPLES} resamples ≈ ${bootSeconds.toFixed(1)} s${BOOT_TIMED === BOOT_RESAMPLES ? '' : ' (extrapolated)'}`,
+    `bootstrap in fuse: its top 20 candidates × ${BOOT_RESAMPLES} resamples × ${ROWS} rows (by row, paired cells): ${fb.wall.toFixed(2)} s wall, CPU ${fb.cpu.toFixed(1)} s (one thread)`,
   );
-
+  // Side by side on one fixed set of 20 candidates (the top 10 and spread grid points: more cells than fuse's top
+  // 20, which are similar rankings): CPU of each method's one-off setup and of its resamples, timed apart.
+  const phases = (setup: () => void, resample: (k: number) => void, k: number) => {
+    const s0 = timed(setup).cpu,
+      each = timed(() => resample(k)).cpu / k;
+    return { setup: s0, each, at200: s0 + each * BOOT_RESAMPLES };
+  };
+  let paired: PairedAuc | undefined;
+  const aucs = new Float64Array(fusedCandidates.length),
+    bootRng = new Rng(1);
+  const cells = phases(
+    () => (paired = new PairedAuc(fusedCandidates, [objective[0].labels])),
+    (k) => {
+      for (let b = 0; b < k; b++) {
+        paired!.draw(bootRng);
+        paired!.aucs(aucs);
+      }
+    },
+    BOOT_TIMED,
+  );
+  let orders: Uint32Array[] = [];
+  const direct = phases(
+    () => (orders = sortedOrders(fusedCandidates)),
+    (k) => sortedBootstrapValues(fusedCandidates, objective, undefined, k, new Rng(1), orders),
+    BOOT_DIRECT,
+  );
+  const bootSeconds = cells.at200,
+    directSeconds = direct.at200;
+  log(
+    `bootstrap, same 20 candidates, CPU one thread: paired cells ${cells.setup.toFixed(1)} s setup + ${(cells.each * 1000).toFixed(0)} ms per resample → ${BOOT_RESAMPLES} resamples ${bootSeconds.toFixed(1)} s; direct (weight per row, sorted pass per candidate) ${direct.setup.toFixed(1)} s sorts + ${direct.each.toFixed(2)} s per resample → ${directSeconds.toFixed(0)} s (extrapolated); ratio ${(directSeconds / bootSeconds).toFixed(0)}x`,
+  );
   let baseline: Record<string, unknown> = {
     status: 'skipped',
     reason: 'python3 with scikit-learn not installed (Debian: apt-get install python3-sklearn)',
   };
-  const py = findPython();
+  const py = flag('no-sklearn') ? null : findPython();
   const script = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bench', 'sklearn_grid.py');
   if (py && existsSync(script)) {
     const limit = FULL ? 0 : BASELINE_COMBOS;
@@ -253,6 +313,13 @@ try {
         (ns.wasm ? `; wasm ${(ns.js / ns.wasm).toFixed(1)}x faster` : ' (wasm kernel build missing)'),
     );
   }
+  // Every task's AUC per ranking on one thread: one kernel pass per task (the old path) vs one pass for all.
+  const allTasks = await allTaskPasses(split.scores, split.labels);
+  const allNs = allTasks && cpuPerRowRanking(allTasks, directions, ROWS);
+  if (allNs)
+    log(
+      `every task's AUC per ranking, one thread, ${directions.length} directions: one pass per task ${allNs.perTask.toFixed(2)}, one pass for all ${allNs.allTasks.toFixed(2)} ns CPU per row·ranking; ${(allNs.perTask / allNs.allTasks).toFixed(1)}x`,
+    );
   const searches = flag('no-search')
     ? undefined
     : await searchBench({ rows: 100_000, budget: 400, seeds: 3, threads: THREADS, log });
@@ -278,7 +345,13 @@ try {
         kernelBench,
         baseline,
         paretoFront: r.pareto?.points.length,
-        bootstrap: { candidates: 20, resamplesTimed: BOOT_TIMED, secondsTimed: bootTimed, seconds200: bootSeconds },
+        bootstrap: {
+          candidates: 20,
+          inFuse: fb,
+          cpuSeconds200: bootSeconds,
+          directCpuSeconds200: directSeconds,
+        },
+        allTaskPass: allNs,
         peakRssMb,
         searches,
       })}\n`,

@@ -4,6 +4,7 @@
  * warnings a reviewer should see before shipping (a task zeroed, a task losing more than LOSS_WARNING, a
  * figure resting on fewer than FEW_POSITIVES positives).
  */
+import type { AucInterval } from './bootstrap.js';
 import { FORM_DEFS, type FormParams, type FusionForm } from './forms.js';
 
 /** A task whose fused AUC is this much below its own score's gets a warning. */
@@ -24,6 +25,8 @@ export interface Deploy {
   formula: string;
   changes: Record<string, TaskChange>;
   positives: { valid: Record<string, number>; test?: Record<string, number> };
+  /** Bootstrap 95% intervals of the fused AUC and its change, for tasks with fewer than FEW_POSITIVES positives. */
+  intervals?: { valid?: Record<string, AucInterval>; test?: Record<string, AucInterval> };
   warnings: string[];
 }
 
@@ -70,6 +73,7 @@ export interface DeployInput {
   base: { valid: Record<string, number>; test?: Record<string, number> };
   positives: { valid: Record<string, number>; test?: Record<string, number> };
   rows: { valid: number; test?: number };
+  intervals?: Deploy['intervals'];
 }
 
 export function deployAdvice(d: DeployInput): Deploy {
@@ -91,8 +95,11 @@ export function deployAdvice(d: DeployInput): Deploy {
         rows = d.rows[split],
         a = d.aucs[split]?.[t];
       if (P === undefined || rows === undefined || a === undefined || P >= FEW_POSITIVES) continue;
+      const ci = d.intervals?.[split]?.[t];
       warnings.push(
-        `${t}: ${split} AUC ${a.toFixed(3)} ± ${aucHalfWidth(a, P, rows - P).toFixed(3)} rests on ${P} positives (< ${FEW_POSITIVES}); treat its decimals as noise`,
+        ci
+          ? `${t}: ${split} AUC ${a.toFixed(3)} (95% ${range3(ci.auc)}; change vs own score ${range3(ci.change)}) rests on ${P} positives (< ${FEW_POSITIVES})`
+          : `${t}: ${split} AUC ${a.toFixed(3)} ± ${aucHalfWidth(a, P, rows - P).toFixed(3)} rests on ${P} positives (< ${FEW_POSITIVES}); treat its decimals as noise`,
       );
     }
   }
@@ -102,12 +109,24 @@ export function deployAdvice(d: DeployInput): Deploy {
     formula: formulaText(d.form, weights, d.params),
     changes,
     positives: d.positives,
+    ...(d.intervals ? { intervals: d.intervals } : {}),
     warnings,
   };
 }
 
+const s3 = (x: number): string => `${x >= 0 ? (x > 0 ? '+' : '') : '−'}${Math.abs(x).toFixed(3)}`;
+/** "[−0.052, +0.013]": an interval, three decimals, signed when it can cross 0. */
+export const range3 = ([lo, hi]: [number, number]): string =>
+  lo < 0 || hi < 0 ? `[${s3(lo)}, ${s3(hi)}]` : `[${lo.toFixed(3)}, ${hi.toFixed(3)}]`;
+
 const signed = (x: number | undefined): string =>
   x === undefined || Number.isNaN(x) ? '–' : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
+
+/** A task's AUC change on a split: with its bootstrap interval where the task has few positives. */
+function change(d: Deploy, split: 'valid' | 'test', t: string): string {
+  const ci = d.intervals?.[split]?.[t];
+  return ci ? `${signed(d.changes[t][split])} (95% ${range3(ci.change)})` : signed(d.changes[t][split]);
+}
 
 /** The closing box of `mtrank fuse` and the demo: what to deploy and what it costs each task. */
 export function deployBox(d: Deploy, tasks: string[]): string {
@@ -118,7 +137,7 @@ export function deployBox(d: Deploy, tasks: string[]): string {
     "  AUC change vs each task's own score:",
     ...tasks.map(
       (t) =>
-        `    ${t.padEnd(12)} valid ${signed(d.changes[t].valid)}   test ${signed(d.changes[t].test)}   positives valid ${d.positives.valid[t]}${d.positives.test ? `, test ${d.positives.test[t]}` : ''}`,
+        `    ${t.padEnd(12)} valid ${change(d, 'valid', t)}   test ${change(d, 'test', t)}   positives valid ${d.positives.valid[t]}${d.positives.test ? `, test ${d.positives.test[t]}` : ''}`,
     ),
     ...(d.warnings.length ? ['  warnings:', ...d.warnings.map((w) => `    ! ${w}`)] : ['  no warnings']),
   ];

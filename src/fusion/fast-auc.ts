@@ -28,7 +28,7 @@ const MAX_BUCKETS = 1 << 18;
  * Buckets for a task with `positives` positives: 32–64 per positive (at most 2^18), so few rows share a positive's
  * bucket. Measured: sparser tables cost less in per-row comparisons than they add in cache misses, down to 8.
  */
-function bucketsFor(positives: number): number {
+export function bucketsFor(positives: number): number {
   let b = MIN_BUCKETS;
   while (b < MAX_BUCKETS && b < positives * 32) b <<= 1;
   return b;

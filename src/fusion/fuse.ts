@@ -7,8 +7,8 @@ import { auc } from '../metrics/auc.js';
 import { MtrankError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { Constraint } from './constraints.js';
-import { bootstrapChoice, type BootstrapResult } from './bootstrap.js';
-import { deployAdvice, deployedWeights, type Deploy } from './deploy.js';
+import { aucInterval, bootstrapChoice, type AucInterval, type BootstrapResult } from './bootstrap.js';
+import { FEW_POSITIVES, deployAdvice, deployedWeights, type Deploy } from './deploy.js';
 import { Evaluator, byLeastViolation, byRank, type Scored } from './evaluator.js';
 import { FRONT_MAX_TASKS, FRONT_TESTED, splitFront } from './front.js';
 import { FORM_DEFS, prepareScores, searchedScore, type FormParams, type FusionForm } from './forms.js';
@@ -100,8 +100,20 @@ export interface FusionResult {
   bootstrap?: {
     resamples: number;
     by: 'group' | 'row';
-    candidates: { weights: Record<string, number>; objective: number; lo: number; hi: number; beaten: boolean }[];
+    candidates: {
+      weights: Record<string, number>;
+      objective: number;
+      lo: number;
+      hi: number;
+      beaten: boolean;
+      /** Statistically tied with the leader (the point-best unless it is clearly beaten). */
+      tied: boolean;
+      /** AUC the tasks outside the objective lose against their own scores (summed): the tie-break. */
+      cost?: number;
+    }[];
     chosen: number;
+    /** point-best: kept; beaten: the point-best was clearly beaten; cheaper: a tied candidate costs the other tasks less. */
+    reason: BootstrapResult['reason'];
   };
   /** Set when nothing satisfied the constraints and relaxConstraints chose the least violation. */
   fallback?: string;
@@ -115,6 +127,8 @@ export interface FusionResult {
   heatmap: Heatmap | null;
   threads: number;
   seconds: number;
+  /** Time of the bootstrap of the top candidates (main thread), when it ran. */
+  bootstrapSeconds?: { wall: number; cpu: number };
 }
 
 /** The task with the fewest positives — the default objective, as in the benchmark. */
@@ -204,7 +218,13 @@ export async function fuse(
       );
     }
     const distinct = distinctByKey(ranked);
-    const boot = o.bootstrap && !fallback ? bootstrapTop(tasks, valid, distinct, o, params) : undefined;
+    const bootStart = { wall: performance.now(), cpu: process.cpuUsage() };
+    const boot = o.bootstrap && !fallback ? bootstrapTop(tasks, valid, distinct, baseValid, o, params) : undefined;
+    const bootCpu = process.cpuUsage(bootStart.cpu);
+    const bootstrapSeconds = boot && {
+      wall: (performance.now() - bootStart.wall) / 1000,
+      cpu: (bootCpu.user + bootCpu.system) / 1e6,
+    };
     const chosen = distinct[boot?.chosen ?? 0];
     const topScored = distinct.slice(0, 10);
     const details = await ev.detail([chosen, ...topScored].map((s) => s.weights));
@@ -244,6 +264,12 @@ export async function fuse(
       chosenOnFront: front.front.some((s) => s.key === chosen.key),
     };
     const positives = { valid: positiveCounts(tasks, valid), test: test && positiveCounts(tasks, test) };
+    const intervals = o.bootstrap
+      ? {
+          valid: fewPositiveIntervals(tasks, valid, chosen.weights, o, params),
+          ...(test ? { test: fewPositiveIntervals(tasks, test, chosen.weights, o, params) } : {}),
+        }
+      : undefined;
     const deploy = deployAdvice({
       form: o.form,
       params,
@@ -253,12 +279,10 @@ export async function fuse(
       base: { valid: record(tasks, (t) => baseValid[t]), test: baseTest },
       positives,
       rows: { valid: valid.rows, test: test?.rows },
+      ...(intervals ? { intervals } : {}),
     });
     if (fallback) deploy.warnings.unshift(fallback);
-    if (boot && boot.chosen > 0)
-      deploy.warnings.unshift(
-        `bootstrap: chose rank ${boot.chosen + 1} by the objective (its ${boot.resamples}-resample lower bound ${boot.candidates[boot.chosen].lo.toFixed(4)} is the highest of the candidates not clearly beaten; the point-best's is ${boot.candidates[0].lo.toFixed(4)})`,
-      );
+    if (boot && boot.chosen > 0) deploy.warnings.unshift(choiceNote(boot));
     return {
       form: o.form,
       ...(Object.keys(params).length ? { params: paramsRecord(tasks, params) } : {}),
@@ -281,6 +305,7 @@ export async function fuse(
       heatmap: hm,
       threads: pool.threads,
       seconds: (performance.now() - started) / 1000,
+      ...(bootstrapSeconds ? { bootstrapSeconds } : {}),
     };
   } finally {
     await pool.close();
@@ -434,11 +459,44 @@ function combination(s: Scored, m: Float64Array, tasks: string[], visited: Score
 /** Candidates bootstrapped: the best feasible distinct rankings. */
 export const BOOTSTRAP_CANDIDATES = 20;
 
-/** Bootstraps the objective (AUC or weighted AUC) of the top feasible rankings; null for GAUC objectives. */
+/** Bootstrap intervals (o.bootstrap resamples) of the chosen weights' AUC and its change, for tasks with few positives. */
+function fewPositiveIntervals(
+  tasks: string[],
+  s: ScoreSplit,
+  weights: number[],
+  o: FuseOptions,
+  params: FormParams,
+): Record<string, AucInterval> {
+  const out: Record<string, AucInterval> = {};
+  let fused: Float64Array | undefined;
+  tasks.forEach((name, t) => {
+    const P = s.labels[t].reduce((a, b) => a + b, 0);
+    if (P >= FEW_POSITIVES) return;
+    fused ??= searchedScore(weights, prepareScores(o.form, params, s.scores, s.value), new Float64Array(s.rows));
+    out[name] = aucInterval(fused, s.scores[t], s.labels[t], s.group, o.bootstrap!, o.seed);
+  });
+  return out;
+}
+
+/** Why the bootstrap did not keep the point-best, for the Deploy box. */
+function choiceNote(b: BootstrapResult): string {
+  const c = b.candidates[b.chosen],
+    first = b.candidates[0];
+  const ci = (x: { lo: number; hi: number }) => `[${x.lo.toFixed(4)}, ${x.hi.toFixed(4)}]`;
+  return b.reason === 'cheaper'
+    ? `bootstrap: chose rank ${b.chosen + 1}, statistically tied with the point-best on the objective (${b.resamples} paired resamples; 95% intervals ${ci(c)} vs ${ci(first)}) and ${(first.cost! - c.cost!).toFixed(4)} AUC cheaper for the other tasks`
+    : `bootstrap: the point-best is clearly beaten on ${b.resamples} paired resamples; chose rank ${b.chosen + 1} (95% interval ${ci(c)})`;
+}
+
+/**
+ * Bootstraps the objective (AUC or weighted AUC) of the top feasible rankings; undefined for GAUC objectives.
+ * Each candidate's cost for the tie-break: the AUC the tasks outside the objective lose against their own scores.
+ */
 function bootstrapTop(
   tasks: string[],
   s: ScoreSplit,
   distinct: Scored[],
+  baseValid: number[],
   o: FuseOptions,
   params: FormParams,
 ): BootstrapResult | undefined {
@@ -460,9 +518,22 @@ function bootstrapTop(
     group: s.group,
     resamples: o.bootstrap!,
     seed: o.seed,
+    cost: otherTaskCosts(tasks, candidates, baseValid, objectiveTasks(o.objective)),
   });
   r.candidates.forEach((c, i) => (c.objective = candidates[i].objective));
   return r;
+}
+
+/** Σ over tasks outside the objective of max(0, own AUC − fused AUC); undefined when there are none or an AUC is missing. */
+function otherTaskCosts(
+  tasks: string[],
+  candidates: Scored[],
+  baseValid: number[],
+  objective: string[],
+): number[] | undefined {
+  const others = tasks.map((t, i) => (objective.includes(t) ? -1 : i)).filter((i) => i >= 0);
+  if (others.length === 0 || candidates.some((c) => others.some((t) => Number.isNaN(c.metrics[t])))) return undefined;
+  return candidates.map((c) => others.reduce((sum, t) => sum + Math.max(0, baseValid[t] - c.metrics[t]), 0));
 }
 
 function bootstrapReport(
@@ -483,8 +554,11 @@ function bootstrapReport(
       lo: c.lo,
       hi: c.hi,
       beaten: c.beatenBy !== undefined,
+      tied: c.tied,
+      ...(c.cost !== undefined ? { cost: c.cost } : {}),
     })),
     chosen: b.chosen,
+    reason: b.reason,
   };
 }
 

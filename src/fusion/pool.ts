@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { workerUrl } from '../util/worker-url.js';
 import { ComboScorer, metricsWidth, type ScoreRequest, type ScoringData } from './scorer.js';
-import { kernelModule, placeColumns, scratchBytes } from './wasm-auc.js';
+import { kernelModule, placeColumns, scratchBytes, unionPositives } from './wasm-auc.js';
 
 const CHUNK = 8;
 
@@ -30,14 +30,15 @@ export async function createPool(data: ScoringData, threads: number): Promise<Sc
 /** The data with its columns in a fresh kernel memory sized for `scorers` scorers; unchanged without the kernel build. */
 function inKernelMemory(data: ScoringData, module: WebAssembly.Module | null, scorers: number): ScoringData {
   if (!module) return data;
-  let maxPositives = 0;
-  for (const y of data.labels) {
-    let p = 0;
-    for (let i = 0; i < y.length; i++) p += y[i];
-    maxPositives = Math.max(maxPositives, p);
-  }
+  // A scorer's table holds the union of a task group's positives: at most the rows positive for any task.
+  const maxPositives = unionPositives(data.labels);
   const all = data.offset ? [...data.columns, data.offset] : data.columns;
-  const { kernel, columns } = placeColumns(module, all, scratchBytes(data.rows, maxPositives), scorers);
+  const { kernel, columns } = placeColumns(
+    module,
+    all,
+    scratchBytes(data.rows, maxPositives, data.columns.length),
+    scorers,
+  );
   const offset = data.offset ? columns.pop() : undefined;
   return { ...data, columns, kernel, ...(offset ? { offset } : {}) };
 }

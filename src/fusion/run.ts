@@ -224,15 +224,21 @@ const weights = (form: FusionForm, w: Record<string, number>): string =>
     .map(([t, v]) => `${t}=${+v.toFixed(3)}`)
     .join(' ');
 
+const CHOICE: Record<NonNullable<FusionResult['bootstrap']>['reason'], string> = {
+  'point-best': 'the point-best, not clearly beaten',
+  beaten: 'the best-ranked candidate not clearly beaten (the point-best was)',
+  cheaper: 'tied with the leader and cheapest for the other tasks',
+};
+
 function bootstrapSummary(r: FusionResult): string {
   const b = r.bootstrap!;
   return [
-    `bootstrap: ${r.objective.label} over ${b.resamples} resamples by ${b.by}, 95% intervals of the top ${b.candidates.length} (* chosen: the highest lower bound not clearly beaten)`,
+    `bootstrap: ${r.objective.label} over ${b.resamples} paired resamples by ${b.by}, 95% intervals of the top ${b.candidates.length} (* chosen: ${CHOICE[b.reason]})`,
     ...b.candidates
       .slice(0, Math.max(5, b.chosen + 1))
       .map(
         (c, i) =>
-          `  ${i === b.chosen ? '*' : ' '} ${f4(c.objective)} [${f4(c.lo)}, ${f4(c.hi)}]${c.beaten ? ' clearly beaten' : ''}   ${weights(r.form, c.weights)}`,
+          `  ${i === b.chosen ? '*' : ' '} ${f4(c.objective)} [${f4(c.lo)}, ${f4(c.hi)}]${c.beaten ? ' clearly beaten' : c.tied ? ' tied' : ''}${c.cost !== undefined ? ` cost to the other tasks ${f4(c.cost)}` : ''}   ${weights(r.form, c.weights)}`,
       ),
   ].join('\n');
 }

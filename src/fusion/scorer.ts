@@ -7,7 +7,7 @@
 import { FastAuc, positiveRows, type TaskRows } from './fast-auc.js';
 import { fuseInto } from './forms.js';
 import { GroupAuc } from './group-auc.js';
-import { WasmAuc, type KernelMemory } from './wasm-auc.js';
+import { MAX_GROUP, WasmAuc, taskGroup, unionPositives, type KernelMemory, type TaskGroup } from './wasm-auc.js';
 import { ValueMetric, type ValueMetricData } from './value-metric.js';
 
 /** The columns every thread reads (SharedArrayBuffer-backed when workers run). Rows are in grouped order when GAUC is used. */
@@ -41,12 +41,19 @@ export class ComboScorer {
   private readonly group: GroupAuc | null;
   private readonly value: ValueMetric | null;
   private readonly tasks: TaskRows[];
+  /** Task groups per requested task mask (wasm: all tasks of a group in one pass). */
+  private readonly groups = new Map<number, TaskGroup[]>();
 
   constructor(private readonly data: ScoringData) {
     this.tasks = data.labels.map((labels) => ({ labels, positives: positiveRows(labels) }));
     const maxPositives = Math.max(0, ...this.tasks.map((t) => t.positives.length));
     if (data.kernel) {
-      const wasm = new WasmAuc(data.kernel, data.rows, maxPositives);
+      const wasm = new WasmAuc(
+        data.kernel,
+        data.rows,
+        Math.max(maxPositives, unionPositives(data.labels)),
+        data.columns.length,
+      );
       this.fast = wasm;
       this.fused = wasm.column; // materialised scores must live in the kernel's memory too
     } else {
@@ -90,16 +97,35 @@ export class ComboScorer {
     for (let t = 0; t < T; t++) {
       const wanted = (request.taskMask & (1 << t)) !== 0;
       // All weights zero: a constant score, whose midrank AUC is exactly 0.5 (every pair a tie).
-      out[offset + t] = !wanted
-        ? NaN
-        : terms === 0
-          ? 0.5
-          : this.fast.aucOf(w[0], c[0], w[1], c[1], w[2], c[2], this.tasks[t]);
+      out[offset + t] = !wanted || terms === 0 ? (wanted ? 0.5 : NaN) : -1;
+    }
+    if (terms > 0) {
+      const fast = this.fast;
+      if (fast instanceof WasmAuc)
+        for (const g of this.groupsOf(request.taskMask))
+          fast.aucsOf(w[0], c[0], w[1], c[1], w[2], c[2], g, out, offset);
+      else
+        for (let t = 0; t < T; t++)
+          if (request.taskMask & (1 << t))
+            out[offset + t] = fast.aucOf(w[0], c[0], w[1], c[1], w[2], c[2], this.tasks[t]);
     }
     out[offset + T] = withGauc
       ? this.group!.gauc(this.fused, this.data.labels[gauc!.task], gauc!.segments)
       : withValue
         ? this.value!.of(this.fused)
         : NaN;
+  }
+
+  /** The requested tasks in groups of up to MAX_GROUP, in task order (built once per mask). */
+  private groupsOf(mask: number): TaskGroup[] {
+    let g = this.groups.get(mask);
+    if (!g) {
+      const wanted = this.tasks.map((_, t) => t).filter((t) => mask & (1 << t));
+      g = [];
+      for (let k = 0; k < wanted.length; k += MAX_GROUP)
+        g.push(taskGroup(wanted.slice(k, k + MAX_GROUP), this.data.labels, this.data.columns));
+      this.groups.set(mask, g);
+    }
+    return g;
   }
 }

@@ -18,7 +18,18 @@ export interface DeployView {
   weights: Record<string, number>;
   changes: Record<string, { valid?: number; test?: number }>;
   positives?: { valid?: Record<string, number>; test?: Record<string, number> };
+  /** Bootstrap 95% intervals of the AUC change per task with few positives: [lo, hi]. */
+  intervals?: { valid?: Record<string, [number, number]>; test?: Record<string, [number, number]> };
   warnings: string[];
+}
+
+/** Bootstrap of the top candidates (fusion.json "bootstrap"): intervals of the objective, the chosen one. */
+export interface BootstrapView {
+  resamples: number;
+  by: string;
+  candidates: { weights: Record<string, number>; objective?: number; lo: number; hi: number; tied?: boolean }[];
+  chosen: number;
+  reason?: string;
 }
 
 export interface FrontPointView {
@@ -30,6 +41,7 @@ export interface FrontPointView {
 
 export interface FusionView {
   deploy?: DeployView;
+  bootstrap?: BootstrapView;
   /** Pareto front over the tasks' valid AUCs, and dominated rankings' AUCs (for the chart). */
   pareto?: { points: FrontPointView[]; dominated: Record<string, number>[] };
   form?: string;
@@ -138,6 +150,7 @@ export function fusionView(json: unknown, file = 'fusion.json'): FusionView | un
   if (!best && !top.length && !heatmap) return undefined;
   const deploy = deployOf(json.deploy);
   const pareto = paretoOf(json.pareto);
+  const bootstrap = bootstrapOf(json.bootstrap);
   return {
     form: typeof json.form === 'string' ? json.form : undefined,
     objectiveLabel: objectiveLabel(json.objective),
@@ -147,7 +160,39 @@ export function fusionView(json: unknown, file = 'fusion.json'): FusionView | un
     heatmap,
     ...(deploy ? { deploy } : {}),
     ...(pareto ? { pareto } : {}),
+    ...(bootstrap ? { bootstrap } : {}),
   };
+}
+
+function bootstrapOf(b: unknown): BootstrapView | undefined {
+  if (!isObj(b) || !Array.isArray(b.candidates) || typeof b.chosen !== 'number') return undefined;
+  const candidates = b.candidates.flatMap((c): BootstrapView['candidates'] => {
+    const weights = isObj(c) ? numRecord(c.weights) : undefined;
+    if (!isObj(c) || !weights || typeof c.lo !== 'number' || typeof c.hi !== 'number') return [];
+    return [{ weights, objective: num(c.objective), lo: c.lo, hi: c.hi, tied: c.tied === true }];
+  });
+  return {
+    resamples: num(b.resamples) ?? candidates.length,
+    by: typeof b.by === 'string' ? b.by : 'row',
+    candidates,
+    chosen: b.chosen,
+    ...(typeof b.reason === 'string' ? { reason: b.reason } : {}),
+  };
+}
+
+/** [lo, hi] of the change from fusion.json deploy.intervals.<split>.<task>.change. */
+function changeIntervals(v: unknown): Record<string, [number, number]> | undefined {
+  if (!isObj(v)) return undefined;
+  const out: Record<string, [number, number]> = {};
+  for (const [t, ci] of Object.entries(v))
+    if (
+      isObj(ci) &&
+      Array.isArray(ci.change) &&
+      ci.change.length === 2 &&
+      ci.change.every((x) => typeof x === 'number')
+    )
+      out[t] = [ci.change[0] as number, ci.change[1] as number];
+  return out;
 }
 
 function deployOf(d: unknown): DeployView | undefined {
@@ -161,7 +206,10 @@ function deployOf(d: unknown): DeployView | undefined {
     ? { valid: numRecord(d.positives.valid), test: numRecord(d.positives.test) }
     : undefined;
   const warnings = Array.isArray(d.warnings) ? d.warnings.filter((w): w is string => typeof w === 'string') : [];
-  return { formula: d.formula, weights, changes, positives, warnings };
+  const intervals = isObj(d.intervals)
+    ? { valid: changeIntervals(d.intervals.valid), test: changeIntervals(d.intervals.test) }
+    : undefined;
+  return { formula: d.formula, weights, changes, positives, ...(intervals ? { intervals } : {}), warnings };
 }
 
 function paretoOf(p: unknown): FusionView['pareto'] {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { chartFigure, renderChart, writeChartPngs, type ChartSpec, type RenderedChart } from './charts.js';
 import { coldStartColumns, coldStartFromJson, coldStartFromPredictions, type ColdStartRow } from './cold-start.js';
-import { fusionView, type DeployView, type FusionView } from './fusion-view.js';
+import { fusionView, type BootstrapView, type DeployView, type FusionView } from './fusion-view.js';
 import { fmt, html, page, section, table, type Cell, type Html } from './html.js';
 import { serveSection } from './serve-hint.js';
 import {
@@ -200,6 +200,40 @@ const signed = (x: number | undefined): string =>
 const sumsToOne = (w: Record<string, number>): boolean =>
   Math.abs(Object.values(w).reduce((a, b) => a + b, 0) - 1) < 1e-9;
 
+/** A change with its bootstrap 95% interval (tasks with few positives): the interval, not bare decimals. */
+const withInterval = (x: number | undefined, ci: [number, number] | undefined): string =>
+  ci ? `${signed(x)} (95% ${signed(ci[0])} to ${signed(ci[1])})` : signed(x);
+
+/** The top candidates' objective with bootstrap intervals; the chosen one marked, statistical ties noted. */
+function bootstrapTable(b: BootstrapView, tasks: string[], label: string): Html {
+  return html`<p>
+      Bootstrap: ${label} on ${b.resamples} paired resamples by ${b.by}, 95% intervals of the top
+      ${b.candidates.length}. Chosen:
+      ${
+        b.reason === 'cheaper'
+          ? 'a candidate statistically tied with the point-best that costs the other tasks less'
+          : b.reason === 'beaten'
+            ? 'the best candidate not clearly beaten (the point-best was)'
+            : 'the point-best'
+      }.
+    </p>
+    ${table(
+      ['rank', ...tasks.map((t) => `w ${t}`), label, '95% interval', 'tied with the leader'],
+      b.candidates
+        .slice(0, Math.max(10, b.chosen + 1))
+        .map(
+          (c, i) =>
+            [
+              i === b.chosen ? `${i + 1} (chosen)` : String(i + 1),
+              ...tasks.map((t) => (c.weights[t] === undefined ? '–' : fmtWeight(c.weights[t]))),
+              fmt(c.objective),
+              `${fmt(c.lo)} to ${fmt(c.hi)}`,
+              c.tied ? 'yes' : 'no',
+            ] as Cell[],
+        ),
+    )}`;
+}
+
 /** The closing "Deploy" box: formula, each task's AUC change against its own score, warnings. */
 function deployBox(d: DeployView, tasks: string[]): Html {
   const pos = (split: 'valid' | 'test', t: string) => {
@@ -221,8 +255,14 @@ function deployBox(d: DeployView, tasks: string[]): Html {
       tasks.map((t) => [
         t,
         { value: fmtWeight(d.weights[t] ?? 0), className: 'num' },
-        { value: signed(d.changes[t]?.valid), className: (d.changes[t]?.valid ?? 0) < -0.005 ? 'worse' : 'same' },
-        { value: signed(d.changes[t]?.test), className: (d.changes[t]?.test ?? 0) < -0.005 ? 'worse' : 'same' },
+        {
+          value: withInterval(d.changes[t]?.valid, d.intervals?.valid?.[t]),
+          className: (d.changes[t]?.valid ?? 0) < -0.005 ? 'worse' : 'same',
+        },
+        {
+          value: withInterval(d.changes[t]?.test, d.intervals?.test?.[t]),
+          className: (d.changes[t]?.test ?? 0) < -0.005 ? 'worse' : 'same',
+        },
         { value: pos('valid', t), className: 'num' },
         { value: pos('test', t), className: 'num' },
       ]),
@@ -356,6 +396,7 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
           ? html`<h3>Top combinations</h3>
               ${fusionTable(fusion, run.tasks)}`
           : '',
+        fusion.bootstrap ? bootstrapTable(fusion.bootstrap, run.tasks, fusion.objectiveLabel) : '',
         fusion.deploy ? deployBox(fusion.deploy, run.tasks) : '',
       ]),
     );

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readScores } from '../fusion/load.js';
-import { resampleWeights, weightedAucSorted } from '../fusion/bootstrap.js';
+import { resampleWeights, weightedAucSorted } from '../fusion/bootstrap-sorted.js';
 import { Rng } from '../util/rng.js';
 import { MtrankError, placeMessage } from '../util/errors.js';
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { FastAuc, positiveRows } from '../../src/fusion/fast-auc.js';
 import { fuseInto } from '../../src/fusion/forms.js';
-import { WasmAuc, kernelModule, placeColumns, scratchBytes } from '../../src/fusion/wasm-auc.js';
+import {
+  WasmAuc,
+  kernelModule,
+  placeColumns,
+  scratchBytes,
+  taskGroup,
+  unionPositives,
+} from '../../src/fusion/wasm-auc.js';
 import { ComboScorer } from '../../src/fusion/scorer.js';
 import { auc } from '../../src/metrics/index.js';
 import { Rng } from '../../src/util/rng.js';
@@ -97,16 +104,81 @@ describe.skipIf(forcedJs)('WasmAuc (the wasm row pass)', () => {
     }
   });
 
+  it('scores up to 4 tasks in one pass exactly like each task alone and brute force, with ties and overlapping labels', () => {
+    const rng = new Rng(14);
+    const n = 2501;
+    for (const [name, shape] of shapes) {
+      const cols = [0, 1, 2].map(() => Float64Array.from({ length: n }, () => shape(rng.float() * 0.999999)));
+      // Funnel-nested labels (click ⊇ cart ⊇ order), an independent one, and one positive on most rows.
+      const click = Uint8Array.from(cols[0], (v, i) => (rng.float() < 0.15 + 0.2 * (i % 3) ? 1 : 0));
+      const cart = Uint8Array.from(click, (c) => (c && rng.float() < 0.2 ? 1 : 0));
+      const order = Uint8Array.from(cart, (c) => (c && rng.float() < 0.3 ? 1 : 0));
+      const other = Uint8Array.from({ length: n }, () => (rng.float() < 0.9 ? 1 : 0));
+      const labels = [click, cart, order, other].filter((y) => y.includes(1) && y.includes(0));
+      const { kernel, columns } = placeColumns(module!, cols, scratchBytes(n, unionPositives(labels)), 1);
+      const wasm = new WasmAuc(kernel, n, unionPositives(labels));
+      const f = new Float64Array(n);
+      for (const [a, b, c] of [
+        [1, 0, 0],
+        [0, 2, 5],
+        [1, 2, 3],
+        [3, 1, 0],
+      ]) {
+        fuseInto([a, b, c], cols, f);
+        for (let T = 1; T <= labels.length; T++) {
+          const tasks = Array.from({ length: T }, (_, t) => t);
+          const out = new Float64Array(T);
+          wasm.aucsOf(a, columns[0], b, columns[1], c, columns[2], taskGroup(tasks, labels, columns), out);
+          tasks.forEach((t) => {
+            const one = wasm.aucOf(a, columns[0], b, columns[1], c, columns[2], {
+              labels: labels[t],
+              positives: positiveRows(labels[t]),
+            });
+            expect(out[t], `${name}, w=${[a, b, c]}, task ${t} of ${T}`).toBe(one);
+            expect(out[t], `${name}, w=${[a, b, c]}, task ${t} of ${T}`).toBe(auc(f, labels[t]));
+          });
+        }
+        if (name.startsWith('5 levels'))
+          labels.forEach((y, t) => expect(Math.abs(auc(f, y) - bruteAuc(f, y)), `task ${t}`).toBeLessThan(1e-12));
+      }
+    }
+  });
+
+  it('scores a union of more than 4,096 positives (the capped table) exactly like each task alone', () => {
+    const rng = new Rng(15);
+    const n = 30011;
+    const cols = [0, 1, 2].map(() => Float64Array.from({ length: n }, () => Math.round(rng.float() * 1e5) / 1e5));
+    const labels = [0.3, 0.05, 0.01].map((rate, t) =>
+      Uint8Array.from(cols[t], (v) => (rng.float() < rate * (0.5 + v) ? 1 : 0)),
+    );
+    const U = unionPositives(labels);
+    expect(U).toBeGreaterThan(4096);
+    const { kernel, columns } = placeColumns(module!, cols, scratchBytes(n, U), 1);
+    const wasm = new WasmAuc(kernel, n, U);
+    const group = taskGroup([0, 1, 2], labels, columns);
+    const out = new Float64Array(3),
+      f = new Float64Array(n);
+    for (const [a, b, c] of [
+      [1, 0, 0],
+      [1, 2, 3],
+      [0, 5, 1],
+    ]) {
+      wasm.aucsOf(a, columns[0], b, columns[1], c, columns[2], group, out);
+      fuseInto([a, b, c], cols, f);
+      labels.forEach((y, t) => expect(out[t], `w=${[a, b, c]}, task ${t}`).toBe(auc(f, y)));
+    }
+  });
+
   it('gives scorers sharing one kernel memory separate scratch, and the same results as the JavaScript scorer', () => {
     const rng = new Rng(13);
     const n = 3001,
-      T = 4;
+      T = 5; // two task groups: 4 + 1
     const cols = Array.from({ length: T }, () =>
       Float64Array.from({ length: n }, () => Math.floor(rng.float() * 40) / 40),
     );
     const labels = cols.map((c) => Uint8Array.from(c, (v) => (rng.float() < 0.05 + 0.4 * v ? 1 : 0)));
-    const maxP = Math.max(...labels.map((y) => positiveRows(y).length));
-    const { kernel, columns } = placeColumns(module!, cols, scratchBytes(n, maxP), 2);
+    const maxP = unionPositives(labels); // a scorer scores the tasks as one group over their union of positives
+    const { kernel, columns } = placeColumns(module!, cols, scratchBytes(n, maxP, T), 2);
     const inWasm = [
       new ComboScorer({ rows: n, columns, labels, kernel }),
       new ComboScorer({ rows: n, columns, labels, kernel }),
@@ -116,13 +188,14 @@ describe.skipIf(forcedJs)('WasmAuc (the wasm row pass)', () => {
       b = new Float64Array(T + 1),
       c = new Float64Array(T + 1);
     for (const w of [
-      [0, 0, 0, 0],
-      [0, 2, 0, 0],
-      [1, 0, 3, 0],
-      [1, 2, 3, 0],
-      [1, 2, 3, 4],
+      [0, 0, 0, 0, 0],
+      [0, 2, 0, 0, 0],
+      [1, 0, 3, 0, 0],
+      [1, 2, 3, 0, 0],
+      [1, 2, 3, 4, 0],
+      [1, 2, 3, 4, 5],
     ]) {
-      const request = { taskMask: 0b1111, withGauc: false };
+      const request = { taskMask: 0b11111, withGauc: false };
       inWasm[0].score(w, request, a);
       inWasm[1].score(w, request, b);
       inJs.score(w, request, c);

@@ -179,7 +179,26 @@ export function fixtureFusion(tasks: string[]) {
         valid: Object.fromEntries(tasks.map((t, i) => [t, [5000, 600, 40][i]])),
         test: Object.fromEntries(tasks.map((t, i) => [t, [5100, 610, 30][i]])),
       },
+      intervals: { test: { [tasks[2]]: { auc: [0.6, 0.78], change: [-0.05, 0.03] } } },
       warnings: [`${tasks[2]}: test AUC 0.690 ± 0.094 rests on 30 positives (< 100); treat its decimals as noise`],
+    },
+    bootstrap: {
+      resamples: 200,
+      by: 'group',
+      candidates: [
+        { weights: top[0].weights, objective: 0.8, lo: 0.74, hi: 0.85, beaten: false, tied: true, cost: 0.02 },
+        {
+          weights: { ...top[0].weights, [tasks[0]]: 0 },
+          objective: 0.79,
+          lo: 0.73,
+          hi: 0.84,
+          beaten: false,
+          tied: true,
+          cost: 0,
+        },
+      ],
+      chosen: 1,
+      reason: 'cheaper',
     },
     // three front points (the first chosen) and two dominated rankings, AUCs per task
     pareto: {

@@ -112,6 +112,10 @@ describe('run report', () => {
     expect(page).toMatch(/<h3>Deploy<\/h3>[^]*score = 0\.158·p_click/);
     expect(page).toContain('<td class="worse">−0.0110</td>');
     expect(page).toContain('rests on 30 positives');
+    // Few positives: the change comes with its bootstrap interval; the top candidates' intervals, the choice marked
+    expect(page).toMatch(/<td class="same">\+0\.0200 \(95% −0\.0500 to \+0\.0300\)<\/td>/);
+    expect(page).toMatch(/<td>2 \(chosen\)<\/td>[^]*?<td>0\.7300 to 0\.8400<\/td><td>yes<\/td>/);
+    expect(page).toContain('statistically tied with the point-best that costs the other tasks less');
     expect(page).toMatch(/<th>fused, test<\/th>[^]*<td>order<\/td>[^]*<td class="num">0\.6900<\/td>/);
     // Cold start from predictions/test.csv: the fixture ranks seen items perfectly, unseen ones at chance.
     expect(page).toMatch(/<td>order<\/td><td class="num">1\.0000<\/td><td class="num">0\.5000<\/td>/);
