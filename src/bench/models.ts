@@ -4,7 +4,9 @@
 // and the synthetic funnel (the config `mtrank synth` writes); experts get the bottom's widths so the models
 // are comparable in size. `--variants`: the interaction layers and task-embedding modes against the plain
 // Shared-Bottom, each difference marked "within noise" when it is not larger than the seed-to-seed sd.
-// Datasets: kuairand, funnel, funnel-10x (10× impressions per user and item), adult (UCI Adult).
+// Datasets: kuairand, funnel (the demo's shape: default 600 users and 800 items, 5 days), funnel-10x (the same
+// rows over a tenth of the users and items: 10× impressions per user and per item), adult (UCI Adult). The funnel
+// tables end with the oracle's test AUC (the generator's true probabilities), the ceiling on those rows.
 // Produces the model tables of docs/training.md.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, type ExperimentConfig } from '../config/index.js';
 import { MODEL_TYPES } from '../config/schema.js';
 import { prepareData, writeFunnel, type PreparedData } from '../data/index.js';
+import { FUNNEL_DEFAULTS } from '../data/synth-defaults.js';
 import { train } from '../training/trainer.js';
 import { evaluateSplit } from '../training/evaluation.js';
 import { shutdownThreads } from '../engine/kernels.js';
@@ -37,6 +40,16 @@ interface Dataset {
   name: string;
   configPath: string;
   overrides: string[];
+  /** Test AUC of the generator's true probabilities (synthetic funnels only). */
+  oracle?: Record<string, number | null>;
+}
+
+/** The demo's funnel shape (5 days, so the test day holds a fifth of the rows). */
+const FUNNEL_DAYS = 5;
+
+async function funnel(name: string, tmp: string, o: { rows: number; users: number; items: number }): Promise<Dataset> {
+  const f = await writeFunnel(join(tmp, name), { ...o, seed: 42, days: FUNNEL_DAYS });
+  return { name, configPath: f.config, overrides: [], oracle: f.oracle.splits.test.auc };
 }
 
 async function dataset(name: string, funnelRows: number, tmp: string): Promise<Dataset> {
@@ -46,21 +59,13 @@ async function dataset(name: string, funnelRows: number, tmp: string): Promise<D
     case 'adult':
       return { name, configPath: join(ROOT, 'examples', 'adult.yaml'), overrides: [] };
     case 'funnel':
-      return {
-        name,
-        configPath: (await writeFunnel(join(tmp, name), { rows: funnelRows, seed: 42 })).config,
-        overrides: [],
-      };
-    case 'funnel-10x': {
-      // The same rows over a tenth of the users and items (the default is rows/40 users, rows/60 items).
-      const o = {
+      return funnel(name, tmp, { rows: funnelRows, users: FUNNEL_DEFAULTS.users, items: FUNNEL_DEFAULTS.items });
+    case 'funnel-10x':
+      return funnel(name, tmp, {
         rows: funnelRows,
-        seed: 42,
-        users: Math.round(funnelRows / 400),
-        items: Math.round(funnelRows / 600),
-      };
-      return { name, configPath: (await writeFunnel(join(tmp, name), o)).config, overrides: [] };
-    }
+        users: Math.round(FUNNEL_DEFAULTS.users / 10),
+        items: Math.round(FUNNEL_DEFAULTS.items / 10),
+      });
     default:
       throw new Error(`bench models: unknown dataset '${name}' (kuairand, funnel, funnel-10x, adult)`);
   }
@@ -81,6 +86,7 @@ function configFor(d: Dataset, set: readonly string[], seed: number, tmp: string
 interface Result {
   dataset: string;
   model: string;
+  oracle?: Record<string, number | null>;
   tasks: Record<string, { mean: number; sd: number; runs: number[] }>;
   seconds: number;
 }
@@ -132,6 +138,7 @@ async function main(): Promise<void> {
         results.push({
           dataset: d.name,
           model: arm,
+          oracle: d.oracle,
           tasks: Object.fromEntries(Object.entries(aucs).map(([t, a]) => [t, { ...meanSd(a), runs: a }])),
           seconds: (performance.now() - t0) / 1000 / seeds,
         });
@@ -169,6 +176,8 @@ function printTable(dataset: string, results: Result[], seeds: number, variants:
     };
     console.log(`| ${r.model} | ${tasks.map(cell).join(' | ')} | ${r.seconds.toFixed(0)} |`);
   }
+  const oracle = base.oracle;
+  if (oracle) console.log(`| oracle | ${tasks.map((t) => oracle[t]?.toFixed(4) ?? '–').join(' | ')} | |`);
 }
 
 function meanSd(a: number[]): { mean: number; sd: number } {
