@@ -136,6 +136,14 @@ describe('fusion with per-task missing labels', () => {
     expect(r.best.aucs.order).toBeCloseTo(bruteAuc(f, valid.labels[2]!), 12);
   });
 
+  it('weighted AUC over a task with missing labels: exact terms, and no bootstrap (the point-best is kept)', async () => {
+    const o = fuseOptions({ objective: parseObjective('weighted-auc:cart=1,order=2'), step: 0.25, bootstrap: 30 });
+    const r = await fuse(TASKS, valid, undefined, o);
+    const f = fused(valid, r.best.weights);
+    expect(r.best.objective).toBeCloseTo(bruteAuc(f, valid.labels[1]!) + 2 * bruteAuc(f, valid.labels[2]!), 12);
+    expect(r.bootstrap).toBeUndefined();
+  });
+
   it('refuses a task without any labelled row', async () => {
     const none = { ...valid, labels: [valid.labels[0]!, new Uint8Array(valid.rows).fill(M), valid.labels[2]!] };
     await expect(fuse(TASKS, none, undefined, fuseOptions())).rejects.toThrow(/task 'cart' has no labelled row/);
