@@ -7,8 +7,9 @@ import { parseForm, type FusionForm } from '../fusion/forms.js';
 import { fuse as searchWeights, rarestTask, type FusionResult, type ScoreSplit } from '../fusion/fuse.js';
 import { parseObjective, type Objective } from '../fusion/objectives.js';
 import { MtrankError } from '../util/errors.js';
+import { MISSING_LABEL } from '../data/types.js';
 
-/** One split's per-task scores and 0/1 labels (same row order), and optional GAUC groups. */
+/** One split's per-task scores and 0/1 labels (MISSING_LABEL, 255: no label for that task; same row order), and optional GAUC groups. */
 export interface TaskScores {
   scores: Record<string, ArrayLike<number>>;
   labels: Record<string, ArrayLike<number>>;
@@ -111,7 +112,14 @@ function scoreSplit(name: string, tasks: string[], s: TaskScores): ScoreSplit {
       Float64Array.from(checked(`scores.${t}`, column('scores', t), Number.isFinite, 'a finite number')),
     ),
     labels: tasks.map((t) =>
-      Uint8Array.from(checked(`labels.${t}`, column('labels', t), (y) => y === 0 || y === 1, '0 or 1')),
+      Uint8Array.from(
+        checked(
+          `labels.${t}`,
+          column('labels', t),
+          (y) => y === 0 || y === 1 || y === MISSING_LABEL,
+          `0, 1 or ${MISSING_LABEL} (no label: left out of that task's figures)`,
+        ),
+      ),
     ),
     group: s.group ? Int32Array.from(checked('group', s.group, Number.isInteger, 'an integer')) : undefined,
     ...(s.value

@@ -19,6 +19,7 @@ import {
   type TaskCalibration,
 } from './calibration.js';
 import type { ScoreSplit } from './fuse.js';
+import { labelledTask } from './missing-labels.js';
 import { detectTasks, readScores } from './load.js';
 
 export interface CalibrateCommandOptions {
@@ -90,11 +91,14 @@ export async function runCalibrateCommand(
     const w = weights[t];
     if (w === undefined) throw new MtrankError(`calibrate: no label weight for task '${t}' in ${o.run}/metrics.jsonl`);
     const check = test ?? valid;
+    // Fitted and checked on the task's labelled rows (missing labels left out).
+    const fit = labelledTask(valid.scores[k], valid.labels[k]),
+      held = labelledTask(check.scores[k], check.labels[k]);
     out.tasks[t] = calibrateTask(
       method,
       w,
-      { p: valid.scores[k], y: valid.labels[k] },
-      { p: check.scores[k], y: check.labels[k], split: test ? 'test' : 'valid' },
+      { p: fit.score, y: fit.labels },
+      { p: held.score, y: held.labels, split: test ? 'test' : 'valid' },
     );
   });
   const path = join(o.run, 'calibration.json');

@@ -3,7 +3,6 @@
  * on a thread pool, rank them (constraints first, then objective), and report the best weights, the top 10,
  * a heatmap, and — for an honest estimate — the chosen weights' metrics on the test split.
  */
-import { auc } from '../metrics/auc.js';
 import { MtrankError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { Constraint } from './constraints.js';
@@ -29,6 +28,7 @@ import { gainSegments, type ValueMetricData } from './value-metric.js';
 import { createPool, type ScorerPool } from './pool.js';
 import { checkGridSize, coordinateAscent, levelsOf, searchNamed } from './search/index.js';
 import type { ScoringData } from './scorer.js';
+import { hasMissing, labelledAuc, labelledRows, labelledTask, pick, positives, splitPool } from './missing-labels.js';
 
 /** One split's per-task scores and labels (and groups), as read from a predictions or scores file. */
 export interface ScoreSplit {
@@ -133,7 +133,7 @@ export interface FusionResult {
 
 /** The task with the fewest positives — the default objective, as in the benchmark. */
 export function rarestTask(tasks: string[], s: ScoreSplit): string {
-  const counts = s.labels.map((y) => y.reduce((a, b) => a + b, 0));
+  const counts = s.labels.map(positives);
   return tasks[counts.indexOf(Math.min(...counts))];
 }
 
@@ -174,12 +174,12 @@ export async function fuse(
     taskMask: tasks.length <= FRONT_MAX_TASKS ? all : tasks.reduce((m, t, i) => (needed.has(t) ? m | (1 << i) : m), 0),
     withGauc: objectiveLastSlot(o.objective),
   };
-  const pool = await createPool(scoringData(tasks, valid, o, params), o.threads);
+  const pool = await scorerPool(tasks, valid, o, params);
   try {
     const baseValid =
       o.form === 'linear'
         ? await ownScoreAucs(pool, tasks.length)
-        : tasks.map((_, t) => auc(valid.scores[t], valid.labels[t]));
+        : tasks.map((_, t) => labelledAuc(valid.scores[t], valid.labels[t]));
     const ev = new Evaluator(
       {
         pool,
@@ -237,7 +237,7 @@ export async function fuse(
     let baseTest: Record<string, number> | undefined;
     let frontTest: Float64Array[] = [];
     if (test) {
-      const testPool = await createPool(scoringData(tasks, test, o, params), o.threads);
+      const testPool = await scorerPool(tasks, test, o, params);
       const frontVectors = (front?.front ?? []).slice(0, FRONT_TESTED).map((s) => s.weights);
       const [m, ...rest] = await testPool.score([chosen.weights, ...frontVectors], {
         taskMask: all,
@@ -247,7 +247,7 @@ export async function fuse(
       frontTest = rest;
       best.test = objectiveValue(o.objective, m, (t) => tasks.indexOf(t));
       best.testAucs = record(tasks, (t) => m[t]);
-      baseTest = record(tasks, (t) => auc(test.scores[t], test.labels[t]));
+      baseTest = record(tasks, (t) => labelledAuc(test.scores[t], test.labels[t]));
     }
     const aucsOf = (m: Float64Array) => record(tasks, (t) => m[t]);
     const pareto: ParetoResult | null = front && {
@@ -322,15 +322,29 @@ async function ownScoreAucs(pool: ScorerPool, T: number): Promise<number[]> {
   return metrics.map((m, t) => m[t]);
 }
 
+/** The scorer pool for a split: tasks with missing labels are scored on their labelled rows (missing-labels.ts). */
+function scorerPool(tasks: string[], s: ScoreSplit, o: FuseOptions, params: FormParams): Promise<ScorerPool> {
+  const slot = objectiveLastSlot(o.objective) ? tasks.indexOf(objectiveTasks(o.objective)[0]!) : -1;
+  return splitPool({
+    split: s,
+    data: (split, withSlot) => scoringData(tasks, split, o, params, withSlot),
+    slotTask: slot,
+    threads: o.threads,
+    create: createPool,
+  });
+}
+
 /**
  * Columns for the form (and its fixed term); with a grouped objective (GAUC, value-ndcg) the rows are reordered so
  * each group is contiguous; with a value objective the value metric's inputs.
  */
-function scoringData(tasks: string[], s: ScoreSplit, o: FuseOptions, params: FormParams): ScoringData {
+function scoringData(tasks: string[], s: ScoreSplit, o: FuseOptions, params: FormParams, slot = true): ScoringData {
   const prepared = prepareScores(o.form, params, s.scores, s.value);
   let { columns, offset } = prepared;
   let labels = s.labels,
     value = s.value;
+  // The objective's GAUC / value slot is computed by another pool (its task has missing labels): AUCs only.
+  if (!slot) return { rows: s.rows, columns, labels, ...(offset ? { offset } : {}) };
   const [objectiveTask] = objectiveTasks(o.objective);
   const task = tasks.indexOf(objectiveTask!);
   const valueMetric = (kind: ValueMetricData['kind'], segments?: Uint32Array): ValueMetricData => ({
@@ -409,12 +423,12 @@ function checkSplit(tasks: string[], s: ScoreSplit, o: FuseOptions): void {
       throw new MtrankError(`fuse: ${s.source}, row ${r + 1}: value ${s.value[r]} must be a finite number ≥ 0`);
   }
   tasks.forEach((t, i) => {
-    let p = 0;
     const y = s.labels[i];
-    for (let r = 0; r < y.length; r++) p += y[r];
-    if (p === 0 || p === y.length)
+    const p = positives(y),
+      n = y.reduce((a, b) => a + (b === 0 ? 1 : 0), 0);
+    if (p === 0 || n === 0)
       throw new MtrankError(
-        `fuse: ${s.source}: task '${t}' has only ${p === 0 ? 'negative' : 'positive'} labels, so its AUC is undefined`,
+        `fuse: ${s.source}: task '${t}' has ${p + n === 0 ? 'no labelled row' : `only ${p === 0 ? 'negative' : 'positive'} labels`}, so its AUC is undefined`,
       );
     const x = s.scores[i];
     let lo = Infinity,
@@ -470,10 +484,12 @@ function fewPositiveIntervals(
   const out: Record<string, AucInterval> = {};
   let fused: Float64Array | undefined;
   tasks.forEach((name, t) => {
-    const P = s.labels[t].reduce((a, b) => a + b, 0);
-    if (P >= FEW_POSITIVES) return;
+    if (positives(s.labels[t]) >= FEW_POSITIVES) return;
     fused ??= searchedScore(weights, prepareScores(o.form, params, s.scores, s.value), new Float64Array(s.rows));
-    out[name] = aucInterval(fused, s.scores[t], s.labels[t], s.group, o.bootstrap!, o.seed);
+    // On the task's labelled rows: the fused and own scores compacted alike.
+    const own = labelledTask(s.scores[t], s.labels[t], s.group),
+      f = labelledTask(fused, s.labels[t]);
+    out[name] = aucInterval(f.score, own.score, own.labels, own.group, o.bootstrap!, o.seed);
   });
   return out;
 }
@@ -509,13 +525,16 @@ function bootstrapTop(
     o.objective.type === 'auc'
       ? [{ task: o.objective.task, weight: 1 }]
       : Object.entries(o.objective.weights).map(([task, weight]) => ({ task, weight }));
+  const termLabels = terms.map((t) => s.labels[tasks.indexOf(t.task)]);
+  // One objective task with missing labels: resample its labelled rows. Several, each on its own rows: not
+  // bootstrapped (one resample cannot weigh different row sets alike), the point-best is kept.
+  if (terms.length > 1 && termLabels.some(hasMissing)) return undefined;
+  const rows = labelledRows(termLabels[0]);
+  const on = <A extends Float64Array | Uint8Array | Int32Array>(a: A): A => (rows ? pick(a, rows) : a);
   const r = bootstrapChoice({
-    scores: candidates.map((c) => {
-      const out = new Float64Array(s.rows);
-      return searchedScore(c.weights, prepared, out);
-    }),
-    objective: terms.map((t) => ({ labels: s.labels[tasks.indexOf(t.task)], weight: t.weight })),
-    group: s.group,
+    scores: candidates.map((c) => on(searchedScore(c.weights, prepared, new Float64Array(s.rows)))),
+    objective: terms.map((t, k) => ({ labels: on(termLabels[k]), weight: t.weight })),
+    group: s.group && on(s.group),
     resamples: o.bootstrap!,
     seed: o.seed,
     cost: otherTaskCosts(tasks, candidates, baseValid, objectiveTasks(o.objective)),
@@ -563,7 +582,7 @@ function bootstrapReport(
 }
 
 function positiveCounts(tasks: string[], s: ScoreSplit): Record<string, number> {
-  return record(tasks, (t) => s.labels[t].reduce((a, b) => a + b, 0));
+  return record(tasks, (t) => positives(s.labels[t]));
 }
 
 function record(tasks: string[], value: (t: number) => number): Record<string, number> {

@@ -1,9 +1,11 @@
 /**
  * Reads per-task scores, labels and an optional group column from a CSV or Parquet file through DuckDB, straight
  * into typed arrays. Column names come from templates ('p_{task}', 'y_{task}' by default — the predictions file
- * contract). Bad values are errors naming the file, the line (CSV) or row, and the column.
+ * contract). A label of MISSING_LABEL (255) marks a row without that task's label (label.missing in training).
+ * Bad values are errors naming the file, the line (CSV) or row, and the column.
  */
 import { existsSync } from 'node:fs';
+import { MISSING_LABEL } from '../data/types.js';
 import { MtrankError, placeMessage } from '../util/errors.js';
 import { ident, queryRow, queryRows, sqlString, streamChunks, vectorItems, withConnection } from '../util/duckdb.js';
 import type { ScoreSplit } from './fuse.js';
@@ -111,9 +113,9 @@ export async function readScores(
           if (!Number.isFinite(s[r])) throw new MtrankError(`${where(r, sc)}score is missing or not a finite number`);
         const labelBytes = new Uint8Array(rows);
         for (let r = 0; r < rows; r++) {
-          if (y[r] !== 0 && y[r] !== 1)
+          if (y[r] !== 0 && y[r] !== 1 && y[r] !== MISSING_LABEL)
             throw new MtrankError(
-              `${where(r, lc)}label must be 0 or 1, got ${Number.isNaN(y[r]) ? 'an empty or non-numeric value' : y[r]}`,
+              `${where(r, lc)}label must be 0, 1 or ${MISSING_LABEL} (missing), got ${Number.isNaN(y[r]) ? 'an empty or non-numeric value' : y[r]}`,
             );
           labelBytes[r] = y[r];
         }

@@ -331,7 +331,7 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
         'Calibration is the mean prediction over the label rate: above 1 the model over-predicts (expected after up-weighting positives).',
       ),
     );
-  // Predictions with missing labels (y = 255) are not read by the fusion loader: say so instead of failing the report.
+  // A predictions file the loader rejects (a bad value): say so instead of failing the report.
   const noise = await testNoise(join(run.dir, 'predictions', 'test.csv'), run.tasks).catch((e: unknown) =>
     e instanceof MtrankError ? e.message : Promise.reject(e),
   );

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readScores } from '../fusion/load.js';
+import { labelledTask, positives } from '../fusion/missing-labels.js';
 import { resampleWeights, weightedAucSorted } from '../fusion/bootstrap-sorted.js';
 import { Rng } from '../util/rng.js';
 import { MtrankError, placeMessage } from '../util/errors.js';
@@ -34,20 +35,23 @@ export async function testNoise(
 ): Promise<TestNoise | undefined> {
   if (!existsSync(predictions) || !tasks.length) return undefined;
   const s = await readScores(predictions, tasks);
-  const rows = s.scores[0]!.length,
-    w = new Float64Array(rows),
-    rng = new Rng(seed).fork('test-noise');
-  const orders = s.scores.map((sc) => Uint32Array.from({ length: rows }, (_, i) => i).sort((a, b) => sc[a]! - sc[b]!));
-  const values = tasks.map(() => new Float64Array(resamples));
-  for (let b = 0; b < resamples; b++) {
-    resampleWeights(rows, s.group, rng, w);
-    tasks.forEach((_, t) => (values[t]![b] = weightedAucSorted(orders[t]!, s.scores[t]!, s.labels[t]!, w)));
-  }
+  const rng = new Rng(seed).fork('test-noise');
   const out: Record<string, TaskNoise> = {};
   tasks.forEach((task, t) => {
-    const v = Float64Array.from(values[t]!.filter((x) => !Number.isNaN(x))).sort();
+    // Each task on its labelled rows (rows with a missing label are out of its AUC), with its own resamples.
+    const { score, labels, group } = labelledTask(s.scores[t]!, s.labels[t]!, s.group);
+    const rows = score.length,
+      w = new Float64Array(rows),
+      r = rng.fork(task);
+    const order = Uint32Array.from({ length: rows }, (_, i) => i).sort((a, b) => score[a]! - score[b]!);
+    const values = new Float64Array(resamples);
+    for (let b = 0; b < resamples; b++) {
+      resampleWeights(rows, group, r, w);
+      values[b] = weightedAucSorted(order, score, labels, w);
+    }
+    const v = Float64Array.from(values.filter((x) => !Number.isNaN(x))).sort();
     const q = (p: number) => (v.length ? v[Math.min(v.length - 1, Math.round(p * (v.length - 1)))]! : NaN);
-    out[task] = { rows, positives: s.labels[t]!.reduce((a, y) => a + y, 0), lo: q(0.025), hi: q(0.975) };
+    out[task] = { rows, positives: positives(labels), lo: q(0.025), hi: q(0.975) };
   });
   return { resamples, by: s.group ? 'group' : 'row', tasks: out };
 }

@@ -103,7 +103,7 @@ describe('mtrank fuse input and output', () => {
       const bad = join(dir, 'bad.csv');
       writeFileSync(bad, 'p_click,y_click\n0.5,1\n0.2,0\n0.3,2\n');
       await expect(runFuseCommand(base({ scores: bad }))).rejects.toThrow(
-        /bad\.csv, line 4, column 'y_click': label must be 0 or 1, got 2/,
+        /bad\.csv, line 4, column 'y_click': label must be 0, 1 or 255 \(missing\), got 2/,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
