@@ -1,12 +1,13 @@
-// `npm run bench:sweep [-- --json] [--local] [--keep] [--rows 40000] [--epochs 6] [--replays 200]`: a 12-trial label-weight sweep on the
-// synthetic funnel, each trial its own trainer process with 1 engine thread.
+// `npm run bench:sweep [-- --json] [--local] [--keep] [--rows 60000] [--epochs 6] [--replays 200]`: label-weight sweeps
+// on the synthetic funnel, each trial its own trainer process with 1 engine thread.
 //  1. Wall time of the sweep on 1 worker process vs 2, alternated 1, 2, 2, 1 in this run → speed-up. Queue mode when
 //     a Redis answers on 127.0.0.1:6379 (real `mtrank worker` processes, under a key prefix of this run that is
 //     deleted at the end); otherwise, or with --local, local mode's --parallel 1 vs 2 (the same trainer per trial,
 //     without the queue).
-//  2. The same sweep with --early-stop asha on 2 workers: training steps saved against the full sweep, and whether
-//     the best trial ASHA lets finish (test order AUC) is the full sweep's best. One order is one draw, so the rule
-//     is also replayed on the full sweep's metrics logs under --replays shuffled orders (pure computation).
+//  2. A 24-trial sweep (ASHA is made for many trials) on 2 workers, in full and with --early-stop asha: training
+//     steps saved against the full sweep, and whether the best trial ASHA lets finish (test order AUC) is the full
+//     sweep's best. One order is one draw, so the rule is also replayed on the full sweep's metrics logs under
+//     --replays shuffled orders (pure computation).
 // The trials are enqueued in a shuffled order of label weight (fixed seed): ASHA judges each trial at a rung against
 // the trials that reached the rung before it, so a sweep sorted from worst to best (the earlier version of this
 // bench: rising label weight, which was rising order AUC on its data) passes every newcomer and saves little.
@@ -31,7 +32,7 @@ const opt = (name: string, dflt: number) => {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
 const JSON_OUT = args.includes('--json');
-const ROWS = opt('rows', 40_000),
+const ROWS = opt('rows', 60_000),
   EPOCHS = opt('epochs', 6),
   REPLAYS = opt('replays', 200);
 const KEEP = args.includes('--keep');
@@ -48,8 +49,15 @@ function shuffle<T>(items: T[], rng: Rng): T[] {
   }
   return w;
 }
-/** 12 label weights in a fixed shuffled order (seed 7). */
-const WEIGHTS = shuffle([1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000], new Rng(7));
+/**
+ * 24 order label weights, roughly log-spaced around the funnel's best (≈ 10–20: the order task has ~1 positive in
+ * 50 rows) from 0.5 to 1000, in a fixed shuffled order (seed 7); the speed-up sweep takes every other one.
+ */
+const ASHA_WEIGHTS = shuffle(
+  [0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 7, 10, 12, 15, 20, 25, 30, 40, 50, 70, 100, 150, 200, 300, 500, 1000],
+  new Rng(7),
+);
+const WEIGHTS = shuffle([0.5, 1, 2, 4, 7, 12, 20, 30, 50, 100, 200, 500], new Rng(7));
 
 interface TrialFigures {
   weight: number;
@@ -176,8 +184,9 @@ async function main() {
     const funnel = await writeFunnel(join(root, 'data'), {
       rows: ROWS,
       seed: 5,
-      // 5 days: 3 to train, 1 to validate, 1 to test (8000 rows each, ~160 orders): a validation AUC that ranks
-      // label weights rather than noise, which ASHA's early decisions need.
+      // 5 days: 3 to train, 1 to validate, 1 to test (12 000 rows each, ~240 orders): a validation AUC that ranks
+      // label weights rather than noise, which ASHA's early decisions need (8000 rows were too few: the rung's
+      // order AUCs were within noise of each other).
       days: 5,
       clickRate: 0.15,
       cartRate: 0.04,
@@ -202,12 +211,12 @@ async function main() {
     // 18 evaluations per trial (ASHA judges trials on them; its rung falls on one).
     const evalEvery = Math.max(1, Math.round(stepsPerTrial / 18));
     sets.push(`training.evalEvery=${evalEvery}`, `training.checkpointEvery=${stepsPerTrial}`);
-    const grid = [`tasks.order.labelWeight=${WEIGHTS.join(',')}`];
+    const grid = (weights: number[]) => [`tasks.order.labelWeight=${weights.join(',')}`];
 
     /** One sweep on `workers` processes; its wall time and per-trial figures. */
-    const sweep = async (name: string, workers: number, earlyStop?: EarlyStopSpec) => {
+    const sweep = async (name: string, workers: number, weights: number[], earlyStop?: EarlyStopSpec) => {
       const out = join(root, name);
-      const common = { config: funnel.config, grids: grid, sets, out, earlyStop, log: () => {} };
+      const common = { config: funnel.config, grids: grid(weights), sets, out, earlyStop, log: () => {} };
       let seconds: number;
       const cpu0 = childCpuSeconds();
       if (queueMode) {
@@ -239,10 +248,10 @@ async function main() {
       `bench:sweep — ${WEIGHTS.length} trials (order label weight, in this order: ${WEIGHTS.join(', ')}), ${ROWS} rows, ${stepsPerTrial} steps each, 1 engine thread per trainer; ${mode}`,
     );
     // Alternated 1, 2, 2, 1 (the first sweep's caches warm up, the load drifts): the speed-up is over the sums.
-    const one = await sweep('one', 1);
-    const two = await sweep('two', 2);
-    const two2 = await sweep('two-again', 2);
-    const one2 = await sweep('one-again', 1);
+    const one = await sweep('one', 1, WEIGHTS);
+    const two = await sweep('two', 2, WEIGHTS);
+    const two2 = await sweep('two-again', 2, WEIGHTS);
+    const one2 = await sweep('one-again', 1, WEIGHTS);
     const oneSec = one.seconds + one2.seconds,
       twoSec = two.seconds + two2.seconds;
     const speedup = oneSec / twoSec;
@@ -263,15 +272,17 @@ async function main() {
         `  CPU work of workers and trainers (both runs): 1 worker ${cpuOne.toFixed(1)} CPU s, 2 workers ${cpuTwo.toFixed(1)} CPU s (ratio ${(cpuTwo / cpuOne).toFixed(2)})`,
       );
 
-    // Where the rung lies is the design decision. Low label weights start slowly (valid order AUC ≈ 0.5 for the
-    // first ~100 steps) and overtake the high ones, which start fast and plateau lower, at about a quarter to a
-    // third of a trial; a rung before that crossover stops the eventual winners (replayed: grace 1/9, η 3 keeps a
-    // trial within 0.002 of the best in 1 order in 10). So the one rung sits just past it, at 5 of 18 evaluations
-    // (~28% of a trial), and keeps the top quarter (η 4; the next rung, 4× later, lies past the end).
-    const grace = 5 * evalEvery;
+    // Where the rung lies is the design decision. High label weights start fast and peak early and low; low ones
+    // start at valid order AUC ≈ 0.47 and catch up by the 5th evaluation; the best (w ≈ 10–20) lead from the 4th on.
+    // Replayed on a 19-weight sweep (0.25–1000): a rung at 3 evaluations keeps the best within 0.002 in 67–79% of
+    // orders (η 3–4), at 4 evaluations η 4 in 99% saving 48% of steps, at 5 in 99% saving 42%. So the one rung sits
+    // at 4 of 18 evaluations (~22% of the planned steps; the trainer's own early stopping ends most trials at ~60%)
+    // and keeps the top quarter (η 4; the next rung, 4× later, lies past the end).
+    const grace = 4 * evalEvery;
     const spec: EarlyStopSpec = { method: 'asha', metric: 'valid.order.auc', grace, reduction: 4, minTrials: 1 };
-    const asha = await sweep('asha', 2, spec);
-    const full = one.trials;
+    const ashaFull = await sweep('asha-full', 2, ASHA_WEIGHTS);
+    const full = ashaFull.trials;
+    const asha = await sweep('asha', 2, ASHA_WEIGHTS, spec);
     const fullSteps = full.reduce((a, b) => a + b.steps, 0);
     const ashaSteps = asha.trials.reduce((a, b) => a + b.steps, 0);
     const saved = 1 - ashaSteps / fullSteps;
@@ -280,7 +291,7 @@ async function main() {
     const aucs = finished(full).map((x) => x.orderAuc!);
     const rank = [...aucs].sort((a, b) => b - a).indexOf(full.find((x) => x.weight === bAsha.weight)!.orderAuc!) + 1;
     log(
-      `  ASHA (rung at ${grace} of ${stepsPerTrial} steps, η 4, valid.order.auc), 2 workers: ${asha.seconds.toFixed(1)} s, ${asha.trials.filter((x) => x.status === 'stopped').length} of ${WEIGHTS.length} trials stopped`,
+      `  ASHA on ${ASHA_WEIGHTS.length} trials (weights in this order: ${ASHA_WEIGHTS.join(', ')}; rung at ${grace} of ${stepsPerTrial} steps, η 4, valid.order.auc), 2 workers: ${asha.seconds.toFixed(1)} s, ${asha.trials.filter((x) => x.status === 'stopped').length} of ${ASHA_WEIGHTS.length} trials stopped`,
     );
     log(
       `    training steps: ${ashaSteps} vs ${fullSteps} for the full sweep → ${(100 * saved).toFixed(1)}% saved (target ≥ 40%)`,
@@ -289,7 +300,9 @@ async function main() {
       `    best trial: full sweep w=${bFull.weight} (test order AUC ${bFull.orderAuc!.toFixed(4)}), ASHA w=${bAsha.weight} (${bAsha.orderAuc!.toFixed(4)}, rank ${rank} of ${aucs.length} in the full sweep), gap ${(bFull.orderAuc! - bAsha.orderAuc!).toFixed(4)} (target ≤ 0.002); spread of the full sweep ${(Math.max(...aucs) - Math.min(...aucs)).toFixed(4)}`,
     );
     log(`  ${load()}`);
-    log(`  full sweep: ${full.map((x) => `w=${x.weight}: ${x.orderAuc?.toFixed(4)}`).join(', ')}`);
+    log(
+      `  full ${ASHA_WEIGHTS.length}-trial sweep: ${full.map((x) => `w=${x.weight}: ${x.orderAuc?.toFixed(4)}`).join(', ')}`,
+    );
     log(
       `  ASHA:       ${asha.trials.map((x) => `w=${x.weight}: ${x.status === 'stopped' ? `stopped@${x.steps}` : x.orderAuc?.toFixed(4)}`).join(', ')}`,
     );
@@ -308,6 +321,7 @@ async function main() {
           mode: queueMode ? 'queue' : 'local',
           trials: WEIGHTS.length,
           order: WEIGHTS,
+          ashaOrder: ASHA_WEIGHTS,
           stepsPerTrial,
           loadAverage: loadavg(),
           oneWorkerSec: [one.seconds, one2.seconds],
@@ -327,7 +341,8 @@ async function main() {
             minSaved: savedR[0],
             bestWithin0002: within,
           },
-          failed: [one, two, two2, one2, asha].flatMap((s) => s.trials).filter((x) => x.status === 'failed').length,
+          failed: [one, two, two2, one2, ashaFull, asha].flatMap((s) => s.trials).filter((x) => x.status === 'failed')
+            .length,
         }),
       );
   } finally {
