@@ -11,8 +11,8 @@
 // weight per row, one sorted pass per candidate and resample; --bootstrap-direct resamples timed, extrapolated).
 // Then fixed-work micro-benchmarks on one thread: the same grid directions scored by the JavaScript row pass
 // (FastAuc) and the wasm kernel (WasmAuc); and every task's AUC per ranking by one pass per task (the old
-// path) against the one all-task pass, CPU ns per row·ranking side by side, interleaved (steadier than wall
-// time on a shared machine).
+// path) against the one all-task pass, on the rows as given and in the pool's locality order (row-order.ts),
+// CPU ns per row·ranking side by side, interleaved (steadier than wall time on a shared machine).
 // Last (unless --no-search), the searches for many tasks at equal budget: grid, random, CMA-ES (src/bench/fuse-search.ts).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, writeSync, closeSync, rmSync, existsSync } from 'node:fs';
@@ -23,6 +23,7 @@ import { fuse, parseObjective, readScores, fuseInto } from '../fusion/index.js';
 import { FastAuc, positiveRows, type TaskRows } from '../fusion/fast-auc.js';
 import { WasmAuc, kernelModule, placeColumns, scratchBytes, taskGroup, unionPositives } from '../fusion/wasm-auc.js';
 import { gridPoints } from '../fusion/search/grid.js';
+import { localityOrder, permuted } from '../fusion/row-order.js';
 import { sortedBootstrapValues, sortedOrders } from '../fusion/bootstrap-sorted.js';
 import { PairedAuc } from '../fusion/paired-auc.js';
 import { auc } from '../metrics/index.js';
@@ -114,27 +115,38 @@ async function rowPasses(scores: Float64Array[], task: TaskRows): Promise<Record
   return passes;
 }
 
-/** Every task's AUC of a direction: by one wasm pass per task, and by the one all-task pass. */
+/**
+ * Every task's AUC of a direction: by one wasm pass per task, by the one all-task pass, and by the all-task pass
+ * over the rows in locality order (what the pool scores).
+ */
 async function allTaskPasses(scores: Float64Array[], labels: Uint8Array[]): Promise<Record<string, Pass> | null> {
   const module = await kernelModule();
   if (!module) return null;
   const n = scores[0].length,
     U = unionPositives(labels);
-  const { kernel, columns: c } = placeColumns(module, scores, scratchBytes(n, U), 1);
-  const wasm = new WasmAuc(kernel, n, U);
-  const tasks = labels.map((y) => ({ labels: y, positives: positiveRows(y) }));
-  const group = taskGroup(
-    labels.map((_, t) => t),
-    labels,
-    c,
+  const allTasksOf = (cols: Float64Array[], ys: Uint8Array[]) => {
+    const { kernel, columns: c } = placeColumns(module, cols, scratchBytes(n, U), 1);
+    const wasm = new WasmAuc(kernel, n, U);
+    const group = taskGroup(
+      ys.map((_, t) => t),
+      ys,
+      c,
+    );
+    const out = new Float64Array(ys.length);
+    return { wasm, c, pass: (w: number[]) => (wasm.aucsOf(w[0], c[0], w[1], c[1], w[2], c[2], group, out), out[0]) };
+  };
+  const plain = allTasksOf(scores, labels),
+    order = localityOrder(scores, n);
+  const local = allTasksOf(
+    scores.map((s) => permuted(s, order)),
+    labels.map((y) => permuted(y, order)),
   );
-  const out = new Float64Array(labels.length);
+  const { wasm, c } = plain;
+  const tasks = labels.map((y) => ({ labels: y, positives: positiveRows(y) }));
   return {
     perTask: (w) => tasks.reduce((s, task) => s + wasm.aucOf(w[0], c[0], w[1], c[1], w[2], c[2], task), 0),
-    allTasks: (w) => {
-      wasm.aucsOf(w[0], c[0], w[1], c[1], w[2], c[2], group, out);
-      return out[0];
-    },
+    allTasks: plain.pass,
+    allTasksLocal: local.pass,
   };
 }
 
@@ -318,7 +330,7 @@ try {
   const allNs = allTasks && cpuPerRowRanking(allTasks, directions, ROWS);
   if (allNs)
     log(
-      `every task's AUC per ranking, one thread, ${directions.length} directions: one pass per task ${allNs.perTask.toFixed(2)}, one pass for all ${allNs.allTasks.toFixed(2)} ns CPU per row·ranking; ${(allNs.perTask / allNs.allTasks).toFixed(1)}x`,
+      `every task's AUC per ranking, one thread, ${directions.length} directions: one pass per task ${allNs.perTask.toFixed(2)}, one pass for all ${allNs.allTasks.toFixed(2)}, one pass for all over rows in locality order ${allNs.allTasksLocal.toFixed(2)} ns CPU per row·ranking; ${(allNs.perTask / allNs.allTasks).toFixed(1)}x, locality ${(allNs.allTasks / allNs.allTasksLocal).toFixed(2)}x`,
     );
   const searches = flag('no-search')
     ? undefined

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { workerUrl } from '../util/worker-url.js';
 import { ComboScorer, metricsWidth, type ScoreRequest, type ScoringData } from './scorer.js';
 import { kernelModule, placeColumns, scratchBytes, unionPositives } from './wasm-auc.js';
+import { localityOrder, permuted } from './row-order.js';
 
 const CHUNK = 8;
 
@@ -27,9 +28,13 @@ export async function createPool(data: ScoringData, threads: number): Promise<Sc
   return threads <= 1 ? inlinePool(placed) : workerPool(shareData(placed), threads);
 }
 
-/** The data with its columns in a fresh kernel memory sized for `scorers` scorers; unchanged without the kernel build. */
-function inKernelMemory(data: ScoringData, module: WebAssembly.Module | null, scorers: number): ScoringData {
-  if (!module) return data;
+/**
+ * The data with its columns in a fresh kernel memory sized for `scorers` scorers; unchanged without the kernel build.
+ * Rows are placed in locality order (row-order.ts) unless a metric needs them grouped (GAUC, value metrics).
+ */
+function inKernelMemory(given: ScoringData, module: WebAssembly.Module | null, scorers: number): ScoringData {
+  if (!module) return given;
+  const data = given.gauc || given.valueMetric ? given : inLocalityOrder(given);
   // A scorer's table holds the union of a task group's positives: at most the rows positive for any task.
   const maxPositives = unionPositives(data.labels);
   const all = data.offset ? [...data.columns, data.offset] : data.columns;
@@ -41,6 +46,17 @@ function inKernelMemory(data: ScoringData, module: WebAssembly.Module | null, sc
   );
   const offset = data.offset ? columns.pop() : undefined;
   return { ...data, columns, kernel, ...(offset ? { offset } : {}) };
+}
+
+/** The same rows, reordered so that the kernel's table accesses are local; every AUC stays the same. */
+function inLocalityOrder(data: ScoringData): ScoringData {
+  const order = localityOrder(data.offset ? [...data.columns, data.offset] : data.columns, data.rows);
+  return {
+    ...data,
+    columns: data.columns.map((c) => permuted(c, order)),
+    labels: data.labels.map((y) => permuted(y, order)),
+    ...(data.offset ? { offset: permuted(data.offset, order) } : {}),
+  };
 }
 
 function inlinePool(data: ScoringData): ScorerPool {
