@@ -44,7 +44,7 @@ export interface InputLayout {
 }
 
 /** The fusion forms the graph computes (others are refused by export). */
-export const ONNX_FORMS: readonly FusionForm[] = ['linear', 'product'];
+export const ONNX_FORMS: readonly FusionForm[] = ['linear', 'product', 'ensemble'];
 
 export interface FusionSpec {
   form: FusionForm;
@@ -52,6 +52,8 @@ export interface FusionSpec {
   weights: readonly number[];
   /** Which probabilities the score fuses: the model's raw ones (default) or the calibrated ones. */
   probabilities?: FusedOn;
+  /** ensemble: the offset b per task (task order), from fusion.json params. */
+  offsets?: readonly number[];
 }
 
 export function buildOnnxModel(
@@ -164,14 +166,23 @@ function calibrated(b: OnnxBuilder, c: TaskCalibration, p: string): string {
   return b.op('Cast', [q], { to: ELEM.float32 });
 }
 
-/** linear: Σ w·p; product: Π max(p, floor)^w — as fusion/forms.ts `fusedScore` computes it (zero weights add nothing). */
+/**
+ * linear: Σ w·p; product: Π max(p, floor)^w; ensemble: Π (b + p)^w — as fusion/forms.ts `fusedScore` computes them
+ * (zero weights add nothing).
+ */
 function fusedScore(b: OnnxBuilder, fusion: FusionSpec, probs: readonly string[]): string {
-  let used = probs.map((p, t) => ({ p, w: fusion.weights[t]! })).filter((x) => x.w !== 0);
-  if (used.length === 0) used = [{ p: probs[0]!, w: 0 }];
+  let used = probs.map((p, t) => ({ p, t, w: fusion.weights[t]! })).filter((x) => x.w !== 0);
+  if (used.length === 0) used = [{ p: probs[0]!, t: 0, w: 0 }];
   const floor = fusion.form === 'product' ? b.floats('floor', [], [PRODUCT_FLOOR]) : '';
-  const terms = used.map(({ p, w }) => {
+  const base = (p: string, t: number) => {
+    if (fusion.form === 'product') return b.op('Max', [p, floor]);
+    const offset = fusion.offsets?.[t];
+    if (offset === undefined) throw new MtrankError(`export: the ensemble form needs an offset for task #${t}`);
+    return b.op('Add', [p, b.floats('offset', [], [offset])]);
+  };
+  const terms = used.map(({ p, t, w }) => {
     const wv = b.floats('w', [], [w]);
-    return fusion.form === 'linear' ? b.op('Mul', [p, wv]) : b.op('Pow', [b.op('Max', [p, floor]), wv]);
+    return fusion.form === 'linear' ? b.op('Mul', [p, wv]) : b.op('Pow', [base(p, t), wv]);
   });
   if (terms.length === 1) return terms[0]!;
   return fusion.form === 'linear'
