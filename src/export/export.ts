@@ -74,7 +74,7 @@ export function writeExport(
   // A form the graph cannot compute would serve another score than predict: refuse it.
   if (fusion && !ONNX_FORMS.includes(fusion.form))
     throw new MtrankError(
-      `export: ${src.fusion}: the ${fusion.form} fusion form cannot be expressed in the ONNX graph yet (it can: ${ONNX_FORMS.join(', ')}); refuse rather than export a different score — re-fuse with --form linear|product|ensemble, or pass --fusion-form`,
+      `export: ${src.fusion}: the ${fusion.form} fusion form cannot be expressed in the ONNX graph yet (it can: ${ONNX_FORMS.join(', ')}); refuse rather than export a different score — re-fuse with --form linear|product|ensemble|rank, or pass --fusion-form`,
       undefined,
       'data',
     );
@@ -85,15 +85,13 @@ export function writeExport(
           form: fusion.form,
           weights: tasks.map((t) => fusion.weights[t]!),
           probabilities: fusion.file.probabilities === 'calibrated' ? 'calibrated' : 'raw',
-          ...(fusion.form === 'ensemble'
-            ? {
-                offsets: paramsFromRecord(
-                  'ensemble',
-                  tasks,
-                  fusion.file.params,
-                  (why) => new MtrankError(`export: ${src.fusion}: ${why}`, undefined, 'data'),
-                ).offsets,
-              }
+          ...(fusion.form === 'ensemble' || fusion.form === 'rank'
+            ? paramsFromRecord(
+                fusion.form,
+                tasks,
+                fusion.file.params,
+                (why) => new MtrankError(`export: ${src.fusion}: ${why}`, undefined, 'data'),
+              )
             : {}),
         }
       : null,

@@ -44,7 +44,7 @@ export interface InputLayout {
 }
 
 /** The fusion forms the graph computes (others are refused by export). */
-export const ONNX_FORMS: readonly FusionForm[] = ['linear', 'product', 'ensemble'];
+export const ONNX_FORMS: readonly FusionForm[] = ['linear', 'product', 'ensemble', 'rank'];
 
 export interface FusionSpec {
   form: FusionForm;
@@ -54,6 +54,8 @@ export interface FusionSpec {
   probabilities?: FusedOn;
   /** ensemble: the offset b per task (task order), from fusion.json params. */
   offsets?: readonly number[];
+  /** rank: the quantile knots per task (task order), from fusion.json params. */
+  knots?: readonly (readonly number[])[];
 }
 
 export function buildOnnxModel(
@@ -171,6 +173,7 @@ function calibrated(b: OnnxBuilder, c: TaskCalibration, p: string): string {
  * (zero weights add nothing).
  */
 function fusedScore(b: OnnxBuilder, fusion: FusionSpec, probs: readonly string[]): string {
+  if (fusion.form === 'rank') return rankScore(b, fusion, probs);
   let used = probs.map((p, t) => ({ p, t, w: fusion.weights[t]! })).filter((x) => x.w !== 0);
   if (used.length === 0) used = [{ p: probs[0]!, t: 0, w: 0 }];
   const floor = fusion.form === 'product' ? b.floats('floor', [], [PRODUCT_FLOOR]) : '';
@@ -188,4 +191,43 @@ function fusedScore(b: OnnxBuilder, fusion: FusionSpec, probs: readonly string[]
   return fusion.form === 'linear'
     ? b.op('Sum', terms)
     : terms.slice(1).reduce((acc, t) => b.op('Mul', [acc, t]), terms[0]!);
+}
+
+/**
+ * rank: Σ w·pct(p) in float64, as fusion/forms/rank.ts computes it: with c = #{k : q[k] ≤ p} (ascending knots, so
+ * q[c − 1] is the last knot ≤ p and q[c] > p), pct = 0 when c = 0 (p below the first knot, or NaN), 1 when c = K + 1,
+ * else (c − 1 + (p − q[c − 1]) / (q[c] − q[c − 1])) / K; terms added in task order.
+ */
+function rankScore(b: OnnxBuilder, fusion: FusionSpec, probs: readonly string[]): string {
+  const d = (v: number) => b.doubles('c', [], [v]);
+  const i64 = (v: number) => b.int64s('i', [v]);
+  let sum = '';
+  probs.forEach((p, t) => {
+    const w = fusion.weights[t]!;
+    if (w === 0) return;
+    const q = fusion.knots?.[t];
+    if (!q || q.length < 2) throw new MtrankError(`export: the rank form needs quantile knots for task #${t}`);
+    const K = q.length - 1;
+    const x = b.op('Cast', [p], { to: ELEM.float64 });
+    const knots = b.doubles('knots', [q.length], q);
+    const atOrBelow = b.op('GreaterOrEqual', [b.op('Unsqueeze', [x, b.int64s('axes', [1])]), knots]);
+    const c = b.op('ReduceSum', [b.op('Cast', [atOrBelow], { to: ELEM.int64 }), b.int64s('axes', [1])], {
+      keepdims: 0,
+    });
+    const lo = b.op('Max', [b.op('Min', [b.op('Sub', [c, i64(1)]), i64(K - 1)]), i64(0)]);
+    const qlo = b.op('Gather', [knots, lo], { axis: 0 });
+    const qhi = b.op('Gather', [knots, b.op('Add', [lo, i64(1)])], { axis: 0 });
+    const frac = b.op('Div', [b.op('Sub', [x, qlo]), b.op('Sub', [qhi, qlo])]);
+    const inner = b.op('Div', [b.op('Add', [b.op('Cast', [lo], { to: ELEM.float64 }), frac]), d(K)]);
+    const pct = b.op('Where', [
+      b.op('Equal', [c, i64(0)]),
+      d(0),
+      b.op('Where', [b.op('Equal', [c, i64(K + 1)]), d(1), inner]),
+    ]);
+    const term = b.op('Mul', [d(w), pct]);
+    sum = sum ? b.op('Add', [sum, term]) : b.op('Add', [d(0), term]);
+  });
+  return b.op('Cast', [sum || b.op('Mul', [b.op('Cast', [probs[0]!], { to: ELEM.float64 }), d(0)])], {
+    to: ELEM.float32,
+  });
 }

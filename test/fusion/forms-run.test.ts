@@ -53,7 +53,7 @@ describe('fuse options for the new forms', () => {
   });
 });
 
-describe('new fusion forms end to end: fuse → fusion.json → predict and serving; export computes ensemble, refuses the others', () => {
+describe('new fusion forms end to end: fuse → fusion.json → predict and serving; export computes ensemble and rank, refuses expected-value', () => {
   for (const form of ['ensemble', 'rank', 'expected-value'] as const)
     it(`${form}`, async () => {
       const path = join(fx.dir, 'fusion.json');
@@ -112,8 +112,9 @@ describe('new fusion forms end to end: fuse → fusion.json → predict and serv
         );
       }
       ranker.close();
-      if (form === 'ensemble') {
-        // The graph computes Π (b + p)^w with fusion.json's offsets: onnxruntime within 1e-5 of predict on 5,000 rows.
+      if (form !== 'expected-value') {
+        // The graph computes Π (b + p)^w with fusion.json's offsets, or Σ w·pct(p) through its knots: onnxruntime
+        // within 1e-5 of predict on 5,000 rows.
         const out = join(fx.root, `export-${form}`);
         exportRun(fx.dir, out);
         const v = await verifyExport(out);
