@@ -120,6 +120,10 @@ describe('new fusion forms end to end: fuse → fusion.json → predict and serv
         const v = await verifyExport(out);
         expect(v.rows).toBe(5000);
         expect(v.maxAbsDiff.score).toBeLessThan(1e-5); // the fused output is compared, not only the probabilities
+        // a what-if with other weights keeps the form's params (offsets, knots)
+        const whatIf = join(fx.root, `export-${form}-what-if`);
+        exportRun(fx.dir, whatIf, { fusion: 'click=1,cart=0,order=0.5' });
+        expect((await verifyExport(whatIf)).maxAbsDiff.score).toBeLessThan(1e-5);
       } else
         expect(() => exportRun(fx.dir, join(fx.root, `export-${form}`))).toThrow(
           new RegExp(`the ${form} fusion form cannot be expressed in the ONNX graph yet`),
