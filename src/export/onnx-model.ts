@@ -119,7 +119,11 @@ export function buildOnnxModel(
 
   const trace = new OnnxTrace(b);
   const logits = model.forward(trace as never, trace.batch(traced)).logits.map((l) => trace.valueOf(l));
-  const sigmoids = logits.map((z) => b.op('Sigmoid', [z]));
+  // Sigmoid in float64, rounded once: onnxruntime's float32 Sigmoid loses relative precision far in the tail, which
+  // a product's fractional exponent (p^0.125) turns into score differences of 1e-4 (KuaiRand, issue 14).
+  const sigmoids = logits.map((z) =>
+    b.op('Cast', [b.op('Sigmoid', [b.op('Cast', [z], { to: ELEM.float64 })])], { to: ELEM.float32 }),
+  );
   const squeeze = (p: string) => b.op('Squeeze', [p, b.int64s('axis', [1])]);
   const raw = model.chains.map((chain) => {
     let p = sigmoids[chain[0]!]!;
