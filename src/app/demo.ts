@@ -62,7 +62,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<{ summary: RunSummar
       .join(', ')} (bootstrap intervals in the report)\n`,
   );
   say(
-    'demo: searching output weights for the fused ranking score (default: order AUC with every task within 0.005 of its own score, else the smallest worst loss)',
+    'demo: searching output weights for the fused ranking score (default: order AUC with every task within 0.005 of its own score, else the smallest worst loss over the linear, product and rank forms)',
   );
   const fusion = await runFuseCommand({
     run: out,

@@ -11,6 +11,7 @@ import { readMetricsLog } from '../training/metrics-log.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError } from '../util/errors.js';
 import type { TaskCalibration } from '../fusion/calibration.js';
+import { paramsFromRecord } from '../fusion/form-params.js';
 import { readOutputSpec } from '../fusion/outputs.js';
 import { resolveFusion } from './fusion-override.js';
 import { buildOnnxModel, ONNX_FORMS, type FusionSpec } from './onnx-model.js';
@@ -73,7 +74,7 @@ export function writeExport(
   // A form the graph cannot compute would serve another score than predict: refuse it.
   if (fusion && !ONNX_FORMS.includes(fusion.form))
     throw new MtrankError(
-      `export: ${src.fusion}: the ${fusion.form} fusion form cannot be expressed in the ONNX graph yet (it can: ${ONNX_FORMS.join(', ')}); refuse rather than export a different score — re-fuse with --form linear|product, or pass --fusion-form`,
+      `export: ${src.fusion}: the ${fusion.form} fusion form cannot be expressed in the ONNX graph yet (it can: ${ONNX_FORMS.join(', ')}); refuse rather than export a different score — re-fuse with --form linear|product|ensemble|rank, or pass --fusion-form`,
       undefined,
       'data',
     );
@@ -84,6 +85,14 @@ export function writeExport(
           form: fusion.form,
           weights: tasks.map((t) => fusion.weights[t]!),
           probabilities: fusion.file.probabilities === 'calibrated' ? 'calibrated' : 'raw',
+          ...(fusion.form === 'ensemble' || fusion.form === 'rank'
+            ? paramsFromRecord(
+                fusion.form,
+                tasks,
+                fusion.file.params,
+                (why) => new MtrankError(`export: ${src.fusion}: ${why}`, undefined, 'data'),
+              )
+            : {}),
         }
       : null,
     calibrations,

@@ -58,6 +58,8 @@ export function resolveFusion(
       weights,
       // The new weights score the same probabilities (raw or calibrated) as the ones they replace.
       ...(base?.file.probabilities !== undefined ? { probabilities: base.file.probabilities } : {}),
+      // Same form, new weights: the form's params (ensemble offsets, rank knots) still hold.
+      ...(base && resolvedForm === base.form && base.file.params !== undefined ? { params: base.file.params } : {}),
       override: { base: base ? { form: base.form, weights: base.weights } : null, set },
     },
   };

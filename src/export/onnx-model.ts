@@ -44,7 +44,7 @@ export interface InputLayout {
 }
 
 /** The fusion forms the graph computes (others are refused by export). */
-export const ONNX_FORMS: readonly FusionForm[] = ['linear', 'product'];
+export const ONNX_FORMS: readonly FusionForm[] = ['linear', 'product', 'ensemble', 'rank'];
 
 export interface FusionSpec {
   form: FusionForm;
@@ -52,6 +52,10 @@ export interface FusionSpec {
   weights: readonly number[];
   /** Which probabilities the score fuses: the model's raw ones (default) or the calibrated ones. */
   probabilities?: FusedOn;
+  /** ensemble: the offset b per task (task order), from fusion.json params. */
+  offsets?: readonly number[];
+  /** rank: the quantile knots per task (task order), from fusion.json params. */
+  knots?: readonly (readonly number[])[];
 }
 
 export function buildOnnxModel(
@@ -115,7 +119,11 @@ export function buildOnnxModel(
 
   const trace = new OnnxTrace(b);
   const logits = model.forward(trace as never, trace.batch(traced)).logits.map((l) => trace.valueOf(l));
-  const sigmoids = logits.map((z) => b.op('Sigmoid', [z]));
+  // Sigmoid in float64, rounded once: onnxruntime's float32 Sigmoid loses relative precision far in the tail, which
+  // a product's fractional exponent (p^0.125) turns into score differences of 1e-4 (KuaiRand, issue 14).
+  const sigmoids = logits.map((z) =>
+    b.op('Cast', [b.op('Sigmoid', [b.op('Cast', [z], { to: ELEM.float64 })])], { to: ELEM.float32 }),
+  );
   const squeeze = (p: string) => b.op('Squeeze', [p, b.int64s('axis', [1])]);
   const raw = model.chains.map((chain) => {
     let p = sigmoids[chain[0]!]!;
@@ -164,17 +172,66 @@ function calibrated(b: OnnxBuilder, c: TaskCalibration, p: string): string {
   return b.op('Cast', [q], { to: ELEM.float32 });
 }
 
-/** linear: Σ w·p; product: Π max(p, floor)^w — as fusion/forms.ts `fusedScore` computes it (zero weights add nothing). */
+/**
+ * linear: Σ w·p; product: Π max(p, floor)^w; ensemble: Π (b + p)^w — as fusion/forms.ts `fusedScore` computes them
+ * (zero weights add nothing).
+ */
 function fusedScore(b: OnnxBuilder, fusion: FusionSpec, probs: readonly string[]): string {
-  let used = probs.map((p, t) => ({ p, w: fusion.weights[t]! })).filter((x) => x.w !== 0);
-  if (used.length === 0) used = [{ p: probs[0]!, w: 0 }];
+  if (fusion.form === 'rank') return rankScore(b, fusion, probs);
+  let used = probs.map((p, t) => ({ p, t, w: fusion.weights[t]! })).filter((x) => x.w !== 0);
+  if (used.length === 0) used = [{ p: probs[0]!, t: 0, w: 0 }];
   const floor = fusion.form === 'product' ? b.floats('floor', [], [PRODUCT_FLOOR]) : '';
-  const terms = used.map(({ p, w }) => {
+  const base = (p: string, t: number) => {
+    if (fusion.form === 'product') return b.op('Max', [p, floor]);
+    const offset = fusion.offsets?.[t];
+    if (offset === undefined) throw new MtrankError(`export: the ensemble form needs an offset for task #${t}`);
+    return b.op('Add', [p, b.floats('offset', [], [offset])]);
+  };
+  const terms = used.map(({ p, t, w }) => {
     const wv = b.floats('w', [], [w]);
-    return fusion.form === 'linear' ? b.op('Mul', [p, wv]) : b.op('Pow', [b.op('Max', [p, floor]), wv]);
+    return fusion.form === 'linear' ? b.op('Mul', [p, wv]) : b.op('Pow', [base(p, t), wv]);
   });
   if (terms.length === 1) return terms[0]!;
   return fusion.form === 'linear'
     ? b.op('Sum', terms)
     : terms.slice(1).reduce((acc, t) => b.op('Mul', [acc, t]), terms[0]!);
+}
+
+/**
+ * rank: Σ w·pct(p) in float64, as fusion/forms/rank.ts computes it: with c = #{k : q[k] ≤ p} (ascending knots, so
+ * q[c − 1] is the last knot ≤ p and q[c] > p), pct = 0 when c = 0 (p below the first knot, or NaN), 1 when c = K + 1,
+ * else (c − 1 + (p − q[c − 1]) / (q[c] − q[c − 1])) / K; terms added in task order.
+ */
+function rankScore(b: OnnxBuilder, fusion: FusionSpec, probs: readonly string[]): string {
+  const d = (v: number) => b.doubles('c', [], [v]);
+  const i64 = (v: number) => b.int64s('i', [v]);
+  let sum = '';
+  probs.forEach((p, t) => {
+    const w = fusion.weights[t]!;
+    if (w === 0) return;
+    const q = fusion.knots?.[t];
+    if (!q || q.length < 2) throw new MtrankError(`export: the rank form needs quantile knots for task #${t}`);
+    const K = q.length - 1;
+    const x = b.op('Cast', [p], { to: ELEM.float64 });
+    const knots = b.doubles('knots', [q.length], q);
+    const atOrBelow = b.op('GreaterOrEqual', [b.op('Unsqueeze', [x, b.int64s('axes', [1])]), knots]);
+    const c = b.op('ReduceSum', [b.op('Cast', [atOrBelow], { to: ELEM.int64 }), b.int64s('axes', [1])], {
+      keepdims: 0,
+    });
+    const lo = b.op('Max', [b.op('Min', [b.op('Sub', [c, i64(1)]), i64(K - 1)]), i64(0)]);
+    const qlo = b.op('Gather', [knots, lo], { axis: 0 });
+    const qhi = b.op('Gather', [knots, b.op('Add', [lo, i64(1)])], { axis: 0 });
+    const frac = b.op('Div', [b.op('Sub', [x, qlo]), b.op('Sub', [qhi, qlo])]);
+    const inner = b.op('Div', [b.op('Add', [b.op('Cast', [lo], { to: ELEM.float64 }), frac]), d(K)]);
+    const pct = b.op('Where', [
+      b.op('Equal', [c, i64(0)]),
+      d(0),
+      b.op('Where', [b.op('Equal', [c, i64(K + 1)]), d(1), inner]),
+    ]);
+    const term = b.op('Mul', [d(w), pct]);
+    sum = sum ? b.op('Add', [sum, term]) : b.op('Add', [d(0), term]);
+  });
+  return b.op('Cast', [sum || b.op('Mul', [b.op('Cast', [probs[0]!], { to: ELEM.float64 }), d(0)])], {
+    to: ELEM.float32,
+  });
 }

@@ -117,6 +117,8 @@ export interface FusionResult {
   };
   /** Set when nothing satisfied the constraints and relaxConstraints chose the least violation. */
   fallback?: string;
+  /** Set when the default objective's fallback compared forms (fusion/run.ts): each form's worst loss, the one deployed. */
+  fallbackForms?: string;
   /**
    * Non-dominated rankings over the tasks' valid AUCs (2–4 tasks), best first, with test AUCs for the first
    * FRONT_TESTED; dominated ones (AUCs only) for the chart.

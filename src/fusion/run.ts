@@ -104,8 +104,12 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
   // DEFAULT_SLACK of its own score (docs/fusion.md, "Default objective"); relaxed to the least violation if need be.
   const defaulted = !provisional && given.length === 0;
   const constraintTexts = defaulted ? defaultConstraints(tasks) : given;
-  const result = await fuse(tasks, valid, test, {
-    form,
+  const fuseAs = (f: FusionForm) =>
+    fuse(tasks, valid, test, {
+      ...options,
+      form: f,
+    });
+  const options = {
     ...(needValue ? { value: valueCol } : {}),
     offsets: o.offsets !== undefined ? parseOffsets(o.offsets) : section?.offsets,
     search: o.search ?? section?.search ?? 'grid',
@@ -119,7 +123,12 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
     relaxConstraints: defaulted,
     bootstrap: o.bootstrap ?? 200,
     onProgress: o.onProgress,
-  });
+  };
+  const first = await fuseAs(form);
+  // The default objective found no linear mix within the slack, and no form was asked for: the smallest worst loss
+  // over the scale-invariant forms (docs/fusion.md, "Default objective").
+  const formGiven = o.form !== undefined || section?.form !== undefined;
+  const result = defaulted && !formGiven && first.fallback ? await leastLossForm(first, fuseAs) : first;
 
   result.probabilities = calibration ? 'calibrated' : 'raw';
   const savedTo: string[] = [];
@@ -184,6 +193,33 @@ function constraintsFromConfig(section: FusionSection | undefined): string[] {
   if (typeof c === 'string') return [c];
   if (Array.isArray(c) && c.every((x) => typeof x === 'string')) return c;
   throw new MtrankError(`fusion.constraints: expected a list of strings like "auc(click) >= base(click) - 0.005"`);
+}
+
+/** Forms the default objective's fallback compares when no form was given (no value column, no offsets needed). */
+export const FALLBACK_FORMS: readonly FusionForm[] = ['linear', 'product', 'rank'];
+
+/** The worst change of a task's valid AUC against its own score (≤ 0 when some task loses). */
+export function worstChange(r: FusionResult): number {
+  return Math.min(...r.tasks.map((t) => r.best.aucs[t]! - r.base.valid[t]!));
+}
+
+/**
+ * The fallback across forms: each form's own least violation, then the form whose worst task loses least on valid
+ * (ties keep the earlier form, linear first). The Deploy box lists every form's worst loss.
+ */
+async function leastLossForm(
+  first: FusionResult,
+  fuseAs: (f: FusionForm) => Promise<FusionResult>,
+): Promise<FusionResult> {
+  const tried = [first];
+  for (const f of FALLBACK_FORMS) if (f !== first.form) tried.push(await fuseAs(f));
+  const feasible = tried.find((r) => !r.fallback);
+  if (feasible) return feasible; // another form meets the constraints: its best objective, as without a fallback
+  const best = tried.reduce((a, b) => (worstChange(b) > worstChange(a) ? b : a));
+  const note = `no form keeps every task within the slack; worst valid change by form: ${tried.map((r) => `${r.form} ${worstChange(r).toFixed(4)}`).join(', ')} → ${best.form}`;
+  best.deploy.warnings.unshift(note);
+  best.fallbackForms = note;
+  return best;
 }
 
 /** Each other task's AUC may drop at most this much below its own score under the default objective. */

@@ -40,7 +40,7 @@ export function registerFuseCommand(program: Command): void {
     .option('--group-col <name>', 'group column for GAUC', 'group')
     .option(
       '--objective <spec>',
-      'auc:<task> | gauc:<task> | weighted-auc:<task>=<w>,... | value-auc:<task> | value-ndcg:<task>[@k] (value-*: positives weighted by --value; default: AUC of the rarest task, every task kept within 0.005 of its own score, else the smallest worst loss)',
+      'auc:<task> | gauc:<task> | weighted-auc:<task>=<w>,... | value-auc:<task> | value-ndcg:<task>[@k] (value-*: positives weighted by --value; default: AUC of the rarest task, every task kept within 0.005 of its own score, else the smallest worst loss — over the linear, product and rank forms unless --form is given)',
     )
     .option(
       '--pick <spec>',
