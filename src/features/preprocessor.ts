@@ -174,8 +174,7 @@ export function denseNames(features: FittedFeature[]): string[] {
 
 /** Vocabulary size including the OOV slot 0. */
 export function vocabSize(f: FittedCategorical | FittedMulti | FittedBucketize): number {
-  if (f.kind === 'bucketize') return f.boundaries.length + 2;
-  return f.hashBuckets !== undefined ? f.hashBuckets + 1 : f.vocab!.length + 1;
+  return kindOf(f).vocabSize!(f);
 }
 
 export function parseNumber(v: string, column: string, where: { row?: number }): number {

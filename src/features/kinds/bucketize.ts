@@ -44,6 +44,8 @@ export const bucketize: IdKind<FittedBucketize, Config> = {
 
   jsId: (f) => (x) => bucketId(f, x as number | null),
 
+  vocabSize: (f) => f.boundaries.length + 2,
+
   requestField: () => ({ type: ['number', 'null'] }),
 };
 

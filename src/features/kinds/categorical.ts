@@ -6,7 +6,7 @@ import { attachPretrained, type FittedPretrained } from '../pretrained.js';
 import { appendVocabulary, hashExpr, textCol, vocabTable } from '../sql.js';
 import type { FittedBase, IdKind } from './kind.js';
 import { base, count, vocabularyKeys } from './fitted-schema.js';
-import { categoricalId, fitVocabulary, type VocabularyFitted } from './vocabulary.js';
+import { categoricalId, fitVocabulary, vocabularyRows, type VocabularyFitted } from './vocabulary.js';
 
 export interface FittedCategorical extends FittedBase, VocabularyFitted {
   kind: 'categorical';
@@ -68,6 +68,8 @@ export const categorical: IdKind<FittedCategorical, CategoricalFeatureConfig> = 
     const id = categoricalId(f, t, lookup);
     return id === 0 && t !== null && lookup !== null ? -1 : id;
   },
+
+  vocabSize: vocabularyRows,
 
   requestField: () => ({ type: ['string', 'number', 'null'] }),
 };

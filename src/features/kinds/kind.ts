@@ -38,6 +38,8 @@ export interface FeatureKind<F extends FittedBase & { kind: string }, C extends 
   /** Aggregates for the one statistics scan over the training split (`<name>:<key>` aliases). */
   statistics?(name: string, f: C, x: string): string[];
   fit(f: C, ctx: FitContext): Promise<F>;
+  /** Embedded kinds (input 'id' or 'ids'): rows of the embedding table, the OOV/missing slot 0 included. */
+  vocabSize?(f: F): number;
   /** The JSON Schema of the raw field in a serving request. */
   requestField(f: F): Record<string, unknown>;
 }

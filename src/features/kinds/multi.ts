@@ -5,7 +5,7 @@ import { ident, sqlString } from '../../util/duckdb.js';
 import { hashExpr, textCol, vocabTable } from '../sql.js';
 import { base, count, vocabularyKeys } from './fitted-schema.js';
 import type { FeatureKind, FittedBase } from './kind.js';
-import { fitVocabulary, type VocabularyFitted } from './vocabulary.js';
+import { fitVocabulary, vocabularyRows, type VocabularyFitted } from './vocabulary.js';
 
 export interface FittedMulti extends FittedBase, VocabularyFitted {
   kind: 'multi';
@@ -50,6 +50,8 @@ export const multi: FeatureKind<FittedMulti, MultiCategoricalFeatureConfig> = {
           );
     return { ...fitted, vocab };
   },
+
+  vocabSize: vocabularyRows,
 
   requestField: (f) => ({ type: ['string', 'null'], description: `tokens joined by '${f.separator}'` }),
 };

@@ -32,6 +32,11 @@ export async function fitVocabulary(
   return r.getColumnsJS()[0]?.map(String) ?? [];
 }
 
+/** Embedding rows: the vocabulary or the hash buckets, plus the OOV slot 0. */
+export function vocabularyRows(f: VocabularyFitted): number {
+  return f.hashBuckets !== undefined ? f.hashBuckets + 1 : f.vocab!.length + 1;
+}
+
 export function categoricalId(f: VocabularyFitted, v: string | null, lookup: Map<string, number> | null): number {
   if (v === null) return 0;
   if (f.hashBuckets !== undefined) return hashBucket(v, f.hashBuckets);
