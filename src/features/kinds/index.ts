@@ -13,6 +13,7 @@ export type FittedId = FittedCategorical | FittedBucketize;
 
 type Kinds = { [K in FittedKind]: FeatureKind<Extract<FittedFeature, { kind: K }>> };
 // Asked in this order for a configured feature (bucketize before numeric: both come from `type: numeric`).
+// Each kind is typed on its own fitted and config types; the records erase them (kindOf/idKindOf give them back).
 const KINDS: Kinds = { categorical, multi, bucketize, numeric } as unknown as Kinds;
 const ID_KINDS: { [K in FittedId['kind']]: IdKind<Extract<FittedId, { kind: K }>> } = {
   categorical,
