@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Preprocessor } from '../features/preprocessor.js';
+import { kindOf } from '../features/kinds/index.js';
 import { registerVocabularies } from '../features/sql.js';
 import { MtrankError } from '../util/errors.js';
 import { loadSplit } from './cache.js';
@@ -75,8 +76,11 @@ export async function encodeRows(
 
 function rulesOf(pre: Preprocessor, withLabels: boolean): RowRules {
   const fs = pre.json.features;
-  const text = [...new Set(fs.filter((f) => f.kind === 'categorical' || f.kind === 'multi').map((f) => f.column))];
-  const numeric = [...new Set(fs.filter((f) => f.kind === 'numeric' || f.kind === 'bucketize').map((f) => f.column))];
+  const columns = (raw: 'text' | 'number') => [
+    ...new Set(fs.filter((f) => kindOf(f).raw === raw).map((f) => f.column)),
+  ];
+  const text = columns('text'),
+    numeric = columns('number');
   const labels = withLabels ? pre.json.labels : [];
   return { text, numeric, labels, required: [...new Set([...text, ...numeric, ...labels.map((l) => l.column)])] };
 }

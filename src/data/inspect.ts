@@ -25,9 +25,7 @@ export function inspectData(d: PreparedData): InspectReport {
     Object.keys(d.train.labels).map((t) => [t, Object.fromEntries(splits.map((s) => [s, mean(d[s].labels[t])]))]),
   );
   const hashed = new Set(
-    d.preprocessor.json.features
-      .filter((f) => (f.kind === 'categorical' || f.kind === 'multi') && f.hashBuckets !== undefined)
-      .map((f) => f.name),
+    d.preprocessor.json.features.filter((f) => 'hashBuckets' in f && f.hashBuckets !== undefined).map((f) => f.name),
   );
   const zeroShare = (ids: Int32Array) =>
     ids.length ? ids.reduce((n, id) => n + (id === 0 ? 1 : 0), 0) / ids.length : NaN;

@@ -18,6 +18,7 @@ import {
   textCol,
 } from '../features/sql.js';
 import { featureColumn, fittedLabels } from '../features/fit.js';
+import { configuredKind } from '../features/kinds/index.js';
 import type { FittedLabel } from '../features/preprocessor.js';
 
 export interface BadRowReport {
@@ -55,8 +56,11 @@ export interface RowRules {
 
 export function rowRules(config: ExperimentConfig, withLabels = true): RowRules {
   const feats = Object.entries(config.features);
-  const text = [...new Set(feats.filter(([, f]) => f.type !== 'numeric').map(([n, f]) => featureColumn(n, f)))];
-  const numeric = [...new Set(feats.filter(([, f]) => f.type === 'numeric').map(([n, f]) => featureColumn(n, f)))];
+  const columns = (raw: 'text' | 'number') => [
+    ...new Set(feats.filter(([, f]) => configuredKind(f).raw === raw).map(([n, f]) => featureColumn(n, f))),
+  ];
+  const text = columns('text'),
+    numeric = columns('number');
   const labels = withLabels ? fittedLabels(config) : [];
   const split = config.data.split;
   const time =

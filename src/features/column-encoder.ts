@@ -4,15 +4,11 @@
  * optional `context` row lies under every row (a row's own field wins), so a ranking request's shared fields are
  * read (and encoded) once instead of being copied into each candidate.
  */
-import {
-  bucketId,
-  categoricalId,
-  numericValue,
-  parseNumber,
-  splitTokens,
-  type FittedMulti,
-  type Preprocessor,
-} from './preprocessor.js';
+import { idKindOf } from './kinds/index.js';
+import { splitTokens, type FittedMulti } from './kinds/multi.js';
+import { numericValue } from './kinds/numeric.js';
+import { categoricalId } from './kinds/vocabulary.js';
+import { parseNumber, type Preprocessor } from './preprocessor.js';
 
 export type RawRow = Record<string, unknown>;
 
@@ -56,32 +52,19 @@ export function encodeColumns(p: Preprocessor, rows: readonly RawRow[], context?
 
   const categorical = p.categoricalFeatures.map((f) => {
     const ids = new Int32Array(n);
-    if (f.kind === 'bucketize')
-      column(
-        f.column,
-        (v, row) => bucketId(f, number(v, f.column, row)),
-        (i, id) => (ids[i] = id),
-      );
-    else {
-      const lookup = p.lookup(f);
-      let missed = 0;
-      // -1 marks a value that was sent but is not in the vocabulary: it encodes as 0 and is counted.
-      column(
-        f.column,
-        (v) => {
-          const t = text(v);
-          const id = categoricalId(f, t, lookup);
-          return id === 0 && t !== null && lookup !== null ? -1 : id;
-        },
-        (i, id) => {
-          if (id < 0) {
-            ids[i] = 0;
-            missed++;
-          } else ids[i] = id;
-        },
-      );
-      if (lookup) count(f.name, missed);
-    }
+    const kind = idKindOf(f),
+      lookup = p.lookup(f),
+      id = kind.jsId(f, lookup);
+    let missed = 0;
+    // The kind's id of the value read as its raw type; −1 marks a value sent but not in the vocabulary: it encodes
+    // as 0 and is counted.
+    column(f.column, kind.raw === 'number' ? (v, row) => id(number(v, f.column, row)) : (v) => id(text(v)), (i, x) => {
+      if (x < 0) {
+        ids[i] = 0;
+        missed++;
+      } else ids[i] = x;
+    });
+    if (lookup) count(f.name, missed);
     return ids;
   });
 

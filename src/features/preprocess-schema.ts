@@ -2,44 +2,10 @@
 // artifact is a clear error, never encoders that silently score with garbage.
 import { z } from 'zod';
 import { MtrankError } from '../util/errors.js';
+import { FITTED_SCHEMAS } from './kinds/index.js';
 import type { PreprocessJson } from './preprocessor.js';
 
-const finite = z.number().finite();
-const count = z.number().int().nonnegative();
-const base = { name: z.string(), column: z.string(), input: z.boolean(), group: z.boolean() };
-const vocab = z.array(z.string()).optional();
-
-const feature = z.discriminatedUnion('kind', [
-  z.looseObject({
-    kind: z.literal('categorical'),
-    ...base,
-    dim: count,
-    role: z.literal('item').optional(),
-    vocab,
-    hashBuckets: count.optional(),
-    pretrained: z.looseObject({ path: z.string(), trainedVocab: count }).optional(),
-  }),
-  z.looseObject({
-    kind: z.literal('multi'),
-    ...base,
-    dim: count,
-    separator: z.string(),
-    maxLength: count,
-    pooling: z.enum(['mean', 'sum']),
-    vocab,
-    hashBuckets: count.optional(),
-  }),
-  z.looseObject({
-    kind: z.literal('numeric'),
-    ...base,
-    transform: z.enum(['none', 'standardize', 'log-standardize', 'minmax']),
-    default: finite,
-    missingIndicator: z.boolean(),
-    shift: finite,
-    scale: finite.refine((x) => x !== 0, 'must not be 0'),
-  }),
-  z.looseObject({ kind: z.literal('bucketize'), ...base, dim: count, boundaries: z.array(finite) }),
-]);
+const feature = z.discriminatedUnion('kind', [...FITTED_SCHEMAS]);
 
 const preprocessJson = z.looseObject({
   version: z.number(),

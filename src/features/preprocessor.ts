@@ -1,59 +1,31 @@
 /**
  * The fitted preprocessing artifact (`preprocess.json`): vocabularies, numeric statistics and bucket
- * boundaries learned from the training split, plus the label rules. Training encodes in DuckDB
- * (src/features/sql.ts); this class encodes single raw rows in plain JS for inference with exactly the same
- * arithmetic, so a raw row encodes the same at training and inference.
+ * boundaries learned from the training split, plus the label rules. Training encodes in DuckDB (each kind's
+ * SQL in src/features/kinds/); this class encodes single raw rows in plain JS for inference with exactly the same
+ * arithmetic (each kind's JS twin), so a raw row encodes the same at training and inference.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError, placeMessage } from '../util/errors.js';
-import type { FittedPretrained } from './pretrained.js';
+import {
+  idKindOf,
+  kindOf,
+  type FittedBucketize,
+  type FittedCategorical,
+  type FittedFeature,
+  type FittedId,
+  type FittedMulti,
+  type FittedNumeric,
+} from './kinds/index.js';
+import { numericValue } from './kinds/numeric.js';
+import { splitTokens } from './kinds/multi.js';
+import { categoricalId } from './kinds/vocabulary.js';
 import { validatePreprocessJson } from './preprocess-schema.js';
 
-export const PREPROCESS_VERSION = 1;
+export type { FittedBucketize, FittedCategorical, FittedFeature, FittedMulti, FittedNumeric };
+export { hashBucket } from './kinds/vocabulary.js';
 
-interface Base {
-  name: string;
-  column: string;
-  input: boolean;
-  group: boolean;
-}
-export interface FittedCategorical extends Base {
-  kind: 'categorical';
-  dim: number;
-  role?: 'item';
-  /** vocab[i] has id i+1 (0 = OOV/missing). Absent when hashing. */
-  vocab?: string[];
-  hashBuckets?: number;
-  /** Pretrained vectors (the vocabulary may end with tokens appended from the file). */
-  pretrained?: FittedPretrained;
-}
-export interface FittedMulti extends Base {
-  kind: 'multi';
-  dim: number;
-  separator: string;
-  maxLength: number;
-  pooling: 'mean' | 'sum';
-  vocab?: string[];
-  hashBuckets?: number;
-}
-/** value = (g(x) − shift) / scale with g = identity, or sign(x)·ln(1+|x|) for log transforms. */
-export interface FittedNumeric extends Base {
-  kind: 'numeric';
-  transform: 'none' | 'standardize' | 'log-standardize' | 'minmax';
-  default: number;
-  missingIndicator: boolean;
-  shift: number;
-  scale: number;
-}
-/** id = 1 + #{boundaries ≤ x}; missing → 0. */
-export interface FittedBucketize extends Base {
-  kind: 'bucketize';
-  dim: number;
-  boundaries: number[];
-}
-export type FittedFeature = FittedCategorical | FittedMulti | FittedNumeric | FittedBucketize;
+export const PREPROCESS_VERSION = 1;
 
 export interface FittedLabel {
   task: string;
@@ -82,8 +54,8 @@ export interface EncodedRow {
 }
 
 export class Preprocessor {
-  /** Model inputs that are one id per row: categorical features and bucketized numerics. */
-  readonly categoricalFeatures: (FittedCategorical | FittedBucketize)[];
+  /** Model inputs that are one id per row (kinds with input 'id': categorical, bucketize). */
+  readonly categoricalFeatures: FittedId[];
   readonly multiFeatures: FittedMulti[];
   readonly numericFeatures: FittedNumeric[];
   readonly denseNames: string[];
@@ -93,11 +65,9 @@ export class Preprocessor {
     if (json.version !== PREPROCESS_VERSION)
       throw new MtrankError(`preprocess.json: expected version ${PREPROCESS_VERSION}, got ${json.version}`);
     const inputs = json.features.filter((f) => f.input);
-    this.categoricalFeatures = inputs.filter(
-      (f): f is FittedCategorical | FittedBucketize => f.kind === 'categorical' || f.kind === 'bucketize',
-    );
-    this.multiFeatures = inputs.filter((f): f is FittedMulti => f.kind === 'multi');
-    this.numericFeatures = inputs.filter((f): f is FittedNumeric => f.kind === 'numeric');
+    this.categoricalFeatures = inputs.filter((f): f is FittedId => kindOf(f).input === 'id');
+    this.multiFeatures = inputs.filter((f): f is FittedMulti => kindOf(f).input === 'ids');
+    this.numericFeatures = inputs.filter((f): f is FittedNumeric => kindOf(f).input === 'dense');
     this.denseNames = denseNames(json.features);
     this.nulls = new Set(json.nullValues);
   }
@@ -139,12 +109,16 @@ export class Preprocessor {
       const s = String(v);
       return s === '' || nulls.has(s) ? null : s;
     };
+    const encoders = (this.idEncoders ??= this.categoricalFeatures.map((f) => {
+      const kind = idKindOf(f);
+      return { numeric: kind.raw === 'number', id: kind.jsId(f, this.lookup(f)) };
+    }));
     const categorical = new Int32Array(
-      this.categoricalFeatures.map((f) => {
-        const v = text(f.column);
-        return f.kind === 'bucketize'
-          ? bucketId(f, v === null ? null : parseNumber(v, f.column, where))
-          : categoricalId(f, v, this.lookup(f));
+      this.categoricalFeatures.map((f, k) => {
+        const v = text(f.column),
+          e = encoders[k]!;
+        const id = e.id(e.numeric && v !== null ? parseNumber(v, f.column, where) : v);
+        return id < 0 ? 0 : id;
       }),
     );
     const multi = this.multiFeatures.map((f) => {
@@ -173,10 +147,12 @@ export class Preprocessor {
     return s === '' || this.nulls.has(s);
   }
 
+  /** Per `categoricalFeatures` entry: its kind's value → id function (built at the first row). */
+  private idEncoders?: { numeric: boolean; id: (v: string | number | null) => number }[];
   private lookups = new Map<string, Map<string, number>>();
-  /** A vocabulary feature's token → id map (null when the feature hashes). */
-  lookup(f: FittedCategorical | FittedMulti): Map<string, number> | null {
-    if (!f.vocab) return null;
+  /** A vocabulary feature's token → id map (null when the feature hashes or has no vocabulary). */
+  lookup(f: FittedFeature): Map<string, number> | null {
+    if (!('vocab' in f) || !f.vocab) return null;
     let m = this.lookups.get(f.name);
     if (!m) {
       m = new Map(f.vocab.map((v, i) => [v, i + 1]));
@@ -198,45 +174,7 @@ export function denseNames(features: FittedFeature[]): string[] {
 
 /** Vocabulary size including the OOV slot 0. */
 export function vocabSize(f: FittedCategorical | FittedMulti | FittedBucketize): number {
-  if (f.kind === 'bucketize') return f.boundaries.length + 2;
-  return f.hashBuckets !== undefined ? f.hashBuckets + 1 : f.vocab!.length + 1;
-}
-
-export function categoricalId(
-  f: FittedCategorical | FittedMulti,
-  v: string | null,
-  lookup: Map<string, number> | null,
-): number {
-  if (v === null) return 0;
-  if (f.hashBuckets !== undefined) return hashBucket(v, f.hashBuckets);
-  return lookup!.get(v) ?? 0;
-}
-
-/** 1 + (low 64 bits of md5(v)) mod n — the same as DuckDB's `1 + md5_number_lower(v) % n`. */
-export function hashBucket(v: string, n: number): number {
-  const digest = createHash('md5').update(v, 'utf8').digest();
-  return 1 + Number(digest.readBigUInt64LE(8) % BigInt(n));
-}
-
-/** Split, drop empty tokens, keep the first maxLength (the order DuckDB's list functions use). */
-export function splitTokens(v: string | null, separator: string, maxLength: number): string[] {
-  if (v === null) return [];
-  return v
-    .split(separator)
-    .filter((t) => t !== '')
-    .slice(0, maxLength);
-}
-
-export function numericValue(f: FittedNumeric, x: number): number {
-  const g = f.transform === 'log-standardize' ? Math.sign(x) * Math.log(1 + Math.abs(x)) : x;
-  return (g - f.shift) / f.scale;
-}
-
-export function bucketId(f: FittedBucketize, x: number | null): number {
-  if (x === null) return 0;
-  let id = 1;
-  for (const b of f.boundaries) if (b <= x) id++;
-  return id;
+  return kindOf(f).vocabSize!(f);
 }
 
 export function parseNumber(v: string, column: string, where: { row?: number }): number {

@@ -14,7 +14,8 @@ import { describeCoverage, initFromPretrained, type PretrainedCoverage, type Pre
 import { parseVectors, type WordVectors } from './word2vec-io.js';
 import { MtrankError, placeMessage } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import type { FittedCategorical, Preprocessor } from './preprocessor.js';
+import type { FittedCategorical } from './kinds/categorical.js';
+import type { Preprocessor } from './preprocessor.js';
 
 /** What preprocess.json records about a feature's pretrained vectors. */
 export interface FittedPretrained {

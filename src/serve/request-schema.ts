@@ -1,5 +1,6 @@
 // JSON Schemas of /v1/rank and /v1/score bodies, derived from the artifact's fitted features, so fastify rejects a
 // wrong type or a missing id before anything is encoded. NaN/Infinity cannot occur: JSON has no literal for them.
+import { kindOf } from '../features/kinds/index.js';
 import type { FittedFeature, Preprocessor } from '../features/preprocessor.js';
 
 interface RequestLimits {
@@ -7,27 +8,14 @@ interface RequestLimits {
   maxCandidates: number;
 }
 
-/** The JSON type of one raw column, as the training data held it. */
-function columnSchema(f: FittedFeature): Record<string, unknown> {
-  switch (f.kind) {
-    case 'numeric':
-    case 'bucketize':
-      return { type: ['number', 'null'] };
-    case 'multi':
-      return { type: ['string', 'null'], description: `tokens joined by '${f.separator}'` };
-    default:
-      return { type: ['string', 'number', 'null'] };
-  }
-}
-
 /** Per column: its schema. Columns read by several features keep the first (numeric wins: it is the strictest). */
 function rowProperties(p: Preprocessor): Record<string, Record<string, unknown>> {
   const props: Record<string, Record<string, unknown>> = {};
   const ordered = [...p.json.features].sort((a, b) => rank(a) - rank(b));
-  for (const f of ordered) if (f.input || f.name === p.json.itemFeature) props[f.column] ??= columnSchema(f);
+  for (const f of ordered) if (f.input || f.name === p.json.itemFeature) props[f.column] ??= kindOf(f).requestField(f);
   return props;
 }
-const rank = (f: FittedFeature) => (f.kind === 'numeric' || f.kind === 'bucketize' ? 0 : 1);
+const rank = (f: FittedFeature) => (kindOf(f).raw === 'number' ? 0 : 1);
 
 /** The item id column every candidate must carry (unless a feature table supplies rows by another key). */
 function requiredColumns(p: Preprocessor): string[] {
