@@ -29,7 +29,7 @@ import {
   splitBytes,
   type CacheManifest,
 } from './cache.js';
-import { withConnection, type DuckDBConnection } from '../util/duckdb.js';
+import { onOneThread, withConnection, type DuckDBConnection } from '../util/duckdb.js';
 import { encodeTable, type SplitManifest } from './encode.js';
 import { checkCompressedSources, expandSource, type SourceFile } from './sources.js';
 import { stageSplits, type BadRowReport } from './stage.js';
@@ -111,7 +111,9 @@ async function encodeDataUnchecked(config: ExperimentConfig, opts: PrepareOption
       }
       progress({ stage: 'read', message: `reading ${sources.length} file(s)` });
       await checkCompressedSources(sources);
-      const staged = await stageSplits(c, config);
+      // On one thread: with two, the rows of a large file reached the staged table (and so the encoded splits)
+      // in an order that varied from run to run, so the same seed trained a different model.
+      const staged = await onOneThread(c, () => stageSplits(c, config));
       progress({ stage: 'fit', message: 'fitting vocabularies and statistics on the training split' });
       let pre: PreprocessJson;
       if (opts.fitted) {

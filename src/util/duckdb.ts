@@ -86,3 +86,14 @@ export async function streamChunks(
   }
   return total;
 }
+
+/** Runs `fn` with DuckDB on one thread, then restores the connection's thread count. */
+export async function onOneThread<T>(c: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
+  const { threads } = await queryRow(c, `SELECT current_setting('threads') AS threads`);
+  await c.run('SET threads = 1');
+  try {
+    return await fn();
+  } finally {
+    await c.run(`SET threads = ${Number(threads)}`);
+  }
+}

@@ -36,9 +36,11 @@ export const numeric: FeatureKind<FittedNumeric, Config> = {
   statistics(name, f, x) {
     const key = (k: string) => ident(`${name}:${k}`);
     const g = f.transform === 'log-standardize' ? `sign(${x}) * ln(1 + abs(${x}))` : x;
+    // Summed in value order: a parallel scan adds in a schedule-dependent order, so mean and std (and every model
+    // trained on them) differed in the last bits from run to run; a sorted multiset sums the same every time.
     return [
-      `avg(${g}) AS ${key('mean')}`,
-      `stddev_pop(${g}) AS ${key('std')}`,
+      `avg(${g} ORDER BY ${g}) AS ${key('mean')}`,
+      `stddev_pop(${g} ORDER BY ${g}) AS ${key('std')}`,
       `min(${x}) AS ${key('lo')}`,
       `max(${x}) AS ${key('hi')}`,
     ];
