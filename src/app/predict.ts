@@ -4,9 +4,7 @@ import { existsSync } from 'node:fs';
 import { withConnection, queryRows } from '../util/duckdb.js';
 import { checkCompressedSources, checkHeaderNames, expandSource, readerSql } from '../data/sources.js';
 import type { EncodedSplit } from '../data/types.js';
-import { FORM_DEFS } from '../fusion/forms.js';
-import { readOutputSpec, runOutputs } from '../fusion/outputs.js';
-import { valueColumn } from '../fusion/value-column.js';
+import { outputValue, readOutputSpec, runOutputs } from '../fusion/outputs.js';
 import { outputFormat, writeTable, type OutputColumn } from '../data/write-table.js';
 import { MtrankError, withErrorKind } from '../util/errors.js';
 import { predictSplit } from '../training/evaluation.js';
@@ -47,10 +45,7 @@ export function scoreRecords(run: SavedRun, rows: Record<string, unknown>[], fil
 /** The run's own outputs (fusion/outputs.ts: calibrated per task, fused on the probabilities fuse searched on). */
 function scoresOf(run: SavedRun, probs: Float32Array[], rows: Record<string, unknown>[], file: string): RowScores {
   const spec = readOutputSpec(run.dir, runPaths(run.dir).fusion, run.model.tasks);
-  const f = spec.fusion;
-  // the expected-value form multiplies in the input's value column (fusion.json params.value)
-  const value = f && FORM_DEFS[f.form].usesValue ? valueColumn(rows, f.params.value!, file) : undefined;
-  const out = runOutputs(spec, probs, value);
+  const out = runOutputs(spec, probs, outputValue(spec, rows, file));
   const tasks = Object.fromEntries(run.model.tasks.map((t, k) => [t, out.tasks[k]!]));
   return out.fused ? { tasks, fused: out.fused } : { tasks };
 }

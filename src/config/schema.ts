@@ -19,16 +19,7 @@ import {
   TASK_EMBEDDINGS,
 } from './enums.js';
 
-export {
-  ACTIVATIONS,
-  FUSION_FORMS,
-  FUSION_OBJECTIVES,
-  FUSION_SEARCHES,
-  INTERACTIONS,
-  MODEL_TYPES,
-  OPTIMIZERS,
-  TASK_EMBEDDINGS,
-};
+export * from './enums.js';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { MtrankError } from '../util/errors.js';
 import { readFusion, type FusedOn } from './artifact.js';
 import { loadCalibration, taskCalibrator, type CalibrationFile } from './calibration.js';
-import { fusedColumn, type FormParams, type FusionForm } from './forms.js';
+import { FORM_DEFS, fusedColumn, type FormParams, type FusionForm } from './forms.js';
+import { valueColumn } from './value-column.js';
 
 export interface OutputSpec {
   tasks: readonly string[];
@@ -40,7 +41,23 @@ export function readOutputSpec(dir: string, fusionPath: string, tasks: string[])
   return { tasks, calibrators, calibration, fusion };
 }
 
-/** `value`: the rows' business value, for a form that multiplies it in (expected-value). */
+/**
+ * The rows' business value when the spec's fusion form multiplies it in (expected-value, fusion.json params.value),
+ * else undefined; a `context` field counts for every row that lacks it.
+ */
+export function outputValue(
+  spec: OutputSpec,
+  rows: readonly Record<string, unknown>[],
+  label: string,
+  context?: Record<string, unknown>,
+): Float64Array | undefined {
+  const f = spec.fusion;
+  if (!f || !FORM_DEFS[f.form].usesValue) return undefined;
+  const col = f.params.value!;
+  return valueColumn(context ? rows.map((r) => ({ [col]: r[col] ?? context[col] })) : rows, col, label);
+}
+
+/** `value`: the rows' business value, for a form that multiplies it in (outputValue). */
 export function runOutputs(spec: OutputSpec, raw: readonly Float32Array[], value?: Float64Array): RunOutputs {
   const cal = spec.calibrators;
   const tasks = cal ? raw.map((p, k) => Float32Array.from(p, cal[k]!)) : [...raw];

@@ -2,8 +2,7 @@
 // probabilities and the fused ranking score out; `rank` sorts one request's candidates by that score.
 import type { EncodedSplit } from '../data/types.js';
 
-import { FORM_DEFS } from '../fusion/forms.js';
-import { valueColumn } from '../fusion/value-column.js';
+import { outputValue } from '../fusion/outputs.js';
 import { encodeRecords } from '../training/records.js';
 import { MtrankError } from '../util/errors.js';
 import { loadArtifact, type LoadedArtifact, type ModelInfo } from './artifact.js';
@@ -77,12 +76,8 @@ export class Ranker {
    */
   encode(rows: readonly Row[], label = 'rows', context?: Row): EncodedSplit & { oov: Map<string, number> } {
     const split: EncodedSplit & { oov: Map<string, number> } = encodeRecords(this.artifact.run, rows, label, context);
-    const f = this.artifact.outputs.fusion;
-    if (f && FORM_DEFS[f.form].usesValue) {
-      // the expected-value form multiplies in each row's value column (a context field counts for every row)
-      const col = f.params.value!;
-      split.value = valueColumn(context ? rows.map((r) => ({ [col]: r[col] ?? context[col] })) : rows, col, label);
-    }
+    const value = outputValue(this.artifact.outputs, rows, label, context);
+    if (value) split.value = value;
     // A finite but huge number (1e300) overflows float32 after its transform: refuse it rather than score NaN.
     const D = split.denseNames.length;
     for (let j = 0; j < split.dense.length; j++)
