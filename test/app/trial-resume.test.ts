@@ -19,7 +19,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a trial on a worker that dies', () => {
   it('resumes from the last checkpoint on the next worker and ends with the uninterrupted test AUC', async () => {
-    const funnel = await resumableTrial(root);
+    const funnel = await resumableTrial(root, 20); // long enough that the SIGKILL lands mid-trial on a fast, idle machine
     const sets = funnel.sets;
     const { config, hash } = resolveTrial(funnel.config, sets);
     const specFile = join(root, 'spec.json');
