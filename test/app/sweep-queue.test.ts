@@ -10,6 +10,7 @@ import { parseQueueUrl, RedisRungBook, type RedisClient } from '../../src/app/sw
 import { TrialStore } from '../../src/app/sweep/store.js';
 import { MtrankError } from '../../src/util/errors.js';
 import { fixtureConfig } from '../report/fixture-run.js';
+import { processesWith } from './processes.js';
 import { killAll, redisMissing, testQueue } from './redis-fixture.js';
 
 describe('queue addresses and the Redis rung book', () => {
@@ -159,6 +160,8 @@ describe.skipIf(redisMissing)('queue mode on a real Redis', () => {
     await first;
     w1.kill('SIGKILL');
     await new Promise((r) => w1.on('exit', r));
+    // Its trainers die with it (the orphan guard); one spawned just before the kill may still log its start.
+    while (processesWith(store).length > 0) await new Promise((r) => setTimeout(r, 50));
     await flush();
     const doneBefore = readdirSync(join(store, 'runs'));
     const startsBefore = starts(calls).length;
