@@ -17,29 +17,54 @@ const root = mkdtempSync(join(tmpdir(), 'mtrank-trial-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Starts a stand-in queue worker on one trial and waits until the trial has a checkpoint. */
+async function workerWithCheckpoint(spec: object, storeDir: string, workDir: string) {
+  const specFile = join(root, `spec-${Date.now()}.json`);
+  writeFileSync(specFile, JSON.stringify(spec));
+  const runner = fileURLToPath(new URL('./trial-runner.mjs', import.meta.url));
+  const worker = spawn(process.execPath, [runner, specFile, storeDir], { stdio: 'ignore' });
+  const checkpoint = join(workDir, 'run', 'checkpoints', 'last', 'manifest.json');
+  const t0 = Date.now();
+  while (!existsSync(checkpoint)) {
+    expect(Date.now() - t0, 'no checkpoint within 60 s').toBeLessThan(60_000);
+    await sleep(50);
+  }
+  return worker;
+}
+
 describe('a trial on a worker that dies', () => {
+  it('its trainer dies with it (the orphan guard), before the trial ends', async () => {
+    // Long enough (1,000 epochs) that the trainer cannot finish in the guard's reaction time.
+    const funnel = await resumableTrial(root, 1000);
+    const sets = [...funnel.sets, 'seed=5'];
+    const { config, hash } = resolveTrial(funnel.config, sets);
+    const store = new TrialStore(join(root, 'store-guard'));
+    const worker = await workerWithCheckpoint({ sweep: 's', hash, sets, config }, store.root, store.workDir(hash));
+    expect(processesWith(store.workDir(hash)).length).toBeGreaterThan(0);
+    worker.kill('SIGKILL');
+    await new Promise((r) => worker.on('exit', r));
+    const t0 = Date.now();
+    while (processesWith(store.workDir(hash)).length > 0) {
+      expect(Date.now() - t0, 'trainer still running 2 s after its worker died').toBeLessThan(2000);
+      await sleep(50);
+    }
+    expect(existsSync(join(store.workDir(hash), 'run', 'metrics.json'))).toBe(false);
+  }, 120_000);
+
   it('resumes from the last checkpoint on the next worker and ends with the uninterrupted test AUC', async () => {
-    const funnel = await resumableTrial(root, 20); // long enough that the SIGKILL lands mid-trial on a fast, idle machine
+    const funnel = await resumableTrial(root, 20);
     const sets = funnel.sets;
     const { config, hash } = resolveTrial(funnel.config, sets);
-    const specFile = join(root, 'spec.json');
-    writeFileSync(specFile, JSON.stringify({ sweep: 's', hash, sets, config }));
     const storeDir = join(root, 'store');
     const store = new TrialStore(storeDir);
 
-    // Worker 1 starts the trial and is killed with SIGKILL once a checkpoint exists.
-    const runner = fileURLToPath(new URL('./trial-runner.mjs', import.meta.url));
-    const worker = spawn(process.execPath, [runner, specFile, storeDir], { stdio: 'ignore' });
-    const checkpoint = join(store.workDir(hash), 'run', 'checkpoints', 'last', 'manifest.json');
-    const t0 = Date.now();
-    while (!existsSync(checkpoint)) {
-      expect(Date.now() - t0, 'no checkpoint within 60 s').toBeLessThan(60_000);
-      await sleep(50);
-    }
+    // Worker 1 starts the trial; once a checkpoint exists its machine dies: worker and trainer get SIGKILL together
+    // (a short trial could otherwise finish in the orphan guard's reaction time, tested above).
+    const worker = await workerWithCheckpoint({ sweep: 's', hash, sets, config }, storeDir, store.workDir(hash));
+    for (const pid of processesWith(store.workDir(hash))) process.kill(pid, 'SIGKILL');
     worker.kill('SIGKILL');
     await new Promise((r) => worker.on('exit', r));
-    // Its trainer dies with it (the orphan guard), so nothing writes into the work folder any more.
-    await sleep(600);
+    await sleep(100);
     expect(processesWith(store.workDir(hash))).toEqual([]);
     expect(store.isDone(hash)).toBe(false);
     expect(existsSync(join(store.workDir(hash), 'run', 'metrics.json')), 'killed mid-trial').toBe(false);
