@@ -6,7 +6,8 @@
 // Shared-Bottom, each difference marked "within noise" when it is not larger than the seed-to-seed sd.
 // Datasets: kuairand, funnel (the demo's shape: default 600 users and 800 items, 5 days), funnel-10x (the same
 // rows over a tenth of the users and items: 10× impressions per user and per item), adult (UCI Adult). The funnel
-// tables end with the oracle's test AUC (the generator's true probabilities), the ceiling on those rows.
+// tables end with the oracle's test AUC (the generator's true probabilities), the ceiling on those rows, and the
+// oracle without the user × item affinity term (the gap between them is what only the ID interaction can reach).
 // Produces the model tables of docs/training.md.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -42,6 +43,8 @@ interface Dataset {
   overrides: string[];
   /** Test AUC of the generator's true probabilities (synthetic funnels only). */
   oracle?: Record<string, number | null>;
+  /** The same with the user × item affinity term removed: what a model without the ID interaction can reach. */
+  oracleNoAffinity?: Record<string, number | null>;
 }
 
 /** The demo's funnel shape (5 days, so the test day holds a fifth of the rows). */
@@ -49,7 +52,8 @@ const FUNNEL_DAYS = 5;
 
 async function funnel(name: string, tmp: string, o: { rows: number; users: number; items: number }): Promise<Dataset> {
   const f = await writeFunnel(join(tmp, name), { ...o, seed: 42, days: FUNNEL_DAYS });
-  return { name, configPath: f.config, overrides: [], oracle: f.oracle.splits.test.auc };
+  const { auc, aucNoAffinity } = f.oracle.splits.test;
+  return { name, configPath: f.config, overrides: [], oracle: auc, oracleNoAffinity: aucNoAffinity };
 }
 
 async function dataset(name: string, funnelRows: number, tmp: string): Promise<Dataset> {
@@ -87,6 +91,7 @@ interface Result {
   dataset: string;
   model: string;
   oracle?: Record<string, number | null>;
+  oracleNoAffinity?: Record<string, number | null>;
   tasks: Record<string, { mean: number; sd: number; runs: number[] }>;
   seconds: number;
 }
@@ -139,6 +144,7 @@ async function main(): Promise<void> {
           dataset: d.name,
           model: arm,
           oracle: d.oracle,
+          oracleNoAffinity: d.oracleNoAffinity,
           tasks: Object.fromEntries(Object.entries(aucs).map(([t, a]) => [t, { ...meanSd(a), runs: a }])),
           seconds: (performance.now() - t0) / 1000 / seeds,
         });
@@ -176,8 +182,11 @@ function printTable(dataset: string, results: Result[], seeds: number, variants:
     };
     console.log(`| ${r.model} | ${tasks.map(cell).join(' | ')} | ${r.seconds.toFixed(0)} |`);
   }
-  const oracle = base.oracle;
-  if (oracle) console.log(`| oracle | ${tasks.map((t) => oracle[t]?.toFixed(4) ?? '–').join(' | ')} | |`);
+  const oracleRow = (label: string, o: Record<string, number | null> | undefined) => {
+    if (o) console.log(`| ${label} | ${tasks.map((t) => o[t]?.toFixed(4) ?? '–').join(' | ')} | |`);
+  };
+  oracleRow('oracle', base.oracle);
+  oracleRow('oracle w/o user × item affinity', base.oracleNoAffinity);
 }
 
 function meanSd(a: number[]): { mean: number; sd: number } {
