@@ -14,7 +14,7 @@ import type { TaskCalibration } from '../fusion/calibration.js';
 import { paramsFromRecord } from '../fusion/form-params.js';
 import { readOutputSpec } from '../fusion/outputs.js';
 import { resolveFusion } from './fusion-override.js';
-import { buildOnnxModel, ONNX_FORMS, type FusionSpec } from './onnx-model.js';
+import { buildOnnxModel, type FusionSpec } from './onnx-model.js';
 import {
   MANIFEST_FILE,
   MANIFEST_VERSION,
@@ -71,13 +71,6 @@ export function writeExport(
   const { calibration } = readOutputSpec(runDir, src.fusion, tasks);
   const calibrations = calibration ? tasks.map((t) => calibrationOf(calibration.tasks[t]!)) : null;
   const fusion = resolveFusion(src.fusion, tasks, { weights: opts.fusion, form: opts.fusionForm });
-  // A form the graph cannot compute would serve another score than predict: refuse it.
-  if (fusion && !ONNX_FORMS.includes(fusion.form))
-    throw new MtrankError(
-      `export: ${src.fusion}: the ${fusion.form} fusion form cannot be expressed in the ONNX graph yet (it can: ${ONNX_FORMS.join(', ')}); refuse rather than export a different score — re-fuse with --form linear|product|ensemble|rank, or pass --fusion-form`,
-      undefined,
-      'data',
-    );
   const onnx = runOnnx(
     run,
     fusion
@@ -85,14 +78,12 @@ export function writeExport(
           form: fusion.form,
           weights: tasks.map((t) => fusion.weights[t]!),
           probabilities: fusion.file.probabilities === 'calibrated' ? 'calibrated' : 'raw',
-          ...(fusion.form === 'ensemble' || fusion.form === 'rank'
-            ? paramsFromRecord(
-                fusion.form,
-                tasks,
-                fusion.file.params,
-                (why) => new MtrankError(`export: ${src.fusion}: ${why}`, undefined, 'data'),
-              )
-            : {}),
+          params: paramsFromRecord(
+            fusion.form,
+            tasks,
+            fusion.file.params,
+            (why) => new MtrankError(`export: ${src.fusion}: ${why}`, undefined, 'data'),
+          ),
         }
       : null,
     calibrations,

@@ -21,6 +21,13 @@ export function encodedFeeds(inputs: readonly OnnxInput[], split: EncodedSplit):
       if (split.denseNames.length !== D)
         throw new MtrankError(`input '${input.name}': ${split.denseNames.length} dense columns, the model has ${D}`);
       feeds[input.name] = { dtype: 'float32', data: split.dense.subarray(0, n * D), dims: [n, D] };
+    } else if (input.kind === 'value') {
+      // The expected-value form's business value (EncodedSplit.value: outputValue read it from the rows).
+      if (!split.value || split.value.length < n)
+        throw new MtrankError(
+          `input '${input.name}': the expected-value score needs the business value '${input.column}' of every row; the rows carry none`,
+        );
+      feeds[input.name] = { dtype: 'float32', data: Float32Array.from(split.value.subarray(0, n)), dims: [n] };
     } else if (input.kind === 'categorical') {
       const col = split.categorical.find((c) => c.name === input.feature);
       if (!col) throw new MtrankError(`input '${input.name}': no categorical column '${input.feature}' in the rows`);

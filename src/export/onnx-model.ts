@@ -3,7 +3,7 @@
 // probabilities (ESMM chains), the run's calibration and the fusion.
 import type { MultiTaskModel } from '../models/model.js';
 import type { FeatureInputSpec } from '../models/layers.js';
-import { PRODUCT_FLOOR, type FusionForm } from '../fusion/forms.js';
+import { PRODUCT_FLOOR, type FormParams, type FusionForm } from '../fusion/forms.js';
 import { MtrankError } from '../util/errors.js';
 import type { FusedOn } from '../fusion/artifact.js';
 import { LOGIT_EPS, type TaskCalibration } from '../fusion/calibration.js';
@@ -17,7 +17,7 @@ export interface OnnxInput {
   name: string;
   /** The feature it carries (absent for the dense block, which carries `denseNames`). */
   feature?: string;
-  kind: 'categorical' | 'multi' | 'dense';
+  kind: 'categorical' | 'multi' | 'dense' | 'value';
   dtype: ElemType;
   shape: Dim[];
   /** Ids must lie in [0, vocabSize); 0 is the out-of-vocabulary / missing id. */
@@ -25,6 +25,8 @@ export interface OnnxInput {
   /** The id that fills a multi-categorical row after its last token. */
   padding?: number;
   denseNames?: string[];
+  /** kind 'value' (the expected-value form): the business value column it carries, e.g. price (≥ 0, raw). */
+  column?: string;
 }
 export interface OnnxOutput {
   name: string;
@@ -43,19 +45,17 @@ export interface InputLayout {
   denseNames: readonly string[];
 }
 
-/** The fusion forms the graph computes (others are refused by export). */
-export const ONNX_FORMS: readonly FusionForm[] = ['linear', 'product', 'ensemble', 'rank'];
-
 export interface FusionSpec {
   form: FusionForm;
   /** In task order. */
   weights: readonly number[];
   /** Which probabilities the score fuses: the model's raw ones (default) or the calibrated ones. */
   probabilities?: FusedOn;
-  /** ensemble: the offset b per task (task order), from fusion.json params. */
-  offsets?: readonly number[];
-  /** rank: the quantile knots per task (task order), from fusion.json params. */
-  knots?: readonly (readonly number[])[];
+  /**
+   * fusion.json's params in task order: ensemble offsets b, rank quantile knots, the expected-value form's value
+   * column (the graph then takes a `value` input).
+   */
+  params?: FormParams;
 }
 
 export function buildOnnxModel(
@@ -116,6 +116,18 @@ export function buildOnnxModel(
           })
         : null,
   };
+  // The expected-value form multiplies each row's business value in: one float32 per row, named after the features
+  // (so a feature called `value` keeps its name and this input becomes `_value`).
+  const value =
+    fusion?.form === 'expected-value'
+      ? declare({
+          name: name('value'),
+          kind: 'value',
+          dtype: 'float32',
+          shape: [BATCH_AXIS],
+          column: fusion.params?.value ?? 'value',
+        })
+      : null;
 
   const trace = new OnnxTrace(b);
   const logits = model.forward(trace as never, trace.batch(traced)).logits.map((l) => trace.valueOf(l));
@@ -139,7 +151,8 @@ export function buildOnnxModel(
     if (fusion.weights.length !== model.tasks.length)
       throw new MtrankError(`export: ${fusion.weights.length} fusion weights for ${model.tasks.length} tasks`);
     const fused = calibration && fusion.probabilities !== 'calibrated' ? raw.map(squeeze) : probs;
-    b.output(scoreName, fusedScore(b, fusion, fused), 'float32', [BATCH_AXIS]);
+    const score = value ? expectedValueScore(b, fusion, fused, value) : fusedScore(b, fusion, fused);
+    b.output(scoreName, score, 'float32', [BATCH_AXIS]);
     outputs.push({ name: scoreName });
   }
   const bytes = b.encode(`mtrank_${model.type}`, `mtrank ${model.type}: ${model.tasks.join(', ')}`);
@@ -183,7 +196,7 @@ function fusedScore(b: OnnxBuilder, fusion: FusionSpec, probs: readonly string[]
   const floor = fusion.form === 'product' ? b.floats('floor', [], [PRODUCT_FLOOR]) : '';
   const base = (p: string, t: number) => {
     if (fusion.form === 'product') return b.op('Max', [p, floor]);
-    const offset = fusion.offsets?.[t];
+    const offset = fusion.params?.offsets?.[t];
     if (offset === undefined) throw new MtrankError(`export: the ensemble form needs an offset for task #${t}`);
     return b.op('Add', [p, b.floats('offset', [], [offset])]);
   };
@@ -209,7 +222,7 @@ function rankScore(b: OnnxBuilder, fusion: FusionSpec, probs: readonly string[])
   probs.forEach((p, t) => {
     const w = fusion.weights[t]!;
     if (w === 0) return;
-    const q = fusion.knots?.[t];
+    const q = fusion.params?.knots?.[t];
     if (!q || q.length < 2) throw new MtrankError(`export: the rank form needs quantile knots for task #${t}`);
     const K = q.length - 1;
     const x = b.op('Cast', [p], { to: ELEM.float64 });
@@ -234,4 +247,17 @@ function rankScore(b: OnnxBuilder, fusion: FusionSpec, probs: readonly string[])
   return b.op('Cast', [sum || b.op('Mul', [b.op('Cast', [probs[0]!], { to: ELEM.float64 }), d(0)])], {
     to: ELEM.float32,
   });
+}
+
+/**
+ * expected-value: max(v, 1e-12) · Π max(p, 1e-12)^w in float64, multiplied in task order as fusion/forms/
+ * expected-value.ts `score` does (a zero weight multiplies by exactly 1), rounded to float32 once.
+ */
+function expectedValueScore(b: OnnxBuilder, fusion: FusionSpec, probs: readonly string[], value: string): string {
+  const d = (v: number) => b.doubles('c', [], [v]);
+  const floor = d(PRODUCT_FLOOR);
+  const floored = (x: string) => b.op('Max', [b.op('Cast', [x], { to: ELEM.float64 }), floor]);
+  let s = floored(value);
+  probs.forEach((p, t) => (s = b.op('Mul', [s, b.op('Pow', [floored(p), d(fusion.weights[t]!)])])));
+  return b.op('Cast', [s], { to: ELEM.float32 });
 }

@@ -7,11 +7,16 @@ import { Rng } from '../util/rng.js';
 /** Id 0 (the OOV / missing slot) about one draw in eight, else uniform over the vocabulary. */
 const OOV_SHARE = 0.125;
 
+/**
+ * `value`: also a business value per row (the expected-value form's input) — 0 about one row in sixteen, else
+ * log-uniform over [0.01, 10⁴], each rounded to float32 so that the graph's float32 input carries it exactly.
+ */
 export function sampleEncodedRows(
   spec: FeatureInputSpec,
   maxLengths: readonly number[],
   rows: number,
   seed: number,
+  value = false,
 ): EncodedSplit {
   const rng = new Rng(seed);
   const id = (vocab: number) => (vocab <= 1 || rng.float() < OOV_SHARE ? 0 : 1 + rng.int(vocab - 1));
@@ -39,5 +44,12 @@ export function sampleEncodedRows(
     dense: Float32Array.from({ length: rows * D }, () => rng.normal()),
     denseNames: Array.from({ length: D }, (_, j) => `d${j}`),
     labels: {},
+    ...(value
+      ? {
+          value: Float64Array.from({ length: rows }, () =>
+            rng.float() < 1 / 16 ? 0 : Math.fround(10 ** (6 * rng.float() - 2)),
+          ),
+        }
+      : {}),
   };
 }

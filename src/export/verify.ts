@@ -10,16 +10,22 @@ import { readArtifact } from './manifest.js';
 import { runOnnxModel } from './onnxruntime.js';
 import { sampleEncodedRows } from './sample-rows.js';
 
-/** The agreement an export promises: |onnxruntime − engine| per output, absolute. */
+/**
+ * The agreement an export promises per output: |onnxruntime − engine| / max(1, |engine|) — absolute for
+ * probabilities and scores up to 1, relative for the larger scores of the expected-value form (value · Π p^w).
+ */
 export const EXPORT_TOLERANCE = 1e-5;
 
 export interface VerifyResult {
   rows: number;
-  /** Largest absolute difference per ONNX output. */
+  /** Largest difference per ONNX output: absolute, relative where the engine's value exceeds 1. */
   maxAbsDiff: Record<string, number>;
 }
 
-/** Scores `rows` sampled rows (OOV ids, bags of every length) both ways; an error when any output differs. */
+/**
+ * Scores `rows` sampled rows (OOV ids, bags of every length; a business value per row when the graph takes one)
+ * both ways; an error when any output differs.
+ */
 export async function verifyExport(dir: string, rows = 5000, seed = 1): Promise<VerifyResult> {
   const manifest = readArtifact(dir);
   const run = loadSavedRun(dir);
@@ -28,10 +34,15 @@ export async function verifyExport(dir: string, rows = 5000, seed = 1): Promise<
     run.preprocessor.multiFeatures.map((f) => f.maxLength),
     rows,
     seed,
+    manifest.onnx.inputs.some((i) => i.kind === 'value'),
   );
   const got = await runOnnxModel(join(dir, manifest.onnx.file), encodedFeeds(manifest.onnx.inputs, split));
   // The engine's outputs as mtrank predict gives them: calibrated per task, fused by the folder's fusion.json.
-  const out = runOutputs(readOutputSpec(dir, runPaths(dir).fusion, run.model.tasks), predictSplit(run.model, split));
+  const out = runOutputs(
+    readOutputSpec(dir, runPaths(dir).fusion, run.model.tasks),
+    predictSplit(run.model, split),
+    split.value,
+  );
   const expected: Record<string, ArrayLike<number>> = {};
   manifest.tasks.forEach((t, k) => (expected[t.output] = out.tasks[k]!));
   const scoreOut = manifest.onnx.outputs.find((o) => o.task === undefined);
@@ -43,7 +54,7 @@ export async function verifyExport(dir: string, rows = 5000, seed = 1): Promise<
       throw new MtrankError(`verify: model.onnx gives no ${rows} values for '${name}'`);
     let m = 0;
     for (let i = 0; i < rows; i++) {
-      const d = Math.abs(have[i]! - want[i]!);
+      const d = Math.abs(have[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!));
       m = Number.isNaN(d) ? Infinity : Math.max(m, d);
     }
     maxAbsDiff[name] = m;

@@ -25,7 +25,7 @@ import {
 } from './objectives.js';
 import { groupRows } from '../metrics/gauc.js';
 import { gainSegments, type ValueMetricData } from './value-metric.js';
-import { createPool, type ScorerPool } from './pool.js';
+import { createPools, type ScorerPool } from './pool.js';
 import { checkGridSize, coordinateAscent, levelsOf, searchNamed } from './search/index.js';
 import type { ScoringData } from './scorer.js';
 import { hasMissing, labelledAuc, labelledRows, labelledTask, pick, positives, splitPool } from './missing-labels.js';
@@ -239,6 +239,8 @@ export async function fuse(
     let baseTest: Record<string, number> | undefined;
     let frontTest: Float64Array[] = [];
     if (test) {
+      // The search is over: its threads stop before the test split's start, so no more than o.threads run.
+      await pool.close();
       const testPool = await scorerPool(tasks, test, o, params);
       const frontVectors = (front?.front ?? []).slice(0, FRONT_TESTED).map((s) => s.weights);
       const [m, ...rest] = await testPool.score([chosen.weights, ...frontVectors], {
@@ -332,7 +334,7 @@ function scorerPool(tasks: string[], s: ScoreSplit, o: FuseOptions, params: Form
     data: (split, withSlot) => scoringData(tasks, split, o, params, withSlot),
     slotTask: slot,
     threads: o.threads,
-    create: createPool,
+    create: createPools,
   });
 }
 

@@ -1,8 +1,9 @@
 /**
  * Per-task missing labels (y = MISSING_LABEL in the predictions file) in the fusion objective. The AUC kernel is
  * left alone: a task with missing labels is scored on its own compacted split — the rows where it has a label —
- * by its own scorer pool, while the tasks without missing labels keep the shared all-task pass. Without any
- * missing label the plain pool is used, so nothing changes (and nothing slows down).
+ * by its own scorer pool, while the tasks without missing labels keep the shared all-task pass. The pools share one
+ * set of worker threads (pool.ts createPools), so M such tasks start the configured thread count, not M + 1 times
+ * it. Without any missing label the plain pool is used, so nothing changes (and nothing slows down).
  */
 import { MISSING_LABEL } from '../data/types.js';
 import { auc } from '../metrics/auc.js';
@@ -77,7 +78,8 @@ export interface SplitPoolSetup {
   /** Index of the task the GAUC / value slot belongs to (the objective's task), or -1. */
   slotTask: number;
   threads: number;
-  create: (data: ScoringData, threads: number) => Promise<ScorerPool>;
+  /** One pool per data set, all on the same `threads` threads (closing one closes all). */
+  create: (datas: ScoringData[], threads: number) => Promise<ScorerPool[]>;
 }
 
 /**
@@ -89,17 +91,21 @@ export async function splitPool(o: SplitPoolSetup): Promise<ScorerPool> {
   const subsets = split.labels
     .map((y, t) => ({ t, rows: labelledRows(y) }))
     .filter((x): x is { t: number; rows: Uint32Array } => x.rows !== null);
-  if (subsets.length === 0) return o.create(o.data(split, o.slotTask >= 0), o.threads);
+  if (subsets.length === 0) return (await o.create([o.data(split, o.slotTask >= 0)], o.threads))[0]!;
   const missing = new Set(subsets.map((x) => x.t));
   // The shared pass never scores a task with missing labels: its labels there are all 0 (no positive).
   const shared: ScoreSplit = {
     ...split,
     labels: split.labels.map((y, t) => (missing.has(t) ? new Uint8Array(y.length) : y)),
   };
-  const main = await o.create(o.data(shared, o.slotTask >= 0 && !missing.has(o.slotTask)), o.threads);
-  const own = new Map<number, ScorerPool>();
-  for (const { t, rows } of subsets)
-    own.set(t, await o.create(o.data(subsetSplit(split, rows), t === o.slotTask), o.threads));
+  const [main, ...owned] = (await o.create(
+    [
+      o.data(shared, o.slotTask >= 0 && !missing.has(o.slotTask)),
+      ...subsets.map(({ t, rows }) => o.data(subsetSplit(split, rows), t === o.slotTask)),
+    ],
+    o.threads,
+  )) as [ScorerPool, ...ScorerPool[]];
+  const own = new Map(subsets.map(({ t }, k) => [t, owned[k]!]));
   const T = split.labels.length;
   return {
     threads: main.threads,

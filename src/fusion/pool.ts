@@ -24,8 +24,18 @@ export interface ScorerPool {
 }
 
 export async function createPool(data: ScoringData, threads: number): Promise<ScorerPool> {
-  const placed = inKernelMemory(data, await kernelModule(), Math.max(1, threads));
-  return threads <= 1 ? inlinePool(placed) : workerPool(shareData(placed), threads);
+  return (await createPools([data], threads))[0]!;
+}
+
+/**
+ * One pool per data set (a split and its compacted subsets, missing-labels.ts), all on the same `threads` worker
+ * threads: each worker holds a scorer per data set and a chunk names the one it is for, so the total thread count
+ * stays `threads` however many data sets there are. Closing any of the pools closes them all.
+ */
+export async function createPools(datas: readonly ScoringData[], threads: number): Promise<ScorerPool[]> {
+  const module = await kernelModule();
+  const placed = datas.map((d) => inKernelMemory(d, module, Math.max(1, threads)));
+  return threads <= 1 ? placed.map(inlinePool) : workerPools(placed.map(shareData), threads);
 }
 
 /**
@@ -82,65 +92,80 @@ interface Reply {
   metrics: Float64Array;
 }
 
-function workerPool(data: ScoringData, threads: number): ScorerPool {
-  const T = data.columns.length,
+/** The message a worker gets: score `weights` (vectors of T) for data set `part`, results back at `start`. */
+export interface ChunkMessage {
+  id: number;
+  part: number;
+  start: number;
+  weights: Float64Array;
+  request: ScoreRequest;
+}
+
+function workerPools(datas: ScoringData[], threads: number): ScorerPool[] {
+  const T = datas[0]!.columns.length,
     width = metricsWidth(T);
   const workers = Array.from(
     { length: threads },
-    () => new Worker(workerUrl(import.meta.url, './worker.js'), { workerData: data }),
+    () => new Worker(workerUrl(import.meta.url, './worker.js'), { workerData: datas }),
   );
-  let nextId = 0;
-  return {
-    threads,
-    score(batch, request, onDone) {
-      const id = nextId++;
-      const results: Float64Array[] = new Array(batch.length);
-      if (batch.length === 0) return Promise.resolve(results);
-      return new Promise((resolve, reject) => {
-        let sent = 0,
-          done = 0;
-        const send = (w: Worker) => {
-          if (sent >= batch.length) return;
-          const start = sent,
-            end = Math.min(batch.length, start + CHUNK);
-          sent = end;
-          const weights = new Float64Array((end - start) * T);
-          for (let k = start; k < end; k++) for (let t = 0; t < T; t++) weights[(k - start) * T + t] = batch[k][t];
-          w.postMessage({ id, start, weights, request });
+  let nextId = 0,
+    closing: Promise<void> | null = null;
+  const close = () => (closing ??= Promise.all(workers.map((w) => w.terminate())).then(() => undefined));
+  const score = (
+    part: number,
+    batch: readonly (readonly number[])[],
+    request: ScoreRequest,
+    onDone?: (done: number) => void,
+  ) => {
+    const id = nextId++;
+    const results: Float64Array[] = new Array(batch.length);
+    if (batch.length === 0) return Promise.resolve(results);
+    return new Promise<Float64Array[]>((resolve, reject) => {
+      let sent = 0,
+        done = 0;
+      const send = (w: Worker) => {
+        if (sent >= batch.length) return;
+        const start = sent,
+          end = Math.min(batch.length, start + CHUNK);
+        sent = end;
+        const weights = new Float64Array((end - start) * T);
+        for (let k = start; k < end; k++) for (let t = 0; t < T; t++) weights[(k - start) * T + t] = batch[k][t];
+        w.postMessage({ id, part, start, weights, request } satisfies ChunkMessage);
+      };
+      const cleanup = () =>
+        workers.forEach((w) => {
+          w.off('message', handlers.get(w)!);
+          w.off('error', onError);
+        });
+      const onError = (err: Error) => {
+        cleanup();
+        reject(err);
+      };
+      const handlers = new Map<Worker, (r: Reply) => void>();
+      for (const w of workers) {
+        const onMessage = (r: Reply) => {
+          if (r.id !== id) return;
+          const count = r.metrics.length / width;
+          for (let k = 0; k < count; k++) results[r.start + k] = r.metrics.slice(k * width, (k + 1) * width);
+          done += count;
+          onDone?.(done);
+          if (done === batch.length) {
+            cleanup();
+            resolve(results);
+          } else send(w);
         };
-        const cleanup = () =>
-          workers.forEach((w) => {
-            w.off('message', handlers.get(w)!);
-            w.off('error', onError);
-          });
-        const onError = (err: Error) => {
-          cleanup();
-          reject(err);
-        };
-        const handlers = new Map<Worker, (r: Reply) => void>();
-        for (const w of workers) {
-          const onMessage = (r: Reply) => {
-            if (r.id !== id) return;
-            const count = r.metrics.length / width;
-            for (let k = 0; k < count; k++) results[r.start + k] = r.metrics.slice(k * width, (k + 1) * width);
-            done += count;
-            onDone?.(done);
-            if (done === batch.length) {
-              cleanup();
-              resolve(results);
-            } else send(w);
-          };
-          handlers.set(w, onMessage);
-          w.on('message', onMessage);
-          w.on('error', onError);
-          send(w);
-        }
-      });
-    },
-    async close() {
-      await Promise.all(workers.map((w) => w.terminate()));
-    },
+        handlers.set(w, onMessage);
+        w.on('message', onMessage);
+        w.on('error', onError);
+        send(w);
+      }
+    });
   };
+  return datas.map((_, part) => ({
+    threads,
+    score: (batch, request, onDone) => score(part, batch, request, onDone),
+    close,
+  }));
 }
 
 /** Copies the arrays into SharedArrayBuffers so every worker reads the same memory instead of a clone. */

@@ -10,6 +10,7 @@ import { engineBackend, type Scores, type ScoringBackend } from './engine-backen
 import { onnxBackend, onnxRuntimeAvailable } from './onnx-backend.js';
 import { CHOICE_BATCHES, chooseBackend, type BackendChoice } from './backend-choice.js';
 import { sampleEncodedRows } from '../export/sample-rows.js';
+import { FORM_DEFS } from '../fusion/forms.js';
 import { inputSpec } from '../training/saved-run.js';
 import { withInductiveArtifact } from './inductive.js';
 
@@ -155,12 +156,15 @@ export async function loadRanker(dir: string, opts: LoadRankerOptions = {}): Pro
   }
   const eng = engine();
   const p = artifact.run.preprocessor;
+  // an expected-value fusion: both backends multiply each row's business value in, so the batches carry one
+  const fusion = artifact.outputs.fusion;
   const batches = CHOICE_BATCHES.map((n, k) =>
     sampleEncodedRows(
       inputSpec(p),
       p.multiFeatures.map((f) => f.maxLength),
       n,
       k + 1,
+      !!fusion && FORM_DEFS[fusion.form].usesValue,
     ),
   );
   const choice = await chooseBackend(eng, ort, batches);

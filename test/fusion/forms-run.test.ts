@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { predictFile, scoreRecords } from '../../src/app/predict.js';
 import { exportRun } from '../../src/export/export.js';
 import { verifyExport } from '../../src/export/verify.js';
+import { encodedFeeds } from '../../src/export/feeds.js';
+import { sampleEncodedRows } from '../../src/export/sample-rows.js';
 import { readFusion } from '../../src/fusion/artifact.js';
 import { runFuseCommand } from '../../src/fusion/index.js';
 import { loadRanker } from '../../src/serve/ranker.js';
-import { loadSavedRun } from '../../src/training/saved-run.js';
+import { inputSpec, loadSavedRun } from '../../src/training/saved-run.js';
 import { csvRows, trainFixtureRun, type FixtureRun } from '../serve/fixture.js';
 import { expectedScore } from './form-expected.js';
 
@@ -53,7 +55,7 @@ describe('fuse options for the new forms', () => {
   });
 });
 
-describe('new fusion forms end to end: fuse → fusion.json → predict and serving; export computes ensemble and rank, refuses expected-value', () => {
+describe('new fusion forms end to end: fuse → fusion.json → predict, serving and the ONNX export', () => {
   for (const form of ['ensemble', 'rank', 'expected-value'] as const)
     it(`${form}`, async () => {
       const path = join(fx.dir, 'fusion.json');
@@ -112,22 +114,51 @@ describe('new fusion forms end to end: fuse → fusion.json → predict and serv
         );
       }
       ranker.close();
-      if (form !== 'expected-value') {
-        // The graph computes Π (b + p)^w with fusion.json's offsets, or Σ w·pct(p) through its knots: onnxruntime
-        // within 1e-5 of predict on 5,000 rows.
-        const out = join(fx.root, `export-${form}`);
-        exportRun(fx.dir, out);
-        const v = await verifyExport(out);
-        expect(v.rows).toBe(5000);
-        expect(v.maxAbsDiff.score).toBeLessThan(1e-5); // the fused output is compared, not only the probabilities
-        // a what-if with other weights keeps the form's params (offsets, knots)
-        const whatIf = join(fx.root, `export-${form}-what-if`);
-        exportRun(fx.dir, whatIf, { fusion: 'click=1,cart=0,order=0.5' });
-        expect((await verifyExport(whatIf)).maxAbsDiff.score).toBeLessThan(1e-5);
-      } else
-        expect(() => exportRun(fx.dir, join(fx.root, `export-${form}`))).toThrow(
-          new RegExp(`the ${form} fusion form cannot be expressed in the ONNX graph yet`),
+      // The graph computes Π (b + p)^w with fusion.json's offsets, Σ w·pct(p) through its knots, or
+      // value · Π p^w from its `value` input: onnxruntime within 1e-5 (relative above 1) of predict on 5,000 rows.
+      const out = join(fx.root, `export-${form}`);
+      const { manifest } = exportRun(fx.dir, out);
+      const valueInputs = manifest.onnx.inputs.filter((i) => i.kind === 'value');
+      expect(valueInputs).toEqual(
+        form === 'expected-value'
+          ? [{ name: 'value', kind: 'value', dtype: 'float32', shape: ['batch'], column: 'price' }]
+          : [],
+      );
+      const v = await verifyExport(out);
+      expect(v.rows).toBe(5000);
+      expect(v.maxAbsDiff.score).toBeLessThan(1e-5); // the fused output is compared, not only the probabilities
+      // a what-if with other weights keeps the form's params (offsets, knots, value column)
+      const whatIf = join(fx.root, `export-${form}-what-if`);
+      exportRun(fx.dir, whatIf, { fusion: 'click=1,cart=0,order=0.5' });
+      expect((await verifyExport(whatIf)).maxAbsDiff.score).toBeLessThan(1e-5);
+      if (form === 'expected-value') {
+        // rows without their value are refused by name, not scored as 0
+        const run = loadSavedRun(out);
+        const noValue = sampleEncodedRows(
+          inputSpec(run.preprocessor),
+          run.preprocessor.multiFeatures.map((f) => f.maxLength),
+          3,
+          1,
         );
+        run.model.store.release();
+        expect(() => encodedFeeds(manifest.onnx.inputs, noValue)).toThrow(
+          /input 'value': the expected-value score needs the business value 'price' of every row/,
+        );
+        // Served from the export on onnxruntime: the ranker feeds each row's price to the graph.
+        const ort = await loadRanker(out, { backend: 'onnxruntime' });
+        expect(ort.backendName).toBe('onnxruntime');
+        (await ort.score(rows)).forEach((s, i) =>
+          expect(Math.abs(s.score - want[i]!)).toBeLessThan(1e-5 * Math.max(1, want[i]!)),
+        );
+        ort.close();
+        // 'auto' times both backends on sampled batches, which then carry a value too
+        const auto = await loadRanker(out);
+        expect(auto.backendChoice).toBeDefined();
+        (await auto.score(rows)).forEach((s, i) =>
+          expect(Math.abs(s.score - want[i]!)).toBeLessThan(1e-5 * Math.max(1, want[i]!)),
+        );
+        auto.close();
+      }
       writeFileSync(path, JSON.stringify({ form: 'linear', weights: { click: 1, cart: 1, order: 1 } }));
     });
 });

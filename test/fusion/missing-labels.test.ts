@@ -1,9 +1,24 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fuse, parseConstraint, parseObjective, type ScoreSplit } from '../../src/fusion/index.js';
 import type { FusionResult } from '../../src/fusion/fuse.js';
 import { MISSING_LABEL } from '../../src/data/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { fuseOptions } from './options.js';
+
+/** Worker threads started by the code under test, and the most alive at once (node:worker_threads wrapped). */
+const workers = vi.hoisted(() => ({ started: 0, alive: 0, peak: 0 }));
+vi.mock('node:worker_threads', async (importOriginal) => {
+  const wt = await importOriginal<typeof import('node:worker_threads')>();
+  class CountedWorker extends wt.Worker {
+    constructor(...args: ConstructorParameters<typeof wt.Worker>) {
+      super(...args);
+      workers.started++;
+      workers.peak = Math.max(workers.peak, ++workers.alive);
+      this.once('exit', () => workers.alive--);
+    }
+  }
+  return { ...wt, Worker: CountedWorker };
+});
 
 const TASKS = ['click', 'cart', 'order'];
 const M = MISSING_LABEL;
@@ -142,6 +157,33 @@ describe('fusion with per-task missing labels', () => {
     const f = fused(valid, r.best.weights);
     expect(r.best.objective).toBeCloseTo(bruteAuc(f, valid.labels[1]!) + 2 * bruteAuc(f, valid.labels[2]!), 12);
     expect(r.bootstrap).toBeUndefined();
+  });
+
+  it('two tasks with missing labels share the configured threads (not 3 pools × 2), with unchanged results', async () => {
+    // order also loses its label on ~30% of the rows: the valid split has 1 shared and 2 compacted data sets
+    const alsoOrder = (s: ScoreSplit, seed: number): ScoreSplit => {
+      const rng = new Rng(seed);
+      return { ...s, labels: [s.labels[0]!, s.labels[1]!, s.labels[2]!.map((y) => (rng.float() < 0.3 ? M : y))] };
+    };
+    const v2 = alsoOrder(valid, 5),
+      t2 = alsoOrder(test, 6);
+    const o = {
+      objective: parseObjective('gauc:order'),
+      constraints: [parseConstraint('auc(cart) >= base(cart) - 0.05')],
+      step: 0.2,
+    };
+    expect(workers.alive).toBe(0); // earlier tests' pools are closed
+    workers.started = workers.peak = 0;
+    const one = await fuse(TASKS, v2, t2, fuseOptions(o));
+    expect(workers.started).toBe(0); // one thread scores inline
+    const two = await fuse(TASKS, v2, t2, fuseOptions({ ...o, threads: 2 }));
+    // 2 for the search on valid, then 2 for the test split once those stopped (was 6 + 6, 12 at once)
+    expect(workers.started).toBe(4);
+    expect(workers.peak).toBe(2);
+    const strip = (r: FusionResult) => ({ ...r, seconds: 0, threads: 0, bootstrapSeconds: undefined });
+    expect(strip(two)).toEqual(strip(one));
+    checkAgainstBrute(two, v2, t2);
+    expect(two.best.objective).toBeCloseTo(bruteGauc(fused(v2, two.best.weights), v2.labels[2]!, v2.group!), 12);
   });
 
   it('refuses a task without any labelled row', async () => {

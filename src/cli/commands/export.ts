@@ -54,16 +54,18 @@ export function registerExportCommand(program: Command): void {
               .map(([t, w]) => `${t}=${w}`)
               .join(', ')})`
           : 'no fused score (the run has no fusion.json; pass --fusion to set weights)';
+        const value = manifest.onnx.inputs.find((i) => i.kind === 'value');
+        const valueNote = value ? ` × input '${value.name}' (each row's ${value.column})` : '';
         process.stderr.write(
           `exported ${manifest.modelType} (${manifest.tasks.map((t) => t.name).join(', ')}) to ${o.out}: ` +
-            `${manifest.onnx.inputs.length} ONNX inputs, ${fused}; hash ${manifest.hash.slice(0, 12)}\n`,
+            `${manifest.onnx.inputs.length} ONNX inputs, ${fused}${valueNote}; hash ${manifest.hash.slice(0, 12)}\n`,
         );
         if (o.verify) {
           const { verifyExport } = await import('../../export/verify.js');
           const v = await verifyExport(o.out);
           const worst = Math.max(...Object.values(v.maxAbsDiff));
           process.stderr.write(
-            `verified with onnxruntime on ${v.rows} sampled rows: max |difference| ${worst.toExponential(2)}\n`,
+            `verified with onnxruntime on ${v.rows} sampled rows: max |difference| (relative above 1) ${worst.toExponential(2)}\n`,
           );
         }
       },
