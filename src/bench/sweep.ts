@@ -1,6 +1,8 @@
-// `npm run bench:sweep [-- --json] [--local] [--keep] [--rows 60000] [--epochs 6] [--replays 200]`: label-weight sweeps
-// on the synthetic funnel, each trial its own trainer process with 1 engine thread.
-//  1. Wall time of the sweep on 1 worker process vs 2, alternated 1, 2, 2, 1 in this run → speed-up. Queue mode when
+// `npm run bench:sweep [-- --json] [--local] [--keep] [--repeats 3] [--rows 60000] [--epochs 6] [--replays 200]`:
+// label-weight sweeps on the synthetic funnel, each trial its own trainer process with 1 engine thread.
+//  1. Wall time of the sweep on 1 worker process vs 2: a warm-up pass (discarded), then --repeats passes of each arm
+//     interleaved 1, 2, 1, 2, …; each pass's wall, CPU (children and coordinator), peak RSS of the process tree and
+//     where a trial's time goes; speed-up = ratio of the arms' medians. Queue mode when
 //     a Redis answers on 127.0.0.1:6379 (real `mtrank worker` processes, under a key prefix of this run that is
 //     deleted at the end); otherwise, or with --local, local mode's --parallel 1 vs 2 (the same trainer per trial,
 //     without the queue).
@@ -25,6 +27,7 @@ import { readTrialInfo } from '../app/sweep/trial-record.js';
 import { writeFunnel } from '../data/index.js';
 import { runTraining } from '../training/run.js';
 import { Rng } from '../util/rng.js';
+import { passBreakdown, redisCpuSeconds, sampleTreeRss, trialPhases, type PassBreakdown } from './lib/sweep-timing.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -34,7 +37,8 @@ const opt = (name: string, dflt: number) => {
 const JSON_OUT = args.includes('--json');
 const ROWS = opt('rows', 60_000),
   EPOCHS = opt('epochs', 6),
-  REPLAYS = opt('replays', 200);
+  REPLAYS = opt('replays', 200),
+  REPEATS = Math.max(1, opt('repeats', 3));
 const KEEP = args.includes('--keep');
 const log = (s: string) => {
   if (!JSON_OUT) process.stdout.write(`${s}\n`);
@@ -127,6 +131,28 @@ function childCpuSeconds(): number | undefined {
   }
 }
 
+interface PassFigures {
+  name: string;
+  workers: number;
+  seconds: number;
+  cpu?: number;
+  coordinatorCpu: number;
+  redisCpu?: number;
+  peakMb?: number;
+  breakdown?: PassBreakdown;
+}
+
+/** One line per pass: wall, CPU and cores busy, peak memory, and where a trial's time goes. */
+function describePass(p: PassFigures): string {
+  const f = (x: number | undefined, d = 2) => (x === undefined ? '?' : x.toFixed(d));
+  const b = p.breakdown;
+  const cores = p.cpu === undefined ? '' : ` = ${f((p.cpu + p.coordinatorCpu) / p.seconds)} cores busy`;
+  const parts = b
+    ? `; a trial ${f(b.trialSeconds)} s on its worker = start-up ${f(b.phases.startup)} + data ${f(b.phases.data)} + train ${f(b.phases.train)} + finish ${f(b.phases.finish)} + exit/publish ${f(b.phases.exit)}; workers busy in trials ${f(100 * b.utilisation, 0)}% of the wall (queue pick-up ${f(b.pickupSeconds)} s over all gaps, first start after ${f(b.firstStartSeconds)} s, last publishes ${f(b.imbalanceSeconds)} s apart, done seen ${f(b.tailSeconds)} s after the last)`
+    : '';
+  return `${p.name} (${p.workers} worker${p.workers > 1 ? 's' : ''}): ${p.seconds.toFixed(1)} s; CPU ${f(p.cpu, 1)} s workers+trainers + ${f(p.coordinatorCpu, 1)} s coordinator${p.redisCpu === undefined ? '' : ` (+ ${f(p.redisCpu, 1)} s redis-server, shared)`}${cores}; peak RSS ${f(p.peakMb, 0)} MB${parts}`;
+}
+
 const redisUp = () =>
   new Promise<boolean>((resolve) => {
     const s = createConnection({ host: '127.0.0.1', port: 6379 }, () => (s.end(), resolve(true)));
@@ -213,16 +239,25 @@ async function main() {
     sets.push(`training.evalEvery=${evalEvery}`, `training.checkpointEvery=${stepsPerTrial}`);
     const grid = (weights: number[]) => [`tasks.order.labelWeight=${weights.join(',')}`];
 
-    /** One sweep on `workers` processes; its wall time and per-trial figures. */
+    /**
+     * One sweep on `workers` processes: its wall time, the CPU seconds of the children (workers and trainers) and
+     * of this process (the coordinator), the peak memory of the whole process tree, per-trial figures, and where
+     * the wall time went (trial phases and queue gaps, from the store's run folders).
+     */
     const sweep = async (name: string, workers: number, weights: number[], earlyStop?: EarlyStopSpec) => {
       const out = join(root, name);
       const common = { config: funnel.config, grids: grid(weights), sets, out, earlyStop, log: () => {} };
-      let seconds: number;
+      let seconds: number, start: number;
       const cpu0 = childCpuSeconds();
+      const self0 = process.cpuUsage();
+      const redis0 = queueMode ? redisCpuSeconds() : undefined;
+      let rss: { stop(): number | undefined };
       if (queueMode) {
         const queue = `redis://127.0.0.1:6379/0?prefix=${prefix}-${name}`;
         const store = join(root, `${name}-store`);
         const procs = await startWorkers(queue, store, workers, root);
+        rss = sampleTreeRss();
+        start = Date.now();
         const t = performance.now();
         try {
           await runQueueSweep({ ...common, queue, store, pollMs: 200 });
@@ -231,13 +266,31 @@ async function main() {
           await stopWorkers(procs);
         }
       } else {
+        rss = sampleTreeRss();
+        start = Date.now();
         const t = performance.now();
         await runSweep({ ...common, parallel: workers, png: false });
         seconds = (performance.now() - t) / 1000;
       }
+      const peakMb = rss.stop();
       const cpu1 = childCpuSeconds();
-      return { seconds, cpu: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0, trials: figures(out) };
+      const self = process.cpuUsage(self0);
+      const redis1 = queueMode ? redisCpuSeconds() : undefined;
+      const trials = figures(out);
+      const phases = trials.map((x) => trialPhases(x.dir)).filter((x) => x !== undefined);
+      return {
+        name,
+        workers,
+        seconds,
+        cpu: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
+        coordinatorCpu: (self.user + self.system) / 1e6,
+        redisCpu: redis0 === undefined || redis1 === undefined ? undefined : redis1 - redis0,
+        peakMb,
+        breakdown: phases.length ? passBreakdown(phases, start, start + seconds * 1000, workers) : undefined,
+        trials,
+      };
     };
+    type Pass = Awaited<ReturnType<typeof sweep>>;
 
     const mode = queueMode ? 'queue mode (mtrank worker processes, Redis 127.0.0.1:6379)' : 'local mode (--parallel)';
     const load = () =>
@@ -247,29 +300,40 @@ async function main() {
     log(
       `bench:sweep — ${WEIGHTS.length} trials (order label weight, in this order: ${WEIGHTS.join(', ')}), ${ROWS} rows, ${stepsPerTrial} steps each, 1 engine thread per trainer; ${mode}`,
     );
-    // Alternated 1, 2, 2, 1 (the first sweep's caches warm up, the load drifts): the speed-up is over the sums.
-    const one = await sweep('one', 1, WEIGHTS);
-    const two = await sweep('two', 2, WEIGHTS);
-    const two2 = await sweep('two-again', 2, WEIGHTS);
-    const one2 = await sweep('one-again', 1, WEIGHTS);
-    const oneSec = one.seconds + one2.seconds,
-      twoSec = two.seconds + two2.seconds;
-    const speedup = oneSec / twoSec;
+    // A warm-up pass (discarded: the OS file cache, the data cache entry, the queue's scripts in Redis), then the
+    // arms interleaved 1, 2, 1, 2, … so a drift of the load hits both alike; the speed-up is the ratio of medians.
+    const warmUp = await sweep('warm-up', 2, WEIGHTS);
+    log(`  warm-up pass (2 workers, discarded): ${warmUp.seconds.toFixed(1)} s`);
+    const passes: Pass[] = [];
+    for (let r = 1; r <= REPEATS; r++)
+      for (const workers of [1, 2]) {
+        const p = await sweep(`w${workers}-${r}`, workers, WEIGHTS);
+        passes.push(p);
+        log(`  ${describePass(p)}`);
+      }
+    const arm = (workers: number) => passes.filter((p) => p.workers === workers);
+    const medianOf = (xs: number[]) => {
+      const v = [...xs].sort((a, b) => a - b);
+      return v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+    };
+    const oneMed = medianOf(arm(1).map((p) => p.seconds)),
+      twoMed = medianOf(arm(2).map((p) => p.seconds));
+    const speedup = oneMed / twoMed;
     log(
-      `  1 worker : ${one.seconds.toFixed(1)} s + ${one2.seconds.toFixed(1)} s (${(one.trials.reduce((a, b) => a + b.steps, 0) / WEIGHTS.length).toFixed(0)} steps per trial on average: the trainer's own early stopping ends some sooner)`,
+      `  1 worker : median ${oneMed.toFixed(1)} s of ${arm(1).length} (${(arm(1)[0]!.trials.reduce((a, b) => a + b.steps, 0) / WEIGHTS.length).toFixed(0)} steps per trial on average: the trainer's own early stopping ends some sooner)`,
     );
     log(
-      `  2 workers: ${two.seconds.toFixed(1)} s + ${two2.seconds.toFixed(1)} s → speed-up ${speedup.toFixed(2)}× (target ≥ 1.7×)`,
+      `  2 workers: median ${twoMed.toFixed(1)} s of ${arm(2).length} → speed-up ${speedup.toFixed(2)}× (ratio of medians; target ≥ 1.7×)`,
     );
     log(`  ${load()} (the speed-up needs 2 idle cores)`);
     // CPU work does not depend on the load: two workers must not add work (queue, polling) to the same 12 trials.
-    const cpu = (a: { cpu?: number }, b: { cpu?: number }) =>
-      a.cpu === undefined || b.cpu === undefined ? undefined : a.cpu + b.cpu;
-    const cpuOne = cpu(one, one2),
-      cpuTwo = cpu(two, two2);
+    const cpuSum = (ps: Pass[]) =>
+      ps.every((p) => p.cpu !== undefined) ? ps.reduce((a, p) => a + p.cpu!, 0) / ps.length : undefined;
+    const cpuOne = cpuSum(arm(1)),
+      cpuTwo = cpuSum(arm(2));
     if (cpuOne !== undefined && cpuTwo !== undefined)
       log(
-        `  CPU work of workers and trainers (both runs): 1 worker ${cpuOne.toFixed(1)} CPU s, 2 workers ${cpuTwo.toFixed(1)} CPU s (ratio ${(cpuTwo / cpuOne).toFixed(2)})`,
+        `  CPU work of workers and trainers per pass (mean): 1 worker ${cpuOne.toFixed(1)} CPU s, 2 workers ${cpuTwo.toFixed(1)} CPU s (ratio ${(cpuTwo / cpuOne).toFixed(2)})`,
       );
 
     // Where the rung lies is the design decision. High label weights start fast and peak early and low; low ones
@@ -324,8 +388,11 @@ async function main() {
           ashaOrder: ASHA_WEIGHTS,
           stepsPerTrial,
           loadAverage: loadavg(),
-          oneWorkerSec: [one.seconds, one2.seconds],
-          twoWorkersSec: [two.seconds, two2.seconds],
+          repeats: REPEATS,
+          warmUpSec: warmUp.seconds,
+          passes: passes.map(({ trials: _t, ...p }) => p),
+          oneWorkerMedianSec: oneMed,
+          twoWorkersMedianSec: twoMed,
           oneWorkerCpuSec: cpuOne,
           twoWorkersCpuSec: cpuTwo,
           speedup,
@@ -341,7 +408,7 @@ async function main() {
             minSaved: savedR[0],
             bestWithin0002: within,
           },
-          failed: [one, two, two2, one2, ashaFull, asha].flatMap((s) => s.trials).filter((x) => x.status === 'failed')
+          failed: [warmUp, ...passes, ashaFull, asha].flatMap((s) => s.trials).filter((x) => x.status === 'failed')
             .length,
         }),
       );

@@ -1,8 +1,9 @@
 /**
  * The encoded-data cache: `<cacheDir>/<key>/` holds `manifest.json`, `preprocess.json` and one directory per
- * split of column files (layout in docs/data.md). The key hashes the config's data/features/tasks sections
- * and every input file's path, size and mtime (data sources and pretrained vector files), so any change
- * re-encodes and an unchanged run skips parsing.
+ * split of column files (layout in docs/data.md). The key hashes the config's data and features sections, each
+ * task's name and label rule, and every input file's path, size and mtime (data sources and pretrained vector
+ * files), so any change re-encodes and an unchanged run skips parsing. A task's training knobs (labelWeight,
+ * lossWeight, dependsOn, …) do not change the encoded arrays, so a sweep over them shares one entry.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -38,7 +39,8 @@ export function cacheKey(config: ExperimentConfig, files: Pick<SourceFile, 'path
     data,
     random,
     features: config.features,
-    tasks: config.tasks,
+    // Only what encoding reads (the label columns, features/fit.ts fittedLabels); the task order is the label order.
+    tasks: Object.entries(config.tasks).map(([name, t]) => [name, t.label]),
     files: files.map((f) => [f.path, f.size, f.mtimeMs]),
   });
   return createHash('sha256').update(payload).digest('hex').slice(0, 20);

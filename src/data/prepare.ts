@@ -31,7 +31,7 @@ import {
 } from './cache.js';
 import { onOneThread, withConnection, type DuckDBConnection } from '../util/duckdb.js';
 import { encodeTable, type SplitManifest } from './encode.js';
-import { checkCompressedSources, expandSource, type SourceFile } from './sources.js';
+import { checkCompressedSources, expandSource, hasGlob, type SourceFile } from './sources.js';
 import { stageSplits, type BadRowReport } from './stage.js';
 import { SPLITS, type EncodedSplit, type SplitName } from './types.js';
 import { openStreamedSplit, type StreamedSplit } from './batches.js';
@@ -91,24 +91,25 @@ async function encodeDataUnchecked(config: ExperimentConfig, opts: PrepareOption
   const start = performance.now();
   const progress = opts.onProgress ?? (() => {});
   const cacheRoot = opts.cacheDir ?? config.data.cacheDir ?? '.cache/mtrank';
+  const sources = await listSources(config);
+  // The vocabulary of a pretrained feature may be extended from its vector file, so the file is an input too.
+  const key = fittedKey(cacheRoot, cacheKey(config, [...sources, ...pretrainedFileStats(config)]), opts.fitted);
+  const dir = join(cacheRoot, key);
+  removeStaleTemps(cacheRoot);
+  const found = opts.useCache === false ? null : readManifest(dir);
+  const defect = found ? cacheDefect(dir, found) : null;
+  if (found && defect)
+    progress({ stage: 'cache', message: `warning: cache entry ${dir} is damaged (${defect}); re-encoding` });
+  const cached = found && !defect ? found : null;
+  if (cached) {
+    // Without DuckDB: loading its native module and starting it cost a cached run ~0.5 CPU s.
+    progress({ stage: 'cache', message: `using cached encoding ${dir}` });
+    const preprocessor = Preprocessor.load(join(dir, 'preprocess.json'));
+    for (const line of coverageLines(preprocessor)) progress({ stage: 'cache', message: line });
+    return { dir, manifest: cached, preprocessor, report: report(cached, dir, true, start) };
+  }
   return withConnection(
     async (c) => {
-      const sources = await listSources(c, config);
-      // The vocabulary of a pretrained feature may be extended from its vector file, so the file is an input too.
-      const key = fittedKey(cacheRoot, cacheKey(config, [...sources, ...pretrainedFileStats(config)]), opts.fitted);
-      const dir = join(cacheRoot, key);
-      removeStaleTemps(cacheRoot);
-      const found = opts.useCache === false ? null : readManifest(dir);
-      const defect = found ? cacheDefect(dir, found) : null;
-      if (found && defect)
-        progress({ stage: 'cache', message: `warning: cache entry ${dir} is damaged (${defect}); re-encoding` });
-      const cached = found && !defect ? found : null;
-      if (cached) {
-        progress({ stage: 'cache', message: `using cached encoding ${dir}` });
-        const preprocessor = Preprocessor.load(join(dir, 'preprocess.json'));
-        for (const line of coverageLines(preprocessor)) progress({ stage: 'cache', message: line });
-        return { dir, manifest: cached, preprocessor, report: report(cached, dir, true, start) };
-      }
       progress({ stage: 'read', message: `reading ${sources.length} file(s)` });
       await checkCompressedSources(sources);
       // On one thread: with two, the rows of a large file reached the staged table (and so the encoded splits)
@@ -256,15 +257,20 @@ function fittedKey(cacheRoot: string, key: string, fitted: PreprocessJson | unde
 
 /** Every file the config reads (data sources and pretrained vector files): what a run is bound to. */
 export async function dataSourcePaths(config: ExperimentConfig): Promise<string[]> {
-  const files = await withConnection((c) => listSources(c, config), { threads: 1 });
+  const files = await listSources(config);
   return [...files.map((f) => f.path), ...pretrainedFileStats(config).map((f) => f.path)];
 }
 
-async function listSources(c: DuckDBConnection, config: ExperimentConfig): Promise<SourceFile[]> {
-  const d = config.data,
-    files: SourceFile[] = [];
-  for (const src of [d.source, d.train, d.valid, d.test]) if (src) files.push(...(await expandSource(c, src, d)));
-  return files;
+/** The config's source files; DuckDB (a native module, slow to load) is started only to expand a glob. */
+async function listSources(config: ExperimentConfig): Promise<SourceFile[]> {
+  const d = config.data;
+  const sources = [d.source, d.train, d.valid, d.test].filter((s) => s !== undefined);
+  const expand = async (c?: DuckDBConnection) => {
+    const files: SourceFile[] = [];
+    for (const src of sources) files.push(...(await expandSource(c, src, d)));
+    return files;
+  };
+  return sources.some(hasGlob) ? withConnection(expand, { threads: 1 }) : expand();
 }
 
 function report(m: CacheManifest, dir: string, cached: boolean, start: number): DataReport {

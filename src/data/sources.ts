@@ -28,15 +28,30 @@ export interface SourceFile {
 }
 
 const isGlob = (p: string) => /[*?[{]/.test(p);
+const sourceObject = (src: SourceConfig) => (typeof src === 'object' && !Array.isArray(src) ? src : { path: src });
+const patternsOf = (src: SourceConfig) => {
+  const { path } = sourceObject(src);
+  return Array.isArray(path) ? path : [path];
+};
 
-/** Expand a source into files with their merged reader options (source options override `data:` ones). */
-export async function expandSource(c: DuckDBConnection, src: SourceConfig, data: DataConfig): Promise<SourceFile[]> {
-  const obj = typeof src === 'object' && !Array.isArray(src) ? src : { path: src };
-  const patterns = Array.isArray(obj.path) ? obj.path : [obj.path];
+/** Whether expanding the source needs DuckDB (a glob pattern). */
+export const hasGlob = (src: SourceConfig): boolean => patternsOf(src).some(isGlob);
+
+/**
+ * Expand a source into files with their merged reader options (source options override `data:` ones). The
+ * connection expands glob patterns; without one (hasGlob false) the paths are only checked and stat'ed.
+ */
+export async function expandSource(
+  c: DuckDBConnection | undefined,
+  src: SourceConfig,
+  data: DataConfig,
+): Promise<SourceFile[]> {
+  const obj = sourceObject(src);
   const files: SourceFile[] = [];
-  for (const pattern of patterns) {
+  for (const pattern of patternsOf(src)) {
     let paths: string[];
     if (isGlob(pattern)) {
+      if (!c) throw new Error(`expandSource: ${pattern} is a glob and needs a DuckDB connection`);
       paths = (await queryRows(c, `SELECT file FROM glob(${sqlString(pattern)}) ORDER BY file`)).map((r) =>
         String(r.file),
       );

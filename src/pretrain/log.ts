@@ -1,7 +1,7 @@
 // Reads the columns pretraining needs from an interaction log (CSV/TSV/Parquet) through DuckDB.
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { MtrankError, placeMessage } from '../util/errors.js';
 
 export interface InteractionLog {
@@ -45,6 +45,8 @@ function source(path: string): string {
 
 export async function readInteractionLog(path: string, o: ReadLogOptions): Promise<InteractionLog> {
   if (!existsSync(path)) throw new MtrankError(placeMessage({ file: path }, 'interaction log not found'));
+  // Loaded on first use: a training run that never reads a log does not load DuckDB's native module.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   try {

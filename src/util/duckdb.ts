@@ -2,7 +2,7 @@
  * The embedded DuckDB used for reading and encoding: one in-memory instance per job, SQL quoting helpers,
  * and a fast path that copies result columns chunk by chunk straight into typed arrays.
  */
-import { DuckDBInstance, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,6 +15,8 @@ export interface DuckOptions {
 
 /** Run `fn` with a connection to a fresh in-memory database (spills to a temp dir when data exceeds memory). */
 export async function withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>, opts: DuckOptions = {}): Promise<T> {
+  // The native module is loaded on first use, not with this file: a run on cached data never needs it (~0.4 CPU s).
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(opts.threads ?? availableParallelism()),
     // Per process: concurrent jobs must not share DuckDB's spill files.

@@ -163,6 +163,24 @@ describe('prepareData on the synthetic funnel', () => {
     expect(repaired.valid).toEqual(data.valid);
   });
 
+  it("a task's training knobs share the cache entry; its label rule does not", async () => {
+    const withTasks = (tasks: object) => parseConfig({ ...rawConfig, tasks });
+    // A label-weight sweep: every trial reads the entry the first one encoded (it re-staged the CSV per weight).
+    const knobs = await encodeData(
+      withTasks({
+        click: { label: 'is_click', labelWeight: 3, lossWeight: 0.5 },
+        order: { label: { column: 'is_order', positive: ['1'] }, labelWeight: 'auto', positiveShare: 0.2 },
+      }),
+    );
+    expect(knobs.report.cached).toBe(true);
+    expect(knobs.dir).toBe(data.dir);
+    const relabelled = await encodeData(
+      withTasks({ click: { label: 'is_click' }, order: { label: { column: 'is_order', positive: ['0'] } } }),
+    );
+    expect(relabelled.report.cached).toBe(false);
+    expect(relabelled.dir).not.toBe(data.dir);
+  });
+
   it('a raw row encodes at inference exactly as in training', async () => {
     const pre = Preprocessor.load(join(data.dir, 'preprocess.json'));
     const valid = rows.filter((r) => +r.day >= 10 && +r.day < 12);

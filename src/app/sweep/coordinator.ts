@@ -108,13 +108,15 @@ export async function runQueueSweep(o: QueueSweepOptions): Promise<QueueSweepRes
       : undefined;
     bar?.start(plan.runs.length, 0, { running: 0, failed: 0 });
     let last = '';
+    // A trial once in the store stays there (runs/<hash> is never overwritten), so it is not read again: checking
+    // every done trial's run folder at every poll cost the coordinator ~5% of a core on a 12-trial sweep.
+    const seenDone = new Set<number>();
     for (;;) {
-      let done = 0,
-        running = 0;
+      let running = 0;
       failedReason.clear();
       for (const [i, r] of plan.runs.entries()) {
-        if (store.isDone(hashes[i]!)) {
-          done++;
+        if (seenDone.has(i) || store.isDone(hashes[i]!)) {
+          seenDone.add(i);
           continue;
         }
         const job = await queue.getJob(hashes[i]!);
@@ -133,6 +135,7 @@ export async function runQueueSweep(o: QueueSweepOptions): Promise<QueueSweepRes
           );
         else if (state === 'active') running++;
       }
+      const done = seenDone.size;
       const line = `${done}/${plan.runs.length} trials done, ${running} running, ${failedReason.size} failed`;
       if (bar) bar.update(done, { running, failed: failedReason.size });
       else if (line !== last) log(`sweep ${sweep}: ${line}`);
