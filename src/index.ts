@@ -63,6 +63,6 @@ export type {
 } from './serve/ranker.js';
 export type { BackendChoice } from './serve/backend-choice.js';
 export { createServer } from './serve/server.js';
-export type { RankingServer, ServeOptions } from './serve/server.js';
+export type { RankingServer, ServeOptions, ServerApp } from './serve/server.js';
 
 export { MtrankError } from './util/errors.js';

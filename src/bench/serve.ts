@@ -24,7 +24,7 @@ import { writeFunnel } from '../data/index.js';
 import { exportRun } from '../export/export.js';
 import { runTraining } from '../training/run.js';
 import { loadRanker, type Row } from '../serve/ranker.js';
-import { onnxRuntimeAvailable } from '../serve/onnx-backend.js';
+import { onnxRuntimeAvailable } from '../export/onnxruntime.js';
 import { setThreads } from '../engine/threads.js';
 
 const args = process.argv.slice(2);

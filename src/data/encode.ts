@@ -1,15 +1,13 @@
 /**
- * Encode a staged raw table into column files, entirely in DuckDB: one ordered query for the
- * one-id-per-row features, dense values, labels, group and item; one pair of queries per multi-categorical
- * feature. Result chunks are copied straight from DuckDB's vectors into the column writers.
+ * Encode a staged raw table into column files, entirely in DuckDB (each kind's SQL, src/features/kinds/): one
+ * ordered query for the one-id-per-row features, dense values, labels, group and item; one pair of queries per
+ * list-of-ids feature. Result chunks are copied straight from DuckDB's vectors into the column writers.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ident, streamChunks, vectorItems, type DuckDBConnection } from '../util/duckdb.js';
 import { ColumnWriter } from './columns.js';
-import { categoricalSelect } from '../features/kinds/index.js';
-import { multiQueries } from '../features/kinds/multi.js';
-import { missingExpr, numericExpr } from '../features/kinds/numeric.js';
+import { categoricalSelect, denseKindOf, idsKindOf } from '../features/kinds/index.js';
 import { labelExpr, textCol } from '../features/sql.js';
 import { denseNames, vocabSize, type FittedCategorical, type PreprocessJson } from '../features/preprocessor.js';
 import { Preprocessor } from '../features/preprocessor.js';
@@ -51,14 +49,10 @@ export async function encodeTable(
   mkdirSync(dir, { recursive: true });
   const p = new Preprocessor(pre);
   const cats = p.categoricalFeatures,
-    nums = p.numericFeatures,
+    denseFeatures = p.denseFeatures,
     labels = opts.withLabels ? pre.labels : [];
   const { exprs, joins } = categoricalSelect(cats);
-  const dense: string[] = [];
-  for (const f of nums) {
-    dense.push(numericExpr(f));
-    if (f.missingIndicator) dense.push(missingExpr(f));
-  }
+  const dense = denseFeatures.flatMap((f) => denseKindOf(f).sqlDense(f));
   const select = [...exprs, ...dense, ...labels.map(labelExpr)];
 
   const groupF = pre.groupFeature ? p.feature(pre.groupFeature) : undefined;
@@ -103,7 +97,7 @@ export async function encodeTable(
 
   const multi: SplitManifest['multi'] = [];
   for (const [i, f] of p.multiFeatures.entries()) {
-    const q = multiQueries(f, rawTable, staged.order);
+    const q = idsKindOf(f).sqlIds(f, rawTable, staged.order);
     const offW = new ColumnWriter(join(dir, `multi.${i}.offsets.i32`), Int32Array);
     offW.append([0], 1);
     let total = 0;

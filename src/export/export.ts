@@ -24,7 +24,7 @@ import {
   manifestFeatures,
   type Manifest,
 } from './manifest.js';
-import { OPSET } from './onnx-builder.js';
+import { OPSET, checkOnnxProto } from './onnx-builder.js';
 import { mtrankVersion } from '../util/version.js';
 
 export interface ExportOptions {
@@ -46,8 +46,9 @@ export function exportRun(runDir: string, out: string, opts: ExportOptions = {})
   return writeExport(runDir, loadSavedRun(runDir), out, opts, null);
 }
 
-/** Refuses an export before the run is loaded: out is the run itself, or out is not empty. */
+/** Refuses an export before the run is loaded: out is the run itself, or out is not empty, or no onnx-proto. */
 export function checkExport(runDir: string, out: string, opts: ExportOptions): void {
+  checkOnnxProto();
   if (resolve(runDir) === resolve(out)) throw new MtrankError(`export: --out ${out} is the run directory itself`);
   if (nonEmpty(out) && !opts.overwrite)
     throw new MtrankError(`export: ${out} exists and is not empty (pass --overwrite to replace it)`);

@@ -1,8 +1,21 @@
 // Assembles an ONNX model (protobuf, via the `onnx-proto` definition): named values, nodes, float/int64
 // initializers, graph inputs and outputs with a symbolic batch axis. Knows nothing about mtrank's models.
-import onnxProto from 'onnx-proto';
+// onnx-proto is an optional peer (its protobufjs has an install script): loaded by the first builder, so that
+// importing mtrank, or this module for its constants, never needs it.
+import { requireOptional } from '../util/optional-peer.js';
 
-const { onnx } = onnxProto;
+type Onnx = (typeof import('onnx-proto'))['onnx'];
+
+let proto: Onnx | null = null;
+/** onnx-proto's `onnx` namespace, or one line saying that writing model.onnx needs the package. */
+function onnxProto(): Onnx {
+  return (proto ??= requireOptional<typeof import('onnx-proto')>('onnx-proto', 'writing model.onnx').onnx);
+}
+
+/** Fails early (before a run is loaded) when onnx-proto is not installed. Returns nothing: no onnx-proto types. */
+export function checkOnnxProto(): void {
+  onnxProto();
+}
 
 /** The operator set the exported graphs are written against (ONNX 1.12+, onnxruntime ≥ 1.12). */
 export const OPSET = 17;
@@ -11,12 +24,8 @@ const IR_VERSION = 8;
 export const BATCH_AXIS = 'batch';
 
 export type ElemType = 'float32' | 'float64' | 'int64';
-/** ONNX element type codes (also the `to` of a Cast). */
-export const ELEM: Record<ElemType, number> = {
-  float32: onnx.TensorProto.DataType.FLOAT,
-  float64: onnx.TensorProto.DataType.DOUBLE,
-  int64: onnx.TensorProto.DataType.INT64,
-};
+/** ONNX element type codes (also the `to` of a Cast): `TensorProto.DataType` FLOAT, DOUBLE, INT64 of onnx.proto. */
+export const ELEM: Readonly<Record<ElemType, number>> = { float32: 1, float64: 11, int64: 7 };
 
 /** A dimension: a fixed size, or the symbolic batch axis. */
 export type Dim = number | typeof BATCH_AXIS;
@@ -25,10 +34,11 @@ export type AttrValue = number | number[] | string;
 const FLOAT_ATTRS = new Set(['alpha', 'beta']);
 
 export class OnnxBuilder {
-  private readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
-  private readonly initializers: InstanceType<typeof onnx.TensorProto>[] = [];
-  private readonly inputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
-  private readonly outputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
+  private readonly onnx = onnxProto();
+  private readonly nodes: InstanceType<Onnx['NodeProto']>[] = [];
+  private readonly initializers: InstanceType<Onnx['TensorProto']>[] = [];
+  private readonly inputs: InstanceType<Onnx['ValueInfoProto']>[] = [];
+  private readonly outputs: InstanceType<Onnx['ValueInfoProto']>[] = [];
   private readonly used = new Set<string>();
   private readonly reserved = new Set<string>();
   private counter = 0;
@@ -44,7 +54,7 @@ export class OnnxBuilder {
 
   input(name: string, type: ElemType, shape: readonly Dim[]): string {
     if (!this.reserved.delete(name)) this.claim(name);
-    this.inputs.push(valueInfo(name, type, shape));
+    this.inputs.push(valueInfo(this.onnx, name, type, shape));
     return name;
   }
 
@@ -58,9 +68,9 @@ export class OnnxBuilder {
   output(name: string, value: string, type: ElemType, shape: readonly Dim[]): void {
     if (value !== name) {
       if (!this.reserved.delete(name)) this.claim(name);
-      this.nodes.push(new onnx.NodeProto({ opType: 'Identity', input: [value], output: [name], name }));
+      this.nodes.push(new this.onnx.NodeProto({ opType: 'Identity', input: [value], output: [name], name }));
     }
-    this.outputs.push(valueInfo(name, type, shape));
+    this.outputs.push(valueInfo(this.onnx, name, type, shape));
   }
 
   /** A float32 initializer of the given shape (values copied). */
@@ -84,12 +94,12 @@ export class OnnxBuilder {
   node(op: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outputs = 1): string[] {
     const out = Array.from({ length: outputs }, () => this.fresh(op.toLowerCase()));
     this.nodes.push(
-      new onnx.NodeProto({
+      new this.onnx.NodeProto({
         opType: op,
         input: [...inputs],
         output: out,
         name: out[0],
-        attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+        attribute: Object.entries(attrs).map(([k, v]) => attribute(this.onnx, k, v)),
       }),
     );
     return out;
@@ -101,12 +111,12 @@ export class OnnxBuilder {
   }
 
   encode(graphName: string, docString: string): Uint8Array {
-    const model = new onnx.ModelProto({
+    const model = new this.onnx.ModelProto({
       irVersion: IR_VERSION,
       opsetImport: [{ domain: '', version: OPSET }],
       producerName: 'mtrank',
       docString,
-      graph: new onnx.GraphProto({
+      graph: new this.onnx.GraphProto({
         name: graphName,
         node: this.nodes,
         initializer: this.initializers,
@@ -114,12 +124,12 @@ export class OnnxBuilder {
         output: this.outputs,
       }),
     });
-    return onnx.ModelProto.encode(model).finish();
+    return this.onnx.ModelProto.encode(model).finish();
   }
 
   private initializer(hint: string, shape: readonly number[], type: ElemType, raw: Uint8Array): string {
     const name = this.used.has(hint) ? this.fresh(hint) : (this.used.add(hint), hint);
-    this.initializers.push(new onnx.TensorProto({ name, dims: [...shape], dataType: ELEM[type], rawData: raw }));
+    this.initializers.push(new this.onnx.TensorProto({ name, dims: [...shape], dataType: ELEM[type], rawData: raw }));
     return name;
   }
 
@@ -129,7 +139,7 @@ export class OnnxBuilder {
   }
 }
 
-function valueInfo(name: string, type: ElemType, shape: readonly Dim[]) {
+function valueInfo(onnx: Onnx, name: string, type: ElemType, shape: readonly Dim[]) {
   return new onnx.ValueInfoProto({
     name,
     type: {
@@ -141,7 +151,7 @@ function valueInfo(name: string, type: ElemType, shape: readonly Dim[]) {
   });
 }
 
-function attribute(name: string, v: AttrValue) {
+function attribute(onnx: Onnx, name: string, v: AttrValue) {
   const A = onnx.AttributeProto.AttributeType;
   if (typeof v === 'string') return new onnx.AttributeProto({ name, type: A.STRING, s: new TextEncoder().encode(v) });
   if (Array.isArray(v)) return new onnx.AttributeProto({ name, type: A.INTS, ints: v });

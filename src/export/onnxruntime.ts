@@ -1,20 +1,35 @@
-// onnxruntime-node, loaded only when asked for: it is an optional peer (~290 MB), never needed to export.
+// onnxruntime-node, loaded only when asked for: an optional package (~290 MB installed), never needed to export.
+// The one loader for `export --verify` and the serving backend.
 import { MtrankError } from '../util/errors.js';
+import { importOptional } from '../util/optional-peer.js';
 import type { Feed } from './feeds.js';
 
-type Ort = typeof import('onnxruntime-node');
+/** The onnxruntime-node module's type, in a type position only (mtrank's declarations never need the package). */
+export type Ort = typeof import('onnxruntime-node');
 
 let ort: Promise<Ort> | null = null;
 
-/** The onnxruntime-node module, or a clear error when it is not installed. */
-export function loadOnnxRuntime(): Promise<Ort> {
-  ort ??= import('onnxruntime-node').catch((e: unknown) => {
+/**
+ * The onnxruntime-node module, or one line saying that `purpose` needs it (when it is not installed) or that it
+ * is installed but does not load (a native binary missing for this platform, say).
+ */
+export function loadOnnxRuntime(purpose = 'running model.onnx'): Promise<Ort> {
+  const loading = (ort ??= import('onnxruntime-node'));
+  return importOptional(() => loading, 'onnxruntime-node', purpose).catch((e: unknown) => {
     ort = null;
+    if (e instanceof MtrankError) throw e;
     throw new MtrankError(
-      `onnxruntime-node is not available (${(e as Error).message.split('\n')[0]}); install it with 'npm install onnxruntime-node'`,
+      `${purpose}: onnxruntime-node is installed but does not load (${(e as Error).message.split('\n')[0]}); reinstall it with 'npm install onnxruntime-node'`,
     );
   });
-  return ort;
+}
+
+/** Whether onnxruntime-node can be loaded here. */
+export async function onnxRuntimeAvailable(): Promise<boolean> {
+  return loadOnnxRuntime().then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Runs an ONNX model (file path or bytes) once on the feeds; every output as a Float32Array, by name. */
@@ -22,7 +37,7 @@ export async function runOnnxModel(
   model: string | Uint8Array,
   feeds: Record<string, Feed>,
 ): Promise<Record<string, Float32Array>> {
-  const rt = await loadOnnxRuntime();
+  const rt = await loadOnnxRuntime('verifying model.onnx');
   const session = await rt.InferenceSession.create(model as Uint8Array);
   try {
     const input = Object.fromEntries(

@@ -4,10 +4,7 @@
  * optional `context` row lies under every row (a row's own field wins), so a ranking request's shared fields are
  * read (and encoded) once instead of being copied into each candidate.
  */
-import { idKindOf } from './kinds/index.js';
-import { splitTokens, type FittedMulti } from './kinds/multi.js';
-import { numericValue } from './kinds/numeric.js';
-import { categoricalId } from './kinds/vocabulary.js';
+import { denseKindOf, idKindOf, idsKindOf, type FittedIds } from './kinds/index.js';
 import { parseNumber, type Preprocessor } from './preprocessor.js';
 
 export type RawRow = Record<string, unknown>;
@@ -50,69 +47,79 @@ export function encodeColumns(p: Preprocessor, rows: readonly RawRow[], context?
     }
   };
 
+  // A kind's raw value: text, or a number (a bad one names the row and column).
+  const reader = (numeric: boolean, column: string): RawReader =>
+    numeric ? (v, row) => number(v, column, row) : (v) => text(v);
+
   const categorical = p.categoricalFeatures.map((f) => {
     const ids = new Int32Array(n);
     const kind = idKindOf(f),
       lookup = p.lookup(f),
-      id = kind.jsId(f, lookup);
+      id = kind.jsId(f, lookup),
+      read = reader(kind.raw === 'number', f.column);
     let missed = 0;
     // The kind's id of the value read as its raw type; −1 marks a value sent but not in the vocabulary: it encodes
     // as 0 and is counted.
-    column(f.column, kind.raw === 'number' ? (v, row) => id(number(v, f.column, row)) : (v) => id(text(v)), (i, x) => {
-      if (x < 0) {
-        ids[i] = 0;
-        missed++;
-      } else ids[i] = x;
-    });
+    column(
+      f.column,
+      (v, row) => id(read(v, row)),
+      (i, x) => {
+        if (x < 0) {
+          ids[i] = 0;
+          missed++;
+        } else ids[i] = x;
+      },
+    );
     if (lookup) count(f.name, missed);
     return ids;
   });
 
-  const multi = p.multiFeatures.map((f) => multiColumn(p, f, rows, column, text, count));
+  const multi = p.multiFeatures.map((f) => idsColumn(p, f, rows, column, reader, count));
 
   const dense = new Float32Array(n * D);
   let j = 0;
-  for (const f of p.numericFeatures) {
-    const at = j;
-    column(
-      f.column,
-      (v, row) => number(v, f.column, row),
-      (i, x) => {
-        dense[i * D + at] = numericValue(f, x ?? f.default);
-        if (f.missingIndicator) dense[i * D + at + 1] = x === null ? 1 : 0;
-      },
-    );
-    j += f.missingIndicator ? 2 : 1;
+  for (const f of p.denseFeatures) {
+    const kind = denseKindOf(f),
+      put = kind.jsDense(f),
+      at = j;
+    column(f.column, reader(kind.raw === 'number', f.column), (i, x) => put(x, dense, i * D + at));
+    j += kind.denseNames(f).length;
   }
   return { rows: n, categorical, multi, dense, oov };
 }
 
 const NO_IDS: readonly number[] = [];
 
+/** A raw field → the kind's raw value (text, or a number; null = missing); `row` (1-based) names a bad value. */
+type RawReader = (v: unknown, row: number) => string | number | null;
+
 type ColumnPass = <T>(name: string, encode: (v: unknown, row: number) => T, put: (i: number, x: T) => void) => void;
 
-function multiColumn(
+function idsColumn(
   p: Preprocessor,
-  f: FittedMulti,
+  f: FittedIds,
   rows: readonly RawRow[],
   column: ColumnPass,
-  text: (v: unknown) => string | null,
+  reader: (numeric: boolean, column: string) => RawReader,
   count: (name: string, k: number) => void,
 ): { offsets: Int32Array; ids: Int32Array } {
-  const lookup = p.lookup(f);
+  const kind = idsKindOf(f),
+    lookup = p.lookup(f),
+    toIds = kind.jsIds(f, lookup),
+    read = reader(kind.raw === 'number', f.column);
   const offsets = new Int32Array(rows.length + 1);
   const out: number[] = [];
-  // Token lists repeat across rows (a request's candidates share tags): each distinct text is split once.
-  const seen = new Map<string, number[]>();
+  // Values repeat across rows (a request's candidates share tags): each distinct value is encoded once.
+  const seen = new Map<string | number, number[]>();
   column(
     f.column,
-    (v) => {
-      const t = text(v);
-      if (t === null) return NO_IDS;
-      let ids = seen.get(t);
+    (v, row) => {
+      const x = read(v, row);
+      if (x === null) return NO_IDS;
+      let ids = seen.get(x);
       if (!ids) {
-        ids = splitTokens(t, f.separator, f.maxLength).map((token) => categoricalId(f, token, lookup));
-        seen.set(t, ids);
+        ids = toIds(x);
+        seen.set(x, ids);
       }
       return ids;
     },

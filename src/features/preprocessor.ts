@@ -8,21 +8,20 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError, placeMessage } from '../util/errors.js';
 import {
+  denseKindOf,
   idKindOf,
+  idsKindOf,
   kindOf,
-  type FittedBucketize,
   type FittedCategorical,
+  type FittedDense,
   type FittedFeature,
   type FittedId,
-  type FittedMulti,
-  type FittedNumeric,
+  type FittedIds,
 } from './kinds/index.js';
-import { numericValue } from './kinds/numeric.js';
-import { splitTokens } from './kinds/multi.js';
 import { categoricalId } from './kinds/vocabulary.js';
 import { validatePreprocessJson } from './preprocess-schema.js';
 
-export type { FittedBucketize, FittedCategorical, FittedFeature, FittedMulti, FittedNumeric };
+export type { FittedCategorical, FittedFeature };
 export { hashBucket } from './kinds/vocabulary.js';
 
 export const PREPROCESS_VERSION = 1;
@@ -56,8 +55,10 @@ export interface EncodedRow {
 export class Preprocessor {
   /** Model inputs that are one id per row (kinds with input 'id': categorical, bucketize). */
   readonly categoricalFeatures: FittedId[];
-  readonly multiFeatures: FittedMulti[];
-  readonly numericFeatures: FittedNumeric[];
+  /** Model inputs that are a list of ids per row (input 'ids': multi). */
+  readonly multiFeatures: FittedIds[];
+  /** Model inputs that are dense columns (input 'dense': numeric), in the order of `denseNames`. */
+  readonly denseFeatures: FittedDense[];
   readonly denseNames: string[];
   private readonly nulls: Set<string>;
 
@@ -66,8 +67,8 @@ export class Preprocessor {
       throw new MtrankError(`preprocess.json: expected version ${PREPROCESS_VERSION}, got ${json.version}`);
     const inputs = json.features.filter((f) => f.input);
     this.categoricalFeatures = inputs.filter((f): f is FittedId => kindOf(f).input === 'id');
-    this.multiFeatures = inputs.filter((f): f is FittedMulti => kindOf(f).input === 'ids');
-    this.numericFeatures = inputs.filter((f): f is FittedNumeric => kindOf(f).input === 'dense');
+    this.multiFeatures = inputs.filter((f): f is FittedIds => kindOf(f).input === 'ids');
+    this.denseFeatures = inputs.filter((f): f is FittedDense => kindOf(f).input === 'dense');
     this.denseNames = denseNames(json.features);
     this.nulls = new Set(json.nullValues);
   }
@@ -109,31 +110,21 @@ export class Preprocessor {
       const s = String(v);
       return s === '' || nulls.has(s) ? null : s;
     };
-    const encoders = (this.idEncoders ??= this.categoricalFeatures.map((f) => {
-      const kind = idKindOf(f);
-      return { numeric: kind.raw === 'number', id: kind.jsId(f, this.lookup(f)) };
-    }));
+    const e = (this.encoders ??= this.rowEncoders());
+    // A kind's raw value: text, or the number it parses to (a bad number names the row and column).
+    const raw = (numeric: boolean, column: string) => {
+      const v = text(column);
+      return numeric && v !== null ? parseNumber(v, column, where) : v;
+    };
     const categorical = new Int32Array(
       this.categoricalFeatures.map((f, k) => {
-        const v = text(f.column),
-          e = encoders[k]!;
-        const id = e.id(e.numeric && v !== null ? parseNumber(v, f.column, where) : v);
+        const id = e.id[k]!(raw(e.idNumeric[k]!, f.column));
         return id < 0 ? 0 : id;
       }),
     );
-    const multi = this.multiFeatures.map((f) => {
-      const v = text(f.column);
-      const lookup = this.lookup(f);
-      return Int32Array.from(splitTokens(v, f.separator, f.maxLength), (t) => categoricalId(f, t, lookup));
-    });
+    const multi = this.multiFeatures.map((f, k) => Int32Array.from(e.ids[k]!(raw(e.idsNumeric[k]!, f.column))));
     const dense = new Float32Array(this.denseNames.length);
-    let j = 0;
-    for (const f of this.numericFeatures) {
-      const v = text(f.column);
-      const x = v === null ? f.default : parseNumber(v, f.column, where);
-      dense[j++] = numericValue(f, x);
-      if (f.missingIndicator) dense[j++] = v === null ? 1 : 0;
-    }
+    this.denseFeatures.forEach((f, k) => e.dense[k]!(raw(e.denseNumeric[k]!, f.column), dense, e.denseAt[k]!));
     const out: EncodedRow = { categorical, multi, dense };
     if (this.json.itemFeature) {
       const f = this.feature(this.json.itemFeature) as FittedCategorical;
@@ -147,8 +138,23 @@ export class Preprocessor {
     return s === '' || this.nulls.has(s);
   }
 
-  /** Per `categoricalFeatures` entry: its kind's value → id function (built at the first row). */
-  private idEncoders?: { numeric: boolean; id: (v: string | number | null) => number }[];
+  /** Each input feature's kind encoder (built at the first row) and whether it reads its raw value as a number. */
+  private encoders?: ReturnType<Preprocessor['rowEncoders']>;
+  private rowEncoders() {
+    const ids = this.multiFeatures.map((f) => idsKindOf(f));
+    const dense = this.denseFeatures.map((f) => denseKindOf(f));
+    const denseAt: number[] = [];
+    this.denseFeatures.reduce((at, f, k) => (denseAt.push(at), at + dense[k]!.denseNames(f).length), 0);
+    return {
+      id: this.categoricalFeatures.map((f) => idKindOf(f).jsId(f, this.lookup(f))),
+      idNumeric: this.categoricalFeatures.map((f) => idKindOf(f).raw === 'number'),
+      ids: this.multiFeatures.map((f, k) => ids[k]!.jsIds(f, this.lookup(f))),
+      idsNumeric: ids.map((k) => k.raw === 'number'),
+      dense: this.denseFeatures.map((f, k) => dense[k]!.jsDense(f)),
+      denseNumeric: dense.map((k) => k.raw === 'number'),
+      denseAt,
+    };
+  }
   private lookups = new Map<string, Map<string, number>>();
   /** A vocabulary feature's token → id map (null when the feature hashes or has no vocabulary). */
   lookup(f: FittedFeature): Map<string, number> | null {
@@ -163,17 +169,13 @@ export class Preprocessor {
 }
 
 export function denseNames(features: FittedFeature[]): string[] {
-  const names: string[] = [];
-  for (const f of features) {
-    if (f.kind !== 'numeric' || !f.input) continue;
-    names.push(f.name);
-    if (f.missingIndicator) names.push(`${f.name}:missing`);
-  }
-  return names;
+  return features
+    .filter((f): f is FittedDense => f.input && kindOf(f).input === 'dense')
+    .flatMap((f) => denseKindOf(f).denseNames(f));
 }
 
 /** Vocabulary size including the OOV slot 0. */
-export function vocabSize(f: FittedCategorical | FittedMulti | FittedBucketize): number {
+export function vocabSize(f: FittedId | FittedIds): number {
   return kindOf(f).vocabSize!(f);
 }
 

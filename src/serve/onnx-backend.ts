@@ -4,31 +4,9 @@ import { join } from 'node:path';
 import type { EncodedSplit } from '../data/types.js';
 import { encodedFeeds } from '../export/feeds.js';
 import type { Manifest } from '../export/manifest.js';
+import { loadOnnxRuntime, type Ort } from '../export/onnxruntime.js';
 import { MtrankError } from '../util/errors.js';
 import type { ScoringBackend } from './engine-backend.js';
-
-type Ort = typeof import('onnxruntime-node');
-
-let ortModule: Promise<Ort> | null = null;
-function importOrt(): Promise<Ort> {
-  ortModule ??= import('onnxruntime-node').catch(() => {
-    ortModule = null;
-    throw new MtrankError(
-      "backend 'onnxruntime' needs the optional package onnxruntime-node (npm install onnxruntime-node)",
-    );
-  });
-  return ortModule;
-}
-
-/** Whether onnxruntime-node can be loaded here. */
-export async function onnxRuntimeAvailable(): Promise<boolean> {
-  try {
-    await importOrt();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `model`: the graph's bytes to use instead of the folder's model.onnx (rebuilt with inductive items). */
 export async function onnxBackend(
@@ -37,7 +15,7 @@ export async function onnxBackend(
   tasks: readonly string[],
   model: Uint8Array | null = null,
 ): Promise<ScoringBackend> {
-  const ort = await importOrt();
+  const ort = await loadOnnxRuntime("backend 'onnxruntime'");
   let session: Awaited<ReturnType<Ort['InferenceSession']['create']>>;
   try {
     // One intra-op thread: the server's parallelism is across requests (and a loaded 2-core machine).

@@ -1,7 +1,8 @@
 // The HTTP ranking server (fastify): /v1/rank, /v1/score, /healthz, /readyz, /metrics and, when a token is
 // configured, /admin/reload. Every error is a JSON body `{ error }` with a 4xx status; a 5xx would be a bug.
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, Server } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MtrankError } from '../util/errors.js';
 import { importOptional } from '../util/optional-peer.js';
 import { SERVE_DEFAULTS } from './defaults.js';
@@ -33,8 +34,35 @@ export interface ServeOptions {
   logger?: boolean;
 }
 
+/**
+ * The fastify instance serving the routes, typed by what mtrank's users call on it, so that mtrank's declarations
+ * compile without fastify's types (fastify is an optional peer); `app as unknown as FastifyInstance` gives the rest.
+ */
+export interface ServerApp {
+  /** Starts listening; resolves to the address. */
+  listen(o: { port?: number; host?: string }): Promise<string>;
+  /** A request without a socket (tests, health probes in-process). */
+  inject(req: InjectRequest): Promise<InjectResponse>;
+  close(): Promise<unknown>;
+  readonly server: Server;
+}
+interface InjectRequest {
+  method?: 'GET' | 'POST';
+  url: string;
+  payload?: object | string;
+  headers?: IncomingHttpHeaders;
+}
+interface InjectResponse {
+  statusCode: number;
+  headers: OutgoingHttpHeaders;
+  body: string;
+  /** The body parsed as JSON (typed by the caller, as fastify's own `inject` does). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- mirrors light-my-request's Response.json
+  json<T = any>(): T;
+}
+
 export interface RankingServer {
-  app: FastifyInstance;
+  app: ServerApp;
   slot: ModelSlot;
   metrics: ServeMetrics;
   /** Reload the artifact (SIGHUP, /admin/reload); throws MtrankError and keeps the old model when it is broken. */

@@ -58,3 +58,39 @@ export interface IdKind<
    */
   jsId(f: F, lookup: Map<string, number> | null): (v: string | number | null) => number;
 }
+
+/** What every list-of-ids input carries: the embedding bag's width, the longest list kept and how it pools. */
+export interface FittedBag extends FittedBase {
+  dim: number;
+  maxLength: number;
+  pooling: 'mean' | 'sum';
+}
+
+/** A kind feeding a list of ids per row (an embedding bag): SQL queries for the lists and their JS twin. */
+export interface IdsKind<
+  F extends FittedBag & { kind: string },
+  C extends FeatureConfig = FeatureConfig,
+> extends FeatureKind<F, C> {
+  readonly input: 'ids';
+  /**
+   * SQL over the staged raw table `rawTable` (alias `r`), rows ordered by `r.<order>`: the number of ids per row
+   * (`lengths`), and every row's ids in row then list order (`ids`).
+   */
+  sqlIds(f: F, rawTable: string, order: string): { lengths: string; ids: string };
+  /** JS: raw value (text or number per `raw`; null = missing) → the row's ids, 0 = out of the vocabulary. */
+  jsIds(f: F, lookup: Map<string, number> | null): (v: string | number | null) => number[];
+}
+
+/** A kind feeding dense columns: their names, one SQL expression each, and the JS twin writing them. */
+export interface DenseKind<
+  F extends FittedBase & { kind: string },
+  C extends FeatureConfig = FeatureConfig,
+> extends FeatureKind<F, C> {
+  readonly input: 'dense';
+  /** The dense columns it feeds, in order (the model's dense input is every dense feature's, concatenated). */
+  denseNames(f: F): string[];
+  /** SQL over `r`: one FLOAT expression per dense column. */
+  sqlDense(f: F): string[];
+  /** JS: raw value (text or number per `raw`; null = missing) → its denseNames(f).length values at out[at…]. */
+  jsDense(f: F): (v: string | number | null, out: Float32Array, at: number) => void;
+}

@@ -4,17 +4,15 @@ import type { FeatureConfig, MultiCategoricalFeatureConfig } from '../../config/
 import { ident, sqlString } from '../../util/duckdb.js';
 import { hashExpr, textCol, vocabTable } from '../sql.js';
 import { base, count, vocabularyKeys } from './fitted-schema.js';
-import type { FeatureKind, FittedBase } from './kind.js';
-import { fitVocabulary, vocabularyRows, type VocabularyFitted } from './vocabulary.js';
+import type { FittedBag, IdsKind } from './kind.js';
+import { categoricalId, fitVocabulary, vocabularyRows, type VocabularyFitted } from './vocabulary.js';
 
-export interface FittedMulti extends FittedBase, VocabularyFitted {
+export interface FittedMulti extends FittedBag, VocabularyFitted {
   kind: 'multi';
   separator: string;
-  maxLength: number;
-  pooling: 'mean' | 'sum';
 }
 
-export const multi: FeatureKind<FittedMulti, MultiCategoricalFeatureConfig> = {
+export const multi: IdsKind<FittedMulti, MultiCategoricalFeatureConfig> = {
   kind: 'multi',
   configures: (f: FeatureConfig): f is MultiCategoricalFeatureConfig => f.type === 'multi-categorical',
   fitted: z.looseObject({
@@ -53,11 +51,16 @@ export const multi: FeatureKind<FittedMulti, MultiCategoricalFeatureConfig> = {
 
   vocabSize: vocabularyRows,
 
+  sqlIds: multiQueries,
+
+  jsIds: (f, lookup) => (v) =>
+    splitTokens(v === null ? null : String(v), f.separator, f.maxLength).map((t) => categoricalId(f, t, lookup)),
+
   requestField: (f) => ({ type: ['string', 'null'], description: `tokens joined by '${f.separator}'` }),
 };
 
 /** Split, drop empty tokens, keep the first maxLength (the order DuckDB's list functions use). */
-export function splitTokens(v: string | null, separator: string, maxLength: number): string[] {
+function splitTokens(v: string | null, separator: string, maxLength: number): string[] {
   if (v === null) return [];
   return v
     .split(separator)
@@ -71,7 +74,7 @@ function tokensExpr(f: Pick<FittedMulti, 'column' | 'separator' | 'maxLength'>, 
 }
 
 /** Query giving, per row in `order`, the number of tokens; and one giving the token ids in the same order. */
-export function multiQueries(f: FittedMulti, rawTable: string, order: string): { lengths: string; ids: string } {
+function multiQueries(f: FittedMulti, rawTable: string, order: string): { lengths: string; ids: string } {
   const lengths = `SELECT COALESCE(len(${tokensExpr(f)}), 0)::INTEGER FROM ${rawTable} r ORDER BY r.${order}`;
   const tokens = `SELECT r.${order} AS __k, unnest(${tokensExpr(f)}) AS tok, generate_subscripts(${tokensExpr(f)}, 1) AS pos FROM ${rawTable} r`;
   const id = f.hashBuckets !== undefined ? hashExpr('t.tok', f.hashBuckets) : 'COALESCE(v.id, 0)::INTEGER';

@@ -5,7 +5,7 @@ import type { FeatureConfig, NumericFeatureConfig } from '../../config/schema.js
 import { ident } from '../../util/duckdb.js';
 import { dbl, numCol } from '../sql.js';
 import { base, finite } from './fitted-schema.js';
-import type { FeatureKind, FittedBase } from './kind.js';
+import type { DenseKind, FittedBase } from './kind.js';
 
 export interface FittedNumeric extends FittedBase {
   kind: 'numeric';
@@ -18,7 +18,7 @@ export interface FittedNumeric extends FittedBase {
 
 type Config = NumericFeatureConfig & { transform: FittedNumeric['transform'] };
 
-export const numeric: FeatureKind<FittedNumeric, Config> = {
+export const numeric: DenseKind<FittedNumeric, Config> = {
   kind: 'numeric',
   configures: (f: FeatureConfig): f is Config => f.type === 'numeric' && f.transform !== 'bucketize',
   fitted: z.looseObject({
@@ -68,10 +68,24 @@ export const numeric: FeatureKind<FittedNumeric, Config> = {
     });
   },
 
+  denseNames: (f) => (f.missingIndicator ? [f.name, `${f.name}:missing`] : [f.name]),
+
+  sqlDense: (f) => (f.missingIndicator ? [numericExpr(f), missingExpr(f)] : [numericExpr(f)]),
+
+  jsDense: (f) =>
+    f.missingIndicator
+      ? (x, out, at) => {
+          out[at] = numericValue(f, x === null ? f.default : (x as number));
+          out[at + 1] = x === null ? 1 : 0;
+        }
+      : (x, out, at) => {
+          out[at] = numericValue(f, x === null ? f.default : (x as number));
+        },
+
   requestField: () => ({ type: ['number', 'null'] }),
 };
 
-export function numericValue(f: FittedNumeric, x: number): number {
+function numericValue(f: FittedNumeric, x: number): number {
   const g = f.transform === 'log-standardize' ? Math.sign(x) * Math.log(1 + Math.abs(x)) : x;
   return (g - f.shift) / f.scale;
 }
@@ -80,12 +94,12 @@ export function numericValue(f: FittedNumeric, x: number): number {
 const asDouble = (column: string) => `r.${ident(numCol(column))}`;
 
 /** SQL twin of numericValue (missing → the default). */
-export function numericExpr(f: FittedNumeric): string {
+function numericExpr(f: FittedNumeric): string {
   const x = `COALESCE(${asDouble(f.column)}, ${dbl(f.default)})`;
   const g = f.transform === 'log-standardize' ? `(sign(${x}) * ln(1 + abs(${x})))` : x;
   return `((${g} - ${dbl(f.shift)}) / ${dbl(f.scale)})::FLOAT`;
 }
 
-export function missingExpr(f: FittedNumeric): string {
+function missingExpr(f: FittedNumeric): string {
   return `(${asDouble(f.column)} IS NULL)::INTEGER::FLOAT`;
 }
