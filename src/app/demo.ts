@@ -37,16 +37,8 @@ export async function runDemo(o: DemoOptions = {}): Promise<{ summary: RunSummar
     quiet: o.quiet,
     set: [
       'name=demo',
-      'model.type=shared-bottom',
-      'model.bottom=[128,64]',
-      'model.tower=[32]',
-      'training.epochs=3',
-      'training.batchSize=512',
-      'training.evalEvery=100',
+      // the model and training settings of the written config (funnel.yaml), with checkpoints for --resume
       'training.checkpointEvery=200',
-      'training.optimizer.lr=0.002',
-      'training.embeddingOptimizer.lr=0.01',
-      'training.earlyStopping.patience=8',
       ...(o.set ?? []),
     ],
   });
