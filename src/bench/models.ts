@@ -7,7 +7,7 @@
 // Datasets: kuairand, funnel (the demo's shape: default 600 users and 800 items, 5 days), funnel-10x (the same
 // rows over a tenth of the users and items: 10× impressions per user and per item), adult (UCI Adult). The funnel
 // tables end with the oracle's test AUC (the generator's true probabilities), the ceiling on those rows; the
-// attainable ceiling (the oracle without the affinity that users and items absent from the training days hide:
+// attainable ceiling (the oracle without the latents of users and items absent from the training days:
 // funnel.oracle.json's aucAttainable); the oracle without the user × item affinity term (the gap between them is
 // what only the ID interaction can reach); and the share of that gap the first row captures. Funnel datasets get
 // two more tables: the test rows whose item is in the training vocabulary (warm) and those whose item is not
@@ -242,7 +242,7 @@ function printTable(dataset: string, slice: Slice, results: Result[], seeds: num
     console.log(`| ${label} | ${tasks.map((t) => cell(t as keyof OracleSlice['auc'])).join(' | ')} | |`);
   const f4 = (x: number | null | undefined) => (typeof x === 'number' ? x.toFixed(4) : '–');
   row('oracle', (t) => f4(o.auc[t]));
-  row('attainable ceiling (no affinity the training days hide)', (t) => f4(o.aucAttainable[t]));
+  row('attainable ceiling (w/o the latents of users and items unseen in training)', (t) => f4(o.aucAttainable[t]));
   row('oracle w/o user × item affinity', (t) => f4(o.aucNoAffinity[t]));
   // (model − no affinity) ÷ (ceiling − no affinity): how much of what the affinity adds the first row reaches.
   const share = (t: keyof OracleSlice['auc'], ceiling: number | null) => {
