@@ -6,8 +6,12 @@
 // Shared-Bottom, each difference marked "within noise" when it is not larger than the seed-to-seed sd.
 // Datasets: kuairand, funnel (the demo's shape: default 600 users and 800 items, 5 days), funnel-10x (the same
 // rows over a tenth of the users and items: 10× impressions per user and per item), adult (UCI Adult). The funnel
-// tables end with the oracle's test AUC (the generator's true probabilities), the ceiling on those rows, and the
-// oracle without the user × item affinity term (the gap between them is what only the ID interaction can reach).
+// tables end with the oracle's test AUC (the generator's true probabilities), the ceiling on those rows; the
+// attainable ceiling (the oracle without the latents of users and items absent from the training days:
+// funnel.oracle.json's aucAttainable); the oracle without the user × item affinity term (the gap between them is
+// what only the ID interaction can reach); and the share of that gap the first row captures. Funnel datasets get
+// two more tables: the test rows whose item is in the training vocabulary (warm) and those whose item is not
+// (cold start), models and oracle on the same rows.
 // Produces the model tables of docs/training.md.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -16,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, type ExperimentConfig } from '../config/index.js';
 import { MODEL_TYPES } from '../config/schema.js';
 import { prepareData, writeFunnel, type PreparedData } from '../data/index.js';
+import type { FunnelOracle, OracleSlice } from '../data/synth-oracle.js';
 import { FUNNEL_DEFAULTS } from '../data/synth-defaults.js';
 import { train } from '../training/trainer.js';
 import { evaluateSplit } from '../training/evaluation.js';
@@ -41,19 +46,24 @@ interface Dataset {
   name: string;
   configPath: string;
   overrides: string[];
-  /** Test AUC of the generator's true probabilities (synthetic funnels only). */
-  oracle?: Record<string, number | null>;
-  /** The same with the user × item affinity term removed: what a model without the ID interaction can reach. */
-  oracleNoAffinity?: Record<string, number | null>;
+  /** The generator's oracle (synthetic funnels only). */
+  oracle?: FunnelOracle;
 }
+
+/** Test rows the tables are computed on: all, and for funnels the warm and cold-start items. */
+type Slice = 'all' | 'warm' | 'cold';
+const SLICE_TITLE: Record<Slice, string> = {
+  all: 'test AUC',
+  warm: 'test rows whose item is in the training vocabulary (warm)',
+  cold: 'test rows whose item is not in the training vocabulary (cold start)',
+};
 
 /** The demo's funnel shape (5 days, so the test day holds a fifth of the rows). */
 const FUNNEL_DAYS = 5;
 
 async function funnel(name: string, tmp: string, o: { rows: number; users: number; items: number }): Promise<Dataset> {
   const f = await writeFunnel(join(tmp, name), { ...o, seed: 42, days: FUNNEL_DAYS });
-  const { auc, aucNoAffinity } = f.oracle.splits.test;
-  return { name, configPath: f.config, overrides: [], oracle: auc, oracleNoAffinity: aucNoAffinity };
+  return { name, configPath: f.config, overrides: [], oracle: f.oracle };
 }
 
 async function dataset(name: string, funnelRows: number, tmp: string): Promise<Dataset> {
@@ -87,13 +97,26 @@ function configFor(d: Dataset, set: readonly string[], seed: number, tmp: string
   ]);
 }
 
+type TaskStats = Record<string, { mean: number; sd: number; runs: number[] }>;
+
 interface Result {
   dataset: string;
   model: string;
-  oracle?: Record<string, number | null>;
-  oracleNoAffinity?: Record<string, number | null>;
-  tasks: Record<string, { mean: number; sd: number; runs: number[] }>;
+  /** The oracle on each slice's rows (funnels only). */
+  oracle?: Partial<Record<Slice, OracleSlice>>;
+  /** Per slice of the test rows (warm and cold for funnels only). */
+  slices: Partial<Record<Slice, { rows: number; tasks: TaskStats }>>;
   seconds: number;
+}
+
+/** Test rows by whether their item is in the training vocabulary (the split's item ids, 0 = unseen). */
+function itemSlices(data: PreparedData): Partial<Record<Slice, Int32Array>> {
+  const item = data.test.item;
+  if (!item) return {};
+  const warm: number[] = [],
+    cold: number[] = [];
+  for (let r = 0; r < data.test.rows; r++) (item[r] ? warm : cold).push(r);
+  return { warm: Int32Array.from(warm), cold: Int32Array.from(cold) };
 }
 
 async function main(): Promise<void> {
@@ -116,8 +139,9 @@ async function main(): Promise<void> {
     for (const name of opt('--datasets', variants ? 'funnel-10x,kuairand,adult' : 'kuairand,funnel').split(',')) {
       const d = await dataset(name, funnelRows, tmp);
       let data: PreparedData | null = null;
+      let slices: Partial<Record<Slice, Int32Array>> = {};
       for (const [arm, set] of chosen) {
-        const aucs: Record<string, number[]> = {};
+        const aucs: Partial<Record<Slice, Record<string, number[]>>> = {};
         const t0 = performance.now();
         for (let s = 0; s < seeds; s++) {
           let config: ExperimentConfig;
@@ -129,23 +153,36 @@ async function main(): Promise<void> {
             );
             break;
           }
-          data ??= await prepareData(config);
+          if (!data) {
+            data = await prepareData(config);
+            if (d.oracle) slices = checkedSlices(d.name, data, d.oracle);
+          }
           const r = await train({ config, data, dir: join(tmp, 'run') });
-          const { metrics } = evaluateSplit(r.model, data.test, undefined, 'test');
-          for (const [t, m] of Object.entries(metrics)) (aucs[t] ??= []).push(m.auc);
-          process.stderr.write(
-            `${d.name} ${arm} seed ${42 + s}: ${Object.entries(metrics)
-              .map(([t, m]) => `${t} ${m.auc.toFixed(4)}`)
-              .join(' ')}\n`,
-          );
+          const line: string[] = [];
+          for (const [slice, rows] of [['all', undefined], ...Object.entries(slices)] as [Slice, Int32Array?][]) {
+            const { metrics } = evaluateSplit(r.model, data.test, rows, 'test');
+            for (const [t, m] of Object.entries(metrics)) ((aucs[slice] ??= {})[t] ??= []).push(m.auc);
+            line.push(
+              `${slice === 'all' ? '' : `${slice}: `}${Object.entries(metrics)
+                .map(([t, m]) => `${t} ${m.auc.toFixed(4)}`)
+                .join(' ')}`,
+            );
+          }
+          process.stderr.write(`${d.name} ${arm} seed ${42 + s}: ${line.join(' | ')}\n`);
         }
-        if (Object.keys(aucs).length === 0) continue;
+        if (!aucs.all) continue;
+        const stats = (a: Record<string, number[]>): TaskStats =>
+          Object.fromEntries(Object.entries(a).map(([t, runs]) => [t, { ...meanSd(runs), runs }]));
         results.push({
           dataset: d.name,
           model: arm,
-          oracle: d.oracle,
-          oracleNoAffinity: d.oracleNoAffinity,
-          tasks: Object.fromEntries(Object.entries(aucs).map(([t, a]) => [t, { ...meanSd(a), runs: a }])),
+          oracle: d.oracle && { all: d.oracle.splits.test, ...d.oracle.testByItem },
+          slices: Object.fromEntries(
+            Object.entries(aucs).map(([slice, a]) => [
+              slice,
+              { rows: slice === 'all' ? data!.test.rows : slices[slice as Slice]!.length, tasks: stats(a) },
+            ]),
+          ),
           seconds: (performance.now() - t0) / 1000 / seeds,
         });
       }
@@ -160,20 +197,38 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`load average ${load.map((l) => l.toFixed(1)).join(' → ')}; extra settings: ${sets.join(' ') || 'none'}`);
-  for (const dataset of new Set(results.map((r) => r.dataset))) printTable(dataset, results, seeds, variants);
+  for (const dataset of new Set(results.map((r) => r.dataset)))
+    for (const slice of ['all', 'warm', 'cold'] as const) printTable(dataset, slice, results, seeds, variants);
 }
 
-function printTable(dataset: string, results: Result[], seeds: number, variants: boolean): void {
-  const rows = results.filter((r) => r.dataset === dataset);
-  const tasks = Object.keys(rows[0]!.tasks);
+/**
+ * The warm / cold test rows by the prepared data's item vocabulary; a note when the oracle's count (items with at
+ * least its minCount training rows) differs, i.e. the two tables would not be on the same rows.
+ */
+function checkedSlices(name: string, data: PreparedData, oracle: FunnelOracle): Partial<Record<Slice, Int32Array>> {
+  const s = itemSlices(data);
+  if (s.warm && s.warm.length !== oracle.testByItem.warm.rows)
+    process.stderr.write(
+      `${name}: ${s.warm.length} warm test rows by the item vocabulary, ${oracle.testByItem.warm.rows} by the oracle (minCount ${oracle.minCount}): its warm / cold rows differ\n`,
+    );
+  return s;
+}
+
+function printTable(dataset: string, slice: Slice, results: Result[], seeds: number, variants: boolean): void {
+  const rows = results.filter((r) => r.dataset === dataset && r.slices[slice]);
+  if (rows.length === 0) return;
   const base = rows[0]!;
-  console.log(`\n${dataset} — test AUC, mean ± sd over ${seeds} seeds${variants ? `; Δ against ${base.model}` : ''}\n`);
+  const { rows: n, tasks: baseTasks } = base.slices[slice]!;
+  const tasks = Object.keys(baseTasks);
+  const o = base.oracle?.[slice];
+  const what = `${SLICE_TITLE[slice]}${slice === 'all' ? '' : `, ${n} rows${o ? ` (${tasks.map((t) => o.positives[t as keyof typeof o.positives]).join(' / ')} positives)` : ''}`}`;
+  console.log(`\n${dataset} — ${what}, mean ± sd over ${seeds} seeds${variants ? `; Δ against ${base.model}` : ''}\n`);
   console.log(`| model | ${tasks.join(' | ')} | s/run |`);
   console.log(`|---|${tasks.map(() => '---').join('|')}|---|`);
   for (const r of rows) {
     const cell = (t: string) => {
-      const m = r.tasks[t]!,
-        b = base.tasks[t]!;
+      const m = r.slices[slice]!.tasks[t]!,
+        b = baseTasks[t]!;
       const text = `${m.mean.toFixed(4)} ± ${m.sd.toFixed(4)}`;
       if (!variants || r === base) return text;
       const delta = m.mean - b.mean;
@@ -182,11 +237,21 @@ function printTable(dataset: string, results: Result[], seeds: number, variants:
     };
     console.log(`| ${r.model} | ${tasks.map(cell).join(' | ')} | ${r.seconds.toFixed(0)} |`);
   }
-  const oracleRow = (label: string, o: Record<string, number | null> | undefined) => {
-    if (o) console.log(`| ${label} | ${tasks.map((t) => o[t]?.toFixed(4) ?? '–').join(' | ')} | |`);
+  if (!o) return;
+  const row = (label: string, cell: (t: keyof OracleSlice['auc']) => string) =>
+    console.log(`| ${label} | ${tasks.map((t) => cell(t as keyof OracleSlice['auc'])).join(' | ')} | |`);
+  const f4 = (x: number | null | undefined) => (typeof x === 'number' ? x.toFixed(4) : '–');
+  row('oracle', (t) => f4(o.auc[t]));
+  row('attainable ceiling (w/o the latents of users and items unseen in training)', (t) => f4(o.aucAttainable[t]));
+  row('oracle w/o user × item affinity', (t) => f4(o.aucNoAffinity[t]));
+  // (model − no affinity) ÷ (ceiling − no affinity): how much of what the affinity adds the first row reaches.
+  const share = (t: keyof OracleSlice['auc'], ceiling: number | null) => {
+    const floor = o.aucNoAffinity[t] ?? NaN;
+    const x = (baseTasks[t]!.mean - floor) / ((ceiling ?? NaN) - floor);
+    return Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : '–';
   };
-  oracleRow('oracle', base.oracle);
-  oracleRow('oracle w/o user × item affinity', base.oracleNoAffinity);
+  row(`${base.model}: share of the affinity captured`, (t) => share(t, o.auc[t]));
+  row(`${base.model}: share of the attainable affinity captured`, (t) => share(t, o.aucAttainable[t]));
 }
 
 function meanSd(a: number[]): { mean: number; sd: number } {

@@ -11,3 +11,5 @@ export const FUNNEL_DEFAULTS = {
   newItemShare: 0.2,
   latentDim: 2,
 } as const;
+/** minCount of user_id and item_id in the written config: the oracle's "seen in training" uses the same. */
+export const FUNNEL_ID_MIN_COUNT = 2;
