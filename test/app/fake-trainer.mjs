@@ -5,7 +5,8 @@
 // $FAKE_TRAINER_FAIL_WEIGHT: the same when the order label weight is that number (a data check that fails).
 // config.json is the resolved config, as `train` writes it (the sweep identifies trials by its hash).
 // $FAKE_TRAINER_STEP_MS: write the eval lines one by one, this long apart (for early stopping).
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+// $FAKE_TRAINER_HOLD: after each eval line, wait while this file exists (a test holds a trial mid-run).
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitWithParent } from '../../dist/app/sweep/orphan-guard.js';
 import { loadConfig } from '../../dist/config/index.js';
@@ -61,6 +62,8 @@ for (const step of [100, 200, 300]) {
     tasks: Object.fromEntries(tasks.map((t) => [t, { auc: auc(t) - 0.01 * (3 - step / 100), logloss: 0.5 }])),
   };
   appendFileSync(log, JSON.stringify(line) + '\n');
+  const hold = process.env.FAKE_TRAINER_HOLD;
+  while (hold && existsSync(hold)) await new Promise((r) => setTimeout(r, 50));
 }
 const test = Object.fromEntries(tasks.map((t) => [t, { auc: auc(t), logloss: 0.5, gauc: auc(t) - 0.05 }]));
 appendFileSync(log, JSON.stringify({ type: 'test', tasks: test }) + '\n');

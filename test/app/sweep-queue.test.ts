@@ -190,7 +190,8 @@ describe.skipIf(redisMissing)('queue mode on a real Redis', () => {
     for (const w of workers.splice(0)) w.kill('SIGKILL');
     const calls = join(root, 'calls-coord.log');
     const store = join(root, 'store-coord');
-    startWorker(store, { FAKE_TRAINER_CALLS: calls, FAKE_TRAINER_STEP_MS: '500' });
+    const hold = join(root, 'hold-coord');
+    startWorker(store, { FAKE_TRAINER_CALLS: calls, FAKE_TRAINER_STEP_MS: '300', FAKE_TRAINER_HOLD: hold });
     const args = ['sweep', configWithSeed(8), '--grid', 'tasks.order.labelWeight=1,2,3,4,5'];
     args.push('--queue', queue, '--store', store, '--out', join(root, 'coord'));
     const first = cliRun(args, join(root, 'coord-1.log'));
@@ -198,10 +199,14 @@ describe.skipIf(redisMissing)('queue mode on a real Redis', () => {
     first.p.kill('SIGKILL');
     expect(await first.exit).toBe(null);
 
-    // No coordinator now: the worker goes on, and --status reads the progress from Redis alone. (The ceilings of
-    // these tests are for a shared, loaded machine: each trial and each status call starts a Node process.)
+    // No coordinator now: the worker goes on, and --status reads the progress from Redis alone. The next trial
+    // to report a step is held there until --status has seen it (on a loaded machine the trials could otherwise
+    // all finish between two status calls, each of which starts a Node process).
+    writeFileSync(hold, '');
     let text = '';
-    for (let i = 0; i < 40 && !/running: .* step \d+ on /.test(text); i++) text = await status();
+    for (const t0 = Date.now(); !/running: .* step \d+ on /.test(text); text = await status())
+      expect(Date.now() - t0, `no running trial with a step in --status:\n${text}`).toBeLessThan(120_000);
+    rmSync(hold);
     expect(text).toMatch(/sweep [0-9a-f]{16}: [1-4]\/5 trials done, 1 running, [0-3] waiting, 0 failed/);
     expect(text).toMatch(/running: sweep [0-9a-f]{16} trial \d \(tasks\.order\.labelWeight=\d\) — step \d+ on \S+:\d+/);
 
