@@ -30,5 +30,5 @@ describe('data preparation is reproducible', () => {
         ),
       );
     }
-  }, 120_000);
+  }, 300_000);
 });
