@@ -144,7 +144,7 @@ describe('mtrank serve: bad requests are 4xx with a JSON error naming the field'
       'wrong type',
       () => ({ candidates: rows.slice(0, 5).map((r, i) => (i === 3 ? { ...r, price: 'abc' } : r)) }),
       400,
-      /candidates\[3\]\.price: must be number,null \(candidate 3\)/,
+      /^candidates\[3\]\.price: must be a number or null \(candidate 3\)$/,
     ],
     [
       'missing required id',
@@ -161,7 +161,18 @@ describe('mtrank serve: bad requests are 4xx with a JSON error naming the field'
       /candidates\[1\]\.item_ctr: 1e\+300 is out of range/,
     ],
     ['bad topK', () => ({ candidates: rows.slice(0, 2), topK: 0 }), 400, /topK: must be >= 1/],
-    ['context not an object', () => ({ context: [1], candidates: rows.slice(0, 2) }), 400, /context: must be object/],
+    [
+      'context not an object',
+      () => ({ context: [1], candidates: rows.slice(0, 2) }),
+      400,
+      /context: must be an object$/,
+    ],
+    [
+      'an id of the wrong type, in words',
+      () => ({ candidates: rows.slice(0, 2).map((r, i) => (i === 1 ? { ...r, item_id: true } : r)) }),
+      400,
+      /^candidates\[1\]\.item_id: must be a string or a number or null \(candidate 1\)$/,
+    ],
   ];
   for (const [name, body, status, message] of cases)
     it(name, async () => {
