@@ -24,9 +24,10 @@ export function loadConfig(path: string, overrides: string[] = []): ExperimentCo
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new MtrankError(
-      `${path}: cannot read the config file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new MtrankError(`${path}: config file not found`);
+    if (code === 'EISDIR') throw new MtrankError(`${path}: is a directory; give the config file (YAML or JSON)`);
+    throw new MtrankError(`${path}: cannot read the config file (${code ?? (e as Error).message})`);
   }
   let raw: unknown;
   try {
