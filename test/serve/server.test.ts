@@ -210,7 +210,12 @@ describe('mtrank serve: bad requests are 4xx with a JSON error naming the field'
   });
 
   it('/admin/reload does not exist without a token', async () => {
-    expect((await post('/admin/reload', {})).statusCode).toBe(404);
+    const res = await post('/admin/reload', {});
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error).toBe(
+      'no route POST /admin/reload (disabled: start mtrank serve with --admin-token TOKEN or MTRANK_ADMIN_TOKEN, or send SIGHUP)',
+    );
+    expect((await post('/v1/nope', {})).json().error).toBe('no route POST /v1/nope');
   });
 });
 
