@@ -34,7 +34,7 @@ export function loadConfig(path: string, overrides: string[] = []): ExperimentCo
     raw = path.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
   } catch (e) {
     throw new MtrankError(
-      `${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
+      `${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]!.replace(/:\s*$/, '')}`,
     );
   }
   return parseConfig(raw, overrides, { baseDir: dirname(resolve(path)), file: path });
