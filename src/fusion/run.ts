@@ -285,7 +285,7 @@ function bootstrapSummary(r: FusionResult): string {
 
 function frontSummary(r: FusionResult): string {
   const p = r.pareto!;
-  const head = `Pareto front over valid AUC(${r.tasks.join(', ')}): ${p.points.length} of ${p.points.length + p.dominated.length}${p.dominated.length >= DOMINATED_KEPT ? '+' : ''} rankings not dominated; the chosen weights are ${p.chosenOnFront ? 'on it' : r.objective.type.startsWith('value-') ? 'off it (the objective is not a mix of these AUCs)' : 'a tie just off it'} (pick another with --pick order:2,click:1)`;
+  const head = `Pareto front over valid AUC(${r.tasks.join(', ')}): ${p.points.length} of ${p.points.length + p.dominated.length}${p.dominated.length >= DOMINATED_KEPT ? '+' : ''} non-constant rankings (all weights 0 left out) not dominated; the chosen weights are ${p.chosenOnFront ? 'on it' : r.objective.type.startsWith('value-') ? 'off it (the objective is not a mix of these AUCs)' : 'a tie just off it'} (pick another with --pick order:2,click:1)`;
   const shown = p.points
     .slice(0, 8)
     .map(

@@ -200,5 +200,12 @@ describe('bootstrap', () => {
     const lines = formatSummary({ ...r, savedTo: [] }).split('\n');
     const chosen = lines.find((l) => l.startsWith('  * ') && /\[0\.\d{4}, /.test(l))!;
     expect(chosen).toMatch(/\]  tied with the leader; cost to the other tasks \d\.\d{4}   click=/);
+    // the front counts the rankings it can hold: the search line's distinct rankings less the constant (all-zero) one
+    const front = lines.find((l) => l.startsWith('Pareto front'))!;
+    const distinct = Number(/(\d+) distinct rankings scored/.exec(lines.join('\n'))![1]);
+    expect(front).toContain(
+      `of ${r.pareto!.points.length + r.pareto!.dominated.length} non-constant rankings (all weights 0 left out) not dominated`,
+    );
+    expect(r.pareto!.points.length + r.pareto!.dominated.length).toBe(distinct - 1);
   });
 });
