@@ -25,7 +25,7 @@ export interface VerifyResult {
 /** The line `mtrank export --verify` prints: the largest difference over the outputs, against the tolerance. */
 export function verifySummary(v: VerifyResult): string {
   const worst = Math.max(...Object.values(v.maxAbsDiff));
-  return `verified with onnxruntime on ${v.rows} sampled rows: model.onnx matches mtrank within ${worst.toExponential(2)} (tolerance ${EXPORT_TOLERANCE}; relative where a score exceeds 1)`;
+  return `verified with onnxruntime on ${v.rows} sampled rows: model.onnx matches mtrank within ${worst.toExponential(2)} (tolerance ${EXPORT_TOLERANCE.toExponential(0)}; relative where a score exceeds 1)`;
 }
 
 /**
