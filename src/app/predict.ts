@@ -25,6 +25,20 @@ export interface VectorSourceCount {
   inductive: number;
   oov: number;
 }
+/**
+ * The line `mtrank predict` prints per ID feature: where each row's vector came from. Kinds of source the run does not
+ * have (no pretrained vectors, no inductive ones) are left out rather than printed as "0 with …".
+ */
+export function vectorSourceLine(s: VectorSourceCount): string {
+  const parts = [
+    `${s.trained} rows with a trained vector`,
+    ...(s.pretrained ? [`${s.pretrained} with a pretrained-only vector`] : []),
+    ...(s.inductive ? [`${s.inductive} new with an inductive GraphSAGE vector`] : []),
+    `${s.oov} unknown or missing (out-of-vocabulary row)`,
+  ];
+  return `${s.feature}: ${parts.join(', ')}`;
+}
+
 export interface PredictResult {
   rows: number;
   tasks: string[];

@@ -44,8 +44,12 @@ export function formatTestTable(r: RunSummary, oracle?: Record<string, number | 
   ];
   const extra: Record<string, Record<string, string | number>> = {};
   if (oracle) extra.oracle = Object.fromEntries(Object.keys(r.test ?? {}).map((t) => [t, f4(oracle[t])]));
-  if (r.test) lines.push(metricsTable(r.test, { ...extra, labelWeight: lw, bestStep: r.metrics.bestStep }));
-  else lines.push('(no test split: metrics.json holds no test metrics)');
+  if (r.test) {
+    lines.push(
+      `test split, the weights of the best step (${r.result.bestStep}); bestStep: each task's own best on valid`,
+    );
+    lines.push(metricsTable(r.test, { ...extra, labelWeight: lw, bestStep: r.metrics.bestStep }));
+  } else lines.push('(no test split: metrics.json holds no test metrics)');
   return lines.join('\n');
 }
 

@@ -23,24 +23,25 @@ const program = new Command();
 program.name('mtrank').description('Multi-task ranking models: train, tune, fuse and serve.').version(mtrankVersion());
 
 // Each command lives in its own file under ./commands and registers itself here (add one import + one call per
-// command). A command file declares its options only; its action imports the code that does the work, so starting
-// the CLI (--help, --version, or any one command) loads nothing the other commands need.
-registerReportCommand(program);
-registerCompareCommand(program);
-registerSweepCommand(program);
-registerWorkerCommand(program);
-registerPretrainCommand(program);
-registerCalibrateCommand(program);
-registerFuseCommand(program);
+// command, in the order of the workflow: `mtrank --help` lists them in this order). A command file declares its
+// options only; its action imports the code that does the work, so starting the CLI (--help, --version, or any one
+// command) loads nothing the other commands need.
+registerDemoCommand(program);
+registerSynthCommand(program);
+registerSchemaCommand(program);
+registerDataCommand(program);
 registerTrainCommand(program);
 registerEvaluateCommand(program);
 registerPredictCommand(program);
-registerDemoCommand(program);
-registerSchemaCommand(program);
-registerSynthCommand(program);
-registerDataCommand(program);
-registerServeCommand(program);
+registerCalibrateCommand(program);
+registerFuseCommand(program);
+registerReportCommand(program);
+registerCompareCommand(program);
 registerExportCommand(program);
+registerServeCommand(program);
+registerSweepCommand(program);
+registerWorkerCommand(program);
+registerPretrainCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -24,16 +24,17 @@ export function loadConfig(path: string, overrides: string[] = []): ExperimentCo
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new MtrankError(
-      `${path}: cannot read the config file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new MtrankError(`${path}: config file not found`);
+    if (code === 'EISDIR') throw new MtrankError(`${path}: is a directory; give the config file (YAML or JSON)`);
+    throw new MtrankError(`${path}: cannot read the config file (${code ?? (e as Error).message})`);
   }
   let raw: unknown;
   try {
     raw = path.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
   } catch (e) {
     throw new MtrankError(
-      `${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
+      `${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]!.replace(/:\s*$/, '')}`,
     );
   }
   return parseConfig(raw, overrides, { baseDir: dirname(resolve(path)), file: path });

@@ -154,13 +154,19 @@ export async function stageSplits(c: DuckDBConnection, config: ExperimentConfig)
   const tables: Partial<Record<SplitName, StagedTable>> = {};
   /** Where each split's rows come from, for the empty-split message. */
   const origin: Partial<Record<SplitName, string>> = {};
+  const paths = (fs: SourceFile[]) => fs.map((f) => f.path).join(', ');
   const stage = async (name: string, src: SourceConfig): Promise<SourceFile[]> => {
     const own = await expandSource(c, src, d);
+    const skippedBefore = badRows.skipped;
     await stageFiles(c, name, own, files.length, rules, d.onBadRow, badRows);
     files.push(...own);
+    // A header-only file is a data problem, not a split problem: say so before any split is blamed.
+    if (Number((await queryRow(c, `SELECT count(*) AS n FROM ${name}`)).n) === 0)
+      throw new MtrankError(
+        `${paths(own)}: no data rows (${badRows.skipped > skippedBefore ? `all ${badRows.skipped - skippedBefore} were bad rows, skipped` : own[0]!.options.header ? 'only a header line' : 'the file holds no rows'})`,
+      );
     return own;
   };
-  const paths = (fs: SourceFile[]) => fs.map((f) => f.path).join(', ');
   if (d.source) {
     const own = await stage('__stage_all', d.source);
     await splitStaged(c, config, '__stage_all', SPLITS);
@@ -251,6 +257,7 @@ export async function stageFiles(
         }
       }
     };
+    if (f.size === 0) throw new MtrankError(`${f.path}: the file is empty (0 bytes)`);
     checkHeaderNames(f);
     if (f.options.columns && f.options.format !== 'parquet') await checkColumns();
     const run = async (sql: string) => {

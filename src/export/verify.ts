@@ -22,6 +22,12 @@ export interface VerifyResult {
   maxAbsDiff: Record<string, number>;
 }
 
+/** The line `mtrank export --verify` prints: the largest difference over the outputs, against the tolerance. */
+export function verifySummary(v: VerifyResult): string {
+  const worst = Math.max(...Object.values(v.maxAbsDiff));
+  return `verified with onnxruntime on ${v.rows} sampled rows: model.onnx matches mtrank within ${worst.toExponential(2)} (tolerance ${EXPORT_TOLERANCE.toExponential(0)}; relative where a score exceeds 1)`;
+}
+
 /**
  * Scores `rows` sampled rows (OOV ids, bags of every length; a business value per row when the graph takes one)
  * both ways; an error when any output differs.

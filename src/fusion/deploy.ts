@@ -141,7 +141,28 @@ export function deployBox(d: Deploy, tasks: string[]): string {
     ),
     ...(d.warnings.length ? ['  warnings:', ...d.warnings.map((w) => `    ! ${w}`)] : ['  no warnings']),
   ];
-  const width = Math.max(...lines.map((l) => l.length)) + 2;
+  const wrapped = lines.flatMap((l) => wrapLine(l, BOX_TEXT_WIDTH));
+  const width = Math.max(...wrapped.map((l) => l.length)) + 2;
   const bar = `+${'-'.repeat(width)}+`;
-  return [bar, ...lines.map((l) => `| ${l.padEnd(width - 1)}|`), bar].join('\n');
+  return [bar, ...wrapped.map((l) => `| ${l.padEnd(width - 1)}|`), bar].join('\n');
+}
+
+/** The box's text width: a warning longer than this wraps rather than stretching the box past a terminal's width. */
+const BOX_TEXT_WIDTH = 110;
+
+/** Breaks at spaces; continuation lines are indented two past the line's own indent (and its "! " marker). */
+function wrapLine(line: string, width: number): string[] {
+  if (line.length <= width) return [line];
+  const lead = /^ *(! )?/.exec(line)![0].length;
+  const indent = ' '.repeat(lead + 2);
+  const out: string[] = [];
+  let rest = line;
+  while (rest.length > width) {
+    const cut = rest.lastIndexOf(' ', width);
+    if (cut <= (out.length ? indent.length : lead)) break; // one unbreakable word: leave it long
+    out.push(rest.slice(0, cut).trimEnd());
+    rest = indent + rest.slice(cut + 1);
+  }
+  out.push(rest);
+  return out;
 }

@@ -270,18 +270,22 @@ function bootstrapSummary(r: FusionResult): string {
   const b = r.bootstrap!;
   return [
     `bootstrap: ${r.objective.label} over ${b.resamples} paired resamples by ${b.by}, 95% intervals of the top ${b.candidates.length} (* chosen: ${CHOICE[b.reason]})`,
-    ...b.candidates
-      .slice(0, Math.max(5, b.chosen + 1))
-      .map(
-        (c, i) =>
-          `  ${i === b.chosen ? '*' : ' '} ${f4(c.objective)} [${f4(c.lo)}, ${f4(c.hi)}]${c.beaten ? ' clearly beaten' : c.tied ? ' tied' : ''}${c.cost !== undefined ? ` cost to the other tasks ${f4(c.cost)}` : ''}   ${weights(r.form, c.weights)}`,
-      ),
+    ...b.candidates.slice(0, Math.max(5, b.chosen + 1)).map(
+      (c, i) =>
+        `  ${i === b.chosen ? '*' : ' '} ${f4(c.objective)} [${f4(c.lo)}, ${f4(c.hi)}]${[
+          c.beaten ? 'clearly beaten' : c.tied ? 'tied with the leader' : '',
+          c.cost !== undefined ? `cost to the other tasks ${f4(c.cost)}` : '',
+        ]
+          .filter(Boolean)
+          .map((x, k) => (k ? `; ${x}` : `  ${x}`))
+          .join('')}   ${weights(r.form, c.weights)}`,
+    ),
   ].join('\n');
 }
 
 function frontSummary(r: FusionResult): string {
   const p = r.pareto!;
-  const head = `Pareto front over valid AUC(${r.tasks.join(', ')}): ${p.points.length} of ${p.points.length + p.dominated.length}${p.dominated.length >= DOMINATED_KEPT ? '+' : ''} rankings not dominated; the chosen weights are ${p.chosenOnFront ? 'on it' : r.objective.type.startsWith('value-') ? 'off it (the objective is not a mix of these AUCs)' : 'a tie just off it'} (pick another with --pick order:2,click:1)`;
+  const head = `Pareto front over valid AUC(${r.tasks.join(', ')}): ${p.points.length} of ${p.points.length + p.dominated.length}${p.dominated.length >= DOMINATED_KEPT ? '+' : ''} non-constant rankings (all weights 0 left out) not dominated; the chosen weights are ${p.chosenOnFront ? 'on it' : r.objective.type.startsWith('value-') ? 'off it (the objective is not a mix of these AUCs)' : 'a tie just off it'} (pick another with --pick order:2,click:1)`;
   const shown = p.points
     .slice(0, 8)
     .map(

@@ -37,7 +37,7 @@ export interface ColdStartColumn {
   value: (r: ColdStartRow) => number | undefined;
 }
 
-/** The table's columns: AUC on seen / unseen items (and unseen items with a pretrained vector, when present), their difference, row counts. */
+/** The table's columns: AUC on seen / unseen items (and unseen items with a pretrained vector, when present), their difference, row counts, the unseen rows' positives. */
 export function coldStartColumns(rows: ColdStartRow[]): ColdStartColumn[] {
   const pre = rows.some((r) => r.unseenPretrained);
   const col = (head: string, kind: 'auc' | 'rows', value: ColdStartColumn['value']): ColdStartColumn => ({
@@ -65,6 +65,10 @@ export function coldStartColumns(rows: ColdStartRow[]): ColdStartColumn[] {
           col('rows unseen, new', 'rows', (r) => r.unseenNew?.rows),
         ]
       : []),
+    // An unseen-item AUC often rests on a handful of positives: show how many, so a wild figure reads as noise.
+    col('positives unseen', 'rows', (r) =>
+      r.unseen.labelRate === undefined ? undefined : Math.round(r.unseen.labelRate * r.unseen.rows),
+    ),
   ];
 }
 

@@ -2,16 +2,7 @@
  * Names runs by what differs between their configs ("tasks.order.labelWeight=100, model.type=mmoe"):
  * the label a reader needs in a comparison legend, with everything the runs share left out.
  */
-
-/** Leaf paths of a config: nested objects become dotted paths; arrays and scalars are leaves (as JSON). */
-export function flattenConfig(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
-  if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length) {
-    for (const [k, v] of Object.entries(value)) flattenConfig(v, prefix ? `${prefix}.${k}` : k, out);
-  } else if (prefix) {
-    out.set(prefix, typeof value === 'string' ? value : JSON.stringify(value));
-  }
-  return out;
-}
+import { flattenConfig } from '../util/config-paths.js';
 
 export const UNSET = '(unset)';
 

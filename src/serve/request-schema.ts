@@ -61,7 +61,7 @@ interface SchemaError {
   params: Record<string, unknown>;
 }
 
-/** "candidates[3].price: must be number,null (candidate 3)" — the field by its path, and the candidate index. */
+/** "candidates[3].price: must be a number or null (candidate 3)" — the field by its path, and the candidate index. */
 export function describeSchemaError(e: SchemaError): string {
   const parts = e.instancePath.split('/').slice(1);
   let path = 'body',
@@ -77,7 +77,16 @@ export function describeSchemaError(e: SchemaError): string {
     path += `.${String(e.params.missingProperty)}`;
     msg = 'required field missing';
   }
+  if (e.keyword === 'type') msg = `must be ${typeWords(e.params.type)}`;
   if (e.keyword === 'maxItems') msg = `at most ${String(e.params.limit)} per request`;
   const where = index !== undefined ? ` (${parts[0] === 'rows' ? 'row' : 'candidate'} ${index})` : '';
   return `${path.replace(/^body\./, '')}: ${msg}${where}`;
+}
+
+const ARTICLE: Record<string, string> = { integer: 'an integer', array: 'an array', object: 'an object', null: 'null' };
+
+/** ajv's `number,null` (or ['number', 'null']) as words: "a number or null". */
+function typeWords(t: unknown): string {
+  const types = (Array.isArray(t) ? t.map(String) : String(t).split(',')).map((x) => x.trim());
+  return types.map((x) => ARTICLE[x] ?? `a ${x}`).join(' or ');
 }

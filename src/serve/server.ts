@@ -119,7 +119,12 @@ export async function createServer(o: ServeOptions): Promise<RankingServer> {
     void reply.code(status).send({ error: status >= 500 ? 'internal error' : err.message });
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: `no route ${req.method} ${req.url}` });
+    // Without --admin-token the reload route does not exist; say how to enable it rather than just "no route".
+    const hint =
+      req.url.split('?')[0] === '/admin/reload'
+        ? ' (disabled: start mtrank serve with --admin-token TOKEN or MTRANK_ADMIN_TOKEN, or send SIGHUP)'
+        : '';
+    void reply.code(404).send({ error: `no route ${req.method} ${req.url}${hint}` });
   });
   // While draining, answers close their connection: otherwise a keep-alive socket would hold the exit for
   // fastify's 72 s keep-alive timeout.

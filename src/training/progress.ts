@@ -15,7 +15,7 @@ export const silentProgress: TrainProgress = { start() {}, step() {}, eval() {},
 export function barProgress(label = 'train'): TrainProgress {
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} {bar} {percentage}% | step {value}/{total} | loss {loss} | {aucs} | eta {eta_formatted}`,
+      format: `${label} {bar} {percentage}% | step {value}/{total} | train loss {loss} | {aucs} | eta {eta_formatted}`,
       barsize: 24,
       hideCursor: true,
       clearOnComplete: false,
@@ -23,7 +23,7 @@ export function barProgress(label = 'train'): TrainProgress {
     },
     cliProgress.Presets.shades_classic,
   );
-  let aucs = 'auc –',
+  let aucs = 'valid AUC –',
     last = '–';
   return {
     start(total, startStep) {
@@ -60,7 +60,7 @@ export function logProgress(write: (line: string) => void = (l) => process.stder
       if (Number.isFinite(l)) loss = l;
     },
     eval(step, a) {
-      write(`step ${step}/${total} loss ${loss.toFixed(4)} ${formatAucs(a)}`);
+      write(`step ${step}/${total} train loss ${Number.isFinite(loss) ? loss.toFixed(4) : '–'} | ${formatAucs(a)}`);
     },
     message(text) {
       write(text);
@@ -69,8 +69,8 @@ export function logProgress(write: (line: string) => void = (l) => process.stder
   };
 }
 
+/** "valid AUC click 0.7012 order –": the figures say what they are (the last evaluation on the validation split). */
 function formatAucs(a: Record<string, number>): string {
-  return Object.entries(a)
-    .map(([t, v]) => `${t} ${Number.isFinite(v) ? v.toFixed(4) : '–'}`)
-    .join(' ');
+  const parts = Object.entries(a).map(([t, v]) => `${t} ${Number.isFinite(v) ? v.toFixed(4) : '–'}`);
+  return `valid AUC ${parts.join(' ')}`;
 }

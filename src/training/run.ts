@@ -10,6 +10,7 @@ import type { MultiTaskModel } from '../models/model.js';
 import { removeStaleTemps, writeFileAtomic } from '../util/atomic-write.js';
 import { describeSkippedRows } from '../data/inspect.js';
 import { abortError, MtrankError, withErrorKind } from '../util/errors.js';
+import { describeConfigChange } from '../util/config-paths.js';
 import { train, type TrainResult } from './trainer.js';
 import { evaluateSplit, type SplitMetrics } from './evaluation.js';
 import { MetricsLog } from './metrics-log.js';
@@ -78,6 +79,10 @@ export function progressFor(quiet: RunOptions['quiet']): TrainProgress {
 }
 
 export async function runTraining(o: RunOptions): Promise<RunSummary> {
+  if (o.resume && o.overwrite)
+    throw new MtrankError(
+      '--resume and --overwrite contradict each other: --resume continues the run, --overwrite replaces it',
+    );
   const overrides = [...(o.set ?? []), ...(o.seed !== undefined ? [`seed=${o.seed}`] : [])];
   const configPath = typeof o.config === 'string' ? o.config : undefined;
   const config = configPath ? loadConfig(configPath, overrides) : parseConfig(o.config, overrides);
@@ -156,9 +161,11 @@ function checkResumable(dir: string, config: ExperimentConfig, sources: SourceFi
   if (!existsSync(paths.config))
     throw new MtrankError(`${dir}: nothing to resume (no config.json; start without --resume)`);
   const saved = readFileSync(paths.config, 'utf8');
-  if (saved !== configJson(config) && withCurrentDefaults(saved) !== configJson(config))
+  const now = configJson(config),
+    savedNow = withCurrentDefaults(saved);
+  if (saved !== now && savedNow !== now)
     throw new MtrankError(
-      `${paths.config}: the resolved config differs from the one this run started with; --resume needs the same config, --seed and --set values`,
+      `${paths.config}: the resolved config differs from the one this run started with (${describeConfigChange(JSON.parse(savedNow ?? saved), JSON.parse(now))}); --resume needs the same config, --seed and --set values`,
     );
   const record = readRunRecord(paths.record);
   const change = record && describeDataChange(record.data.sources, sources);

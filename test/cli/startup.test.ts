@@ -49,4 +49,32 @@ describe('CLI startup', () => {
   it('the hook sees the packages a command really uses (it can fail)', () => {
     expect(packagesLoaded(['schema'])).toEqual(expect.arrayContaining(['commander', 'zod']));
   });
+
+  it('--help lists the commands in the order of the workflow, the demo first', () => {
+    const r = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
+    const names = r.stdout
+      .split('Commands:')[1]!
+      .split('\n')
+      .map((l) => /^ {2}(\w+)/.exec(l)?.[1])
+      .filter(Boolean);
+    expect(names).toEqual([
+      'demo',
+      'synth',
+      'schema',
+      'data',
+      'train',
+      'evaluate',
+      'predict',
+      'calibrate',
+      'fuse',
+      'report',
+      'compare',
+      'export',
+      'serve',
+      'sweep',
+      'worker',
+      'pretrain',
+      'help',
+    ]);
+  });
 });

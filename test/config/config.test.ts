@@ -128,10 +128,16 @@ describe('config', () => {
   });
 
   it('reports unreadable and malformed files with their name', () => {
-    expect(errorOf(() => loadConfig('/nonexistent/exp.yaml'))).toMatch(/\/nonexistent\/exp\.yaml: cannot read/);
+    expect(errorOf(() => loadConfig('/nonexistent/exp.yaml'))).toBe('/nonexistent/exp.yaml: config file not found');
     const dir = mkdtempSync(join(tmpdir(), 'mtrank-cfg-'));
+    expect(errorOf(() => loadConfig(dir))).toBe(`${dir}: is a directory; give the config file (YAML or JSON)`);
     writeFileSync(join(dir, 'bad.yaml'), 'data: [1, 2\n');
     expect(errorOf(() => loadConfig(join(dir, 'bad.yaml')))).toMatch(/bad\.yaml: not valid YAML/);
+    writeFileSync(join(dir, 'nested.yaml'), 'data:\n  source: f.csv\n   split: x\n');
+    // the parser's first line names the place; its trailing ':' (before a code excerpt we do not print) is dropped
+    expect(errorOf(() => loadConfig(join(dir, 'nested.yaml')))).toMatch(
+      /nested\.yaml: not valid YAML: .*line 2, column \d+$/,
+    );
   });
 
   it('publishes a JSON Schema covering every section', () => {

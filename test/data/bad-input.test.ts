@@ -104,7 +104,23 @@ describe('bad input', () => {
       new RegExp(`^valid split is empty \\(${f} after the time split\\)`),
     );
     const empty = file('user,price,click\n');
-    expect(await failure(prepareData(config(empty)))).toMatch(new RegExp(`^train split is empty \\(${empty}\\)`));
+    expect(await failure(prepareData(config(empty)))).toBe(`${empty}: no data rows (only a header line)`);
+  });
+
+  it('a header-only or 0-byte source is named as such, not blamed on the split', async () => {
+    const split = { method: 'time', column: 'day', validFrom: 2, testFrom: 3 };
+    const headerOnly = file('user,price,click,day\n');
+    expect(await failure(prepareData(config(headerOnly, { train: undefined, source: headerOnly, split })))).toBe(
+      `${headerOnly}: no data rows (only a header line)`,
+    );
+    const zero = file('');
+    expect(await failure(prepareData(config(zero, { train: undefined, source: zero, split })))).toBe(
+      `${zero}: the file is empty (0 bytes)`,
+    );
+    const allBad = file('user,price,click,day\nu1,abc,0,1\n');
+    expect(
+      await failure(prepareData(config(allBad, { train: undefined, source: allBad, split, onBadRow: 'skip' }))),
+    ).toBe(`${allBad}: no data rows (all 1 were bad rows, skipped)`);
   });
 
   it('a time split on timestamps; an unreadable time names file, line and column', async () => {

@@ -4,6 +4,7 @@ import { resampleWeights, sortedBootstrapValues, weightedAucSorted } from '../..
 import { PairedAuc } from '../../src/fusion/paired-auc.js';
 import { fuse, type ScoreSplit } from '../../src/fusion/index.js';
 import { deployBox } from '../../src/fusion/deploy.js';
+import { formatSummary } from '../../src/fusion/run.js';
 import { auc } from '../../src/metrics/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { fuseOptions } from './options.js';
@@ -195,5 +196,16 @@ describe('bootstrap', () => {
     expect(ci.change[1]).toBeGreaterThanOrEqual(r.deploy.changes.order.valid);
     expect(ci.auc[0]).toBeLessThan(ci.auc[1]);
     expect(deployBox(r.deploy, ['click', 'order'])).toMatch(/order +valid [+−]0\.\d{4} \(95% \[/);
+    // the candidate lines: the verdict and the cost are separate phrases ("tied with the leader; cost to ...")
+    const lines = formatSummary({ ...r, savedTo: [] }).split('\n');
+    const chosen = lines.find((l) => l.startsWith('  * ') && /\[0\.\d{4}, /.test(l))!;
+    expect(chosen).toMatch(/\]  tied with the leader; cost to the other tasks \d\.\d{4}   click=/);
+    // the front counts the rankings it can hold: the search line's distinct rankings less the constant (all-zero) one
+    const front = lines.find((l) => l.startsWith('Pareto front'))!;
+    const distinct = Number(/(\d+) distinct rankings scored/.exec(lines.join('\n'))![1]);
+    expect(front).toContain(
+      `of ${r.pareto!.points.length + r.pareto!.dominated.length} non-constant rankings (all weights 0 left out) not dominated`,
+    );
+    expect(r.pareto!.points.length + r.pareto!.dominated.length).toBe(distinct - 1);
   });
 });

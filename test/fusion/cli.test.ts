@@ -135,4 +135,37 @@ describe('mtrank fuse input and output', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('takes the run directory as its argument, like every other run command, or as --run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fuse-arg-'));
+    try {
+      mkdirSync(join(dir, 'predictions'));
+      writeFileSync(join(dir, 'predictions', 'valid.csv'), predictions(600, 5));
+      writeFileSync(join(dir, 'predictions', 'test.csv'), predictions(600, 6));
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({}));
+      const fuse = (...args: string[]) =>
+        spawnSync(
+          process.execPath,
+          ['dist/cli/main.js', 'fuse', ...args, '--step', '0.5', '--bootstrap', '0', '--json'],
+          {
+            encoding: 'utf8',
+          },
+        );
+      const byArg = fuse(dir),
+        byFlag = fuse('--run', dir);
+      expect(byArg.status, byArg.stderr).toBe(0);
+      expect(byFlag.status, byFlag.stderr).toBe(0);
+      const a = JSON.parse(byArg.stdout.trim().split('\n').pop()!),
+        b = JSON.parse(byFlag.stdout.trim().split('\n').pop()!);
+      expect(a.savedTo).toEqual([join(dir, 'fusion.json')]);
+      expect(a.weights).toEqual(b.weights);
+      const both = fuse(dir, '--run', join(dir, 'other'));
+      expect(both.status).toBe(1);
+      expect(both.stderr).toMatch(/^mtrank: fuse: two run directories given/);
+      const cal = spawnSync(process.execPath, ['dist/cli/main.js', 'calibrate'], { encoding: 'utf8' });
+      expect(cal.status).toBe(1);
+      expect(cal.stderr).toBe('mtrank: calibrate: give the run directory: mtrank calibrate runs/a\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -144,7 +144,7 @@ describe('mtrank serve: bad requests are 4xx with a JSON error naming the field'
       'wrong type',
       () => ({ candidates: rows.slice(0, 5).map((r, i) => (i === 3 ? { ...r, price: 'abc' } : r)) }),
       400,
-      /candidates\[3\]\.price: must be number,null \(candidate 3\)/,
+      /^candidates\[3\]\.price: must be a number or null \(candidate 3\)$/,
     ],
     [
       'missing required id',
@@ -161,7 +161,18 @@ describe('mtrank serve: bad requests are 4xx with a JSON error naming the field'
       /candidates\[1\]\.item_ctr: 1e\+300 is out of range/,
     ],
     ['bad topK', () => ({ candidates: rows.slice(0, 2), topK: 0 }), 400, /topK: must be >= 1/],
-    ['context not an object', () => ({ context: [1], candidates: rows.slice(0, 2) }), 400, /context: must be object/],
+    [
+      'context not an object',
+      () => ({ context: [1], candidates: rows.slice(0, 2) }),
+      400,
+      /context: must be an object$/,
+    ],
+    [
+      'an id of the wrong type, in words',
+      () => ({ candidates: rows.slice(0, 2).map((r, i) => (i === 1 ? { ...r, item_id: true } : r)) }),
+      400,
+      /^candidates\[1\]\.item_id: must be a string or a number or null \(candidate 1\)$/,
+    ],
   ];
   for (const [name, body, status, message] of cases)
     it(name, async () => {
@@ -199,7 +210,12 @@ describe('mtrank serve: bad requests are 4xx with a JSON error naming the field'
   });
 
   it('/admin/reload does not exist without a token', async () => {
-    expect((await post('/admin/reload', {})).statusCode).toBe(404);
+    const res = await post('/admin/reload', {});
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error).toBe(
+      'no route POST /admin/reload (disabled: start mtrank serve with --admin-token TOKEN or MTRANK_ADMIN_TOKEN, or send SIGHUP)',
+    );
+    expect((await post('/v1/nope', {})).json().error).toBe('no route POST /v1/nope');
   });
 });
 

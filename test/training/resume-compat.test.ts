@@ -19,8 +19,16 @@ describe('--resume of a run started before newer config options existed', () => 
     // A real difference is still refused.
     saved.model.dropout = 0.5;
     writeFileSync(path, JSON.stringify(saved, null, 2) + '\n');
+    // ... naming what differs, saved → now
     expect((await outcome(() => train(dir, out, { resume: true }))).line).toMatch(
-      /the resolved config differs from the one this run started with/,
+      /the resolved config differs from the one this run started with \(model\.dropout: 0\.5 → 0\); --resume needs/,
     );
+    // --resume with --overwrite is a contradiction, refused before anything is touched
+    const both = await outcome(() => train(dir, out, { resume: true, overwrite: true }));
+    expect(both).toEqual({
+      code: 1,
+      line: 'mtrank: --resume and --overwrite contradict each other: --resume continues the run, --overwrite replaces it',
+    });
+    expect(JSON.parse(readFileSync(path, 'utf8')).model.dropout).toBe(0.5);
   }, 60_000);
 });

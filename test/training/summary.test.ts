@@ -23,12 +23,14 @@ const summary = {
 describe('test table', () => {
   it("puts the oracle AUC of each task beside the model's", () => {
     const lines = formatTestTable(summary, { click: 0.73491, order: 0.92 }).split('\n');
-    const head = lines[1].split(/\s+/);
+    expect(lines[1]).toMatch(/^test split, the weights of the best step \(10\)/);
+    const head = lines[2].split(/\s+/);
     expect(head).toContain('oracle');
     const cell = (task: string, col: string) => lines.find((l) => l.startsWith(task))!.split(/\s+/)[head.indexOf(col)];
     expect(cell('click', 'auc')).toBe('0.7012');
     expect(cell('click', 'oracle')).toBe('0.7349');
     expect(cell('order', 'oracle')).toBe('0.9200');
-    expect(formatTestTable(summary).split('\n')[1]).not.toContain('oracle');
+    expect(formatTestTable(summary).split('\n')[2]).toContain('labelWeight');
+    expect(formatTestTable(summary).split('\n')[2]).not.toContain('oracle');
   });
 });

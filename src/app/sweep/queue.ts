@@ -60,9 +60,40 @@ export async function connectRedis(addr: QueueAddress): Promise<RedisClient> {
       "queue mode needs the 'ioredis' package (BullMQ's Redis driver), which is not installed: npm install ioredis",
     );
   }
-  const Redis = (mod.Redis ?? mod.default) as new (url: string, opts: Record<string, unknown>) => RedisClient;
+  const Redis = (mod.Redis ?? mod.default) as new (url: string, opts: Record<string, unknown>) => ConnectingClient;
   // BullMQ's blocking commands need requests that never give up; a dead Redis is reported by the caller's timeout.
-  return new Redis(addr.url, { maxRetriesPerRequest: null });
+  const client = new Redis(addr.url, { maxRetriesPerRequest: null });
+  // But a Redis that cannot be reached at all (not running, wrong port or host) is a one-line error now, not an
+  // endless retry printing ioredis's stack traces ("Unhandled error event") while the sweep waits.
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: Error & { code?: string }) => {
+      client.off('ready', onReady);
+      client.disconnect();
+      const shown = new URL(addr.url);
+      if (shown.password) shown.password = '***';
+      reject(
+        new MtrankError(
+          `--queue ${shown.toString()}: cannot reach Redis (${e.code ?? e.message}); start redis-server there or fix the URL`,
+          undefined,
+          'io',
+        ),
+      );
+    };
+    const onReady = () => {
+      client.off('error', onError);
+      resolve();
+    };
+    client.once('error', onError);
+    client.once('ready', onReady);
+  });
+  return client;
+}
+
+/** The events of an ioredis client that connectRedis waits on. */
+interface ConnectingClient extends RedisClient {
+  once(event: 'ready' | 'error', listener: (e: Error & { code?: string }) => void): unknown;
+  off(event: 'ready' | 'error', listener: (e: Error & { code?: string }) => void): unknown;
+  disconnect(): void;
 }
 
 export interface TrialJobData extends TrialSpec {

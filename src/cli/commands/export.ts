@@ -61,12 +61,8 @@ export function registerExportCommand(program: Command): void {
             `${manifest.onnx.inputs.length} ONNX inputs, ${fused}${valueNote}; hash ${manifest.hash.slice(0, 12)}\n`,
         );
         if (o.verify) {
-          const { verifyExport } = await import('../../export/verify.js');
-          const v = await verifyExport(o.out);
-          const worst = Math.max(...Object.values(v.maxAbsDiff));
-          process.stderr.write(
-            `verified with onnxruntime on ${v.rows} sampled rows: max |difference| (relative above 1) ${worst.toExponential(2)}\n`,
-          );
+          const { verifyExport, verifySummary } = await import('../../export/verify.js');
+          process.stderr.write(`${verifySummary(await verifyExport(o.out))}\n`);
         }
       },
     );

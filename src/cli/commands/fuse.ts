@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { FUSION_SEARCHES } from '../../config/enums.js';
 import { MtrankError } from '../../util/errors.js';
 import type { FuseCommandOptions } from '../../fusion/run.js';
+import { runDirFrom } from '../run-dir.js';
 
 const num =
   (name: string, integer = false) =>
@@ -24,6 +25,7 @@ export function registerFuseCommand(program: Command): void {
     .description(
       'find output weights that fuse the per-task scores into one ranking score (exact AUC/GAUC, both cores)',
     )
+    .argument('[run-dir]', 'a trained run (same as --run)')
     .option(
       '--run <dir>',
       'a trained run: searches on predictions/<split>.csv, estimates on predictions/test.csv, saves fusion.json',
@@ -77,7 +79,8 @@ export function registerFuseCommand(program: Command): void {
     .option('--seed <n>', 'random search seed', count('seed'), 42)
     .option('--out <file>', 'also write the result JSON here')
     .option('--json', 'print the result as JSON')
-    .action(async (o: FuseCommandOptions & { json?: boolean }) => {
+    .action(async (runDir: string | undefined, o: FuseCommandOptions & { json?: boolean }) => {
+      const run = runDirFrom('fuse', runDir, o.run);
       const [{ default: cliProgress }, { formatSummary, fusionFile, runFuseCommand }] = await Promise.all([
         import('cli-progress'),
         import('../../fusion/run.js'),
@@ -109,7 +112,7 @@ export function registerFuseCommand(program: Command): void {
           }
         : undefined;
       try {
-        const r = await runFuseCommand({ ...o, onProgress });
+        const r = await runFuseCommand({ ...o, ...(run !== undefined ? { run } : {}), onProgress });
         process.stdout.write(
           o.json ? `${JSON.stringify({ ...fusionFile(r), savedTo: r.savedTo })}\n` : `${formatSummary(r)}\n`,
         );

@@ -29,7 +29,7 @@ export function registerPredictCommand(program: Command): void {
         dir: string,
         o: { input: string; output: string; keep?: string[]; allowMissing?: boolean; interactions?: string },
       ) => {
-        const { predictFile } = await import('../../app/predict.js');
+        const { predictFile, vectorSourceLine } = await import('../../app/predict.js');
         const r = await predictFile(dir, o.input, o.output, {
           keep: o.keep,
           allowMissing: o.allowMissing,
@@ -38,11 +38,7 @@ export function registerPredictCommand(program: Command): void {
         process.stderr.write(
           `scored ${r.rows} rows (${r.tasks.join(', ')}${r.fused ? ', fused score' : ''}) into ${o.output}\n`,
         );
-        for (const s of r.sources) {
-          process.stderr.write(
-            `${s.feature}: ${s.trained} rows with a trained vector, ${s.pretrained} with a pretrained-only vector, ${s.inductive === 0 ? '' : `${s.inductive} new with an inductive GraphSAGE vector, `}${s.oov} unknown or missing (out-of-vocabulary row)\n`,
-          );
-        }
+        for (const s of r.sources) process.stderr.write(`${vectorSourceLine(s)}\n`);
       },
     );
 }
