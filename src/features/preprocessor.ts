@@ -112,19 +112,19 @@ export class Preprocessor {
     };
     const e = (this.encoders ??= this.rowEncoders());
     // A kind's raw value: text, or the number it parses to (a bad number names the row and column).
-    const raw = (numeric: boolean, column: string) => {
+    const raw = ({ column, numeric }: RawInput) => {
       const v = text(column);
       return numeric && v !== null ? parseNumber(v, column, where) : v;
     };
     const categorical = new Int32Array(
-      this.categoricalFeatures.map((f, k) => {
-        const id = e.id[k]!(raw(e.idNumeric[k]!, f.column));
+      e.id.map((x) => {
+        const id = x.encode(raw(x));
         return id < 0 ? 0 : id;
       }),
     );
-    const multi = this.multiFeatures.map((f, k) => Int32Array.from(e.ids[k]!(raw(e.idsNumeric[k]!, f.column))));
+    const multi = e.ids.map((x) => Int32Array.from(x.encode(raw(x))));
     const dense = new Float32Array(this.denseNames.length);
-    this.denseFeatures.forEach((f, k) => e.dense[k]!(raw(e.denseNumeric[k]!, f.column), dense, e.denseAt[k]!));
+    for (const x of e.dense) x.encode(raw(x), dense, x.at);
     const out: EncodedRow = { categorical, multi, dense };
     if (this.json.itemFeature) {
       const f = this.feature(this.json.itemFeature) as FittedCategorical;
@@ -138,21 +138,20 @@ export class Preprocessor {
     return s === '' || this.nulls.has(s);
   }
 
-  /** Each input feature's kind encoder (built at the first row) and whether it reads its raw value as a number. */
+  /** Each input feature's kind encoder (built at the first row), with the column it reads and how. */
   private encoders?: ReturnType<Preprocessor['rowEncoders']>;
   private rowEncoders() {
-    const ids = this.multiFeatures.map((f) => idsKindOf(f));
-    const dense = this.denseFeatures.map((f) => denseKindOf(f));
-    const denseAt: number[] = [];
-    this.denseFeatures.reduce((at, f, k) => (denseAt.push(at), at + dense[k]!.denseNames(f).length), 0);
+    const input = (f: FittedFeature): RawInput => ({ column: f.column, numeric: kindOf(f).raw === 'number' });
+    let at = 0;
     return {
-      id: this.categoricalFeatures.map((f) => idKindOf(f).jsId(f, this.lookup(f))),
-      idNumeric: this.categoricalFeatures.map((f) => idKindOf(f).raw === 'number'),
-      ids: this.multiFeatures.map((f, k) => ids[k]!.jsIds(f, this.lookup(f))),
-      idsNumeric: ids.map((k) => k.raw === 'number'),
-      dense: this.denseFeatures.map((f, k) => dense[k]!.jsDense(f)),
-      denseNumeric: dense.map((k) => k.raw === 'number'),
-      denseAt,
+      id: this.categoricalFeatures.map((f) => ({ ...input(f), encode: idKindOf(f).jsId(f, this.lookup(f)) })),
+      ids: this.multiFeatures.map((f) => ({ ...input(f), encode: idsKindOf(f).jsIds(f, this.lookup(f)) })),
+      dense: this.denseFeatures.map((f) => {
+        const kind = denseKindOf(f);
+        const x = { ...input(f), encode: kind.jsDense(f), at };
+        at += kind.denseNames(f).length;
+        return x;
+      }),
     };
   }
   private lookups = new Map<string, Map<string, number>>();
@@ -166,6 +165,12 @@ export class Preprocessor {
     }
     return m;
   }
+}
+
+/** Where a feature's raw value comes from: its column, read as text or as a number. */
+interface RawInput {
+  column: string;
+  numeric: boolean;
 }
 
 export function denseNames(features: FittedFeature[]): string[] {

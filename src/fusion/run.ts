@@ -270,16 +270,15 @@ function bootstrapSummary(r: FusionResult): string {
   const b = r.bootstrap!;
   return [
     `bootstrap: ${r.objective.label} over ${b.resamples} paired resamples by ${b.by}, 95% intervals of the top ${b.candidates.length} (* chosen: ${CHOICE[b.reason]})`,
-    ...b.candidates.slice(0, Math.max(5, b.chosen + 1)).map(
-      (c, i) =>
-        `  ${i === b.chosen ? '*' : ' '} ${f4(c.objective)} [${f4(c.lo)}, ${f4(c.hi)}]${[
-          c.beaten ? 'clearly beaten' : c.tied ? 'tied with the leader' : '',
-          c.cost !== undefined ? `cost to the other tasks ${f4(c.cost)}` : '',
-        ]
-          .filter(Boolean)
-          .map((x, k) => (k ? `; ${x}` : `  ${x}`))
-          .join('')}   ${weights(r.form, c.weights)}`,
-    ),
+    ...b.candidates.slice(0, Math.max(5, b.chosen + 1)).map((c, i) => {
+      const notes = [
+        c.beaten ? 'clearly beaten' : c.tied ? 'tied with the leader' : '',
+        c.cost !== undefined ? `cost to the other tasks ${f4(c.cost)}` : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
+      return `  ${i === b.chosen ? '*' : ' '} ${f4(c.objective)} [${f4(c.lo)}, ${f4(c.hi)}]${notes && `  ${notes}`}   ${weights(r.form, c.weights)}`;
+    }),
   ].join('\n');
 }
 
