@@ -109,19 +109,35 @@ function testTable(run: RunData): Html | undefined {
 }
 
 /**
- * Test AUC with its noise (positives, bootstrap interval) beside the oracle's when the data is the synthetic
- * funnel; the oracle is shown only when its positives match the run's test labels (the same rows).
+ * Which oracle columns the noise table shows: the oracle only for tasks whose positives match the run's test
+ * labels (the same rows); the attainable ceiling when the oracle file has it (files written before it have none).
+ */
+function oracleShown(run: RunData, noise: TestNoise, oracle: OracleView | undefined) {
+  const same = (t: string): boolean => oracle !== undefined && oracle.positives[t] === noise.tasks[t]?.positives;
+  return {
+    same,
+    oracle: run.tasks.some(same),
+    ceiling: run.tasks.some((t) => same(t) && typeof oracle?.aucAttainable[t] === 'number'),
+  };
+}
+
+/**
+ * Test AUC with its noise (positives, bootstrap interval) beside the oracle's and the attainable ceiling when the
+ * data is the synthetic funnel.
  */
 function noiseTable(run: RunData, noise: TestNoise, oracle: OracleView | undefined): Html {
-  const same = (t: string) => oracle && oracle.positives[t] === noise.tasks[t]?.positives;
-  const withOracle = run.tasks.some(same);
+  const shown = oracleShown(run, noise, oracle);
   const head = ['task', 'test AUC', '95% interval', 'positives', 'rows'];
-  if (withOracle) head.push('oracle AUC', 'model − oracle', 'oracle w/o user × item affinity');
+  if (shown.oracle) head.push('oracle AUC', 'model − oracle');
+  if (shown.ceiling) head.push('attainable ceiling', 'model − ceiling');
+  if (shown.oracle) head.push('oracle w/o user × item affinity');
+  const gap = (a: number | undefined, b: number | null | undefined) =>
+    typeof a === 'number' && typeof b === 'number' ? fmt(a - b) : '–';
   return table(
     head,
     run.tasks.map((t) => {
       const n = noise.tasks[t],
-        a = run.test?.[t]?.auc;
+        a = run.test?.[t]?.auc ?? undefined;
       const row: Cell[] = [
         t,
         fmt(a),
@@ -129,14 +145,10 @@ function noiseTable(run: RunData, noise: TestNoise, oracle: OracleView | undefin
         n ? String(n.positives) : '–',
         n ? String(n.rows) : '–',
       ];
-      if (withOracle) {
-        const o = same(t) ? oracle!.auc[t] : undefined;
-        row.push(
-          fmt(o),
-          typeof a === 'number' && typeof o === 'number' ? fmt(a - o) : '–',
-          same(t) ? fmt(oracle!.aucNoAffinity[t]) : '–',
-        );
-      }
+      const o = shown.same(t) ? oracle : undefined;
+      if (shown.oracle) row.push(fmt(o?.auc[t]), gap(a, o?.auc[t]));
+      if (shown.ceiling) row.push(fmt(o?.aucAttainable[t]), gap(a, o?.aucAttainable[t]));
+      if (shown.oracle) row.push(fmt(o?.aucNoAffinity[t]));
       return row;
     }),
   );
@@ -338,14 +350,18 @@ export async function buildRunReport(run: RunData): Promise<RunReport> {
   if (typeof noise === 'string')
     sections.push(section('How far the test AUC can be trusted', html`<p>Not computed: ${noise}</p>`));
   else if (noise) {
-    const oracle = funnelOracleFor(run.config);
+    const oracle = funnelOracleFor(run.config),
+      shown = oracleShown(run, noise, oracle);
     sections.push(
       section(
         'How far the test AUC can be trusted, and what the data allows',
         noiseTable(run, noise, oracle),
         `The interval is the 2.5%–97.5% range of the test AUC over ${noise.resamples} bootstrap resamples (by ${noise.by === 'group' ? 'user' : 'row'}); two runs whose AUCs differ by less than its width are not told apart by this test set.` +
-          (oracle
+          (shown.oracle
             ? ' Oracle: the AUC of the probabilities the synthetic labels were drawn with (no model ranks better in expectation); without the user × item affinity term it shows what models that do not learn that interaction can reach.'
+            : '') +
+          (shown.ceiling
+            ? ` Attainable ceiling: the oracle without what neither the training days nor the columns reveal (the latent vectors and biases of users and items with fewer than ${oracle?.minCount ?? 'minCount'} training rows), the best a model trained on these days can do in expectation; model − ceiling is what is left to learn.`
             : ''),
       ),
     );

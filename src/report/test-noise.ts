@@ -60,6 +60,10 @@ export interface OracleView {
   path: string;
   auc: Record<string, number | null>;
   aucNoAffinity: Record<string, number | null>;
+  /** The attainable ceiling: the oracle without the latents of users and items unseen in training ({} in older files). */
+  aucAttainable: Record<string, number | null>;
+  /** Training rows below which a user or item counts as unseen (the written config's minCount). */
+  minCount?: number;
   positives: Record<string, number>;
 }
 
@@ -73,12 +77,20 @@ export function funnelOracleFor(config: Record<string, unknown>): OracleView | u
   if (typeof source !== 'string') return undefined;
   const path = join(dirname(source), 'funnel.oracle.json');
   if (!existsSync(path)) return undefined;
-  let test: Partial<OracleView> | undefined;
+  let file: { minCount?: unknown; splits?: { test?: Partial<OracleView> } };
   try {
-    test = (JSON.parse(readFileSync(path, 'utf8')) as { splits?: { test?: Partial<OracleView> } }).splits?.test;
+    file = JSON.parse(readFileSync(path, 'utf8')) as typeof file;
   } catch (e) {
     throw new MtrankError(placeMessage({ file: path }, `not valid JSON (${(e as Error).message})`));
   }
+  const test = file.splits?.test;
   if (!test?.auc || !test.positives) throw new MtrankError(placeMessage({ file: path }, 'no splits.test oracle'));
-  return { path, auc: test.auc, aucNoAffinity: test.aucNoAffinity ?? {}, positives: test.positives };
+  return {
+    path,
+    auc: test.auc,
+    aucNoAffinity: test.aucNoAffinity ?? {},
+    aucAttainable: test.aucAttainable ?? {},
+    ...(typeof file.minCount === 'number' ? { minCount: file.minCount } : {}),
+    positives: test.positives,
+  };
 }

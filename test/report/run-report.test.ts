@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -234,4 +234,85 @@ it('writes report.html into the run directory and returns its path', async () =>
   writeFixtureRun(d);
   expect(await writeRunReport(d, { png: false })).toBe(join(d, 'report.html'));
   expect(existsSync(join(d, 'charts'))).toBe(false);
+});
+
+describe('run report on the synthetic funnel: oracle and attainable ceiling', () => {
+  /** A fixture run whose data source has funnel.oracle.json beside it, its test positives those of the predictions. */
+  function funnelRun(name: string, oracleTest: Record<string, unknown> | undefined): string {
+    const d = join(root, name),
+      data = join(d, 'data');
+    writeFixtureRun(d, { predictions: true, config: { data: { source: join(data, 'funnel.csv') } } });
+    mkdirSync(data, { recursive: true });
+    if (oracleTest)
+      writeFileSync(join(data, 'funnel.oracle.json'), JSON.stringify({ minCount: 3, splits: { test: oracleTest } }));
+    return d;
+  }
+  // The fixture's predictions/test.csv: 40 rows, every other one positive for each task.
+  const positives = { click: 20, cart: 20, order: 20 };
+  const oracle = {
+    positives,
+    auc: { click: 0.75, cart: 0.83, order: 0.89 },
+    aucAttainable: { click: 0.74, cart: 0.82, order: 0.87 },
+    aucNoAffinity: { click: 0.68, cart: 0.74, order: 0.77 },
+  };
+  const cells = (page: string, task: string): string[] => {
+    const row = page.match(new RegExp(`<tr>\\s*<td>${task}</td>((?:<td[^>]*>[^<]*</td>)+)\\s*</tr>`, 'g'))!;
+    // The noise table is the one whose row carries a bootstrap interval ("lo – hi").
+    const noiseRow = row.find((r) => r.includes(' – '))!;
+    return [...noiseRow.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((m) => m[1]);
+  };
+  const headers = (page: string): string[] => {
+    const i = page.indexOf('what the data allows');
+    const thead = page.slice(i, page.indexOf('</thead>', i));
+    return [...thead.matchAll(/<th>([^<]*)<\/th>/g)].map((m) => m[1]);
+  };
+
+  it('shows per task the test AUC beside the oracle and the attainable ceiling, with the gaps and what the ceiling means', async () => {
+    const d = funnelRun('funnel', oracle);
+    const page = (await buildRunReport(readRun(d))).html;
+    expect(headers(page)).toEqual([
+      'task',
+      'test AUC',
+      '95% interval',
+      'positives',
+      'rows',
+      'oracle AUC',
+      'model − oracle',
+      'attainable ceiling',
+      'model − ceiling',
+      'oracle w/o user × item affinity',
+    ]);
+    const test = JSON.parse(readFileSync(join(d, 'metrics.json'), 'utf8')).test;
+    for (const t of ['click', 'cart', 'order'] as const) {
+      const [task, auc, , pos, , o, gapO, ceiling, gapC, noAff] = cells(page, t);
+      expect([task, auc, pos]).toEqual([t, test[t].auc.toFixed(4), '20']);
+      expect([o, ceiling, noAff]).toEqual(
+        [oracle.auc[t], oracle.aucAttainable[t], oracle.aucNoAffinity[t]].map((x) => x.toFixed(4)),
+      );
+      expect(Number(gapO)).toBeCloseTo(test[t].auc - oracle.auc[t], 4);
+      expect(Number(gapC)).toBeCloseTo(test[t].auc - oracle.aucAttainable[t], 4);
+    }
+    expect(page).toContain(
+      'Attainable ceiling: the oracle without what neither the training days nor the columns reveal',
+    );
+    expect(page).toContain('fewer than 3 training rows');
+  });
+
+  it('shows no ceiling for an oracle file without one, and nothing new for other data', async () => {
+    const { aucAttainable: _, ...older } = oracle;
+    const page = (await buildRunReport(readRun(funnelRun('older', older)))).html;
+    expect(headers(page)).toContain('oracle AUC');
+    expect(headers(page)).not.toContain('attainable ceiling');
+    expect(page).not.toContain('Attainable ceiling');
+    const other = (await buildRunReport(readRun(funnelRun('other', undefined)))).html;
+    expect(headers(other)).toEqual(['task', 'test AUC', '95% interval', 'positives', 'rows']);
+    expect(other).not.toMatch(/oracle|ceiling/i);
+    // Another split of the funnel (other test rows): the oracle's positives differ, so neither is shown.
+    const moved = (
+      await buildRunReport(readRun(funnelRun('moved', { ...oracle, positives: { click: 9, cart: 9, order: 9 } })))
+    ).html;
+    expect(headers(moved)).not.toContain('oracle AUC');
+    expect(moved).not.toMatch(/attainable ceiling/i);
+    expect(moved).not.toContain('Oracle: the AUC');
+  });
 });

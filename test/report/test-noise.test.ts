@@ -60,6 +60,8 @@ describe('test AUC noise for the run report', () => {
     const o = funnelOracleFor({ data: { source: w.csv } })!;
     expect(o.auc).toEqual(w.oracle.splits.test.auc);
     expect(o.aucNoAffinity).toEqual(w.oracle.splits.test.aucNoAffinity);
+    expect(o.aucAttainable).toEqual(w.oracle.splits.test.aucAttainable);
+    expect(o.minCount).toBe(w.oracle.minCount);
     expect(o.positives).toEqual(w.oracle.splits.test.positives);
     expect(funnelOracleFor({ data: { source: join(dir, 'elsewhere', 'x.csv') } })).toBeUndefined();
     expect(funnelOracleFor({})).toBeUndefined();
