@@ -151,10 +151,13 @@ export function trainLossChart(run: RunData): ChartSpec | undefined {
   });
 }
 
-/** The fusion objective over two task weights (the others fixed at their best), best cell outlined. */
+/**
+ * The fusion objective over two task weights (the others fixed at their best) of the deployed form's search, best
+ * cell outlined; none when no cell has a value (an empty chart says nothing).
+ */
 export function fusionHeatmapChart(f: FusionView): ChartSpec | undefined {
   const h = f.heatmap;
-  if (!h) return undefined;
+  if (!h?.values.some((r) => r.some(Number.isFinite))) return undefined;
   const values: { x: number; y: number; value: number | null; best: boolean }[] = [];
   for (let i = 0; i < h.y.weights.length; i++) {
     for (let j = 0; j < h.x.weights.length; j++) {
@@ -189,7 +192,7 @@ export function fusionHeatmapChart(f: FusionView): ChartSpec | undefined {
     name: 'fusion-heatmap',
     title: 'Fusion objective heatmap',
     spec: {
-      title: `${f.objectiveLabel} over ${h.x.task} × ${h.y.task} weights${fixed ? ` (${fixed})` : ''}`,
+      title: `${f.objectiveLabel} over ${h.x.task} × ${h.y.task} weights${f.form ? `, ${f.form} form` : ''}${fixed ? ` (${fixed})` : ''}`,
       data: { values },
       width: Math.min(440, 26 * h.x.weights.length),
       height: Math.min(440, 26 * h.y.weights.length),

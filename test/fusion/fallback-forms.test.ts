@@ -6,6 +6,7 @@ import { FALLBACK_FORMS, runFuseCommand, worstChange } from '../../src/fusion/ru
 import { fusedColumn } from '../../src/fusion/forms.js';
 import { auc } from '../../src/metrics/index.js';
 import { Rng } from '../../src/util/rng.js';
+import { fuseCommandOptions } from './options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mtrank-fallback-forms-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,18 +37,7 @@ function conflicting(n: number, seed: number) {
 }
 
 const command = (scores: string, extra: { form?: string; constraint?: string[] } = {}) =>
-  runFuseCommand({
-    scores,
-    split: 'valid',
-    scoreCol: 'p_{task}',
-    labelCol: 'y_{task}',
-    groupCol: 'group',
-    constraint: [],
-    bootstrap: 0,
-    threads: 1,
-    seed: 1,
-    ...extra,
-  });
+  runFuseCommand(fuseCommandOptions({ scores, ...extra }));
 
 describe('default objective fallback across forms', () => {
   it('deploys the form whose worst task loses least, each form searched on its own', async () => {
