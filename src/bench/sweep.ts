@@ -1,6 +1,6 @@
 // `npm run bench:sweep [-- --json] [--local] [--keep] [--repeats 3] [--rows 60000] [--epochs 6] [--replays 200]
 // [--speedup-only]`:
-// label-weight sweeps on the synthetic funnel, each trial its own trainer process with 1 engine thread.
+// label-weight sweeps on the synthetic funnel, each trial in a (warm) trainer process with 1 engine thread.
 //  1. Wall time of the sweep on 1 worker process vs 2: a warm-up pass (discarded), then --repeats passes of each arm
 //     interleaved 1, 2, 1, 2, …; each pass's wall, CPU (children and coordinator), peak RSS of the process tree and
 //     where a trial's time goes; speed-up = ratio of the arms' medians. Queue mode when

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultTrainCommand } from '../../src/app/sweep/child.js';
 import { resolveTrial } from '../../src/app/sweep/plan.js';
 import { runTrial, TrialFailed } from '../../src/app/sweep/run-trial.js';
 import { TrialStore } from '../../src/app/sweep/store.js';
 import { readTrialInfo } from '../../src/app/sweep/trial-record.js';
-import { processesWith } from './processes.js';
+import { trainersOf } from './processes.js';
+import { processPerTrial, warmTrainers } from '../../src/app/sweep/trainers.js';
 import { resumableTrial } from './resumable-trial.js';
 import { runTraining } from '../../src/training/run.js';
 
@@ -40,11 +40,11 @@ describe('a trial on a worker that dies', () => {
     const { config, hash } = resolveTrial(funnel.config, sets);
     const store = new TrialStore(join(root, 'store-guard'));
     const worker = await workerWithCheckpoint({ sweep: 's', hash, sets, config }, store.root, store.workDir(hash));
-    expect(processesWith(store.workDir(hash)).length).toBeGreaterThan(0);
+    expect(trainersOf(store.workDir(hash)).length).toBeGreaterThan(0);
     worker.kill('SIGKILL');
     await new Promise((r) => worker.on('exit', r));
     const t0 = Date.now();
-    while (processesWith(store.workDir(hash)).length > 0) {
+    while (trainersOf(store.workDir(hash)).length > 0) {
       expect(Date.now() - t0, 'trainer still running 2 s after its worker died').toBeLessThan(2000);
       await sleep(50);
     }
@@ -61,16 +61,17 @@ describe('a trial on a worker that dies', () => {
     // Worker 1 starts the trial; once a checkpoint exists its machine dies: worker and trainer get SIGKILL together
     // (a short trial could otherwise finish in the orphan guard's reaction time, tested above).
     const worker = await workerWithCheckpoint({ sweep: 's', hash, sets, config }, storeDir, store.workDir(hash));
-    for (const pid of processesWith(store.workDir(hash))) process.kill(pid, 'SIGKILL');
+    for (const pid of trainersOf(store.workDir(hash))) process.kill(pid, 'SIGKILL');
     worker.kill('SIGKILL');
     await new Promise((r) => worker.on('exit', r));
     await sleep(100);
-    expect(processesWith(store.workDir(hash))).toEqual([]);
+    expect(trainersOf(store.workDir(hash))).toEqual([]);
     expect(store.isDone(hash)).toBe(false);
     expect(existsSync(join(store.workDir(hash), 'run', 'metrics.json')), 'killed mid-trial').toBe(false);
 
     // Worker 2 takes the trial over and resumes it.
-    const outcome = await runTrial({ sweep: 's', hash, sets, config }, store, { trainCommand: defaultTrainCommand() });
+    const trainer = warmTrainers();
+    const outcome = await runTrial({ sweep: 's', hash, sets, config }, store, { trainer });
     expect(outcome).toMatchObject({ status: 'finished', resumed: true });
     expect(store.state(hash)).toBe('finished');
     expect(existsSync(store.workDir(hash))).toBe(false);
@@ -86,10 +87,11 @@ describe('a trial on a worker that dies', () => {
     for (const task of ['click', 'cart', 'order']) expect(got.test[task].auc).toBe(ref.test![task]!.auc);
 
     // A third attempt (the job delivered again) does not train it a second time.
-    expect(await runTrial({ sweep: 's', hash, sets, config }, store, { trainCommand: defaultTrainCommand() })).toEqual({
+    expect(await runTrial({ sweep: 's', hash, sets, config }, store, { trainer })).toEqual({
       status: 'already-done',
       resumed: false,
     });
+    await trainer.close();
   }, 120_000);
 
   it('a trainer that rejects its input fails the trial once, as not worth retrying', async () => {
@@ -98,9 +100,9 @@ describe('a trial on a worker that dies', () => {
     try {
       const { config, hash } = resolveTrial(join(root, 'data', 'funnel.yaml'), ['seed=9']);
       const store = new TrialStore(join(root, 'store2'));
-      const err = await runTrial({ sweep: 's', hash, sets: ['seed=9'], config }, store, { trainCommand: fake }).catch(
-        (e) => e,
-      );
+      const err = await runTrial({ sweep: 's', hash, sets: ['seed=9'], config }, store, {
+        trainer: processPerTrial(fake),
+      }).catch((e) => e);
       expect(err).toBeInstanceOf(TrialFailed);
       expect(err.message).toMatch(/exited with code 3[\s\S]*failing as asked/);
       expect(store.isDone(hash)).toBe(false);

@@ -1,7 +1,7 @@
 /** Watching a running trainer's metrics log: early-stop decisions (and progress) while it trains. */
 import { existsSync, readFileSync } from 'node:fs';
 import type { MetricsRecord } from '../../training/metrics-log.js';
-import type { RunningChild } from './child.js';
+import type { RunningTrainer } from './trainers.js';
 import type { StopVerdict, TrialStopper } from './early-stop.js';
 
 /** The whole lines of a metrics log that is being written (a torn last line is left for the next read). */
@@ -32,11 +32,11 @@ export interface FollowOptions {
 }
 
 /**
- * Polls `metricsPath` until the child exits; when the stopper says stop, kills the child and returns the verdict.
- * A verdict reached only on the log of a child that had already finished is not a stop (the trial is complete).
+ * Polls `metricsPath` until the trial ends; when the stopper says stop, kills its trainer and returns the verdict.
+ * A verdict reached only on the log of a trial that had already finished is not a stop (the trial is complete).
  */
 export async function followTrial(
-  running: RunningChild,
+  running: RunningTrainer,
   metricsPath: string,
   o: FollowOptions,
 ): Promise<StopVerdict | undefined> {
@@ -51,7 +51,7 @@ export async function followTrial(
     await o.onRecords?.(records);
     const verdict = await o.stopper?.feed(records);
     if (verdict && !wasExited) {
-      running.child.kill('SIGKILL');
+      running.kill();
       await running.exit;
       return verdict;
     }

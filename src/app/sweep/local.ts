@@ -10,7 +10,8 @@ import { writeCompareReport } from '../../report/compare.js';
 import { isCompleteRun } from '../../report/run-data.js';
 import { MtrankError } from '../../util/errors.js';
 import { runDirLockOwner } from '../../training/run-lock.js';
-import { defaultTrainCommand, startChild, tail } from './child.js';
+import { defaultTrainCommand, tail } from './child.js';
+import { processPerTrial, warmTrainers, type TrainerLauncher } from './trainers.js';
 import { MemoryRungBook, TrialStopper, checkEarlyStop, type EarlyStopSpec } from './early-stop.js';
 import { followTrial, readGrowingLog, stepsTrained } from './follow.js';
 import { isDone, runConfigHash, trialRow, trialState, workerName, writeTrialInfo } from './trial-record.js';
@@ -28,8 +29,10 @@ export interface SweepOptions {
   parallel?: number;
   /** Repeat each point with this many seeds (config seed, +1, ...); the report shows mean ± std. */
   seeds?: number;
-  /** The program that trains: argv before `train CONFIG ...` (default: node dist/cli/main.js). */
+  /** A program to run per trial, argv before `train CONFIG ...` (default: mtrank's warm trainer, trainers.ts). */
   trainCommand?: string[];
+  /** Trials one trainer process runs before it is replaced (default 20; 1: a new process per trial). */
+  trainerReuse?: number;
   png?: boolean;
   /** Stop hopeless trials on their periodic validation (asha or median). */
   earlyStop?: EarlyStopSpec;
@@ -96,7 +99,11 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   }
   const plan = planSweep({ ...o, sets });
   const { config, axes, seeds, out, points, runs } = plan;
-  const command = o.trainCommand ?? defaultTrainCommand();
+  const trainer: TrainerLauncher = o.trainCommand
+    ? processPerTrial(o.trainCommand)
+    : o.trainerReuse === 1
+      ? processPerTrial(defaultTrainCommand())
+      : warmTrainers({ maxTrials: o.trainerReuse });
   const hashes = new Map(runs.map((r) => [r, plan.trials.get(r)!.hash]));
   const result: SweepResult = { runs, ran: [], skipped: [], failed: [], stopped: [] };
   const book = new MemoryRungBook();
@@ -122,49 +129,55 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       'busy',
     );
   let done = 0;
-  await pool(todo, parallel, async (run) => {
-    const name = `${run.point.sets.join(' ')}${run.seed !== undefined ? ` seed=${run.seed}` : ''}`;
-    const t0 = performance.now();
-    const hash = hashes.get(run)!;
-    // A trial cut short by an earlier sweep resumes from its checkpoint; without one it starts afresh.
-    const resume = runConfigHash(run.dir) === hash && existsSync(join(run.dir, 'checkpoints', 'last', 'manifest.json'));
-    if (!resume) rmSync(run.dir, { recursive: true, force: true });
-    const running = startChild(command, trainArgs(run, config, sets, resume), run.log);
-    const stopper = o.earlyStop && new TrialStopper(o.earlyStop, book, hash);
-    const verdict = stopper ? await followTrial(running, join(run.dir, 'metrics.jsonl'), { stopper }) : undefined;
-    const exit = await running.exit;
-    const code = exit.code;
-    if (exit.startError) log(`sweep: cannot start ${command[0]}: ${exit.startError}`);
-    done++;
-    const seconds = (performance.now() - t0) / 1000;
-    const secs = seconds.toFixed(1);
-    const info = {
-      hash,
-      seconds,
-      worker: workerName(),
-      stepsTrained: stepsTrained(readGrowingLog(join(run.dir, 'metrics.jsonl'))),
-    };
-    if (verdict) {
-      writeTrialInfo(run.dir, {
-        ...info,
-        status: 'stopped',
-        stop: { ...verdict, metric: o.earlyStop!.metric, method: o.earlyStop!.method },
-      });
-      result.stopped.push(run);
-      log(
-        `[${done}/${todo.length}] ${name}: stopped early at step ${verdict.step} (rung ${verdict.rung}) after ${secs} s`,
-      );
-    } else if (code === 0 && isCompleteRun(run.dir)) {
-      writeTrialInfo(run.dir, { ...info, status: 'finished' });
-      result.ran.push(run);
-      log(`[${done}/${todo.length}] ${name}: done in ${secs} s`);
-    } else {
-      result.failed.push({ run, code });
-      log(
-        `[${done}/${todo.length}] ${name}: FAILED (exit ${code}${code === 0 ? ', but no complete metrics.json' : ''}) after ${secs} s; log ${run.log}\n${tail(run.log)}`,
-      );
-    }
-  });
+  try {
+    await pool(todo, parallel, async (run) => {
+      const name = `${run.point.sets.join(' ')}${run.seed !== undefined ? ` seed=${run.seed}` : ''}`;
+      const t0 = performance.now();
+      const hash = hashes.get(run)!;
+      // A trial cut short by an earlier sweep resumes from its checkpoint; without one it starts afresh.
+      const resume =
+        runConfigHash(run.dir) === hash && existsSync(join(run.dir, 'checkpoints', 'last', 'manifest.json'));
+      if (!resume) rmSync(run.dir, { recursive: true, force: true });
+      const running = trainer.start(trainArgs(run, config, sets, resume), run.log);
+      const stopper = o.earlyStop && new TrialStopper(o.earlyStop, book, hash);
+      const verdict = stopper ? await followTrial(running, join(run.dir, 'metrics.jsonl'), { stopper }) : undefined;
+      const exit = await running.exit;
+      const code = exit.code;
+      if (exit.startError)
+        log(`sweep: cannot start the trainer (${o.trainCommand?.[0] ?? 'mtrank'}): ${exit.startError}`);
+      done++;
+      const seconds = (performance.now() - t0) / 1000;
+      const secs = seconds.toFixed(1);
+      const info = {
+        hash,
+        seconds,
+        worker: workerName(),
+        stepsTrained: stepsTrained(readGrowingLog(join(run.dir, 'metrics.jsonl'))),
+      };
+      if (verdict) {
+        writeTrialInfo(run.dir, {
+          ...info,
+          status: 'stopped',
+          stop: { ...verdict, metric: o.earlyStop!.metric, method: o.earlyStop!.method },
+        });
+        result.stopped.push(run);
+        log(
+          `[${done}/${todo.length}] ${name}: stopped early at step ${verdict.step} (rung ${verdict.rung}) after ${secs} s`,
+        );
+      } else if (code === 0 && isCompleteRun(run.dir)) {
+        writeTrialInfo(run.dir, { ...info, status: 'finished' });
+        result.ran.push(run);
+        log(`[${done}/${todo.length}] ${name}: done in ${secs} s`);
+      } else {
+        result.failed.push({ run, code });
+        log(
+          `[${done}/${todo.length}] ${name}: FAILED (exit ${code}${code === 0 ? ', but no complete metrics.json' : ''}) after ${secs} s; log ${run.log}\n${tail(run.log)}`,
+        );
+      }
+    });
+  } finally {
+    await trainer.close();
+  }
 
   const failedRuns = new Set(result.failed.map((f) => f.run));
   result.sweepReport = await writeSweepResults(

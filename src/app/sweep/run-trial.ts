@@ -1,5 +1,5 @@
 /**
- * One trial of a distributed sweep, start to end, on whichever worker took it: train it as a child process in the
+ * One trial of a distributed sweep, start to end, on whichever worker took it: train it in a trainer process in the
  * store's work folder — resuming from its last checkpoint when an earlier attempt died — follow its evaluations
  * (progress, early stopping), and publish the run folder. Independent of the queue, so it is tested directly.
  */
@@ -9,11 +9,12 @@ import { isCompleteRun } from '../../report/run-data.js';
 import type { ExperimentConfig } from '../../config/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { MtrankError } from '../../util/errors.js';
-import { startChild, tail } from './child.js';
+import { tail } from './child.js';
 import type { EarlyStopSpec, RungBook, StopVerdict } from './early-stop.js';
 import { TrialStopper } from './early-stop.js';
 import { followTrial, readGrowingLog, stepsTrained } from './follow.js';
 import type { TrialStore } from './store.js';
+import type { TrainerLauncher } from './trainers.js';
 import { runConfigHash, workerName, writeTrialInfo } from './trial-record.js';
 
 export interface TrialSpec {
@@ -38,7 +39,8 @@ export interface TrialOutcome {
 export class TrialFailed extends MtrankError {}
 
 export interface TrialHooks {
-  trainCommand: string[];
+  /** Starts the trial's trainer process (a warm one or a new one). */
+  trainer: TrainerLauncher;
   book?: RungBook;
   onEval?: (step: number, records: number) => void | Promise<void>;
   pollMs?: number;
@@ -71,7 +73,7 @@ export async function runTrial(spec: TrialSpec, store: TrialStore, hooks: TrialH
 
   const log = join(work, 'train.log');
   const args = ['train', configFile, '--out', run, '--quiet', '--no-report', ...(resume ? ['--resume'] : [])];
-  const running = startChild(hooks.trainCommand, args, log, true);
+  const running = hooks.trainer.start(args, log, true);
   const stopper = spec.earlyStop && hooks.book ? new TrialStopper(spec.earlyStop, hooks.book, spec.hash) : undefined;
   let lastEval = -1;
   const verdict = await followTrial(running, join(run, 'metrics.jsonl'), {

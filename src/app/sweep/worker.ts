@@ -1,11 +1,12 @@
 /**
- * `mtrank worker`: takes trials off the sweep queue, `concurrency` at a time, each in its own trainer process
- * (runTrial). BullMQ's lock on an active job is renewed while the worker lives; when the worker dies (kill -9, a
+ * `mtrank worker`: takes trials off the sweep queue, `concurrency` at a time, each in a trainer process (runTrial;
+ * a warm one reused while trials finish cleanly, trainers.ts). BullMQ's lock on an active job is renewed while the worker lives; when the worker dies (kill -9, a
  * lost machine) the lock lapses after `stalledMs`, another worker's stalled-job check puts the job back, and the
  * next worker resumes the trial from its last checkpoint in the shared store.
  */
 import { UnrecoverableError, Worker } from 'bullmq';
 import { defaultTrainCommand } from './child.js';
+import { processPerTrial, warmTrainers } from './trainers.js';
 import { connectRedis, parseQueueUrl, QUEUE_NAME, RedisRungBook, type TrialJobData } from './queue.js';
 import { runTrial, TrialFailed, type TrialOutcome } from './run-trial.js';
 import { TrialStore } from './store.js';
@@ -17,7 +18,10 @@ export interface QueueWorkerOptions {
   concurrency?: number;
   /** How long a dead worker's trial stays locked before another worker takes it over (default 30 s). */
   stalledMs?: number;
+  /** A program to run per trial instead of mtrank's warm trainer (tests' fakes). */
   trainCommand?: string[];
+  /** Trials one trainer process runs before it is replaced (default 20; 1: a new process per trial). */
+  trainerReuse?: number;
   log?: (line: string) => void;
 }
 
@@ -35,7 +39,11 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningWo
   const client = await connectRedis(addr);
   const bookClient = client.duplicate();
   const stalledMs = o.stalledMs ?? 30_000;
-  const trainCommand = o.trainCommand ?? defaultTrainCommand();
+  const trainer = o.trainCommand
+    ? processPerTrial(o.trainCommand)
+    : o.trainerReuse === 1
+      ? processPerTrial(defaultTrainCommand())
+      : warmTrainers({ maxTrials: o.trainerReuse });
   const me = workerName();
 
   const worker = new Worker<TrialJobData, TrialOutcome>(
@@ -45,7 +53,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningWo
       log(`worker ${me}: trial ${d.index} (${trialName(d)}), attempt ${job.attemptsMade + 1}`);
       try {
         const outcome = await runTrial(d, store, {
-          trainCommand,
+          trainer,
           book: d.earlyStop ? RedisRungBook.forSweep(bookClient, addr, d.sweep) : undefined,
           // Progress is informative: a Redis hiccup must not fail the trial.
           onEval: (step) => job.updateProgress({ step, worker: me }).catch(() => {}),
@@ -74,6 +82,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningWo
   return {
     async close() {
       await worker.close();
+      await trainer.close();
       await bookClient.quit().catch(() => {});
       await client.quit().catch(() => {});
     },

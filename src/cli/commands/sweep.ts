@@ -32,6 +32,7 @@ export interface SweepCliOptions {
   queue?: string;
   store?: string;
   status?: boolean;
+  trainerReuse: number;
 }
 
 export function earlyStopOf(o: SweepCliOptions): EarlyStopSpec | undefined {
@@ -87,6 +88,12 @@ export function registerSweepCommand(program: Command): void {
     .option('--store <dir>', 'queue mode: the trial store every worker sees (a shared volume)')
     .option('--status', 'print the progress of the sweeps on --queue and exit')
     .option('--no-png', 'skip the PNG copies of the comparison charts')
+    .option(
+      '--trainer-reuse <n>',
+      'local mode: trials one trainer process runs before a fresh one (1: a new process per trial)',
+      positiveInt('--trainer-reuse'),
+      20,
+    )
     .action(async (config: string | undefined, opts: SweepCliOptions) => {
       if (opts.status) {
         if (!opts.queue) throw new MtrankError('--status needs --queue redis://...');
@@ -136,6 +143,7 @@ export function registerSweepCommand(program: Command): void {
         png: opts.png,
         earlyStop: earlyStopOf(opts),
         paretoTasks: paretoOf(opts),
+        trainerReuse: opts.trainerReuse,
       });
       process.stdout.write(`${r.sweepReport ?? ''}\n`);
     });

@@ -15,7 +15,7 @@ export const TRAINER_ENV = 'MTRANK_SWEEP_TRAINER';
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
-    .description('run sweep trials from a Redis queue (mtrank sweep --queue), each in its own trainer process')
+    .description('run sweep trials from a Redis queue (mtrank sweep --queue) in trainer processes')
     .requiredOption('--queue <url>', 'the sweep queue, e.g. redis://127.0.0.1:6379/0')
     .requiredOption('--store <dir>', 'the trial store every worker and the coordinator see (a shared volume)')
     .option('--concurrency <n>', 'trials at a time on this machine', positiveInt('--concurrency'), 1)
@@ -25,28 +25,37 @@ export function registerWorkerCommand(program: Command): void {
       positiveInt('--stalled-ms'),
       30000,
     )
-    .action(async (o: { queue: string; store: string; concurrency: number; stalledMs: number }) => {
-      const trainer = process.env[TRAINER_ENV];
-      const { startQueueWorker } = await importOptional(
-        () => import('../../app/sweep/worker.js'),
-        'bullmq',
-        'mtrank worker',
-      );
-      const worker = await startQueueWorker({
-        queue: o.queue,
-        store: o.store,
-        concurrency: o.concurrency,
-        stalledMs: o.stalledMs,
-        trainCommand: trainer ? (JSON.parse(trainer) as string[]) : undefined,
-      });
-      await new Promise<void>((resolve) => {
-        for (const sig of ['SIGINT', 'SIGTERM'] as const)
-          process.once(sig, () => {
-            process.stderr.write(
-              `worker: ${sig}: stopping; a trial cut short here is resumed from its checkpoint by another worker\n`,
-            );
-            void worker.close().then(resolve);
-          });
-      });
-    });
+    .option(
+      '--trainer-reuse <n>',
+      'trials one trainer process runs before a fresh one (1: a new process per trial)',
+      positiveInt('--trainer-reuse'),
+      20,
+    )
+    .action(
+      async (o: { queue: string; store: string; concurrency: number; stalledMs: number; trainerReuse: number }) => {
+        const trainer = process.env[TRAINER_ENV];
+        const { startQueueWorker } = await importOptional(
+          () => import('../../app/sweep/worker.js'),
+          'bullmq',
+          'mtrank worker',
+        );
+        const worker = await startQueueWorker({
+          queue: o.queue,
+          store: o.store,
+          concurrency: o.concurrency,
+          stalledMs: o.stalledMs,
+          trainerReuse: o.trainerReuse,
+          trainCommand: trainer ? (JSON.parse(trainer) as string[]) : undefined,
+        });
+        await new Promise<void>((resolve) => {
+          for (const sig of ['SIGINT', 'SIGTERM'] as const)
+            process.once(sig, () => {
+              process.stderr.write(
+                `worker: ${sig}: stopping; a trial cut short here is resumed from its checkpoint by another worker\n`,
+              );
+              void worker.close().then(resolve);
+            });
+        });
+      },
+    );
 }
