@@ -19,6 +19,7 @@ import { textHeatmap } from './heatmap.js';
 import { DEFAULT_COLUMNS, detectTasks, readScores, type ColumnNames } from './load.js';
 import { objectiveGrouped, objectiveUsesValue, parseObjective, type Objective } from './objectives.js';
 import { FORM_DEFS, type FusionForm } from './forms.js';
+import { counted } from '../util/plural.js';
 
 export interface FuseCommandOptions {
   run?: string;
@@ -302,7 +303,7 @@ function frontSummary(r: FusionResult): string {
 export function formatSummary(r: FusionResult & { savedTo: string[] }): string {
   const lines = [
     `fuse: ${r.form} form${r.probabilities === 'calibrated' ? ' on calibrated probabilities' : ''}, ${r.search}${r.refine ? ' + refine' : ''} search, objective ${r.objective.label}${r.constraints.length ? `, subject to ${r.constraints.join(' and ')}` : ''}`,
-    `  ${r.combinations} combinations visited, ${r.evaluated} distinct rankings scored on ${r.rows.valid} rows in ${r.seconds.toFixed(2)} s (${r.threads} thread${r.threads > 1 ? 's' : ''})`,
+    `  ${r.combinations} combinations visited, ${r.evaluated} distinct rankings scored on ${r.rows.valid} rows in ${r.seconds.toFixed(2)} s (${counted(r.threads, 'thread')})`,
     `best: ${weights(r.form, r.best.weights)}   valid ${f4(r.best.objective)}${r.best.test !== undefined ? `   test ${f4(r.best.test)}` : ''}`,
     `  per-task AUC   ${r.tasks.map((t) => `${t} ${f4(r.best.aucs[t])} (own score ${f4(r.base.valid[t])})`).join('   ')}`,
   ];

@@ -120,6 +120,15 @@ describe('sweep with a fake trainer', () => {
     expect(readFileSync(join(out, 'compare.html'), 'utf8')).toContain('tasks.order.labelWeight=500');
   });
 
+  it('counts points, seeds and runs in the singular when there is one', async () => {
+    const lines: string[] = [];
+    const opts = { config, grids: ['tasks.order.labelWeight=3'], trainCommand: fake, png: false };
+    await runSweep({ ...opts, out: join(root, 'one'), log: (l: string) => lines.push(l) });
+    expect(lines[0]).toMatch(/^sweep: 1 point × 1 seed = 1 run in /);
+    await runSweep({ ...opts, out: join(root, 'two'), seeds: 2, log: (l: string) => lines.push(l) });
+    expect(lines.find((l) => l.includes('two'))).toMatch(/^sweep: 1 point × 2 seeds = 2 runs in /);
+  });
+
   it('never starts while an old trainer still writes a trial directory (its lock names a live pid)', async () => {
     const out = join(root, 'busy');
     const opts = { config, grids: ['tasks.order.labelWeight=1,10'], out, trainCommand: fake, png: false, log: quiet };
