@@ -83,6 +83,8 @@ export interface FusionResult {
   params?: FormParamsRecord;
   /** What the scores were: the run's calibrated probabilities (calibration.json) or the raw model outputs. */
   probabilities?: 'raw' | 'calibrated';
+  /** A run's search: the `mtrank fuse` flags that repeat it (the run directory left out; fuseFlags). */
+  flags?: string[];
   search: string;
   refine: boolean;
   step: number;

@@ -132,6 +132,7 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
   const result = defaulted && !formGiven && first.fallback ? await leastLossForm(first, fuseAs) : first;
 
   result.probabilities = calibration ? 'calibrated' : 'raw';
+  if (o.run) result.flags = fuseFlags(o);
   const savedTo: string[] = [];
   const json = `${JSON.stringify(fusionFile(result), null, 2)}\n`;
   if (o.run) {
@@ -144,6 +145,38 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
     savedTo.push(o.out);
   }
   return { ...result, savedTo };
+}
+
+/**
+ * The `mtrank fuse` flags that repeat this search on its run (the directory itself left out), for the command
+ * `mtrank calibrate` prints when fusion.json predates the calibration: every option that differs from the CLI's
+ * default, except --threads (results do not depend on it) and the output flags.
+ */
+export function fuseFlags(o: FuseCommandOptions): string[] {
+  const flags: string[] = [];
+  const add = (flag: string, value: string | number | undefined, byDefault?: string | number) => {
+    if (value !== undefined && value !== byDefault) flags.push(flag, String(value));
+  };
+  add('--split', o.split, 'valid');
+  add('--test', o.test);
+  add('--tasks', o.tasks);
+  add('--score-col', o.scoreCol, DEFAULT_COLUMNS.score);
+  add('--label-col', o.labelCol, DEFAULT_COLUMNS.label);
+  add('--group-col', o.groupCol, DEFAULT_COLUMNS.group);
+  add('--config', o.config);
+  add('--objective', o.objective);
+  add('--pick', o.pick);
+  add('--search', o.search);
+  add('--form', o.form);
+  add('--value', o.value);
+  add('--offsets', o.offsets);
+  add('--step', o.step);
+  if (o.refine) flags.push('--refine');
+  add('--samples', o.samples);
+  for (const c of o.constraint) add('--constraint', c);
+  add('--bootstrap', o.bootstrap);
+  add('--seed', o.seed, 42);
+  return flags;
 }
 
 /** fusion.json: what prediction/serving need first (form, weights), then the whole search result. */
