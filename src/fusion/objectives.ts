@@ -127,11 +127,11 @@ export function parseObjective(spec: string | Record<string, unknown>): Objectiv
   if (typeof spec !== 'string') return objectiveFromConfig(spec);
   const m = /^\s*([a-z-]+)\s*[:(]\s*([^)]*?)\s*\)?\s*$/.exec(spec);
   if (!m || !isType(m[1])) {
-    const forms = 'auc:<task>, gauc:<task>, weighted-auc:<task>=<w>,…, value-auc:<task>, value-ndcg:<task>[@k]';
+    const forms = `auc:<task>, gauc:<task>, weighted-auc:<task>=<w>,…, value-auc:<task>, value-ndcg:<task>[@k] (types: ${OBJECTIVE_TYPES.join(', ')})`;
     throw new MtrankError(
       m
         ? `fuse: objective '${spec}': unknown type '${m[1]}'${didYouMean(m[1]!, OBJECTIVE_TYPES)}; expected one of ${forms}`
-        : `fuse: objective '${spec}' is not one of ${forms} (types: ${OBJECTIVE_TYPES.join(', ')})`,
+        : `fuse: objective '${spec}' is not one of ${forms}`,
     );
   }
   return OBJECTIVES[m[1]].parse(m[2]!, spec);
