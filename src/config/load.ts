@@ -8,7 +8,7 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { MtrankError } from '../util/errors.js';
 import { didYouMean, validKeysAt } from './suggest.js';
-import { checkConfigSanity } from './sanity.js';
+import { configSanityIssues } from './sanity.js';
 import { experimentConfig, randomSplitRatios, type ExperimentConfig, type SourceConfig } from './schema.js';
 
 export interface LoadOptions {
@@ -65,7 +65,12 @@ export function parseConfig(
     throw new MtrankError(formatConfigIssues(file, result.error.issues, { input: obj, overrides }), {
       issues: result.error.issues,
     });
-  checkConfigSanity(result.data, file);
+  const refused = configSanityIssues(result.data).map((p): z.core.$ZodIssue => ({
+    code: 'custom',
+    input: undefined,
+    ...p,
+  }));
+  if (refused.length) throw new MtrankError(formatConfigIssues(file, refused, { input: obj, overrides }));
   return resolvePaths(result.data, opts.baseDir ?? process.cwd());
 }
 
