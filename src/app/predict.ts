@@ -14,6 +14,7 @@ import { loadSavedRun, unfinishedNote, type SavedRun } from '../training/saved-r
 import { encodeRecords } from '../training/records.js';
 import { readFusion } from '../fusion/artifact.js';
 import { withInductiveItems } from '../training/inductive-items.js';
+import { counted } from '../util/plural.js';
 
 export { encodeRecords, readFusion };
 
@@ -31,7 +32,7 @@ export interface VectorSourceCount {
  */
 export function vectorSourceLine(s: VectorSourceCount): string {
   const parts = [
-    `${s.trained} rows with a trained vector`,
+    `${counted(s.trained, 'row')} with a trained vector`,
     ...(s.pretrained ? [`${s.pretrained} with a pretrained-only vector`] : []),
     ...(s.inductive ? [`${s.inductive} new with an inductive GraphSAGE vector`] : []),
     `${s.oov} unknown or missing (out-of-vocabulary row)`,
@@ -116,7 +117,7 @@ export async function predictFile(
     );
   if (missing.length > 0)
     say(
-      `warning: ${missing.length} feature column(s) absent (${missing.join(', ')}): all ${rows.length} rows use their missing-value encoding`,
+      `warning: ${counted(missing.length, 'feature column')} absent (${missing.join(', ')}): all ${counted(rows.length, 'row')} use their missing-value encoding`,
     );
   const absentKeep = (o.keep ?? []).filter((k) => !columns.includes(k));
   if (absentKeep.length > 0)

@@ -1,24 +1,30 @@
 /**
  * Checks across sections that the schema accepts but that would train something other than what the user
- * meant (issue 13, "accepted silently"): refusals throw from `parseConfig`; warnings are printed by `train`.
+ * meant (issue 13, "accepted silently"): `parseConfig` throws on the refusals; warnings are printed by `train`.
  */
-import { MtrankError } from '../util/errors.js';
 import type { ExperimentConfig } from './schema.js';
 
-/** Throws on a config that cannot mean what it says. */
-export function checkConfigSanity(c: ExperimentConfig, file: string): void {
-  const problems: string[] = [];
+/** A refusal, placed like a schema issue so that load.ts reports it the same way (naming a --set that caused it). */
+export interface SanityIssue {
+  path: string[];
+  message: string;
+}
+
+/** What makes a config unable to mean what it says; empty when it can. */
+export function configSanityIssues(c: ExperimentConfig): SanityIssue[] {
+  const problems: SanityIssue[] = [];
   const cycle = dependsOnCycle(c);
-  if (cycle) problems.push(`tasks: the dependsOn chain ${cycle.join(' → ')} is a cycle`);
+  if (cycle) problems.push({ path: ['tasks'], message: `the dependsOn chain ${cycle.join(' → ')} is a cycle` });
   const tasks = Object.entries(c.tasks);
   if (tasks.length > 0 && tasks.every(([, t]) => t.lossWeight === 0))
-    problems.push(
-      'tasks: every lossWeight is 0, so nothing would be trained; give at least one task a positive weight',
-    );
+    problems.push({
+      path: ['tasks'],
+      message: 'every lossWeight is 0, so nothing would be trained; give at least one task a positive weight',
+    });
   const step = c.fusion?.step;
   if (step !== undefined && !dividesOne(step))
-    problems.push(`fusion.step: ${step} must divide 1 (e.g. 0.1, 0.05, 0.25)`);
-  if (problems.length) throw new MtrankError(`${file}: invalid config\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    problems.push({ path: ['fusion', 'step'], message: `${step} must divide 1 (e.g. 0.1, 0.05, 0.25)` });
+  return problems;
 }
 
 /** Things worth a line on stderr before training. */

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { lossWeightingSchema } from './loss-weighting.js';
+import { didYouMean } from './suggest.js';
 
 import {
   ACTIVATIONS,
@@ -473,7 +474,7 @@ export const experimentConfig = experimentShape.superRefine((c, ctx) => {
       ctx.addIssue({
         code: 'custom',
         path: ['tasks', name, 'dependsOn'],
-        message: `expected one of the tasks (${Object.keys(c.tasks).join(', ')}), got '${t.dependsOn}'`,
+        message: `expected one of the tasks (${Object.keys(c.tasks).join(', ')}), got '${t.dependsOn}'${didYouMean(t.dependsOn, Object.keys(c.tasks))}`,
       });
     if (t.dependsOn === name)
       ctx.addIssue({ code: 'custom', path: ['tasks', name, 'dependsOn'], message: 'a task cannot depend on itself' });

@@ -1,5 +1,5 @@
 /**
- * "Did you mean": the valid keys of the config schema at a path, and the one closest to a mistyped key.
+ * "Did you mean": the valid keys of the config schema at a path, and the name closest to a mistyped key or value.
  * Walks zod's schema definitions (objects, records, unions, wrappers) instead of keeping a second list of keys.
  */
 import type { z } from 'zod';
@@ -32,24 +32,38 @@ export function validKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): st
   return [];
 }
 
-/** The candidate nearest to `key` by edit distance, when near enough to be a typo. */
-export function closestKey(key: string, candidates: readonly string[]): string | undefined {
+/**
+ * The candidate nearest to `word` by edit distance (a swap of two neighbours counts once), when near enough to be
+ * a typo: within a third of the word's length (at least 2), and never a whole replacement of a short word.
+ * One rule for mistyped keys and mistyped values (model.type, lossWeighting.method, fuse --search, ...).
+ */
+export function closestName(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined,
     bestDistance = Infinity;
   for (const c of candidates) {
-    const d = editDistance(key.toLowerCase(), c.toLowerCase());
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+  const near = bestDistance <= Math.max(2, Math.floor(word.length / 3));
+  return near && bestDistance < Math.max(word.length, best!.length) ? best : undefined;
 }
 
+/** " (did you mean 'x'?)" for a near candidate, else "". */
+export function didYouMean(word: string, candidates: readonly string[]): string {
+  const near = closestName(word, candidates);
+  return near === undefined ? '' : ` (did you mean '${near}'?)`;
+}
+
+/** Optimal string alignment distance: Levenshtein plus the transposition of two adjacent characters. */
 function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length]!;
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  return d[a.length]![b.length]!;
 }

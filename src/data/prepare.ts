@@ -35,6 +35,7 @@ import { checkCompressedSources, expandSource, hasGlob, type SourceFile } from '
 import { stageSplits, type BadRowReport } from './stage.js';
 import { SPLITS, type EncodedSplit, type SplitName } from './types.js';
 import { openStreamedSplit, type StreamedSplit } from './batches.js';
+import { counted } from '../util/plural.js';
 
 export interface ProgressEvent {
   stage: 'cache' | 'read' | 'fit' | 'encode' | 'load' | 'done';
@@ -110,7 +111,7 @@ async function encodeDataUnchecked(config: ExperimentConfig, opts: PrepareOption
   }
   return withConnection(
     async (c) => {
-      progress({ stage: 'read', message: `reading ${sources.length} file(s)` });
+      progress({ stage: 'read', message: `reading ${counted(sources.length, 'file')}` });
       await checkCompressedSources(sources);
       // On one thread: with two, the rows of a large file reached the staged table (and so the encoded splits)
       // in an order that varied from run to run, so the same seed trained a different model.

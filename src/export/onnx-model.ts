@@ -9,6 +9,7 @@ import type { FusedOn } from '../fusion/artifact.js';
 import { LOGIT_EPS, type TaskCalibration } from '../fusion/calibration.js';
 import { BATCH_AXIS, ELEM, OnnxBuilder, type Dim, type ElemType } from './onnx-builder.js';
 import { OnnxTrace } from './onnx-trace.js';
+import { counted } from '../util/plural.js';
 
 /** Padding of multi-categorical inputs: any negative id; -1 by convention (id 0 is the OOV token, not padding). */
 export const MULTI_PADDING = -1;
@@ -149,7 +150,9 @@ export function buildOnnxModel(
   });
   if (fusion && scoreName) {
     if (fusion.weights.length !== model.tasks.length)
-      throw new MtrankError(`export: ${fusion.weights.length} fusion weights for ${model.tasks.length} tasks`);
+      throw new MtrankError(
+        `export: ${counted(fusion.weights.length, 'fusion weight')} for ${counted(model.tasks.length, 'task')}`,
+      );
     const fused = calibration && fusion.probabilities !== 'calibrated' ? raw.map(squeeze) : probs;
     const score = value ? expectedValueScore(b, fusion, fused, value) : fusedScore(b, fusion, fused);
     b.output(scoreName, score, 'float32', [BATCH_AXIS]);

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { didYouMean } from '../config/suggest.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError } from '../util/errors.js';
 import {
@@ -21,6 +22,7 @@ import {
 import type { ScoreSplit } from './fuse.js';
 import { labelledTask } from './missing-labels.js';
 import { detectTasks, readScores } from './load.js';
+import { staleFusionNote } from './stale-fusion.js';
 
 export interface CalibrateCommandOptions {
   run: string;
@@ -29,7 +31,9 @@ export interface CalibrateCommandOptions {
 
 export function parseMethod(s: string): CalibrationMethod {
   if ((CALIBRATION_METHODS as readonly string[]).includes(s)) return s as CalibrationMethod;
-  throw new MtrankError(`calibrate: unknown method '${s}' (expected ${CALIBRATION_METHODS.join(', ')})`);
+  throw new MtrankError(
+    `calibrate: unknown method '${s}'${didYouMean(s, CALIBRATION_METHODS)} (expected ${CALIBRATION_METHODS.join(', ')})`,
+  );
 }
 
 /** The label weights the run trained with: metrics.jsonl's labelWeights record (resolves 'auto'). */
@@ -75,9 +79,10 @@ export function calibrateTask(
   };
 }
 
+/** `note`: the line saying the run's fusion.json predates this calibration (staleFusionNote), when it does. */
 export async function runCalibrateCommand(
   o: CalibrateCommandOptions,
-): Promise<{ file: CalibrationFile; path: string }> {
+): Promise<{ file: CalibrationFile; path: string; note?: string }> {
   const method = parseMethod(o.method);
   const validPath = join(o.run, 'predictions', 'valid.csv'),
     testPath = join(o.run, 'predictions', 'test.csv');
@@ -102,8 +107,11 @@ export async function runCalibrateCommand(
     );
   });
   const path = join(o.run, 'calibration.json');
-  writeFileAtomic(path, `${JSON.stringify(out, null, 2)}\n`);
-  return { file: out, path };
+  const text = `${JSON.stringify(out, null, 2)}\n`;
+  const changed = !existsSync(path) || readFileSync(path, 'utf8') !== text;
+  writeFileAtomic(path, text);
+  const identity = method === 'analytic' && tasks.every((t) => weights[t] === 1);
+  return { file: out, path, note: staleFusionNote(o.run, { changed, identity }) };
 }
 
 /** Applies the file's calibration to a split's score columns (what fuse searches on when the run has one). */

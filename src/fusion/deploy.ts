@@ -6,6 +6,7 @@
  */
 import type { AucInterval } from './bootstrap.js';
 import { FORM_DEFS, type FormParams, type FusionForm } from './forms.js';
+import { counted } from '../util/plural.js';
 
 /** A task whose fused AUC is this much below its own score's gets a warning. */
 export const LOSS_WARNING = 0.005;
@@ -98,8 +99,8 @@ export function deployAdvice(d: DeployInput): Deploy {
       const ci = d.intervals?.[split]?.[t];
       warnings.push(
         ci
-          ? `${t}: ${split} AUC ${a.toFixed(3)} (95% ${range3(ci.auc)}; change vs own score ${range3(ci.change)}) rests on ${P} positives (< ${FEW_POSITIVES})`
-          : `${t}: ${split} AUC ${a.toFixed(3)} ± ${aucHalfWidth(a, P, rows - P).toFixed(3)} rests on ${P} positives (< ${FEW_POSITIVES}); treat its decimals as noise`,
+          ? `${t}: ${split} AUC ${a.toFixed(3)} (95% ${range3(ci.auc)}; change vs own score ${range3(ci.change)}) rests on ${counted(P, 'positive')} (< ${FEW_POSITIVES})`
+          : `${t}: ${split} AUC ${a.toFixed(3)} ± ${aucHalfWidth(a, P, rows - P).toFixed(3)} rests on ${counted(P, 'positive')} (< ${FEW_POSITIVES}); treat its decimals as noise`,
       );
     }
   }

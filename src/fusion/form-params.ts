@@ -2,6 +2,7 @@
  * A form's parameters: fitted or taken from the options when the search starts (task order), written to
  * fusion.json keyed by task, and read back (validated) for predict and serving.
  */
+import { didYouMean } from '../config/suggest.js';
 import { MtrankError } from '../util/errors.js';
 import { DEFAULT_OFFSET } from './forms/ensemble.js';
 import { fitKnots } from './forms/rank.js';
@@ -22,7 +23,8 @@ export function formParams(
 ): FormParams {
   if (form === 'ensemble') {
     for (const [t, b] of Object.entries(o.offsets ?? {})) {
-      if (!tasks.includes(t)) throw new MtrankError(`fuse: offsets: unknown task '${t}' (tasks: ${tasks.join(', ')})`);
+      if (!tasks.includes(t))
+        throw new MtrankError(`fuse: offsets: unknown task '${t}'${didYouMean(t, tasks)} (tasks: ${tasks.join(', ')})`);
       if (!(Number.isFinite(b) && b > 0)) throw new MtrankError(`fuse: offsets: '${t}' must be a number > 0, got ${b}`);
     }
     return { offsets: tasks.map((t) => o.offsets?.[t] ?? DEFAULT_OFFSET) };

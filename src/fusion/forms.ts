@@ -5,6 +5,7 @@
  * and export verification compute, and it ranks rows exactly as the searched sum does.
  */
 import { FUSION_FORMS } from '../config/schema.js';
+import { didYouMean } from '../config/suggest.js';
 import { MtrankError } from '../util/errors.js';
 import { ensembleForm } from './forms/ensemble.js';
 import { expectedValueForm } from './forms/expected-value.js';
@@ -28,7 +29,7 @@ export const FORM_DEFS: Record<FusionForm, FormDef> = {
 
 export function parseForm(s: string): FusionForm {
   if ((FORMS as readonly string[]).includes(s)) return s as FusionForm;
-  throw new MtrankError(`fuse: unknown form '${s}' (expected one of ${FORMS.join(', ')})`);
+  throw new MtrankError(`fuse: unknown form '${s}'${didYouMean(s, FORMS)} (expected one of ${FORMS.join(', ')})`);
 }
 
 /** The column the weighted sum runs over for the linear and product forms (task-independent ones). */

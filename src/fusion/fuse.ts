@@ -3,6 +3,7 @@
  * on a thread pool, rank them (constraints first, then objective), and report the best weights, the top 10,
  * a heatmap, and — for an honest estimate — the chosen weights' metrics on the test split.
  */
+import { didYouMean } from '../config/suggest.js';
 import { MtrankError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { Constraint } from './constraints.js';
@@ -82,6 +83,8 @@ export interface FusionResult {
   params?: FormParamsRecord;
   /** What the scores were: the run's calibrated probabilities (calibration.json) or the raw model outputs. */
   probabilities?: 'raw' | 'calibrated';
+  /** A run's search: the `mtrank fuse` flags that repeat it (the run directory left out; fuseFlags). */
+  flags?: string[];
   search: string;
   refine: boolean;
   step: number;
@@ -411,7 +414,8 @@ function checkSplit(tasks: string[], s: ScoreSplit, o: FuseOptions): void {
     ...objectiveTasks(o.objective),
     ...o.constraints.flatMap((c) => (c.base ? [c.task, c.base] : [c.task])),
   ]) {
-    if (!tasks.includes(t)) throw new MtrankError(`fuse: unknown task '${t}' (tasks: ${tasks.join(', ')})`);
+    if (!tasks.includes(t))
+      throw new MtrankError(`fuse: unknown task '${t}'${didYouMean(t, tasks)} (tasks: ${tasks.join(', ')})`);
   }
   if (tasks.length > 16) throw new MtrankError(`fuse: at most 16 tasks, got ${tasks.length}`);
   if (objectiveGrouped(o.objective) && !s.group)

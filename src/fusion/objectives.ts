@@ -9,6 +9,7 @@
  * Each objective is one record of OBJECTIVES: adding one is one entry here.
  */
 import type { FUSION_OBJECTIVES } from '../config/schema.js';
+import { didYouMean } from '../config/suggest.js';
 import { MtrankError } from '../util/errors.js';
 
 export type Objective =
@@ -125,10 +126,14 @@ const isType = (t: unknown): t is ObjectiveType => typeof t === 'string' && t in
 export function parseObjective(spec: string | Record<string, unknown>): Objective {
   if (typeof spec !== 'string') return objectiveFromConfig(spec);
   const m = /^\s*([a-z-]+)\s*[:(]\s*([^)]*?)\s*\)?\s*$/.exec(spec);
-  if (!m || !isType(m[1]))
+  if (!m || !isType(m[1])) {
+    const forms = `auc:<task>, gauc:<task>, weighted-auc:<task>=<w>,…, value-auc:<task>, value-ndcg:<task>[@k] (types: ${OBJECTIVE_TYPES.join(', ')})`;
     throw new MtrankError(
-      `fuse: objective '${spec}' is not one of auc:<task>, gauc:<task>, weighted-auc:<task>=<w>,…, value-auc:<task>, value-ndcg:<task>[@k] (types: ${OBJECTIVE_TYPES.join(', ')})`,
+      m
+        ? `fuse: objective '${spec}': unknown type '${m[1]}'${didYouMean(m[1]!, OBJECTIVE_TYPES)}; expected one of ${forms}`
+        : `fuse: objective '${spec}' is not one of ${forms}`,
     );
+  }
   return OBJECTIVES[m[1]].parse(m[2]!, spec);
 }
 

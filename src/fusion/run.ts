@@ -19,6 +19,7 @@ import { textHeatmap } from './heatmap.js';
 import { DEFAULT_COLUMNS, detectTasks, readScores, type ColumnNames } from './load.js';
 import { objectiveGrouped, objectiveUsesValue, parseObjective, type Objective } from './objectives.js';
 import { FORM_DEFS, type FusionForm } from './forms.js';
+import { counted } from '../util/plural.js';
 
 export interface FuseCommandOptions {
   run?: string;
@@ -131,6 +132,7 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
   const result = defaulted && !formGiven && first.fallback ? await leastLossForm(first, fuseAs) : first;
 
   result.probabilities = calibration ? 'calibrated' : 'raw';
+  if (o.run) result.flags = fuseFlags(o);
   const savedTo: string[] = [];
   const json = `${JSON.stringify(fusionFile(result), null, 2)}\n`;
   if (o.run) {
@@ -143,6 +145,38 @@ export async function runFuseCommand(o: FuseCommandOptions): Promise<FusionResul
     savedTo.push(o.out);
   }
   return { ...result, savedTo };
+}
+
+/**
+ * The `mtrank fuse` flags that repeat this search on its run (the directory itself left out), for the command
+ * `mtrank calibrate` prints when fusion.json predates the calibration: every option that differs from the CLI's
+ * default, except --threads (results do not depend on it) and the output flags.
+ */
+export function fuseFlags(o: FuseCommandOptions): string[] {
+  const flags: string[] = [];
+  const add = (flag: string, value: string | number | undefined, byDefault?: string | number) => {
+    if (value !== undefined && value !== byDefault) flags.push(flag, String(value));
+  };
+  add('--split', o.split, 'valid');
+  add('--test', o.test);
+  add('--tasks', o.tasks);
+  add('--score-col', o.scoreCol, DEFAULT_COLUMNS.score);
+  add('--label-col', o.labelCol, DEFAULT_COLUMNS.label);
+  add('--group-col', o.groupCol, DEFAULT_COLUMNS.group);
+  add('--config', o.config);
+  add('--objective', o.objective);
+  add('--pick', o.pick);
+  add('--search', o.search);
+  add('--form', o.form);
+  add('--value', o.value);
+  add('--offsets', o.offsets);
+  add('--step', o.step);
+  if (o.refine) flags.push('--refine');
+  add('--samples', o.samples);
+  for (const c of o.constraint) add('--constraint', c);
+  add('--bootstrap', o.bootstrap);
+  add('--seed', o.seed, 42);
+  return flags;
 }
 
 /** fusion.json: what prediction/serving need first (form, weights), then the whole search result. */
@@ -302,7 +336,7 @@ function frontSummary(r: FusionResult): string {
 export function formatSummary(r: FusionResult & { savedTo: string[] }): string {
   const lines = [
     `fuse: ${r.form} form${r.probabilities === 'calibrated' ? ' on calibrated probabilities' : ''}, ${r.search}${r.refine ? ' + refine' : ''} search, objective ${r.objective.label}${r.constraints.length ? `, subject to ${r.constraints.join(' and ')}` : ''}`,
-    `  ${r.combinations} combinations visited, ${r.evaluated} distinct rankings scored on ${r.rows.valid} rows in ${r.seconds.toFixed(2)} s (${r.threads} thread${r.threads > 1 ? 's' : ''})`,
+    `  ${r.combinations} combinations visited, ${r.evaluated} distinct rankings scored on ${r.rows.valid} rows in ${r.seconds.toFixed(2)} s (${counted(r.threads, 'thread')})`,
     `best: ${weights(r.form, r.best.weights)}   valid ${f4(r.best.objective)}${r.best.test !== undefined ? `   test ${f4(r.best.test)}` : ''}`,
     `  per-task AUC   ${r.tasks.map((t) => `${t} ${f4(r.best.aucs[t])} (own score ${f4(r.base.valid[t])})`).join('   ')}`,
   ];

@@ -12,6 +12,7 @@ import { readRun, type RunData } from './run-data.js';
 import { meanStd } from './stats.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MtrankError } from '../util/errors.js';
+import { counted } from '../util/plural.js';
 
 /** Runs that are one setting: a single run, or the seeds of one sweep point. */
 export interface RunGroup {
@@ -164,7 +165,9 @@ export async function buildCompareReport(groups: RunGroupData[], title = 'Compar
     html: page({
       title,
       subtitle:
-        seeds > 1 ? `${groups.length} settings compared, up to ${seeds} seeds each` : `${groups.length} runs compared`,
+        seeds > 1
+          ? `${counted(groups.length, 'setting')} compared, up to ${seeds} seeds each`
+          : `${counted(groups.length, 'run')} compared`,
       figures,
       sections,
     }),

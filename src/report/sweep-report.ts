@@ -9,6 +9,7 @@ import { chartFigure, renderChart, type RenderedChart } from './charts.js';
 import { fmt, html, page, section, table, type Cell } from './html.js';
 import { meanStd } from './stats.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { counted } from '../util/plural.js';
 
 export interface SweepTrialRow {
   /** The point's settings (`path=value`), the same for all its seeds. */
@@ -159,7 +160,7 @@ export async function writeSweepReport(trials: SweepTrialRow[], o: SweepReportOp
   const count = (s: SweepTrialRow['status']) => trials.filter((t) => t.status === s).length;
   const body = page({
     title: o.title,
-    subtitle: `${trials.length} trials`,
+    subtitle: counted(trials.length, 'trial'),
     figures: [
       { label: 'finished', value: String(count('finished')) },
       { label: 'stopped early', value: String(count('stopped')) },

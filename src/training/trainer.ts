@@ -30,6 +30,7 @@ import { silentProgress, type TrainProgress } from './progress.js';
 import type { Preprocessor } from '../features/preprocessor.js';
 import { loadPretrainedTables, withPretrainedGroups } from '../pretrain/pipeline.js';
 import { pretrainedLrGroups } from '../pretrain/modes.js';
+import { counted } from '../util/plural.js';
 
 export interface TrainData {
   /** In memory, or streamed from the cache (data.memoryLimitMb; src/data/batches.ts openStreamedSplit). */
@@ -288,7 +289,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       if (state.step % tc.checkpointEvery === 0 || atEnd || stoppedEarly) saveLast();
       if (stoppedEarly) {
         progress.message(
-          `early stopping at step ${state.step}: ${earlyStopping.monitor} has not improved for ${earlyStopping.patience} evaluations (best at step ${earlyStopping.bestStep})`,
+          `early stopping at step ${state.step}: ${earlyStopping.monitor} has not improved for ${counted(earlyStopping.patience, 'evaluation')} (best at step ${earlyStopping.bestStep})`,
         );
         break;
       }

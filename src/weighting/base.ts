@@ -1,6 +1,7 @@
 // The contract every loss-weighting strategy keeps (docs/architecture.md, "Loss weighting"), plus the
 // input checks they share. One file per method implements it; index.ts picks one from the config.
 import { MtrankError } from '../util/errors.js';
+import { counted } from '../util/plural.js';
 
 /** One training step as a strategy sees it. */
 export interface WeightingInput {
@@ -33,7 +34,9 @@ export interface TaskSpec {
 /** Losses must be one finite number per task: a NaN here would silently poison the learned weights. */
 export function checkLosses(method: string, tasks: readonly TaskSpec[], input: WeightingInput): void {
   if (input.losses.length !== tasks.length) {
-    throw new MtrankError(`lossWeighting '${method}': got ${input.losses.length} losses for ${tasks.length} tasks`);
+    throw new MtrankError(
+      `lossWeighting '${method}': got ${counted(input.losses.length, 'loss', 'losses')} for ${counted(tasks.length, 'task')}`,
+    );
   }
   input.losses.forEach((loss, t) => {
     if (!Number.isFinite(loss)) {
@@ -50,7 +53,7 @@ export function requireGrads(method: string, tasks: readonly TaskSpec[], input: 
   if (!grads || grads.length !== tasks.length) {
     throw new MtrankError(
       `lossWeighting '${method}' needs one shared-representation gradient per task ` +
-        `(got ${grads ? grads.length : 'none'} for ${tasks.length} tasks)`,
+        `(got ${grads ? grads.length : 'none'} for ${counted(tasks.length, 'task')})`,
     );
   }
   const n = grads[0]!.length;

@@ -4,6 +4,7 @@
 // per-task gradients at the shared representation; the constrained problem is solved exactly (pareto-solver.ts).
 import type { z } from 'zod';
 import type { paretoOptions } from '../config/loss-weighting.js';
+import { didYouMean } from '../config/suggest.js';
 import { MtrankError } from '../util/errors.js';
 import { byTask, checkLosses, readState, requireGrads, type LossWeighting, type TaskSpec } from './base.js';
 import { gramMatrix } from './gram.js';
@@ -14,7 +15,9 @@ export function lowerBounds(bounds: Record<string, number>, tasks: readonly Task
   const names = tasks.map((t) => t.name);
   for (const name of Object.keys(bounds)) {
     if (!names.includes(name)) {
-      throw new MtrankError(`training.lossWeighting.bounds: unknown task '${name}' (tasks: ${names.join(', ')})`);
+      throw new MtrankError(
+        `training.lossWeighting.bounds: unknown task '${name}'${didYouMean(name, names)} (tasks: ${names.join(', ')})`,
+      );
     }
   }
   const c = names.map((name) => bounds[name] ?? 0);

@@ -14,4 +14,10 @@ describe('vectorSourceLine', () => {
       'item_id: 812 rows with a trained vector, 97 with a pretrained-only vector, 41 new with an inductive GraphSAGE vector, 3 unknown or missing (out-of-vocabulary row)',
     );
   });
+
+  it('says "1 row" for a single row', () => {
+    expect(vectorSourceLine({ feature: 'item_id', trained: 1, pretrained: 0, inductive: 0, oov: 0 })).toBe(
+      'item_id: 1 row with a trained vector, 0 unknown or missing (out-of-vocabulary row)',
+    );
+  });
 });

@@ -4,7 +4,7 @@ import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseGrid, planRuns, pointName, splitValues, sweepPoints } from '../../src/app/sweep/plan.js';
+import { parseGrid, planRuns, planSweep, pointName, splitValues, sweepPoints } from '../../src/app/sweep/plan.js';
 import { runSweep } from '../../src/app/sweep/local.js';
 import { MtrankError } from '../../src/util/errors.js';
 import { paretoPoints } from '../../src/report/sweep-report.js';
@@ -31,6 +31,20 @@ describe('grid parsing and planning', () => {
     expect(() => parseGrid('a=1,,2')).toThrow(/empty value/);
     expect(() => parseGrid('a=1,1')).toThrow(/listed twice/);
     expect(() => sweepPoints([parseGrid('a=1'), parseGrid('a=2')])).toThrow(/given twice/);
+  });
+
+  it('names the --grid or --set argument a bad value came from, before any trainer starts', () => {
+    const out = join(root, 'bad-values');
+    expect(() => planSweep({ config, grids: ['tasks.order.labelWeight=1,heavy'], out })).toThrow(
+      "--grid tasks.order.labelWeight=heavy: expected a positive number or 'auto'",
+    );
+    expect(() => planSweep({ config, grids: ['model.type=mmoe,mmeo'], out })).toThrow(
+      "--grid model.type=mmeo: expected one of shared-bottom, single-task, mmoe, ple, esmm, got 'mmeo' (did you mean 'mmoe'?)",
+    );
+    expect(() =>
+      planSweep({ config, grids: ['tasks.order.labelWeight=1,10'], sets: ['training.epochs=abc'], seeds: 2, out }),
+    ).toThrow("--set training.epochs=abc: expected a number, got 'abc'");
+    expect(existsSync(out)).toBe(false);
   });
 
   it('is the cartesian product, first axis slowest', () => {
@@ -104,6 +118,15 @@ describe('sweep with a fake trainer', () => {
       expect(s.test.order.auc.mean).toBeCloseTo(0.7 + 0.02 * Math.log10([1, 10, 100, 500][i]) + 0.007, 12),
     );
     expect(readFileSync(join(out, 'compare.html'), 'utf8')).toContain('tasks.order.labelWeight=500');
+  });
+
+  it('counts points, seeds and runs in the singular when there is one', async () => {
+    const lines: string[] = [];
+    const opts = { config, grids: ['tasks.order.labelWeight=3'], trainCommand: fake, png: false };
+    await runSweep({ ...opts, out: join(root, 'one'), log: (l: string) => lines.push(l) });
+    expect(lines[0]).toMatch(/^sweep: 1 point × 1 seed = 1 run in /);
+    await runSweep({ ...opts, out: join(root, 'two'), seeds: 2, log: (l: string) => lines.push(l) });
+    expect(lines.find((l) => l.includes('two'))).toMatch(/^sweep: 1 point × 2 seeds = 2 runs in /);
   });
 
   it('never starts while an old trainer still writes a trial directory (its lock names a live pid)', async () => {

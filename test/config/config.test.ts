@@ -71,22 +71,27 @@ describe('config', () => {
 
   it('names the bad key path and what was expected', () => {
     expect(errorOf(() => parseConfig(minimal, ['tasks.order.labelWeight=heavy']))).toMatch(
-      /tasks\.order\.labelWeight: expected a positive number or 'auto'/,
+      /--set tasks\.order\.labelWeight=heavy: expected a positive number or 'auto'/,
     );
     expect(errorOf(() => parseConfig(minimal, ['features.price.transform=sqrt']))).toMatch(
-      /features\.price\.transform: .*standardize/,
+      /--set features\.price\.transform=sqrt: .*standardize/,
     );
-    expect(errorOf(() => parseConfig(minimal, ['data.onBadrow=skip']))).toMatch(/data: unknown key 'onBadrow'/);
+    expect(errorOf(() => parseConfig(minimal, ['data.onBadrow=skip']))).toMatch(
+      /--set data\.onBadrow=skip: unknown key 'onBadrow'/,
+    );
     expect(errorOf(() => parseConfig(minimal, ['tasks.order.dependsOn=cart']))).toMatch(
-      /tasks\.order\.dependsOn: expected one of the tasks \(click, order\), got 'cart'/,
+      /--set tasks\.order\.dependsOn=cart: expected one of the tasks \(click, order\), got 'cart'/,
+    );
+    expect(errorOf(() => parseConfig(minimal, ['tasks.order.dependsOn=clik']))).toContain(
+      "got 'clik' (did you mean 'click'?)",
     );
     expect(errorOf(() => parseConfig(minimal, ['features.x.type=vector']))).toMatch(/features\.x/);
     expect(errorOf(() => parseConfig({ ...minimal, data: { source: 'x.csv' } }))).toMatch(/data\.split/);
     expect(errorOf(() => parseConfig(minimal, ['features.price.group=true']))).toMatch(
-      /features\.price\.group: expected the group feature to be categorical/,
+      /--set features\.price\.group=true: expected the group feature to be categorical/,
     );
     expect(errorOf(() => parseConfig(minimal, ['features.user_id.input=false']))).toMatch(
-      /features\.user_id\.input: a feature with input: false must be a group feature/,
+      /--set features\.user_id\.input=false: a feature with input: false must be a group feature/,
     );
   });
 

@@ -148,5 +148,15 @@ describe('deploy advice', () => {
     expect(d.warnings.some((w) => /click loses 0.0200/.test(w))).toBe(true);
     expect(d.warnings.some((w) => /order: test AUC 0.750 ± 0.\d+ rests on 30 positives/.test(w))).toBe(true);
     expect(d.warnings.some((w) => /order: valid/.test(w))).toBe(false);
+    const one = deployAdvice({
+      form: 'linear',
+      tasks: ['click', 'order'],
+      weights: { click: 0.5, order: 0.5 },
+      aucs: { valid: { click: 0.6, order: 0.8 } },
+      base: { valid: { click: 0.6, order: 0.8 } },
+      positives: { valid: { click: 5000, order: 1 } },
+      rows: { valid: 50000 },
+    });
+    expect(one.warnings.some((w) => /order: valid AUC 0.800 ± 0.\d+ rests on 1 positive \(< 100\)/.test(w))).toBe(true);
   });
 });

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { fuse, gridPoints, parseConstraint, parseObjective, type ScoreSplit } from '../../src/fusion/index.js';
 import { auc, gauc } from '../../src/metrics/index.js';
 import { Rng } from '../../src/util/rng.js';
+import { parseForm } from '../../src/fusion/forms.js';
+import { searchNamed } from '../../src/fusion/search/index.js';
 import { fuseOptions } from './options.js';
 
 const TASKS = ['click', 'cart', 'order'];
@@ -174,6 +176,14 @@ describe('objectives and other searches', () => {
       /unknown task 'like'/,
     );
     expect(() => parseObjective('best')).toThrow(/objective 'best'/);
+    // A name one typo away from a valid one is suggested, the same way as a mistyped config key.
+    await expect(fuse(TASKS, s, undefined, options({ objective: parseObjective('auc:ordr') }))).rejects.toThrow(
+      "unknown task 'ordr' (did you mean 'order'?)",
+    );
+    expect(() => parseObjective('acu:order')).toThrow("unknown type 'acu' (did you mean 'auc'?)");
+    expect(() => parseForm('linaer')).toThrow("unknown form 'linaer' (did you mean 'linear'?)");
+    expect(() => searchNamed('gird')).toThrow("unknown search 'gird' (did you mean 'grid'?)");
+    expect(() => searchNamed('bayes')).toThrow(/unknown search 'bayes' \(expected grid/);
     expect(() => parseConstraint('auc(click) > 3')).toThrow(/constraint/);
     expect(parseConstraint('auc(click) >= base(click) - 0.005')).toMatchObject({
       task: 'click',

@@ -18,7 +18,7 @@ describe('refused at config time (usage exit code, before any data is read)', ()
       /dependsOn chain (click → buy → click|buy → click → buy) is a cycle/,
     ],
     ['all loss weights 0', ['tasks.click.lossWeight=0', 'tasks.buy.lossWeight=0'], /every lossWeight is 0/],
-    ['fusion.step not dividing 1', ['fusion.step=0.3'], /fusion\.step: 0\.3 must divide 1/],
+    ['fusion.step not dividing 1', ['fusion.step=0.3'], /--set fusion\.step=0\.3: 0\.3 must divide 1/],
   ] as const) {
     it(name, async () => {
       const r = await outcome(() => loadConfig(cfg, [...sets]));

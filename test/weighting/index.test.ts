@@ -125,6 +125,11 @@ describe('createLossWeighting', () => {
       { method: 'pareto', bounds: { buy: 0.1 } },
       /unknown task 'buy' \(tasks: click, cart, order\)/,
     ],
+    [
+      'bound for a mistyped task',
+      { method: 'pareto', bounds: { ordr: 0.1 } },
+      /unknown task 'ordr' \(did you mean 'order'\?\) \(tasks: click, cart, order\)/,
+    ],
   ];
   it.each(bad)('rejects %s with a clear MtrankError', (_, config, message) => {
     expect(() => createLossWeighting(config, tasks)).toThrow(MtrankError);

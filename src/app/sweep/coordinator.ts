@@ -21,6 +21,7 @@ import {
 import { writeSweepResults } from './results.js';
 import { TrialStore } from './store.js';
 import { trialRow } from './trial-record.js';
+import { counted } from '../../util/plural.js';
 
 export interface QueueSweepOptions extends SweepPlanInput {
   queue: string;
@@ -97,7 +98,7 @@ export async function runQueueSweep(o: QueueSweepOptions): Promise<QueueSweepRes
       }
     }
     log(
-      `sweep ${sweep}: ${plan.runs.length} trials on ${QUEUE_NAME} (${addr.url}), store ${store.root}: ${result.alreadyDone} already done, ${result.enqueued} enqueued now`,
+      `sweep ${sweep}: ${counted(plan.runs.length, 'trial')} on ${QUEUE_NAME} (${addr.url}), store ${store.root}: ${result.alreadyDone} already done, ${result.enqueued} enqueued now`,
     );
 
     const bar = process.stderr.isTTY
@@ -136,7 +137,7 @@ export async function runQueueSweep(o: QueueSweepOptions): Promise<QueueSweepRes
         else if (state === 'active') running++;
       }
       const done = seenDone.size;
-      const line = `${done}/${plan.runs.length} trials done, ${running} running, ${failedReason.size} failed`;
+      const line = `${done}/${counted(plan.runs.length, 'trial')} done, ${running} running, ${failedReason.size} failed`;
       if (bar) bar.update(done, { running, failed: failedReason.size });
       else if (line !== last) log(`sweep ${sweep}: ${line}`);
       last = line;
@@ -175,7 +176,7 @@ export async function runQueueSweep(o: QueueSweepOptions): Promise<QueueSweepRes
   );
   if (result.failed.length)
     throw new MtrankError(
-      `sweep: ${result.failed.length} of ${plan.runs.length} trials failed:\n${result.failed
+      `sweep: ${result.failed.length} of ${counted(plan.runs.length, 'trial')} failed:\n${result.failed
         .map(
           (f) =>
             `  ${f.run.point.sets.join(' ')}${f.run.seed !== undefined ? ` seed=${f.run.seed}` : ''}: ${f.reason.split('\n')[0]}`,
@@ -217,10 +218,10 @@ export async function queueStatus(queueUrl: string): Promise<string> {
     const head = [...sweeps].map(([id, c]) => {
       const n = (k: string) => c.get(k) ?? 0;
       const total = [...c.values()].reduce((a, b) => a + b, 0);
-      return `sweep ${id}: ${n('completed')}/${total} trials done, ${n('active')} running, ${n('waiting')} waiting, ${n('failed')} failed`;
+      return `sweep ${id}: ${n('completed')}/${counted(total, 'trial')} done, ${n('active')} running, ${n('waiting')} waiting, ${n('failed')} failed`;
     });
     return [
-      `${QUEUE_NAME} on ${addr.url} (prefix ${addr.prefix}): ${sweeps.size ? `${sweeps.size} sweep(s)` : 'no sweep'}`,
+      `${QUEUE_NAME} on ${addr.url} (prefix ${addr.prefix}): ${sweeps.size ? counted(sweeps.size, 'sweep') : 'no sweep'}`,
       ...head,
       ...lines,
     ].join('\n');

@@ -17,6 +17,7 @@ import { followTrial, readGrowingLog, stepsTrained } from './follow.js';
 import { isDone, runConfigHash, trialRow, trialState, workerName, writeTrialInfo } from './trial-record.js';
 import { planSweep, type PlannedRun } from './plan.js';
 import { writeSweepResults } from './results.js';
+import { counted } from '../../util/plural.js';
 
 export interface SweepOptions {
   config: string;
@@ -113,7 +114,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     return false;
   });
   log(
-    `sweep: ${points.length} points × ${seeds?.length ?? 1} seeds = ${runs.length} runs in ${out}; ${result.skipped.length} already complete, ${todo.length} to train, ${Math.min(parallel, Math.max(1, todo.length))} at a time`,
+    `sweep: ${counted(points.length, 'point')} × ${counted(seeds?.length ?? 1, 'seed')} = ${counted(runs.length, 'run')} in ${out}; ${result.skipped.length} already complete, ${todo.length} to train, ${Math.min(parallel, Math.max(1, todo.length))} at a time`,
   );
 
   // A trainer of an earlier sweep still writing a trial (e.g. orphaned by a kill): never start beside it or
@@ -201,7 +202,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   }
   if (result.failed.length) {
     throw new MtrankError(
-      `sweep: ${result.failed.length} of ${runs.length} runs failed (logs under ${join(out, 'logs')}); rerun the same command to retry them`,
+      `sweep: ${result.failed.length} of ${counted(runs.length, 'run')} failed (logs under ${join(out, 'logs')}); rerun the same command to retry them`,
       { result },
     );
   }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { loadConfig, type ExperimentConfig } from '../../config/index.js';
+import { loadConfig, type ConfigOverride, type ExperimentConfig } from '../../config/index.js';
 import { MtrankError } from '../../util/errors.js';
 
 export interface GridAxis {
@@ -95,9 +95,16 @@ export function planRuns(points: SweepPoint[], outDir: string, seeds: number[] |
   );
 }
 
-/** The overrides a trial's trainer applies, in the trainer's order: sweep-wide, the point's, then the seed. */
-export function trialOverrides(sets: string[], run: Pick<PlannedRun, 'point' | 'seed'>): string[] {
-  return [...sets, ...run.point.sets, ...(run.seed !== undefined ? [`seed=${run.seed}`] : [])];
+/**
+ * The overrides a trial's trainer applies, in the trainer's order: sweep-wide, the point's, then the seed; each
+ * with the flag it came from, so a bad value is reported as the user's --set or --grid argument.
+ */
+export function trialOverrides(sets: string[], run: Pick<PlannedRun, 'point' | 'seed'>): ConfigOverride[] {
+  return [
+    ...sets,
+    ...run.point.sets.map((text) => ({ flag: '--grid', text })),
+    ...(run.seed !== undefined ? [{ flag: '--seeds', text: `seed=${run.seed}` }] : []),
+  ];
 }
 
 /** JSON with object keys sorted at every level: the same config gives the same text whatever built it. */
@@ -129,7 +136,7 @@ export interface ResolvedTrial {
 }
 
 /** Loads and validates each trial's config up front: a config error stops the sweep before anything runs. */
-export function resolveTrial(configPath: string, overrides: string[]): ResolvedTrial {
+export function resolveTrial(configPath: string, overrides: readonly ConfigOverride[]): ResolvedTrial {
   const config = loadConfig(configPath, overrides);
   return { config, hash: configHash(config) };
 }

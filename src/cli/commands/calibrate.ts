@@ -17,6 +17,6 @@ export function registerCalibrateCommand(program: Command): void {
       if (run === undefined) throw new MtrankError('calibrate: give the run directory: mtrank calibrate runs/a');
       const { formatCalibration, runCalibrateCommand } = await import('../../fusion/calibrate-run.js');
       const r = await runCalibrateCommand({ ...o, run });
-      process.stdout.write(`${formatCalibration(r.file, r.path)}\n`);
+      process.stdout.write(`${formatCalibration(r.file, r.path)}\n${r.note ? `${r.note}\n` : ''}`);
     });
 }

@@ -1,4 +1,12 @@
 import type { Command } from 'commander';
+import type { Manifest } from '../../export/manifest.js';
+
+/** The fused score in export's summary line; weights to 6 significant digits (0.125, not 0.12500000000000003). */
+export function fusedScoreText(f: Manifest['fusion']): string {
+  if (!f) return 'no fused score (the run has no fusion.json; pass --fusion to set weights)';
+  const weights = Object.entries(f.weights).map(([t, w]) => `${t}=${+w.toPrecision(6)}`);
+  return `score = ${f.form} fusion (${weights.join(', ')})`;
+}
 
 /** `mtrank export RUN --out DIR`: the serving artifact (model.onnx, model.json and the run's own files). */
 export function registerExportCommand(program: Command): void {
@@ -48,12 +56,7 @@ export function registerExportCommand(program: Command): void {
             `${ind.feature}: ${ind.items} new items of ${ind.log} appended with inductive GraphSAGE vectors\n`,
           );
         else if (inductiveItemFeature(dir)) process.stderr.write(`${INDUCTIVE_NOTE}\n`);
-        const f = manifest.fusion;
-        const fused = f
-          ? `score = ${f.form} fusion (${Object.entries(f.weights)
-              .map(([t, w]) => `${t}=${w}`)
-              .join(', ')})`
-          : 'no fused score (the run has no fusion.json; pass --fusion to set weights)';
+        const fused = fusedScoreText(manifest.fusion);
         const value = manifest.onnx.inputs.find((i) => i.kind === 'value');
         const valueNote = value ? ` × input '${value.name}' (each row's ${value.column})` : '';
         process.stderr.write(

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { counted } from '../../util/plural.js';
 
 /** `mtrank predict DIR --input FILE --output FILE`: per-task scores (and the fused score) for raw rows. */
 export function registerPredictCommand(program: Command): void {
@@ -36,7 +37,7 @@ export function registerPredictCommand(program: Command): void {
           interactions: o.interactions,
         });
         process.stderr.write(
-          `scored ${r.rows} rows (${r.tasks.join(', ')}${r.fused ? ', fused score' : ''}) into ${o.output}\n`,
+          `scored ${counted(r.rows, 'row')} (${r.tasks.join(', ')}${r.fused ? ', fused score' : ''}) into ${o.output}\n`,
         );
         for (const s of r.sources) process.stderr.write(`${vectorSourceLine(s)}\n`);
       },

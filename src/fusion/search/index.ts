@@ -1,4 +1,5 @@
 import type { FUSION_SEARCHES } from '../../config/schema.js';
+import { didYouMean } from '../../config/suggest.js';
 import { MtrankError } from '../../util/errors.js';
 import { cmaesSearch } from './cmaes.js';
 import { coordinateSearch } from './coordinate.js';
@@ -16,7 +17,10 @@ export const SEARCHES: Record<(typeof FUSION_SEARCHES)[number], SearchStrategy> 
 
 export function searchNamed(name: string): SearchStrategy {
   const s = (SEARCHES as Record<string, SearchStrategy | undefined>)[name];
-  if (!s) throw new MtrankError(`fuse: unknown search '${name}' (expected ${Object.keys(SEARCHES).join(', ')})`);
+  if (!s)
+    throw new MtrankError(
+      `fuse: unknown search '${name}'${didYouMean(name, Object.keys(SEARCHES))} (expected ${Object.keys(SEARCHES).join(', ')})`,
+    );
   return s;
 }
 
