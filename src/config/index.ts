@@ -1,2 +1,2 @@
 export * from './schema.js';
-export { loadConfig, parseConfig, parseOverrideValue } from './load.js';
+export { configLoader, loadConfig, parseConfig, parseOverrideValue } from './load.js';
