@@ -1,2 +1,2 @@
 export * from './schema.js';
-export { loadConfig, parseConfig, parseOverrideValue, type ConfigOverride } from './load.js';
+export { configLoader, loadConfig, parseConfig, parseOverrideValue, type ConfigOverride } from './load.js';

@@ -3,10 +3,20 @@ import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryRungBook, TrialStopper, type EarlyStopSpec, type RungBook } from '../../src/app/sweep/early-stop.js';
 import { runQueueSweep } from '../../src/app/sweep/coordinator.js';
-import { parseQueueUrl, RedisRungBook, type RedisClient } from '../../src/app/sweep/queue.js';
+import {
+  connectRedis,
+  openQueue,
+  parseQueueUrl,
+  QUEUE_NAME,
+  readJobStates,
+  RedisRungBook,
+  type RedisClient,
+  type TrialJobData,
+} from '../../src/app/sweep/queue.js';
 import { TrialStore } from '../../src/app/sweep/store.js';
 import { MtrankError } from '../../src/util/errors.js';
 import { fixtureConfig } from '../report/fixture-run.js';
@@ -32,6 +42,9 @@ describe('queue addresses and the Redis rung book', () => {
       hget: async (k, f) => h(k).get(f) ?? null,
       hgetall: async (k) => Object.fromEntries(h(k)),
       hvals: async (k) => [...h(k).values()],
+      eval: async () => {
+        throw new Error('not used by the rung book');
+      },
       quit: async () => 'OK',
       duplicate: () => fake,
     };
@@ -63,6 +76,63 @@ describe('queue addresses and the Redis rung book', () => {
 
 // The rest needs the Redis server and BullMQ's driver (ioredis); this file's sweeps use their own key prefix.
 if (redisMissing) console.warn(`sweep-queue: Redis-backed tests skipped (${redisMissing})`);
+
+describe.skipIf(redisMissing)("the trials' job states, read in one round trip", () => {
+  const q = testQueue('states');
+  afterAll(() => q.close());
+
+  it('agree with BullMQ getJobState for every state a trial passes through, failure reasons included', async () => {
+    const addr = parseQueueUrl(q.url);
+    const client = await connectRedis(addr);
+    const queue = openQueue(client, addr);
+    // A worker without a processor: the test moves jobs to active, completed and failed by hand.
+    const workerClient = client.duplicate();
+    const worker = new Worker<TrialJobData>(QUEUE_NAME, null, {
+      connection: workerClient as never,
+      prefix: addr.prefix,
+    });
+    try {
+      const data = { index: 0 } as TrialJobData;
+      const add = (id: string, opts: Record<string, unknown> = {}) => queue.add('trial', data, { jobId: id, ...opts });
+      for (const id of ['done', 'broken', 'running', 'queued']) await add(id);
+      await add('later', { delay: 60_000 });
+      await add('urgent', { priority: 1 });
+      // Taken in the order added: done, broken, running.
+      const take = async () => (await worker.getNextJob('t'))!;
+      await (await take()).moveToCompleted('ok', 't', false);
+      await (await take()).moveToFailed(new Error('trainer exited with code 3'), 't', false);
+      await take();
+      const ids = ['done', 'broken', 'running', 'queued', 'later', 'urgent', 'never-added'];
+      const got = await readJobStates(client, queue, ids);
+      const expected = await Promise.all(
+        ids.map(async (id) => {
+          const bull = await queue.getJobState(id);
+          const job = await queue.getJob(id);
+          const state = !job ? 'missing' : ['completed', 'failed', 'active'].includes(bull) ? bull : 'waiting';
+          return state === 'failed' ? { state, failedReason: job!.failedReason } : { state };
+        }),
+      );
+      expect(got).toEqual(expected);
+      // The states the comparison covers: each kind at least once (the test is not vacuous).
+      expect(got.map((g) => g.state)).toEqual([
+        'completed',
+        'failed',
+        'active',
+        'waiting',
+        'waiting',
+        'waiting',
+        'missing',
+      ]);
+      expect(got[1]!.failedReason).toBe('trainer exited with code 3');
+      expect(await readJobStates(client, queue, [])).toEqual([]);
+    } finally {
+      await worker.close();
+      await queue.close();
+      await workerClient.quit();
+      await client.quit();
+    }
+  }, 60_000);
+});
 
 describe.skipIf(redisMissing)('queue mode on a real Redis', () => {
   const root = mkdtempSync(join(tmpdir(), 'mtrank-queue-'));
@@ -174,6 +244,41 @@ describe.skipIf(redisMissing)('queue mode on a real Redis', () => {
     expect(rerun).toHaveLength(6 - doneBefore.length);
     for (const h of doneBefore) expect(rerun.some((dir) => dir.includes(h))).toBe(false);
     expect(readdirSync(join(store, 'runs')).every((h) => t.state(h) === 'finished')).toBe(true);
+  }, 180_000);
+  it('a following coordinator puts back the jobs Redis lost, and a job completed elsewhere is not counted done', async () => {
+    for (const w of workers.splice(0)) w.kill('SIGKILL');
+    const store = join(root, 'store-lost');
+    const lines: string[] = [];
+    const opts = {
+      config: configWithSeed(4),
+      grids: ['tasks.order.labelWeight=1,2,3'],
+      out: join(root, 'lost'),
+      queue,
+      store,
+      pollMs: 100,
+      log: (l: string) => lines.push(l),
+    };
+    // No worker yet: the jobs wait; then Redis loses them while the coordinator follows.
+    const sweep = runQueueSweep(opts);
+    while (!lines.some((l) => l.includes('3 enqueued now'))) await new Promise((r) => setTimeout(r, 20));
+    await flush();
+    while (lines.filter((l) => l.includes('was missing from the queue; enqueued again')).length < 3)
+      await new Promise((r) => setTimeout(r, 20));
+    startWorker(store);
+    const r = await sweep;
+    expect([r.finished, r.failed.length]).toEqual([3, 0]);
+    expect(readdirSync(join(store, 'runs'))).toHaveLength(3);
+
+    // A worker publishing into another store completes the job, but the coordinator's store has no run: a failure.
+    for (const w of workers.splice(0)) w.kill('SIGKILL');
+    startWorker(join(root, 'store-elsewhere'));
+    const err = await runQueueSweep({ ...opts, config: configWithSeed(3), out: join(root, 'elsewhere') }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(MtrankError);
+    expect((err as MtrankError).message).toMatch(
+      /^sweep: 3 of 3 trials failed:\n {2}tasks\.order\.labelWeight=1: job completed but \S+ is missing \(a worker with another --store\?\)/,
+    );
   }, 180_000);
   const cliRun = (args: string[], logFile: string) => {
     const log = openSync(logFile, 'w');

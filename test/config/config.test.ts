@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig, parseConfig, parseOverrideValue, configJsonSchema } from '../../src/config/index.js';
+import { dirname, join } from 'node:path';
+import { configLoader, loadConfig, parseConfig, parseOverrideValue, configJsonSchema } from '../../src/config/index.js';
 import { MtrankError } from '../../src/util/errors.js';
 
 const minimal = {
@@ -13,6 +13,16 @@ const minimal = {
     order: { label: { column: 'status', positive: ['paid'] }, dependsOn: 'click' },
   },
 };
+
+/** A small YAML config in a fresh directory (its relative data path resolves against that directory). */
+function smallConfigFile(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'mtrank-cfg-')), 'exp.yaml');
+  writeFileSync(
+    file,
+    `data: { train: d/train.csv }\nfeatures: { u: { type: categorical } }\ntasks: { click: { label: c } }\n`,
+  );
+  return file;
+}
 
 function errorOf(f: () => unknown): string {
   try {
@@ -25,13 +35,23 @@ function errorOf(f: () => unknown): string {
 }
 
 describe('config', () => {
+  it('a config read once gives each override set what loadConfig gives it, and no override leaks into the next', () => {
+    const file = smallConfigFile();
+    const load = configLoader(file);
+    const sets = [['tasks.click.labelWeight=5', 'model.bottom=[8]'], [], ['features.v.type=numeric']];
+    for (const overrides of sets) expect(load(overrides)).toEqual(loadConfig(file, overrides));
+    // After the overrides above, the shared read still holds the file as written.
+    const plain = load([]);
+    expect([plain.tasks.click!.labelWeight, plain.model.bottom, Object.keys(plain.features)]).toEqual([
+      1,
+      loadConfig(file).model.bottom,
+      ['u'],
+    ]);
+  });
+
   it('fills defaults and resolves paths relative to the config file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mtrank-cfg-'));
-    const file = join(dir, 'exp.yaml');
-    writeFileSync(
-      file,
-      `data: { train: d/train.csv }\nfeatures: { u: { type: categorical } }\ntasks: { click: { label: c } }\n`,
-    );
+    const file = smallConfigFile();
+    const dir = dirname(file);
     const c = loadConfig(file);
     expect(c.data.train).toBe(join(dir, 'd/train.csv'));
     expect(c.features.u).toMatchObject({

@@ -14,6 +14,7 @@ import {
   openQueue,
   parseQueueUrl,
   QUEUE_NAME,
+  readJobStates,
   TRIAL_JOB_OPTIONS,
   type RedisClient,
   type TrialJobData,
@@ -83,17 +84,21 @@ export async function runQueueSweep(o: QueueSweepOptions): Promise<QueueSweepRes
     // Enqueue what is not done; a job failed by an earlier attempt of this sweep is retried once more (the user
     // reran the command), while a running or waiting job is left alone. A completed job whose run is not in the
     // store (deleted since) is replaced: the store, not Redis, says what is done.
-    for (const [i, r] of plan.runs.entries()) {
-      if (store.isDone(hashes[i]!)) {
-        result.alreadyDone++;
-        continue;
-      }
-      const job = await queue.getJob(hashes[i]!);
-      const state = job && (await job.getState());
-      if (state === 'failed') await job!.retry('failed');
-      else if (state === 'completed') await job!.remove();
-      if (!job || state === 'completed') {
-        await queue.add('trial', jobData(r, i), { ...TRIAL_JOB_OPTIONS, jobId: hashes[i]! });
+    const enqueue = (i: number) =>
+      queue.add('trial', jobData(plan.runs[i]!, i), { ...TRIAL_JOB_OPTIONS, jobId: hashes[i]! });
+    const notDone = plan.runs.flatMap((_, i) => (store.isDone(hashes[i]!) ? [] : [i]));
+    result.alreadyDone = plan.runs.length - notDone.length;
+    const before = await readJobStates(
+      client,
+      queue,
+      notDone.map((i) => hashes[i]!),
+    );
+    for (const [k, i] of notDone.entries()) {
+      const { state } = before[k]!;
+      if (state === 'failed') await (await queue.getJob(hashes[i]!))?.retry('failed');
+      else if (state === 'completed') await queue.remove(hashes[i]!);
+      if (state === 'missing' || state === 'completed') {
+        await enqueue(i);
         result.enqueued++;
       }
     }
@@ -115,26 +120,36 @@ export async function runQueueSweep(o: QueueSweepOptions): Promise<QueueSweepRes
     for (;;) {
       let running = 0;
       failedReason.clear();
-      for (const [i, r] of plan.runs.entries()) {
+      const pending = plan.runs.flatMap((_, i) => {
         if (seenDone.has(i) || store.isDone(hashes[i]!)) {
           seenDone.add(i);
-          continue;
+          return [];
         }
-        const job = await queue.getJob(hashes[i]!);
-        if (!job) {
+        return [i];
+      });
+      // One round trip for all pending trials, whatever their number.
+      const now = await readJobStates(
+        client,
+        queue,
+        pending.map((i) => hashes[i]!),
+      );
+      for (const [k, i] of pending.entries()) {
+        const { state, failedReason: reason } = now[k]!;
+        if (state === 'missing') {
           // Redis lost it (restarted empty, flushed): the store says it is not done, so it goes back on the queue.
-          await queue.add('trial', jobData(r, i), { ...TRIAL_JOB_OPTIONS, jobId: hashes[i]! });
+          await enqueue(i);
           log(`sweep ${sweep}: trial ${i} was missing from the queue; enqueued again`);
-          continue;
-        }
-        const state = await job.getState();
-        if (state === 'failed') failedReason.set(i, job.failedReason ?? 'failed');
-        else if (state === 'completed')
-          failedReason.set(
-            i,
-            `job completed but ${store.runDir(hashes[i]!)} is missing (a worker with another --store?)`,
-          );
+        } else if (state === 'failed') failedReason.set(i, reason ?? 'failed');
         else if (state === 'active') running++;
+        else if (state === 'completed') {
+          // A worker publishes the run before it completes the job: one published since the store was read is done.
+          if (store.isDone(hashes[i]!)) seenDone.add(i);
+          else
+            failedReason.set(
+              i,
+              `job completed but ${store.runDir(hashes[i]!)} is missing (a worker with another --store?)`,
+            );
+        }
       }
       const done = seenDone.size;
       const line = `${done}/${counted(plan.runs.length, 'trial')} done, ${running} running, ${failedReason.size} failed`;

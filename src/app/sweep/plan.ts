@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { loadConfig, type ConfigOverride, type ExperimentConfig } from '../../config/index.js';
+import { configLoader, type ConfigOverride, type ExperimentConfig } from '../../config/index.js';
 import { MtrankError } from '../../util/errors.js';
 
 export interface GridAxis {
@@ -135,9 +135,16 @@ export interface ResolvedTrial {
   hash: string;
 }
 
-/** Loads and validates each trial's config up front: a config error stops the sweep before anything runs. */
-export function resolveTrial(configPath: string, overrides: readonly ConfigOverride[]): ResolvedTrial {
-  const config = loadConfig(configPath, overrides);
+/**
+ * Loads and validates each trial's config up front: a config error stops the sweep before anything runs. `load` is
+ * the sweep's one read of the config file.
+ */
+export function resolveTrial(
+  configPath: string,
+  overrides: readonly ConfigOverride[],
+  load = configLoader(configPath),
+): ResolvedTrial {
+  const config = load(overrides);
   return { config, hash: configHash(config) };
 }
 
@@ -174,11 +181,12 @@ export function planSweep(o: SweepPlanInput): SweepPlan {
     throw new MtrankError(`--seeds ${o.seeds}: must be a positive integer`);
   const axes = o.grids.map(parseGrid);
   const sets = [...(o.sets ?? [])];
-  const base = seedCount > 1 ? resolveTrial(config, sets).config.seed : undefined;
+  const load = configLoader(config);
+  const base = seedCount > 1 ? resolveTrial(config, sets, load).config.seed : undefined;
   const seeds = base === undefined ? undefined : Array.from({ length: seedCount }, (_, i) => base + i);
   const out = resolve(o.out ?? join('runs', `sweep-${basename(config).replace(/\.[^.]+$/, '')}`));
   const points = sweepPoints(axes);
   const runs = planRuns(points, out, seeds);
-  const trials = new Map(runs.map((r) => [r, resolveTrial(config, trialOverrides(sets, r))]));
+  const trials = new Map(runs.map((r) => [r, resolveTrial(config, trialOverrides(sets, r), load)]));
   return { config, axes, sets, seeds, out, points, runs, trials };
 }

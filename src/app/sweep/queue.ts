@@ -42,6 +42,7 @@ export interface RedisClient {
   hget(key: string, field: string): Promise<string | null>;
   hgetall(key: string): Promise<Record<string, string>>;
   hvals(key: string): Promise<string[]>;
+  eval(script: string, numKeys: number, ...keysThenArgs: string[]): Promise<unknown>;
   quit(): Promise<unknown>;
   duplicate(): RedisClient;
 }
@@ -136,4 +137,57 @@ export class RedisRungBook implements RungBook {
     await this.client.hsetnx(`${this.key}:d:${rung}`, trial, decision);
     return ((await this.client.hget(`${this.key}:d:${rung}`, trial)) ?? decision) as Decision;
   }
+}
+
+/** Where a trial's job stands, as far as following a sweep needs to know. */
+export type TrialJobState = 'missing' | 'waiting' | 'active' | 'completed' | 'failed';
+
+export interface TrialJobStatus {
+  state: TrialJobState;
+  /** The error of a failed job. */
+  failedReason?: string;
+}
+
+/**
+ * The job states of many trials in one Lua script (atomic, like getState's). Its keys: the active list, the
+ * completed and failed sets, then each job's hash; its arguments: the job ids. Precedence as in BullMQ's getState:
+ * completed, failed, active; any other job that exists is waiting (waiting, delayed for a retry, prioritized,
+ * paused). A failed job's state carries its reason after "failed:".
+ */
+const JOB_STATES_SCRIPT = `
+local active = {}
+for _, id in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do active[id] = true end
+local out = {}
+for i, id in ipairs(ARGV) do
+  local job = KEYS[3 + i]
+  if redis.call('EXISTS', job) == 0 then out[i] = 'missing'
+  elseif redis.call('ZSCORE', KEYS[2], id) then out[i] = 'completed'
+  elseif redis.call('ZSCORE', KEYS[3], id) then out[i] = 'failed:' .. (redis.call('HGET', job, 'failedReason') or '')
+  elseif active[id] then out[i] = 'active'
+  else out[i] = 'waiting' end
+end
+return out`;
+
+/**
+ * Where each of `ids` stands, in one command. BullMQ's getJob + getState per job cost two round trips, a parse of
+ * the job's data (a trial's whole config) and, in Redis, a script scanning the active and wait lists, for every
+ * pending trial at every poll; a MULTI of plain commands still cost ~12 µs of the client's CPU per command.
+ */
+export async function readJobStates(
+  client: RedisClient,
+  queue: Queue<TrialJobData>,
+  ids: string[],
+): Promise<TrialJobStatus[]> {
+  if (!ids.length) return [];
+  const keys = [
+    queue.toKey('active'),
+    queue.toKey('completed'),
+    queue.toKey('failed'),
+    ...ids.map((id) => queue.toKey(id)),
+  ];
+  const states = (await client.eval(JOB_STATES_SCRIPT, keys.length, ...keys, ...ids)) as string[];
+  return states.map((s): TrialJobStatus => {
+    if (!s.startsWith('failed:')) return { state: s as TrialJobState };
+    return { state: 'failed', failedReason: s.slice('failed:'.length) || 'failed' };
+  });
 }
