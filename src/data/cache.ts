@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } f
 import { join, sep } from 'node:path';
 import { fingerprintFile, type FileFingerprint } from '../util/fingerprint.js';
 import type { ExperimentConfig } from '../config/schema.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { tempPath, writeFileAtomic } from '../util/atomic-write.js';
 import { readColumn } from './columns.js';
 import type { SplitManifest } from './encode.js';
 import type { SourceFile } from './sources.js';
@@ -96,11 +96,41 @@ export function fingerprintEntry(dir: string): Record<string, FileFingerprint> {
   return out;
 }
 
-/** Publish a fully written temporary directory as the cache entry (the manifest is written last). */
-export function publishCache(tmpDir: string, finalDir: string, manifest: CacheManifest): void {
+/**
+ * Publish a fully written temporary directory as the cache entry (the manifest is written last); returns the
+ * manifest of the entry now in place. Processes that encode the same data at once (a sweep's parallel trials share
+ * one entry) each publish: a whole entry already there stays, since another process may be loading it, and this
+ * one is dropped. A damaged entry, or any entry when `replace` (a re-encode the user asked for), is swapped out.
+ */
+export function publishCache(
+  tmpDir: string,
+  finalDir: string,
+  manifest: CacheManifest,
+  replace = false,
+): CacheManifest {
   writeFileAtomic(join(tmpDir, 'manifest.json'), JSON.stringify(manifest, null, 1));
-  if (existsSync(finalDir)) rmSync(finalDir, { recursive: true, force: true });
-  renameSync(tmpDir, finalDir);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      renameSync(tmpDir, finalDir); // fails on a non-empty finalDir: never half-replaces a published entry
+      return manifest;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt === 3) throw e;
+    }
+    const existing = replace ? null : readManifest(finalDir);
+    if (existing && !cacheDefect(finalDir, existing)) {
+      rmSync(tmpDir, { recursive: true, force: true });
+      return existing;
+    }
+    // Moved aside in one step, then deleted: readers see the old entry or (after the retry) the new one.
+    const aside = tempPath(finalDir);
+    try {
+      renameSync(finalDir, aside);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // another process moved it first
+    }
+    rmSync(aside, { recursive: true, force: true });
+  }
 }
 
 /** Bytes an in-memory copy of a split takes. */

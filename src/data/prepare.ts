@@ -152,9 +152,11 @@ async function encodeDataUnchecked(config: ExperimentConfig, opts: PrepareOption
           badRows: staged.badRows,
           files: fingerprintEntry(tmp),
         };
-        publishCache(tmp, dir, manifest);
+        const published = publishCache(tmp, dir, manifest, opts.useCache === false);
         progress({ stage: 'done', message: `encoded into ${dir}` });
-        return { dir, manifest, preprocessor, report: report(manifest, dir, false, start) };
+        // Another process published the same entry first: its arrays go with its own fitted vocabularies.
+        const fitted = published === manifest ? preprocessor : Preprocessor.load(join(dir, 'preprocess.json'));
+        return { dir, manifest: published, preprocessor: fitted, report: report(published, dir, false, start) };
       } catch (e) {
         rmSync(tmp, { recursive: true, force: true });
         throw e;
