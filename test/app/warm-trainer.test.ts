@@ -1,8 +1,10 @@
 // The warm trainer (trainers.ts + trainer-host.ts): trials run one after another in one process give the same
 // run folders as trials in fresh processes, each with its own log; anything but a clean finish retires the process.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultTrainCommand } from '../../src/app/sweep/child.js';
 import { processPerTrial, warmTrainers } from '../../src/app/sweep/trainers.js';
@@ -148,5 +150,32 @@ describe('a warm trainer', () => {
     }
     expect(pids[1]).toBe(pids[0]);
     expect(pids[2]).not.toBe(pids[0]);
+  }, 180_000);
+
+  it('serves `mtrank sweep` in local mode to the end: the command exits 0 after writing its reports', async () => {
+    // The CLI process itself, not a test harness that keeps the event loop alive: a warm process left idle must
+    // not let the sweep exit before its reports are written.
+    const { config, sets } = await resumableTrial(root, 1);
+    const out = join(root, 'cli-sweep');
+    const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const r = spawnSync(
+      process.execPath,
+      [
+        cli,
+        'sweep',
+        config,
+        '--grid',
+        'tasks.order.labelWeight=1,20',
+        ...sets.flatMap((x) => ['--set', x]),
+        '--out',
+        out,
+        '--no-png',
+      ],
+      { encoding: 'utf8', env: { ...process.env, MTRANK_SWEEP_TRAINER: '' } },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(join(out, 'sweep.html'))).toBe(true);
+    const plan = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as { runs: { status: string }[] };
+    expect(plan.runs.map((x) => x.status)).toEqual(['finished', 'finished']);
   }, 180_000);
 });

@@ -182,7 +182,10 @@ export function warmTrainers(o: { maxTrials?: number; command?: string[] } = {})
       closed = true;
       const hosts = [...all];
       idle.length = 0;
-      for (const h of hosts) retire(h);
+      for (const h of hosts) {
+        setIdle(h, false); // an idle process is unref'd: waiting for its end must keep this process alive
+        retire(h);
+      }
       await Promise.all(hosts.map((h) => h.gone));
     },
   };
