@@ -1,5 +1,5 @@
 // `npm run bench:sweep [-- --json] [--local] [--keep] [--repeats 3] [--rows 60000] [--epochs 6] [--replays 200]
-// [--speedup-only]`:
+// [--speedup-only] [--warm-workers]`:
 // label-weight sweeps on the synthetic funnel, each trial in a (warm) trainer process with 1 engine thread.
 //  1. Wall time of the sweep on 1 worker process vs 2: a warm-up pass (discarded), then --repeats passes of each arm
 //     interleaved 1, 2, 1, 2, …; each pass's wall, CPU (children and coordinator), peak RSS of the process tree and
@@ -28,7 +28,14 @@ import { readTrialInfo } from '../app/sweep/trial-record.js';
 import { writeFunnel } from '../data/index.js';
 import { runTraining } from '../training/run.js';
 import { Rng } from '../util/rng.js';
-import { passBreakdown, redisCpuSeconds, sampleTreeRss, trialPhases, type PassBreakdown } from './lib/sweep-timing.js';
+import {
+  liveDescendantsCpuSeconds,
+  passBreakdown,
+  redisCpuSeconds,
+  sampleTreeRss,
+  trialPhases,
+  type PassBreakdown,
+} from './lib/sweep-timing.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -43,6 +50,10 @@ const ROWS = opt('rows', 60_000),
 const KEEP = args.includes('--keep');
 // Only the 1-vs-2-worker passes (no ASHA half, no JSON): to measure the speed-up at other trial sizes.
 const SPEEDUP_ONLY = args.includes('--speedup-only');
+// Each pass's workers first train 2 trials each (other label weights), untimed: the throughput of long-lived
+// workers, without each worker's one-time start (its trainer's module loading and first compile) in a ~10 s pass.
+const WARM_WORKERS = args.includes('--warm-workers');
+const WARM_WEIGHTS = [0.6, 0.9, 1.3, 1.7];
 const log = (s: string) => {
   if (!JSON_OUT) process.stdout.write(`${s}\n`);
 };
@@ -259,10 +270,24 @@ async function main() {
       const self0 = process.cpuUsage();
       const redis0 = queueMode ? redisCpuSeconds() : undefined;
       let rss: { stop(): number | undefined };
+      let warmupCpu: number | undefined = 0;
       if (queueMode) {
         const queue = `redis://127.0.0.1:6379/0?prefix=${prefix}-${name}`;
         const store = join(root, `${name}-store`);
         const procs = await startWorkers(queue, store, workers, root);
+        if (WARM_WORKERS) {
+          // Long-lived workers: each trains a trial before the timed sweep (its trainer's start and first compile).
+          await runQueueSweep({
+            ...common,
+            grids: grid(WARM_WEIGHTS.slice(0, 2 * workers)),
+            out: join(root, `${name}-warm`),
+            queue,
+            store,
+            pollMs: 200,
+          });
+          // The timed window's CPU: the workers' (and trainers') CPU so far is taken off at the end.
+          warmupCpu = liveDescendantsCpuSeconds();
+        }
         rss = sampleTreeRss();
         start = Date.now();
         const t = performance.now();
@@ -289,7 +314,7 @@ async function main() {
         name,
         workers,
         seconds,
-        cpu: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
+        cpu: cpu0 === undefined || cpu1 === undefined || warmupCpu === undefined ? undefined : cpu1 - cpu0 - warmupCpu,
         coordinatorCpu: (self.user + self.system) / 1e6,
         redisCpu: redis0 === undefined || redis1 === undefined ? undefined : redis1 - redis0,
         peakMb,
@@ -305,7 +330,7 @@ async function main() {
         .map((x) => x.toFixed(2))
         .join(' ')} on ${availableParallelism()} cores`;
     log(
-      `bench:sweep — ${WEIGHTS.length} trials (order label weight, in this order: ${WEIGHTS.join(', ')}), ${ROWS} rows, ${stepsPerTrial} steps each, 1 engine thread per trainer; ${mode}`,
+      `bench:sweep — ${WEIGHTS.length} trials (order label weight, in this order: ${WEIGHTS.join(', ')}), ${ROWS} rows, ${stepsPerTrial} steps each, 1 engine thread per trainer; ${mode}${WARM_WORKERS ? "; each pass's workers first train 2 untimed trials each (--warm-workers)" : ''}`,
     );
     // A warm-up pass (discarded: the OS file cache, the data cache entry, the queue's scripts in Redis), then the
     // arms interleaved 1, 2, 1, 2, … so a drift of the load hits both alike; the speed-up is the ratio of medians.

@@ -142,6 +142,30 @@ function treeRss(root: number): number | undefined {
   return total;
 }
 
+/**
+ * CPU seconds so far (user + system) of the live processes below this one (workers and their trainers), from /proc;
+ * undefined off Linux. Subtracted from the children's total at the end, it leaves a timed window's share.
+ */
+export function liveDescendantsCpuSeconds(): number | undefined {
+  let total = 0;
+  const todo = [process.pid];
+  for (let n = 0; todo.length && n < 1000; n++) {
+    const pid = todo.pop()!;
+    try {
+      if (pid !== process.pid) {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        total += (Number(f[11]) + Number(f[12])) / 100;
+      }
+      const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+      if (kids) todo.push(...kids.split(' ').map(Number));
+    } catch {
+      if (pid === process.pid) return undefined;
+    }
+  }
+  return total;
+}
+
 /** Samples the process tree's total resident memory every `ms` until stopped; returns the peak (MB). */
 export function sampleTreeRss(ms = 500): { stop(): number | undefined } {
   let peak: number | undefined;
