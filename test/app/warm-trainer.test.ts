@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultTrainCommand } from '../../src/app/sweep/child.js';
-import { processPerTrial, warmTrainers } from '../../src/app/sweep/trainers.js';
+import { processPerTrial, warmTrainers, type TrainerLauncher } from '../../src/app/sweep/trainers.js';
 import { processAlive } from '../../src/util/pid.js';
 import { resumableTrial } from './resumable-trial.js';
 
@@ -15,15 +15,23 @@ const root = mkdtempSync(join(tmpdir(), 'mtrank-warm-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const trainArgs = (config: string, sets: string[], out: string) => [
-  'train',
-  config,
-  '--out',
-  out,
-  '--quiet',
-  '--no-report',
-  ...sets.flatMap((s) => ['--set', s]),
-];
+/** `train CONFIG` into root/NAME, its log root/NAME.log. */
+const startTrial = (launcher: TrainerLauncher, config: string, sets: string[], name: string) =>
+  launcher.start(
+    ['train', config, '--out', join(root, name), '--quiet', '--no-report', ...sets.flatMap((s) => ['--set', s])],
+    join(root, `${name}.log`),
+  );
+
+/** Trains `[name, sets]` one after another, each to a clean finish; the pids they ran in. */
+async function trainInTurn(launcher: TrainerLauncher, config: string, runs: [string, string[]][]) {
+  const pids: (number | undefined)[] = [];
+  for (const [name, sets] of runs) {
+    const t = startTrial(launcher, config, sets, name);
+    pids.push(t.pid);
+    expect(await t.exit).toEqual({ code: 0, signal: null });
+  }
+  return pids;
+}
 /** What a trial learned: its metrics (without throughput and the process's peak memory) and test predictions. */
 function learned(dir: string) {
   const { trainExamplesPerSec, peakRssMb, ...metrics } = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
@@ -35,31 +43,25 @@ describe('a warm trainer', () => {
   it('runs trials one after another in one process, each as a fresh process would, each logging to its own file', async () => {
     const { config, sets } = await resumableTrial(root, 3);
     const weights = ['1', '20', '1'];
+    const withWeight = (w: string) => [...sets, `tasks.order.labelWeight=${w}`];
     const warm = warmTrainers();
-    const pids: (number | undefined)[] = [];
+    let pids: (number | undefined)[];
     try {
-      for (const [i, w] of weights.entries()) {
-        const t = warm.start(
-          trainArgs(config, [...sets, `tasks.order.labelWeight=${w}`], join(root, `warm${i}`)),
-          join(root, `warm${i}.log`),
-        );
-        pids.push(t.pid);
-        expect(await t.exit).toEqual({ code: 0, signal: null });
-      }
+      pids = await trainInTurn(
+        warm,
+        config,
+        [...weights.entries()].map(([i, w]) => [`warm${i}`, withWeight(w)]),
+      );
     } finally {
       await warm.close();
     }
     expect(new Set(pids).size, 'one process ran all three').toBe(1);
     expect(processAlive(pids[0]!), 'closed').toBe(false);
 
-    const fresh = processPerTrial(defaultTrainCommand());
-    for (const i of [0, 1]) {
-      const t = fresh.start(
-        trainArgs(config, [...sets, `tasks.order.labelWeight=${weights[i]}`], join(root, `fresh${i}`)),
-        join(root, `fresh${i}.log`),
-      );
-      expect((await t.exit).code).toBe(0);
-    }
+    await trainInTurn(processPerTrial(defaultTrainCommand()), config, [
+      ['fresh0', withWeight(weights[0]!)],
+      ['fresh1', withWeight(weights[1]!)],
+    ]);
     // Bit for bit: nothing of one trial leaks into the next (the third repeats the first after another one).
     expect(learned(join(root, 'warm0'))).toEqual(learned(join(root, 'fresh0')));
     expect(learned(join(root, 'warm1'))).toEqual(learned(join(root, 'fresh1')));
@@ -78,16 +80,15 @@ describe('a warm trainer', () => {
     const { config, sets } = await resumableTrial(root, 1);
     const warm = warmTrainers();
     try {
-      const ok = warm.start(trainArgs(config, sets, join(root, 'ok')), join(root, 'ok.log'));
+      const ok = startTrial(warm, config, sets, 'ok');
       expect((await ok.exit).code).toBe(0);
-      const bad = warm.start(
-        trainArgs(config, [...sets, 'training.epochs=abc'], join(root, 'bad')),
-        join(root, 'bad.log'),
-      );
+      const bad = startTrial(warm, config, [...sets, 'training.epochs=abc'], 'bad');
       expect(bad.pid).toBe(ok.pid);
-      const fresh = processPerTrial(defaultTrainCommand()).start(
-        trainArgs(config, [...sets, 'training.epochs=abc'], join(root, 'bad-fresh')),
-        join(root, 'bad-fresh.log'),
+      const fresh = startTrial(
+        processPerTrial(defaultTrainCommand()),
+        config,
+        [...sets, 'training.epochs=abc'],
+        'bad-fresh',
       );
       const [warmExit, freshExit] = [await bad.exit, await fresh.exit];
       expect(warmExit.code).not.toBe(0);
@@ -97,7 +98,7 @@ describe('a warm trainer', () => {
       expect(log('bad.log')).toBe(log('bad-fresh.log'));
       expect(processAlive(ok.pid!)).toBe(false);
       // The next trial gets a new process.
-      const next = warm.start(trainArgs(config, sets, join(root, 'next')), join(root, 'next.log'));
+      const next = startTrial(warm, config, sets, 'next');
       expect(next.pid).not.toBe(ok.pid);
       expect((await next.exit).code).toBe(0);
     } finally {
@@ -109,7 +110,7 @@ describe('a warm trainer', () => {
     const { config, sets } = await resumableTrial(root, 1000);
     const warm = warmTrainers();
     try {
-      const t = warm.start(trainArgs(config, sets, join(root, 'long')), join(root, 'long.log'));
+      const t = startTrial(warm, config, sets, 'long');
       const checkpoint = join(root, 'long', 'checkpoints', 'last', 'manifest.json');
       const t0 = Date.now();
       while (!existsSync(checkpoint)) {
@@ -121,10 +122,7 @@ describe('a warm trainer', () => {
       expect(processAlive(t.pid!)).toBe(false);
       t.kill(); // a no-op once ended
       const short = await resumableTrial(root, 1);
-      const next = warm.start(
-        trainArgs(short.config, short.sets, join(root, 'after-kill')),
-        join(root, 'after-kill.log'),
-      );
+      const next = startTrial(warm, short.config, short.sets, 'after-kill');
       expect(next.pid).not.toBe(t.pid);
       expect((await next.exit).code).toBe(0);
     } finally {
@@ -135,16 +133,13 @@ describe('a warm trainer', () => {
   it('is replaced after maxTrials trials', async () => {
     const { config, sets } = await resumableTrial(root, 1);
     const warm = warmTrainers({ maxTrials: 2 });
-    const pids: (number | undefined)[] = [];
+    let pids: (number | undefined)[];
     try {
-      for (const i of [0, 1, 2]) {
-        const t = warm.start(
-          trainArgs(config, [...sets, `seed=${i}`], join(root, `max${i}`)),
-          join(root, `max${i}.log`),
-        );
-        pids.push(t.pid);
-        expect((await t.exit).code).toBe(0);
-      }
+      pids = await trainInTurn(
+        warm,
+        config,
+        [0, 1, 2].map((i) => [`max${i}`, [...sets, `seed=${i}`]]),
+      );
     } finally {
       await warm.close();
     }

@@ -31,25 +31,33 @@ export interface FollowOptions {
   pollMs?: number;
 }
 
+/** Fewest milliseconds between two reads of the log when watching it: a trainer appends a record every few steps. */
+const MIN_READ_GAP_MS = 20;
+
 /**
- * Wakes its waiter when `path` changes (inotify through fs.watch, once the file exists), so a stop acts on an
- * evaluation within milliseconds instead of at the next poll; the poll stays as the fallback (a shared store on
- * NFS sends no events).
+ * Waits between two reads of a trial's metrics log. When `watched`, it also wakes on a change of the file (inotify
+ * through fs.watch, once the file exists), so a stop acts on an evaluation within milliseconds instead of at the
+ * next poll; the poll stays as the fallback (a shared store on NFS sends no events).
  */
 class LogWatch {
   private watcher: FSWatcher | undefined;
   private wake: (() => void) | undefined;
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    private readonly watched: boolean,
+  ) {}
 
-  /** Resolves on a change of the log, on `other`, or after `ms`, whichever is first. */
-  next(ms: number, other: Promise<unknown>): Promise<unknown> {
+  /** Resolves on a change of the log (at least MIN_READ_GAP_MS after `since`), on `other`, or after `ms`. */
+  async next(ms: number, other: Promise<unknown>, since: number): Promise<void> {
     this.arm();
     let timer: NodeJS.Timeout | undefined;
     const changed = new Promise<void>((resolve) => {
       this.wake = resolve;
       timer = setTimeout(resolve, ms);
     });
-    return Promise.race([other, changed]).finally(() => clearTimeout(timer));
+    await Promise.race([other, changed]).finally(() => clearTimeout(timer));
+    const gap = MIN_READ_GAP_MS - (performance.now() - since);
+    if (this.watched && gap > 0) await new Promise((r) => setTimeout(r, gap));
   }
 
   close(): void {
@@ -58,7 +66,7 @@ class LogWatch {
   }
 
   private arm(): void {
-    if (this.watcher || !existsSync(this.path)) return;
+    if (!this.watched || this.watcher || !existsSync(this.path)) return;
     try {
       this.watcher = watch(this.path, (event) => {
         if (event === 'rename') this.close(); // replaced or removed: watched again at the next wait
@@ -70,9 +78,6 @@ class LogWatch {
     }
   }
 }
-
-/** Fewest milliseconds between two reads of the log when watching it: a trainer appends a record every few steps. */
-const MIN_READ_GAP_MS = 20;
 
 /**
  * Follows `metricsPath` until the trial ends; when the stopper says stop, kills its trainer and returns the verdict.
@@ -89,7 +94,7 @@ export async function followTrial(
   // ~500 steps a second on the bench's funnel, so 50 ms would train ~25 steps past the rung that stopped it.
   const poll = o.pollMs ?? (o.stopper ? 50 : 200);
   // Watched only when a stop depends on it; progress alone is fine at the poll's pace.
-  const changes = o.stopper ? new LogWatch(metricsPath) : undefined;
+  const changes = new LogWatch(metricsPath, o.stopper !== undefined);
   try {
     for (;;) {
       const wasExited = exited;
@@ -103,15 +108,9 @@ export async function followTrial(
         return verdict;
       }
       if (wasExited) return undefined;
-      if (!changes) {
-        await Promise.race([running.exit, new Promise((r) => setTimeout(r, poll))]);
-        continue;
-      }
-      await changes.next(poll, running.exit);
-      const gap = MIN_READ_GAP_MS - (performance.now() - readAt);
-      if (gap > 0) await new Promise((r) => setTimeout(r, gap));
+      await changes.next(poll, running.exit, readAt);
     }
   } finally {
-    changes?.close();
+    changes.close();
   }
 }

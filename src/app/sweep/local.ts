@@ -10,8 +10,8 @@ import { writeCompareReport } from '../../report/compare.js';
 import { isCompleteRun } from '../../report/run-data.js';
 import { MtrankError } from '../../util/errors.js';
 import { runDirLockOwner } from '../../training/run-lock.js';
-import { defaultTrainCommand, tail } from './child.js';
-import { processPerTrial, warmTrainers, type TrainerLauncher } from './trainers.js';
+import { tail } from './child.js';
+import { trainerFor } from './trainers.js';
 import { MemoryRungBook, TrialStopper, checkEarlyStop, type EarlyStopSpec } from './early-stop.js';
 import { followTrial, readGrowingLog, stepsTrained } from './follow.js';
 import { isDone, runConfigHash, trialRow, trialState, workerName, writeTrialInfo } from './trial-record.js';
@@ -100,11 +100,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   }
   const plan = planSweep({ ...o, sets });
   const { config, axes, seeds, out, points, runs } = plan;
-  const trainer: TrainerLauncher = o.trainCommand
-    ? processPerTrial(o.trainCommand)
-    : o.trainerReuse === 1
-      ? processPerTrial(defaultTrainCommand())
-      : warmTrainers({ maxTrials: o.trainerReuse });
+  const trainer = trainerFor(o);
   const hashes = new Map(runs.map((r) => [r, plan.trials.get(r)!.hash]));
   const result: SweepResult = { runs, ran: [], skipped: [], failed: [], stopped: [] };
   const book = new MemoryRungBook();

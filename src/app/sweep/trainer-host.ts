@@ -39,7 +39,7 @@ async function serve(): Promise<void> {
   const { exitWithFailure } = await import('../../cli/fail.js');
   // Loaded now, while the parent waits for 'ready', rather than inside the first trial.
   await import('../../training/run.js');
-  await import('../../app/summary.js');
+  await import('../summary.js');
   const reply = (m: HostReply) => process.send!(m);
   process.on('message', (m: HostRequest) => {
     void (async () => {

@@ -10,7 +10,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workerUrl } from '../../util/worker-url.js';
-import { startChild, trackChild, type ChildExit } from './child.js';
+import { defaultTrainCommand, startChild, trackChild, type ChildExit } from './child.js';
 import { PARENT_PID_ENV } from './orphan-guard.js';
 import type { HostReply, HostRequest } from './trainer-host.js';
 
@@ -45,6 +45,16 @@ export function processPerTrial(command: string[]): TrainerLauncher {
 /** Trials a warm process runs before it is replaced (bounds what one process can accumulate, e.g. wasm memory). */
 const DEFAULT_TRIALS_PER_TRAINER = 20;
 
+/**
+ * The launcher of a sweep or a worker: `trainCommand` (a test's fake) as one process per trial; else warm processes
+ * replaced after `trainerReuse` trials (default 20; 1: a new process per trial).
+ */
+export function trainerFor(o: { trainCommand?: string[]; trainerReuse?: number }): TrainerLauncher {
+  if (o.trainCommand) return processPerTrial(o.trainCommand);
+  if (o.trainerReuse === 1) return processPerTrial(defaultTrainCommand());
+  return warmTrainers({ maxTrials: o.trainerReuse });
+}
+
 function defaultHostCommand(): string[] {
   return [process.execPath, fileURLToPath(workerUrl(import.meta.url, './trainer-host.js'))];
 }
@@ -58,32 +68,36 @@ interface Host {
   gone: Promise<ChildExit>;
 }
 
+/** Resolves at the next message of `type` from a host. */
+function nextMessage(child: ChildProcess, type: HostReply['type']): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (m: HostReply) => {
+      if (m.type !== type) return;
+      child.off('message', onMessage);
+      resolve();
+    };
+    child.on('message', onMessage);
+  });
+}
+
 function spawnHost(command: string[]): Host {
   const child = spawn(command[0]!, command.slice(1), {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, [PARENT_PID_ENV]: String(process.pid) },
   });
   trackChild(child);
-  const host: Host = { child, trials: 0 } as Host;
+  // 'close' comes after the output pipes are drained, so a dying host's last words are in the log first.
+  const gone = new Promise<ChildExit>((resolve) => {
+    child.once('error', (e) => resolve({ code: null, signal: null, startError: e.message }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  const ready = Promise.race([nextMessage(child, 'ready').then(() => true), gone.then(() => false)]);
+  const host: Host = { child, ready, gone, trials: 0 };
   const stray = (chunk: Buffer) => {
     if (host.log) appendFileSync(host.log, chunk);
   };
   child.stdout!.on('data', stray);
   child.stderr!.on('data', stray);
-  // 'close' comes after the output pipes are drained, so a dying host's last words are in the log first.
-  host.gone = new Promise((resolve) => {
-    child.once('error', (e) => resolve({ code: null, signal: null, startError: e.message }));
-    child.once('close', (code, signal) => resolve({ code, signal }));
-  });
-  host.ready = new Promise((resolve) => {
-    const onMessage = (m: HostReply) => {
-      if (m.type !== 'ready') return;
-      child.off('message', onMessage);
-      resolve(true);
-    };
-    child.on('message', onMessage);
-    void host.gone.then(() => resolve(false));
-  });
   return host;
 }
 
@@ -126,14 +140,7 @@ export function warmTrainers(o: { maxTrials?: number; command?: string[] } = {})
   const run = async (host: Host, request: HostRequest, state: { ended: boolean }): Promise<ChildExit> => {
     if (!(await host.ready)) return host.gone;
     if (state.ended) return host.gone; // killed while starting
-    const finished = new Promise<'done'>((resolve) => {
-      const onMessage = (m: HostReply) => {
-        if (m.type !== 'done') return;
-        host.child.off('message', onMessage);
-        resolve('done');
-      };
-      host.child.on('message', onMessage);
-    });
+    const finished = nextMessage(host.child, 'done').then(() => 'done' as const);
     host.child.send(request);
     const end = await Promise.race([finished, host.gone]);
     state.ended = true; // before the process can be handed to the next trial: a late kill() must not reach it

@@ -5,8 +5,7 @@
  * next worker resumes the trial from its last checkpoint in the shared store.
  */
 import { UnrecoverableError, Worker } from 'bullmq';
-import { defaultTrainCommand } from './child.js';
-import { processPerTrial, warmTrainers } from './trainers.js';
+import { trainerFor } from './trainers.js';
 import { connectRedis, parseQueueUrl, QUEUE_NAME, RedisRungBook, type TrialJobData } from './queue.js';
 import { runTrial, TrialFailed, type TrialOutcome } from './run-trial.js';
 import { TrialStore } from './store.js';
@@ -39,11 +38,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<RunningWo
   const client = await connectRedis(addr);
   const bookClient = client.duplicate();
   const stalledMs = o.stalledMs ?? 30_000;
-  const trainer = o.trainCommand
-    ? processPerTrial(o.trainCommand)
-    : o.trainerReuse === 1
-      ? processPerTrial(defaultTrainCommand())
-      : warmTrainers({ maxTrials: o.trainerReuse });
+  const trainer = trainerFor(o);
   const me = workerName();
 
   const worker = new Worker<TrialJobData, TrialOutcome>(

@@ -121,17 +121,18 @@ export function passBreakdown(
 }
 
 /**
- * Resident memory (bytes) of `root` and all its descendants now, from /proc: the tree is walked through each
- * process's main-thread `children` list (Node and libuv spawn from the main thread), so a sample reads a few files
- * rather than every process's stat (which cost ~3% of a core at 4 samples a second on a busy machine).
+ * Sum of `read(pid)` over `root` and all its descendants now (or the descendants only), from /proc: the tree is
+ * walked through each process's main-thread `children` list (Node and libuv spawn from the main thread), so a sample
+ * reads a few files rather than every process's stat (which cost ~3% of a core at 4 samples a second on a busy
+ * machine). Undefined when `root` cannot be read (not Linux).
  */
-function treeRss(root: number): number | undefined {
+function sumOverTree(root: number, read: (pid: number) => number, includeRoot = true): number | undefined {
   let total = 0;
   const todo = [root];
   for (let n = 0; todo.length && n < 1000; n++) {
     const pid = todo.pop()!;
     try {
-      total += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096;
+      if (includeRoot || pid !== root) total += read(pid);
       const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
       if (kids) todo.push(...kids.split(' ').map(Number));
     } catch {
@@ -142,29 +143,22 @@ function treeRss(root: number): number | undefined {
   return total;
 }
 
-/**
- * CPU seconds so far (user + system) of the live processes below this one (workers and their trainers), from /proc;
- * undefined off Linux. Subtracted from the children's total at the end, it leaves a timed window's share.
- */
-export function liveDescendantsCpuSeconds(): number | undefined {
-  let total = 0;
-  const todo = [process.pid];
-  for (let n = 0; todo.length && n < 1000; n++) {
-    const pid = todo.pop()!;
-    try {
-      if (pid !== process.pid) {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        total += (Number(f[11]) + Number(f[12])) / 100;
-      }
-      const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-      if (kids) todo.push(...kids.split(' ').map(Number));
-    } catch {
-      if (pid === process.pid) return undefined;
-    }
-  }
-  return total;
+/** CPU seconds (user + system) of one process so far, from its /proc stat. */
+function processCpuSeconds(pid: number | string): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
 }
+
+/** Resident memory (bytes) of `root` and all its descendants now. */
+const treeRss = (root: number) =>
+  sumOverTree(root, (pid) => Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096);
+
+/**
+ * CPU seconds so far (user + system) of the live processes below this one (workers and their trainers); undefined
+ * off Linux. Subtracted from the children's total at the end, it leaves a timed window's share.
+ */
+export const liveDescendantsCpuSeconds = (): number | undefined => sumOverTree(process.pid, processCpuSeconds, false);
 
 /** Samples the process tree's total resident memory every `ms` until stopped; returns the peak (MB). */
 export function sampleTreeRss(ms = 500): { stop(): number | undefined } {
@@ -194,9 +188,7 @@ export function redisCpuSeconds(): number | undefined {
       if (!/^\d+$/.test(p)) continue;
       try {
         if (readFileSync(`/proc/${p}/comm`, 'utf8').trim() !== 'redis-server') continue;
-        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return (Number(f[11]) + Number(f[12])) / 100;
+        return processCpuSeconds(p);
       } catch {
         // The process ended between the listing and the read.
       }
